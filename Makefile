@@ -1,0 +1,191 @@
+# repocast — one GNU Makefile.
+#
+#   make            build build/repocast and build/repocast-worker
+#   make check      install missing Debian packages, build, run every test
+#   make demo       install, build, run a real fan-out sync against a loopback forge
+#   make bench      micro and end-to-end benchmarks (perf/)
+#   make fuzz       libFuzzer targets (clang), run for FUZZTIME seconds each
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+#
+# Knobs: V=1 (echo commands), CI=true (-Werror), SANITIZE=address,undefined
+# (separate build dir), CC, CFLAGS, LDFLAGS.
+
+.SUFFIXES:
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+
+VERSION := 0.1.0
+PKGS := libgit2 msgpack yaml-0.1 libcurl jansson
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat-security -Wvla
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+
+ifneq ($(SANITIZE),)
+O := build-san
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+O := build
+SANFLAGS :=
+endif
+
+# Recursively expanded on purpose: pkg-config runs only when a recipe needs
+# it, after `make deps` has had its chance to install the packages.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
+
+ALL_CPPFLAGS = -D_GNU_SOURCE -DREPOCAST_VERSION='"$(VERSION)"' -DREPOCAST_LIBEXECDIR='"$(LIBEXECDIR)"' -I. $(PKG_CFLAGS) $(CPPFLAGS)
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/repocast
+
+# Sources are found by folder: a new module needs no Makefile edit.
+LIB_SRC := $(sort $(wildcard shared/*.c proto/*.c))
+SUP_SRC := $(sort $(filter-out supervisor/main.c,$(wildcard supervisor/*.c)))
+WRK_SRC := $(sort $(filter-out worker/main.c,$(wildcard worker/*.c)))
+TEST_SRC := $(sort $(filter-out tests/check_main.c,$(wildcard tests/check_*.c)))
+BENCH_SRC := $(sort $(wildcard perf/bench_*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+TESTBIN_SRC := $(sort $(wildcard tests/bin/*.c))
+
+obj = $(patsubst %.c,$(O)/%.o,$(1))
+
+LIB_A := $(O)/librepocast.a
+SUP_A := $(O)/libsupervisor.a
+WRK_A := $(O)/libworker.a
+REPOCAST := $(O)/repocast
+WORKER := $(O)/repocast-worker
+CHECK_BIN := $(O)/tests/check_all
+REPLAY_BIN := $(O)/tests/fuzz_replay
+BENCH_BIN := $(O)/perf/bench
+TEST_BINS := $(patsubst tests/bin/%.c,$(O)/tests/bin/%,$(TESTBIN_SRC))
+
+all: $(REPOCAST) $(WORKER)
+
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(call say,CC,$<)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(call obj,$(LIB_SRC))
+$(SUP_A): $(call obj,$(SUP_SRC))
+$(WRK_A): $(call obj,$(WRK_SRC))
+$(LIB_A) $(SUP_A) $(WRK_A):
+	@mkdir -p $(@D)
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
+
+$(REPOCAST): $(O)/supervisor/main.o $(SUP_A) $(LIB_A)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(WORKER): $(O)/worker/main.o $(WRK_A) $(LIB_A)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+# Unit tests: tests/check_<name>.c exports Suite *<name>_suite(void); the
+# runner's suite list is generated from the file names.
+$(O)/tests/suites.inc: $(TEST_SRC) Makefile
+	@mkdir -p $(@D)
+	$(call say,GEN,$@)for f in $(TEST_SRC); do \
+		n=$${f#tests/check_}; echo "SUITE($${n%.c})"; done > $@.tmp && mv $@.tmp $@
+
+$(O)/tests/check_main.o: $(O)/tests/suites.inc
+$(O)/tests/check_%.o: ALL_CPPFLAGS += -I$(O)/tests $(CHECK_CFLAGS)
+# Suites, fuzz targets and benchmarks are found by name, not by header.
+$(O)/tests/%.o $(O)/perf/%.o: WARN += -Wno-missing-prototypes
+$(O)/tests/check_main.o: ALL_CPPFLAGS += -I$(O)/tests $(CHECK_CFLAGS)
+
+$(CHECK_BIN): $(O)/tests/check_main.o $(call obj,$(TEST_SRC)) $(SUP_A) $(WRK_A) $(LIB_A)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS) -lm
+
+# Test-only helper programs (fault-injecting workers and the like).
+$(O)/tests/bin/%: $(O)/tests/bin/%.o $(LIB_A)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+# Fuzz targets are replayed over their corpus by a plain driver in every
+# `make check`; `make fuzz` builds the libFuzzer versions with clang.
+$(O)/tests/fuzz_targets.inc: $(FUZZ_SRC) Makefile
+	@mkdir -p $(@D)
+	$(call say,GEN,$@)for f in $(FUZZ_SRC); do \
+		n=$${f#tests/fuzz/fuzz_}; echo "TARGET($${n%.c})"; done > $@.tmp && mv $@.tmp $@
+
+$(O)/tests/fuzz/replay_main.o: $(O)/tests/fuzz_targets.inc
+$(O)/tests/fuzz/replay_main.o: ALL_CPPFLAGS += -I$(O)/tests
+
+$(REPLAY_BIN): $(O)/tests/fuzz/replay_main.o $(call obj,$(FUZZ_SRC)) $(SUP_A) $(WRK_A) $(LIB_A)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BENCH_BIN): $(O)/perf/bench_main.o $(call obj,$(BENCH_SRC)) $(SUP_A) $(WRK_A) $(LIB_A)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+.PHONY: all deps check test check-unit check-fuzz check-integration demo bench fuzz \
+	install clean valgrind
+
+deps:
+	$(Q)sh mk/deps.sh
+
+build-tests: all $(CHECK_BIN) $(REPLAY_BIN) $(TEST_BINS)
+
+# `make check` = deps + build + the whole suite; `make test` skips deps.
+check: deps
+	$(Q)$(MAKE) --no-print-directory build-tests
+	$(Q)$(MAKE) --no-print-directory test
+
+test:
+	$(Q)O=$(O) sh tests/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)O=$(O) sh examples/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BIN)
+	$(Q)O=$(O) sh perf/run.sh
+
+valgrind: build-tests
+	$(Q)CK_FORK=no valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+		--track-fds=no $(CHECK_BIN)
+
+FUZZTIME ?= 60
+FUZZ_CC ?= clang
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory CC=$(FUZZ_CC) O=build-fuzz \
+		SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -DFUZZ_LIBFUZZER" \
+		build-fuzz/librepocast.a build-fuzz/libsupervisor.a build-fuzz/libworker.a \
+		$(patsubst tests/fuzz/%.c,build-fuzz/tests/fuzz/%.o,$(FUZZ_SRC))
+	$(Q)for f in $(FUZZ_SRC); do \
+		n=$$(basename $$f .c); \
+		$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o build-fuzz/$$n \
+			build-fuzz/tests/fuzz/$$n.o build-fuzz/libsupervisor.a \
+			build-fuzz/libworker.a build-fuzz/librepocast.a \
+			$$(pkg-config --libs $(PKGS)) -lm || exit 1; \
+		mkdir -p tests/fuzz/corpus/$${n#fuzz_}; \
+		echo "fuzzing $$n for $(FUZZTIME)s"; \
+		./build-fuzz/$$n -max_total_time=$(FUZZTIME) -max_len=65536 \
+			tests/fuzz/corpus/$${n#fuzz_} || exit 1; \
+	done
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
+	install -m 755 $(REPOCAST) $(DESTDIR)$(BINDIR)/repocast
+	install -m 755 $(WORKER) $(DESTDIR)$(LIBEXECDIR)/repocast-worker
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

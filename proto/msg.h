@@ -1,0 +1,236 @@
+/*
+ * msg — the messages between supervisor and worker (DESIGN §2).
+ *
+ * Each frame payload is one msgpack array [type, id, body]: type a positive
+ * integer (enum msg_type), id an unsigned integer (a sequence number chosen
+ * by the sender), body a map with short string keys. Decoding checks every
+ * field's type, rejects unknown message types, missing required fields,
+ * unknown keys and trailing bytes.
+ *
+ * Ownership: msg_decode fills a struct msg whose strings and arrays are
+ * heap copies owned by the msg and released by msg_release, EXCEPT blob
+ * data (msg.u.blobs.items[i].data), which points into the frame payload and
+ * is valid only as long as that payload is (avoids copying content twice).
+ *
+ * Encoding appends one whole payload (without the frame header) to a buf;
+ * the caller then hands it to frame_queue. msg_send does both.
+ */
+#ifndef REPOCAST_MSG_H
+#define REPOCAST_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shared/buf.h"
+
+struct frame_writer;
+
+#define PROTO_VERSION 1
+
+enum msg_type {
+	/* supervisor -> worker */
+	MSG_HELLO = 1,
+	MSG_JOB = 2,
+	MSG_CRED = 3,
+	MSG_MANIFEST = 4,
+	MSG_MANIFEST_END = 5,
+	MSG_BLOBS = 6,
+	MSG_BLOBS_END = 7,
+	MSG_CANCEL = 8,
+	/* worker -> supervisor */
+	MSG_READY = 32,
+	MSG_PHASE = 33,
+	MSG_WANT = 34,
+	MSG_WANT_END = 35,
+	MSG_FILES = 36,
+	MSG_LOG = 37,
+	MSG_RESULT = 38,
+	MSG_ERROR = 39,
+	MSG_STATS = 40,
+};
+
+/* "hello", "job", ...; "unknown" for anything else. */
+const char *msg_type_name(int type);
+
+struct msg_kv {
+	char *key;
+	char *value;
+};
+
+struct msg_strv {
+	char **v;
+	size_t n;
+};
+
+struct msg_hello {
+	uint32_t proto;
+	char *run_id;
+};
+
+enum msg_job_mode { JOB_SYNC = 0, JOB_RUN = 1 };
+
+struct msg_job {
+	enum msg_job_mode mode;      /* "sync" or "run" on the wire */
+	char *target;                /* owner/name */
+	char *remote_url;            /* what the worker fetches and pushes */
+	char *cache_dir;             /* mirror cache root */
+	char *base_branch;
+	char *sync_branch;           /* branch to push (new or existing) */
+	char *existing_branch;       /* optional: open sync PR's branch */
+	char *existing_head;         /* optional: its head as discovery saw it */
+	char *commit_message;
+	char *author_name;
+	char *author_email;
+	bool dry_run;
+	bool want_diff;              /* dry-run: include a unified diff */
+	struct msg_strv delete_paths;
+	/* transforms: source repo -> target repo, template vars, emails */
+	char *repo_from;
+	char *repo_to;
+	struct msg_kv *vars;
+	size_t nvars;
+	struct msg_kv *emails;       /* key "security" / "support" */
+	size_t nemails;
+	/* prune: target paths under these dirs that are not in the manifest go */
+	struct msg_strv prune_dirs;
+	/* run mode: the command to run in the checkout */
+	struct msg_strv argv;
+	/* limits; 0 = none */
+	uint64_t mem_bytes;
+	uint64_t cpu_seconds;
+	uint64_t open_files;
+	uint64_t max_frame;
+};
+
+struct msg_cred {
+	char *token; /* wiped by msg_release */
+};
+
+struct msg_manifest_entry {
+	char *path;      /* target path */
+	uint32_t mode;   /* 0100644, 0100755, 0120000 */
+	char oid[41];    /* source blob, hex */
+	bool binary;
+	bool transform;  /* a transform applies to this entry */
+};
+
+struct msg_manifest {
+	struct msg_manifest_entry *entries;
+	size_t n;
+};
+
+struct msg_count {
+	uint64_t count;
+};
+
+struct msg_blob {
+	char oid[41];
+	const unsigned char *data; /* borrowed from the frame payload */
+	size_t len;
+};
+
+struct msg_blobs {
+	struct msg_blob *items;
+	size_t n;
+};
+
+struct msg_ready {
+	int64_t pid;
+	char *libgit2;
+};
+
+struct msg_phase {
+	char *name;
+	uint64_t ms;
+};
+
+struct msg_want {
+	char (*oids)[41];
+	size_t n;
+};
+
+enum file_status {
+	FILE_ADDED, FILE_MODIFIED, FILE_UNCHANGED, FILE_DELETED, FILE_SKIPPED,
+};
+const char *file_status_name(int st);
+
+struct msg_file {
+	char *path;
+	int status; /* enum file_status; a string on the wire */
+};
+
+struct msg_files {
+	struct msg_file *items;
+	size_t n;
+};
+
+struct msg_log {
+	int level; /* enum log_level */
+	char *text;
+};
+
+struct msg_result {
+	char *outcome;   /* up_to_date, pending_current, pushed, dry_run, ran, failed */
+	char *commit;    /* optional */
+	char *branch;    /* optional */
+	uint64_t changed, added, deleted;
+	uint64_t bytes;
+	char *diffstat;  /* optional */
+	char *diff;      /* optional, dry-run --diff, size-capped */
+	int64_t exit_code;   /* run mode: the command's exit status, -1 if signalled */
+	int64_t term_signal; /* run mode: signal number or 0 */
+	/* run mode: the command's own rusage, as the worker saw it via wait4 */
+	uint64_t cmd_utime_us, cmd_stime_us, cmd_maxrss_kib, cmd_wall_ms;
+};
+
+struct msg_error {
+	char *code;      /* err_name() of the failure: "notfound", "auth", ... */
+	char *text;
+};
+
+struct msg_stats {
+	uint64_t vm_hwm_kib;
+	struct msg_kv *phase_ms; /* value is the decimal ms as a string */
+	size_t nphase;
+	uint64_t bytes_in, bytes_out, msgs_in, msgs_out;
+};
+
+struct msg {
+	int type;
+	uint64_t id;
+	union {
+		struct msg_hello hello;
+		struct msg_job job;
+		struct msg_cred cred;
+		struct msg_manifest manifest;
+		struct msg_count count;  /* MANIFEST_END{count} */
+		struct msg_blobs blobs;
+		struct msg_ready ready;
+		struct msg_phase phase;
+		struct msg_want want;
+		struct msg_files files;
+		struct msg_log log;
+		struct msg_result result;
+		struct msg_error error;
+		struct msg_stats stats;
+	} u;
+};
+
+/* Zero m; m->type set to type. */
+void msg_init(struct msg *m, int type);
+/* Free everything m owns (never the borrowed blob data); m becomes zeroed. */
+void msg_release(struct msg *m);
+
+/* Append m's msgpack payload to out. BLOBS_END, WANT_END, CANCEL have empty bodies. */
+void msg_encode(struct buf *out, const struct msg *m);
+/*
+ * Decode one payload into m (which it initialises). 0 on success;
+ * ERR_PROTO with err_last naming the message and field on any defect.
+ * On failure m holds nothing to release.
+ */
+int msg_decode(struct msg *m, const void *payload, size_t len);
+/* Encode m and frame_queue it on w (does not flush). */
+int msg_send(struct frame_writer *w, const struct msg *m);
+
+#endif

@@ -1,0 +1,120 @@
+#include "shared/err.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <git2/errors.h>
+
+#define ERR_MAX 2048
+
+static char errbuf[ERR_MAX];
+static int errcode;
+
+static void
+vset(const char *fmt, va_list ap)
+{
+	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
+}
+
+int
+err_set(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vset(fmt, ap);
+	va_end(ap);
+	errcode = code;
+	return code;
+}
+
+int
+err_sys(int code, const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+	size_t n;
+
+	va_start(ap, fmt);
+	vset(fmt, ap);
+	va_end(ap);
+	n = strlen(errbuf);
+	snprintf(errbuf + n, sizeof(errbuf) - n, ": %s", strerror(saved));
+	errcode = code;
+	errno = saved;
+	return code;
+}
+
+int
+err_wrap(const char *fmt, ...)
+{
+	char old[ERR_MAX];
+	va_list ap;
+	size_t n;
+
+	memcpy(old, errbuf, sizeof(old));
+	va_start(ap, fmt);
+	vset(fmt, ap);
+	va_end(ap);
+	n = strlen(errbuf);
+	if (old[0] != '\0')
+		snprintf(errbuf + n, sizeof(errbuf) - n, ": %s", old);
+	return errcode ? errcode : ERR_FAIL;
+}
+
+int
+err_git(int code, const char *fmt, ...)
+{
+	const git_error *ge = git_error_last();
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vset(fmt, ap);
+	va_end(ap);
+	n = strlen(errbuf);
+	snprintf(errbuf + n, sizeof(errbuf) - n, ": %s",
+	    ge && ge->message ? ge->message : "unknown libgit2 error");
+	errcode = code;
+	return code;
+}
+
+const char *
+err_last(void)
+{
+	return errbuf;
+}
+
+int
+err_code(void)
+{
+	return errcode;
+}
+
+void
+err_clear(void)
+{
+	errbuf[0] = '\0';
+	errcode = 0;
+}
+
+const char *
+err_name(int code)
+{
+	switch (code) {
+	case ERR_OK: return "ok";
+	case ERR_FAIL: return "error";
+	case ERR_NOTFOUND: return "notfound";
+	case ERR_TIMEOUT: return "timeout";
+	case ERR_PROTO: return "protocol";
+	case ERR_AUTH: return "auth";
+	case ERR_LIMIT: return "limit";
+	case ERR_CONFIG: return "config";
+	case ERR_NET: return "network";
+	case ERR_EXISTS: return "exists";
+	case ERR_CONFLICT: return "conflict";
+	}
+	return "error";
+}

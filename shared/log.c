@@ -1,0 +1,63 @@
+#include "shared/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static enum log_level level = LOG_INFO;
+static const char *prog = "repocast";
+
+void
+log_set_level(enum log_level lvl)
+{
+	level = lvl;
+}
+
+enum log_level
+log_get_level(void)
+{
+	return level;
+}
+
+int
+log_parse_level(const char *s, enum log_level *out)
+{
+	static const char *names[] = { "error", "warn", "info", "debug", "trace" };
+	unsigned i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void
+log_set_prog(const char *p)
+{
+	prog = p;
+}
+
+void
+log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	static const char *tags[] = { "error: ", "warning: ", "", "debug: ", "trace: " };
+	char line[4096];
+	va_list ap;
+	int n;
+
+	if (lvl > level)
+		return;
+	n = snprintf(line, sizeof(line), "%s: %s", prog, tags[lvl]);
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	/* One write per line, so lines from several processes do not interleave. */
+	n = (int)strlen(line);
+	if (n < (int)sizeof(line) - 1)
+		line[n++] = '\n';
+	fwrite(line, 1, (size_t)n, stderr);
+	fflush(stderr);
+}

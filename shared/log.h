@@ -1,0 +1,25 @@
+/*
+ * log — leveled diagnostics to stderr.
+ *
+ * One process-wide level (default LOG_INFO). Lines are "repocast: msg" for
+ * info and "repocast: warning: msg" / "error: msg" otherwise, so they read
+ * like git's. Never pass a secret to these functions.
+ */
+#ifndef REPOCAST_LOG_H
+#define REPOCAST_LOG_H
+
+enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
+
+void log_set_level(enum log_level lvl);
+enum log_level log_get_level(void);
+/* Parse "error", "warn", "info", "debug", "trace"; -1 when unknown. */
+int log_parse_level(const char *s, enum log_level *out);
+void log_set_prog(const char *prog);
+void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,199 @@
+/*
+ * config — the go-broadcast v1 YAML config plus the `repocast:` section
+ * (DESIGN §5), loaded into plain C structs with defaults applied.
+ *
+ * cfg_load parses strictly (unknown keys, duplicate keys, wrong types are
+ * errors), resolves file/directory list refs into each target's files and
+ * dirs (keyed by dest: later lists override earlier ones, inline entries
+ * override lists), merges PR assignments (unique(global ++ target), else
+ * defaults), and runs every validation rule. All errors are collected, not
+ * only the first: each as "FILE:LINE:COLUMN: message" naming the key path.
+ *
+ * Everything in a struct cfg is owned by it and freed by cfg_free.
+ */
+#ifndef REPOCAST_CONFIG_H
+#define REPOCAST_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cfg_pos {
+	int line;   /* 1-based; 0 when the value came from a default */
+	int col;    /* 1-based */
+};
+
+struct cfg_strv {
+	char **v;
+	size_t n;
+};
+
+struct cfg_kv {
+	char *key;
+	char *value;
+};
+
+struct cfg_transform {
+	bool repo_name;
+	struct cfg_kv *vars;       /* transform.variables, in file order */
+	size_t nvars;
+};
+
+struct cfg_module {
+	bool present;
+	char *type;                /* "go" */
+	char *version;             /* "v1.2.3", "latest", "^1.2" ... */
+	bool check_tags;
+	bool update_refs;
+};
+
+struct cfg_file {
+	char *src;                 /* NULL for a pure delete entry */
+	char *dest;
+	bool delete;
+	struct cfg_pos pos;
+};
+
+struct cfg_dir {
+	char *src;
+	char *dest;
+	struct cfg_strv exclude;   /* the defaults when the key was absent */
+	struct cfg_strv include_only;
+	bool preserve_structure;   /* default true */
+	bool include_hidden;       /* default true */
+	bool has_transform;        /* a transform: key was given on the dir */
+	struct cfg_transform transform;
+	struct cfg_module module;
+	bool delete;
+	bool prune;                /* repocast extension */
+	struct cfg_pos pos;
+};
+
+struct cfg_file_list {
+	char *id, *name, *description;
+	struct cfg_file *files;
+	size_t nfiles;
+	struct cfg_pos pos;
+};
+
+struct cfg_dir_list {
+	char *id, *name, *description;
+	struct cfg_dir *dirs;
+	size_t ndirs;
+	struct cfg_pos pos;
+};
+
+struct cfg_assign {
+	struct cfg_strv labels, assignees, reviewers, team_reviewers;
+};
+
+struct cfg_target {
+	char *repo;                /* owner/name */
+	char *branch;              /* NULL: the repo's default branch */
+	/* Resolved mappings: list refs expanded and merged with inline ones. */
+	struct cfg_file *files;
+	size_t nfiles;
+	struct cfg_dir *dirs;
+	size_t ndirs;
+	struct cfg_strv file_list_refs, dir_list_refs; /* as written */
+	struct cfg_transform transform;
+	char *security_email, *support_email;          /* NULL: the source's */
+	char *blob_size_limit;                         /* as written, or NULL */
+	struct cfg_assign own;                         /* as written on the target */
+	struct cfg_assign pr;                          /* merged: what the PR gets */
+	struct cfg_pos pos;
+};
+
+struct cfg_group {
+	char *name, *id, *description;
+	int priority;
+	struct cfg_strv depends_on;
+	bool enabled;              /* default true */
+	struct {
+		char *repo;
+		char *branch;      /* default "main" */
+		char *blob_size_limit;
+		char *security_email, *support_email;
+	} source;
+	struct cfg_assign global;
+	struct {
+		char *branch_prefix;       /* default "chore/sync-files" */
+		struct cfg_assign assign;  /* labels default [automated-sync] */
+	} defaults;
+	struct cfg_target *targets;
+	size_t ntargets;
+	struct cfg_pos pos;
+};
+
+struct cfg_repocast {
+	int jobs;                  /* 0: number of CPUs */
+	uint64_t timeout_ms;       /* default 10 min */
+	int retries;               /* default 1 */
+	char *cache_dir;           /* default $XDG_CACHE_HOME/repocast or ~/.cache/repocast */
+	char *api_url;             /* default https://api.github.com */
+	char *git_url;             /* default https://github.com */
+	char *author_name, *author_email;
+	uint64_t mem_bytes, cpu_seconds, open_files; /* limits; 0 = none */
+	char *report_dir;          /* default .repocast/runs */
+	struct cfg_strv report_formats; /* default json md html trace prom */
+};
+
+struct cfg_preflight {
+	bool present;
+	bool enabled;
+	int primary_margin_percent;
+	int secondary_reserve;
+	bool fail_closed;
+};
+
+struct cfg {
+	char *path;
+	int version;
+	char *name, *id;
+	struct cfg_file_list *file_lists;
+	size_t nfile_lists;
+	struct cfg_dir_list *dir_lists;
+	size_t ndir_lists;
+	struct cfg_group *groups;
+	size_t ngroups;
+	size_t npresets;           /* settings_presets: validated, unused */
+	struct cfg_preflight preflight;
+	struct cfg_repocast rc;
+	char digest[41];           /* hex git blob id of the file's bytes */
+};
+
+/* One collected error. */
+struct cfg_error {
+	char *msg;                 /* "FILE:LINE:COLUMN: message" */
+	int line, col;
+};
+
+struct cfg_errors {
+	struct cfg_error *v;
+	size_t n, cap;
+};
+
+/*
+ * Load and validate path. 0 with *out set (free with cfg_free); ERR_CONFIG
+ * with every problem appended to errs (which the caller releases with
+ * cfg_errors_release) and *out NULL; ERR_NOTFOUND when the file is missing.
+ */
+int cfg_load(struct cfg **out, const char *path, struct cfg_errors *errs);
+/* Same, from memory; name is used in messages. */
+int cfg_load_mem(struct cfg **out, const char *name, const char *data, size_t len,
+    struct cfg_errors *errs);
+void cfg_free(struct cfg *c);
+void cfg_errors_release(struct cfg_errors *errs);
+
+/*
+ * Groups in execution order (priority, then depends_on, then file order),
+ * enabled and disabled alike. order receives c->ngroups indexes.
+ */
+void cfg_group_order(const struct cfg *c, size_t *order);
+
+/* Parse "10m", "90s", "1h30m", "500ms" into ms; -1 on a bad value. */
+int cfg_parse_duration(const char *s, uint64_t *ms);
+/* Parse "512M", "2G", "100k", "1048576" (bytes); -1 on a bad value. */
+int cfg_parse_size(const char *s, uint64_t *bytes);
+
+#endif

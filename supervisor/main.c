@@ -1,0 +1,110 @@
+/*
+ * repocast — the supervisor's entry point: dispatch to a subcommand.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <git2.h>
+
+#include "shared/log.h"
+#include "supervisor/cmd.h"
+
+static int cmd_version(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+
+static const char version_usage[] = "usage: repocast version\n";
+static const char help_usage[] = "usage: repocast help [COMMAND]\n";
+
+static const struct cmd commands[] = {
+	{ "sync", cmd_sync, "sync files from the source repo to every target", cmd_sync_usage },
+	{ "run", cmd_run, "run a command in every repository, with a resource report",
+	    cmd_run_usage },
+	{ "validate", cmd_validate, "check a config and show what it would do",
+	    cmd_validate_usage },
+	{ "version", cmd_version, "print version information", version_usage },
+	{ "help", cmd_help, "show help for a command", help_usage },
+};
+
+static void
+usage(FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp, "usage: repocast <command> [options]\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(fp, "\nSee 'repocast help <command>' for a command's options.\n");
+}
+
+static const struct cmd *
+find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int
+cmd_version(int argc, char **argv)
+{
+	int maj, min, rev;
+
+	(void)argv;
+	if (argc > 1) {
+		fputs(version_usage, stderr);
+		return EXIT_USAGE;
+	}
+	git_libgit2_version(&maj, &min, &rev);
+	printf("repocast %s (libgit2 %d.%d.%d)\n", REPOCAST_VERSION, maj, min, rev);
+	return EXIT_OK;
+}
+
+static int
+cmd_help(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (argc < 2) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	c = find(argv[1]);
+	if (c == NULL) {
+		fprintf(stderr, "repocast: '%s' is not a repocast command\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	fputs(c->usage, stdout);
+	return EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	log_set_prog("repocast");
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(1, argv + 1);
+	c = find(argv[1]);
+	if (c == NULL) {
+		fprintf(stderr, "repocast: '%s' is not a repocast command. See 'repocast --help'.\n",
+		    argv[1]);
+		return EXIT_USAGE;
+	}
+	if (argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+		fputs(c->usage, stdout);
+		return EXIT_OK;
+	}
+	return c->fn(argc - 1, argv + 1);
+}
