@@ -1,0 +1,53 @@
+/*
+ * worker — the state of one repocast-worker process and its channel.
+ *
+ * fd 3 carries supervisor -> worker frames, fd 4 worker -> supervisor
+ * (DESIGN §1). The worker is single-threaded and blocking: it reads the
+ * next message when it needs one and flushes after every send, so these
+ * calls block. A CANCEL received by worker_recv makes it return ERR_TIMEOUT
+ * with w->cancelled set; job code then unwinds and exits.
+ */
+#ifndef REPOCAST_WORKER_H
+#define REPOCAST_WORKER_H
+
+#include <stdint.h>
+
+#include "proto/frame.h"
+#include "proto/msg.h"
+
+#define WORKER_FD_IN 3
+#define WORKER_FD_OUT 4
+
+struct worker {
+	struct frame_reader in;
+	struct frame_writer out;
+	uint64_t next_id;
+	char *token;            /* from CRED; wiped at exit; may be NULL */
+	struct msg job;         /* the JOB message (type MSG_JOB) */
+	int cancelled;
+	uint64_t t_start_ms;
+	struct msg_kv phases[16];  /* phase name -> ms, reported in STATS */
+	size_t nphases;
+};
+
+/* Encode, queue and flush one message (blocking). */
+int worker_send(struct worker *w, struct msg *m);
+/* Read and decode the next message into m (blocking); 1 msg, 0 EOF, <0 error. */
+int worker_recv(struct worker *w, struct msg *m);
+/* Record a phase time (also sent as PHASE{name, ms}). */
+void worker_phase(struct worker *w, const char *name, uint64_t ms);
+/* Send LOG{level, text}. */
+void worker_log(struct worker *w, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Send ERROR{code, text} with err_name(code) and err_last(). */
+void worker_error(struct worker *w, int code);
+
+/*
+ * Jobs. Each runs after HELLO/READY, JOB and the optional CRED, sends its
+ * RESULT (or ERROR) and returns 0, or a negative ERR_* code; main then sends
+ * STATS and exits (0 ok, 1 job failed).
+ */
+int sync_job(struct worker *w);  /* worker/sync.c */
+int run_job(struct worker *w);   /* worker/run.c */
+
+#endif
