@@ -171,6 +171,20 @@ stab_put(struct stab *t, const char *key, size_t val, int *found)
 	return &t->slot[i].val;
 }
 
+/* The value stored for key, or NULL. */
+static size_t *
+stab_get(struct stab *t, const char *key)
+{
+	size_t i = str_hash(key) & (t->cap - 1);
+
+	while (t->slot[i].gen == t->gen) {
+		if (strcmp(t->slot[i].key, key) == 0)
+			return &t->slot[i].val;
+		i = (i + 1) & (t->cap - 1);
+	}
+	return NULL;
+}
+
 /* ---- freeing ---- */
 
 static void
@@ -671,10 +685,9 @@ check_targets(struct check *k, size_t gi, struct cfg_group *g)
 static long
 group_index(struct check *k, const char *id)
 {
-	int found;
-	size_t *v = stab_put(&k->t2, id, 0, &found);
+	size_t *v = stab_get(&k->t2, id);
 
-	return found ? (long)*v : -1;
+	return v != NULL ? (long)*v : -1;
 }
 
 static void
@@ -988,10 +1001,10 @@ cfg_group_order(const struct cfg *c, size_t *order)
 	edges = xcalloc(e ? e : 1, sizeof(*edges));
 	for (i = 0; i < n; i++)
 		for (j = 0; j < c->groups[i].depends_on.n; j++) {
-			size_t d = *stab_put(&ids, c->groups[i].depends_on.v[j], SIZE_MAX, &found);
+			size_t *d = stab_get(&ids, c->groups[i].depends_on.v[j]);
 
-			if (found && d != i) {
-				start[d + 1]++;
+			if (d != NULL && *d != i) {
+				start[*d + 1]++;
 				indeg[i]++;
 			}
 		}
@@ -1002,11 +1015,10 @@ cfg_group_order(const struct cfg *c, size_t *order)
 
 		for (i = 0; i < n; i++)
 			for (j = 0; j < c->groups[i].depends_on.n; j++) {
-				size_t d = *stab_put(&ids, c->groups[i].depends_on.v[j], SIZE_MAX,
-				    &found);
+				size_t *d = stab_get(&ids, c->groups[i].depends_on.v[j]);
 
-				if (found && d != i)
-					edges[start[d] + fill[d]++] = i;
+				if (d != NULL && *d != i)
+					edges[start[*d] + fill[*d]++] = i;
 			}
 		free(fill);
 	}

@@ -113,6 +113,12 @@ pos_of(const struct cnode *n)
 }
 
 static int
+is_merge_key(const struct cnode *k)
+{
+	return k->kind == CN_SCALAR && k->type == CT_STR && k->len == 2 && strcmp(k->s, "<<") == 0;
+}
+
+static int
 key_index(const char *const *names, const char *key)
 {
 	int i;
@@ -126,10 +132,13 @@ key_index(const char *const *names, const char *key)
 static void map_merge(struct walk *w, const struct cnode *src, const char *const *names,
     const struct cnode **val, const struct cnode **key, int depth);
 
-/* Read one mapping's pairs; explicit (non-merge) keys when merged is 0. */
+/*
+ * Read one mapping's pairs, skipping merge keys. Explicit pairs (merged 0)
+ * report duplicates; merged pairs (merged 1) lose to keys already set.
+ */
 static void
 map_pairs(struct walk *w, const struct cnode *n, const char *const *names, const struct cnode **val,
-    const struct cnode **key, int merged, int depth)
+    const struct cnode **key, int merged)
 {
 	size_t i;
 
@@ -139,16 +148,11 @@ map_pairs(struct walk *w, const struct cnode *n, const char *const *names, const
 		int idx;
 
 		if (k->kind != CN_SCALAR || is_null(k)) {
-			if (!merged)
-				werr(w, k, "keys must be strings, got %s", describe(k));
+			werr(w, k, "keys must be strings, got %s", describe(k));
 			continue;
 		}
-		if (strcmp(k->s, "<<") == 0 && k->type == CT_STR && k->len == 2) {
-			if (!merged)
-				continue;
-			map_merge(w, v, names, val, key, depth + 1);
+		if (is_merge_key(k))
 			continue;
-		}
 		idx = key_index(names, k->s);
 		if (idx < 0) {
 			mark = push_key(w, k->s);
@@ -158,7 +162,7 @@ map_pairs(struct walk *w, const struct cnode *n, const char *const *names, const
 		}
 		if (key[idx] != NULL) {
 			if (merged)
-				continue;  /* an explicit key overrides a merged one */
+				continue;
 			mark = push_key(w, k->s);
 			werr(w, k, "duplicate key (first at line %d, column %d)", key[idx]->line,
 			    key[idx]->col);
@@ -168,6 +172,18 @@ map_pairs(struct walk *w, const struct cnode *n, const char *const *names, const
 		key[idx] = k;
 		val[idx] = v;
 	}
+}
+
+/* Apply the merge keys of mapping n (after its own pairs were read). */
+static void
+map_merges(struct walk *w, const struct cnode *n, const char *const *names,
+    const struct cnode **val, const struct cnode **key, int depth)
+{
+	size_t i;
+
+	for (i = 0; i < n->n; i++)
+		if (is_merge_key(n->kid[2 * i]))
+			map_merge(w, n->kid[2 * i + 1], names, val, key, depth + 1);
 }
 
 static void
@@ -181,12 +197,12 @@ map_merge(struct walk *w, const struct cnode *src, const char *const *names,
 		return;
 	}
 	if (src->kind == CN_MAP) {
-		map_pairs(w, src, names, val, key, 0, depth);
-		/* Then the merges of the merged map, which lose to its keys. */
-		map_pairs(w, src, names, val, key, 1, depth);
+		map_pairs(w, src, names, val, key, 1);
+		map_merges(w, src, names, val, key, depth);
 		return;
 	}
 	if (src->kind == CN_SEQ) {
+		/* Earlier mappings in the list win over later ones. */
 		for (i = 0; i < src->n; i++) {
 			if (src->kid[i]->kind != CN_MAP) {
 				werr(w, src->kid[i], "merge key (<<) needs mappings, got %s",
@@ -224,13 +240,8 @@ map_get(struct walk *w, const struct cnode *n, const char *const *names, const s
 		werr(w, n, "expected a mapping, got %s", describe(n));
 		return -1;
 	}
-	map_pairs(w, n, names, val, key, 0, 0);
-	for (i = 0; i < n->n; i++) {
-		const struct cnode *k = n->kid[2 * i];
-
-		if (k->kind == CN_SCALAR && k->type == CT_STR && strcmp(k->s, "<<") == 0)
-			map_merge(w, n->kid[2 * i + 1], names, val, key, 1);
-	}
+	map_pairs(w, n, names, val, key, 0);
+	map_merges(w, n, names, val, key, 0);
 	return 0;
 }
 
