@@ -165,12 +165,12 @@ FUZZTIME ?= 60
 FUZZ_CC ?= clang
 fuzz: deps
 	$(Q)$(MAKE) --no-print-directory CC=$(FUZZ_CC) O=build-fuzz \
-		SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -DFUZZ_LIBFUZZER" \
+		SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DFUZZ_LIBFUZZER" \
 		build-fuzz/librepocast.a build-fuzz/libsupervisor.a build-fuzz/libworker.a \
 		$(patsubst tests/fuzz/%.c,build-fuzz/tests/fuzz/%.o,$(FUZZ_SRC))
 	$(Q)for f in $(FUZZ_SRC); do \
 		n=$$(basename $$f .c); \
-		$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o build-fuzz/$$n \
+		$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o build-fuzz/$$n \
 			build-fuzz/tests/fuzz/$$n.o build-fuzz/libsupervisor.a \
 			build-fuzz/libworker.a build-fuzz/librepocast.a \
 			$$(pkg-config --libs $(PKGS)) -lm || exit 1; \
