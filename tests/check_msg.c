@@ -1074,6 +1074,61 @@ START_TEST(test_bombs)
 }
 END_TEST
 
+START_TEST(test_decode_budget)
+{
+	struct msg_manifest_entry *e;
+	struct buf a = BUF_INIT;
+	const char *suffix = ": decoded message exceeds its memory budget";
+	struct pk k;
+	struct msg m;
+	size_t i, n = 100000;
+
+	/* Many empty strings: tiny on the wire, costly once decoded. */
+	pk_init(&k);
+	pk_head(&k, MSG_STATS, 0);
+	msgpack_pack_map(&k.p, 1);
+	pk_str(&k, "phase_ms");
+	msgpack_pack_map(&k.p, 200000);
+	for (i = 0; i < 200000; i++) {
+		pk_str(&k, "");
+		pk_str(&k, "");
+	}
+	ck_assert_int_eq(pk_decode(&k), ERR_PROTO);
+	ck_assert_msg(strncmp(err_last(), "protocol error: stats.phase_ms[", 31) == 0,
+	    "%s", err_last());
+	ck_assert_str_eq(err_last() + strlen(err_last()) - strlen(suffix), suffix);
+
+	/* A large real manifest with short paths stays within it. */
+	e = xcalloc(n, sizeof(*e));
+	for (i = 0; i < n; i++) {
+		e[i].path = xasprintf("f%zu", i);
+		e[i].mode = 0100644;
+		memcpy(e[i].oid, OID1, 41);
+	}
+	msg_init(&m, MSG_MANIFEST);
+	m.u.manifest.entries = e;
+	m.u.manifest.n = n;
+	msg_encode(&a, &m);
+	ck_assert_uint_lt(a.len, FRAME_MAX_DEFAULT);
+	ck_assert_int_eq(msg_decode(&m, a.ptr, a.len), 0);
+	ck_assert_uint_eq(m.u.manifest.n, n);
+	ck_assert_str_eq(m.u.manifest.entries[n - 1].path, "f99999");
+	msg_release(&m);
+	for (i = 0; i < n; i++)
+		free(e[i].path);
+	free(e);
+	buf_release(&a);
+
+	/* A short argv of one-letter words: within the fixed slack. */
+	buf_add(&a, "\xdc\x03\xe8", 3);
+	for (i = 0; i < 1000; i++)
+		buf_add(&a, "\xa1x", 2);
+	pk_job_with(&k, "argv", a.ptr, a.len);
+	ck_assert_int_eq(pk_decode(&k), 0);
+	buf_release(&a);
+}
+END_TEST
+
 START_TEST(test_send_limit)
 {
 	struct frame_writer w;
@@ -1196,6 +1251,7 @@ msg_suite(void)
 	tcase_add_test(tc, test_bad_job);
 	tcase_add_test(tc, test_bad_items);
 	tcase_add_test(tc, test_bombs);
+	tcase_add_test(tc, test_decode_budget);
 	suite_add_tcase(s, tc);
 	return s;
 }
