@@ -224,7 +224,7 @@ enc_map(msgpack_packer *pk, const struct msg *m, const struct msg_schema *s)
 void
 msg_encode(struct buf *out, const struct msg *m)
 {
-	const struct msg_schema *s = msg_schema_of(m->type);
+	const struct msg_schema *s = msg_schema_find(m->type);
 	msgpack_packer pk;
 
 	if (s == NULL)
