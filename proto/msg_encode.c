@@ -48,7 +48,6 @@ static void
 enc_oid(msgpack_packer *pk, const char *hex)
 {
 	unsigned char raw[MSG_OID_RAW];
-	int bad = 0;
 	size_t i;
 
 	/* Table values are digit + 1, so 0 marks a non-digit (NUL included). */
@@ -56,10 +55,9 @@ enc_oid(msgpack_packer *pk, const char *hex)
 		int hi = hexval[(unsigned char)hex[2 * i]];
 		int lo = hi ? hexval[(unsigned char)hex[2 * i + 1]] : 0;
 
-		bad |= !hi | !lo;
-		raw[i] = (unsigned char)((hi - 1) << 4 | (lo - 1));
-		if (bad)
+		if (!hi || !lo)
 			BUG("msg_encode: oid '%.40s' is not 40 hex digits", hex);
+		raw[i] = (unsigned char)((hi - 1) << 4 | (lo - 1));
 	}
 	if (hex[2 * MSG_OID_RAW] != '\0')
 		BUG("msg_encode: oid '%.41s' is longer than 40 hex digits", hex);
