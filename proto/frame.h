@@ -37,16 +37,27 @@ struct frame_reader {
 	struct buf in;     /* bytes read, not yet consumed */
 	size_t off;        /* start of the unconsumed part of in */
 	int eof;           /* the peer closed its end */
-	uint64_t bytes;
-	uint64_t msgs;
+	uint64_t bytes;    /* header+payload bytes of the frames returned */
+	uint64_t msgs;     /* frames returned so far */
 };
 
+/* max is clamped to 2^32-1 (the header's range). Accepts any fd, even -1. */
 void frame_writer_init(struct frame_writer *w, int fd, size_t max);
+/* Frees the queue (unwritten bytes are dropped); accepts NULL. */
 void frame_writer_release(struct frame_writer *w);
 /*
  * Append one frame; does not write. -1 (ERR_LIMIT) when len > w->max.
  */
 int frame_queue(struct frame_writer *w, const void *payload, size_t len);
+/*
+ * Build a frame in place (no copy of the payload): frame_queue_begin
+ * reserves the header and stores its position in *mark; the caller then
+ * appends the payload to w->out; frame_queue_end fills in the length.
+ * frame_queue_end returns -1 (ERR_LIMIT) and drops the partial frame when
+ * the payload exceeds w->max. Nothing else may touch w in between.
+ */
+int frame_queue_begin(struct frame_writer *w, size_t *mark);
+int frame_queue_end(struct frame_writer *w, size_t mark);
 /* Bytes queued and not yet written. */
 size_t frame_pending(const struct frame_writer *w);
 /*
@@ -57,7 +68,13 @@ int frame_flush(struct frame_writer *w);
 /* Like frame_flush but waits (poll) until all is written; for workers. */
 int frame_flush_all(struct frame_writer *w);
 
+/*
+ * max is clamped to 2^32-1. The buffer grows to hold one frame of at most
+ * max bytes plus what a read brings with it; the consumed prefix is dropped
+ * lazily (linear cost over a stream).
+ */
 void frame_reader_init(struct frame_reader *r, int fd, size_t max);
+/* Frees the buffer; accepts NULL. */
 void frame_reader_release(struct frame_reader *r);
 /*
  * Read what the fd has now (one read() call) into the reader's buffer.
@@ -66,7 +83,7 @@ void frame_reader_release(struct frame_reader *r);
  */
 int frame_fill(struct frame_reader *r);
 /*
- * Take the next whole frame out of the buffer: 1 with *payload/*len set
+ * Take the next whole frame out of the buffer: 1 with *payload and *len set
  * (borrowed: valid until the next frame_fill/frame_next), 0 when no whole
  * frame is buffered, -1 (ERR_PROTO/ERR_LIMIT, err_last set) when the
  * header announces more than r->max or the stream ended inside a frame.
