@@ -450,6 +450,8 @@ sort_unique(char **v, size_t *n)
 {
 	size_t i, j = 0;
 
+	if (*n < 2)
+		return; /* v may be NULL: no qsort(NULL, 0) */
 	qsort(v, *n, sizeof(*v), str_cmp);
 	for (i = 0; i < *n; i++) {
 		if (j > 0 && strcmp(v[j - 1], v[i]) == 0) {
@@ -580,7 +582,8 @@ plan_expand(struct plan *p, struct plan_cache *c, const git_tree *tree,
 		rc = expand_dir(&x, tree, d);
 	}
 	if (rc == 0) {
-		qsort(p->entries, p->n, sizeof(*p->entries), entry_cmp);
+		if (p->n > 1)
+			qsort(p->entries, p->n, sizeof(*p->entries), entry_cmp);
 		sort_unique(p->deletes, &p->ndeletes);
 		sort_unique(p->prune, &p->nprune);
 		rc = check(&x);
