@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Regenerate tests/data/glob_cases.inc from git's own answers.
+
+Each case is (patterns, path, is_dir). For every case a scratch directory
+gets a fresh repository with a .gitignore with the patterns and the path created as a file or a
+directory; `git check-ignore --no-index -q` says whether git excludes it.
+The unit test (tests/check_glob.c) replays the table against
+glob_set_excludes without running git. Run from the repository root:
+    python3 tests/data/gen_glob_cases.py > tests/data/glob_cases.inc
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+DEFAULTS = ["*.out", "*.test", "*.exe", "**/.DS_Store", "**/tmp/*", "**/.git"]
+
+CASES = [
+    # basename patterns, any depth
+    (["*.out"], "a.out", False),
+    (["*.out"], "x/y/a.out", False),
+    (["*.out"], "a.outx", False),
+    (["*.out"], "a.out", True),
+    (["foo"], "foo", False),
+    (["foo"], "a/b/foo", True),
+    (["foo"], "a/foo/b", False),
+    (["foo"], "foobar", False),
+    (["f?o"], "a/fxo", False),
+    (["f?o"], "f/o", False),
+    (["*"], "anything/at/all", False),
+    (["*.c"], "dir.c/file.h", False),
+    # trailing slash: directories only
+    (["build/"], "build", True),
+    (["build/"], "build", False),
+    (["build/"], "src/build", True),
+    (["build/"], "build/out.o", False),
+    (["build/"], "src/build/x/y", False),
+    # anchored patterns
+    (["/root.txt"], "root.txt", False),
+    (["/root.txt"], "sub/root.txt", False),
+    (["doc/*.md"], "doc/a.md", False),
+    (["doc/*.md"], "doc/x/a.md", False),
+    (["doc/*.md"], "sub/doc/a.md", False),
+    (["a/b"], "a/b", False),
+    (["a/b"], "x/a/b", False),
+    (["a/b/"], "a/b", True),
+    (["a/b/"], "a/b", False),
+    # double star
+    (["**/foo"], "foo", False),
+    (["**/foo"], "a/b/foo", False),
+    (["**/foo/bar"], "x/foo/bar", False),
+    (["**/foo/bar"], "foo/bar", False),
+    (["abc/**"], "abc/x", False),
+    (["abc/**"], "abc/x/y/z", False),
+    (["abc/**"], "abc", True),
+    (["a/**/b"], "a/b", False),
+    (["a/**/b"], "a/x/b", False),
+    (["a/**/b"], "a/x/y/b", False),
+    (["a/**/b"], "a/xb", False),
+    (["a**b"], "a/x/b", False),
+    (["a**b"], "axxb", False),
+    (["**/tmp/*"], "tmp/x", False),
+    (["**/tmp/*"], "a/b/tmp/x", False),
+    (["**/tmp/*"], "a/b/tmp/x/y", False),
+    (["**/tmp/*"], "tmp", True),
+    (["**/.git"], ".git", True),
+    (["**/.git"], "sub/.git", False),
+    (["**"], "a/b", False),
+    (["**/a/**/b"], "a/b", False),
+    (["**/a/**/b"], "x/a/y/b", False),
+    (["*/x"], "d/x", False),
+    (["*/x"], "x", False),
+    (["d*/x/"], "dd/x", True),
+    (["[._]*"], "_x", False),
+    (["[._]*"], "x_", False),
+    (["docs/**/*.md"], "docs/a.md", False),
+    (["docs/**/*.md"], "docs/a/b/c.md", False),
+    # negation: last match wins
+    (["*.log", "!keep.log"], "keep.log", False),
+    (["*.log", "!keep.log"], "x/drop.log", False),
+    (["!keep.log", "*.log"], "keep.log", False),
+    (["*", "!*.go"], "main.go", False),
+    (["*", "!*.go"], "README", False),
+    # a file cannot be re-included under an excluded directory
+    (["build/", "!build/keep"], "build/keep", False),
+    (["build/*", "!build/keep"], "build/keep", False),
+    # character classes and escapes
+    (["[abc].txt"], "b.txt", False),
+    (["[abc].txt"], "d.txt", False),
+    (["[!abc].txt"], "d.txt", False),
+    (["[a-c]x"], "bx", False),
+    (["[a-c]x"], "dx", False),
+    (["[[:digit:]]*"], "9lives", False),
+    (["[[:digit:]]*"], "lives", False),
+    (["\\*star"], "*star", False),
+    (["\\*star"], "xstar", False),
+    (["\\!bang"], "!bang", False),
+    (["q\\?"], "q?", False),
+    (["q\\?"], "qx", False),
+    # hidden files
+    ([".*"], ".env", False),
+    ([".*"], "a/.hidden/x", False),
+    ([".*"], "a/b.c", False),
+] + [(DEFAULTS, p, d) for p, d in [
+    ("main.go", False), ("bin/app.exe", False), ("pkg/x.test", False), ("a.out", False),
+    (".DS_Store", False), ("deep/dir/.DS_Store", False), ("tmp/scratch", False),
+    ("a/tmp/scratch", False), ("tmp", True), (".git", True), ("x/.git", False),
+    ("README.md", False), ("output", False),
+]]
+
+
+def git_ignores(patterns, path, is_dir):
+    with tempfile.TemporaryDirectory() as d:
+        subprocess.run(["git", "init", "-q", d], check=True)
+        with open(os.path.join(d, ".gitignore"), "w") as f:
+            f.write("".join(p + "\n" for p in patterns))
+        full = os.path.join(d, path)
+        if is_dir:
+            os.makedirs(full, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            open(full, "w").close()
+        r = subprocess.run(["git", "check-ignore", "--no-index", "-q", path], cwd=d)
+        if r.returncode not in (0, 1):
+            sys.exit("git check-ignore failed for %r" % ((patterns, path),))
+        return r.returncode == 0
+
+
+def c_str(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+print("/* Generated by tests/data/gen_glob_cases.py from git check-ignore. */")
+for pats, path, is_dir in CASES:
+    want = git_ignores(pats, path, is_dir)
+    print("{ %s, %s, %d, %d }," % (
+        "{ " + ", ".join(c_str(p) for p in pats) + " }", c_str(path), int(is_dir), int(want)))
