@@ -13,7 +13,7 @@
 
 /* The default `exclude` list the config loader applies. */
 static char *defaults[] = { "*.out", "*.test", "*.exe", "**/.DS_Store", "**/tmp/*", "**/.git" };
-#define DEFAULT_EXCLUDE { defaults, ARRAY_SIZE(defaults) }
+#define DEFAULT_EXCLUDE { .v = defaults, .n = ARRAY_SIZE(defaults) }
 
 static const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 
@@ -162,10 +162,10 @@ assert_plan_error(const struct cfg_group *g, const struct cfg_target *t, const c
 START_TEST(test_plan_files)
 {
 	struct cfg_file f[] = {
-		{ "README.md", NULL, false, { 3, 5 } },
-		{ "src/run.sh", "bin/run", false, { 4, 5 } },
-		{ "src/link", "l", false, { 5, 5 } },
-		{ "./src/img.png", "assets/img.png/", false, { 6, 5 } },
+		{ .src = "README.md", .dest = NULL, .delete = false, .pos = { 3, 5 } },
+		{ .src = "src/run.sh", .dest = "bin/run", .delete = false, .pos = { 4, 5 } },
+		{ .src = "src/link", .dest = "l", .delete = false, .pos = { 5, 5 } },
+		{ .src = "./src/img.png", .dest = "assets/img.png/", .delete = false, .pos = { 6, 5 } },
 	};
 	struct cfg_group g = group();
 	struct cfg_target t = target(f, ARRAY_SIZE(f), NULL, 0);
@@ -189,7 +189,7 @@ END_TEST
 
 START_TEST(test_plan_entry_fields)
 {
-	struct cfg_file f[] = { { "src/a.go", "a.go", false, { 0, 0 } } };
+	struct cfg_file f[] = { { .src = "src/a.go", .dest = "a.go", .delete = false, .pos = { 0, 0 } } };
 	struct cfg_group g = group();
 	struct cfg_target t = target(f, 1, NULL, 0);
 	struct plan p = PLAN_INIT;
@@ -245,7 +245,7 @@ START_TEST(test_plan_dir_hidden)
 	struct cfg_target t = target(NULL, 0, d, 1);
 	char *ex[] = { "src/", "docs/" };
 
-	d[0].exclude = (struct cfg_strv){ ex, 2 };
+	d[0].exclude = (struct cfg_strv){ .v = ex, .n = 2 };
 	assert_plan(&g, &t,
 	    ".github/dependabot.yml 100644\n"
 	    ".github/workflows/ci.yml 100644\n"
@@ -271,7 +271,7 @@ START_TEST(test_plan_dir_exclude)
 	struct cfg_group g = group();
 	struct cfg_target t = target(NULL, 0, d, 1);
 
-	d[0].exclude = (struct cfg_strv){ ex1, 2 };
+	d[0].exclude = (struct cfg_strv){ .v = ex1, .n = 2 };
 	assert_plan(&g, &t,
 	    ".env 100644\n"
 	    "a.go 100644\n"
@@ -282,7 +282,7 @@ START_TEST(test_plan_dir_exclude)
 	    "sub2/a.go 100644\n"
 	    "tmp/x 100644\n");
 	/* An excluded directory is not descended. */
-	d[0].exclude = (struct cfg_strv){ ex2, 1 };
+	d[0].exclude = (struct cfg_strv){ .v = ex2, .n = 1 };
 	d[0].include_hidden = false;
 	assert_plan(&g, &t,
 	    "a.go 100644\n"
@@ -294,7 +294,7 @@ START_TEST(test_plan_dir_exclude)
 	    "sub2/a.go 100644\n"
 	    "tmp/x 100644\n");
 	/* Anchored: /a.go is only the top one. */
-	d[0].exclude = (struct cfg_strv){ ex3, ARRAY_SIZE(ex3) };
+	d[0].exclude = (struct cfg_strv){ .v = ex3, .n = ARRAY_SIZE(ex3) };
 	d[0].include_hidden = true;
 	assert_plan(&g, &t,
 	    "app.exe 100644\n"
@@ -312,7 +312,7 @@ START_TEST(test_plan_dir_include_only)
 	struct cfg_group g = group();
 	struct cfg_target t = target(NULL, 0, d, 1);
 
-	d[0].include_only = (struct cfg_strv){ inc1, 1 };
+	d[0].include_only = (struct cfg_strv){ .v = inc1, .n = 1 };
 	assert_plan(&g, &t,
 	    "lib/a.go 100644\n"
 	    "lib/b.go 100644\n"
@@ -320,18 +320,18 @@ START_TEST(test_plan_dir_include_only)
 	    "lib/sub/c.go 100644\n"
 	    "lib/sub2/a.go 100644\n");
 	/* A directory pattern includes the files below it. */
-	d[0].include_only = (struct cfg_strv){ inc2, 1 };
+	d[0].include_only = (struct cfg_strv){ .v = inc2, .n = 1 };
 	assert_plan(&g, &t,
 	    "lib/sub/.hidden.go 100644\n"
 	    "lib/sub/c.go 100644\n");
 	/* include_only never prunes directories: c.go is found inside sub/. */
-	d[0].include_only = (struct cfg_strv){ inc3, 2 };
+	d[0].include_only = (struct cfg_strv){ .v = inc3, .n = 2 };
 	assert_plan(&g, &t,
 	    "lib/run.sh 100755\n"
 	    "lib/sub/c.go 100644\n");
 	/* Exclude still applies on top. */
-	d[0].include_only = (struct cfg_strv){ inc1, 1 };
-	d[0].exclude = (struct cfg_strv){ inc2, 1 };
+	d[0].include_only = (struct cfg_strv){ .v = inc1, .n = 1 };
+	d[0].exclude = (struct cfg_strv){ .v = inc2, .n = 1 };
 	assert_plan(&g, &t,
 	    "lib/a.go 100644\n"
 	    "lib/b.go 100644\n"
@@ -348,15 +348,15 @@ START_TEST(test_plan_flatten)
 	struct cfg_target t = target(NULL, 0, d, 1);
 
 	d[0].preserve_structure = false;
-	d[0].include_only = (struct cfg_strv){ inc, 1 };
+	d[0].include_only = (struct cfg_strv){ .v = inc, .n = 1 };
 	assert_plan(&g, &t,
 	    "flat/.hidden.go 100644\n"
 	    "flat/c.go 100644\n");
 	/* src/a.go and src/sub2/a.go both become flat/a.go. */
-	d[0].include_only = (struct cfg_strv){ NULL, 0 };
+	d[0].include_only = (struct cfg_strv){ .v = NULL, .n = 0 };
 	assert_plan_error(&g, &t, "group 'core', target 'acme/api': destination 'flat/a.go' is "
 	    "mapped twice (from source 'src/a.go' and 'src/sub2/a.go')");
-	d[0].exclude = (struct cfg_strv){ ex, 1 };
+	d[0].exclude = (struct cfg_strv){ .v = ex, .n = 1 };
 	assert_plan(&g, &t,
 	    "flat/.env 100644\n"
 	    "flat/.hidden.go 100644\n"
@@ -374,10 +374,10 @@ END_TEST
 START_TEST(test_plan_delete_prune)
 {
 	struct cfg_file f[] = {
-		{ NULL, "old/config.yml", true, { 0, 0 } },
-		{ "LICENSE", NULL, false, { 0, 0 } },
-		{ NULL, "./Makefile.old", true, { 0, 0 } },
-		{ NULL, "old/config.yml", true, { 0, 0 } },
+		{ .src = NULL, .dest = "old/config.yml", .delete = true, .pos = { 0, 0 } },
+		{ .src = "LICENSE", .dest = NULL, .delete = false, .pos = { 0, 0 } },
+		{ .src = NULL, .dest = "./Makefile.old", .delete = true, .pos = { 0, 0 } },
+		{ .src = NULL, .dest = "old/config.yml", .delete = true, .pos = { 0, 0 } },
 	};
 	struct cfg_dir d[] = { dir("docs", "docs"), dir(NULL, "legacy/"), dir("src/sub", "s") };
 	struct cfg_group g = group();
@@ -412,7 +412,7 @@ END_TEST
 
 START_TEST(test_plan_missing)
 {
-	struct cfg_file f[] = { { "nope.txt", NULL, false, { 12, 7 } } };
+	struct cfg_file f[] = { { .src = "nope.txt", .dest = NULL, .delete = false, .pos = { 12, 7 } } };
 	struct cfg_dir d[] = { dir("nodir", "x") };
 	struct cfg_group g = group();
 	struct cfg_target t = target(f, 1, NULL, 0);
@@ -452,11 +452,11 @@ START_TEST(test_plan_bad_pattern)
 	struct cfg_target t = target(NULL, 0, d, 1);
 
 	d[0].pos.line = 30;
-	d[0].exclude = (struct cfg_strv){ ex, 1 };
+	d[0].exclude = (struct cfg_strv){ .v = ex, .n = 1 };
 	assert_plan_error(&g, &t, "group 'core', target 'acme/api', directories[0] 'src' "
 	    "(line 30): invalid pattern '[oops': unterminated or invalid '[' expression");
 	d[0].exclude = (struct cfg_strv)DEFAULT_EXCLUDE;
-	d[0].include_only = (struct cfg_strv){ ex, 1 };
+	d[0].include_only = (struct cfg_strv){ .v = ex, .n = 1 };
 	assert_plan_error(&g, &t, "group 'core', target 'acme/api', directories[0] 'src' "
 	    "(line 30): invalid pattern '[oops': unterminated or invalid '[' expression");
 }
@@ -465,8 +465,8 @@ END_TEST
 START_TEST(test_plan_collisions)
 {
 	struct cfg_file f[] = {
-		{ "LICENSE", "x/LICENSE", false, { 0, 0 } },
-		{ "README.md", "x/LICENSE", false, { 0, 0 } },
+		{ .src = "LICENSE", .dest = "x/LICENSE", .delete = false, .pos = { 0, 0 } },
+		{ .src = "README.md", .dest = "x/LICENSE", .delete = false, .pos = { 0, 0 } },
 	};
 	struct cfg_dir d[] = { dir("src/sub", "lib/a.go") };
 	struct cfg_group g = group();
