@@ -158,12 +158,21 @@ START_TEST(test_spawn_fds)
 		"$(ps -o pgid= -p $$ | tr -d ' ') $(ps -o sid= -p $$ | tr -d ' ')", NULL };
 	char *envp[] = { NULL };
 	char want[128];
-	int st;
+	int st, saved[2], fd;
 
-	/* Free 3 and 4 so the pipes land there: spawn must still deliver them. */
-	close(3);
-	close(4);
+	/* Free 3 and 4 so the pipes land there: spawn must still deliver them.
+	 * (Whatever the test runner keeps there is put back afterwards.) */
+	for (fd = 3; fd <= 4; fd++) {
+		saved[fd - 3] = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+		close(fd);
+	}
 	ck_assert_int_eq(spawn_worker(&c, "/bin/sh", argv, envp), 0);
+	for (fd = 3; fd <= 4; fd++) {
+		if (saved[fd - 3] >= 0) {
+			dup2(saved[fd - 3], fd);
+			close(saved[fd - 3]);
+		}
+	}
 	ck_assert_int_ge(c.to_child, 5);
 	ck_assert_int_ge(c.from_child, 5);
 	ck_assert_int_ge(c.log, 5);
