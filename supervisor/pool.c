@@ -990,7 +990,8 @@ pool_new(struct pool **out, const struct pool_opts *opts, const struct pool_ops 
 	struct sigaction ign;
 	struct pool *p;
 	char ppid[64];
-	const char *add[] = { ppid, NULL };
+	const char **add;
+	size_t n = 0;
 
 	*out = NULL;
 	if (opts->jobs < 1 || opts->worker_path == NULL)
@@ -1019,7 +1020,14 @@ pool_new(struct pool **out, const struct pool_opts *opts, const struct pool_ops 
 	sigaction(SIGPIPE, &ign, &p->old_pipe);
 	snprintf(ppid, sizeof(ppid), "REPOCAST_SUPERVISOR_PID=%ld", (long)getpid());
 	/* Tokens reach a worker only in a CRED message, never its environment. */
+	while (opts->env != NULL && opts->env[n] != NULL)
+		n++;
+	add = xcalloc(n + 2, sizeof(*add));
+	if (n > 0)
+		memcpy(add, opts->env, n * sizeof(*add));
+	add[n] = ppid;
 	p->env = spawn_env_new(drop, add);
+	free(add);
 	*out = p;
 	return 0;
 fail:
