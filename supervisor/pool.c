@@ -376,6 +376,15 @@ handle_msg(struct pool_job *j, struct msg *m)
 		m->u.stats.nphase = 0;
 		return 0;
 	}
+	if (m->type == MSG_LOG) {
+		/* The worker's LOG lines belong with the rest of its output. */
+		char *line = xasprintf("repocast-worker: %s: %s\n",
+		    m->u.log.level == LOG_ERROR ? "error" : m->u.log.level == LOG_WARN ?
+		    "warning" : "info", m->u.log.text);
+
+		write_file(j, line, strlen(line));
+		free(line);
+	}
 	if (m->type == MSG_ERROR) {
 		j->got_error = true;
 		free(j->rec.cause);
