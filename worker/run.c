@@ -1,0 +1,234 @@
+/*
+ * run — the `repocast run` job: fetch the repository into the mirror
+ * cache, check its default branch out into a private temporary directory, run the command there
+ * (a child of the worker, in the worker's process group, output into the
+ * target's log), report its exit and resource use in RESULT, remove the
+ * directory.
+ *
+ * The command's environment is the worker's (which never holds a token)
+ * plus REPOCAST_REPO; GITHUB_TOKEN and GH_TOKEN are dropped once more.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+#include "shared/err.h"
+#include "shared/log.h"
+#include "shared/mirror.h"
+#include "shared/rusage.h"
+#include "shared/tmpdir.h"
+#include "shared/util.h"
+#include "worker/worker.h"
+
+extern char **environ;
+
+/* ---- fetch + checkout ---- */
+
+/*
+ * Fetch url's default branch into its mirror in the cache (DESIGN §3) and
+ * check that branch's tree out into dir; the mirror lock is held only for
+ * the fetch and the checkout.
+ */
+static int
+fetch_checkout(struct worker *w, const struct msg_job *job, const char *dir)
+{
+	git_checkout_options co;
+	struct mirror m;
+	git_commit *commit = NULL;
+	git_tree *tree = NULL;
+	char *branch = NULL;
+	git_oid oid;
+	uint64_t t0 = util_now_ms();
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	m.lock_fd = -1;
+	rc = mirror_open(&m, job->cache_dir, job->remote_url, w->token);
+	if (rc < 0)
+		return rc;
+	if (job->base_branch != NULL && job->base_branch[0] != '\0')
+		branch = xstrdup(job->base_branch);
+	else if ((rc = mirror_default_branch(&m, &branch)) < 0)
+		goto out;
+	if ((rc = mirror_fetch(&m, (const char *const *)&branch, NULL, 1)) < 0)
+		goto out;
+	if ((rc = mirror_branch_oid(&oid, &m, branch)) < 0)
+		goto out;
+	worker_phase(w, "fetch", util_now_ms() - t0);
+	t0 = util_now_ms();
+	if (git_commit_lookup(&commit, m.repo, &oid) < 0 || git_commit_tree(&tree, commit) < 0) {
+		rc = err_git(ERR_FAIL, "cannot read '%s' of '%s'", branch, job->target);
+		goto out;
+	}
+	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+	co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DONT_UPDATE_INDEX;
+	co.target_directory = dir;
+	if (git_checkout_tree(m.repo, (const git_object *)tree, &co) < 0) {
+		rc = err_git(ERR_FAIL, "cannot check out '%s' of '%s'", branch, job->target);
+		goto out;
+	}
+	worker_phase(w, "checkout", util_now_ms() - t0);
+	rc = 0;
+out:
+	git_tree_free(tree);
+	git_commit_free(commit);
+	free(branch);
+	mirror_close(&m);
+	return rc;
+}
+
+/* ---- the command ---- */
+
+static int
+is_token_var(const char *e)
+{
+	return strncmp(e, "GITHUB_TOKEN=", 13) == 0 || strncmp(e, "GH_TOKEN=", 9) == 0 ||
+	    strncmp(e, "REPOCAST_REPO=", 14) == 0 || strncmp(e, "REPOCAST_SUPERVISOR_PID=", 24) == 0;
+}
+
+static char **
+command_env(const char *repo)
+{
+	size_t n = 0, k = 0, i;
+	char **env;
+
+	while (environ[n] != NULL)
+		n++;
+	env = xcalloc(n + 2, sizeof(*env));
+	for (i = 0; i < n; i++)
+		if (!is_token_var(environ[i]))
+			env[k++] = environ[i];
+	env[k++] = xasprintf("REPOCAST_REPO=%s", repo);
+	env[k] = NULL;
+	return env;
+}
+
+/* Run argv in dir; fill the command part of res. 0 ran (any exit), -1 not started. */
+static int
+run_command(struct msg_result *res, const struct msg_job *job, const char *dir)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	struct rusage ru;
+	struct rusage_sample s;
+	char **env = command_env(job->target);
+	char **argv = xcalloc(job->argv.n + 1, sizeof(*argv));
+	uint64_t t0;
+	pid_t pid;
+	int e, st, rc = -1;
+	size_t last;
+
+	/* msg_strv is counted; exec wants a NULL-terminated vector */
+	memcpy(argv, job->argv.v, job->argv.n * sizeof(*argv));
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawn_file_actions_addchdir_np(&fa, dir);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	/* The channel (3, 4) and everything else stays with the worker. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	t0 = util_now_ms();
+	e = posix_spawnp(&pid, argv[0], &fa, &attr, argv, env);
+	if (e != 0) {
+		errno = e;
+		err_sys(ERR_FAIL, "cannot execute '%s'", job->argv.v[0]);
+		fprintf(stderr, "repocast-worker: %s\n", err_last());
+		/* what a shell reports for a command it cannot run */
+		res->exit_code = e == ENOENT ? 127 : 126;
+		res->cmd_wall_ms = util_now_ms() - t0;
+		rc = 0;
+		goto out;
+	}
+	while (wait4(pid, &st, 0, &ru) < 0) {
+		if (errno != EINTR) {
+			err_sys(ERR_FAIL, "cannot wait for the command");
+			goto out;
+		}
+	}
+	res->cmd_wall_ms = util_now_ms() - t0;
+	rusage_from_sys(&s, &ru);
+	res->cmd_utime_us = s.utime_us;
+	res->cmd_stime_us = s.stime_us;
+	res->cmd_maxrss_kib = s.maxrss_kib;
+	res->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	res->term_signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	rc = 0;
+out:
+	for (last = 0; env[last] != NULL; last++)
+		;
+	free(env[last - 1]); /* only REPOCAST_REPO was allocated */
+	free(env);
+	free(argv);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	return rc;
+}
+
+int
+run_job(struct worker *w)
+{
+	const struct msg_job *job = &w->job.u.job;
+	char *dir = NULL, *tree = NULL;
+	struct msg m;
+	uint64_t t0;
+	int rc;
+
+	msg_init(&m, MSG_RESULT);
+	if (strcmp(job->remote_url, "none:") == 0 && job->argv.n == 0) {
+		/* Nothing to fetch, nothing to run: the pool benchmark's no-op. */
+		m.u.result.outcome = (char *)"ran";
+		return worker_send(w, &m) < 0 ? -1 : 0;
+	}
+	if ((rc = tmpdir_make(&dir, "repocast-checkout-")) < 0) {
+		worker_error(w, rc);
+		return rc;
+	}
+	tree = xasprintf("%s/tree", dir);
+	if (strcmp(job->remote_url, "none:") == 0) {
+		if (mkdir(tree, 0700) < 0) {
+			rc = err_sys(ERR_FAIL, "cannot create '%s'", tree);
+			worker_error(w, rc);
+			goto out;
+		}
+	} else if ((rc = fetch_checkout(w, job, tree)) < 0) {
+		worker_log(w, LOG_ERROR, "%s", err_last());
+		worker_error(w, rc);
+		goto out;
+	}
+	if (w->cancelled) {
+		rc = err_set(ERR_TIMEOUT, "the job was cancelled");
+		worker_error(w, rc);
+		goto out;
+	}
+	t0 = util_now_ms();
+	if (job->argv.n > 0 && run_command(&m.u.result, job, tree) < 0) {
+		rc = -1;
+		worker_error(w, rc);
+		goto out;
+	}
+	worker_phase(w, "command", util_now_ms() - t0);
+	rc = (m.u.result.exit_code == 0 && m.u.result.term_signal == 0) ? 0 : ERR_FAIL;
+	m.u.result.outcome = (char *)(rc == 0 ? "ran" : "failed");
+	if (worker_send(w, &m) < 0)
+		rc = -1;
+out:
+	tmpdir_remove(dir);
+	free(tree);
+	free(dir);
+	return rc;
+}
