@@ -416,10 +416,13 @@ class Handler(BaseHTTPRequestHandler):
         snap = f.quota.snapshot(login or f.tokens.default_login)
         rate = {"limit": snap["limit"], "used": snap["limit"], "remaining": 0,
                 "reset": int(time.time()) + fault.reset}
-        msg = fault.message or ("API rate limit exceeded for user ID %d. If you reach out to "
-                                "GitHub Support for help, please include the request ID %s."
-                                % (store.user_id(login or "anonymous"), self.request_id))
+        msg = fault.message or self.primary_message(login or "anonymous")
         self.send_json(fault.status, shapes.error(msg, DOC_RATE), login or "", extra, rate)
+
+    def primary_message(self, login):
+        return ("API rate limit exceeded for user ID %d. If you reach out to GitHub Support "
+                "for help, please include the request ID %s."
+                % (store.user_id(login), self.request_id))
 
     # --- REST -----------------------------------------------------------
     def api(self, sub, query, fault):
@@ -450,11 +453,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(401, shapes.error(msg, status=401), None)
         free = sub == "/rate_limit"
         if not free and f.quota.exhausted(login):
-            snap = f.quota.snapshot(login)
-            msg = ("API rate limit exceeded for user ID %d. If you reach out to GitHub "
-                   "Support for help, please include the request ID %s."
-                   % (store.user_id(login), self.request_id))
-            return self.send_json(403, shapes.error(msg, DOC_RATE), login, rate=snap)
+            return self.send_json(403, shapes.error(self.primary_message(login), DOC_RATE),
+                                  login)
         try:
             status, obj, extra = api.route(f, self.command, sub, query, raw, login)
         except api.ApiError as e:
