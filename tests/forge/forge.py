@@ -335,7 +335,7 @@ class Handler(BaseHTTPRequestHandler):
         data = None
         h = self.gh_headers(login, rate)
         if obj is not None:
-            data = (json.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+            data = json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
             h.insert(0, ("Content-Type", "application/json; charset=utf-8"))
         elif status not in (204, 304):
             data = b""
