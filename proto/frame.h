@@ -47,6 +47,15 @@ void frame_writer_release(struct frame_writer *w);
  * Append one frame; does not write. -1 (ERR_LIMIT) when len > w->max.
  */
 int frame_queue(struct frame_writer *w, const void *payload, size_t len);
+/*
+ * Build a frame in place (no copy of the payload): frame_queue_begin
+ * reserves the header and stores its position in *mark; the caller then
+ * appends the payload to w->out; frame_queue_end fills in the length.
+ * frame_queue_end returns -1 (ERR_LIMIT) and drops the partial frame when
+ * the payload exceeds w->max. Nothing else may touch w in between.
+ */
+int frame_queue_begin(struct frame_writer *w, size_t *mark);
+int frame_queue_end(struct frame_writer *w, size_t mark);
 /* Bytes queued and not yet written. */
 size_t frame_pending(const struct frame_writer *w);
 /*
@@ -66,7 +75,7 @@ void frame_reader_release(struct frame_reader *r);
  */
 int frame_fill(struct frame_reader *r);
 /*
- * Take the next whole frame out of the buffer: 1 with *payload/*len set
+ * Take the next whole frame out of the buffer: 1 with *payload and *len set
  * (borrowed: valid until the next frame_fill/frame_next), 0 when no whole
  * frame is buffered, -1 (ERR_PROTO/ERR_LIMIT, err_last set) when the
  * header announces more than r->max or the stream ended inside a frame.

@@ -230,7 +230,30 @@ void msg_encode(struct buf *out, const struct msg *m);
  * On failure m holds nothing to release.
  */
 int msg_decode(struct msg *m, const void *payload, size_t len);
-/* Encode m and frame_queue it on w (does not flush). */
+/*
+ * Encode m and queue it as one frame on w (does not flush); the payload is
+ * built in place in w's queue. -1 (ERR_LIMIT) when it exceeds w->max, with
+ * nothing queued.
+ */
 int msg_send(struct frame_writer *w, const struct msg *m);
+
+struct frame_reader;
+/*
+ * Non-blocking: take the next whole frame from r's buffer (frame_next) and
+ * decode it into m. 1 with m filled (release it), 0 when no whole frame is
+ * buffered, -1 on a frame or decode error (err_last set; m empty). Blob
+ * data borrows from r's buffer: valid until the next frame_fill.
+ */
+int msg_next(struct msg *m, struct frame_reader *r);
+/*
+ * Blocking (frame_read): 1 with m filled, 0 on a clean EOF, -1 on error.
+ * Same borrowing rule as msg_next.
+ */
+int msg_recv(struct msg *m, struct frame_reader *r);
+/*
+ * Check that m is a HELLO speaking PROTO_VERSION: 0, or ERR_PROTO with
+ * "protocol version mismatch: peer speaks 2, this side 1".
+ */
+int msg_hello_check(const struct msg *m);
 
 #endif
