@@ -1,0 +1,94 @@
+# Helpers for the sync integration tests (sourced, never run on its own).
+#   sync_lib_init      temp dir T, cleanup trap, binaries in $RC and $WK
+#   forge_start        start the loopback forge on ROOT=$T/forge, sets PORT
+#   gen_repo DIR BRANCH N NAME   bare repo with N files + 2 more commits
+#   tree_sum DIR       checksum of every file under DIR (forge state)
+set -u
+O=${O:-build}
+ROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${REPOCAST_BUILD:-$ROOT_DIR/$O}
+RC=$BUILD/repocast
+export GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=Dev GIT_AUTHOR_EMAIL=dev@example.com
+export GIT_COMMITTER_NAME=Dev GIT_COMMITTER_EMAIL=dev@example.com
+export HOME=${HOME:-/tmp}
+FORGE_PID=
+
+sync_lib_init() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/repocast-sync.XXXXXX")
+	trap sync_lib_cleanup EXIT
+	export XDG_CACHE_HOME=$T/cache
+	unset GITHUB_TOKEN GH_TOKEN || true
+}
+
+sync_lib_cleanup() {
+	local rc=$?
+	if [ -n "$FORGE_PID" ]; then
+		kill "$FORGE_PID" 2>/dev/null
+		wait "$FORGE_PID" 2>/dev/null
+	fi
+	if [ "$rc" -ne 0 ] && [ -f "$T/forge.log" ]; then
+		echo "--- forge log (tail)"; tail -n 20 "$T/forge.log"
+	fi
+	rm -rf "$T"
+	exit "$rc"
+}
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# forge_start: ROOT=$T/forge, token file $T/token, PORT set.
+forge_start() {
+	mkdir -p "$T/forge/.forge"
+	echo "tok-demo-0123456789 demo" > "$T/forge/.forge/tokens"
+	printf 'tok-demo-0123456789\n' > "$T/token"
+	chmod 600 "$T/token"
+	python3 "$ROOT_DIR/tests/forge/forge.py" --root "$T/forge" --port 0 > "$T/forge.log" 2>&1 &
+	FORGE_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		PORT=$(sed -n 's/.*listening on [^ ]*:\([0-9][0-9]*\).*/\1/p' "$T/forge.log" | head -n 1)
+		[ -n "$PORT" ] && return 0
+		kill -0 "$FORGE_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$T/forge.log"
+	fail "forge did not start"
+}
+
+# gen_repo DIR BRANCH NFILES NAME: bare repo, one commit of NFILES files,
+# then two small commits (history). Deterministic.
+gen_repo() {
+	local dir=$1 branch=$2 n=$3 name=$4 i c ts=1700000000
+	git init -q --bare "$dir"
+	git -C "$dir" symbolic-ref HEAD "refs/heads/$branch"
+	{
+		printf 'commit refs/heads/%s\ncommitter Dev <dev@example.com> %d +0000\ndata 8\ninitial\n' \
+		    "$branch" "$ts"
+		for ((i = 1; i <= n; i++)); do
+			c="package pkg$((i % 17))
+
+// $name file $i
+func F$i() int { return $i }
+"
+			printf 'M 100644 inline src/pkg%d/file%d.go\ndata %d\n%s\n' \
+			    $((i % 17)) "$i" "${#c}" "$c"
+		done
+		c="# $name
+"
+		printf 'M 100644 inline README.md\ndata %d\n%s\n' "${#c}" "$c"
+		for i in 1 2; do
+			printf 'commit refs/heads/%s\ncommitter Dev <dev@example.com> %d +0000\ndata 7\nchange\n' \
+			    "$branch" $((ts + i * 60))
+			c="change $i of $name
+"
+			printf 'M 100644 inline CHANGES.md\ndata %d\n%s\n' "${#c}" "$c"
+		done
+	} | git -C "$dir" fast-import --quiet
+}
+
+# tree_sum DIR: one checksum over every file's path and content.
+tree_sum() {
+	(cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha1sum | sha1sum)
+}
