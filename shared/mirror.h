@@ -6,7 +6,9 @@
  * <cache>/mirrors/local/<sanitised path>.git for local paths and file://.
  * A mirror is locked with flock(LOCK_EX) on <mirror>.lock while open, so
  * two processes never fetch into the same mirror at once (the second
- * waits). Credentials: when token is non-NULL, HTTP(S) fetch and push
+ * waits). The lock belongs to the open file description: a child that
+ * fork()s without exec shares it until it closes lock_fd (O_CLOEXEC, so an
+ * exec'd child never holds it). Credentials: when token is non-NULL, HTTP(S) fetch and push
  * authenticate as user "x-access-token" with the token as password; the
  * token is never written to disk, argv, the environment or a log.
  */
@@ -21,6 +23,9 @@ struct mirror {
 	char *url;             /* remote URL (file://, http(s)://, or a local path) */
 	int lock_fd;           /* flock'd; -1 when closed */
 	const char *token;     /* borrowed; may be NULL */
+	char *safe_url;        /* url with any user:password@ removed, for messages */
+	int cred_tries;        /* credential callback calls in the current operation */
+	int git_inited;        /* git_libgit2_init done by mirror_open */
 };
 
 /* Path of the mirror for url under cache (caller frees). */
@@ -44,5 +49,39 @@ int mirror_fetch(struct mirror *m, const char *const *branches, const int *optio
 int mirror_default_branch(struct mirror *m, char **branch);
 /* Resolve refs/heads/<branch> in the mirror; ERR_NOTFOUND when absent. */
 int mirror_branch_oid(git_oid *out, struct mirror *m, const char *branch);
+
+/*
+ * Additions for the engine's own remote operations (push, ls-remote).
+ *
+ * mirror_unlock releases the flock but keeps the repository open: the
+ * source side holds the tree of one commit, whose objects a concurrent
+ * fetch by another process can only add to, never remove (mirrors are
+ * never gc'd while repocast runs), and a target that is also the source
+ * repository must not deadlock on its own supervisor.
+ */
+void mirror_unlock(struct mirror *m);
+/*
+ * Fill cbs (git_remote_init_callbacks is done here) with the credential
+ * callback for m: payload is m. Resets the retry count. Callers that need
+ * their own payload call mirror_credential from their own callback.
+ */
+void mirror_remote_callbacks(git_remote_callbacks *cbs, struct mirror *m);
+/*
+ * The credential logic: for http(s) URLs with a token, user
+ * "x-access-token" and the token, once per operation (a second request
+ * means the token was rejected: GIT_EAUTH). Otherwise GIT_PASSTHROUGH.
+ */
+int mirror_credential(git_credential **out, struct mirror *m, const char *url,
+    unsigned int allowed_types);
+/*
+ * Convert the libgit2 error of a failed remote operation into ERR_NOTFOUND
+ * (missing repository or path, HTTP 404), ERR_AUTH (HTTP 401/403, rejected
+ * credentials), ERR_NET (transport, TLS, timeouts) or ERR_FAIL, and set
+ * err_last to "cannot <action> '<safe url>': <reason>: <libgit2 message>".
+ * Returns the code. git_rc is the libgit2 return value.
+ */
+int mirror_error(struct mirror *m, int git_rc, const char *action);
+/* Does url use http:// or https://? */
+int mirror_url_is_http(const char *url);
 
 #endif
