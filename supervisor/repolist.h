@@ -1,0 +1,57 @@
+/*
+ * repolist — the inputs of `repocast run`: the --repos file and the
+ * duration flags.
+ *
+ * A repos file lists one repository a line; blank lines and lines whose
+ * first non-blank character is '#' are ignored. An entry is
+ *   - a local path (absolute, or relative to the current directory),
+ *   - a file://, http:// or https:// git URL,
+ *   - owner/name, resolved against git_url: <git_url>/owner/name.git,
+ *   - none: or none:NAME, no repository at all (the command runs in an
+ *     empty directory; for measuring the pool itself).
+ * Each entry gets a display name (owner/name, or the last path component
+ * without .git) which must be unique in the file: it names the log file.
+ */
+#ifndef REPOCAST_REPOLIST_H
+#define REPOCAST_REPOLIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct repolist_entry {
+	char *spec;   /* the line as written (trimmed) */
+	char *name;   /* display name: owner/name or the entry's base name */
+	char *url;    /* what the worker fetches: absolute path, URL, or "none:" */
+	int line;
+};
+
+struct repolist {
+	struct repolist_entry *v;
+	size_t n, cap;
+};
+
+/*
+ * Parse text (the contents of the file called name) into l, appending.
+ * git_url may be NULL (then owner/name entries are errors). 0, or
+ * ERR_CONFIG with err_last holding one "NAME:LINE: message" line per bad
+ * line (nothing appended then).
+ */
+int repolist_parse(struct repolist *l, const char *name, const char *text, const char *git_url);
+/* Read path and parse it; ERR_NOTFOUND when missing; ERR_CONFIG when empty. */
+int repolist_load(struct repolist *l, const char *path, const char *git_url);
+void repolist_release(struct repolist *l);
+
+/*
+ * "owner/name" -> "owner__name", any other byte outside [A-Za-z0-9._-]
+ * -> '_': the base name of a target's log file. Caller frees.
+ */
+char *repolist_file_name(const char *name);
+
+/*
+ * Parse a duration: "90" (seconds), "500ms", "2s", "10m", "1h30m", "1m30s".
+ * 0 with *ms set; -1 (ERR_CONFIG, err_last "invalid duration 'S'") on a
+ * bad or overflowing value.
+ */
+int repolist_parse_duration(const char *s, uint64_t *ms);
+
+#endif
