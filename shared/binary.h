@@ -10,6 +10,10 @@
 
 #define BINARY_SNIFF 8000
 
+/*
+ * Is data binary: a NUL byte within its first BINARY_SNIFF bytes? len may
+ * be 0 (an empty file is text). Pure, allocation-free (one memchr).
+ */
 bool binary_detect(const void *data, size_t len);
 
 #endif
