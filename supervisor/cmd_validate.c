@@ -1,15 +1,274 @@
-/* PLACEHOLDER: replaced by the module that implements 'repocast validate'. */
+/*
+ * cmd_validate — `repocast validate [-c FILE] [--json]`: load the config,
+ * print every error (exit 2) or a summary of what a sync would do (exit 0).
+ */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include <jansson.h>
+
+#include "shared/util.h"
 #include "supervisor/cmd.h"
+#include "supervisor/config.h"
 
-const char cmd_validate_usage[] = "usage: repocast validate (not implemented yet)\n";
+const char cmd_validate_usage[] =
+    "usage: repocast validate [-c FILE] [--json]\n"
+    "\n"
+    "Check a config and show what it would do: the groups in execution order\n"
+    "(priority, enabled state, dependencies) and, per target, the branch, the\n"
+    "number of mappings, files, directories and deletions, the branch prefix\n"
+    "and the labels, assignees and reviewers its pull request will get.\n"
+    "\n"
+    "  -c, --config FILE   the config to check (default: sync.yaml)\n"
+    "      --json          print the summary, or the errors, as JSON on stdout\n"
+    "\n"
+    "Every error is printed on stderr as FILE:LINE:COLUMN: message.\n"
+    "Exit status: 0 the config is valid, 2 it is not (or a usage error).\n";
+
+struct counts {
+	size_t files, dirs, deletions;
+};
+
+static struct counts
+count_target(const struct cfg_target *t)
+{
+	struct counts n = { 0, 0, 0 };
+	size_t i;
+
+	for (i = 0; i < t->nfiles; i++) {
+		if (t->files[i].delete)
+			n.deletions++;
+		else
+			n.files++;
+	}
+	for (i = 0; i < t->ndirs; i++) {
+		if (t->dirs[i].delete)
+			n.deletions++;
+		else
+			n.dirs++;
+	}
+	return n;
+}
+
+static void
+print_list(const char *label, const struct cfg_strv *sv)
+{
+	size_t i;
+
+	printf("      %-16s", label);
+	if (sv->n == 0)
+		printf("(none)");
+	for (i = 0; i < sv->n; i++)
+		printf("%s%s", i ? ", " : "", sv->v[i]);
+	printf("\n");
+}
+
+static const char *
+plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+static void
+print_text(const struct cfg *c, const size_t *order)
+{
+	size_t i, j, ntargets = 0;
+
+	for (i = 0; i < c->ngroups; i++)
+		ntargets += c->groups[i].ntargets;
+	printf("%s: valid (version %d, %zu %s, %zu %s, digest %.12s)\n", c->path, c->version,
+	    c->ngroups, plural(c->ngroups, "group", "groups"), ntargets,
+	    plural(ntargets, "target", "targets"), c->digest);
+	if (c->name != NULL || c->id != NULL)
+		printf("name: %s%s%s%s\n", c->name ? c->name : "", c->id ? " (id " : "",
+		    c->id ? c->id : "", c->id ? ")" : "");
+	for (i = 0; i < c->ngroups; i++) {
+		const struct cfg_group *g = &c->groups[order[i]];
+
+		printf("\n%zu. group %s (%s): priority %d, %s, depends on: ", i + 1, g->id, g->name,
+		    g->priority, g->enabled ? "enabled" : "disabled");
+		if (g->depends_on.n == 0)
+			printf("(none)");
+		for (j = 0; j < g->depends_on.n; j++)
+			printf("%s%s", j ? ", " : "", g->depends_on.v[j]);
+		printf("\n   source: %s @ %s\n", g->source.repo, g->source.branch);
+		for (j = 0; j < g->ntargets; j++) {
+			const struct cfg_target *t = &g->targets[j];
+			struct counts n = count_target(t);
+
+			printf("   - %s  branch %s\n", t->repo,
+			    t->branch ? t->branch : "(default branch)");
+			printf("      %zu %s: %zu %s, %zu %s, %zu %s\n", t->nfiles + t->ndirs,
+			    plural(t->nfiles + t->ndirs, "mapping", "mappings"), n.files,
+			    plural(n.files, "file", "files"), n.dirs,
+			    plural(n.dirs, "directory", "directories"), n.deletions,
+			    plural(n.deletions, "deletion", "deletions"));
+			printf("      %-16s%s\n", "branch prefix:", g->defaults.branch_prefix);
+			print_list("labels:", &t->pr.labels);
+			print_list("assignees:", &t->pr.assignees);
+			print_list("reviewers:", &t->pr.reviewers);
+			print_list("team reviewers:", &t->pr.team_reviewers);
+		}
+	}
+}
+
+static json_t *
+json_strv(const struct cfg_strv *sv)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		json_array_append_new(a, json_string(sv->v[i]));
+	return a;
+}
+
+static json_t *
+json_str_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static json_t *
+json_summary(const struct cfg *c, const size_t *order)
+{
+	json_t *root = json_object(), *groups = json_array(), *rc = json_object();
+	size_t i, j;
+
+	json_object_set_new(root, "config", json_string(c->path));
+	json_object_set_new(root, "valid", json_true());
+	json_object_set_new(root, "version", json_integer(c->version));
+	json_object_set_new(root, "name", json_str_or_null(c->name));
+	json_object_set_new(root, "id", json_str_or_null(c->id));
+	json_object_set_new(root, "digest", json_string(c->digest));
+	for (i = 0; i < c->ngroups; i++) {
+		const struct cfg_group *g = &c->groups[order[i]];
+		json_t *jg = json_object(), *targets = json_array();
+
+		json_object_set_new(jg, "id", json_string(g->id));
+		json_object_set_new(jg, "name", json_string(g->name));
+		json_object_set_new(jg, "priority", json_integer(g->priority));
+		json_object_set_new(jg, "enabled", json_boolean(g->enabled));
+		json_object_set_new(jg, "depends_on", json_strv(&g->depends_on));
+		json_object_set_new(jg, "source", json_pack("{s:s, s:s}", "repo", g->source.repo,
+		    "branch", g->source.branch));
+		for (j = 0; j < g->ntargets; j++) {
+			const struct cfg_target *t = &g->targets[j];
+			struct counts n = count_target(t);
+			json_t *jt = json_object();
+
+			json_object_set_new(jt, "repo", json_string(t->repo));
+			json_object_set_new(jt, "branch", json_str_or_null(t->branch));
+			json_object_set_new(jt, "mappings", json_integer((json_int_t)(t->nfiles +
+			    t->ndirs)));
+			json_object_set_new(jt, "files", json_integer((json_int_t)n.files));
+			json_object_set_new(jt, "directories", json_integer((json_int_t)n.dirs));
+			json_object_set_new(jt, "deletions", json_integer((json_int_t)n.deletions));
+			json_object_set_new(jt, "branch_prefix",
+			    json_string(g->defaults.branch_prefix));
+			json_object_set_new(jt, "labels", json_strv(&t->pr.labels));
+			json_object_set_new(jt, "assignees", json_strv(&t->pr.assignees));
+			json_object_set_new(jt, "reviewers", json_strv(&t->pr.reviewers));
+			json_object_set_new(jt, "team_reviewers", json_strv(&t->pr.team_reviewers));
+			json_array_append_new(targets, jt);
+		}
+		json_object_set_new(jg, "targets", targets);
+		json_array_append_new(groups, jg);
+	}
+	json_object_set_new(root, "groups", groups);
+	json_object_set_new(rc, "jobs", json_integer(c->rc.jobs));
+	json_object_set_new(rc, "timeout_ms", json_integer((json_int_t)c->rc.timeout_ms));
+	json_object_set_new(rc, "retries", json_integer(c->rc.retries));
+	json_object_set_new(rc, "cache_dir", json_string(c->rc.cache_dir));
+	json_object_set_new(rc, "api_url", json_string(c->rc.api_url));
+	json_object_set_new(rc, "git_url", json_string(c->rc.git_url));
+	json_object_set_new(rc, "report_dir", json_string(c->rc.report_dir));
+	json_object_set_new(rc, "report_formats", json_strv(&c->rc.report_formats));
+	json_object_set_new(root, "repocast", rc);
+	return root;
+}
+
+static json_t *
+json_errors(const char *path, const struct cfg_errors *errs)
+{
+	json_t *root = json_object(), *arr = json_array();
+	size_t i;
+
+	json_object_set_new(root, "config", json_string(path));
+	json_object_set_new(root, "valid", json_false());
+	for (i = 0; i < errs->n; i++) {
+		const struct cfg_error *e = &errs->v[i];
+
+		json_array_append_new(arr, json_pack("{s:s, s:i, s:i, s:s}", "file", path, "line",
+		    e->line, "column", e->col, "message", e->text));
+	}
+	json_object_set_new(root, "errors", arr);
+	return root;
+}
+
+static void
+json_print(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	if (s != NULL) {
+		fputs(s, stdout);
+		fputc('\n', stdout);
+		free(s);
+	}
+	json_decref(j);
+}
 
 int
 cmd_validate(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "repocast: 'validate' is not implemented yet\n");
-	return EXIT_USAGE;
+	struct cfg_errors errs = { NULL, 0, 0 };
+	const char *path = "sync.yaml";
+	struct cfg *c = NULL;
+	size_t i, *order;
+	int json = 0, rc;
+
+	for (i = 1; i < (size_t)argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--json") == 0) {
+			json = 1;
+		} else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+			if (i + 1 >= (size_t)argc) {
+				fprintf(stderr, "repocast validate: option '%s' needs a file\n", a);
+				fputs(cmd_validate_usage, stderr);
+				return EXIT_USAGE;
+			}
+			path = argv[++i];
+		} else if (strncmp(a, "--config=", 9) == 0) {
+			path = a + 9;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(cmd_validate_usage, stdout);
+			return EXIT_OK;
+		} else {
+			fprintf(stderr, "repocast validate: unknown argument '%s'\n", a);
+			fputs(cmd_validate_usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	rc = cfg_load(&c, path, &errs);
+	if (rc != 0) {
+		for (i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.v[i].msg);
+		if (json)
+			json_print(json_errors(path, &errs));
+		cfg_errors_release(&errs);
+		return EXIT_USAGE;
+	}
+	order = xcalloc(c->ngroups ? c->ngroups : 1, sizeof(*order));
+	cfg_group_order(c, order);
+	if (json)
+		json_print(json_summary(c, order));
+	else
+		print_text(c, order);
+	free(order);
+	cfg_free(c);
+	cfg_errors_release(&errs);
+	return EXIT_OK;
 }

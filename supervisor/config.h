@@ -26,6 +26,7 @@ struct cfg_pos {
 struct cfg_strv {
 	char **v;
 	size_t n;
+	struct cfg_pos *pos;       /* per item when read from the file, else NULL */
 };
 
 struct cfg_kv {
@@ -52,6 +53,8 @@ struct cfg_file {
 	char *dest;
 	bool delete;
 	struct cfg_pos pos;
+	struct cfg_pos dest_pos;
+	char *list_id;             /* the file list it came from; NULL: inline */
 };
 
 struct cfg_dir {
@@ -67,6 +70,8 @@ struct cfg_dir {
 	bool delete;
 	bool prune;                /* repocast extension */
 	struct cfg_pos pos;
+	struct cfg_pos dest_pos;
+	char *list_id;             /* the directory list it came from; NULL: inline */
 };
 
 struct cfg_file_list {
@@ -74,6 +79,7 @@ struct cfg_file_list {
 	struct cfg_file *files;
 	size_t nfiles;
 	struct cfg_pos pos;
+	struct cfg_pos id_pos;
 };
 
 struct cfg_dir_list {
@@ -81,6 +87,7 @@ struct cfg_dir_list {
 	struct cfg_dir *dirs;
 	size_t ndirs;
 	struct cfg_pos pos;
+	struct cfg_pos id_pos;
 };
 
 struct cfg_assign {
@@ -101,7 +108,10 @@ struct cfg_target {
 	char *blob_size_limit;                         /* as written, or NULL */
 	struct cfg_assign own;                         /* as written on the target */
 	struct cfg_assign pr;                          /* merged: what the PR gets */
+	char *clone_mode;          /* go-broadcast's "sparse"/"full"; accepted, unused */
 	struct cfg_pos pos;
+	struct cfg_pos repo_pos;
+	bool parse_failed;         /* internal: its mappings had parse errors */
 };
 
 struct cfg_group {
@@ -123,6 +133,7 @@ struct cfg_group {
 	struct cfg_target *targets;
 	size_t ntargets;
 	struct cfg_pos pos;
+	struct cfg_pos id_pos;
 };
 
 struct cfg_repocast {
@@ -165,13 +176,19 @@ struct cfg {
 /* One collected error. */
 struct cfg_error {
 	char *msg;                 /* "FILE:LINE:COLUMN: message" */
-	int line, col;
+	const char *text;          /* the message alone: points into msg */
+	int line, col;             /* 0 when the error has no position */
 };
 
 struct cfg_errors {
 	struct cfg_error *v;
 	size_t n, cap;
 };
+
+/* Input limits: larger or deeper input is rejected with a clear error. */
+#define CFG_MAX_BYTES ((size_t)8 << 20)   /* 8 MiB */
+#define CFG_MAX_DEPTH 64                  /* nested mappings/sequences */
+#define CFG_MAX_NODES ((size_t)1 << 20)   /* YAML nodes, aliases expanded */
 
 /*
  * Load and validate path. 0 with *out set (free with cfg_free); ERR_CONFIG
@@ -195,5 +212,19 @@ void cfg_group_order(const struct cfg *c, size_t *order);
 int cfg_parse_duration(const char *s, uint64_t *ms);
 /* Parse "512M", "2G", "100k", "1048576" (bytes); -1 on a bad value. */
 int cfg_parse_size(const char *s, uint64_t *bytes);
+
+/*
+ * Syntax checks used by the loader, exported for command-line filters.
+ * Each returns 0 when s is valid, else -1 with *why (may be NULL) set to a
+ * static lowercase reason.
+ */
+int cfg_check_repo(const char *s, const char **why);
+int cfg_check_branch(const char *s, const char **why);
+int cfg_check_path(const char *s, const char **why);
+int cfg_check_email(const char *s, const char **why);
+
+/* Append one error to errs; file may be NULL (no location prefix). */
+void cfg_errors_add(struct cfg_errors *errs, const char *file, int line, int col,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #endif
