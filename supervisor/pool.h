@@ -50,6 +50,10 @@ struct pool_record {
 	bool has_result;
 	char *pr_url;             /* set by the caller after PR creation */
 	char *log_path;           /* targets/<owner>__<repo>.log */
+	/* Added by the process core: */
+	int exit_code;            /* the worker's exit status; -1 when it did not exit */
+	int term_signal;          /* the signal that ended the worker; 0 when none */
+	bool command_failed;      /* run mode: cause names the command's end, not the worker's */
 };
 
 struct pool_ops {
@@ -80,6 +84,10 @@ struct pool_opts {
 	uint64_t mem_bytes;       /* worker limits, passed in JOB by the caller; here for cause */
 };
 
+/* The default grace between SIGTERM and SIGKILL, and the first retry delay. */
+#define POOL_GRACE_MS 5000
+#define POOL_BACKOFF_MS 1000
+
 int pool_new(struct pool **out, const struct pool_opts *opts, const struct pool_ops *ops,
     void *arg);
 void pool_free(struct pool *p);
@@ -90,7 +98,31 @@ int pool_send(struct pool_job *j, const struct msg *m);
 /* The job's current record (borrowed). */
 struct pool_record *pool_job_record(struct pool_job *j);
 
-/* Find repocast-worker next to argv0's binary, else in LIBEXECDIR. Caller frees. */
+/* The job's display name (borrowed). */
+const char *pool_job_name(const struct pool_job *j);
+/* Orphaned grandchildren reaped so far (the pool is their subreaper). */
+uint64_t pool_orphans(const struct pool *p);
+/* Whether pool_run ended because of SIGINT/SIGTERM. */
+bool pool_interrupted(const struct pool *p);
+/* Free what a record owns (not the struct); for copies kept by callers. */
+void pool_record_release(struct pool_record *rec);
+/* Deep copy of src into dst. */
+void pool_record_copy(struct pool_record *dst, const struct pool_record *src);
+
+/*
+ * Whether a cause is transient (worth a retry): "timeout", "network" (an
+ * ERROR code), and a worker's death by a signal other than the memory
+ * limit. Never exit codes, config/validation errors, protocol or spawn.
+ */
+bool pool_cause_transient(const char *cause, bool command_failed);
+/* "signal:SEGV" for SIGSEGV; written into buf of size n. */
+const char *pool_signal_cause(char *buf, size_t n, int sig);
+
+/*
+ * The worker binary: $REPOCAST_WORKER when set (a debugging aid: run a
+ * different worker build), else repocast-worker next to the running
+ * executable (the build tree), else REPOCAST_LIBEXECDIR. Caller frees.
+ */
 char *pool_find_worker(const char *argv0);
 
 #endif

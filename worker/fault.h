@@ -1,0 +1,32 @@
+/*
+ * fault — test-only fault injection for repocast-worker.
+ *
+ * Compiled in only when REPOCAST_TEST_HOOKS is defined, which only the
+ * test build (build/tests/bin/repocast-worker-test) does: the release
+ * worker has no fault code at all, fault_hook is an empty inline there.
+ *
+ * The test worker reads REPOCAST_FAULTS="NAME=FAULT,NAME=FAULT..." and at
+ * the hook after JOB (limits applied) injects FAULT when the job's target
+ * is NAME: segv, sigkill, exit3, hang, hang-term (ignores SIGTERM),
+ * garbage (a frame that is not msgpack), oversized (a frame header over
+ * the limit), memory (allocate until the limit), network (ERROR network),
+ * once-sigkill (SIGKILL on the first attempt only; REPOCAST_FAULT_DIR
+ * keeps the state).
+ */
+#ifndef REPOCAST_FAULT_H
+#define REPOCAST_FAULT_H
+
+struct worker;
+
+#ifdef REPOCAST_TEST_HOOKS
+void fault_hook(struct worker *w, const char *point);
+#else
+static inline void
+fault_hook(struct worker *w, const char *point)
+{
+	(void)w;
+	(void)point;
+}
+#endif
+
+#endif
