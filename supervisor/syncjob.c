@@ -106,8 +106,7 @@ syncjob_start(struct syncjob *s, struct pool_job *j)
 
 	syncjob_reset(s);
 	s->attempts++;
-	if ((rc = pool_send(j, &s->job)) < 0)
-		return rc;
+	/* The worker takes CRED before JOB (worker/main.c). */
 	if (s->token != NULL) {
 		msg_init(&m, MSG_CRED);
 		m.u.cred.token = (char *)s->token;
@@ -115,6 +114,8 @@ syncjob_start(struct syncjob *s, struct pool_job *j)
 		if (rc < 0)
 			return rc;
 	}
+	if ((rc = pool_send(j, &s->job)) < 0)
+		return rc;
 	for (i = 0; i < s->nentries; i += k) {
 		k = s->nentries - i < SYNCJOB_MANIFEST_BATCH ? s->nentries - i :
 		    SYNCJOB_MANIFEST_BATCH;

@@ -2,8 +2,8 @@
  * syncjob — the supervisor side of one target of `repocast sync`
  * (DESIGN §2-3): the messages it sends its worker and what it collects.
  *
- * When the pool reports the worker READY, syncjob_start queues JOB, CRED
- * (when there is a token), the manifest in MANIFEST batches and
+ * When the pool reports the worker READY, syncjob_start queues CRED, JOB
+ * (CRED only with a token), the manifest in MANIFEST batches and
  * MANIFEST_END, all at once: the worker reads them after its fetch. Each
  * WANT is answered at once with BLOBS read from the source mirror's
  * object database, batches of at most SYNCJOB_BLOBS_MAX bytes (a larger

@@ -12,15 +12,18 @@
 
 #include <git2.h>
 
+#include "shared/mirror.h"
+
 /*
- * Point refs/heads/<branch> of repo at commit (force) and push it to url
- * as refs/heads/<branch>, replacing what is there. token may be NULL.
+ * Point refs/heads/<branch> of the mirror at commit (force) and push it to
+ * the mirror's url as refs/heads/<branch>, replacing what is there, with
+ * the mirror's token (may be NULL).
  * Refuses (BUG-free, ERR_CONFIG) when branch equals protect (the base
  * branch). Blocks. 0 ok; ERR_CONFLICT when the server rejected the ref,
  * ERR_AUTH on 401/403, ERR_NET on transport errors, -1 otherwise; err_last
  * names the branch.
  */
-int push_branch(git_repository *repo, const char *url, const char *token,
-    const char *branch, const char *protect, const git_oid *commit);
+int push_branch(struct mirror *m, const char *branch, const char *protect,
+    const git_oid *commit);
 
 #endif

@@ -86,12 +86,12 @@ sync_fetch(struct sync_ctx *c)
 	int rc;
 
 	if ((rc = mirror_open(&c->mir, job->cache_dir, job->remote_url, c->w->token)) < 0)
-		return err_wrap("cannot open the mirror of '%s'", job->target);
+		return rc;
 	br[0] = job->base_branch;
 	if (job->existing_branch != NULL && strcmp(job->existing_branch, job->base_branch) != 0)
 		br[n++] = job->existing_branch;
 	if ((rc = mirror_fetch(&c->mir, br, opt, n)) < 0)
-		return err_wrap("cannot fetch '%s'", job->target);
+		return rc;
 	if ((rc = mirror_branch_oid(&c->base_head, &c->mir, job->base_branch)) < 0)
 		return err_set(ERR_NOTFOUND, "base branch '%s' not found in '%s'", job->base_branch,
 		    job->target);
@@ -345,8 +345,7 @@ sync_outcome(struct sync_ctx *c, const git_oid *new_tree)
 	sync_phase(c, "commit");
 	if (job->dry_run)
 		return sync_result(c, "dry_run", &commit, branch, new_tree, job->want_diff);
-	if ((rc = push_branch(c->mir.repo, job->remote_url, c->w->token, branch,
-	    job->base_branch, &commit)) < 0)
+	if ((rc = push_branch(&c->mir, branch, job->base_branch, &commit)) < 0)
 		return rc;
 	sync_phase(c, "push");
 	return sync_result(c, "pushed", &commit, branch, new_tree, 0);
