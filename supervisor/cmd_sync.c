@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <git2.h>
@@ -252,12 +253,42 @@ sync_loopback(const char *url)
 	    strncmp(url, "http://localhost", 16) == 0 || strncmp(url, "http://[::1]", 12) == 0);
 }
 
+/* mkdir -p path (0700 for what it creates). */
+static int
+sync_mkdirs(const char *path)
+{
+	char *p = xstrdup(path), *s;
+	int rc = 0;
+
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+
+		*s = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+			rc = err_sys(ERR_FAIL, "cannot create directory '%s'", p);
+			break;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return rc;
+}
+
 static int
 sync_open_api(struct sync_run *r)
 {
 	struct api_opts ao;
 	char *cache = xasprintf("%s/api", r->cache_dir);
 	int rc;
+
+	if ((rc = sync_mkdirs(cache)) < 0) {
+		free(cache);
+		return rc;
+	}
 
 	api_opts_init(&ao);
 	if (r->cfg->rc.api_url != NULL)
