@@ -68,7 +68,9 @@ sync_transform(struct sync_ctx *c)
 		emails[i].from = job->emails[i].key;
 		emails[i].to = job->emails[i].value;
 	}
-	rc = transform_new(&c->xf, job->repo_from, job->repo_to, vars, job->nvars, emails,
+	/* An absent repo_name rewrite may arrive as empty strings. */
+	rc = transform_new(&c->xf, job->repo_from && *job->repo_from ? job->repo_from : NULL,
+	    job->repo_to && *job->repo_to ? job->repo_to : NULL, vars, job->nvars, emails,
 	    job->nemails);
 	free(vars);
 	free(emails);

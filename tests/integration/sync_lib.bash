@@ -44,7 +44,7 @@ forge_start() {
 	echo "tok-demo-0123456789 demo" > "$T/forge/.forge/tokens"
 	printf 'tok-demo-0123456789\n' > "$T/token"
 	chmod 600 "$T/token"
-	python3 "$ROOT_DIR/tests/forge/forge.py" --root "$T/forge" --port 0 > "$T/forge.log" 2>&1 &
+	python3 "${FORGE_PY:-$ROOT_DIR/tests/forge/forge.py}" --root "$T/forge" --port 0 > "$T/forge.log" 2>&1 &
 	FORGE_PID=$!
 	local i
 	for i in $(seq 1 100); do
@@ -91,4 +91,64 @@ func F$i() int { return $i }
 # tree_sum DIR: one checksum over every file's path and content.
 tree_sum() {
 	(cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha1sum | sha1sum)
+}
+
+# api GET PATH: JSON from the forge's REST API (with the test token).
+api() {
+	curl -sf -H "Authorization: Bearer $(cat "$T/token")" \
+	    "http://127.0.0.1:$PORT/api/v3$1"
+}
+
+# repocast sync with the test's config, token and report dir.
+rsync_run() {
+	"$RC" sync -c "$T/sync.yaml" --token-file "$T/token" --report-dir "$T/runs" \
+	    --no-progress "$@"
+}
+
+# write_config FILE: substitute @PORT@ from stdin into $T/sync.yaml.
+write_config() {
+	sed "s/@PORT@/$PORT/g" > "$T/sync.yaml"
+}
+
+# new_bare OWNER/NAME BRANCH: an empty bare repo on the forge and a work
+# clone at $T/w/NAME to fill it (push with push_work NAME BRANCH).
+new_work() {
+	local repo=$1 branch=$2 name=${1#*/}
+	git init -q --bare "$T/forge/$repo.git"
+	git -C "$T/forge/$repo.git" symbolic-ref HEAD "refs/heads/$branch"
+	rm -rf "$T/w/$name"
+	git init -q -b "$branch" "$T/w/$name"
+}
+
+push_work() {
+	local repo=$1 branch=$2 name=${1#*/}
+	git -C "$T/w/$name" add -A
+	git -C "$T/w/$name" commit -qm "${3:-update}"
+	git -C "$T/w/$name" push -q "$T/forge/$repo.git" "HEAD:refs/heads/$branch"
+}
+
+# The writes the forge saw (anything but GET/HEAD and git fetches).
+forge_writes() {
+	[ -f "$T/forge/.forge/requests.log" ] || return 0
+	jq -r 'select(.method != "GET" and .method != "HEAD")
+	    | select((.path | test("git-upload-pack")) | not)
+	    | "\(.method) \(.path)"' "$T/forge/.forge/requests.log"
+}
+
+# fsck_all: git fsck --strict on every repo of the forge.
+fsck_all() {
+	local r
+	for r in "$T"/forge/*/*.git; do
+		git -C "$r" fsck --strict --no-dangling >/dev/null 2>"$T/fsck.err" ||
+		    { cat "$T/fsck.err"; fail "fsck failed on $r"; }
+	done
+}
+
+# outcome REPORT REPO: the outcome recorded for REPO in a report.json.
+outcome() {
+	jq -r --arg r "$2" '.targets[] | select(.name == $r) | .outcome' "$1"
+}
+
+last_report() {
+	ls -d "$T"/runs/*/report.json | sort | tail -n 1
 }
