@@ -312,12 +312,45 @@ sync_tree_of(git_oid *out, struct sync_ctx *c, const git_oid *commit_id)
 	return 0;
 }
 
+/*
+ * May the open PR's branch be replaced? Only when its head is the commit
+ * discovery saw AND a commit repocast made: our committer identity, one
+ * parent, and that parent on the base branch's history. A human commit on
+ * top (or a merge) fails this, and the branch is left alone.
+ */
+static int
+sync_ours(struct sync_ctx *c)
+{
+	const struct msg_job *job = c->job;
+	const git_signature *who;
+	git_commit *head = NULL;
+	const git_oid *parent;
+	git_oid seen;
+	int ours = 0;
+
+	if (job->existing_head == NULL || git_oid_fromstr(&seen, job->existing_head) < 0 ||
+	    !git_oid_equal(&seen, &c->existing_head))
+		return 0;
+	if (git_commit_lookup(&head, c->mir.repo, &c->existing_head) < 0)
+		return 0;
+	who = git_commit_committer(head);
+	if (git_commit_parentcount(head) == 1 && who != NULL && who->name && who->email &&
+	    job->author_name && job->author_email && strcmp(who->name, job->author_name) == 0 &&
+	    strcmp(who->email, job->author_email) == 0) {
+		parent = git_commit_parent_id(head, 0);
+		ours = git_oid_equal(parent, &c->base_head) ||
+		    git_graph_descendant_of(c->mir.repo, &c->base_head, parent) == 1;
+	}
+	git_commit_free(head);
+	return ours;
+}
+
 /* After the new tree exists: pick the outcome and act on it. */
 static int
 sync_outcome(struct sync_ctx *c, const git_oid *new_tree)
 {
 	const struct msg_job *job = c->job;
-	git_oid ex_tree, commit, seen;
+	git_oid ex_tree, commit;
 	const char *branch;
 	int reuse = 0, rc;
 
@@ -329,9 +362,7 @@ sync_outcome(struct sync_ctx *c, const git_oid *new_tree)
 		if (git_oid_equal(&ex_tree, new_tree))
 			return sync_result(c, "pending_current", &c->existing_head,
 			    job->existing_branch, new_tree, 0);
-		reuse = job->existing_head != NULL &&
-		    git_oid_fromstr(&seen, job->existing_head) == 0 &&
-		    git_oid_equal(&seen, &c->existing_head);
+		reuse = sync_ours(c);
 		if (!reuse)
 			worker_log(c->w, LOG_WARN,
 			    "branch '%s' has commits repocast did not make; opening '%s' instead",
