@@ -159,7 +159,7 @@ sync_parse_args(struct sync_opts *o, int argc, char **argv)
 	o->confirm = -1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+c:nj:", sync_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:nj:", sync_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
