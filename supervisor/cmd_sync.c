@@ -738,6 +738,10 @@ sync_print_json(struct sync_run *r, const char *report_path)
 		sync_json_str(stdout, t->rec.has_result ? res->branch : NULL);
 		printf(",\"pr_url\":");
 		sync_json_str(stdout, t->pr_url);
+		printf(",\"diffstat\":");
+		sync_json_str(stdout, t->rec.has_result ? res->diffstat : NULL);
+		printf(",\"diff\":");
+		sync_json_str(stdout, t->rec.has_result ? res->diff : NULL);
 		printf(",\"added\":%llu,\"changed\":%llu,\"deleted\":%llu,\"wall_ms\":%llu}",
 		    (unsigned long long)res->added, (unsigned long long)res->changed,
 		    (unsigned long long)res->deleted, (unsigned long long)(t->rec.wall_us / 1000));
@@ -916,7 +920,7 @@ cmd_sync(int argc, char **argv)
 			r.failed++;
 		recs[i] = r.t[i].rec;
 	}
-	for (i = 0; i < r.nt; i++)
+	for (i = 0; i < r.nt && !r.o.json; i++)
 		sync_print_dry(&r.t[i]);
 	code = run.interrupted || prc == EXIT_INTERRUPTED ? EXIT_INTERRUPTED :
 	    r.failed > 0 ? EXIT_TARGETS : EXIT_OK;
