@@ -1,0 +1,608 @@
+"""The REST endpoints of the loopback forge (GitHub's /api/v3 subset).
+
+route() maps (method, path below /api/v3, query, body, login) to
+(status, JSON object or None, extra headers). Errors are raised as ApiError
+and carry GitHub's bodies: 404 Not Found, 422 Validation Failed with errors[],
+400 Problems parsing JSON. All state changes run under the store lock.
+"""
+
+import json
+import re
+import time
+from urllib.parse import parse_qsl, unquote, urlencode
+
+import shapes
+from shapes import error
+
+BODY_MAX = 65536
+DOC_PULLS = "https://docs.github.com/rest/pulls/pulls"
+DOC_REFS = "https://docs.github.com/rest/git/refs"
+DOC_ISSUES = "https://docs.github.com/rest/issues"
+
+
+class ApiError(Exception):
+    def __init__(self, status, body, headers=None):
+        super().__init__(body.get("message", ""))
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+def not_found():
+    return ApiError(404, error("Not Found", status=404))
+
+
+def validation(errors, doc):
+    return ApiError(422, error("Validation Failed", doc, errors=errors, status=422))
+
+
+def invalid_request(text, doc):
+    return ApiError(422, error("Invalid request.\n\n" + text, doc, status=422))
+
+
+class Route:
+    def __init__(self, method, pattern, fn):
+        self.method = method
+        self.re = re.compile("^" + pattern + "$")
+        self.fn = fn
+
+
+class Api:
+    def __init__(self, forge):
+        self.forge = forge
+        self.store = forge.store
+        R = "/repos/([^/]+)/([^/]+)"
+        self.routes = [
+            Route("GET", "/user", self.get_user),
+            Route("GET", "/rate_limit", self.get_rate_limit),
+            Route("GET", R, self.get_repo),
+            Route("GET", R + "/pulls", self.list_pulls),
+            Route("GET", r"/repositories/(\d+)/pulls", self.list_pulls_by_id),
+            Route("POST", R + "/pulls", self.create_pull),
+            Route("GET", R + r"/pulls/(\d+)", self.get_pull),
+            Route("PATCH", R + r"/pulls/(\d+)", self.update_pull),
+            Route("POST", R + r"/pulls/(\d+)/requested_reviewers", self.request_reviewers),
+            Route("GET", R + "/labels", self.list_repo_labels),
+            Route("GET", R + r"/issues/(\d+)/labels", self.list_labels),
+            Route("POST", R + r"/issues/(\d+)/labels", self.add_labels),
+            Route("POST", R + r"/issues/(\d+)/assignees", self.add_assignees),
+            Route("GET", R + r"/issues/(\d+)/comments", self.list_comments),
+            Route("POST", R + r"/issues/(\d+)/comments", self.create_comment),
+            Route("GET", R + "/git/refs/(.+)", self.get_refs),
+            Route("GET", R + "/git/ref/(.+)", self.get_ref),
+            Route("GET", R + "/git/matching-refs/(.*)", self.matching_refs),
+            Route("POST", R + "/git/refs", self.create_ref),
+            Route("PATCH", R + "/git/refs/(.+)", self.update_ref),
+            Route("DELETE", R + "/git/refs/(.+)", self.delete_ref),
+        ]
+
+    # --- dispatch -------------------------------------------------------
+    def route(self, method, path, query, raw_body, login):
+        """Answer one authenticated request: (status, obj or None, headers)."""
+        for r in self.routes:
+            if r.method != method:
+                continue
+            m = r.re.match(path)
+            if m is None:
+                continue
+            self.login = login
+            self.query = dict(parse_qsl(query, keep_blank_values=True))
+            self.raw_query = query
+            self.raw_body = raw_body
+            self.urls = self.forge.urls
+            return r.fn(*[unquote(g) for g in m.groups()])
+        raise not_found()
+
+    def body(self, doc=shapes.DOCS):
+        """The request body parsed as JSON (400 Problems parsing JSON when it is not)."""
+        if not self.raw_body:
+            return {}
+        try:
+            return json.loads(self.raw_body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise ApiError(400, error("Problems parsing JSON", doc, status=400))
+
+    def body_object(self, doc):
+        b = self.body(doc)
+        if not isinstance(b, dict):
+            raise ApiError(400, error("Body should be a JSON object", doc, status=400))
+        return b
+
+    def repo(self, owner, name):
+        r = self.store.repo(owner, name)
+        if r is None or not r.exists():
+            raise not_found()
+        return r
+
+    # --- pull request state ---------------------------------------------
+    def refresh(self, repo, heads):
+        """Bring stored pull requests in line with the branches (lock held):
+        an open PR follows its head branch; one whose head is gone is closed,
+        as GitHub does when the head branch is deleted. Returns the state."""
+        st = repo.state()
+        now = int(time.time())
+        changed = False
+        for pr in st["pulls"].values():
+            if pr["state"] != "open":
+                continue
+            sha = heads.get(pr["head"])
+            if sha is None:
+                pr["state"] = "closed"
+                pr["closed_at"] = pr["updated_at"] = now
+                changed = True
+                continue
+            if sha != pr["head_sha"]:
+                pr["head_sha"] = sha
+                pr["updated_at"] = now
+                changed = True
+            bsha = heads.get(pr["base"])
+            if bsha is not None and bsha != pr["base_sha"]:
+                pr["base_sha"] = bsha
+                changed = True
+        if changed:
+            repo.save()
+        return st
+
+    def pull_or_404(self, st, number):
+        pr = st["pulls"].get(str(int(number)))
+        if pr is None:
+            raise not_found()
+        return pr
+
+    def render(self, repo, st, pr, full=True, repo_obj=None):
+        if repo_obj is None:
+            repo_obj = shapes.repository(self.urls, repo, time.time())
+        return shapes.pull(self.urls, repo, st, pr, repo_obj, full)
+
+    def check_body_len(self, text, resource):
+        if isinstance(text, str) and len(text) > BODY_MAX:
+            raise validation([{"resource": resource, "code": "custom", "field": "body",
+                               "message": "body is too long (maximum is %d characters)"
+                               % BODY_MAX}], DOC_PULLS)
+
+    # --- endpoints ------------------------------------------------------
+    def get_user(self):
+        return 200, shapes.full_user(self.urls, self.login), {}
+
+    def get_rate_limit(self):
+        core = self.forge.quota.snapshot(self.login)
+        reset = core["reset"]
+
+        def res(name, limit):
+            return {"limit": limit, "used": 0, "remaining": limit, "reset": reset,
+                    "resource": name}
+        body = {"resources": {
+            "core": dict(core, resource="core"),
+            "search": res("search", 30), "graphql": res("graphql", 5000),
+            "integration_manifest": res("integration_manifest", 5000),
+            "code_search": res("code_search", 10),
+        }, "rate": dict(core, resource="core")}
+        return 200, body, {}
+
+    def get_repo(self, owner, name):
+        r = self.repo(owner, name)
+        return 200, shapes.repository(self.urls, r, time.time()), {}
+
+    def list_pulls_by_id(self, rid):
+        r = self.store.repo_by_id(int(rid))
+        if r is None:
+            raise not_found()
+        return self._list_pulls(r, "%s/repositories/%s/pulls" % (self.urls.api, rid))
+
+    def list_pulls(self, owner, name):
+        r = self.repo(owner, name)
+        return self._list_pulls(r, "%s/repositories/%d/pulls" % (self.urls.api, r.id))
+
+    def _list_pulls(self, repo, link_base):
+        q = self.query
+        state = q.get("state", "open")
+        if state not in ("open", "closed", "all"):
+            raise validation([{"resource": "PullRequest", "field": "state",
+                               "code": "invalid"}], DOC_PULLS)
+        head = q.get("head")
+        base = q.get("base")
+        sort = q.get("sort", "created")
+        direction = q.get("direction", "desc" if sort == "created" else "asc")
+        if head is not None:
+            ho, _, hb = head.rpartition(":")
+            head_owner = ho or repo.owner
+            head_ref = hb
+        with self.store.lock:
+            st = self.refresh(repo, repo.heads())
+            pulls = []
+            for pr in st["pulls"].values():
+                if state != "all" and pr["state"] != state:
+                    continue
+                if head is not None and (pr["head_owner"] != head_owner
+                                         or pr["head"] != head_ref):
+                    continue
+                if base is not None and pr["base"] != base:
+                    continue
+                pulls.append(pr)
+            key = {"updated": "updated_at", "popularity": "number",
+                   "long-running": "created_at"}.get(sort, "created_at")
+            pulls.sort(key=lambda p: (p[key], p["number"]), reverse=(direction == "desc"))
+            page, link = paginate(pulls, self.raw_query, link_base)
+            repo_obj = shapes.repository(self.urls, repo, time.time())
+            out = [self.render(repo, st, pr, False, repo_obj) for pr in page]
+        return 200, out, ({"Link": link} if link else {})
+
+    def get_pull(self, owner, name, number):
+        r = self.repo(owner, name)
+        with self.store.lock:
+            st = self.refresh(r, r.heads())
+            return 200, self.render(r, st, self.pull_or_404(st, number)), {}
+
+    def _head_of(self, repo, head):
+        """(owner, branch, sha or None) for a `head` parameter: `branch` or `owner:branch`."""
+        owner, _, branch = head.rpartition(":")
+        owner = owner or repo.owner
+        if owner == repo.owner:
+            return owner, branch, repo.heads().get(branch)
+        fork = self.store.repo(owner, repo.name)
+        if fork is None or not fork.exists():
+            return owner, branch, None
+        return owner, branch, fork.heads().get(branch)
+
+    def create_pull(self, owner, name):
+        r = self.repo(owner, name)
+        b = self.body_object(DOC_PULLS + "#create-a-pull-request")
+        doc = DOC_PULLS + "#create-a-pull-request"
+        for field in ("head", "base"):
+            if field not in b:
+                raise invalid_request('"%s" wasn\'t supplied.' % field, doc)
+            if not isinstance(b[field], str):
+                raise invalid_request('For \'properties/%s\', %s is not a string.'
+                                      % (field, json.dumps(b[field])), doc)
+        title = b.get("title")
+        if not isinstance(title, str) or not title.strip():
+            raise validation([{"resource": "PullRequest", "code": "missing_field",
+                               "field": "title"}], doc)
+        text = b.get("body")
+        if text is not None and not isinstance(text, str):
+            raise invalid_request('For \'properties/body\', %s is not a string or null.'
+                                  % json.dumps(text), doc)
+        self.check_body_len(text, "Issue")
+        draft = b.get("draft", False)
+        if not isinstance(draft, bool):
+            raise invalid_request('For \'properties/draft\', %s is not a boolean.'
+                                  % json.dumps(draft), doc)
+        with self.store.lock:
+            heads = r.heads()
+            st = self.refresh(r, heads)
+            head_owner, head_ref, head_sha = self._head_of(r, b["head"])
+            base_sha = heads.get(b["base"])
+            errs = []
+            if head_sha is None:
+                errs.append({"resource": "PullRequest", "field": "head", "code": "invalid"})
+            if base_sha is None:
+                errs.append({"resource": "PullRequest", "field": "base", "code": "invalid"})
+            if errs:
+                raise validation(errs, doc)
+            for pr in st["pulls"].values():
+                if (pr["state"] == "open" and pr["head_owner"] == head_owner
+                        and pr["head"] == head_ref and pr["base"] == b["base"]):
+                    raise validation([{"resource": "PullRequest", "code": "custom",
+                                       "message": "A pull request already exists for %s:%s."
+                                       % (head_owner, head_ref)}], doc)
+            if head_owner == r.owner and r.is_ancestor(head_sha, base_sha):
+                raise validation([{"resource": "PullRequest", "code": "custom",
+                                   "message": "No commits between %s and %s"
+                                   % (b["base"], head_ref)}], doc)
+            now = int(time.time())
+            n = st["next_number"]
+            st["next_number"] = n + 1
+            pr = {"number": n, "id": r.id * 100000 + n, "state": "open", "title": title,
+                  "body": text, "head": head_ref, "head_owner": head_owner,
+                  "head_sha": head_sha, "base": b["base"], "base_sha": base_sha,
+                  "user": self.login, "draft": draft, "labels": [], "assignees": [],
+                  "requested_reviewers": [], "requested_teams": [],
+                  "created_at": now, "updated_at": now, "closed_at": None}
+            st["pulls"][str(n)] = pr
+            r.save()
+            obj = self.render(r, st, pr)
+        return 201, obj, {"Location": obj["url"]}
+
+    def update_pull(self, owner, name, number):
+        r = self.repo(owner, name)
+        doc = DOC_PULLS + "#update-a-pull-request"
+        b = self.body_object(doc)
+        for field in ("title", "base", "state"):
+            if field in b and not isinstance(b[field], str):
+                raise invalid_request('For \'properties/%s\', %s is not a string.'
+                                      % (field, json.dumps(b[field])), doc)
+        if "body" in b and b["body"] is not None and not isinstance(b["body"], str):
+            raise invalid_request('For \'properties/body\', %s is not a string or null.'
+                                  % json.dumps(b["body"]), doc)
+        if "state" in b and b["state"] not in ("open", "closed"):
+            raise validation([{"resource": "PullRequest", "field": "state",
+                               "code": "invalid"}], doc)
+        self.check_body_len(b.get("body"), "Issue")
+        with self.store.lock:
+            heads = r.heads()
+            st = self.refresh(r, heads)
+            pr = self.pull_or_404(st, number)
+            if "base" in b and b["base"] not in heads:
+                raise validation([{"resource": "PullRequest", "field": "base",
+                                   "code": "invalid"}], doc)
+            if b.get("state") == "open" and pr["state"] == "closed":
+                if pr["head_owner"] == r.owner and pr["head"] not in heads:
+                    raise validation([{"resource": "PullRequest", "code": "custom",
+                                       "message": "state cannot be changed. The %s branch "
+                                       "has been deleted." % pr["head"]}], doc)
+                for other in st["pulls"].values():
+                    if (other is not pr and other["state"] == "open"
+                            and other["head_owner"] == pr["head_owner"]
+                            and other["head"] == pr["head"]
+                            and other["base"] == b.get("base", pr["base"])):
+                        raise validation([{"resource": "PullRequest", "code": "custom",
+                                           "message": "A pull request already exists for "
+                                           "%s:%s." % (pr["head_owner"], pr["head"])}], doc)
+            now = int(time.time())
+            for field in ("title", "body"):
+                if field in b:
+                    pr[field] = b[field]
+            if "base" in b:
+                pr["base"] = b["base"]
+                pr["base_sha"] = heads[b["base"]]
+            if "state" in b and b["state"] != pr["state"]:
+                pr["state"] = b["state"]
+                pr["closed_at"] = now if b["state"] == "closed" else None
+                if b["state"] == "open" and pr["head"] in heads:
+                    pr["head_sha"] = heads[pr["head"]]
+            pr["updated_at"] = now
+            r.save()
+            return 200, self.render(r, st, pr), {}
+
+    def _string_list(self, b, key, doc, required=True):
+        v = b.get(key) if isinstance(b, dict) else b
+        if v is None and not required:
+            return []
+        if isinstance(v, str):
+            v = [v]
+        if not isinstance(v, list):
+            raise invalid_request('For \'properties/%s\', %s is not an array.'
+                                  % (key, json.dumps(v)), doc)
+        out = []
+        for x in v:
+            if isinstance(x, dict) and isinstance(x.get("name"), str):
+                x = x["name"]
+            if not isinstance(x, str):
+                raise invalid_request('For \'items\', %s is not a string.' % json.dumps(x), doc)
+            out.append(x)
+        return out
+
+    def list_repo_labels(self, owner, name):
+        r = self.repo(owner, name)
+        with self.store.lock:
+            st = r.state()
+            labs = [shapes.label(self.urls, r, lab) for lab in st["labels"]]
+        page, link = paginate(labs, self.raw_query,
+                              "%s/repos/%s/labels" % (self.urls.api, r.full_name))
+        return 200, page, ({"Link": link} if link else {})
+
+    def list_labels(self, owner, name, number):
+        r = self.repo(owner, name)
+        with self.store.lock:
+            st = r.state()
+            pr = self.pull_or_404(st, number)
+            return 200, shapes.labels_of(self.urls, r, st, pr["labels"]), {}
+
+    def add_labels(self, owner, name, number):
+        r = self.repo(owner, name)
+        doc = DOC_ISSUES + "/labels#add-labels-to-an-issue"
+        names = self._string_list(self.body(doc), "labels", doc)
+        with self.store.lock:
+            st = r.state()
+            pr = self.pull_or_404(st, number)
+            for n in names:
+                n = n.strip()
+                if not n:
+                    raise validation([{"resource": "Label", "code": "invalid",
+                                       "field": "name"}], doc)
+                lab = next((x for x in st["labels"] if x["name"].lower() == n.lower()), None)
+                if lab is None:
+                    lab = {"id": r.id * 10000 + st["next_label"], "name": n,
+                           "color": "ededed", "description": None}
+                    st["next_label"] += 1
+                    st["labels"].append(lab)
+                if lab["name"] not in pr["labels"]:
+                    pr["labels"].append(lab["name"])
+            pr["updated_at"] = int(time.time())
+            r.save()
+            return 200, shapes.labels_of(self.urls, r, st, pr["labels"]), {}
+
+    def add_assignees(self, owner, name, number):
+        r = self.repo(owner, name)
+        doc = DOC_ISSUES + "/assignees#add-assignees-to-an-issue"
+        logins = self._string_list(self.body_object(doc), "assignees", doc)
+        with self.store.lock:
+            st = r.state()
+            pr = self.pull_or_404(st, number)
+            for login in logins:
+                if login not in pr["assignees"] and len(pr["assignees"]) < 10:
+                    pr["assignees"].append(login)
+            pr["updated_at"] = int(time.time())
+            r.save()
+            return 201, shapes.issue(self.urls, r, st, pr), {}
+
+    def request_reviewers(self, owner, name, number):
+        r = self.repo(owner, name)
+        doc = DOC_PULLS + "/review-requests#request-reviewers-for-a-pull-request"
+        b = self.body_object(doc)
+        if "reviewers" not in b and "team_reviewers" not in b:
+            raise invalid_request('No subschema in "anyOf" matched.\n"reviewers" wasn\'t '
+                                  'supplied.\n"team_reviewers" wasn\'t supplied.', doc)
+        users = self._string_list(b, "reviewers", doc, required=False)
+        teams = self._string_list(b, "team_reviewers", doc, required=False)
+        with self.store.lock:
+            st = self.refresh(r, r.heads())
+            pr = self.pull_or_404(st, number)
+            if pr["user"] in users:
+                raise ApiError(422, error("Review cannot be requested from pull request "
+                                          "author.", doc, status=422))
+            for u in users:
+                if u not in pr["requested_reviewers"]:
+                    pr["requested_reviewers"].append(u)
+            for t in teams:
+                if t not in pr["requested_teams"]:
+                    pr["requested_teams"].append(t)
+            pr["updated_at"] = int(time.time())
+            r.save()
+            return 201, self.render(r, st, pr, full=False), {}
+
+    def list_comments(self, owner, name, number):
+        r = self.repo(owner, name)
+        with self.store.lock:
+            st = r.state()
+            self.pull_or_404(st, number)
+            cs = [shapes.comment(self.urls, r, c) for c in st["comments"]
+                  if c["issue"] == int(number)]
+        page, link = paginate(cs, self.raw_query, "%s/repos/%s/issues/%d/comments"
+                              % (self.urls.api, r.full_name, int(number)))
+        return 200, page, ({"Link": link} if link else {})
+
+    def create_comment(self, owner, name, number):
+        r = self.repo(owner, name)
+        doc = DOC_ISSUES + "/comments#create-an-issue-comment"
+        b = self.body_object(doc)
+        text = b.get("body")
+        if not isinstance(text, str) or not text:
+            raise validation([{"resource": "IssueComment", "code": "missing_field",
+                               "field": "body"}], doc)
+        self.check_body_len(text, "IssueComment")
+        with self.store.lock:
+            st = r.state()
+            pr = self.pull_or_404(st, number)
+            c = {"id": r.id * 100000 + st["next_comment"], "issue": pr["number"],
+                 "user": self.login, "body": text, "created_at": int(time.time())}
+            st["next_comment"] += 1
+            st["comments"].append(c)
+            pr["updated_at"] = c["created_at"]
+            r.save()
+            obj = shapes.comment(self.urls, r, c)
+        return 201, obj, {"Location": obj["url"]}
+
+    # --- git references (branches only) ---------------------------------
+    def _refs_matching(self, r, prefix):
+        if not prefix.startswith("heads/"):
+            return []
+        want = prefix[len("heads/"):]
+        return [(b, s) for b, s in sorted(r.heads().items()) if b.startswith(want)]
+
+    def get_refs(self, owner, name, ref):
+        """GitHub: an exact match is one object; otherwise the prefix matches, as an array."""
+        r = self.repo(owner, name)
+        ref = ref.rstrip("/")
+        if ref.startswith("heads/"):
+            sha = r.heads().get(ref[len("heads/"):])
+            if sha is not None:
+                return 200, shapes.ref(self.urls, r, ref[len("heads/"):], sha), {}
+        found = self._refs_matching(r, ref)
+        if not found:
+            raise not_found()
+        return 200, [shapes.ref(self.urls, r, b, s) for b, s in found], {}
+
+    def get_ref(self, owner, name, ref):
+        r = self.repo(owner, name)
+        sha = r.heads().get(ref[len("heads/"):]) if ref.startswith("heads/") else None
+        if sha is None:
+            raise not_found()
+        return 200, shapes.ref(self.urls, r, ref[len("heads/"):], sha), {}
+
+    def matching_refs(self, owner, name, ref):
+        r = self.repo(owner, name)
+        return 200, [shapes.ref(self.urls, r, b, s)
+                     for b, s in self._refs_matching(r, ref)], {}
+
+    def _ref_error(self, message, doc):
+        return ApiError(422, error(message, doc, status=422))
+
+    def create_ref(self, owner, name):
+        r = self.repo(owner, name)
+        doc = DOC_REFS + "#create-a-reference"
+        b = self.body_object(doc)
+        ref, sha = b.get("ref"), b.get("sha")
+        if not isinstance(ref, str) or not isinstance(sha, str):
+            raise invalid_request('"ref" and "sha" must be strings.', doc)
+        if not ref.startswith("refs/") or ref.count("/") < 2:
+            raise self._ref_error("Reference name must start with 'refs/' and have at least "
+                                  "two slashes.", doc)
+        if not ref.startswith("refs/heads/"):
+            raise self._ref_error("Reference update failed", doc)
+        with self.store.lock:
+            if r.git("check-ref-format", ref).returncode != 0:
+                raise self._ref_error("%s is not a valid ref name." % ref, doc)
+            if ref[len("refs/heads/"):] in r.heads():
+                raise self._ref_error("Reference already exists", doc)
+            if r.git("cat-file", "-e", sha + "^{commit}").returncode != 0:
+                raise self._ref_error("Object does not exist", doc)
+            if r.git("update-ref", ref, sha, "").returncode != 0:
+                raise self._ref_error("Reference update failed", doc)
+            obj = shapes.ref(self.urls, r, ref[len("refs/heads/"):], sha)
+        return 201, obj, {"Location": obj["url"]}
+
+    def update_ref(self, owner, name, ref):
+        r = self.repo(owner, name)
+        doc = DOC_REFS + "#update-a-reference"
+        b = self.body_object(doc)
+        sha = b.get("sha")
+        if not isinstance(sha, str):
+            raise invalid_request('"sha" wasn\'t supplied.', doc)
+        with self.store.lock:
+            branch = ref[len("heads/"):] if ref.startswith("heads/") else None
+            old = r.heads().get(branch) if branch else None
+            if old is None:
+                raise self._ref_error("Reference does not exist", doc)
+            if r.git("cat-file", "-e", sha + "^{commit}").returncode != 0:
+                raise self._ref_error("Object does not exist", doc)
+            if not b.get("force") and not r.is_ancestor(old, sha):
+                raise self._ref_error("Update is not a fast forward", doc)
+            if r.git("update-ref", "refs/" + ref, sha, old).returncode != 0:
+                raise self._ref_error("Reference update failed", doc)
+            return 200, shapes.ref(self.urls, r, branch, sha), {}
+
+    def delete_ref(self, owner, name, ref):
+        r = self.repo(owner, name)
+        doc = DOC_REFS + "#delete-a-reference"
+        with self.store.lock:
+            heads = r.heads()
+            branch = ref[len("heads/"):] if ref.startswith("heads/") else None
+            if branch is None or branch not in heads:
+                raise self._ref_error("Reference does not exist", doc)
+            if r.git("update-ref", "-d", "refs/heads/" + branch, heads[branch]).returncode:
+                raise self._ref_error("Reference update failed", doc)
+            del heads[branch]
+            self.refresh(r, heads)
+        return 204, None, {}
+
+
+def paginate(items, raw_query, link_base):
+    """GitHub's paging: per_page (default 30, at most 100) and page (from 1).
+    Returns (items of the page, Link header value or None); the links keep the
+    request's other parameters and put page last, as api.github.com does."""
+    q = dict(parse_qsl(raw_query, keep_blank_values=True))
+    params = [(k, v) for k, v in parse_qsl(raw_query, keep_blank_values=True) if k != "page"]
+    try:
+        per = int(q.get("per_page", 30))
+    except ValueError:
+        per = 30
+    per = 30 if per <= 0 else min(per, 100)
+    try:
+        page = max(int(q.get("page", 1)), 1)
+    except ValueError:
+        page = 1
+    last = max((len(items) + per - 1) // per, 1)
+    chunk = items[(page - 1) * per:page * per]
+
+    def url(p):
+        return "%s?%s" % (link_base, urlencode(params + [("page", str(p))]))
+    links = []
+    if page > 1:
+        links.append('<%s>; rel="prev"' % url(min(page - 1, last)))
+    if page < last:
+        links.append('<%s>; rel="next"' % url(page + 1))
+        links.append('<%s>; rel="last"' % url(last))
+    if page > 1:
+        links.append('<%s>; rel="first"' % url(1))
+    return chunk, (", ".join(links) or None)
