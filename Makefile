@@ -77,6 +77,11 @@ CHECK_BIN := $(O)/tests/check_all
 REPLAY_BIN := $(O)/tests/fuzz_replay
 BENCH_BIN := $(O)/perf/bench
 TEST_BINS := $(patsubst tests/bin/%.c,$(O)/tests/bin/%,$(TESTBIN_SRC))
+# The worker with test-only fault hooks (worker/fault.c): the worker's own
+# sources compiled again with -DREPOCAST_TEST_HOOKS. The release worker has
+# no fault code.
+HOOK_OBJ := $(patsubst %.c,$(O)/hooks/%.o,worker/main.c $(WRK_SRC))
+TEST_BINS += $(O)/tests/bin/repocast-worker-test
 
 all: $(REPOCAST) $(WORKER)
 
@@ -115,6 +120,14 @@ $(CHECK_BIN): $(O)/tests/check_main.o $(call obj,$(TEST_SRC)) $(SUP_A) $(WRK_A) 
 
 # Test-only helper programs (fault-injecting workers and the like).
 $(O)/tests/bin/%: $(O)/tests/bin/%.o $(LIB_A)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(O)/hooks/%.o: %.c
+	@mkdir -p $(@D)
+	$(call say,CC,$<)$(CC) $(ALL_CPPFLAGS) -DREPOCAST_TEST_HOOKS $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/tests/bin/repocast-worker-test: $(HOOK_OBJ) $(LIB_A)
+	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 # Fuzz targets are replayed over their corpus by a plain driver in every

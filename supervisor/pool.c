@@ -68,7 +68,7 @@ struct pool_job {
 	bool have_io;
 	char tail[TAIL_MAX];
 	size_t tail_len;
-	uint64_t t0_ms;
+	uint64_t t0_ns;
 	uint64_t next_id;
 	struct pool_job *next_live;
 };
@@ -696,7 +696,7 @@ job_finish(struct pool_job *j)
 	uint64_t delay;
 
 	j->rec.end_us = util_wall_us();
-	j->rec.wall_us = (util_now_ms() - j->t0_ms) * 1000;
+	j->rec.wall_us = (util_now_ns() - j->t0_ns) / 1000;
 	j->rec.bytes_to_worker = j->out.bytes;
 	j->rec.msgs_to_worker = j->out.msgs;
 	j->rec.bytes_from_worker = j->in.bytes;
@@ -830,7 +830,7 @@ job_spawn(struct pool_job *j)
 	j->tail_len = 0;
 	memset(&j->ru, 0, sizeof(j->ru));
 	j->next_id = 0;
-	j->t0_ms = util_now_ms();
+	j->t0_ns = util_now_ns();
 	j->rec.start_us = util_wall_us();
 	j->to_fd = j->from_fd = j->log_fd = -1;
 	frame_writer_init(&j->out, -1, p->o.max_frame);

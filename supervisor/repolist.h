@@ -1,6 +1,5 @@
 /*
- * repolist — the inputs of `repocast run`: the --repos file and the
- * duration flags.
+ * repolist — the --repos file of `repocast run`.
  *
  * A repos file lists one repository a line; blank lines and lines whose
  * first non-blank character is '#' are ignored. An entry is
@@ -46,12 +45,5 @@ void repolist_release(struct repolist *l);
  * -> '_': the base name of a target's log file. Caller frees.
  */
 char *repolist_file_name(const char *name);
-
-/*
- * Parse a duration: "90" (seconds), "500ms", "2s", "10m", "1h30m", "1m30s".
- * 0 with *ms set; -1 (ERR_CONFIG, err_last "invalid duration 'S'") on a
- * bad or overflowing value.
- */
-int repolist_parse_duration(const char *s, uint64_t *ms);
 
 #endif

@@ -78,6 +78,11 @@ spawn_worker(struct spawn_child *c, const char *path, char *const argv[], char *
 
 	c->pid = -1;
 	c->to_child = c->from_child = c->log = -1;
+	/* posix_spawn reports exec failures itself (glibc's vfork-style clone);
+	 * checking first also holds where it is emulated with fork, as under
+	 * valgrind, and costs no process for a missing binary. */
+	if (access(path, X_OK) < 0)
+		return err_sys(ERR_FAIL, "cannot execute '%s'", path);
 	if (make_pipe(in) < 0 || make_pipe(out) < 0 || make_pipe(logp) < 0)
 		goto out;
 

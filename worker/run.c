@@ -1,6 +1,6 @@
 /*
- * run — the `repocast run` job: fetch the repository, check its default
- * branch out into a private temporary directory, run the command there
+ * run — the `repocast run` job: fetch the repository into the mirror
+ * cache, check its default branch out into a private temporary directory, run the command there
  * (a child of the worker, in the worker's process group, output into the
  * target's log), report its exit and resource use in RESULT, remove the
  * directory.
@@ -25,6 +25,7 @@
 
 #include "shared/err.h"
 #include "shared/log.h"
+#include "shared/mirror.h"
 #include "shared/rusage.h"
 #include "shared/util.h"
 #include "worker/worker.h"
@@ -33,59 +34,57 @@ extern char **environ;
 
 /* ---- fetch + checkout ---- */
 
-static int
-cred_cb(git_credential **out, const char *url, const char *user, unsigned int allowed,
-    void *payload)
-{
-	const char *token = payload;
-
-	(void)url;
-	(void)user;
-	if (token == NULL || !(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT))
-		return GIT_PASSTHROUGH;
-	return git_credential_userpass_plaintext_new(out, "x-access-token", token);
-}
-
-/* A libgit2 failure as an ERR_* code: transport trouble is transient. */
-static int
-git_code(int rc)
-{
-	const git_error *e = git_error_last();
-
-	if (rc == GIT_ENOTFOUND)
-		return ERR_NOTFOUND;
-	if (rc == GIT_EAUTH)
-		return ERR_AUTH;
-	if (e != NULL && (e->klass == GIT_ERROR_NET || e->klass == GIT_ERROR_HTTP ||
-	    e->klass == GIT_ERROR_SSL || e->klass == GIT_ERROR_SSH))
-		return ERR_NET;
-	if (e != NULL && e->klass == GIT_ERROR_NOMEMORY)
-		return ERR_LIMIT;
-	return ERR_FAIL;
-}
-
 /*
- * Clone url and check its default branch out into dir. (A private clone
- * until the mirror cache, shared/mirror.h, is available to the worker.)
+ * Fetch url's default branch into its mirror in the cache (DESIGN §3) and
+ * check that branch's tree out into dir; the mirror lock is held only for
+ * the fetch and the checkout.
  */
 static int
-fetch_checkout(struct worker *w, const char *url, const char *dir)
+fetch_checkout(struct worker *w, const struct msg_job *job, const char *dir)
 {
-	git_clone_options opts;
-	git_repository *repo = NULL;
+	git_checkout_options co;
+	struct mirror m;
+	git_commit *commit = NULL;
+	git_tree *tree = NULL;
+	char *branch = NULL;
+	git_oid oid;
 	uint64_t t0 = util_now_ms();
 	int rc;
 
-	git_clone_options_init(&opts, GIT_CLONE_OPTIONS_VERSION);
-	opts.fetch_opts.callbacks.credentials = cred_cb;
-	opts.fetch_opts.callbacks.payload = w->token;
-	opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_FORCE;
-	rc = git_clone(&repo, url, dir, &opts);
+	memset(&m, 0, sizeof(m));
+	m.lock_fd = -1;
+	rc = mirror_open(&m, job->cache_dir, job->remote_url, w->token);
 	if (rc < 0)
-		return err_git(git_code(rc), "cannot fetch '%s'", url);
+		return rc;
+	if (job->base_branch != NULL && job->base_branch[0] != '\0')
+		branch = xstrdup(job->base_branch);
+	else if ((rc = mirror_default_branch(&m, &branch)) < 0)
+		goto out;
+	if ((rc = mirror_fetch(&m, (const char *const *)&branch, NULL, 1)) < 0)
+		goto out;
+	if ((rc = mirror_branch_oid(&oid, &m, branch)) < 0)
+		goto out;
 	worker_phase(w, "fetch", util_now_ms() - t0);
-	git_repository_free(repo);
-	return 0;
+	t0 = util_now_ms();
+	if (git_commit_lookup(&commit, m.repo, &oid) < 0 || git_commit_tree(&tree, commit) < 0) {
+		rc = err_git(ERR_FAIL, "cannot read '%s' of '%s'", branch, job->target);
+		goto out;
+	}
+	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+	co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DONT_UPDATE_INDEX;
+	co.target_directory = dir;
+	if (git_checkout_tree(m.repo, (const git_object *)tree, &co) < 0) {
+		rc = err_git(ERR_FAIL, "cannot check out '%s' of '%s'", branch, job->target);
+		goto out;
+	}
+	worker_phase(w, "checkout", util_now_ms() - t0);
+	rc = 0;
+out:
+	git_tree_free(tree);
+	git_commit_free(commit);
+	free(branch);
+	mirror_close(&m);
+	return rc;
 }
 
 /* ---- the command ---- */
@@ -124,11 +123,14 @@ run_command(struct msg_result *res, const struct msg_job *job, const char *dir)
 	struct rusage ru;
 	struct rusage_sample s;
 	char **env = command_env(job->target);
+	char **argv = xcalloc(job->argv.n + 1, sizeof(*argv));
 	uint64_t t0;
 	pid_t pid;
 	int e, st, rc = -1;
 	size_t last;
 
+	/* msg_strv is counted; exec wants a NULL-terminated vector */
+	memcpy(argv, job->argv.v, job->argv.n * sizeof(*argv));
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
 	sigemptyset(&none);
@@ -141,7 +143,7 @@ run_command(struct msg_result *res, const struct msg_job *job, const char *dir)
 	posix_spawnattr_setsigdefault(&attr, &all);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	t0 = util_now_ms();
-	e = posix_spawnp(&pid, job->argv.v[0], &fa, &attr, job->argv.v, env);
+	e = posix_spawnp(&pid, argv[0], &fa, &attr, argv, env);
 	if (e != 0) {
 		errno = e;
 		err_sys(ERR_FAIL, "cannot execute '%s'", job->argv.v[0]);
@@ -171,6 +173,7 @@ out:
 		;
 	free(env[last - 1]); /* only REPOCAST_REPO was allocated */
 	free(env);
+	free(argv);
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	return rc;
@@ -232,7 +235,7 @@ run_job(struct worker *w)
 			worker_error(w, rc);
 			goto out;
 		}
-	} else if ((rc = fetch_checkout(w, job->remote_url, tree)) < 0) {
+	} else if ((rc = fetch_checkout(w, job, tree)) < 0) {
 		worker_log(w, LOG_ERROR, "%s", err_last());
 		worker_error(w, rc);
 		goto out;

@@ -1,0 +1,35 @@
+/*
+ * cmd_run — the options of `repocast run` (the command itself is cmd_run in
+ * cmd.h). Split out so the flag parsing can be tested on its own.
+ */
+#ifndef REPOCAST_CMD_RUN_H
+#define REPOCAST_CMD_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "shared/log.h"
+
+struct run_opts {
+	char *repos;
+	bool no_pr;
+	int jobs;
+	uint64_t timeout_ms, grace_ms;
+	int retries;
+	uint64_t mem_bytes, cpu_seconds, open_files;
+	char *report_dir, *cache_dir, *git_url, *token_file;
+	enum log_level log_level;
+	char **argv;          /* the command: borrowed from the argv given to parse */
+	int argc;
+};
+
+/* Defaults: jobs = CPUs, timeout 10m, grace 5s, retries 1, .repocast/runs. */
+void cmd_run_opts_init(struct run_opts *o);
+void cmd_run_opts_release(struct run_opts *o);
+/*
+ * Parse `run` arguments (argv[0] is "run"). 0, or ERR_CONFIG with err_last
+ * naming the bad flag or value.
+ */
+int cmd_run_parse(struct run_opts *o, int argc, char **argv);
+
+#endif
