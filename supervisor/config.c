@@ -772,9 +772,17 @@ check_groups(struct check *k)
 				}
 			}
 		}
-		first = cur;
-		if (state[first] == 2)
+		if (state[cur] == 2)
 			continue;
+		/* Report the cycle from its first group in file order. */
+		first = cur;
+		steps = cur;
+		do {
+			cur = (size_t)group_index(k, c->groups[cur].depends_on.v[dep_of[cur]]);
+			if (cur < first)
+				first = cur;
+		} while (cur != steps);
+		cur = first;
 		buf_addstr(&path, c->groups[first].id);
 		do {
 			g = &c->groups[cur];

@@ -1329,7 +1329,7 @@ cfg_parse_tree(struct cfg *c, const struct cnode *root, const char *file, struct
 	buf_init(&w.path, 128);
 	if (root == NULL || root->kind != CN_MAP) {
 		if (root == NULL || is_null(root))
-			cfg_errors_add(errs, file, root ? root->line : 1, root ? root->col : 1,
+			cfg_errors_add(errs, file, 1, 1,
 			    "empty config: expected a mapping with 'version' and 'groups'");
 		else
 			werr(&w, root, "expected a mapping at the top level, got %s", describe(root));
