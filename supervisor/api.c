@@ -122,7 +122,8 @@ wait_until(struct api *a, uint64_t t, const char *why)
 		return err_set(ERR_LIMIT, "%s: would have to wait %" PRIu64 " s, "
 		    "more than the %" PRIu64 " s allowed", why, (left + 999) / 1000,
 		    a->o.max_wait_ms / 1000);
-	if (left >= LOG_WAIT_MS)
+	/* A rate-limited answer has already been reported with its wait. */
+	if (left >= LOG_WAIT_MS && t != a->not_before)
 		log_info("waiting %" PRIu64 " s for %s", (left + 999) / 1000, why);
 	a->st.waited_ms += left;
 	while (left > 0) {

@@ -269,9 +269,11 @@ github_branch_head(char sha[41], struct api *a, const char *repo,
 
 /* ---- pull requests ---- */
 
-static void
-pull_release(struct github_pull *p)
+void
+github_pull_release(struct github_pull *p)
 {
+	if (p == NULL)
+		return;
 	free(p->html_url);
 	free(p->state);
 	free(p->title);
@@ -297,7 +299,7 @@ github_pull_free(struct github_pull *p)
 {
 	if (p == NULL)
 		return;
-	pull_release(p);
+	github_pull_release(p);
 	free(p);
 }
 
@@ -350,7 +352,7 @@ github_pull_parse(struct github_pull **out, const char *json, size_t len)
 		return rc;
 	p = xcalloc(1, sizeof(*p));
 	if ((rc = pull_from(p, j)) != 0) {
-		pull_release(p);
+		github_pull_release(p);
 		free(p);
 	} else {
 		*out = p;
@@ -377,7 +379,7 @@ github_pulls_parse(struct github_pulls *out, const char *json, size_t len)
 	out->v = xrealloc(out->v, (base + json_array_size(j) + 1) * sizeof(*out->v));
 	json_array_foreach(j, i, e) {
 		if ((rc = pull_from(&out->v[out->n], e)) != 0) {
-			pull_release(&out->v[out->n]);
+			github_pull_release(&out->v[out->n]);
 			break;
 		}
 		out->n++;
@@ -394,7 +396,7 @@ github_pulls_release(struct github_pulls *p)
 	if (p == NULL)
 		return;
 	for (i = 0; i < p->n; i++)
-		pull_release(&p->v[i]);
+		github_pull_release(&p->v[i]);
 	free(p->v);
 	p->v = NULL;
 	p->n = 0;

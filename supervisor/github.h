@@ -129,7 +129,9 @@ int github_branch_head(char sha[41], struct api *a, const char *repo,
 int github_pulls_list(struct github_pulls *out, struct api *a, const char *repo,
     const char *head);
 void github_pulls_release(struct github_pulls *p);
+/* Free a heap PR (github_pull_free) or the strings of an embedded one. */
 void github_pull_free(struct github_pull *p);
+void github_pull_release(struct github_pull *p);
 
 /*
  * POST /repos/{o}/{r}/pulls, sent once (API_ONCE): no retry after a

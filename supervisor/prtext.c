@@ -252,10 +252,15 @@ meta_line(struct buf *out, const struct prtext_in *in, bool with_files)
 	if (s == NULL)
 		BUG("cannot serialise the pr metadata");
 	buf_addstr(out, META_MARK " ");
-	/* '>' only occurs inside strings: escape it so "-->" cannot appear. */
+	/*
+	 * '<' and '>' only occur inside strings: escaped, neither "-->" nor
+	 * another block's marker can appear in the JSON.
+	 */
 	for (p = s; *p != '\0'; p++) {
 		if (*p == '>')
 			buf_addstr(out, "\\u003e");
+		else if (*p == '<')
+			buf_addstr(out, "\\u003c");
 		else
 			buf_addch(out, *p);
 	}

@@ -13,7 +13,8 @@
  * (<sha7>)". The body lists the changes and ends with one line
  * "<!-- repocast-metadata {json} -->" holding the source repo, branch and
  * FULL commit, the target repo and branch, the config digest and the file
- * list (the JSON never contains '>', so the comment cannot end early). Read
+ * list (the JSON never contains '<' or '>', so the comment cannot end early
+ * and no file name can fake a block; the last block in a body wins). Read
  * back, it is what discovery compares. go-broadcast's YAML block
  * "<!-- go-broadcast-metadata\nsync_metadata:\n  source_repo: ...\n-->"
  * (and its older "go-broadcast:metadata" / "go-broadcast metadata" markers)

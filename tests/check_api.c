@@ -1,0 +1,1096 @@
+/*
+ * Unit tests for supervisor/api.c (transport, limiter, ETag cache,
+ * pagination, errors, preflight) and supervisor/token.c, against the
+ * recorded fixtures and a scripted loopback HTTP stub with a fake clock.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shared/buf.h"
+#include "shared/err.h"
+#include "shared/util.h"
+#include "supervisor/api.h"
+#include "supervisor/token.h"
+
+#include "ghfixture.h"
+#include "httpstub.h"
+
+#define TOKEN "ghp_testtoken0123456789"
+
+static struct api *
+mkapi(struct stub *s, struct fake_clock *f, struct api_opts *o, const char *cache)
+{
+	struct api_opts d;
+	struct api *a = NULL;
+
+	if (o == NULL) {
+		api_opts_init(&d);
+		o = &d;
+	}
+	o->base_url = s->url;
+	o->cache_dir = cache;
+	o->now_ms = fake_now;
+	o->wall_ms = fake_wall;
+	o->sleep_ms = fake_sleep;
+	o->arg = f;
+	ck_assert_msg(api_new(&a, o, TOKEN) == 0, "%s", err_last());
+	return a;
+}
+
+static void
+rm_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)) != NULL) {
+		char *p;
+
+		if (e->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", dir, e->d_name);
+		unlink(p);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+/* ---- pure parts ---- */
+
+START_TEST(test_link_fixture)
+{
+	static const char *const want[] = {
+		"https://api.github.com/repositories/1000/issues?per_page=3&page=2",
+		"https://api.github.com/repositories/1000/issues?per_page=3&page=3",
+		"https://api.github.com/repositories/1000/issues?per_page=3&page=4",
+		"https://api.github.com/repositories/1000/issues?per_page=3&page=5",
+		NULL,
+	};
+	size_t i;
+
+	for (i = 0; i < 5; i++) {
+		char *link = fixture_header("paginate-issues.json", i, "link");
+		char *next;
+
+		ck_assert_ptr_nonnull(link);
+		next = api_link_next(link);
+		if (want[i] == NULL)
+			ck_assert_ptr_null(next);
+		else
+			ck_assert_str_eq(next, want[i]);
+		free(next);
+		free(link);
+	}
+}
+END_TEST
+
+START_TEST(test_link_edge)
+{
+	char *s;
+
+	ck_assert_ptr_null(api_link_next(""));
+	ck_assert_ptr_null(api_link_next("garbage"));
+	ck_assert_ptr_null(api_link_next("<http://x/1"));
+	ck_assert_ptr_null(api_link_next("<http://x/1>; rel=\"last\""));
+	s = api_link_next("<http://x/1>; rel=\"prev next\"");
+	ck_assert_str_eq(s, "http://x/1");
+	free(s);
+	s = api_link_next("<http://x/1>; title=\"a,b\", <http://x/2>; REL=next");
+	ck_assert_str_eq(s, "http://x/2");
+	free(s);
+	s = api_link_next("<http://x/9>;rel=nextish, <http://x/3>;rel=next");
+	ck_assert_str_eq(s, "http://x/3");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_error_format)
+{
+	struct buf b = BUF_INIT;
+	char *body = fixture_body("errors.json", 0);
+	const char *exists = "{\"message\":\"Validation Failed\",\"errors\":[{\"resource\":"
+	    "\"PullRequest\",\"code\":\"custom\",\"message\":\"A pull request already "
+	    "exists for acme:chore/sync-files-api-20240101-120000-abc1234.\"}]}";
+
+	api_error_format(&b, 422, body, strlen(body));
+	ck_assert_str_eq(b.ptr, "422 Validation Failed: Label.color: invalid");
+	buf_reset(&b);
+	api_error_format(&b, 422, exists, strlen(exists));
+	ck_assert_str_eq(b.ptr, "422 Validation Failed: A pull request already exists "
+	    "for acme:chore/sync-files-api-20240101-120000-abc1234.");
+	buf_reset(&b);
+	api_error_format(&b, 502, "", 0);
+	ck_assert_str_eq(b.ptr, "502 Bad Gateway");
+	buf_reset(&b);
+	api_error_format(&b, 500, "<html>\nboom</html>", 18);
+	ck_assert_str_eq(b.ptr, "500 Internal Server Error: <html> boom</html>");
+	buf_reset(&b);
+	api_error_format(&b, 404, "{\"message\":\"Not Found\"}", 23);
+	ck_assert_str_eq(b.ptr, "404 Not Found");
+	buf_release(&b);
+	free(body);
+}
+END_TEST
+
+START_TEST(test_escape)
+{
+	struct buf b = BUF_INIT;
+
+	api_escape(&b, "chore/sync files+x~", true);
+	ck_assert_str_eq(b.ptr, "chore/sync%20files%2Bx~");
+	buf_reset(&b);
+	api_escape(&b, "acme:chore/x", false);
+	ck_assert_str_eq(b.ptr, "acme%3Achore%2Fx");
+	buf_release(&b);
+}
+END_TEST
+
+START_TEST(test_preflight)
+{
+	struct api_plan p = { 8, 4, 1, 10, 0 };
+	struct api_quota q = { 5000, 4999, 1700000000 };
+	char line[512];
+
+	ck_assert_int_eq(api_preflight(line, sizeof(line), &p, &q, NULL), 0);
+	ck_assert_str_eq(line, "rate-limit preflight: 12 requests planned (8 reads, "
+	    "4 writes, 1 creates) vs 4999 remaining (margin 10% = 500), resets "
+	    "2023-11-14T22:13:20Z; 1 content-creating requests paced at 80/min "
+	    "(about 1 min): ok");
+	/* Exactly the available budget fits; one more does not. */
+	q.remaining = 100;
+	p.margin_percent = 0;
+	p.reads = 96;
+	ck_assert_int_eq(api_preflight(line, sizeof(line), &p, &q, NULL), 0);
+	p.reads = 97;
+	ck_assert_int_eq(api_preflight(line, sizeof(line), &p, &q, NULL), ERR_LIMIT);
+	ck_assert_str_eq(err_last(), "rate-limit preflight: 101 requests exceed the "
+	    "100 available");
+	ck_assert_ptr_nonnull(strstr(line, ": insufficient: 101 requests exceed"));
+	/* The per-hour create cap: 500 fits, 501 does not. */
+	q.remaining = 5000;
+	p.reads = 0;
+	p.writes = p.creates = 500;
+	ck_assert_int_eq(api_preflight(line, sizeof(line), &p, &q, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(line, "paced at 80/min (about 7 min): ok"));
+	p.writes = p.creates = 501;
+	ck_assert_int_eq(api_preflight(line, sizeof(line), &p, &q, NULL), ERR_LIMIT);
+	ck_assert_str_eq(err_last(), "rate-limit preflight: 501 content-creating "
+	    "requests exceed the 500/hour cap");
+	/* A reserve that eats every per-minute slot. */
+	p.writes = p.creates = 1;
+	p.secondary_reserve = 80;
+	ck_assert_int_eq(api_preflight(line, sizeof(line), &p, &q, NULL), ERR_LIMIT);
+	ck_assert_ptr_nonnull(strstr(err_last(), "leaves no create slots"));
+	/* Unknown quota: only the create caps apply. */
+	p.secondary_reserve = 0;
+	q.remaining = -1;
+	ck_assert_int_eq(api_preflight(line, sizeof(line), &p, &q, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(line, "unknown remaining quota"));
+}
+END_TEST
+
+START_TEST(test_new_errors)
+{
+	struct api_opts o;
+	struct api *a = (struct api *)1;
+
+	api_opts_init(&o);
+	o.base_url = "ftp://example.com";
+	ck_assert_int_eq(api_new(&a, &o, NULL), ERR_CONFIG);
+	ck_assert_ptr_null(a);
+	ck_assert_str_eq(err_last(), "api url 'ftp://example.com' is not an http(s) url");
+	o.base_url = "http://user@127.0.0.1/";
+	ck_assert_int_eq(api_new(&a, &o, NULL), ERR_CONFIG);
+	o.base_url = "http://ghe.example.com/api/v3";
+	ck_assert_int_eq(api_new(&a, &o, TOKEN), ERR_CONFIG);
+	ck_assert_str_eq(err_last(), "refusing to send a token over plain http to "
+	    "'http://ghe.example.com' (use https)");
+	/* Without a token plain http is fine; so is loopback with one. */
+	ck_assert_int_eq(api_new(&a, &o, NULL), 0);
+	ck_assert_str_eq(api_base_url(a), "http://ghe.example.com/api/v3");
+	api_free(a);
+	o.base_url = "http://127.0.0.1:1/";
+	ck_assert_int_eq(api_new(&a, &o, TOKEN), 0);
+	ck_assert_str_eq(api_base_url(a), "http://127.0.0.1:1");
+	api_free(a);
+	o.create_per_min = 501;
+	ck_assert_int_eq(api_new(&a, &o, TOKEN), ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(err_last(), "create_per_min (501) <= "
+	    "create_per_hour (500)"));
+}
+END_TEST
+
+/* ---- transport ---- */
+
+START_TEST(test_headers_keepalive)
+{
+	static const struct stub_resp script[] = {
+		{ 200, NULL, "{\"a\":1}", 0, 0 },
+		{ 200, NULL, "{\"a\":2}", 0, 0 },
+		{ 201, NULL, "{\"a\":3}", 0, 0 },
+	};
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct stub s;
+	struct api *a;
+
+	stub_start(&s, script, 3);
+	a = mkapi(&s, &f, NULL, NULL);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/repos/acme/api", NULL, 0), 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body.ptr, "{\"a\":1}");
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/user", NULL, 0), 0);
+	ck_assert_int_eq(api_request(&r, a, API_POST, "/repos/acme/api/pulls",
+	    "{\"x\":1}", 0), 0);
+	ck_assert_int_eq(r.status, 201);
+	api_response_release(&r);
+	ck_assert_uint_eq(s.nreqs, 3);
+	ck_assert_str_eq(s.reqs[0].method, "GET");
+	ck_assert_str_eq(s.reqs[0].target, "/repos/acme/api");
+	ck_assert_ptr_nonnull(strstr(s.reqs[0].headers, "User-Agent: repocast/"));
+	ck_assert_ptr_nonnull(strstr(s.reqs[0].headers,
+	    "Accept: application/vnd.github+json\r\n"));
+	ck_assert_ptr_nonnull(strstr(s.reqs[0].headers,
+	    "X-GitHub-Api-Version: 2022-11-28\r\n"));
+	ck_assert_ptr_nonnull(strstr(s.reqs[0].headers,
+	    "Authorization: Bearer " TOKEN "\r\n"));
+	ck_assert_str_eq(s.reqs[2].method, "POST");
+	ck_assert_str_eq(s.reqs[2].body, "{\"x\":1}");
+	ck_assert_ptr_nonnull(strstr(s.reqs[2].headers,
+	    "Content-Type: application/json\r\n"));
+	/* One connection, kept alive across the three requests. */
+	ck_assert_int_eq(s.nconns, 1);
+	ck_assert_int_eq(s.reqs[2].conn, 1);
+	ck_assert_uint_eq(api_get_stats(a)->requests, 3);
+	ck_assert_uint_eq(api_get_stats(a)->writes, 1);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+START_TEST(test_methods)
+{
+	static const struct stub_resp script[] = {
+		{ 200, NULL, "{}", 0, 0 },
+		{ 204, NULL, NULL, 0, 0 },
+		{ 200, NULL, "{}", 0, 0 },
+	};
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct stub s;
+	struct api *a;
+
+	stub_start(&s, script, 3);
+	a = mkapi(&s, &f, NULL, NULL);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_PATCH, "/x", "{\"s\":1}", 0), 0);
+	ck_assert_int_eq(api_request(&r, a, API_DELETE, "/y", NULL, 0), 0);
+	ck_assert_int_eq(r.status, 204);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/z", NULL, 0), 0);
+	api_response_release(&r);
+	ck_assert_str_eq(s.reqs[0].method, "PATCH");
+	ck_assert_str_eq(s.reqs[0].body, "{\"s\":1}");
+	ck_assert_str_eq(s.reqs[1].method, "DELETE");
+	ck_assert_str_eq(s.reqs[2].method, "GET");
+	/* Two mutating requests: the second waited the 1 s interval. */
+	ck_assert_uint_eq(f.slept, 1000);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+START_TEST(test_etag_cache)
+{
+	static const struct stub_resp script[] = {
+		{ 200, "ETag: \"v1\"\r\nX-RateLimit-Remaining: 4999\r\n"
+		    "Link: <http://127.0.0.1:1/next>; rel=\"next\"\r\n", "{\"v\":1}", 0, 0 },
+		{ 304, "ETag: \"v1\"\r\nX-RateLimit-Remaining: 4999\r\n", NULL, 0, 0 },
+		{ 200, "ETag: \"v2\"\r\n", "{\"v\":2}", 0, 0 },
+	};
+	char dir[] = "/tmp/repocast-api-XXXXXX";
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct buf raw = BUF_INIT;
+	struct dirent *e;
+	struct stub s;
+	struct api *a;
+	char *cache, *path = NULL;
+	DIR *d;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	cache = xasprintf("%s/http", dir);
+	stub_start(&s, script, 3);
+	a = mkapi(&s, &f, NULL, cache);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/repos/acme/api", NULL, 0), 0);
+	ck_assert(!r.not_modified);
+	ck_assert_ptr_null(strstr(s.reqs[0].headers, "If-None-Match"));
+	/* The cache file holds the URL, ETag, next link and body, no token. */
+	d = opendir(cache);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			path = xasprintf("%s/%s", cache, e->d_name);
+	closedir(d);
+	ck_assert_ptr_nonnull(path);
+	ck_assert_int_eq(buf_read_file(&raw, path), 0);
+	ck_assert_ptr_nonnull(strstr(raw.ptr, "\"v1\"\n"));
+	ck_assert_ptr_nonnull(strstr(raw.ptr, "{\"v\":1}"));
+	ck_assert_ptr_null(strstr(raw.ptr, TOKEN));
+	ck_assert_ptr_null(strstr(raw.ptr, "Authorization"));
+
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/repos/acme/api", NULL, 0), 0);
+	ck_assert_ptr_nonnull(strstr(s.reqs[1].headers, "If-None-Match: \"v1\"\r\n"));
+	ck_assert(r.not_modified);
+	ck_assert_int_eq(r.status, 304);
+	ck_assert_str_eq(r.body.ptr, "{\"v\":1}");
+	ck_assert_str_eq(r.link_next, "http://127.0.0.1:1/next");
+	ck_assert_uint_eq(api_get_stats(a)->not_modified, 1);
+	/* A changed answer replaces the entry. */
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/repos/acme/api", NULL, 0), 0);
+	ck_assert(!r.not_modified);
+	ck_assert_str_eq(r.body.ptr, "{\"v\":2}");
+	buf_reset(&raw);
+	ck_assert_int_eq(buf_read_file(&raw, path), 0);
+	ck_assert_ptr_nonnull(strstr(raw.ptr, "{\"v\":2}"));
+	/* API_NOCACHE never sends If-None-Match. */
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+	buf_release(&raw);
+	free(path);
+	rm_tree(cache);
+	rmdir(dir);
+	free(cache);
+}
+END_TEST
+
+START_TEST(test_cache_corrupt)
+{
+	static const struct stub_resp script[] = {
+		{ 200, "ETag: \"v1\"\r\n", "{\"v\":1}", 0, 0 },
+		{ 200, "ETag: \"v1\"\r\n", "{\"v\":1}", 0, 0 },
+	};
+	char dir[] = "/tmp/repocast-api-XXXXXX";
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct dirent *e;
+	struct stub s;
+	struct api *a;
+	DIR *d;
+	FILE *fp;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	stub_start(&s, script, 2);
+	a = mkapi(&s, &f, NULL, dir);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/a", NULL, 0), 0);
+	/* Damage the entry: the next GET must be unconditional. */
+	d = opendir(dir);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *p = xasprintf("%s/%s", dir, e->d_name);
+
+		fp = fopen(p, "w");
+		fputs("junk", fp);
+		fclose(fp);
+		free(p);
+	}
+	closedir(d);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/a", NULL, 0), 0);
+	ck_assert_ptr_null(strstr(s.reqs[1].headers, "If-None-Match"));
+	ck_assert_str_eq(r.body.ptr, "{\"v\":1}");
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+	rm_tree(dir);
+}
+END_TEST
+
+struct pages {
+	int n;
+	char seen[8][64];
+};
+
+static int
+on_page(const struct api_response *r, void *arg)
+{
+	struct pages *p = arg;
+
+	snprintf(p->seen[p->n++], 64, "%s", r->body.ptr);
+	return 0;
+}
+
+START_TEST(test_pagination)
+{
+	static char h1[256], h2[256];
+	struct stub_resp script[] = {
+		{ 200, h1, "[1]", 0, 0 },
+		{ 200, h2, "[2]", 0, 0 },
+		{ 200, NULL, "[3]", 0, 0 },
+		{ 200, h1, "[1]", 0, 0 },
+		{ 200, h2, "[2]", 0, 0 },
+	};
+	struct fake_clock f = { 0 };
+	struct pages p = { 0 };
+	struct stub s;
+	struct api *a;
+
+	stub_start(&s, script, 5);
+	snprintf(h1, sizeof(h1), "Link: <%s/repositories/1/pulls?page=2>; rel=\"next\", "
+	    "<%s/repositories/1/pulls?page=3>; rel=\"last\"\r\n", s.url, s.url);
+	snprintf(h2, sizeof(h2), "Link: <%s/repositories/1/pulls?page=3>; rel=\"next\"\r\n",
+	    s.url);
+	a = mkapi(&s, &f, NULL, NULL);
+	/* max_pages = the page count: fine. */
+	ck_assert_int_eq(api_get_pages(a, "/repos/acme/api/pulls", 3, on_page, &p), 0);
+	ck_assert_int_eq(p.n, 3);
+	ck_assert_str_eq(p.seen[2], "[3]");
+	ck_assert_str_eq(s.reqs[1].target, "/repositories/1/pulls?page=2");
+	ck_assert_str_eq(s.reqs[2].target, "/repositories/1/pulls?page=3");
+	/* One page fewer allowed: ERR_LIMIT after two pages. */
+	p.n = 0;
+	ck_assert_int_eq(api_get_pages(a, "/repos/acme/api/pulls", 2, on_page, &p),
+	    ERR_LIMIT);
+	ck_assert_str_eq(err_last(), "more than 2 pages at '/repos/acme/api/pulls'");
+	ck_assert_int_eq(p.n, 2);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+START_TEST(test_pagination_other_host)
+{
+	static const struct stub_resp script[] = {
+		{ 200, "Link: <https://evil.example.com/x?page=2>; rel=\"next\"\r\n", "[1]",
+		    0, 0 },
+	};
+	struct fake_clock f = { 0 };
+	struct pages p = { 0 };
+	struct stub s;
+	struct api *a;
+
+	stub_start(&s, script, 1);
+	a = mkapi(&s, &f, NULL, NULL);
+	ck_assert_int_eq(api_get_pages(a, "/x", 0, on_page, &p), ERR_PROTO);
+	ck_assert_ptr_nonnull(strstr(err_last(), "refusing to send a request to "
+	    "'https://evil.example.com/x?page=2'"));
+	ck_assert_int_eq(p.n, 1);
+	ck_assert_uint_eq(s.nreqs, 1);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+START_TEST(test_redirects)
+{
+	static char loc[128];
+	struct stub_resp script[] = {
+		{ 301, loc, NULL, 0, 0 },
+		{ 200, NULL, "{\"moved\":true}", 0, 0 },
+		{ 301, "Location: https://evil.example.com/repos/x\r\n", NULL, 0, 0 },
+		{ 307, "Location: /repositories/7\r\n", NULL, 0, 0 },
+	};
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct stub s;
+	struct api *a;
+
+	stub_start(&s, script, 4);
+	snprintf(loc, sizeof(loc), "Location: %s/repositories/7\r\n", s.url);
+	a = mkapi(&s, &f, NULL, NULL);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/repos/acme/old", NULL, 0), 0);
+	ck_assert_str_eq(r.body.ptr, "{\"moved\":true}");
+	ck_assert_str_eq(s.reqs[1].target, "/repositories/7");
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/repos/acme/x", NULL, 0), ERR_PROTO);
+	ck_assert_str_eq(err_last(), "refusing to follow a redirect to another host: "
+	    "'https://evil.example.com/repos/x'");
+	/* Mutations are never redirected. */
+	ck_assert_int_eq(api_request(&r, a, API_POST, "/repos/acme/x/pulls", "{}", 0),
+	    ERR_PROTO);
+	ck_assert_ptr_nonnull(strstr(err_last(), "unexpected redirect 307"));
+	ck_assert_uint_eq(s.nreqs, 4);
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+START_TEST(test_retry_5xx)
+{
+	static const struct stub_resp script[] = {
+		{ 502, NULL, NULL, 0, 0 },
+		{ 503, NULL, "{\"message\":\"busy\"}", 0, 0 },
+		{ 200, NULL, "{}", 0, 0 },
+		{ 500, NULL, NULL, 0, 0 },
+		{ 500, NULL, NULL, 0, 0 },
+		{ 500, NULL, NULL, 0, 0 },
+		{ 500, NULL, "{\"message\":\"boom\"}", 0, 0 },
+	};
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct stub s;
+	struct api *a;
+
+	stub_start(&s, script, 7);
+	a = mkapi(&s, &f, NULL, NULL);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/x", NULL, 0), 0);
+	ck_assert_uint_eq(api_get_stats(a)->retries, 2);
+	ck_assert_int_eq(f.nsleeps, 2);
+	ck_assert_uint_eq(f.sleeps[0], 1000);
+	ck_assert_uint_eq(f.sleeps[1], 2000);
+	/* max_retries (3) resends, then the error. */
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/x", NULL, 0), ERR_NET);
+	ck_assert_str_eq(err_last(), "giving up after 3 retries: 500 boom");
+	ck_assert_uint_eq(s.nreqs, 7);
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+START_TEST(test_4xx_not_retried)
+{
+	static const struct stub_resp script[] = {
+		{ 422, NULL, "{\"message\":\"Validation Failed\",\"errors\":[{\"resource\":"
+		    "\"Label\",\"code\":\"invalid\",\"field\":\"color\"}]}", 0, 0 },
+		{ 404, NULL, "{\"message\":\"Not Found\"}", 0, 0 },
+		{ 409, NULL, "{\"message\":\"Conflict\"}", 0, 0 },
+		{ 403, NULL, "{\"message\":\"Resource not accessible by integration\"}", 0, 0 },
+	};
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct stub s;
+	struct api *a;
+
+	stub_start(&s, script, 4);
+	a = mkapi(&s, &f, NULL, NULL);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_POST, "/l", "{}", 0), ERR_FAIL);
+	ck_assert_str_eq(err_last(), "422 Validation Failed: Label.color: invalid");
+	ck_assert_int_eq(r.status, 422);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/n", NULL, 0), ERR_NOTFOUND);
+	ck_assert_str_eq(err_last(), "404 Not Found");
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/c", NULL, 0), ERR_CONFLICT);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/f", NULL, 0), ERR_FAIL);
+	ck_assert_str_eq(err_last(), "403 Resource not accessible by integration");
+	ck_assert_uint_eq(s.nreqs, 4);
+	ck_assert_uint_eq(api_get_stats(a)->retries, 0);
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+START_TEST(test_401_auth)
+{
+	static const struct stub_resp script[] = {
+		{ 401, NULL, "{\"message\":\"Bad credentials\",\"documentation_url\":"
+		    "\"https://docs.github.com/rest\"}", 0, 0 },
+	};
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct stub s;
+	struct api *a;
+	char *want;
+
+	stub_start(&s, script, 1);
+	a = mkapi(&s, &f, NULL, NULL);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/user", NULL, 0), ERR_AUTH);
+	want = xasprintf("authentication failed at '%s': 401 Bad credentials (check "
+	    "GITHUB_TOKEN, GH_TOKEN or --token-file)", s.url);
+	ck_assert_str_eq(err_last(), want);
+	ck_assert_ptr_null(strstr(err_last(), TOKEN));
+	ck_assert_uint_eq(s.nreqs, 1);
+	free(want);
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+START_TEST(test_rate_limit_retry_after)
+{
+	static const struct stub_resp script[] = {
+		{ 403, "Retry-After: 7\r\n", "{\"message\":\"You have exceeded a "
+		    "secondary rate limit\"}", 0, 0 },
+		{ 201, NULL, "{}", 0, 0 },
+		{ 200, NULL, "{}", 0, 0 },
+	};
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct api_opts o;
+	struct stub s;
+	struct api *a;
+
+	api_opts_init(&o);
+	o.write_interval_ms = 0;
+	stub_start(&s, script, 3);
+	a = mkapi(&s, &f, &o, NULL);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_POST, "/p", "{}", API_CREATE), 0);
+	ck_assert_int_eq(r.status, 201);
+	ck_assert_int_eq(f.nsleeps, 1);
+	ck_assert_uint_eq(f.sleeps[0], 7000);
+	ck_assert_uint_eq(api_get_stats(a)->rate_limited, 1);
+	/* The next request goes straight out. */
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/g", NULL, 0), 0);
+	ck_assert_int_eq(f.nsleeps, 1);
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+START_TEST(test_rate_limit_backoff)
+{
+	static const struct stub_resp script[] = {
+		{ 429, NULL, NULL, 0, 0 },
+		{ 403, NULL, "{\"message\":\"secondary rate limit\"}", 0, 0 },
+		{ 200, NULL, "{}", 0, 0 },
+	};
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct stub s;
+	struct api *a;
+
+	stub_start(&s, script, 3);
+	a = mkapi(&s, &f, NULL, NULL);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/g", NULL, 0), 0);
+	/* No retry-after, no exhausted quota: >= 60 s, doubling. */
+	ck_assert_int_eq(f.nsleeps, 2);
+	ck_assert_uint_eq(f.sleeps[0], 60000);
+	ck_assert_uint_eq(f.sleeps[1], 120000);
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+START_TEST(test_rate_limit_reset)
+{
+	static char h[128];
+	struct stub_resp script[] = {
+		{ 403, h, "{\"message\":\"API rate limit exceeded\"}", 0, 0 },
+		{ 200, NULL, "{}", 0, 0 },
+	};
+	struct fake_clock f = { 0, 1700000000000ULL, 0, { 0 }, 0 };
+	struct api_response r;
+	struct stub s;
+	struct api *a;
+
+	snprintf(h, sizeof(h), "X-RateLimit-Remaining: 0\r\nX-RateLimit-Reset: %llu\r\n",
+	    1700000000ULL + 30);
+	stub_start(&s, script, 2);
+	a = mkapi(&s, &f, NULL, NULL);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/g", NULL, 0), 0);
+	ck_assert_uint_eq(f.slept, 30000);
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+START_TEST(test_primary_exhausted_preemptive)
+{
+	static char h[128];
+	struct stub_resp script[] = {
+		{ 200, h, "{}", 0, 0 },
+		{ 200, NULL, "{}", 0, 0 },
+		{ 200, NULL, "{}", 0, 0 },
+	};
+	struct fake_clock f = { 0, 1700000000000ULL, 0, { 0 }, 0 };
+	struct api_response r;
+	struct stub s;
+	struct api *a;
+
+	/* A normalised millisecond reset (as in the recordings) works too. */
+	snprintf(h, sizeof(h), "X-RateLimit-Limit: 5000\r\nX-RateLimit-Remaining: 0\r\n"
+	    "X-RateLimit-Reset: %llu\r\n", (1700000000ULL + 12) * 1000);
+	stub_start(&s, script, 3);
+	a = mkapi(&s, &f, NULL, NULL);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/g", NULL, 0), 0);
+	ck_assert_int_eq(api_get_stats(a)->quota.remaining, 0);
+	ck_assert_int_eq(api_get_stats(a)->quota.reset, 1700000012);
+	ck_assert_uint_eq(f.slept, 0);
+	/* GET /rate_limit is free and never waits. */
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/rate_limit", NULL, 0), 0);
+	ck_assert_uint_eq(f.slept, 0);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/g", NULL, 0), 0);
+	ck_assert_uint_eq(f.slept, 12000);
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+START_TEST(test_rate_limit_give_up)
+{
+	static const struct stub_resp script[] = {
+		{ 429, "Retry-After: 7200\r\n", NULL, 0, 0 },
+		{ 429, NULL, NULL, 0, 0 },
+		{ 429, NULL, NULL, 0, 0 },
+	};
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct api_opts o;
+	struct stub s;
+	struct api *a;
+
+	stub_start(&s, script, 3);
+	a = mkapi(&s, &f, NULL, NULL);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/g", NULL, 0), ERR_LIMIT);
+	ck_assert_str_eq(err_last(), "rate limited: 429 Too Many Requests (retry in "
+	    "7200 s, more than the 3600 s allowed)");
+	ck_assert_uint_eq(f.slept, 0);
+	api_free(a);
+	/* max_rate_retries: 1 retry allowed, the second 429 ends it. */
+	api_opts_init(&o);
+	o.max_rate_retries = 1;
+	a = mkapi(&s, &f, &o, NULL);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/g", NULL, 0), ERR_LIMIT);
+	ck_assert_str_eq(err_last(), "still rate limited after 1 retries: 429 Too Many "
+	    "Requests");
+	ck_assert_uint_eq(s.nreqs, 3);
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+START_TEST(test_create_caps)
+{
+	struct stub_resp script[8];
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct api_opts o;
+	struct stub s;
+	struct api *a;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		script[i] = (struct stub_resp){ 201, NULL, "{}", 0, 0 };
+	api_opts_init(&o);
+	o.write_interval_ms = 0;
+	o.create_per_min = 3;
+	o.create_per_hour = 5;
+	stub_start(&s, script, 8);
+	a = mkapi(&s, &f, &o, NULL);
+	api_response_init(&r);
+	/* 3 per minute go at once (0, max); the 4th (max+1) waits a minute. */
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(api_request(&r, a, API_POST, "/c", "{}", API_CREATE), 0);
+	ck_assert_uint_eq(f.slept, 0);
+	ck_assert_int_eq(api_request(&r, a, API_POST, "/c", "{}", API_CREATE), 0);
+	ck_assert_uint_eq(f.now, 60000);
+	ck_assert_int_eq(api_request(&r, a, API_POST, "/c", "{}", API_CREATE), 0);
+	ck_assert_uint_eq(f.now, 60000);
+	/* 5 per hour: the 6th waits for the hour since the first. */
+	ck_assert_int_eq(api_request(&r, a, API_POST, "/c", "{}", API_CREATE), 0);
+	ck_assert_uint_eq(f.now, 3600000);
+	/* Non-create writes are not capped. */
+	ck_assert_int_eq(api_request(&r, a, API_POST, "/w", "{}", 0), 0);
+	ck_assert_uint_eq(f.now, 3600000);
+	ck_assert_uint_eq(api_get_stats(a)->creates, 6);
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+START_TEST(test_once_lost_response)
+{
+	static const struct stub_resp script[] = {
+		{ 0, NULL, NULL, STUB_DROP, 0 },
+		{ 0, NULL, NULL, STUB_DROP, 0 },
+		{ 200, NULL, "{}", 0, 0 },
+		{ 502, NULL, NULL, 0, 0 },
+	};
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct stub s;
+	struct api *a;
+
+	stub_start(&s, script, 4);
+	a = mkapi(&s, &f, NULL, NULL);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_POST, "/p", "{}", API_ONCE), ERR_NET);
+	ck_assert(r.maybe_done);
+	ck_assert_ptr_nonnull(strstr(err_last(), "cannot reach 'http://127.0.0.1:"));
+	ck_assert_uint_eq(s.nreqs, 1);
+	/* Without API_ONCE a lost answer is resent. */
+	ck_assert_int_eq(api_request(&r, a, API_POST, "/p", "{}", 0), 0);
+	ck_assert(!r.maybe_done);
+	ck_assert_uint_eq(s.nreqs, 3);
+	/* A 5xx to a once-only request is not resent either. */
+	ck_assert_int_eq(api_request(&r, a, API_POST, "/p", "{}", API_ONCE), ERR_NET);
+	ck_assert(r.maybe_done);
+	ck_assert_str_eq(err_last(), "502 Bad Gateway");
+	ck_assert_uint_eq(s.nreqs, 4);
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+START_TEST(test_connect_refused)
+{
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct api_opts o;
+	struct api *a;
+	char url[64];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", stub_dead_port());
+	api_opts_init(&o);
+	o.base_url = url;
+	o.now_ms = fake_now;
+	o.wall_ms = fake_wall;
+	o.sleep_ms = fake_sleep;
+	o.arg = &f;
+	ck_assert_int_eq(api_new(&a, &o, TOKEN), 0);
+	api_response_init(&r);
+	/* Never sent: safe to resend even for API_ONCE. */
+	ck_assert_int_eq(api_request(&r, a, API_POST, "/p", "{}", API_ONCE), ERR_NET);
+	ck_assert(!r.maybe_done);
+	ck_assert_uint_eq(api_get_stats(a)->requests, 4);
+	ck_assert_ptr_nonnull(strstr(err_last(), "cannot reach 'http://127.0.0.1:"));
+	api_response_release(&r);
+	api_free(a);
+}
+END_TEST
+
+START_TEST(test_timeout)
+{
+	static const struct stub_resp script[] = {
+		{ 200, NULL, "{}", STUB_LATE, 1500 },
+	};
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct api_opts o;
+	struct stub s;
+	struct api *a;
+
+	api_opts_init(&o);
+	o.timeout_ms = 200;
+	o.max_retries = 0;
+	stub_start(&s, script, 1);
+	a = mkapi(&s, &f, &o, NULL);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/slow", NULL, 0), ERR_TIMEOUT);
+	ck_assert_ptr_nonnull(strstr(err_last(), "cannot reach"));
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+START_TEST(test_max_body)
+{
+	static const struct stub_resp script[] = {
+		{ 200, NULL, "", 0, 0 },
+		{ 200, NULL, "0123456789", 0, 0 },
+		{ 200, NULL, "0123456789X", 0, 0 },
+	};
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct api_opts o;
+	struct stub s;
+	struct api *a;
+
+	api_opts_init(&o);
+	o.max_body = 10;
+	stub_start(&s, script, 3);
+	a = mkapi(&s, &f, &o, NULL);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/0", NULL, 0), 0);
+	ck_assert_uint_eq(r.body.len, 0);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/max", NULL, 0), 0);
+	ck_assert_uint_eq(r.body.len, 10);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/over", NULL, 0), ERR_PROTO);
+	ck_assert_ptr_nonnull(strstr(err_last(), "is larger than 10 bytes"));
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+static int
+always(void *arg)
+{
+	UNUSED(arg);
+	return 1;
+}
+
+START_TEST(test_cancel)
+{
+	static const struct stub_resp script[] = {
+		{ 429, "Retry-After: 5\r\n", NULL, 0, 0 },
+	};
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct api_opts o;
+	struct stub s;
+	struct api *a;
+
+	api_opts_init(&o);
+	o.cancelled = always;
+	stub_start(&s, script, 1);
+	a = mkapi(&s, &f, &o, NULL);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/g", NULL, 0), ERR_FAIL);
+	ck_assert_str_eq(err_last(), "interrupted");
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+/* ---- token ---- */
+
+static char *
+write_tmp(const char *content, size_t n, int mode)
+{
+	char *path = xstrdup("/tmp/repocast-token-XXXXXX");
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, content, n), (ssize_t)n);
+	fchmod(fd, (mode_t)mode);
+	close(fd);
+	return path;
+}
+
+START_TEST(test_token_env)
+{
+	struct token *t = NULL;
+
+	unsetenv("GITHUB_TOKEN");
+	unsetenv("GH_TOKEN");
+	ck_assert_int_eq(token_load(&t, NULL), ERR_AUTH);
+	ck_assert_str_eq(err_last(), "no github token: set GITHUB_TOKEN or GH_TOKEN, or "
+	    "pass --token-file");
+	setenv("GH_TOKEN", "gh-one", 1);
+	ck_assert_int_eq(token_load(&t, NULL), 0);
+	ck_assert_str_eq(token_value(t), "gh-one");
+	ck_assert_str_eq(t->source, "GH_TOKEN");
+	token_free(t);
+	setenv("GITHUB_TOKEN", "github-two\n", 1);
+	ck_assert_int_eq(token_load(&t, NULL), 0);
+	ck_assert_str_eq(token_value(t), "github-two");
+	ck_assert_str_eq(t->source, "GITHUB_TOKEN");
+	token_free(t);
+	setenv("GITHUB_TOKEN", "bad token", 1);
+	ck_assert_int_eq(token_load(&t, NULL), ERR_CONFIG);
+	ck_assert_str_eq(err_last(), "github token from GITHUB_TOKEN contains whitespace "
+	    "or control characters");
+	ck_assert_ptr_null(strstr(err_last(), "bad token"));
+	token_scrub_env();
+	ck_assert_ptr_null(getenv("GITHUB_TOKEN"));
+	ck_assert_ptr_null(getenv("GH_TOKEN"));
+	token_free(NULL);
+}
+END_TEST
+
+START_TEST(test_token_file)
+{
+	char big[TOKEN_MAX + 2];
+	struct token *t = NULL;
+	char *p;
+
+	/* The file wins over the environment. */
+	setenv("GITHUB_TOKEN", "from-env", 1);
+	p = write_tmp("from-file\n", 10, 0600);
+	ck_assert_int_eq(token_load(&t, p), 0);
+	ck_assert_str_eq(token_value(t), "from-file");
+	ck_assert_str_eq(t->source, "--token-file");
+	token_free(t);
+	unlink(p);
+	free(p);
+	unsetenv("GITHUB_TOKEN");
+	/* 0 bytes, TOKEN_MAX bytes, TOKEN_MAX + 1 bytes. */
+	p = write_tmp("", 0, 0600);
+	ck_assert_int_eq(token_load(&t, p), ERR_CONFIG);
+	ck_assert_str_eq(err_last(), "github token from --token-file is empty");
+	unlink(p);
+	free(p);
+	memset(big, 'a', sizeof(big));
+	p = write_tmp(big, TOKEN_MAX, 0600);
+	ck_assert_int_eq(token_load(&t, p), 0);
+	ck_assert_uint_eq(strlen(token_value(t)), TOKEN_MAX);
+	token_free(t);
+	unlink(p);
+	free(p);
+	p = write_tmp(big, TOKEN_MAX + 1, 0600);
+	ck_assert_int_eq(token_load(&t, p), ERR_LIMIT);
+	ck_assert_str_eq(err_last(), "github token from --token-file is longer than 1024 "
+	    "bytes");
+	unlink(p);
+	ck_assert_int_eq(token_load(&t, p), ERR_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(err_last(), "cannot read token file: cannot open"));
+	ck_assert_int_eq(token_load(&t, "/tmp"), ERR_CONFIG);
+	ck_assert_str_eq(err_last(), "token file '/tmp' is not a regular file");
+	free(p);
+}
+END_TEST
+
+Suite *
+api_suite(void)
+{
+	Suite *s = suite_create("api");
+	TCase *pure = tcase_create("pure");
+	TCase *net = tcase_create("transport");
+	TCase *lim = tcase_create("limiter");
+	TCase *tok = tcase_create("token");
+
+	tcase_add_test(pure, test_link_fixture);
+	tcase_add_test(pure, test_link_edge);
+	tcase_add_test(pure, test_error_format);
+	tcase_add_test(pure, test_escape);
+	tcase_add_test(pure, test_preflight);
+	tcase_add_test(pure, test_new_errors);
+	tcase_set_timeout(net, 20);
+	tcase_add_test(net, test_headers_keepalive);
+	tcase_add_test(net, test_methods);
+	tcase_add_test(net, test_etag_cache);
+	tcase_add_test(net, test_cache_corrupt);
+	tcase_add_test(net, test_pagination);
+	tcase_add_test(net, test_pagination_other_host);
+	tcase_add_test(net, test_redirects);
+	tcase_add_test(net, test_retry_5xx);
+	tcase_add_test(net, test_4xx_not_retried);
+	tcase_add_test(net, test_401_auth);
+	tcase_add_test(net, test_once_lost_response);
+	tcase_add_test(net, test_connect_refused);
+	tcase_add_test(net, test_timeout);
+	tcase_add_test(net, test_max_body);
+	tcase_set_timeout(lim, 20);
+	tcase_add_test(lim, test_rate_limit_retry_after);
+	tcase_add_test(lim, test_rate_limit_backoff);
+	tcase_add_test(lim, test_rate_limit_reset);
+	tcase_add_test(lim, test_primary_exhausted_preemptive);
+	tcase_add_test(lim, test_rate_limit_give_up);
+	tcase_add_test(lim, test_create_caps);
+	tcase_add_test(lim, test_cancel);
+	tcase_add_test(tok, test_token_env);
+	tcase_add_test(tok, test_token_file);
+	suite_add_tcase(s, pure);
+	suite_add_tcase(s, net);
+	suite_add_tcase(s, lim);
+	suite_add_tcase(s, tok);
+	return s;
+}
