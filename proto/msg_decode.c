@@ -39,11 +39,37 @@
 
 static const char TRUNC[] = "truncated";
 
+/*
+ * What a decoded message may allocate: MSG_DECODE_RATIO bytes per payload
+ * byte plus MSG_DECODE_SLACK, each allocation counted with
+ * MSG_ALLOC_OVERHEAD bytes for the allocator's own bookkeeping. Real
+ * messages stay far below (a manifest entry decodes to ~3x its wire size);
+ * without this, a payload of many 1-byte strings would cost ~40x.
+ */
+#define MSG_DECODE_RATIO 8
+#define MSG_DECODE_SLACK (64 * 1024)
+#define MSG_ALLOC_OVERHEAD 32
+
 struct dec {
 	const unsigned char *p;
 	const unsigned char *end;
+	size_t budget;  /* bytes the decoded message may still allocate */
 	char why[96];   /* scratch for messages with numbers in them */
 };
+
+static const char BUDGET[] = "decoded message exceeds its memory budget";
+
+/* Account for an allocation of n elements of size bytes before making it. */
+static const char *
+dec_charge(struct dec *d, size_t n, size_t size)
+{
+	size_t cost = n * size + MSG_ALLOC_OVERHEAD;
+
+	if (cost > d->budget)
+		return BUDGET;
+	d->budget -= cost;
+	return NULL;
+}
 
 static size_t
 dec_left(const struct dec *d)
@@ -115,6 +141,8 @@ rd_cstr(struct dec *d, char **out)
 		return why;
 	if (memchr(s, '\0', n) != NULL)
 		return "string contains a NUL byte";
+	if ((why = dec_charge(d, n + 1, 1)) != NULL)
+		return why;
 	*out = xstrndup(s, n);
 	return NULL;
 }
@@ -350,6 +378,8 @@ dec_entries(struct dec *d, struct msg *m, const struct msg_field *f,
 
 	if ((why = rd_count(d, 0, MIN_ENTRY, &n)) != NULL)
 		return fail(prefix, f->key, SIZE_MAX, NULL, why);
+	if (n && (why = dec_charge(d, n, sizeof(**pe))) != NULL)
+		return fail(prefix, f->key, SIZE_MAX, NULL, why);
 	*pe = n ? xcalloc(n, sizeof(**pe)) : NULL;
 	for (i = 0; i < n; i++) {
 		struct msg_manifest_entry *e = &(*pe)[i];
@@ -390,6 +420,8 @@ dec_blobs(struct dec *d, struct msg *m, const struct msg_field *f,
 
 	if ((why = rd_count(d, 0, MIN_BLOB, &n)) != NULL)
 		return fail(prefix, f->key, SIZE_MAX, NULL, why);
+	if (n && (why = dec_charge(d, n, sizeof(**pb))) != NULL)
+		return fail(prefix, f->key, SIZE_MAX, NULL, why);
 	*pb = n ? xcalloc(n, sizeof(**pb)) : NULL;
 	*pn = n;
 	for (i = 0; i < n; i++) {
@@ -419,6 +451,8 @@ dec_oids(struct dec *d, struct msg *m, const struct msg_field *f,
 
 	if ((why = rd_count(d, 0, MIN_OID, &n)) != NULL)
 		return fail(prefix, f->key, SIZE_MAX, NULL, why);
+	if (n && (why = dec_charge(d, n, sizeof(*oids))) != NULL)
+		return fail(prefix, f->key, SIZE_MAX, NULL, why);
 	oids = n ? xcalloc(n, sizeof(*oids)) : NULL;
 	memcpy((char *)m + f->off, &oids, sizeof(oids));
 	*pn = n;
@@ -438,6 +472,8 @@ dec_files(struct dec *d, struct msg *m, const struct msg_field *f,
 	size_t n, i, k;
 
 	if ((why = rd_count(d, 0, MIN_FILE, &n)) != NULL)
+		return fail(prefix, f->key, SIZE_MAX, NULL, why);
+	if (n && (why = dec_charge(d, n, sizeof(**pf))) != NULL)
 		return fail(prefix, f->key, SIZE_MAX, NULL, why);
 	*pf = n ? xcalloc(n, sizeof(**pf)) : NULL;
 	for (i = 0; i < n; i++) {
@@ -470,6 +506,8 @@ dec_strv(struct dec *d, struct msg *m, const struct msg_field *f,
 
 	if ((why = rd_count(d, 0, 1, &n)) != NULL)
 		return fail(prefix, f->key, SIZE_MAX, NULL, why);
+	if (n && (why = dec_charge(d, n, sizeof(*v->v))) != NULL)
+		return fail(prefix, f->key, SIZE_MAX, NULL, why);
 	v->v = n ? xcalloc(n, sizeof(*v->v)) : NULL;
 	for (i = 0; i < n; i++) {
 		if ((why = rd_cstr(d, &v->v[i])) != NULL)
@@ -489,6 +527,8 @@ dec_kv(struct dec *d, struct msg *m, const struct msg_field *f,
 	size_t n, i;
 
 	if ((why = rd_count(d, 1, 2, &n)) != NULL)
+		return fail(prefix, f->key, SIZE_MAX, NULL, why);
+	if (n && (why = dec_charge(d, n, sizeof(**pkv))) != NULL)
 		return fail(prefix, f->key, SIZE_MAX, NULL, why);
 	*pkv = n ? xcalloc(n, sizeof(**pkv)) : NULL;
 	for (i = 0; i < n; i++) {
@@ -627,6 +667,8 @@ msg_decode(struct msg *m, const void *payload, size_t len)
 	msg_init(m, 0);
 	d.p = payload;
 	d.end = d.p + len;
+	d.budget = len > (SIZE_MAX - MSG_DECODE_SLACK) / MSG_DECODE_RATIO ?
+	    SIZE_MAX : len * MSG_DECODE_RATIO + MSG_DECODE_SLACK;
 	if (len == 0)
 		return err_set(ERR_PROTO, "protocol error: empty payload");
 	if ((why = rd_count(&d, 0, 1, &n)) != NULL)

@@ -355,6 +355,9 @@ START_TEST(test_flush_all_child)
 			    frame_flush_all(&w) != 1)
 				_exit(1);
 		}
+		frame_writer_release(&w);
+		free(data);
+		free(want);
 		_exit(0);
 	}
 	close(fd[1]);
@@ -422,7 +425,9 @@ START_TEST(test_many_frames_linear)
 			    frame_flush_all(&w) != 1)
 				_exit(1);
 		}
-		_exit(frame_flush_all(&w) == 1 ? 0 : 1);
+		st = frame_flush_all(&w) == 1 ? 0 : 1;
+		frame_writer_release(&w);
+		_exit(st);
 	}
 	close(fd[1]);
 	frame_reader_init(&r, fd[0], sizeof(data));

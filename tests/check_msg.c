@@ -17,6 +17,9 @@
 #define OID2 "fedcba9876543210fedcba9876543210fedcba98"
 #define OID3 "00000000000000000000000000000000000000ff"
 
+/* A string literal and its length (without the terminating NUL). */
+#define R(s) s, sizeof(s) - 1
+
 /* ---- crafting payloads by hand (msgpack-c's packer into a buf) ---- */
 
 struct pk {
@@ -523,9 +526,9 @@ START_TEST(test_lenient_integers)
 
 	/* A non-negative number in a signed encoding is still a number. */
 	pk_init(&k);
-	pk_raw(&k, "\x93\xd0\x01\xd3\0\0\0\0\0\0\0\x07\x82", 13);
+	pk_raw(&k, R("\x93\xd0\x01\xd3\0\0\0\0\0\0\0\x07\x82"));
 	pk_str(&k, "proto");
-	pk_raw(&k, "\xd2\0\0\0\x01", 5);
+	pk_raw(&k, R("\xd2\0\0\0\x01"));
 	pk_str(&k, "run_id");
 	pk_str(&k, "r");
 	ck_assert_int_eq(msg_decode(&m, k.b.ptr, k.b.len), 0);
@@ -552,7 +555,7 @@ START_TEST(test_lenient_integers)
 	pk_head(&k, MSG_READY, 1);
 	msgpack_pack_map(&k.p, 2);
 	pk_str(&k, "pid");
-	pk_raw(&k, "\xd1\xff\x85", 3); /* int16 -123 */
+	pk_raw(&k, R("\xd1\xff\x85")); /* int16 -123 */
 	pk_str(&k, "libgit2");
 	pk_str(&k, "");
 	ck_assert_int_eq(msg_decode(&m, k.b.ptr, k.b.len), 0);
@@ -645,12 +648,12 @@ START_TEST(test_bad_envelope)
 
 	pk_init(&k);
 	pk_head(&k, MSG_CANCEL, 0);
-	pk_raw(&k, "\x81\xa5" "ab", 4);
+	pk_raw(&k, R("\x81\xa5" "ab"));
 	ck_assert_bad(&k, "protocol error: cancel: truncated");
 
 	pk_init(&k);
 	pk_head(&k, MSG_CANCEL, 0);
-	pk_raw(&k, "\x81\xa2" "ab", 4);
+	pk_raw(&k, R("\x81\xa2" "ab"));
 	ck_assert_bad(&k, "protocol error: cancel: unknown key 'ab'");
 }
 END_TEST
@@ -672,19 +675,19 @@ START_TEST(test_bad_fields)
 {
 	struct pk k;
 
-	pk_hello(&k, "\x01", 1);
+	pk_hello(&k, R("\x01"));
 	ck_assert_int_eq(pk_decode(&k), 0);
 
-	pk_hello(&k, "\xa1" "1", 2);
+	pk_hello(&k, R("\xa1" "1"));
 	ck_assert_bad(&k, "protocol error: hello.proto: expected unsigned integer");
-	pk_hello(&k, "\xff", 1);
+	pk_hello(&k, R("\xff"));
 	ck_assert_bad(&k, "protocol error: hello.proto: expected unsigned integer");
-	pk_hello(&k, "\xc0", 1);
+	pk_hello(&k, R("\xc0"));
 	ck_assert_bad(&k, "protocol error: hello.proto: expected unsigned integer");
 	/* uint32 field: max passes, max+1 is out of range. */
-	pk_hello(&k, "\xce\xff\xff\xff\xff", 5);
+	pk_hello(&k, R("\xce\xff\xff\xff\xff"));
 	ck_assert_int_eq(pk_decode(&k), 0);
-	pk_hello(&k, "\xcf\0\0\0\x01\0\0\0\0", 9);
+	pk_hello(&k, R("\xcf\0\0\0\x01\0\0\0\0"));
 	ck_assert_bad(&k, "protocol error: hello.proto: out of range");
 
 	/* Missing, unknown, duplicate. */
@@ -709,7 +712,7 @@ START_TEST(test_bad_fields)
 	pk_init(&k);
 	pk_head(&k, MSG_HELLO, 0);
 	msgpack_pack_map(&k.p, 1);
-	pk_raw(&k, "\xa4" "a\n\0b", 5);
+	pk_raw(&k, R("\xa4" "a\n\0b"));
 	msgpack_pack_int(&k.p, 1);
 	ck_assert_bad(&k, "protocol error: hello: unknown key 'a?\?b'");
 
@@ -746,7 +749,7 @@ START_TEST(test_bad_fields)
 	pk_str(&k, "proto");
 	msgpack_pack_int(&k.p, 1);
 	pk_str(&k, "run_id");
-	pk_raw(&k, "\xdb\xff\xff\xff\xff" "abc", 8);
+	pk_raw(&k, R("\xdb\xff\xff\xff\xff" "abc"));
 	ck_assert_bad(&k, "protocol error: hello.run_id: truncated");
 
 	pk_init(&k);
@@ -755,7 +758,7 @@ START_TEST(test_bad_fields)
 	pk_str(&k, "proto");
 	msgpack_pack_int(&k.p, 1);
 	pk_str(&k, "run_id");
-	pk_raw(&k, "\xa3" "a\0b", 4);
+	pk_raw(&k, R("\xa3" "a\0b"));
 	ck_assert_bad(&k, "protocol error: hello.run_id: string contains a NUL byte");
 
 	pk_init(&k);
@@ -806,42 +809,42 @@ START_TEST(test_bad_job)
 {
 	struct pk k;
 
-	pk_job_with(&k, "base_branch", "\xa4main", 5);
+	pk_job_with(&k, "base_branch", R("\xa4main"));
 	ck_assert_int_eq(pk_decode(&k), 0);
 
-	pk_job_with(&k, "base_branch", "\x01", 1);
+	pk_job_with(&k, "base_branch", R("\x01"));
 	ck_assert_bad(&k, "protocol error: job.base_branch: expected string");
-	pk_job_with(&k, "mode", "\xa4sink", 5);
+	pk_job_with(&k, "mode", R("\xa4sink"));
 	ck_assert_bad(&k, "protocol error: job.mode: expected sync or run");
-	pk_job_with(&k, "mode", "\x00", 1);
+	pk_job_with(&k, "mode", R("\x00"));
 	ck_assert_bad(&k, "protocol error: job.mode: expected string");
-	pk_job_with(&k, "dry_run", "\x01", 1);
+	pk_job_with(&k, "dry_run", R("\x01"));
 	ck_assert_bad(&k, "protocol error: job.dry_run: expected boolean");
-	pk_job_with(&k, "existing_head", "\xc0", 1);
+	pk_job_with(&k, "existing_head", R("\xc0"));
 	ck_assert_bad(&k, "protocol error: job.existing_head: expected string");
-	pk_job_with(&k, "author", "\x81\xa4name\x05", 7);
+	pk_job_with(&k, "author", R("\x81\xa4name\x05"));
 	ck_assert_bad(&k, "protocol error: job.author.name: expected string");
-	pk_job_with(&k, "author", "\x81\xa4name\xa1x", 8);
+	pk_job_with(&k, "author", R("\x81\xa4name\xa1x"));
 	ck_assert_bad(&k, "protocol error: job.author.email: missing required field");
-	pk_job_with(&k, "author", "\x80", 1);
+	pk_job_with(&k, "author", R("\x80"));
 	ck_assert_bad(&k, "protocol error: job.author.name: missing required field");
-	pk_job_with(&k, "author", "\xa1x", 2);
+	pk_job_with(&k, "author", R("\xa1x"));
 	ck_assert_bad(&k, "protocol error: job.author: expected map");
-	pk_job_with(&k, "limits", "\x81\xa3mem\x01", 6);
+	pk_job_with(&k, "limits", R("\x81\xa3mem\x01"));
 	ck_assert_bad(&k, "protocol error: job.limits: unknown key 'mem'");
-	pk_job_with(&k, "limits", "\x81\xa9mem_bytes\xff", 12);
+	pk_job_with(&k, "limits", R("\x81\xa9mem_bytes\xff"));
 	ck_assert_bad(&k, "protocol error: job.limits.mem_bytes: expected unsigned integer");
-	pk_job_with(&k, "delete_paths", "\x92\xa1x\x01", 4);
+	pk_job_with(&k, "delete_paths", R("\x92\xa1x\x01"));
 	ck_assert_bad(&k, "protocol error: job.delete_paths[1]: expected string");
-	pk_job_with(&k, "delete_paths", "\x80", 1);
+	pk_job_with(&k, "delete_paths", R("\x80"));
 	ck_assert_bad(&k, "protocol error: job.delete_paths: expected array");
 	pk_job_with(&k, "transforms",
-	    "\x84\xa9repo_from\xa0\xa7repo_to\xa0\xa4vars\x81\xa1k\x01"
-	    "\xa6" "emails\x80", 40);
+	    R("\x84\xa9repo_from\xa0\xa7repo_to\xa0\xa4vars\x81\xa1k\x01"
+	    "\xa6" "emails\x80"));
 	ck_assert_bad(&k, "protocol error: job.transforms.vars[0].value: expected string");
 	pk_job_with(&k, "transforms",
-	    "\x84\xa9repo_from\xa0\xa7repo_to\xa0\xa4vars\x90"
-	    "\xa6" "emails\x80", 37);
+	    R("\x84\xa9repo_from\xa0\xa7repo_to\xa0\xa4vars\x90"
+	    "\xa6" "emails\x80"));
 	ck_assert_bad(&k, "protocol error: job.transforms.vars: expected map");
 }
 END_TEST
@@ -945,7 +948,7 @@ START_TEST(test_bad_items)
 	msgpack_pack_array(&k.p, 1);
 	msgpack_pack_array(&k.p, 2);
 	pk_bin(&k, oid, 20);
-	pk_raw(&k, "\xc6\0\x10\0\0" "abc", 8);
+	pk_raw(&k, R("\xc6\0\x10\0\0" "abc"));
 	ck_assert_bad(&k, "protocol error: blobs.items[0].data: truncated");
 
 	pk_init(&k);
@@ -1006,7 +1009,7 @@ START_TEST(test_bombs)
 
 	/* Counts that cannot fit in the payload are refused before allocating. */
 	pk_init(&k);
-	pk_raw(&k, "\xdd\xff\xff\xff\xff", 5);
+	pk_raw(&k, R("\xdd\xff\xff\xff\xff"));
 	ck_assert_bad(&k,
 	    "protocol error: payload: 4294967295 elements exceed the payload");
 
@@ -1014,20 +1017,20 @@ START_TEST(test_bombs)
 	pk_head(&k, MSG_MANIFEST, 0);
 	msgpack_pack_map(&k.p, 1);
 	pk_str(&k, "entries");
-	pk_raw(&k, "\xdd\xff\xff\xff\xff", 5);
+	pk_raw(&k, R("\xdd\xff\xff\xff\xff"));
 	ck_assert_bad(&k, "protocol error: manifest.entries: "
 	    "4294967295 elements exceed the payload");
 
 	pk_init(&k);
 	pk_head(&k, MSG_HELLO, 0);
-	pk_raw(&k, "\xdf\xff\xff\xff\xff", 5);
+	pk_raw(&k, R("\xdf\xff\xff\xff\xff"));
 	ck_assert_bad(&k, "protocol error: hello: 4294967295 entries exceed the payload");
 
 	pk_init(&k);
 	pk_head(&k, MSG_STATS, 0);
 	msgpack_pack_map(&k.p, 1);
 	pk_str(&k, "phase_ms");
-	pk_raw(&k, "\xde\xff\xff", 3);
+	pk_raw(&k, R("\xde\xff\xff"));
 	ck_assert_bad(&k, "protocol error: stats.phase_ms: 65535 entries exceed the payload");
 
 	/* 1000 manifest entries claimed, 999 entries' worth of bytes. */
@@ -1068,6 +1071,61 @@ START_TEST(test_bombs)
 		msgpack_pack_array(&k.p, 1);
 	ck_assert_bad(&k, "protocol error: payload: "
 	    "expected [type, id, body], got 1 elements");
+}
+END_TEST
+
+START_TEST(test_decode_budget)
+{
+	struct msg_manifest_entry *e;
+	struct buf a = BUF_INIT;
+	const char *suffix = ": decoded message exceeds its memory budget";
+	struct pk k;
+	struct msg m;
+	size_t i, n = 100000;
+
+	/* Many empty strings: tiny on the wire, costly once decoded. */
+	pk_init(&k);
+	pk_head(&k, MSG_STATS, 0);
+	msgpack_pack_map(&k.p, 1);
+	pk_str(&k, "phase_ms");
+	msgpack_pack_map(&k.p, 200000);
+	for (i = 0; i < 200000; i++) {
+		pk_str(&k, "");
+		pk_str(&k, "");
+	}
+	ck_assert_int_eq(pk_decode(&k), ERR_PROTO);
+	ck_assert_msg(strncmp(err_last(), "protocol error: stats.phase_ms[", 31) == 0,
+	    "%s", err_last());
+	ck_assert_str_eq(err_last() + strlen(err_last()) - strlen(suffix), suffix);
+
+	/* A large real manifest with short paths stays within it. */
+	e = xcalloc(n, sizeof(*e));
+	for (i = 0; i < n; i++) {
+		e[i].path = xasprintf("f%zu", i);
+		e[i].mode = 0100644;
+		memcpy(e[i].oid, OID1, 41);
+	}
+	msg_init(&m, MSG_MANIFEST);
+	m.u.manifest.entries = e;
+	m.u.manifest.n = n;
+	msg_encode(&a, &m);
+	ck_assert_uint_lt(a.len, FRAME_MAX_DEFAULT);
+	ck_assert_int_eq(msg_decode(&m, a.ptr, a.len), 0);
+	ck_assert_uint_eq(m.u.manifest.n, n);
+	ck_assert_str_eq(m.u.manifest.entries[n - 1].path, "f99999");
+	msg_release(&m);
+	for (i = 0; i < n; i++)
+		free(e[i].path);
+	free(e);
+	buf_release(&a);
+
+	/* A short argv of one-letter words: within the fixed slack. */
+	buf_add(&a, "\xdc\x03\xe8", 3);
+	for (i = 0; i < 1000; i++)
+		buf_add(&a, "\xa1x", 2);
+	pk_job_with(&k, "argv", a.ptr, a.len);
+	ck_assert_int_eq(pk_decode(&k), 0);
+	buf_release(&a);
 }
 END_TEST
 
@@ -1193,6 +1251,7 @@ msg_suite(void)
 	tcase_add_test(tc, test_bad_job);
 	tcase_add_test(tc, test_bad_items);
 	tcase_add_test(tc, test_bombs);
+	tcase_add_test(tc, test_decode_budget);
 	suite_add_tcase(s, tc);
 	return s;
 }
