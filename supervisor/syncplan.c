@@ -3,13 +3,13 @@
  */
 #include "supervisor/syncplan.h"
 
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "shared/binary.h"
 #include "shared/err.h"
+#include "shared/glob.h"
 #include "shared/util.h"
 
 int
@@ -149,86 +149,6 @@ xf_active(const struct cfg_transform *x)
 	return x->repo_name || x->nvars > 0;
 }
 
-/*
- * gitignore-style match of one pattern against rel (a file path relative
- * to the mapping root). Enough of the rules for the stop-gap: a pattern
- * without '/' matches any path component's basename (or any directory
- * on the way), a leading '/' anchors, '**' spans directories, a trailing
- * '/' matches directories only.
- */
-static bool
-pat_match(const char *pat, const char *rel)
-{
-	char buf[4096], *pp;
-	const char *s;
-	bool dir_only = false, anchored = false;
-	size_t n;
-
-	snprintf(buf, sizeof(buf), "%s", pat);
-	pp = buf;
-	n = strlen(pp);
-	if (n > 0 && pp[n - 1] == '/') {
-		pp[--n] = '\0';
-		dir_only = true;
-	}
-	if (*pp == '/') {
-		pp++;
-		anchored = true;
-	}
-	if (!anchored && strchr(pp, '/') == NULL) {
-		/* any component (a directory match excludes what is under it) */
-		for (s = rel; ; ) {
-			const char *e = strchr(s, '/');
-			char comp[1024];
-			size_t len = e ? (size_t)(e - s) : strlen(s);
-
-			if (len >= sizeof(comp))
-				return false;
-			memcpy(comp, s, len);
-			comp[len] = '\0';
-			if ((!dir_only || e != NULL) && fnmatch(pp, comp, 0) == 0)
-				return true;
-			if (e == NULL)
-				return false;
-			s = e + 1;
-		}
-	}
-	if (strncmp(pp, "**/", 3) == 0) {
-		for (s = rel; s != NULL; s = strchr(s, '/') ? strchr(s, '/') + 1 : NULL)
-			if (pat_match(pp + 3, s) || (s != rel && fnmatch(pp + 3, s, FNM_PATHNAME) == 0))
-				return true;
-		return false;
-	}
-	if (fnmatch(pp, rel, FNM_PATHNAME) == 0 && !dir_only)
-		return true;
-	/* a directory prefix of rel */
-	for (s = strchr(rel, '/'); s != NULL; s = strchr(s + 1, '/')) {
-		char pre[4096];
-
-		snprintf(pre, sizeof(pre), "%.*s", (int)(s - rel), rel);
-		if (fnmatch(pp, pre, FNM_PATHNAME) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* Last matching pattern wins; '!' negates. */
-static bool
-set_match(const struct cfg_strv *v, const char *rel)
-{
-	bool m = false;
-	size_t i;
-
-	for (i = 0; i < v->n; i++) {
-		const char *p = v->v[i];
-		bool neg = *p == '!';
-
-		if (pat_match(neg ? p + 1 : p, rel))
-			m = !neg;
-	}
-	return m;
-}
-
 static bool
 hidden(const char *rel)
 {
@@ -246,6 +166,7 @@ struct dir_walk {
 	struct syncplan *p;
 	struct syncplan_source *s;
 	const struct cfg_dir *d;
+	struct glob_set *ex, *inc;
 	bool xf;
 	int rc;
 };
@@ -264,8 +185,9 @@ dir_cb(const char *root, const git_tree_entry *te, void *payload)
 	if (mode == GIT_FILEMODE_COMMIT)
 		return 0;  /* submodules are not files */
 	rel = xasprintf("%s%s", root, name);
-	if ((!w->d->include_hidden && hidden(rel)) || set_match(&w->d->exclude, rel) ||
-	    (w->d->include_only.n > 0 && !set_match(&w->d->include_only, rel))) {
+	/* exclude prunes directories; include_only applies to files only */
+	if ((!w->d->include_hidden && hidden(rel)) || glob_set_excludes(w->ex, rel, false) ||
+	    (glob_set_count(w->inc) > 0 && !glob_set_match(w->inc, rel, false))) {
 		free(rel);
 		return 0;
 	}
@@ -336,11 +258,20 @@ syncplan_build(struct syncplan *p, struct syncplan_source *s, const struct cfg_g
 		w.p = p;
 		w.s = s;
 		w.d = d;
+		if ((rc = glob_set_new(&w.ex, (const char *const *)d->exclude.v,
+		    d->exclude.n)) < 0 || (rc = glob_set_new(&w.inc,
+		    (const char *const *)d->include_only.v, d->include_only.n)) < 0) {
+			glob_set_free(w.ex);
+			git_tree_free(sub);
+			break;
+		}
 		w.xf = d->has_transform ? xf_active(&d->transform) : xf_active(&t->transform);
 		if (git_tree_walk(sub, GIT_TREEWALK_PRE, dir_cb, &w) < 0 || w.rc < 0)
 			rc = w.rc < 0 ? w.rc : err_git(ERR_FAIL, "cannot walk '%s'", d->src);
 		git_tree_free(sub);
 		sub = NULL;
+		glob_set_free(w.ex);
+		glob_set_free(w.inc);
 		if (d->prune && rc == 0) {
 			ALLOC_GROW(p->prune, p->nprune + 1, p->pcap);
 			p->prune[p->nprune++] = strip(d->dest);
