@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include <git2.h>
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
 
 #include "shared/err.h"
 #include "shared/log.h"
@@ -38,6 +40,7 @@ struct sync_ctx {
 	int has_existing;
 	struct tree_job tj;
 	int tj_ready;
+	git_odb_backend *mempack;  /* new objects, owned by the odb once added */
 	uint64_t t_phase;
 };
 
@@ -77,6 +80,63 @@ sync_transform(struct sync_ctx *c)
 	return rc;
 }
 
+/*
+ * New objects (blobs, trees, the commit) go to an in-memory pack first and
+ * reach the mirror as one packfile at the end (sync_mempack_persist): one
+ * loose object per blob costs a file creation each, ~1 ms apiece on a busy
+ * ext4, more than the rest of a small sync.
+ */
+static int
+sync_mempack_add(struct sync_ctx *c)
+{
+	git_odb *odb = NULL;
+	git_odb_backend *mp = NULL;
+	int rc = 0;
+
+	if (git_repository_odb(&odb, c->mir.repo) < 0 || git_mempack_new(&mp) < 0)
+		rc = err_git(ERR_FAIL, "cannot set up the in-memory object store");
+	else if (git_odb_add_backend(odb, mp, 999) < 0) {
+		rc = err_git(ERR_FAIL, "cannot add the in-memory object store");
+		mp->free(mp);
+	} else {
+		c->mempack = mp;
+	}
+	git_odb_free(odb);
+	return rc;
+}
+
+/* Write what the in-memory store holds into the mirror as one pack. */
+static int
+sync_mempack_persist(struct sync_ctx *c)
+{
+	git_buf pack = GIT_BUF_INIT;
+	git_odb *odb = NULL;
+	git_odb_writepack *wp = NULL;
+	git_indexer_progress st;
+	int rc = 0;
+
+	if (c->mempack == NULL)
+		return 0;
+	memset(&st, 0, sizeof(st));
+	if (git_mempack_dump(&pack, c->mir.repo, c->mempack) < 0) {
+		rc = err_git(ERR_FAIL, "cannot pack the new objects");
+		goto out;
+	}
+	if (pack.size <= 32)  /* header + trailer: nothing new */
+		goto out;
+	if (git_repository_odb(&odb, c->mir.repo) < 0 ||
+	    git_odb_write_pack(&wp, odb, NULL, NULL) < 0 ||
+	    wp->append(wp, pack.ptr, pack.size, &st) < 0 || wp->commit(wp, &st) < 0)
+		rc = err_git(ERR_FAIL, "cannot store the new objects in the mirror");
+out:
+	if (wp != NULL)
+		wp->free(wp);
+	git_odb_free(odb);
+	git_buf_dispose(&pack);
+	git_mempack_reset(c->mempack);
+	return rc;
+}
+
 /* Fetch and resolve the base branch and the open PR's branch. */
 static int
 sync_fetch(struct sync_ctx *c)
@@ -102,7 +162,7 @@ sync_fetch(struct sync_ctx *c)
 		return err_git(ERR_FAIL, "cannot read the head of '%s'", job->base_branch);
 	if (n == 2 && mirror_branch_oid(&c->existing_head, &c->mir, job->existing_branch) == 0)
 		c->has_existing = 1;
-	return 0;
+	return sync_mempack_add(c);
 }
 
 static int
@@ -264,6 +324,10 @@ out:
 	return rc;
 }
 
+/*
+ * RESULT. The diffstat (and the patch) cost a read of every changed blob:
+ * only a dry run asks for them (new_tree non-NULL), a push reports counts.
+ */
 static int
 sync_result(struct sync_ctx *c, const char *outcome, const git_oid *commit,
     const char *branch, const git_oid *new_tree, int with_diff)
@@ -361,7 +425,7 @@ sync_outcome(struct sync_ctx *c, const git_oid *new_tree)
 			return rc;
 		if (git_oid_equal(&ex_tree, new_tree))
 			return sync_result(c, "pending_current", &c->existing_head,
-			    job->existing_branch, new_tree, 0);
+			    job->existing_branch, NULL, 0);
 		reuse = sync_ours(c);
 		if (!reuse)
 			worker_log(c->w, LOG_WARN,
@@ -376,12 +440,18 @@ sync_outcome(struct sync_ctx *c, const git_oid *new_tree)
 	if ((rc = sync_commit(&commit, c, new_tree, job->dry_run)) < 0)
 		return rc;
 	sync_phase(c, "commit");
+	/*
+	 * The file list goes out only with a change to show (the PR body, the
+	 * dry-run listing): a no-op run moves no per-file traffic.
+	 */
+	if ((rc = sync_send_files(c)) < 0)
+		return rc;
 	if (job->dry_run)
 		return sync_result(c, "dry_run", &commit, branch, new_tree, job->want_diff);
 	if ((rc = push_branch(&c->mir, branch, job->base_branch, &commit)) < 0)
 		return rc;
 	sync_phase(c, "push");
-	return sync_result(c, "pushed", &commit, branch, new_tree, 0);
+	return sync_result(c, "pushed", &commit, branch, NULL, 0);
 }
 
 int
@@ -397,6 +467,12 @@ sync_job(struct worker *w)
 	c.mir.lock_fd = -1;
 	c.t_phase = util_now_ms();
 	git_libgit2_init();
+	/*
+	 * Strict creation re-checks that every blob a new tree names exists:
+	 * 7 ms for 1000 entries. tree.c already knows: each entry is the base
+	 * tree's own blob, one odb_exists found, or one it wrote.
+	 */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
 	if ((rc = sync_transform(&c)) < 0)
 		goto fail;
 	if ((rc = sync_fetch(&c)) < 0)
@@ -414,10 +490,12 @@ sync_job(struct worker *w)
 	if ((rc = tree_build(&new_tree, &c.tj, &c.job->delete_paths, &c.job->prune_dirs)) < 0)
 		goto fail;
 	sync_phase(&c, "tree");
-	if ((rc = sync_send_files(&c)) < 0)
-		goto fail;
 	if ((rc = sync_outcome(&c, &new_tree)) < 0)
 		goto fail;
+	/* The result is out; a failure to cache only costs the next run. */
+	if (sync_mempack_persist(&c) < 0)
+		worker_log(w, LOG_WARN, "%s", err_last());
+	sync_phase(&c, "cache");
 	rc = 0;
 	goto out;
 fail:

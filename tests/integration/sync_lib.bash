@@ -29,7 +29,7 @@ sync_lib_cleanup() {
 	if [ "$rc" -ne 0 ] && [ -f "$T/forge.log" ]; then
 		echo "--- forge log (tail)"; tail -n 20 "$T/forge.log"
 	fi
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
 	exit "$rc"
 }
 
