@@ -27,7 +27,8 @@ enum { K_LITERAL, K_SUFFIX, K_WILD };
 
 struct glob_pat {
 	char *text;      /* the pattern to match (owned) */
-	const char *lit; /* K_LITERAL: text; K_SUFFIX: text + 1 */
+	const char *lit; /* K_LITERAL: text; K_SUFFIX: text + 1; K_WILD: a literal
+			    run every match must contain (fast reject), or NULL */
 	size_t litlen;
 	int flags;
 	int kind;
@@ -223,6 +224,41 @@ pattern_problem(const char *text)
 	return NULL;
 }
 
+/*
+ * The longest run of plain characters outside brackets and escapes: any
+ * match contains it, so a path without it is rejected with one memmem.
+ */
+static void
+required_literal(struct glob_pat *g)
+{
+	const unsigned char *p = (const unsigned char *)g->text, *run = p;
+
+	g->lit = NULL;
+	g->litlen = 0;
+	for (;;) {
+		if (*p == '\0' || special(*p)) {
+			if ((size_t)(p - run) > g->litlen) {
+				g->lit = (const char *)run;
+				g->litlen = (size_t)(p - run);
+			}
+			if (*p == '\0')
+				break;
+			if (*p == '\\')
+				p++;
+			else if (*p == '[')
+				bracket(&p, 'a'); /* validated already: leaves p on ']' */
+			run = ++p;
+			/* After a star a '/' may vanish ("**" + "/x" matches "x"). */
+			if (*run == '/' && run[-1] == '*')
+				run++;
+			continue;
+		}
+		p++;
+	}
+	if (g->litlen < 2)
+		g->lit = NULL;
+}
+
 static int
 compile(struct glob_pat *g, const char *pattern)
 {
@@ -260,6 +296,7 @@ compile(struct glob_pat *g, const char *pattern)
 		return err_set(ERR_CONFIG, "invalid pattern '%s': %s", pattern, why);
 	}
 	g->kind = K_WILD;
+	required_literal(g);
 	if (g->flags & G_BASENAME) {
 		size_t i, nspecial = 0;
 
@@ -317,7 +354,8 @@ glob_set_free(struct glob_set *s)
 }
 
 static bool
-pat_match(const struct glob_pat *g, const char *path, const char *base, size_t baselen)
+pat_match(const struct glob_pat *g, const char *path, size_t pathlen, const char *base,
+    size_t baselen)
 {
 	switch (g->kind) {
 	case K_LITERAL:
@@ -326,6 +364,13 @@ pat_match(const struct glob_pat *g, const char *path, const char *base, size_t b
 		return baselen >= g->litlen &&
 		    memcmp(base + baselen - g->litlen, g->lit, g->litlen) == 0;
 	default:
+		if (g->lit != NULL) {
+			const char *subj = g->flags & G_BASENAME ? base : path;
+			size_t n = g->flags & G_BASENAME ? baselen : pathlen;
+
+			if (memmem(subj, n, g->lit, g->litlen) == NULL)
+				return false;
+		}
 		return wild((const unsigned char *)g->text,
 		    (const unsigned char *)(g->flags & G_BASENAME ? base : path),
 		    (const unsigned char *)g->text) == WM_MATCH;
@@ -336,19 +381,20 @@ bool
 glob_set_match(const struct glob_set *s, const char *path, bool is_dir)
 {
 	const char *base;
-	size_t i, baselen;
+	size_t i, baselen, pathlen;
 
 	if (s == NULL || s->n == 0)
 		return false;
 	base = strrchr(path, '/');
 	base = base != NULL ? base + 1 : path;
 	baselen = strlen(base);
+	pathlen = (size_t)(base - path) + baselen;
 	for (i = s->n; i-- > 0;) {
 		const struct glob_pat *g = &s->v[i];
 
 		if ((g->flags & G_DIRONLY) && !is_dir)
 			continue;
-		if (pat_match(g, path, base, baselen))
+		if (pat_match(g, path, pathlen, base, baselen))
 			return !(g->flags & G_NEGATE);
 	}
 	return false;

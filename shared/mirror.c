@@ -141,6 +141,31 @@ mirror_path(const char *cache, const char *url)
 	return buf_detach(&b, NULL);
 }
 
+char *
+mirror_repo_url(const char *git_url, const char *repo)
+{
+	size_t n = strlen(git_url);
+	char *url, *bare;
+	struct stat st;
+
+	while (n > 0 && git_url[n - 1] == '/')
+		n--;
+	url = xasprintf("%.*s/%s.git", (int)n, git_url, repo);
+	if (strncasecmp(git_url, "file://", 7) != 0 && !is_local_path(git_url))
+		return url;
+	bare = url;
+	if (strncasecmp(bare, "file://", 7) == 0)
+		bare += 7;
+	if (stat(bare, &st) == 0)
+		return url;
+	url[strlen(url) - 4] = '\0';
+	bare = strncasecmp(url, "file://", 7) == 0 ? url + 7 : url;
+	if (stat(bare, &st) == 0)
+		return url;
+	strcat(url, ".git"); /* neither exists: report the conventional name */
+	return url;
+}
+
 /* url without "user[:password]@" in its authority part. */
 static char *
 safe_url(const char *url)

@@ -81,6 +81,13 @@ int mirror_credential(git_credential **out, struct mirror *m, const char *url,
  * Returns the code. git_rc is the libgit2 return value.
  */
 int mirror_error(struct mirror *m, int git_rc, const char *action);
+/*
+ * The clone URL of repo ("owner/name") under git_url: "<git_url>/owner/
+ * name.git" (trailing slashes of git_url dropped). For a local git_url (a
+ * path or file://) whose "<base>/owner/name.git" does not exist but
+ * "<base>/owner/name" does, the latter. Caller frees.
+ */
+char *mirror_repo_url(const char *git_url, const char *repo);
 /* Does url use http:// or https://? */
 int mirror_url_is_http(const char *url);
 

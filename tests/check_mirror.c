@@ -84,6 +84,52 @@ START_TEST(test_mirror_path_layout)
 }
 END_TEST
 
+START_TEST(test_mirror_repo_url)
+{
+	char *dir, *p, *want;
+
+	p = mirror_repo_url("https://github.com/", "acme/api");
+	ck_assert_str_eq(p, "https://github.com/acme/api.git");
+	free(p);
+	p = mirror_repo_url("http://127.0.0.1:8080/git", "acme/api");
+	ck_assert_str_eq(p, "http://127.0.0.1:8080/git/acme/api.git");
+	free(p);
+	dir = gitfix_tmpdir();
+	/* Local base: owner/name.git when absent everywhere... */
+	p = mirror_repo_url(dir, "acme/api");
+	want = xasprintf("%s/acme/api.git", dir);
+	ck_assert_str_eq(p, want);
+	free(p);
+	free(want);
+	/* ...owner/name when only that exists... */
+	want = xasprintf("%s/acme", dir);
+	ck_assert_int_eq(mkdir(want, 0700), 0);
+	free(want);
+	want = xasprintf("%s/acme/api", dir);
+	ck_assert_int_eq(mkdir(want, 0700), 0);
+	p = mirror_repo_url(dir, "acme/api");
+	ck_assert_str_eq(p, want);
+	free(p);
+	free(want);
+	/* ...and the .git form once it exists, also through file://. */
+	want = xasprintf("%s/acme/api.git", dir);
+	ck_assert_int_eq(mkdir(want, 0700), 0);
+	free(want);
+	{
+		char *base = xasprintf("file://%s/", dir);
+
+		p = mirror_repo_url(base, "acme/api");
+		want = xasprintf("file://%s/acme/api.git", dir);
+		ck_assert_str_eq(p, want);
+		free(p);
+		free(want);
+		free(base);
+	}
+	gitfix_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_mirror_open_creates)
 {
 	struct fix f;
@@ -396,6 +442,7 @@ http_start(int *port)
 {
 	int fds[2];
 	char line[32];
+	size_t len = 0;
 	ssize_t n;
 	pid_t pid;
 
@@ -410,10 +457,15 @@ http_start(int *port)
 		_exit(127);
 	}
 	close(fds[1]);
-	ck_assert_int_eq(readable_within(fds[0], 10000), 1);
-	n = read(fds[0], line, sizeof(line) - 1);
-	ck_assert_int_gt(n, 0);
-	line[n] = '\0';
+	/* The whole line: the server dies of EPIPE if "\n" finds no reader. */
+	while (len == 0 || line[len - 1] != '\n') {
+		ck_assert_int_eq(readable_within(fds[0], 10000), 1);
+		n = read(fds[0], line + len, sizeof(line) - 1 - len);
+		ck_assert_int_gt(n, 0);
+		len += (size_t)n;
+		ck_assert_uint_lt(len, sizeof(line) - 1);
+	}
+	line[len] = '\0';
 	*port = atoi(line);
 	ck_assert_int_gt(*port, 0);
 	close(fds[0]);
@@ -444,7 +496,7 @@ http_fetch(const char *cache, const char *url, const char *token)
 START_TEST(test_mirror_http_errors)
 {
 	char *dir, *cache, *url;
-	int port;
+	int port, rc;
 	pid_t pid;
 
 	git_libgit2_init();
@@ -453,7 +505,8 @@ START_TEST(test_mirror_http_errors)
 	pid = http_start(&port);
 
 	url = xasprintf("http://127.0.0.1:%d/missing/repo.git", port);
-	ck_assert_int_eq(http_fetch(cache, url, NULL), ERR_NOTFOUND);
+	rc = http_fetch(cache, url, NULL);
+	ck_assert_msg(rc == ERR_NOTFOUND, "%d %s", rc, err_last());
 	ck_assert_ptr_nonnull(strstr(err_last(), "repository not found"));
 	ck_assert_ptr_nonnull(strstr(err_last(), url));
 	free(url);
@@ -546,6 +599,7 @@ mirror_suite(void)
 	TCase *tc = tcase_create("path");
 
 	tcase_add_test(tc, test_mirror_path_layout);
+	tcase_add_test(tc, test_mirror_repo_url);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("local");
 	tcase_set_timeout(tc, 30);
