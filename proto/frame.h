@@ -37,11 +37,13 @@ struct frame_reader {
 	struct buf in;     /* bytes read, not yet consumed */
 	size_t off;        /* start of the unconsumed part of in */
 	int eof;           /* the peer closed its end */
-	uint64_t bytes;
-	uint64_t msgs;
+	uint64_t bytes;    /* header+payload bytes of the frames returned */
+	uint64_t msgs;     /* frames returned so far */
 };
 
+/* max is clamped to 2^32-1 (the header's range). Accepts any fd, even -1. */
 void frame_writer_init(struct frame_writer *w, int fd, size_t max);
+/* Frees the queue (unwritten bytes are dropped); accepts NULL. */
 void frame_writer_release(struct frame_writer *w);
 /*
  * Append one frame; does not write. -1 (ERR_LIMIT) when len > w->max.
@@ -66,7 +68,13 @@ int frame_flush(struct frame_writer *w);
 /* Like frame_flush but waits (poll) until all is written; for workers. */
 int frame_flush_all(struct frame_writer *w);
 
+/*
+ * max is clamped to 2^32-1. The buffer grows to hold one frame of at most
+ * max bytes plus what a read brings with it; the consumed prefix is dropped
+ * lazily (linear cost over a stream).
+ */
 void frame_reader_init(struct frame_reader *r, int fd, size_t max);
+/* Frees the buffer; accepts NULL. */
 void frame_reader_release(struct frame_reader *r);
 /*
  * Read what the fd has now (one read() call) into the reader's buffer.

@@ -170,7 +170,7 @@ const char *const msg_status_names[5] = {
 };
 
 const struct msg_schema *
-msg_schema_of(int type)
+msg_schema_find(int type)
 {
 	switch (type) {
 	case MSG_HELLO: return &hello_s;
@@ -197,7 +197,7 @@ msg_schema_of(int type)
 const char *
 msg_type_name(int type)
 {
-	const struct msg_schema *s = msg_schema_of(type);
+	const struct msg_schema *s = msg_schema_find(type);
 
 	return s ? s->name : "unknown";
 }
@@ -293,7 +293,7 @@ msg_release(struct msg *m)
 
 	if (m == NULL)
 		return;
-	s = msg_schema_of(m->type);
+	s = msg_schema_find(m->type);
 	if (s != NULL)
 		msg_release_fields(m, s);
 	memset(m, 0, sizeof(*m));

@@ -680,7 +680,7 @@ msg_decode(struct msg *m, const void *payload, size_t len)
 	}
 	if ((why = rd_uint(&d, &type)) != NULL)
 		return fail("payload", "type", SIZE_MAX, NULL, why);
-	if ((s = msg_schema_of(type > INT32_MAX ? 0 : (int)type)) == NULL)
+	if ((s = msg_schema_find(type > INT32_MAX ? 0 : (int)type)) == NULL)
 		return err_set(ERR_PROTO, "protocol error: unknown message type %llu",
 		    (unsigned long long)type);
 	m->type = (int)type;

@@ -33,17 +33,16 @@ enc_str(msgpack_packer *pk, const char *s)
 	msgpack_pack_str_body(pk, s ? s : "", n);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+/* Hex digit value + 1; 0 for anything else. */
+static const signed char hexval[256] = {
+	['0'] = 0 + 1, ['1'] = 1 + 1, ['2'] = 2 + 1, ['3'] = 3 + 1,
+	['4'] = 4 + 1, ['5'] = 5 + 1, ['6'] = 6 + 1, ['7'] = 7 + 1,
+	['8'] = 8 + 1, ['9'] = 9 + 1,
+	['a'] = 10 + 1, ['b'] = 11 + 1, ['c'] = 12 + 1, ['d'] = 13 + 1,
+	['e'] = 14 + 1, ['f'] = 15 + 1,
+	['A'] = 10 + 1, ['B'] = 11 + 1, ['C'] = 12 + 1, ['D'] = 13 + 1,
+	['E'] = 14 + 1, ['F'] = 15 + 1,
+};
 
 static void
 enc_oid(msgpack_packer *pk, const char *hex)
@@ -51,13 +50,14 @@ enc_oid(msgpack_packer *pk, const char *hex)
 	unsigned char raw[MSG_OID_RAW];
 	size_t i;
 
+	/* Table values are digit + 1, so 0 marks a non-digit (NUL included). */
 	for (i = 0; i < MSG_OID_RAW; i++) {
-		int hi = hexval((unsigned char)hex[2 * i]);
-		int lo = hi < 0 ? -1 : hexval((unsigned char)hex[2 * i + 1]);
+		int hi = hexval[(unsigned char)hex[2 * i]];
+		int lo = hi ? hexval[(unsigned char)hex[2 * i + 1]] : 0;
 
-		if (hi < 0 || lo < 0)
+		if (!hi || !lo)
 			BUG("msg_encode: oid '%.40s' is not 40 hex digits", hex);
-		raw[i] = (unsigned char)(hi << 4 | lo);
+		raw[i] = (unsigned char)((hi - 1) << 4 | (lo - 1));
 	}
 	if (hex[2 * MSG_OID_RAW] != '\0')
 		BUG("msg_encode: oid '%.41s' is longer than 40 hex digits", hex);
@@ -224,7 +224,7 @@ enc_map(msgpack_packer *pk, const struct msg *m, const struct msg_schema *s)
 void
 msg_encode(struct buf *out, const struct msg *m)
 {
-	const struct msg_schema *s = msg_schema_of(m->type);
+	const struct msg_schema *s = msg_schema_find(m->type);
 	msgpack_packer pk;
 
 	if (s == NULL)

@@ -53,7 +53,7 @@ struct msg_schema {
 };
 
 /* The body table of a message type; NULL for an unknown type. */
-const struct msg_schema *msg_schema_of(int type);
+const struct msg_schema *msg_schema_find(int type);
 /* Names used on the wire. */
 extern const char *const msg_level_names[5];
 extern const char *const msg_status_names[5];

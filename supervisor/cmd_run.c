@@ -15,6 +15,7 @@
 #include "shared/buf.h"
 #include "shared/err.h"
 #include "shared/log.h"
+#include "shared/tmpdir.h"
 #include "shared/util.h"
 #include "supervisor/cmd.h"
 #include "supervisor/cmd_run.h"
@@ -395,7 +396,8 @@ cmd_run(int argc, char **argv)
 	struct pool_ops ops = { run_next, run_started, run_message, run_finished };
 	struct pool *pool = NULL;
 	struct pool_record *recs = NULL;
-	char *worker = NULL, *path = NULL, *log_dir = NULL;
+	char *worker = NULL, *path = NULL, *log_dir = NULL, *scratch = NULL, *tmpenv = NULL;
+	const char *wenv[2] = { NULL, NULL };
 	int rc, i, exit_code = EXIT_ENV;
 	size_t k;
 
@@ -439,6 +441,15 @@ cmd_run(int argc, char **argv)
 	if (access(worker, X_OK) < 0)
 		log_warn("worker '%s' is not executable: %s", worker, strerror(errno));
 
+	/* Workers make their checkouts in a scratch directory the supervisor
+	 * removes at the end: a worker killed mid-job leaves nothing behind. */
+	if (tmpdir_make(&scratch, "repocast-run-") < 0) {
+		fprintf(stderr, "repocast: %s\n", err_last());
+		goto out;
+	}
+	tmpenv = xasprintf("TMPDIR=%s", scratch);
+	wenv[0] = tmpenv;
+
 	memset(&po, 0, sizeof(po));
 	po.jobs = o.jobs;
 	po.timeout_ms = o.timeout_ms;
@@ -449,6 +460,7 @@ cmd_run(int argc, char **argv)
 	po.run_id = run.id;
 	po.max_frame = FRAME_MAX_DEFAULT;
 	po.mem_bytes = o.mem_bytes;
+	po.env = wenv;
 	if (pool_new(&pool, &po, &ops, &st) < 0) {
 		fprintf(stderr, "repocast: %s\n", err_last());
 		goto out;
@@ -480,6 +492,9 @@ cmd_run(int argc, char **argv)
 	}
 out:
 	pool_free(pool);
+	tmpdir_remove(scratch);
+	free(scratch);
+	free(tmpenv);
 	free(recs);
 	for (k = 0; st.tasks != NULL && k < st.list.n; k++)
 		pool_record_release(&st.tasks[k].rec);

@@ -68,6 +68,7 @@ struct pool_job {
 	bool have_io;
 	char tail[TAIL_MAX];
 	size_t tail_len;
+	bool saw_oom;            /* the log said "out of memory" */
 	uint64_t t0_ns;
 	uint64_t next_id;
 	struct pool_job *next_live;
@@ -250,6 +251,9 @@ tail_add(struct pool_job *j, const char *data, size_t n)
 	memcpy(j->tail + j->tail_len, data, n);
 	j->tail_len += n;
 }
+
+/* Checked after every append, so a match across two reads is seen too. */
+#define OOM_TEXT "out of memory"
 
 static int
 tail_has(const struct pool_job *j, const char *needle)
@@ -455,6 +459,8 @@ on_log(int fd, int revents, void *arg)
 		return;
 	}
 	tail_add(j, data, (size_t)n);
+	if (!j->saw_oom && tail_has(j, OOM_TEXT))
+		j->saw_oom = true;
 	write_file(j, data, (size_t)n);
 }
 
@@ -562,7 +568,12 @@ classify(struct pool_job *j)
 	char buf[64];
 	bool died = false;
 
-	if (j->stop_cause != NULL) {
+	if (j->stop_cause != NULL && strcmp(j->stop_cause, "timeout") == 0 &&
+	    j->p->o.mem_bytes > 0 && j->saw_oom && !rec->has_result) {
+		/* An allocator that cannot even report its failure may hang
+		 * (a sanitizer's does): the deadline found a memory death. */
+		set_cause(rec, "memory", "the worker ran out of memory under its limit");
+	} else if (j->stop_cause != NULL) {
 		set_cause(rec, j->stop_cause, j->stop_error);
 	} else if (j->got_error) {
 		/* cause/error already hold the worker's ERROR */
@@ -592,7 +603,7 @@ classify(struct pool_job *j)
 		/* A memory limit shows as an allocation failure the worker did
 		 * not survive: xmalloc and the sanitizers print "out of memory"
 		 * before aborting. Only with a limit set (docs/run.md). */
-		if (j->p->o.mem_bytes > 0 && tail_has(j, "out of memory"))
+		if (j->p->o.mem_bytes > 0 && j->saw_oom)
 			set_cause(rec, "memory", "the worker ran out of memory under its limit");
 		else if (WIFSIGNALED(j->status))
 			set_cause(rec, pool_signal_cause(buf, sizeof(buf), WTERMSIG(j->status)),
@@ -828,6 +839,7 @@ job_spawn(struct pool_job *j)
 	j->have_io = false;
 	j->status = 0;
 	j->tail_len = 0;
+	j->saw_oom = false;
 	memset(&j->ru, 0, sizeof(j->ru));
 	j->next_id = 0;
 	j->t0_ns = util_now_ns();
@@ -978,7 +990,8 @@ pool_new(struct pool **out, const struct pool_opts *opts, const struct pool_ops 
 	struct sigaction ign;
 	struct pool *p;
 	char ppid[64];
-	const char *add[] = { ppid, NULL };
+	const char **add;
+	size_t n = 0;
 
 	*out = NULL;
 	if (opts->jobs < 1 || opts->worker_path == NULL)
@@ -1007,7 +1020,14 @@ pool_new(struct pool **out, const struct pool_opts *opts, const struct pool_ops 
 	sigaction(SIGPIPE, &ign, &p->old_pipe);
 	snprintf(ppid, sizeof(ppid), "REPOCAST_SUPERVISOR_PID=%ld", (long)getpid());
 	/* Tokens reach a worker only in a CRED message, never its environment. */
+	while (opts->env != NULL && opts->env[n] != NULL)
+		n++;
+	add = xcalloc(n + 2, sizeof(*add));
+	if (n > 0)
+		memcpy(add, opts->env, n * sizeof(*add));
+	add[n] = ppid;
 	p->env = spawn_env_new(drop, add);
+	free(add);
 	*out = p;
 	return 0;
 fail:

@@ -82,6 +82,7 @@ struct pool_opts {
 	const char *run_id;
 	uint64_t max_frame;       /* per-channel frame maximum */
 	uint64_t mem_bytes;       /* worker limits, passed in JOB by the caller; here for cause */
+	const char *const *env;   /* "NAME=value" added to workers' environment; may be NULL */
 };
 
 /* The default grace between SIGTERM and SIGKILL, and the first retry delay. */

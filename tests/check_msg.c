@@ -3,8 +3,10 @@
  */
 #include <check.h>
 #include <msgpack.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "proto/frame.h"
@@ -1196,6 +1198,76 @@ START_TEST(test_next_recv)
 }
 END_TEST
 
+/*
+ * Values the wire cannot carry are programmer errors: BUG() aborts. Run
+ * in a child (works with CK_FORK=no too); returns its stderr.
+ */
+static char *
+encode_in_child(const struct msg *m)
+{
+	struct buf err = BUF_INIT;
+	char chunk[512];
+	ssize_t n;
+	int fd[2], st;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(fd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct buf a = BUF_INIT;
+
+		dup2(fd[1], 2);
+		close(fd[0]);
+		msg_encode(&a, m);
+		_exit(0);
+	}
+	close(fd[1]);
+	while ((n = read(fd[0], chunk, sizeof(chunk))) > 0)
+		buf_add(&err, chunk, (size_t)n);
+	close(fd[0]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+	return buf_detach(&err, NULL);
+}
+
+START_TEST(test_encode_bugs)
+{
+	struct msg_manifest_entry e = { "a", 0100644, "not-hex", false, false };
+	struct msg_file f = { "a", 7 };
+	struct msg m;
+	char *text;
+
+	msg_init(&m, MSG_MANIFEST);
+	m.u.manifest.entries = &e;
+	m.u.manifest.n = 1;
+	text = encode_in_child(&m);
+	ck_assert_ptr_nonnull(strstr(text,
+	    "msg_encode: oid 'not-hex' is not 40 hex digits\n"));
+	free(text);
+
+	memcpy(e.oid, OID1 "0", 41);
+	e.oid[40] = '0';
+	text = encode_in_child(&m);
+	ck_assert_ptr_nonnull(strstr(text, "is longer than 40 hex digits"));
+	free(text);
+
+	msg_init(&m, MSG_FILES);
+	m.u.files.items = &f;
+	m.u.files.n = 1;
+	text = encode_in_child(&m);
+	ck_assert_ptr_nonnull(strstr(text,
+	    "msg_encode: file status 7 out of range\n"));
+	free(text);
+
+	msg_init(&m, 77);
+	text = encode_in_child(&m);
+	ck_assert_ptr_nonnull(strstr(text,
+	    "msg_encode: unknown message type 77\n"));
+	free(text);
+}
+END_TEST
+
 START_TEST(test_hello_check)
 {
 	struct msg m;
@@ -1243,6 +1315,10 @@ msg_suite(void)
 	tcase_add_test(tc, test_send_limit);
 	tcase_add_test(tc, test_hello_check);
 	tcase_add_test(tc, test_names);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("bug");
+	tcase_add_test(tc, test_encode_bugs);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reject");

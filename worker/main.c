@@ -158,7 +158,7 @@ main(int argc, char **argv)
 {
 	struct worker w;
 	size_t i;
-	int rc;
+	int rc, git_init = 0;
 
 	(void)argv;
 	log_set_prog("repocast-worker");
@@ -171,7 +171,6 @@ main(int argc, char **argv)
 	frame_reader_init(&w.in, WORKER_FD_IN, FRAME_MAX_DEFAULT);
 	frame_writer_init(&w.out, WORKER_FD_OUT, FRAME_MAX_DEFAULT);
 	w.t_start_ms = util_now_ms();
-	git_libgit2_init();
 
 	rc = bind_to_supervisor();
 	if (rc == 0)
@@ -186,6 +185,11 @@ main(int argc, char **argv)
 		goto out;
 	}
 	fault_hook(&w, "job");
+	/* Only jobs that touch a repository initialise libgit2: its TLS set-up
+	 * parses the whole CA bundle, a few ms per worker (docs/PERFORMANCE.md). */
+	git_init = !(w.job.u.job.mode == JOB_RUN && strcmp(w.job.u.job.remote_url, "none:") == 0);
+	if (git_init)
+		git_libgit2_init();
 	worker_phase(&w, "start", util_now_ms() - w.t_start_ms);
 	rc = w.job.u.job.mode == JOB_RUN ? run_job(&w) : sync_job(&w);
 out:
@@ -198,6 +202,7 @@ out:
 	msg_release(&w.job);
 	frame_reader_release(&w.in);
 	frame_writer_release(&w.out);
-	git_libgit2_shutdown();
+	if (git_init)
+		git_libgit2_shutdown();
 	return rc == 0 ? 0 : 1;
 }

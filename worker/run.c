@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 #include "shared/log.h"
 #include "shared/mirror.h"
 #include "shared/rusage.h"
+#include "shared/tmpdir.h"
 #include "shared/util.h"
 #include "worker/worker.h"
 
@@ -179,53 +179,23 @@ out:
 	return rc;
 }
 
-/* ---- cleanup ---- */
-
-static int
-unlock_dir(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)ftw;
-	/* A command may leave directories unwritable; removal needs them writable. */
-	if (type == FTW_D && (st->st_mode & 0700) != 0700)
-		chmod(path, (st->st_mode & 07777) | 0700);
-	return 0;
-}
-
-static int
-remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (type == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
-static void
-remove_tree(const char *dir)
-{
-	nftw(dir, unlock_dir, 16, FTW_PHYS);
-	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 int
 run_job(struct worker *w)
 {
 	const struct msg_job *job = &w->job.u.job;
-	const char *tmp = getenv("TMPDIR");
 	char *dir = NULL, *tree = NULL;
 	struct msg m;
 	uint64_t t0;
 	int rc;
 
 	msg_init(&m, MSG_RESULT);
-	dir = xasprintf("%s/repocast-run-XXXXXX", tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL) {
-		rc = err_sys(ERR_FAIL, "cannot create a directory for '%s'", job->target);
+	if (strcmp(job->remote_url, "none:") == 0 && job->argv.n == 0) {
+		/* Nothing to fetch, nothing to run: the pool benchmark's no-op. */
+		m.u.result.outcome = (char *)"ran";
+		return worker_send(w, &m) < 0 ? -1 : 0;
+	}
+	if ((rc = tmpdir_make(&dir, "repocast-checkout-")) < 0) {
 		worker_error(w, rc);
-		free(dir);
 		return rc;
 	}
 	tree = xasprintf("%s/tree", dir);
@@ -257,7 +227,7 @@ run_job(struct worker *w)
 	if (worker_send(w, &m) < 0)
 		rc = -1;
 out:
-	remove_tree(dir);
+	tmpdir_remove(dir);
 	free(tree);
 	free(dir);
 	return rc;
