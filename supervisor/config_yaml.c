@@ -434,7 +434,8 @@ on_end(struct loader *l)
 	start = l->start[l->depth];
 	cnt = l->nkids - start;
 	n->kid = carena_alloc(l->a, (cnt ? cnt : 1) * sizeof(*n->kid));
-	memcpy(n->kid, l->kids + start, cnt * sizeof(*n->kid));
+	if (cnt > 0)
+		memcpy(n->kid, l->kids + start, cnt * sizeof(*n->kid));
 	n->n = n->kind == CN_MAP ? cnt / 2 : cnt;
 	for (i = 0; i < cnt; i++)
 		n->weight += n->kid[i]->weight;

@@ -124,6 +124,8 @@ END_TEST
 
 START_TEST(test_cache_dir_default)
 {
+	char *home = getenv("HOME") ? xstrdup(getenv("HOME")) : NULL;
+	char *xdg = getenv("XDG_CACHE_HOME") ? xstrdup(getenv("XDG_CACHE_HOME")) : NULL;
 	struct cfg *c;
 
 	setenv("XDG_CACHE_HOME", "/x/cache", 1);
@@ -135,6 +137,16 @@ START_TEST(test_cache_dir_default)
 	c = load_ok(HDR TGT("a/b"));
 	ck_assert_str_eq(c->rc.cache_dir, "/home/u/.cache/repocast");
 	cfg_free(c);
+	unsetenv("HOME");
+	c = load_ok(HDR TGT("a/b"));
+	ck_assert_str_eq(c->rc.cache_dir, ".repocast/cache");
+	cfg_free(c);
+	if (home != NULL)
+		setenv("HOME", home, 1);
+	if (xdg != NULL)
+		setenv("XDG_CACHE_HOME", xdg, 1);
+	free(home);
+	free(xdg);
 }
 END_TEST
 
@@ -728,6 +740,9 @@ START_TEST(test_wrong_types)
 	    "t.yaml:2:9: groups: expected a sequence, got a mapping\n");
 	expect_errs("- a\n- b\n", "t.yaml:1:1: expected a mapping at the top level, got a"
 	    " sequence\n");
+	/* Depth 0: a lone scalar. */
+	expect_errs("version\n", "t.yaml:1:1: expected a mapping at the top level, got a"
+	    " string\n");
 	expect_errs("version: 1.0\ngroups: []\n",
 	    "t.yaml:1:10: version: expected an integer, got a number\n"
 	    "t.yaml:2:9: groups: at least one group is required\n");
