@@ -723,7 +723,7 @@ headers_free(struct curl_slist *h)
 
 static CURLcode
 perform(struct api *a, struct api_response *r, enum api_method m, const char *url,
-    const char *body, const char *if_none_match)
+    const char *body, const char *if_none_match, unsigned flags)
 {
 	struct curl_slist *h = NULL;
 	struct buf line = BUF_INIT;
@@ -774,6 +774,13 @@ perform(struct api *a, struct api_response *r, enum api_method m, const char *ur
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, a);
 	if (a->loopback)
 		curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	/*
+	 * libcurl silently resends a request whose reused connection dies
+	 * before any answer byte: a once-only request must not be resent, so
+	 * it gets a connection of its own (which later requests then reuse).
+	 */
+	if (flags & API_ONCE)
+		curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
 	if (body != NULL) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -986,7 +993,7 @@ api_request(struct api_response *r, struct api *a, enum api_method m,
 			a->st.creates++;
 		}
 		a->st.requests++;
-		cc = perform(a, r, m, url, body, have_ce ? ce.etag : NULL);
+		cc = perform(a, r, m, url, body, have_ce ? ce.etag : NULL, flags);
 		log_debug("%s %s -> %ld", method_names[m], url, r->status);
 		if (cc != CURLE_OK) {
 			if (a->too_big) {

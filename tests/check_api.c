@@ -815,6 +815,7 @@ END_TEST
 START_TEST(test_once_lost_response)
 {
 	static const struct stub_resp script[] = {
+		{ 200, NULL, "{}", 0, 0 },
 		{ 0, NULL, NULL, STUB_DROP, 0 },
 		{ 0, NULL, NULL, STUB_DROP, 0 },
 		{ 200, NULL, "{}", 0, 0 },
@@ -825,22 +826,24 @@ START_TEST(test_once_lost_response)
 	struct stub s;
 	struct api *a;
 
-	stub_start(&s, script, 4);
+	stub_start(&s, script, 5);
 	a = mkapi(&s, &f, NULL, NULL);
 	api_response_init(&r);
+	/* A kept-alive connection first: libcurl must not resend on it. */
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/g", NULL, 0), 0);
 	ck_assert_int_eq(api_request(&r, a, API_POST, "/p", "{}", API_ONCE), ERR_NET);
 	ck_assert(r.maybe_done);
 	ck_assert_ptr_nonnull(strstr(err_last(), "cannot reach 'http://127.0.0.1:"));
-	ck_assert_uint_eq(s.nreqs, 1);
+	ck_assert_uint_eq(s.nreqs, 2);
 	/* Without API_ONCE a lost answer is resent. */
 	ck_assert_int_eq(api_request(&r, a, API_POST, "/p", "{}", 0), 0);
 	ck_assert(!r.maybe_done);
-	ck_assert_uint_eq(s.nreqs, 3);
+	ck_assert_uint_eq(s.nreqs, 4);
 	/* A 5xx to a once-only request is not resent either. */
 	ck_assert_int_eq(api_request(&r, a, API_POST, "/p", "{}", API_ONCE), ERR_NET);
 	ck_assert(r.maybe_done);
 	ck_assert_str_eq(err_last(), "502 Bad Gateway");
-	ck_assert_uint_eq(s.nreqs, 4);
+	ck_assert_uint_eq(s.nreqs, 5);
 	api_response_release(&r);
 	api_free(a);
 	stub_stop(&s);

@@ -1,0 +1,38 @@
+/*
+ * Fuzz the readers of text anyone can write on GitHub: a PR body's metadata
+ * blocks (repocast JSON, go-broadcast YAML), sync branch names, Link headers
+ * and API error bodies. None may crash, leak or read out of bounds.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "shared/buf.h"
+#include "shared/util.h"
+#include "supervisor/api.h"
+#include "supervisor/prtext.h"
+#include "tests/fuzz/fuzz.h"
+
+int fuzz_prtext(const uint8_t *data, size_t size);
+
+int
+fuzz_prtext(const uint8_t *data, size_t size)
+{
+	char *s = xstrndup((const char *)data, size);
+	struct prtext_meta m;
+	struct prtext_branch br;
+	struct buf b = BUF_INIT;
+	char *next;
+
+	if (prtext_meta_parse(&m, s) == 0 && m.source_commit == NULL)
+		abort();
+	prtext_meta_release(&m);
+	prtext_branch_parse(&br, s, "chore/sync-files");
+	next = api_link_next(s);
+	free(next);
+	api_error_format(&b, 422, (const char *)data, size);
+	buf_release(&b);
+	free(s);
+	return 0;
+}
+
+FUZZ_ENTRY(prtext)
