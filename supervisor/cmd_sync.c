@@ -25,13 +25,14 @@
 #include "supervisor/cmd.h"
 #include "supervisor/config.h"
 #include "supervisor/github.h"
+#include "supervisor/plan.h"
 #include "supervisor/discovery.h"
 #include "supervisor/pool.h"
 #include "supervisor/prtext.h"
 #include "supervisor/report.h"
 #include "supervisor/scope.h"
+#include "supervisor/source.h"
 #include "supervisor/syncjob.h"
-#include "supervisor/syncplan.h"
 #include "supervisor/syncpr.h"
 #include "supervisor/token.h"
 
@@ -75,7 +76,8 @@ struct sync_opts {
 /* One group's source: mirror fetched once, the commit and its tree. */
 struct sync_source {
 	const struct cfg_group *group;
-	struct syncplan_source src;
+	struct source src;
+	struct plan_cache *cache;      /* binary/size per blob, once per run */
 	char commit[41];
 };
 
@@ -324,14 +326,16 @@ sync_sources(struct sync_run *r)
 		s = &r->sources[r->nsources++];
 		s->group = g;
 		url = sync_remote_url(r->cfg, g->source.repo);
-		rc = syncplan_source_open(&s->src, r->cache_dir, url, g->source.branch,
+		rc = source_open(&s->src, r->cache_dir, url, g->source.repo, g->source.branch,
 		    token_value(r->token));
 		free(url);
 		if (rc < 0) {
-			err_wrap("group '%s': source '%s'", g->id, g->source.repo);
+			err_wrap("group '%s'", g->id);
 			return rc;
 		}
-		memcpy(s->commit, s->src.hex, sizeof(s->commit));
+		memcpy(s->commit, s->src.commit_hex, sizeof(s->commit));
+		if ((rc = plan_cache_new(&s->cache, s->src.mirror.repo)) < 0)
+			return rc;
 		log_info("source %s@%s: %.12s", g->source.repo, g->source.branch, s->commit);
 	}
 	return 0;
@@ -401,30 +405,32 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 	const struct cfg_group *g = t->group;
 	const struct cfg_target *tg = t->target;
 	struct msg_job *job = &t->job.job.u.job;
-	struct syncplan pl;
+	struct plan pl = PLAN_INIT;
 	struct buf b = BUF_INIT;
 	const char *an, *ae, *sec_from, *sup_from;
 	size_t i;
 	int rc;
 
-	if ((rc = syncplan_build(&pl, &t->source->src, g, tg)) < 0)
+	if ((rc = plan_expand(&pl, t->source->cache, t->source->src.tree, g, tg)) < 0)
 		return rc;
 	for (i = 0; i < pl.n; i++) {
-		const struct syncplan_entry *e = &pl.entries[i];
+		const struct plan_entry *e = &pl.entries[i];
 		char hex[41];
 
 		git_oid_tostr(hex, sizeof(hex), &e->oid);
-		syncjob_add_entry(&t->job, e->dest, e->mode, hex, e->binary, e->transform);
+		syncjob_add_entry(&t->job, e->path, e->mode, hex, e->binary, e->transform);
 	}
+	for (i = 0; i < pl.nnotes; i++)
+		log_info("%s: %s", tg->repo, pl.notes[i]);
 	for (i = 0; i < pl.ndeletes; i++)
 		sync_strv_add(&job->delete_paths, pl.deletes[i]);
 	for (i = 0; i < pl.nprune; i++)
 		sync_strv_add(&job->prune_dirs, pl.prune[i]);
-	syncplan_release(&pl);
+	plan_release(&pl);
 
 	t->job.repo = xstrdup(tg->repo);
 	t->job.token = token_value(r->token);
-	if (git_repository_odb(&t->job.odb, t->source->src.mir.repo) < 0)
+	if (git_repository_odb(&t->job.odb, t->source->src.mirror.repo) < 0)
 		return err_git(ERR_FAIL, "cannot open the source object database");
 	job->mode = JOB_SYNC;
 	job->target = xstrdup(tg->repo);
@@ -766,8 +772,10 @@ sync_release(struct sync_run *r)
 		free(r->t[i].pr_url);
 	}
 	free(r->t);
-	for (i = 0; i < r->nsources; i++)
-		syncplan_source_close(&r->sources[i].src);
+	for (i = 0; i < r->nsources; i++) {
+		plan_cache_free(r->sources[i].cache);
+		source_close(&r->sources[i].src);
+	}
 	free(r->sources);
 	api_free(r->api);
 	token_free(r->token);
