@@ -612,6 +612,8 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 	}
 	if (strcmp(res->outcome, "pending_current") == 0 && t->found.pr != NULL) {
 		t->pr_url = xstrdup(t->found.pr->html_url ? t->found.pr->html_url : "");
+		free(t->rec.pr_url);
+		t->rec.pr_url = xstrdup(t->pr_url);
 		return;
 	}
 	if (strcmp(res->outcome, "pushed") != 0)

@@ -16,6 +16,7 @@ void
 syncjob_init(struct syncjob *s)
 {
 	memset(s, 0, sizeof(*s));
+	s->send = pool_send;
 	msg_init(&s->job, MSG_JOB);
 	buf_init(&s->warnings, 0);
 }
@@ -110,11 +111,11 @@ syncjob_start(struct syncjob *s, struct pool_job *j)
 	if (s->token != NULL) {
 		msg_init(&m, MSG_CRED);
 		m.u.cred.token = (char *)s->token;
-		rc = pool_send(j, &m);
+		rc = s->send(j, &m);
 		if (rc < 0)
 			return rc;
 	}
-	if ((rc = pool_send(j, &s->job)) < 0)
+	if ((rc = s->send(j, &s->job)) < 0)
 		return rc;
 	for (i = 0; i < s->nentries; i += k) {
 		k = s->nentries - i < SYNCJOB_MANIFEST_BATCH ? s->nentries - i :
@@ -122,12 +123,12 @@ syncjob_start(struct syncjob *s, struct pool_job *j)
 		msg_init(&m, MSG_MANIFEST);
 		m.u.manifest.entries = s->entries + i;
 		m.u.manifest.n = k;
-		if ((rc = pool_send(j, &m)) < 0)
+		if ((rc = s->send(j, &m)) < 0)
 			return rc;
 	}
 	msg_init(&m, MSG_MANIFEST_END);
 	m.u.count.count = s->nentries;
-	return pool_send(j, &m);
+	return s->send(j, &m);
 }
 
 static const struct syncjob_blob *
@@ -166,7 +167,7 @@ syncjob_flush_blobs(struct syncjob *s, struct pool_job *j, struct msg_blob *item
 	msg_init(&m, MSG_BLOBS);
 	m.u.blobs.items = items;
 	m.u.blobs.n = n;
-	rc = pool_send(j, &m);
+	rc = s->send(j, &m);
 	for (i = 0; i < n; i++) {
 		s->blob_bytes_sent += items[i].len;
 		git_odb_object_free(objs[i]);
@@ -263,7 +264,7 @@ syncjob_message(struct syncjob *s, struct pool_job *j, const struct msg *m)
 		return syncjob_want(s, j, &m->u.want);
 	case MSG_WANT_END:
 		msg_init(&reply, MSG_BLOBS_END);
-		return pool_send(j, &reply);
+		return s->send(j, &reply);
 	case MSG_FILES:
 		for (i = 0; i < m->u.files.n; i++) {
 			ALLOC_GROW(s->files, s->nfiles + 1, s->files_cap);

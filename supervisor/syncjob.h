@@ -35,8 +35,12 @@ struct syncjob_blob {
 	struct buf data;
 };
 
+/* How messages leave: pool_send, or a capture in tests. */
+typedef int (*syncjob_send_fn)(struct pool_job *j, const struct msg *m);
+
 struct syncjob {
 	/* set by the caller before the pool starts the job */
+	syncjob_send_fn send;             /* pool_send unless set */
 	char *repo;                       /* owner/name; owned */
 	struct msg job;                   /* MSG_JOB; owned (msg_release) */
 	const char *token;                /* borrowed; NULL: no CRED */
@@ -57,7 +61,7 @@ struct syncjob {
 	int attempts;
 };
 
-/* Zero s (then the caller fills repo, job, token, entries, odb). */
+/* Zero s, send = pool_send (then the caller fills repo, job, token, entries, odb). */
 void syncjob_init(struct syncjob *s);
 void syncjob_release(struct syncjob *s);
 
