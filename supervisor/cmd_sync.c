@@ -20,6 +20,7 @@
 #include "shared/err.h"
 #include "shared/log.h"
 #include "shared/mirror.h"
+#include "shared/transform.h"
 #include "shared/util.h"
 #include "supervisor/api.h"
 #include "supervisor/cmd.h"
@@ -398,6 +399,116 @@ sync_author(const struct cfg *c, const char **name, const char **email)
 		*email = "repocast@users.noreply.github.com";
 }
 
+/* Does path lie at or under dir ("" and "." are the root)? */
+static bool
+sync_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 0 && dir[n - 1] == '/')
+		n--;
+	if (n == 0 || (n == 1 && dir[0] == '.'))
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/*
+ * A directory's own transform inherits the target's and overrides it
+ * (repo_name when either sets it, the directory's variables over the
+ * target's). JOB
+ * carries one transform per target, so when the merged rules differ from
+ * the target's the supervisor applies them itself: the manifest then names
+ * the transformed blob (served from memory) with no transform flag. *out
+ * is NULL when the worker's transform is the right one.
+ */
+static int
+sync_dir_transform(struct transform **out, const struct cfg_group *g,
+    const struct cfg_target *t, const struct cfg_dir *d)
+{
+	struct transform_pair *vars, emails[2];
+	size_t i, j, n = 0, ne = 0;
+	bool same, repo_name;
+	int rc;
+
+	*out = NULL;
+	/* config has no "unset" for repo_name: a directory can add it, not drop it */
+	repo_name = d->transform.repo_name || t->transform.repo_name;
+	same = repo_name == t->transform.repo_name;
+	vars = xcalloc(t->transform.nvars + d->transform.nvars + 1, sizeof(*vars));
+	for (i = 0; i < t->transform.nvars; i++) {
+		vars[n].from = t->transform.vars[i].key;
+		vars[n++].to = t->transform.vars[i].value;
+	}
+	for (i = 0; i < d->transform.nvars; i++) {
+		for (j = 0; j < n; j++)
+			if (strcmp(vars[j].from, d->transform.vars[i].key) == 0)
+				break;
+		if (j == n || strcmp(vars[j].to, d->transform.vars[i].value) != 0)
+			same = false;
+		vars[j].from = d->transform.vars[i].key;
+		vars[j].to = d->transform.vars[i].value;
+		if (j == n)
+			n++;
+	}
+	if (same) {
+		free(vars);
+		return 0;
+	}
+	if (g->source.security_email && t->security_email &&
+	    strcmp(g->source.security_email, t->security_email) != 0) {
+		emails[ne].from = g->source.security_email;
+		emails[ne++].to = t->security_email;
+	}
+	if (g->source.support_email && t->support_email &&
+	    strcmp(g->source.support_email, t->support_email) != 0) {
+		emails[ne].from = g->source.support_email;
+		emails[ne++].to = t->support_email;
+	}
+	rc = transform_new(out, repo_name ? g->source.repo : NULL, repo_name ? t->repo : NULL,
+	    vars, n, emails, ne);
+	free(vars);
+	return rc;
+}
+
+/* Add plan entry e to t's manifest, transformed here when its directory says so. */
+static int
+sync_add_entry(struct sync_target *t, const struct plan_entry *e, struct transform **dirx)
+{
+	const struct cfg_target *tg = t->target;
+	struct buf out = BUF_INIT;
+	const void *data;
+	git_blob *blob = NULL;
+	char hex[41];
+	git_oid id;
+	size_t k, len;
+	int rc;
+
+	git_oid_tostr(hex, sizeof(hex), &e->oid);
+	for (k = tg->ndirs; e->transform && e->src != NULL && k-- > 0; ) {
+		const struct cfg_dir *d = &tg->dirs[k];
+
+		if (d->delete || !sync_under(e->src, d->src) || !sync_under(e->path, d->dest))
+			continue;
+		if (!d->has_transform || dirx[k] == NULL)
+			break;
+		if ((rc = source_blob(&blob, &data, &len, &t->source->src, &e->oid)) < 0)
+			return rc;
+		transform_apply(dirx[k], data, len, &out);
+		git_blob_free(blob);
+		if (git_odb_hash(&id, out.ptr, out.len, GIT_OBJECT_BLOB) < 0) {
+			buf_release(&out);
+			return err_git(ERR_FAIL, "cannot hash '%s'", e->path);
+		}
+		git_oid_tostr(hex, sizeof(hex), &id);
+		syncjob_add_blob(&t->job, hex, out.ptr, out.len);
+		buf_release(&out);
+		syncjob_add_entry(&t->job, e->path, e->mode, hex, false, false);
+		return 0;
+	}
+	syncjob_add_entry(&t->job, e->path, e->mode, hex, e->binary, e->transform);
+	return 0;
+}
+
 /* The JOB message and manifest for one target. */
 static int
 sync_prepare(struct sync_run *r, struct sync_target *t)
@@ -406,6 +517,7 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 	const struct cfg_target *tg = t->target;
 	struct msg_job *job = &t->job.job.u.job;
 	struct plan pl = PLAN_INIT;
+	struct transform **dirx;
 	struct buf b = BUF_INIT;
 	const char *an, *ae, *sec_from, *sup_from;
 	size_t i;
@@ -413,12 +525,18 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 
 	if ((rc = plan_expand(&pl, t->source->cache, t->source->src.tree, g, tg)) < 0)
 		return rc;
-	for (i = 0; i < pl.n; i++) {
-		const struct plan_entry *e = &pl.entries[i];
-		char hex[41];
-
-		git_oid_tostr(hex, sizeof(hex), &e->oid);
-		syncjob_add_entry(&t->job, e->path, e->mode, hex, e->binary, e->transform);
+	dirx = xcalloc(tg->ndirs + 1, sizeof(*dirx));
+	for (i = 0; i < tg->ndirs && rc == 0; i++)
+		if (tg->dirs[i].has_transform)
+			rc = sync_dir_transform(&dirx[i], g, tg, &tg->dirs[i]);
+	for (i = 0; i < pl.n && rc == 0; i++)
+		rc = sync_add_entry(t, &pl.entries[i], dirx);
+	for (i = 0; i < tg->ndirs; i++)
+		transform_free(dirx[i]);
+	free(dirx);
+	if (rc < 0) {
+		plan_release(&pl);
+		return rc;
 	}
 	for (i = 0; i < pl.nnotes; i++)
 		log_info("%s: %s", tg->repo, pl.notes[i]);

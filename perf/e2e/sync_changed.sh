@@ -41,10 +41,24 @@ groups:
           - {src: f9.txt, dest: conf/f9.txt}
 EOF2
 rsync_run > "$T/out" 2>&1 || { cat "$T/out"; fail "first run"; }
+# baseline: the git CLI doing the same in a warm clone (fetch, copy the 10
+# files, commit, push the branch), the way a shell script would
+url="http://x-access-token:$(cat "$T/token")@127.0.0.1:$PORT/git/acme/target.git"
+git clone -q "$url" "$T/cli"
+mkdir -p "$T/cli/conf"
 : > "$T/wall"
+: > "$T/cli_us"
 for ((i = 1; i <= RUNS; i++)); do
 	gen "$i"
 	push_work acme/source main "round $i"
+	t0=$(date +%s%N)
+	git -C "$T/cli" fetch -q origin main
+	git -C "$T/cli" checkout -q -B cli-sync origin/main
+	cp "$T"/w/source/f*.txt "$T/cli/conf/"
+	git -C "$T/cli" add -A conf
+	git -C "$T/cli" commit -qm "sync round $i"
+	git -C "$T/cli" push -q -f origin cli-sync
+	echo $(( ($(date +%s%N) - t0) / 1000 )) >> "$T/cli_us"
 	rsync_run > "$T/out" 2>&1 || { cat "$T/out"; fail "run $i"; }
 	rep=$(last_report)
 	[ "$(outcome "$rep" acme/target)" = pushed ] || fail "run $i: not pushed"
@@ -52,6 +66,10 @@ for ((i = 1; i <= RUNS; i++)); do
 	jq -c '.targets[0].phases_ms' "$rep" >> "$T/phases"
 done
 read -r med min max <<< "$(sort -n "$T/wall" | awk '{v[NR]=$1} END {printf "%d %d %d", v[int((NR+1)/2)], v[1], v[NR]}')"
+read -r cmed cmin cmax <<< "$(sort -n "$T/cli_us" | awk '{v[NR]=$1} END {printf "%d %d %d", v[int((NR+1)/2)], v[1], v[NR]}')"
 printf 'BenchmarkSyncChanged10Files\t%d\t%d ns/op\t%d worker-wall-min-us\t%d worker-wall-max-us\n' \
     "$RUNS" $((med * 1000)) "$min" "$max"
+printf 'BenchmarkGitCLIChanged10Files\t%d\t%d ns/op\t%d min-us\t%d max-us\n' \
+    "$RUNS" $((cmed * 1000)) "$cmin" "$cmax"
+awk -v a="$med" -v b="$cmed" 'BEGIN { printf "ratio git-cli/worker (median): %.1fx\n", b / a }'
 echo "phases (ms) of the last runs:"; tail -n 3 "$T/phases"

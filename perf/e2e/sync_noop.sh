@@ -36,9 +36,20 @@ groups:
         directories: [{src: big, dest: big}]
 EOF2
 rsync_run > "$T/out" 2>&1 || { cat "$T/out"; fail "first run"; }
+# baseline: the git CLI finding out there is nothing to do in a warm clone
+# of the sync branch (fetch, copy the 1000 files over, status)
+br=$(git -C "$T/forge/acme/target.git" for-each-ref --format='%(refname:short)' refs/heads/chore/)
+url="http://x-access-token:$(cat "$T/token")@127.0.0.1:$PORT/git/acme/target.git"
+git clone -q -b "$br" "$url" "$T/cli"
 : > "$T/wall"
 : > "$T/bytes"
+: > "$T/cli_us"
 for ((i = 0; i < RUNS; i++)); do
+	t0=$(date +%s%N)
+	git -C "$T/cli" fetch -q origin main "$br"
+	cp -r "$T/w/source/big" "$T/cli/"
+	[ -z "$(git -C "$T/cli" status --porcelain)" ] || fail "baseline: not a no-op"
+	echo $(( ($(date +%s%N) - t0) / 1000 )) >> "$T/cli_us"
 	rsync_run > "$T/out" 2>&1 || { cat "$T/out"; fail "run $i"; }
 	rep=$(last_report)
 	[ "$(outcome "$rep" acme/target)" = pending_current ] || fail "not a no-op"
@@ -49,6 +60,10 @@ done
 stat() { sort -n "$1" | awk '{v[NR]=$1} END {printf "%d %d %d", v[int((NR+1)/2)], v[1], v[NR]}'; }
 read -r wmed wmin wmax <<< "$(stat "$T/wall")"
 read -r bmed bmin bmax <<< "$(stat "$T/bytes")"
+read -r cmed cmin cmax <<< "$(stat "$T/cli_us")"
 printf 'BenchmarkSyncNoop1000Files\t%d\t%d ns/op\t%d worker-wall-min-us\t%d worker-wall-max-us\t%d channel-B/op\n' \
     "$RUNS" $((wmed * 1000)) "$wmin" "$wmax" "$bmed"
+printf 'BenchmarkGitCLINoop1000Files\t%d\t%d ns/op\t%d min-us\t%d max-us\n' \
+    "$RUNS" $((cmed * 1000)) "$cmin" "$cmax"
+awk -v a="$wmed" -v b="$cmed" 'BEGIN { printf "ratio git-cli/worker (median): %.1fx\n", b / a }'
 echo "phases (ms) of the last runs:"; tail -n 3 "$T/phases"

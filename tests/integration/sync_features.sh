@@ -32,6 +32,8 @@ printf 'acme/source\0binary security@source.example\n' > "$s/bin.dat"
 printf '#!/bin/sh\necho acme/source\n' > "$s/run.sh"
 chmod +x "$s/run.sh"
 ln -s tmpl.txt "$s/link"
+mkdir -p "$s/tdir"
+echo 'svc {{SERVICE}} of acme/source, team ${TEAM}' > "$s/tdir/x.txt"
 push_work acme/source main
 
 # --- target acme/t1 (main): files to delete and prune
@@ -84,6 +86,9 @@ groups:
           - {src: only, dest: only, include_only: ["*.go"]}
           - {src: wf, dest: workflows, prune: true}
           - {src: docs, dest: legacy, delete: true}
+          - src: tdir
+            dest: tdir
+            transform: {variables: {SERVICE: dir-svc, TEAM: core}}
       - repo: acme/t2
         branch: develop
         files:
@@ -114,7 +119,7 @@ br=$($g1 for-each-ref --format='%(refname:short)' refs/heads/chore/)
 $g1 log -1 --format='%an <%ae>' "$br" | grep -q "Sync Bot <bot@example.com>" || fail "author"
 files=$($g1 ls-tree -r --name-only "$br")
 want="LICENSE bin.dat bin/run.sh docs/a.md docs/sub/c.md flatdest/one.txt flatdest/two.txt
-link only/a.go src/main.c tmpl.txt workflows/ci.yml"
+link only/a.go src/main.c tdir/x.txt tmpl.txt workflows/ci.yml"
 [ "$(echo $files)" = "$(echo $want)" ] || fail "t1 tree: $(echo $files)"
 $g1 ls-tree "$br" bin/run.sh | grep -q '^100755 ' || fail "exec bit lost"
 $g1 ls-tree "$br" link | grep -q '^120000 ' || fail "symlink lost"
@@ -126,6 +131,9 @@ echo "$t" | grep -q "github.com/acme/t1/v2" || fail "module path not rewritten"
 echo "$t" | grep -q "service: t1-svc and t1-svc" || fail "variables not applied"
 echo "$t" | grep -q "security@t1.example" || fail "email not applied"
 cmp <($g1 cat-file -p "$br:bin.dat") "$s/bin.dat" || fail "binary file was transformed"
+# a directory's transform inherits the target's (repo_name) and overrides SERVICE
+[ "$($g1 cat-file -p "$br:tdir/x.txt")" = "svc dir-svc of acme/t1, team core" ] ||
+    fail "directory transform: $($g1 cat-file -p "$br:tdir/x.txt")"
 [ "$($g1 rev-parse "$br:bin/run.sh")" != "" ] || fail "run.sh"
 $g1 cat-file -p "$br:bin/run.sh" | grep -q "acme/t1" || fail "text script not transformed"
 
