@@ -62,8 +62,8 @@ for ((i = 1; i <= RUNS; i++)); do
 	rsync_run > "$T/out" 2>&1 || { cat "$T/out"; fail "run $i"; }
 	rep=$(last_report)
 	[ "$(outcome "$rep" acme/target)" = pushed ] || fail "run $i: not pushed"
-	jq -r '.targets[0].wall_us' "$rep" >> "$T/wall"
-	jq -c '.targets[0].phases_ms' "$rep" >> "$T/phases"
+	pj 'd["targets"][0]["wall_us"]' "$rep" >> "$T/wall"
+	pj 'd["targets"][0]["phases_ms"]' "$rep" >> "$T/phases"
 done
 read -r med min max <<< "$(sort -n "$T/wall" | awk '{v[NR]=$1} END {printf "%d %d %d", v[int((NR+1)/2)], v[1], v[NR]}')"
 read -r cmed cmin cmax <<< "$(sort -n "$T/cli_us" | awk '{v[NR]=$1} END {printf "%d %d %d", v[int((NR+1)/2)], v[1], v[NR]}')"

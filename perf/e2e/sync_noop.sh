@@ -53,9 +53,9 @@ for ((i = 0; i < RUNS; i++)); do
 	rsync_run > "$T/out" 2>&1 || { cat "$T/out"; fail "run $i"; }
 	rep=$(last_report)
 	[ "$(outcome "$rep" acme/target)" = pending_current ] || fail "not a no-op"
-	jq -r '.targets[0].wall_us' "$rep" >> "$T/wall"
-	jq -r '.targets[0].channel | .bytes_to_worker + .bytes_from_worker' "$rep" >> "$T/bytes"
-	jq -c '.targets[0].phases_ms' "$rep" >> "$T/phases"
+	pj 'd["targets"][0]["wall_us"]' "$rep" >> "$T/wall"
+	pj 'd["targets"][0]["channel"]["bytes_to_worker"] + d["targets"][0]["channel"]["bytes_from_worker"]' "$rep" >> "$T/bytes"
+	pj 'd["targets"][0]["phases_ms"]' "$rep" >> "$T/phases"
 done
 stat() { sort -n "$1" | awk '{v[NR]=$1} END {printf "%d %d %d", v[int((NR+1)/2)], v[1], v[NR]}'; }
 read -r wmed wmin wmax <<< "$(stat "$T/wall")"

@@ -97,6 +97,6 @@ set -e
 grep -q "no github token" "$T/out" || fail "no token message"
 # --json
 rsync_run --json --dry-run acme/r5 > "$T/json" 2>/dev/null || fail "--json run"
-jq -e '.targets | length == 1 and .[0].repo == "acme/r5" and .[0].outcome == "dry_run"' \
+pjt 'len(d["targets"]) == 1 and d["targets"][0]["repo"] == "acme/r5" and d["targets"][0]["outcome"] == "dry_run"' \
     "$T/json" >/dev/null || { cat "$T/json"; fail "--json output"; }
 echo ok

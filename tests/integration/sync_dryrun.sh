@@ -49,8 +49,7 @@ cat "$T/out"
 after=$(forge_state)
 [ "$before" = "$after" ] || fail "the forge changed during a dry run"
 tail -n +"$((l + 1))" "$T/forge/.forge/requests.log" > "$T/slice"
-w=$(jq -r 'select(.method != "GET" and .method != "HEAD")
-    | select((.path | test("git-upload-pack")) | not) | "\(.method) \(.path)"' "$T/slice")
+w=$(writes_in "$T/slice")
 [ -z "$w" ] || fail "writes during a dry run: $w"
 [ -s "$T/slice" ] || fail "the dry run did not read anything"
 rep=$(last_report)

@@ -139,23 +139,23 @@ $g1 cat-file -p "$br:bin/run.sh" | grep -q "acme/t1" || fail "text script not tr
 
 # --- t1: its pull request
 pr=$(api /repos/acme/t1/pulls)
-[ "$(echo "$pr" | jq length)" -eq 1 ] || fail "want 1 PR on t1"
-echo "$pr" | jq -e --arg b "$br" '.[0].head.ref == $b and .[0].base.ref == "main"' >/dev/null ||
+[ "$(echo "$pr" | pj 'len(d)')" -eq 1 ] || fail "want 1 PR on t1"
+echo "$pr" | pjt 'd[0]["head"]["ref"] == "'"$br"'" and d[0]["base"]["ref"] == "main"' ||
     fail "PR head/base"
-echo "$pr" | jq -r '.[0].title' | grep -Eq '^\[Sync\] Update project files from source repository \([0-9a-f]{7}\)$' ||
+echo "$pr" | pj 'd[0]["title"]' | grep -Eq '^\[Sync\] Update project files from source repository \([0-9a-f]{7}\)$' ||
     fail "PR title"
 src_head=$(git -C "$T/forge/acme/source.git" rev-parse main)
-echo "$pr" | jq -r '.[0].body' | grep -q "repocast-metadata.*$src_head" || fail "metadata block"
-echo "$pr" | jq -e '[.[0].labels[].name] | sort == ["automated-sync", "infra"]' >/dev/null ||
+echo "$pr" | pj 'd[0]["body"]' | grep -q "repocast-metadata.*$src_head" || fail "metadata block"
+echo "$pr" | pjt 'sorted(l["name"] for l in d[0]["labels"]) == ["automated-sync", "infra"]' ||
     fail "labels"
-echo "$pr" | jq -e '[.[0].assignees[].login] == ["alice"]' >/dev/null || fail "assignees"
+echo "$pr" | pjt '[a["login"] for a in d[0]["assignees"]] == ["alice"]' || fail "assignees"
 
 # --- t2: synced against develop, main untouched, PR base develop
 g2="git -C $T/forge/acme/t2.git"
 br2=$($g2 for-each-ref --format='%(refname:short)' refs/heads/chore/)
 [ "$($g2 rev-parse "$br2^")" = "$($g2 rev-parse develop)" ] || fail "t2 parent is not develop"
 [ "$($g2 rev-parse main)" = "$main_t2" ] || fail "t2 main moved"
-api /repos/acme/t2/pulls | jq -e '.[0].base.ref == "develop"' >/dev/null || fail "t2 PR base"
+api /repos/acme/t2/pulls | pjt 'd[0]["base"]["ref"] == "develop"' || fail "t2 PR base"
 
 # never pushed to a base branch
 [ "$($g1 rev-parse main)" = "$(git -C "$T/w/t1" rev-parse HEAD)" ] || fail "t1 main moved"

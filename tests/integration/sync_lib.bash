@@ -93,10 +93,37 @@ tree_sum() {
 	(cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha1sum | sha1sum)
 }
 
+# pj EXPR [FILE]: evaluate a Python expression over the JSON document d
+# (FILE or stdin) and print it (strings raw, anything else as JSON).
+# pjt EXPR [FILE]: exit 0 when the expression is true. (No jq needed.)
+pj() {
+	python3 -c 'import json,sys
+d = json.load(open(sys.argv[2]) if len(sys.argv) > 2 else sys.stdin)
+v = eval(sys.argv[1])
+print(v if isinstance(v, str) else json.dumps(v))' "$@"
+}
+pjt() {
+	python3 -c 'import json,sys
+d = json.load(open(sys.argv[2]) if len(sys.argv) > 2 else sys.stdin)
+sys.exit(0 if eval(sys.argv[1]) else 1)' "$@"
+}
+
 # api GET PATH: JSON from the forge's REST API (with the test token).
 api() {
-	curl -sf -H "Authorization: Bearer $(cat "$T/token")" \
-	    "http://127.0.0.1:$PORT/api/v3$1"
+	python3 -c 'import sys, urllib.request
+r = urllib.request.Request(sys.argv[1], headers={"Authorization": "Bearer " + sys.argv[2]})
+sys.stdout.write(urllib.request.urlopen(r, timeout=10).read().decode())' \
+	    "http://127.0.0.1:$PORT/api/v3$1" "$(cat "$T/token")"
+}
+
+# writes_in FILE: the writes in a forge request log (anything but GET/HEAD
+# and git fetches), one "METHOD PATH" a line.
+writes_in() {
+	python3 -c 'import json,sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["method"] not in ("GET", "HEAD") and "git-upload-pack" not in r["path"]:
+        print(r["method"], r["path"])' "$1"
 }
 
 # repocast sync with the test's config, token and report dir.
@@ -130,9 +157,7 @@ push_work() {
 # The writes the forge saw (anything but GET/HEAD and git fetches).
 forge_writes() {
 	[ -f "$T/forge/.forge/requests.log" ] || return 0
-	jq -r 'select(.method != "GET" and .method != "HEAD")
-	    | select((.path | test("git-upload-pack")) | not)
-	    | "\(.method) \(.path)"' "$T/forge/.forge/requests.log"
+	writes_in "$T/forge/.forge/requests.log"
 }
 
 # fsck_all: git fsck --strict on every repo of the forge.
@@ -146,7 +171,9 @@ fsck_all() {
 
 # outcome REPORT REPO: the outcome recorded for REPO in a report.json.
 outcome() {
-	jq -r --arg r "$2" '.targets[] | select(.name == $r) | .outcome' "$1"
+	python3 -c 'import json,sys
+print("".join(t["outcome"] or "" for t in json.load(open(sys.argv[1]))["targets"]
+              if t["name"] == sys.argv[2]))' "$1" "$2"
 }
 
 last_report() {

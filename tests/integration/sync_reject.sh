@@ -47,12 +47,12 @@ cat "$T/out"
 rep=$(last_report)
 [ "$(outcome "$rep" acme/bad)" = failed ] || fail "bad not failed"
 [ "$(outcome "$rep" acme/good)" = pushed ] || fail "good not pushed"
-jq -r '.targets[] | select(.name == "acme/bad") | .error' "$rep" | grep -q "rejected" ||
+pj '[t["error"] for t in d["targets"] if t["name"] == "acme/bad"][0]' "$rep" | grep -q "rejected" ||
     fail "the error does not say the push was rejected"
-jq -r '.targets[] | select(.name == "acme/bad") | .cause' "$rep" | grep -q "conflict" ||
+pj '[t["cause"] for t in d["targets"] if t["name"] == "acme/bad"][0]' "$rep" | grep -q "conflict" ||
     fail "cause"
 [ "$(git -C "$T/forge/acme/bad.git" for-each-ref)" = "$bad_refs" ] || fail "bad's refs changed"
-[ "$(api /repos/acme/bad/pulls | jq length)" -eq 0 ] || fail "a PR was opened for bad"
-[ "$(api /repos/acme/good/pulls | jq length)" -eq 1 ] || fail "good has no PR"
+[ "$(api /repos/acme/bad/pulls | pj 'len(d)')" -eq 0 ] || fail "a PR was opened for bad"
+[ "$(api /repos/acme/good/pulls | pj 'len(d)')" -eq 1 ] || fail "good has no PR"
 fsck_all
 echo ok
