@@ -940,6 +940,42 @@ sync_load(struct sync_run *r)
 	return 0;
 }
 
+/*
+ * Before anything else touches the API: is the token good, and does the
+ * run's worst-case cost fit the quota (DESIGN §4)? GET /rate_limit costs
+ * no quota. An auth or network failure here is an environment error.
+ */
+static int
+sync_preflight(struct sync_run *r)
+{
+	const struct cfg_preflight *pf = &r->cfg->preflight;
+	struct github_rate rate;
+	struct api_plan plan;
+	char line[512];
+	unsigned n = (unsigned)r->scope.n;
+	int rc;
+
+	if ((rc = github_rate_get(&rate, r->api)) < 0) {
+		fprintf(stderr, "repocast: %s\n", err_last());
+		return EXIT_ENV;
+	}
+	if (pf->present && !pf->enabled)
+		return 0;
+	memset(&plan, 0, sizeof(plan));
+	plan.reads = 3 * n;                          /* repo, pulls, refs */
+	plan.writes = r->o.dry_run ? 0 : 5 * n;      /* PR, labels, assignees, reviewers, edit */
+	plan.creates = r->o.dry_run ? 0 : n;
+	plan.margin_percent = pf->present ? pf->primary_margin_percent : 10;
+	plan.secondary_reserve = pf->present ? pf->secondary_reserve : 0;
+	rc = api_preflight(line, sizeof(line), &plan, &rate.core, NULL);
+	log_info("%s", line);
+	if (rc < 0 && pf->present && pf->fail_closed) {
+		fprintf(stderr, "repocast: %s\n", err_last());
+		return EXIT_ENV;
+	}
+	return 0;
+}
+
 static int
 sync_env(struct sync_run *r)
 {
@@ -960,6 +996,8 @@ sync_env(struct sync_run *r)
 		fprintf(stderr, "repocast: %s\n", err_last());
 		return rc == ERR_CONFIG ? EXIT_USAGE : EXIT_ENV;
 	}
+	if ((rc = sync_preflight(r)) != 0)
+		return rc;
 	if ((rc = sync_sources(r)) < 0) {
 		fprintf(stderr, "repocast: %s\n", err_last());
 		return EXIT_ENV;

@@ -95,6 +95,16 @@ rc=$?
 set -e
 [ "$rc" -eq 3 ] || { cat "$T/out"; fail "no token: exit $rc, want 3"; }
 grep -q "no github token" "$T/out" || fail "no token message"
+# a token the forge does not know: environment error before any target
+echo "wrong-token" > "$T/bad-token"
+chmod 600 "$T/bad-token"
+set +e
+"$RC" sync -c "$T/sync.yaml" --dry-run --token-file "$T/bad-token" --report-dir "$T/runs" > "$T/out" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 3 ] || { cat "$T/out"; fail "bad token: exit $rc, want 3"; }
+grep -qi "auth" "$T/out" || { cat "$T/out"; fail "bad token message"; }
+grep -q "wrong-token" "$T/out" && fail "the token was printed"
 # --json
 rsync_run --json --dry-run acme/r5 > "$T/json" 2>/dev/null || fail "--json run"
 pjt 'len(d["targets"]) == 1 and d["targets"][0]["repo"] == "acme/r5" and d["targets"][0]["outcome"] == "dry_run"' \
