@@ -883,9 +883,9 @@ sync_release(struct sync_run *r)
 	size_t i;
 
 	for (i = 0; i < r->nt; i++) {
+		git_odb_free(r->t[i].job.odb);  /* syncjob borrows it */
 		syncjob_release(&r->t[i].job);
 		discovery_release(&r->t[i].found);
-		git_odb_free(r->t[i].job.odb);
 		if (r->t[i].has_rec)
 			pool_record_release(&r->t[i].rec);
 		free(r->t[i].note);

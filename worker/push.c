@@ -45,6 +45,7 @@ push_branch(struct mirror *m, const char *branch, const char *protect,
     const git_oid *commit)
 {
 	git_push_options opts;
+	git_remote_create_options ropts;
 	struct push_state st;
 	git_remote *remote = NULL;
 	git_reference *ref = NULL;
@@ -66,7 +67,14 @@ push_branch(struct mirror *m, const char *branch, const char *protect,
 		err_git(ERR_FAIL, "cannot create branch '%s'", branch);
 		goto out;
 	}
-	if (git_remote_create_anonymous(&remote, m->repo, m->url) < 0) {
+	/*
+	 * In-memory remote; skipping url.*.insteadOf also keeps libgit2 1.5 off
+	 * a regex path that leaks pcre2 match data (as in mirror.c).
+	 */
+	git_remote_create_options_init(&ropts, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+	ropts.repository = m->repo;
+	ropts.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	if (git_remote_create_with_opts(&remote, m->url, &ropts) < 0) {
 		err_git(ERR_FAIL, "cannot open remote for '%s'", branch);
 		goto out;
 	}

@@ -142,7 +142,8 @@ tree_need(char (**out)[41], size_t *n, struct tree_job *tj)
 		if (tj->v[i].state == TREE_WANT)
 			tj->widx[tj->nwidx++] = i;
 	sort_tj = tj;
-	qsort(tj->widx, tj->nwidx, sizeof(size_t), cmp_widx);
+	if (tj->nwidx > 0)
+		qsort(tj->widx, tj->nwidx, sizeof(size_t), cmp_widx);
 	sort_tj = NULL;
 	v = xcalloc(tj->nwidx ? tj->nwidx : 1, sizeof(*v));
 	for (i = 0; i < tj->nwidx; i++) {
@@ -351,7 +352,8 @@ tree_build(git_oid *out, struct tree_job *tj, const struct msg_strv *delete_path
 		if (rc < 0)
 			return rc;
 	}
-	qsort(tj->v, tj->n, sizeof(*tj->v), cmp_entry_path);
+	if (tj->n > 0)
+		qsort(tj->v, tj->n, sizeof(*tj->v), cmp_entry_path);
 	free(tj->widx);  /* indexes are stale after the sort */
 	tj->widx = NULL;
 	tj->nwidx = 0;
@@ -364,7 +366,8 @@ tree_build(git_oid *out, struct tree_job *tj, const struct msg_strv *delete_path
 	for (i = 0; prune_dirs != NULL && i < prune_dirs->n; i++)
 		if (collect_removals(&w, prune_dirs->v[i]) < 0)
 			goto out;
-	qsort(w.rm, w.nrm, sizeof(*w.rm), cmp_str);
+	if (w.nrm > 0)
+		qsort(w.rm, w.nrm, sizeof(*w.rm), cmp_str);
 	up = xcalloc(tj->n + w.nrm + 1, sizeof(*up));
 	for (i = 0; i < tj->n; i++) {
 		struct tree_entry *t = &tj->v[i];
