@@ -45,7 +45,6 @@ rsync_run > "$T/out" 2>&1 || { cat "$T/out"; fail "first run"; }
 # files, commit, push the branch), the way a shell script would
 url="http://x-access-token:$(cat "$T/token")@127.0.0.1:$PORT/git/acme/target.git"
 git clone -q "$url" "$T/cli"
-mkdir -p "$T/cli/conf"
 : > "$T/wall"
 : > "$T/cli_us"
 for ((i = 1; i <= RUNS; i++)); do
@@ -54,10 +53,11 @@ for ((i = 1; i <= RUNS; i++)); do
 	t0=$(date +%s%N)
 	git -C "$T/cli" fetch -q origin main
 	git -C "$T/cli" checkout -q -B cli-sync origin/main
+	mkdir -p "$T/cli/conf"
 	cp "$T"/w/source/f*.txt "$T/cli/conf/"
 	git -C "$T/cli" add -A conf
-	git -C "$T/cli" commit -qm "sync round $i"
-	git -C "$T/cli" push -q -f origin cli-sync
+	git -C "$T/cli" commit -qm "sync round $i" || fail "baseline commit"
+	git -C "$T/cli" push -q -f origin cli-sync || fail "baseline push"
 	echo $(( ($(date +%s%N) - t0) / 1000 )) >> "$T/cli_us"
 	rsync_run > "$T/out" 2>&1 || { cat "$T/out"; fail "run $i"; }
 	rep=$(last_report)
