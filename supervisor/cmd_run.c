@@ -60,7 +60,7 @@ const char cmd_run_usage[] =
 struct task {
 	const struct repolist_entry *e;
 	struct pool_record rec;
-	bool started, done;
+	bool done;
 };
 
 struct run_state {
@@ -290,7 +290,6 @@ run_next(void **task, const char **name, void *arg)
 	if (st->next >= st->list.n)
 		return 0;
 	t = &st->tasks[st->next++];
-	t->started = true;
 	*task = t;
 	*name = t->e->name;
 	return 1;
@@ -465,16 +464,15 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, "repocast: %s\n", err_last());
 		goto out;
 	}
-	log_info("run %s: %zu repositor%s, %d at a time", run.id, st.list.n,
-	    st.list.n == 1 ? "y" : "ies", o.jobs);
-	rc = pool_run(pool);
+	log_info("run %s: %zu repositor%s, %zu at a time", run.id, st.list.n,
+	    st.list.n == 1 ? "y" : "ies", st.list.n < (size_t)o.jobs ? st.list.n : (size_t)o.jobs);
+	pool_run(pool);
 	run.interrupted = pool_interrupted(pool);
 	run.orphans_reaped = pool_orphans(pool);
 	if (run.interrupted)
 		fill_not_started(&st);
 
 	exit_code = run.interrupted ? EXIT_INTERRUPTED : st.nfailed > 0 ? EXIT_TARGETS : EXIT_OK;
-	(void)rc;
 	report_run_end(&run);
 	run.exit_code = exit_code;
 	recs = xcalloc(st.list.n, sizeof(*recs));

@@ -232,8 +232,10 @@ evloop_run_once(struct evloop *l, int max_wait_ms)
 	size_t i, n = 0;
 	int rc, ran;
 
-	ALLOC_GROW(l->pfd, l->nw + 1, l->cappfd);
-	l->pgen = xrealloc(l->pgen, l->cappfd * sizeof(*l->pgen));
+	if (l->nw + 1 > l->cappfd) {
+		ALLOC_GROW(l->pfd, l->nw + 1, l->cappfd);
+		l->pgen = xrealloc(l->pgen, l->cappfd * sizeof(*l->pgen));
+	}
 	for (i = 0; i < l->nw; i++) {
 		if (l->w[i].fd < 0)
 			continue;

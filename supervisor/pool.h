@@ -105,6 +105,11 @@ const char *pool_job_name(const struct pool_job *j);
 uint64_t pool_orphans(const struct pool *p);
 /* Whether pool_run ended because of SIGINT/SIGTERM. */
 bool pool_interrupted(const struct pool *p);
+/* Clear the per-attempt fields (keeps name, attempts, log path, pr_url). */
+void pool_record_reset(struct pool_record *rec);
+/* Free a RESULT copy's strings / a record's phases (pool_record.c helpers). */
+void pool_result_release(struct msg_result *r);
+void pool_phases_release(struct pool_record *rec);
 /* Free what a record owns (not the struct); for copies kept by callers. */
 void pool_record_release(struct pool_record *rec);
 /* Deep copy of src into dst. */

@@ -93,14 +93,13 @@ report_run_release(struct report_run *r)
 static int
 mkdir_p(const char *path)
 {
-	char *tmp = xstrdup(path), *p;
+	char *tmp = xstrdup(path), *p, c;
 	int rc = 0;
 
 	for (p = tmp + 1; ; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;
-		char c = *p;
-
+		c = *p;
 		*p = '\0';
 		if (mkdir(tmp, 0755) < 0 && errno != EEXIST) {
 			rc = err_sys(ERR_FAIL, "cannot create directory '%s'", tmp);

@@ -94,12 +94,14 @@ fault_hook(struct worker *w, const char *point)
 		_exit(1);
 	} else if (strcmp(fault, "once-sigkill") == 0) {
 		const char *dir = getenv("REPOCAST_FAULT_DIR");
-		char *path = xasprintf("%s/%s.once", dir ? dir : "/tmp", target), *s;
+		char *base = xstrdup(target), *path, *s;
 		int fd;
 
-		for (s = path + strlen(dir ? dir : "/tmp") + 1; *s != '\0'; s++)
+		for (s = base; *s != '\0'; s++)
 			if (*s == '/')
 				*s = '_';
+		path = xasprintf("%s/%s.once", dir ? dir : "/tmp", base);
+		free(base);
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		free(path);
 		if (fd >= 0) {

@@ -65,4 +65,15 @@ grep -q "injecting fault 'segv'" "$(dirname "$R")/targets/segv.log" || fail "seg
 # removes the run's scratch directory).
 [ -z "$(ls -A "$TMPDIR")" ] || fail "left in TMPDIR: $(ls -A "$TMPDIR")"
 assert_no_leftovers
+
+# The faults live only in the test build: the release worker has no trace.
+# (nm's output is captured first: grep -q closing the pipe early would
+# trip pipefail)
+syms=$(nm "$B/tests/bin/repocast-worker-test")
+echo "$syms" | grep -q ' T fault_hook$' || fail "test worker lacks fault_hook"
+grep -q "injecting fault" "$B/tests/bin/repocast-worker-test" || fail "test worker lacks fault text"
+syms=$(nm "$B/repocast-worker")
+if echo "$syms" | grep -q fault_hook || grep -q -e "injecting fault" -e REPOCAST_FAULTS "$B/repocast-worker"; then
+	fail "the release worker contains fault code"
+fi
 echo "run_faults: ok"
