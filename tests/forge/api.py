@@ -40,58 +40,56 @@ def invalid_request(text, doc):
     return ApiError(422, error("Invalid request.\n\n" + text, doc, status=422))
 
 
-class Route:
-    def __init__(self, method, pattern, fn):
-        self.method = method
-        self.re = re.compile("^" + pattern + "$")
-        self.fn = fn
+R = "/repos/([^/]+)/([^/]+)"
+ROUTES = [(m, re.compile("^" + p + "$"), fn) for m, p, fn in (
+    ("GET", "/user", "get_user"),
+    ("GET", "/rate_limit", "get_rate_limit"),
+    ("GET", R, "get_repo"),
+    ("GET", R + "/pulls", "list_pulls"),
+    ("GET", r"/repositories/(\d+)/pulls", "list_pulls_by_id"),
+    ("POST", R + "/pulls", "create_pull"),
+    ("GET", R + r"/pulls/(\d+)", "get_pull"),
+    ("PATCH", R + r"/pulls/(\d+)", "update_pull"),
+    ("POST", R + r"/pulls/(\d+)/requested_reviewers", "request_reviewers"),
+    ("GET", R + "/labels", "list_repo_labels"),
+    ("GET", R + r"/issues/(\d+)/labels", "list_labels"),
+    ("POST", R + r"/issues/(\d+)/labels", "add_labels"),
+    ("POST", R + r"/issues/(\d+)/assignees", "add_assignees"),
+    ("GET", R + r"/issues/(\d+)/comments", "list_comments"),
+    ("POST", R + r"/issues/(\d+)/comments", "create_comment"),
+    ("GET", R + "/git/refs/(.+)", "get_refs"),
+    ("GET", R + "/git/ref/(.+)", "get_ref"),
+    ("GET", R + "/git/matching-refs/(.*)", "matching_refs"),
+    ("POST", R + "/git/refs", "create_ref"),
+    ("PATCH", R + "/git/refs/(.+)", "update_ref"),
+    ("DELETE", R + "/git/refs/(.+)", "delete_ref"),
+)]
+
+
+def route(forge, method, path, query, raw_body, login):
+    """Answer one authenticated request: (status, obj or None, headers).
+    Raises ApiError for GitHub's error answers."""
+    for m, rx, fn in ROUTES:
+        if m != method:
+            continue
+        match = rx.match(path)
+        if match is not None:
+            req = Api(forge, login, query, raw_body)
+            return getattr(req, fn)(*[unquote(g) for g in match.groups()])
+    raise not_found()
 
 
 class Api:
-    def __init__(self, forge):
+    """One request's view: who asks, with what query and body."""
+
+    def __init__(self, forge, login, query, raw_body):
         self.forge = forge
         self.store = forge.store
-        R = "/repos/([^/]+)/([^/]+)"
-        self.routes = [
-            Route("GET", "/user", self.get_user),
-            Route("GET", "/rate_limit", self.get_rate_limit),
-            Route("GET", R, self.get_repo),
-            Route("GET", R + "/pulls", self.list_pulls),
-            Route("GET", r"/repositories/(\d+)/pulls", self.list_pulls_by_id),
-            Route("POST", R + "/pulls", self.create_pull),
-            Route("GET", R + r"/pulls/(\d+)", self.get_pull),
-            Route("PATCH", R + r"/pulls/(\d+)", self.update_pull),
-            Route("POST", R + r"/pulls/(\d+)/requested_reviewers", self.request_reviewers),
-            Route("GET", R + "/labels", self.list_repo_labels),
-            Route("GET", R + r"/issues/(\d+)/labels", self.list_labels),
-            Route("POST", R + r"/issues/(\d+)/labels", self.add_labels),
-            Route("POST", R + r"/issues/(\d+)/assignees", self.add_assignees),
-            Route("GET", R + r"/issues/(\d+)/comments", self.list_comments),
-            Route("POST", R + r"/issues/(\d+)/comments", self.create_comment),
-            Route("GET", R + "/git/refs/(.+)", self.get_refs),
-            Route("GET", R + "/git/ref/(.+)", self.get_ref),
-            Route("GET", R + "/git/matching-refs/(.*)", self.matching_refs),
-            Route("POST", R + "/git/refs", self.create_ref),
-            Route("PATCH", R + "/git/refs/(.+)", self.update_ref),
-            Route("DELETE", R + "/git/refs/(.+)", self.delete_ref),
-        ]
-
-    # --- dispatch -------------------------------------------------------
-    def route(self, method, path, query, raw_body, login):
-        """Answer one authenticated request: (status, obj or None, headers)."""
-        for r in self.routes:
-            if r.method != method:
-                continue
-            m = r.re.match(path)
-            if m is None:
-                continue
-            self.login = login
-            self.query = dict(parse_qsl(query, keep_blank_values=True))
-            self.raw_query = query
-            self.raw_body = raw_body
-            self.urls = self.forge.urls
-            return r.fn(*[unquote(g) for g in m.groups()])
-        raise not_found()
+        self.urls = forge.urls
+        self.login = login
+        self.raw_query = query
+        self.query = dict(parse_qsl(query, keep_blank_values=True))
+        self.raw_body = raw_body
 
     def body(self, doc=shapes.DOCS):
         """The request body parsed as JSON (400 Problems parsing JSON when it is not)."""

@@ -15,6 +15,8 @@ pass=0
 fail=0
 
 cleanup() {
+	exec 7>&- 8<&-
+	kill "$J_PID" 2>/dev/null
 	if [ -n "$FORGE_PID" ] && kill -0 "$FORGE_PID" 2>/dev/null; then
 		kill "$FORGE_PID" 2>/dev/null
 		wait "$FORGE_PID" 2>/dev/null
@@ -35,9 +37,34 @@ check() {
 eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2', want '$3'"; fi
 }
-# j FILE EXPR: a Python expression over the JSON document d.
+# j FILE EXPR: a Python expression over the JSON document d (lists, dicts,
+# booleans and null printed as JSON). One Python process answers every call
+# through two fifos: starting Python per check would dominate the run time.
+mkfifo "$T/j.in" "$T/j.out"
+python3 -u -c '
+import json, sys
+for line in sys.stdin:
+    path, expr = line.rstrip("\n").split("\t", 1)
+    try:
+        d = json.load(open(path))
+        v = eval(expr)
+        out = json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else str(v)
+    except Exception as e:
+        out = "j-error: %s" % e
+    print(out + "\n@@end@@", flush=True)
+' <"$T/j.in" >"$T/j.out" &
+J_PID=$!
+exec 7>"$T/j.in" 8<"$T/j.out"
 j() {
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list,bool)) or v is None else v)' "$1" "$2"
+	printf '%s\t%s\n' "$1" "$2" >&7
+	local line out="" n=0
+	while IFS= read -r line <&8; do
+		[ "$line" = "@@end@@" ] && break
+		[ $n -gt 0 ] && out="$out"$'\n'
+		out="$out$line"
+		n=$((n + 1))
+	done
+	printf '%s\n' "$out"
 }
 # hdr NAME: a header of the last answer (case-insensitive), without CR.
 hdr() { grep -i "^$1:" "$T/hdr" | tail -n 1 | sed -e 's/^[^:]*: *//' -e 's/\r$//'; }
@@ -144,6 +171,8 @@ check "clone with a wrong token fails" sh -c \
 check "clone with the token" git clone -q "$URL/git/acme/api.git" "$T/c1"
 eq "clone has the content" "$(cat "$T/c1/README")" one
 check "clone without .git suffix" git clone -q "$URL/git/acme/api" "$T/c1b"
+check "clone of a missing repository: not found" sh -c \
+	"git clone -q '$URL/git/acme/missing.git' '$T/c1c' 2>'$T/o'; [ \$? -ne 0 ] && grep -qi 'not found' '$T/o'"
 
 (cd "$T/c1" && git checkout -qb topic && echo t >t && git add t && git commit -qm topic)
 check "push a new branch" git -C "$T/c1" push -q origin topic
@@ -319,6 +348,7 @@ eq "body too long message" "$(j "$T/body" 'd["errors"][0]["message"]')" "body is
 python3 -c 'import json; print(json.dumps({"title":"long","head":"feat-2","base":"main","body":"x"*65536}))' >"$T/long.json"
 eq "body of 65536 characters: 201" "$(api POST /repos/acme/api/pulls "@$T/long.json")" 201
 n2=$(j "$T/body" 'd["number"]')
+eq "body of 65536 characters kept whole" "$(j "$T/body" 'len(d["body"])')" 65536
 eq "second PR is number 2" "$n2" 2
 eq "close it" "$(api PATCH /repos/acme/api/pulls/2 '{"state":"closed"}')" 200
 eq "empty body: PR body null" "$(api POST /repos/acme/api/pulls '{"title":"e","head":"topic","base":"main","draft":true}' >/dev/null; j "$T/body" 'd["body"]')" null
@@ -366,6 +396,12 @@ eq "PR shows labels" "$(api GET /repos/acme/api/pulls/1 >/dev/null; j "$T/body" 
 
 eq "add assignees: 201" "$(api POST /repos/acme/api/issues/1/assignees '{"assignees":["bob","carol"]}')" 201
 eq "assignees answered (issue view)" "$(j "$T/body" '[a["login"] for a in d["assignees"]] + [d["pull_request"]["url"].endswith("/pulls/1")]')" '["bob", "carol", true]'
+eq "empty assignees list: 201" "$(api POST /repos/acme/api/issues/1/assignees '{"assignees":[]}')" 201
+eq "empty list changes nothing" "$(j "$T/body" 'len(d["assignees"])')" 2
+api POST /repos/acme/api/issues/1/assignees '{"assignees":["u3","u4","u5","u6","u7","u8","u9","u10"]}' >/dev/null
+eq "10 assignees (the maximum) kept" "$(j "$T/body" 'len(d["assignees"])')" 10
+api POST /repos/acme/api/issues/1/assignees '{"assignees":["u11"]}' >/dev/null
+eq "an 11th assignee is ignored" "$(j "$T/body" '[a["login"] for a in d["assignees"]][-1]')" u10
 eq "request reviewers: 201" "$(api POST /repos/acme/api/pulls/1/requested_reviewers '{"reviewers":["dave"],"team_reviewers":["core"]}')" 201
 eq "reviewers answered" "$(j "$T/body" '[u["login"] for u in d["requested_reviewers"]] + [t["slug"] for t in d["requested_teams"]]')" '["dave", "core"]'
 eq "reviewer = author: 422" "$(api POST /repos/acme/api/pulls/1/requested_reviewers '{"reviewers":["alice"]}')" 422
@@ -374,9 +410,37 @@ eq "no reviewers field: 422" "$(api POST /repos/acme/api/pulls/1/requested_revie
 eq "comment: 201" "$(api POST /repos/acme/api/issues/1/comments '{"body":"synced"}')" 201
 eq "comment body" "$(j "$T/body" 'd["body"] + "|" + d["user"]["login"]')" "synced|alice"
 eq "empty comment: 422" "$(api POST /repos/acme/api/issues/1/comments '{"body":""}')" 422
-eq "list comments" "$(api GET /repos/acme/api/issues/1/comments >/dev/null; j "$T/body" '[c["body"] for c in d]')" '["synced"]'
 api GET /repos/acme/api/pulls/1 >/dev/null
-eq "PR keeps assignees, reviewers, teams" "$(j "$T/body" '[len(d["assignees"]), len(d["requested_reviewers"]), len(d["requested_teams"]), d["comments"]]')" "[2, 1, 1, 1]"
+eq "PR keeps assignees, reviewers, teams" "$(j "$T/body" '[len(d["assignees"]), len(d["requested_reviewers"]), len(d["requested_teams"]), d["comments"]]')" "[10, 1, 1, 1]"
+# The request body limit of the API (25 MiB): max is read, max+1 is refused.
+python3 -c 'import sys; b=b"{\"body\":\"big\"}"; sys.stdout.buffer.write(b + b" " * (25*1024*1024 - len(b)))' >"$T/max.json"
+eq "API body of 25 MiB: read" "$(api POST /repos/acme/api/issues/1/comments "@$T/max.json")" 201
+printf ' ' >>"$T/max.json"
+eq "API body of 25 MiB + 1: 413" "$(api POST /repos/acme/api/issues/1/comments "@$T/max.json")" 413
+eq "API body of 0 bytes: 422 (no comment body)" "$(api POST /repos/acme/api/issues/1/comments '')" 422
+eq "list comments after the limits" "$(api GET /repos/acme/api/issues/1/comments >/dev/null; j "$T/body" '[c["body"] for c in d]')" '["synced", "big"]'
+
+
+# --- concurrency: parallel creates get distinct numbers, one PR per head ----
+git -C "$W" push -q "$URL/git/acme/web.git" feat-1:c-base
+wsha=$(git --git-dir "$T/root/acme/web.git" rev-parse c-base)
+for i in $(seq -w 1 12); do echo "update refs/heads/c-$i $wsha"; done |
+	git --git-dir "$T/root/acme/web.git" update-ref --stdin
+pids=()
+for i in $(seq -w 1 12); do
+	curl -s -o "$T/par-$i.json" -w '%{http_code}\n' -H "@$CURL_AUTH" -X POST \
+		--data-binary "{\"title\":\"c$i\",\"head\":\"c-$i\",\"base\":\"develop\"}" \
+		"$URL/api/v3/repos/acme/web/pulls" >"$T/par-$i.code" &
+	pids+=($!)
+	curl -s -o "$T/dup-$i.json" -w '%{http_code}\n' -H "@$CURL_AUTH" -X POST \
+		--data-binary '{"title":"same","head":"c-base","base":"develop"}' \
+		"$URL/api/v3/repos/acme/web/pulls" >"$T/dup-$i.code" &
+	pids+=($!)
+done
+wait "${pids[@]}"
+eq "12 parallel creates: all 201" "$(cat "$T"/par-*.code | sort | uniq -c | tr -s ' ')" " 12 201"
+eq "parallel creates: distinct numbers" "$(python3 -c 'import sys,json; ds=[json.load(open(f)) for f in sys.argv[1:]]; ns=[d["number"] for d in ds if "number" in d]; print(len(ns), len(set(ns)))' "$T"/par-*.json "$T"/dup-*.json)" "13 13"
+eq "12 parallel creates of one head: one 201, eleven 422" "$(cat "$T"/dup-*.code | sort | uniq -c | tr -s ' ' | tr '\n' ' ')" " 1 201  11 422 "
 
 # --- git refs ------------------------------------------------------------
 eq "GET ref" "$(api GET /repos/acme/api/git/refs/heads/feat-2)" 200
@@ -438,8 +502,15 @@ eq "after: then passes" "$(api GET /user)" 200
 
 ctl POST /faults 'kind=secondary' >/dev/null
 eq "a key=value body is not JSON: 400" "$(ctl POST /faults 'kind=secondary')" 400
-eq "bad fault field: 400" "$(ctl POST /faults '{"kind":"status","count":0}')" 400
-eq "bad fault message" "$(j "$T/ctl" 'd["message"]')" "fault field 'count': 0 is out of range 1..1000000"
+eq "fault count 0: 400" "$(ctl POST /faults '{"kind":"status","count":0}')" 400
+eq "fault count 0 message" "$(j "$T/ctl" 'd["message"]')" "fault field 'count': 0 is out of range 1..1000000"
+eq "fault count 1000001: 400" "$(ctl POST /faults '{"kind":"status","count":1000001}')" 400
+eq "fault count 1000001 message" "$(j "$T/ctl" 'd["message"]')" "fault field 'count': 1000001 is out of range 1..1000000"
+eq "fault count 1000000 (max): 201" "$(ctl POST /faults '{"kind":"status","path":"^/never$","count":1000000}')" 201
+eq "fault delay_ms 600001: 400" "$(ctl POST /faults '{"kind":"delay","delay_ms":600001}')" 400
+eq "fault delay_ms message" "$(j "$T/ctl" 'd["message"]')" "fault field 'delay_ms': 600001 is out of range 0..600000"
+eq "fault bad regex: 400" "$(ctl POST /faults '{"path":"("}')" 400
+check "fault bad regex message" sh -c "grep -q 'bad regular expression' '$T/ctl'"
 eq "unknown fault field: 400" "$(ctl POST /faults '{"kind":"status","colour":1}')" 400
 
 ctl POST /faults '{"kind":"secondary","retry_after":2,"path":"/pulls$","method":"POST"}' >/dev/null
@@ -515,7 +586,8 @@ eq "... and did read" "$(j "$T/ctl" 'len([r for r in d if r["status"]==200]) >= 
 next_n=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["next_number"])' "$T/root/.forge/repos/acme/api.json")
 check "SIGTERM stops the forge, pidfile removed" stop_forge TERM
 check "port closed after stop" sh -c "! curl -s -m 2 '$URL/_forge/health' >/dev/null"
-check "restart on the same root" start_forge --rate-limit 7
+check "restart on the same root" start_forge --rate-limit 7 --fault 'kind=drop,method=PUT,path=^/never$,count=3'
+eq "key=value --fault parsed" "$(ctl GET /faults >/dev/null; j "$T/ctl" '[(f["kind"], f["method"], f["path"], f["count"]) for f in d]')" '[["drop", "PUT", "^/never$", 3]]'
 api GET /repos/acme/api/pulls/1 >/dev/null
 eq "PR survives the restart" "$(j "$T/body" 'd["title"] + "|" + str(len(d["labels"]))')" "Sync 2|3"
 eq "--rate-limit sets the limit" "$(hdr x-ratelimit-limit)" 7
