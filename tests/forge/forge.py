@@ -205,7 +205,6 @@ class BodyError(Exception):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms stalls
     server_version = "repocast-forge/1"
     sys_version = ""
     timeout = 120
