@@ -146,7 +146,12 @@ echo "demo: first run: every target gets a sync branch and a pull request"
 run_sync
 echo
 echo "demo: second run, nothing changed in the source: nothing to push"
-run_sync
+run_sync > "$T/second"
+cat "$T/second"
+if grep -q " pushed " "$T/second"; then
+	echo "demo: error: the second run pushed something"
+	exit 1
+fi
 echo
 echo "demo: change one source file and run again: one new commit per target, same PRs"
 w="$T/work"
