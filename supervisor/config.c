@@ -141,16 +141,6 @@ stab_release(struct stab *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static uint32_t
-str_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
-
 /*
  * The slot for key: *found says whether it was there; when not, it is
  * inserted with val. Returns the stored value's address.
@@ -158,7 +148,7 @@ str_hash(const char *s)
 static size_t *
 stab_put(struct stab *t, const char *key, size_t val, int *found)
 {
-	size_t i = str_hash(key) & (t->cap - 1);
+	size_t i = cfg_hash_str(key) & (t->cap - 1);
 
 	while (t->slot[i].gen == t->gen && strcmp(t->slot[i].key, key) != 0)
 		i = (i + 1) & (t->cap - 1);
@@ -175,7 +165,7 @@ stab_put(struct stab *t, const char *key, size_t val, int *found)
 static size_t *
 stab_get(struct stab *t, const char *key)
 {
-	size_t i = str_hash(key) & (t->cap - 1);
+	size_t i = cfg_hash_str(key) & (t->cap - 1);
 
 	while (t->slot[i].gen == t->gen) {
 		if (strcmp(t->slot[i].key, key) == 0)

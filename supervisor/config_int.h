@@ -12,6 +12,7 @@
 #define REPOCAST_CONFIG_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "supervisor/config.h"
 
@@ -45,6 +46,17 @@ void carena_release(struct carena *a);
  */
 int cyaml_load(struct cnode **root, struct carena *a, const char *file, const char *data,
     size_t len, struct cfg_errors *errs);
+
+/* FNV-1a of a NUL-terminated string: the anchor table's and the id tables' hash. */
+static inline uint32_t
+cfg_hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
 
 /* Schema walk: fill c from root, appending every problem to errs. */
 void cfg_parse_tree(struct cfg *c, const struct cnode *root, const char *file,
