@@ -177,8 +177,8 @@ stab_get(struct stab *t, const char *key)
 
 /* ---- freeing ---- */
 
-static void
-strv_release(struct cfg_strv *sv)
+void
+cfg_strv_release(struct cfg_strv *sv)
 {
 	size_t i;
 
@@ -192,10 +192,10 @@ strv_release(struct cfg_strv *sv)
 static void
 assign_release(struct cfg_assign *a)
 {
-	strv_release(&a->labels);
-	strv_release(&a->assignees);
-	strv_release(&a->reviewers);
-	strv_release(&a->team_reviewers);
+	cfg_strv_release(&a->labels);
+	cfg_strv_release(&a->assignees);
+	cfg_strv_release(&a->reviewers);
+	cfg_strv_release(&a->team_reviewers);
 }
 
 static void
@@ -226,8 +226,8 @@ dir_release(struct cfg_dir *d)
 	free(d->src);
 	free(d->dest);
 	free(d->list_id);
-	strv_release(&d->exclude);
-	strv_release(&d->include_only);
+	cfg_strv_release(&d->exclude);
+	cfg_strv_release(&d->include_only);
 	transform_release(&d->transform);
 	free(d->module.type);
 	free(d->module.version);
@@ -260,8 +260,8 @@ target_release(struct cfg_target *t)
 	free(t->branch);
 	files_free(t->files, t->nfiles);
 	dirs_free(t->dirs, t->ndirs);
-	strv_release(&t->file_list_refs);
-	strv_release(&t->dir_list_refs);
+	cfg_strv_release(&t->file_list_refs);
+	cfg_strv_release(&t->dir_list_refs);
 	transform_release(&t->transform);
 	free(t->security_email);
 	free(t->support_email);
@@ -279,7 +279,7 @@ group_release(struct cfg_group *g)
 	free(g->name);
 	free(g->id);
 	free(g->description);
-	strv_release(&g->depends_on);
+	cfg_strv_release(&g->depends_on);
 	free(g->source.repo);
 	free(g->source.branch);
 	free(g->source.blob_size_limit);
@@ -326,7 +326,7 @@ cfg_free(struct cfg *c)
 	free(c->rc.author_name);
 	free(c->rc.author_email);
 	free(c->rc.report_dir);
-	strv_release(&c->rc.report_formats);
+	cfg_strv_release(&c->rc.report_formats);
 	free(c);
 }
 

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "supervisor/config.h"
+#include "supervisor/config_int.h"
 
 int
 cfg_parse_duration(const char *s, uint64_t *ms)
@@ -252,3 +252,42 @@ cfg_check_email(const char *s, const char **why)
 		return why_fail(why, "invalid email address");
 	return 0;
 }
+
+/* ---- the loader's own checks (config_int.h) ---- */
+
+int
+cfg_check_text(const char *s, const char **why)
+{
+	(void)s;
+	(void)why;
+	return 0;
+}
+
+/* One-line identifiers: non-empty, no control characters. */
+int
+cfg_check_word(const char *s, const char **why)
+{
+	if (*s == '\0') {
+		*why = "must not be empty";
+		return -1;
+	}
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+			*why = "must not contain control characters";
+			return -1;
+		}
+	return 0;
+}
+
+int
+cfg_check_size(const char *s, const char **why)
+{
+	uint64_t b;
+
+	if (cfg_parse_size(s, &b) < 0) {
+		*why = "expected a size like 512M, 2G, 100k or a number of bytes";
+		return -1;
+	}
+	return 0;
+}
+
