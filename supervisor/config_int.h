@@ -148,5 +148,22 @@ int cfg_check_size(const char *s, const char **why);   /* cfg_parse_size syntax 
 
 /* Free sv's items and arrays; sv is left empty. */
 void cfg_strv_release(struct cfg_strv *sv);
+/* Free what an entry owns (not the entry); an array of n entries and all. */
+void cfg_file_release(struct cfg_file *f);
+void cfg_dir_release(struct cfg_dir *d);
+void cfg_files_free(struct cfg_file *v, size_t n);
+void cfg_dirs_free(struct cfg_dir *v, size_t n);
+/* Deep copies into uninitialised dst (a strv copy has no positions). */
+void cfg_strv_copy(struct cfg_strv *dst, const struct cfg_strv *src);
+void cfg_file_copy(struct cfg_file *dst, const struct cfg_file *src, const char *list_id);
+void cfg_dir_copy(struct cfg_dir *dst, const struct cfg_dir *src, const char *list_id);
+
+/* ---- after the walk (config_check.c) ---- */
+
+/*
+ * Resolve list refs, merge assignments and run the cross-field rules on
+ * a walked c, appending every problem to errs.
+ */
+void cfg_validate(struct cfg *c, const char *file, struct cfg_errors *errs);
 
 #endif
