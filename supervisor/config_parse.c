@@ -57,12 +57,14 @@ parse_transform(struct cwalk *w, const struct cnode *n, const char *key, struct 
 		} else {
 			t->vars = xcalloc(vars->n ? vars->n : 1, sizeof(*t->vars));
 			for (i = 0; i < vars->n; i++) {
-				const struct cnode *vk = vars->kid[2 * i], *vv = vars->kid[2 * i + 1];
+				const struct cnode *vk = vars->kid[2 * i],
+				    *vv = vars->kid[2 * i + 1];
 				size_t j, mark3;
 				int dup = 0;
 
 				if (vk->kind != CN_SCALAR || cnode_is_null(vk)) {
-					cwalk_err(w, vk, "keys must be strings, got %s", cnode_describe(vk));
+					cwalk_err(w, vk, "keys must be strings, got %s",
+					    cnode_describe(vk));
 					rc = -1;
 					continue;
 				}
@@ -74,19 +76,22 @@ parse_transform(struct cwalk *w, const struct cnode *n, const char *key, struct 
 				if (dup) {
 					cwalk_err(w, vk, "duplicate key");
 					rc = -1;
-				} else if (strlen(vk->s) != vk->len || cfg_check_word(vk->s, &why) < 0) {
+				} else if (strlen(vk->s) != vk->len ||
+				    cfg_check_word(vk->s, &why) < 0) {
 					cwalk_err(w, vk, "variable name %s",
 					    why ? why : "contains a NUL character");
 					rc = -1;
 				} else if (vv->kind != CN_SCALAR) {
-					cwalk_err(w, vv, "expected a string, got %s", cnode_describe(vv));
+					cwalk_err(w, vv, "expected a string, got %s",
+					    cnode_describe(vv));
 					rc = -1;
 				} else if (strlen(vv->s) != vv->len) {
 					cwalk_err(w, vv, "contains a NUL character");
 					rc = -1;
 				} else {
 					t->vars[t->nvars].key = xstrdup(vk->s);
-					t->vars[t->nvars].value = xstrdup(vv->type == CT_NULL ? "" : vv->s);
+					t->vars[t->nvars].value =
+					    xstrdup(vv->type == CT_NULL ? "" : vv->s);
 					t->nvars++;
 				}
 				cwalk_pop(w, mark3);
@@ -158,40 +163,76 @@ parse_module(struct cwalk *w, const struct cnode *n, struct cfg_module *m)
 	return rc;
 }
 
+/* ---- sequences of entries ---- */
+
+typedef void (*item_fn)(struct cwalk *w, const struct cnode *n, void *item);
+
+/*
+ * The sequence n (null: empty) under key as a new array of *count items
+ * of size bytes each, item i read by fn under key[i]. empty, when not
+ * NULL, is the error for an empty sequence. NULL and *count 0 when n is
+ * not a sequence (reported).
+ */
+static void *
+parse_seq(struct cwalk *w, const struct cnode *n, const char *key, size_t size, size_t *count,
+    item_fn fn, const char *empty)
+{
+	size_t i, cnt, mark = cwalk_push_key(w, key), mark2;
+	char *v = NULL;
+
+	*count = 0;
+	if (cwalk_seq(w, n, &cnt) == 0) {
+		if (cnt == 0 && empty != NULL)
+			cwalk_err(w, n, "%s", empty);
+		v = xcalloc(cnt ? cnt : 1, size);
+		*count = cnt;
+		for (i = 0; i < cnt; i++) {
+			mark2 = cwalk_push_idx(w, i);
+			fn(w, n->kid[i], v + i * size);
+			cwalk_pop(w, mark2);
+		}
+	}
+	cwalk_pop(w, mark);
+	return v;
+}
+
 /* ---- files and directories ---- */
+
+/*
+ * src, dest and delete, which files and directories share: dest is
+ * required, src too unless the entry deletes.
+ */
+static void
+parse_src_dest(struct cwalk *w, const struct cnode *n, const struct cnode *src,
+    const struct cnode *dest, const struct cnode *del, char **srcp, char **destp,
+    struct cfg_pos *dest_pos, bool *delp)
+{
+	cwalk_bool(w, del, "delete", delp);
+	cwalk_str(w, src, "src", srcp, cfg_check_path);
+	if (dest == NULL || cnode_is_null(dest))
+		cwalk_missing(w, n, "dest");
+	else if (cwalk_str(w, dest, "dest", destp, cfg_check_path) > 0)
+		*dest_pos = cnode_pos(dest);
+	if (!*delp && (src == NULL || cnode_is_null(src)))
+		cwalk_missing(w, n, "src");
+}
 
 static const char *const file_keys[] = { "src", "dest", "delete", NULL };
 
-static int
-parse_file(struct cwalk *w, const struct cnode *n, struct cfg_file *f)
+static void
+parse_file(struct cwalk *w, const struct cnode *n, void *item)
 {
 	const struct cnode *val[CWALK_MAX_FIELDS], *k[CWALK_MAX_FIELDS];
-	int rc = 0;
+	struct cfg_file *f = item;
 
 	f->pos = cnode_pos(n);
 	if (cnode_is_null(n)) {
 		cwalk_err(w, n, "expected a mapping, got null");
-		return -1;
+		return;
 	}
 	if (cwalk_map(w, n, file_keys, val, k) < 0)
-		return -1;
-	if (cwalk_bool(w, val[2], "delete", &f->delete) < 0)
-		rc = -1;
-	if (cwalk_str(w, val[0], "src", &f->src, cfg_check_path) < 0)
-		rc = -1;
-	if (val[1] == NULL || cnode_is_null(val[1])) {
-		cwalk_missing(w, n, "dest");
-		rc = -1;
-	} else if (cwalk_str(w, val[1], "dest", &f->dest, cfg_check_path) < 0) {
-		rc = -1;
-	} else {
-		f->dest_pos = cnode_pos(val[1]);
-	}
-	if (!f->delete && (val[0] == NULL || cnode_is_null(val[0]))) {
-		cwalk_missing(w, n, "src");
-		rc = -1;
-	}
-	return rc;
+		return;
+	parse_src_dest(w, n, val[0], val[1], val[2], &f->src, &f->dest, &f->dest_pos, &f->delete);
 }
 
 static const char *const dir_keys[] = {
@@ -199,103 +240,47 @@ static const char *const dir_keys[] = {
 	"transform", "module", "delete", "prune", NULL
 };
 
-static int
-parse_dir(struct cwalk *w, const struct cnode *n, struct cfg_dir *d)
+static void
+parse_dir(struct cwalk *w, const struct cnode *n, void *item)
 {
 	const struct cnode *val[CWALK_MAX_FIELDS], *k[CWALK_MAX_FIELDS];
-	int rc = 0;
+	struct cfg_dir *d = item;
 
 	d->pos = cnode_pos(n);
 	d->preserve_structure = true;
 	d->include_hidden = true;
 	if (cnode_is_null(n)) {
 		cwalk_err(w, n, "expected a mapping, got null");
-		return -1;
+		return;
 	}
 	if (cwalk_map(w, n, dir_keys, val, k) < 0)
-		return -1;
-	if (cwalk_bool(w, val[8], "delete", &d->delete) < 0)
-		rc = -1;
-	if (cwalk_str(w, val[0], "src", &d->src, cfg_check_path) < 0)
-		rc = -1;
-	if (val[1] == NULL || cnode_is_null(val[1])) {
-		cwalk_missing(w, n, "dest");
-		rc = -1;
-	} else if (cwalk_str(w, val[1], "dest", &d->dest, cfg_check_path) < 0) {
-		rc = -1;
-	} else {
-		d->dest_pos = cnode_pos(val[1]);
-	}
-	if (!d->delete && (val[0] == NULL || cnode_is_null(val[0]))) {
-		cwalk_missing(w, n, "src");
-		rc = -1;
-	}
+		return;
+	parse_src_dest(w, n, val[0], val[1], val[8], &d->src, &d->dest, &d->dest_pos, &d->delete);
 	if (cnode_is_null(val[2]))
 		strv_set(&d->exclude, default_excludes);
-	else if (cwalk_strv(w, val[2], "exclude", &d->exclude, cfg_check_word) < 0)
-		rc = -1;
-	if (cwalk_strv(w, val[3], "include_only", &d->include_only, cfg_check_word) < 0)
-		rc = -1;
-	if (cwalk_bool(w, val[4], "preserve_structure", &d->preserve_structure) < 0)
-		rc = -1;
-	if (cwalk_bool(w, val[5], "include_hidden", &d->include_hidden) < 0)
-		rc = -1;
+	else
+		cwalk_strv(w, val[2], "exclude", &d->exclude, cfg_check_word);
+	cwalk_strv(w, val[3], "include_only", &d->include_only, cfg_check_word);
+	cwalk_bool(w, val[4], "preserve_structure", &d->preserve_structure);
+	cwalk_bool(w, val[5], "include_hidden", &d->include_hidden);
 	if (!cnode_is_null(val[6])) {
 		d->has_transform = true;
-		if (parse_transform(w, val[6], "transform", &d->transform) < 0)
-			rc = -1;
+		parse_transform(w, val[6], "transform", &d->transform);
 	}
-	if (parse_module(w, val[7], &d->module) < 0)
-		rc = -1;
-	if (cwalk_bool(w, val[9], "prune", &d->prune) < 0)
-		rc = -1;
-	return rc;
+	parse_module(w, val[7], &d->module);
+	cwalk_bool(w, val[9], "prune", &d->prune);
 }
 
-static int
-parse_files(struct cwalk *w, const struct cnode *n, const char *key, struct cfg_file **out,
-    size_t *nout)
+static void *
+parse_files(struct cwalk *w, const struct cnode *n, size_t *count)
 {
-	size_t i, cnt, mark = cwalk_push_key(w, key), mark2;
-	int rc = 0;
-
-	if (cwalk_seq(w, n, &cnt) < 0) {
-		cwalk_pop(w, mark);
-		return -1;
-	}
-	*out = xcalloc(cnt ? cnt : 1, sizeof(**out));
-	*nout = cnt;
-	for (i = 0; i < cnt; i++) {
-		mark2 = cwalk_push_idx(w, i);
-		if (parse_file(w, n->kid[i], &(*out)[i]) < 0)
-			rc = -1;
-		cwalk_pop(w, mark2);
-	}
-	cwalk_pop(w, mark);
-	return rc;
+	return parse_seq(w, n, "files", sizeof(struct cfg_file), count, parse_file, NULL);
 }
 
-static int
-parse_dirs(struct cwalk *w, const struct cnode *n, const char *key, struct cfg_dir **out,
-    size_t *nout)
+static void *
+parse_dirs(struct cwalk *w, const struct cnode *n, size_t *count)
 {
-	size_t i, cnt, mark = cwalk_push_key(w, key), mark2;
-	int rc = 0;
-
-	if (cwalk_seq(w, n, &cnt) < 0) {
-		cwalk_pop(w, mark);
-		return -1;
-	}
-	*out = xcalloc(cnt ? cnt : 1, sizeof(**out));
-	*nout = cnt;
-	for (i = 0; i < cnt; i++) {
-		mark2 = cwalk_push_idx(w, i);
-		if (parse_dir(w, n->kid[i], &(*out)[i]) < 0)
-			rc = -1;
-		cwalk_pop(w, mark2);
-	}
-	cwalk_pop(w, mark);
-	return rc;
+	return parse_seq(w, n, "directories", sizeof(struct cfg_dir), count, parse_dir, NULL);
 }
 
 /* ---- file_lists, directory_lists ---- */
@@ -303,70 +288,53 @@ parse_dirs(struct cwalk *w, const struct cnode *n, const char *key, struct cfg_d
 static const char *const file_list_keys[] = { "id", "name", "description", "files", NULL };
 static const char *const dir_list_keys[] = { "id", "name", "description", "directories", NULL };
 
+/*
+ * What file and directory lists share: id, name, description, and the
+ * entries under keys[3], read by entries into *v and *count.
+ */
 static void
-parse_file_lists(struct cwalk *w, const struct cnode *n)
+parse_list(struct cwalk *w, const struct cnode *n, const char *const *keys, char **id,
+    struct cfg_pos *id_pos, char **name, char **description,
+    void *(*entries)(struct cwalk *, const struct cnode *, size_t *), void **v, size_t *count)
 {
-	struct cfg *c = w->c;
-	size_t i, cnt, mark = cwalk_push_key(w, "file_lists"), mark2;
+	const struct cnode *val[CWALK_MAX_FIELDS], *k[CWALK_MAX_FIELDS];
 
-	if (cwalk_seq(w, n, &cnt) == 0) {
-		c->file_lists = xcalloc(cnt ? cnt : 1, sizeof(*c->file_lists));
-		c->nfile_lists = cnt;
-	}
-	for (i = 0; i < c->nfile_lists; i++) {
-		struct cfg_file_list *fl = &c->file_lists[i];
-		const struct cnode *val[CWALK_MAX_FIELDS], *k[CWALK_MAX_FIELDS], *it = n->kid[i];
-
-		mark2 = cwalk_push_idx(w, i);
-		fl->pos = cnode_pos(it);
-		if (cwalk_map(w, it, file_list_keys, val, k) == 0) {
-			if (cnode_is_null(val[0]))
-				cwalk_missing(w, it, "id");
-			else if (cwalk_str(w, val[0], "id", &fl->id, cfg_check_word) > 0)
-				fl->id_pos = cnode_pos(val[0]);
-			cwalk_str(w, val[1], "name", &fl->name, cfg_check_text);
-			cwalk_str(w, val[2], "description", &fl->description, cfg_check_text);
-			if (val[3] == NULL)
-				cwalk_missing(w, it, "files");
-			else
-				parse_files(w, val[3], "files", &fl->files, &fl->nfiles);
-		}
-		cwalk_pop(w, mark2);
-	}
-	cwalk_pop(w, mark);
+	if (cwalk_map(w, n, keys, val, k) < 0)
+		return;
+	if (cnode_is_null(val[0]))
+		cwalk_missing(w, n, "id");
+	else if (cwalk_str(w, val[0], "id", id, cfg_check_word) > 0)
+		*id_pos = cnode_pos(val[0]);
+	cwalk_str(w, val[1], "name", name, cfg_check_text);
+	cwalk_str(w, val[2], "description", description, cfg_check_text);
+	if (val[3] == NULL)
+		cwalk_missing(w, n, keys[3]);
+	else
+		*v = entries(w, val[3], count);
 }
 
 static void
-parse_dir_lists(struct cwalk *w, const struct cnode *n)
+parse_file_list(struct cwalk *w, const struct cnode *n, void *item)
 {
-	struct cfg *c = w->c;
-	size_t i, cnt, mark = cwalk_push_key(w, "directory_lists"), mark2;
+	struct cfg_file_list *fl = item;
+	void *files = NULL;
 
-	if (cwalk_seq(w, n, &cnt) == 0) {
-		c->dir_lists = xcalloc(cnt ? cnt : 1, sizeof(*c->dir_lists));
-		c->ndir_lists = cnt;
-	}
-	for (i = 0; i < c->ndir_lists; i++) {
-		struct cfg_dir_list *dl = &c->dir_lists[i];
-		const struct cnode *val[CWALK_MAX_FIELDS], *k[CWALK_MAX_FIELDS], *it = n->kid[i];
+	fl->pos = cnode_pos(n);
+	parse_list(w, n, file_list_keys, &fl->id, &fl->id_pos, &fl->name, &fl->description,
+	    parse_files, &files, &fl->nfiles);
+	fl->files = files;
+}
 
-		mark2 = cwalk_push_idx(w, i);
-		dl->pos = cnode_pos(it);
-		if (cwalk_map(w, it, dir_list_keys, val, k) == 0) {
-			if (cnode_is_null(val[0]))
-				cwalk_missing(w, it, "id");
-			else if (cwalk_str(w, val[0], "id", &dl->id, cfg_check_word) > 0)
-				dl->id_pos = cnode_pos(val[0]);
-			cwalk_str(w, val[1], "name", &dl->name, cfg_check_text);
-			cwalk_str(w, val[2], "description", &dl->description, cfg_check_text);
-			if (val[3] == NULL)
-				cwalk_missing(w, it, "directories");
-			else
-				parse_dirs(w, val[3], "directories", &dl->dirs, &dl->ndirs);
-		}
-		cwalk_pop(w, mark2);
-	}
-	cwalk_pop(w, mark);
+static void
+parse_dir_list(struct cwalk *w, const struct cnode *n, void *item)
+{
+	struct cfg_dir_list *dl = item;
+	void *dirs = NULL;
+
+	dl->pos = cnode_pos(n);
+	parse_list(w, n, dir_list_keys, &dl->id, &dl->id_pos, &dl->name, &dl->description,
+	    parse_dirs, &dirs, &dl->ndirs);
+	dl->dirs = dirs;
 }
 
 /* ---- groups and targets ---- */
@@ -381,7 +349,8 @@ parse_assign(struct cwalk *w, const struct cnode **val, struct cfg_assign *a)
 	cwalk_strv(w, val[A_LABELS], "pr_labels", &a->labels, cfg_check_word);
 	cwalk_strv(w, val[A_ASSIGNEES], "pr_assignees", &a->assignees, cfg_check_word);
 	cwalk_strv(w, val[A_REVIEWERS], "pr_reviewers", &a->reviewers, cfg_check_word);
-	cwalk_strv(w, val[A_TEAM_REVIEWERS], "pr_team_reviewers", &a->team_reviewers, cfg_check_word);
+	cwalk_strv(w, val[A_TEAM_REVIEWERS], "pr_team_reviewers", &a->team_reviewers,
+	    cfg_check_word);
 }
 
 static const char *const global_keys[] = {
@@ -412,9 +381,10 @@ check_clone_mode(const char *s, const char **why)
 }
 
 static void
-parse_target(struct cwalk *w, const struct cnode *n, struct cfg_target *t)
+parse_target(struct cwalk *w, const struct cnode *n, void *item)
 {
 	const struct cnode *val[CWALK_MAX_FIELDS], *k[CWALK_MAX_FIELDS];
+	struct cfg_target *t = item;
 	size_t before = w->errs->n;
 
 	t->pos = cnode_pos(n);
@@ -433,9 +403,9 @@ parse_target(struct cwalk *w, const struct cnode *n, struct cfg_target *t)
 		t->repo_pos = cnode_pos(val[T_REPO]);
 	cwalk_str(w, val[T_BRANCH], "branch", &t->branch, cfg_check_branch);
 	if (val[T_FILES] != NULL)
-		parse_files(w, val[T_FILES], "files", &t->files, &t->nfiles);
+		t->files = parse_files(w, val[T_FILES], &t->nfiles);
 	if (val[T_DIRS] != NULL)
-		parse_dirs(w, val[T_DIRS], "directories", &t->dirs, &t->ndirs);
+		t->dirs = parse_dirs(w, val[T_DIRS], &t->ndirs);
 	cwalk_strv(w, val[T_FILE_REFS], "file_list_refs", &t->file_list_refs, cfg_check_word);
 	cwalk_strv(w, val[T_DIR_REFS], "directory_list_refs", &t->dir_list_refs, cfg_check_word);
 	if (val[T_TRANSFORM] != NULL)
@@ -463,12 +433,13 @@ static const char *const group_keys[] = {
 };
 
 static void
-parse_group(struct cwalk *w, const struct cnode *n, struct cfg_group *g)
+parse_group(struct cwalk *w, const struct cnode *n, void *item)
 {
 	const struct cnode *val[CWALK_MAX_FIELDS], *k[CWALK_MAX_FIELDS];
 	const struct cnode *sv[CWALK_MAX_FIELDS], *sk[CWALK_MAX_FIELDS];
 	static const char *const default_labels[] = { "automated-sync", NULL };
-	size_t i, cnt, mark, mark2;
+	struct cfg_group *g = item;
+	size_t mark;
 
 	g->pos = cnode_pos(n);
 	g->enabled = true;
@@ -500,10 +471,12 @@ parse_group(struct cwalk *w, const struct cnode *n, struct cfg_group *g)
 			else
 				cwalk_str(w, sv[0], "repo", &g->source.repo, cfg_check_repo);
 			cwalk_str(w, sv[1], "branch", &g->source.branch, cfg_check_branch);
-			cwalk_str(w, sv[2], "blob_size_limit", &g->source.blob_size_limit, cfg_check_size);
+			cwalk_str(w, sv[2], "blob_size_limit", &g->source.blob_size_limit,
+			    cfg_check_size);
 			cwalk_str(w, sv[3], "security_email", &g->source.security_email,
 			    cfg_check_email);
-			cwalk_str(w, sv[4], "support_email", &g->source.support_email, cfg_check_email);
+			cwalk_str(w, sv[4], "support_email", &g->source.support_email,
+			    cfg_check_email);
 		}
 		cwalk_pop(w, mark);
 	}
@@ -526,19 +499,8 @@ parse_group(struct cwalk *w, const struct cnode *n, struct cfg_group *g)
 		cwalk_missing(w, n, "targets");
 		return;
 	}
-	mark = cwalk_push_key(w, "targets");
-	if (cwalk_seq(w, val[G_TARGETS], &cnt) == 0) {
-		if (cnt == 0)
-			cwalk_err(w, val[G_TARGETS], "at least one target is required");
-		g->targets = xcalloc(cnt ? cnt : 1, sizeof(*g->targets));
-		g->ntargets = cnt;
-		for (i = 0; i < cnt; i++) {
-			mark2 = cwalk_push_idx(w, i);
-			parse_target(w, val[G_TARGETS]->kid[i], &g->targets[i]);
-			cwalk_pop(w, mark2);
-		}
-	}
-	cwalk_pop(w, mark);
+	g->targets = parse_seq(w, val[G_TARGETS], "targets", sizeof(*g->targets), &g->ntargets,
+	    parse_target, "at least one target is required");
 }
 
 /* ---- top level ---- */
@@ -557,7 +519,7 @@ cfg_parse_tree(struct cfg *c, const struct cnode *root, const char *file, struct
 {
 	const struct cnode *val[CWALK_MAX_FIELDS], *k[CWALK_MAX_FIELDS];
 	struct cwalk w;
-	size_t i, cnt, mark;
+	size_t i, mark;
 
 	memset(&w, 0, sizeof(w));
 	w.c = c;
@@ -569,32 +531,38 @@ cfg_parse_tree(struct cfg *c, const struct cnode *root, const char *file, struct
 			cfg_errors_add(errs, file, 1, 1,
 			    "empty config: expected a mapping with 'version' and 'groups'");
 		else
-			cwalk_err(&w, root, "expected a mapping at the top level, got %s", cnode_describe(root));
+			cwalk_err(&w, root, "expected a mapping at the top level, got %s",
+			    cnode_describe(root));
 		goto out;
 	}
 	cwalk_map(&w, root, top_keys, val, k);
 	for (i = K_SOURCE; i <= K_MAPPINGS; i++)
 		if (k[i] != NULL) {
 			mark = cwalk_push_key(&w, top_keys[i]);
-			cwalk_err(&w, k[i], "unknown key (the pre-group format is not supported: put "
+			cwalk_err(&w, k[i],
+			    "unknown key (the pre-group format is not supported: put "
 			    "source and targets under groups[])");
 			cwalk_pop(&w, mark);
 		}
 	if (val[K_VERSION] == NULL) {
 		cfg_errors_add(errs, file, root->line, root->col, "missing required key 'version'");
-	} else if (cwalk_int(&w, val[K_VERSION], "version", &c->version, INT32_MIN, INT32_MAX) > 0 &&
+	} else if (cwalk_int(&w, val[K_VERSION], "version", &c->version, INT32_MIN,
+	    INT32_MAX) > 0 &&
 	    c->version != 1) {
 		mark = cwalk_push_key(&w, "version");
-		cwalk_err(&w, val[K_VERSION], "unsupported version %d (only version 1 is supported)",
+		cwalk_err(&w, val[K_VERSION],
+		    "unsupported version %d (only version 1 is supported)",
 		    c->version);
 		cwalk_pop(&w, mark);
 	}
 	cwalk_str(&w, val[K_NAME], "name", &c->name, cfg_check_text);
 	cwalk_str(&w, val[K_ID], "id", &c->id, cfg_check_word);
 	if (val[K_FILE_LISTS] != NULL)
-		parse_file_lists(&w, val[K_FILE_LISTS]);
+		c->file_lists = parse_seq(&w, val[K_FILE_LISTS], "file_lists",
+		    sizeof(*c->file_lists), &c->nfile_lists, parse_file_list, NULL);
 	if (val[K_DIR_LISTS] != NULL)
-		parse_dir_lists(&w, val[K_DIR_LISTS]);
+		c->dir_lists = parse_seq(&w, val[K_DIR_LISTS], "directory_lists",
+		    sizeof(*c->dir_lists), &c->ndir_lists, parse_dir_list, NULL);
 	if (val[K_PRESETS] != NULL)
 		cfg_parse_presets(&w, val[K_PRESETS]);
 	if (val[K_PREFLIGHT] != NULL)
@@ -605,20 +573,8 @@ cfg_parse_tree(struct cfg *c, const struct cnode *root, const char *file, struct
 		cfg_errors_add(errs, file, root->line, root->col, "missing required key 'groups'");
 		goto out;
 	}
-	mark = cwalk_push_key(&w, "groups");
-	if (cwalk_seq(&w, val[K_GROUPS], &cnt) == 0) {
-		if (cnt == 0)
-			cwalk_err(&w, val[K_GROUPS], "at least one group is required");
-		c->groups = xcalloc(cnt ? cnt : 1, sizeof(*c->groups));
-		c->ngroups = cnt;
-		for (i = 0; i < cnt; i++) {
-			size_t mark2 = cwalk_push_idx(&w, i);
-
-			parse_group(&w, val[K_GROUPS]->kid[i], &c->groups[i]);
-			cwalk_pop(&w, mark2);
-		}
-	}
-	cwalk_pop(&w, mark);
+	c->groups = parse_seq(&w, val[K_GROUPS], "groups", sizeof(*c->groups), &c->ngroups,
+	    parse_group, "at least one group is required");
 out:
 	buf_release(&w.path);
 }

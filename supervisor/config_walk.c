@@ -138,7 +138,8 @@ map_pairs(struct cwalk *w, const struct cnode *n, const char *const *names,
 			if (merged)
 				continue;
 			mark = cwalk_push_key(w, k->s);
-			cwalk_err(w, k, "duplicate key (first at line %d, column %d)", key[idx]->line,
+			cwalk_err(w, k, "duplicate key (first at line %d, column %d)",
+			    key[idx]->line,
 			    key[idx]->col);
 			cwalk_pop(w, mark);
 			continue;
