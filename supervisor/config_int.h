@@ -101,7 +101,13 @@ void cwalk_err(struct cwalk *w, const struct cnode *n, const char *fmt, ...)
 /* Extend the key path by .key or [i]; return the mark cwalk_pop restores. */
 size_t cwalk_push_key(struct cwalk *w, const char *key);
 size_t cwalk_push_idx(struct cwalk *w, size_t i);
-void cwalk_pop(struct cwalk *w, size_t mark);
+
+static inline void
+cwalk_pop(struct cwalk *w, size_t mark)
+{
+	buf_setlen(&w->path, mark);
+}
+
 /* "missing required key 'key'" at the mapping map. */
 void cwalk_missing(struct cwalk *w, const struct cnode *map, const char *key);
 

@@ -50,19 +50,20 @@ cwalk_push_key(struct cwalk *w, const char *key)
 	return mark;
 }
 
+/* By hand rather than buf_addf: this runs for every item of every sequence. */
 size_t
 cwalk_push_idx(struct cwalk *w, size_t i)
 {
+	char tmp[3 * sizeof(size_t) + 2], *p = tmp + sizeof(tmp);
 	size_t mark = w->path.len;
 
-	buf_addf(&w->path, "[%zu]", i);
+	*--p = ']';
+	do
+		*--p = (char)('0' + i % 10);
+	while ((i /= 10) != 0);
+	*--p = '[';
+	buf_add(&w->path, p, (size_t)(tmp + sizeof(tmp) - p));
 	return mark;
-}
-
-void
-cwalk_pop(struct cwalk *w, size_t mark)
-{
-	buf_setlen(&w->path, mark);
 }
 
 const char *
