@@ -148,6 +148,7 @@ void cfg_parse_repocast(struct cwalk *w, const struct cnode *n);
 
 int cfg_check_text(const char *s, const char **why);   /* anything (no NUL) */
 int cfg_check_word(const char *s, const char **why);   /* non-empty, no controls */
+int cfg_check_token(const char *s, const char **why);  /* non-empty, no spaces/controls */
 int cfg_check_size(const char *s, const char **why);   /* cfg_parse_size syntax */
 
 /* ---- the struct's parts (config.c) ---- */

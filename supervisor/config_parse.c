@@ -116,21 +116,6 @@ check_module_type(const char *s, const char **why)
 }
 
 static int
-check_version_spec(const char *s, const char **why)
-{
-	if (*s == '\0') {
-		*why = "must not be empty";
-		return -1;
-	}
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s <= 0x20 || *s == 0x7f) {
-			*why = "must not contain spaces or control characters";
-			return -1;
-		}
-	return 0;
-}
-
-static int
 parse_module(struct cwalk *w, const struct cnode *n, struct cfg_module *m)
 {
 	const struct cnode *val[CWALK_MAX_FIELDS], *k[CWALK_MAX_FIELDS];
@@ -152,7 +137,7 @@ parse_module(struct cwalk *w, const struct cnode *n, struct cfg_module *m)
 	if (val[1] == NULL) {
 		cwalk_missing(w, n, "version");
 		rc = -1;
-	} else if (cwalk_str(w, val[1], "version", &m->version, check_version_spec) < 0) {
+	} else if (cwalk_str(w, val[1], "version", &m->version, cfg_check_token) < 0) {
 		rc = -1;
 	}
 	if (cwalk_bool(w, val[2], "check_tags", &m->check_tags) < 0)

@@ -259,12 +259,7 @@ check_url(const char *s, const char **why)
 		*why = "must be an http:// or https:// URL";
 		return -1;
 	}
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s <= 0x20 || *s == 0x7f) {
-			*why = "must not contain spaces or control characters";
-			return -1;
-		}
-	return 0;
+	return cfg_check_token(s, why);
 }
 
 static int

@@ -279,6 +279,22 @@ cfg_check_word(const char *s, const char **why)
 	return 0;
 }
 
+/* Module versions, URLs: non-empty, no spaces, no control characters. */
+int
+cfg_check_token(const char *s, const char **why)
+{
+	if (*s == '\0') {
+		*why = "must not be empty";
+		return -1;
+	}
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || *s == 0x7f) {
+			*why = "must not contain spaces or control characters";
+			return -1;
+		}
+	return 0;
+}
+
 int
 cfg_check_size(const char *s, const char **why)
 {
