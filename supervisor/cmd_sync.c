@@ -555,6 +555,8 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 	job->remote_url = sync_remote_url(r->cfg, tg->repo);
 	job->cache_dir = xstrdup(r->cache_dir);
 	job->base_branch = xstrdup(t->found.base_branch);
+	if (t->found.base_head[0] != '\0')
+		job->base_head = xstrdup(t->found.base_head);
 	if ((rc = prtext_branch(&b, g->defaults.branch_prefix, tg->repo, time(NULL),
 	    t->source->commit)) < 0) {
 		buf_release(&b);
@@ -616,6 +618,7 @@ sync_prepare_all(struct sync_run *r)
 		dt.branch = t->target->branch;
 		dt.branch_prefix = t->group->defaults.branch_prefix;
 		dt.source_repo = t->group->source.repo;
+		dt.want_base_head = true;  /* lets a current mirror skip its fetch */
 		rc = discovery_run(&t->found, r->api, &dt);
 		if (rc < 0) {
 			sync_fail_early(t, err_name(rc), err_last());

@@ -41,6 +41,8 @@ struct sync_ctx {
 	struct tree_job tj;
 	int tj_ready;
 	git_odb_backend *mempack;  /* new objects, owned by the odb once added */
+	git_odb *odb;              /* the mirror's object database */
+	int fetch_skipped;         /* the mirror already held what discovery saw */
 	uint64_t t_phase;
 };
 
@@ -137,7 +139,45 @@ out:
 	return rc;
 }
 
-/* Fetch and resolve the base branch and the open PR's branch. */
+/* Does the mirror's refs/heads/<branch> hold exactly the commit hex names? */
+static int
+sync_mirror_has(struct sync_ctx *c, const char *branch, const char *hex)
+{
+	git_oid want, have;
+
+	if (hex == NULL || strlen(hex) != GIT_OID_HEXSZ || git_oid_fromstr(&want, hex) < 0)
+		return 0;
+	if (mirror_branch_oid(&have, &c->mir, branch) < 0) {
+		err_clear();
+		return 0;
+	}
+	return git_oid_equal(&want, &have) &&
+	    git_odb_exists(c->odb, &want);
+}
+
+/*
+ * Can the fetch be skipped? Only when discovery told us the base head
+ * (JOB.base_head) and the mirror already holds exactly it, and the open
+ * PR's branch (when there is one) at the head discovery saw. The mirror
+ * alone is never trusted: without base_head the worker always fetches.
+ */
+static int
+sync_fetch_needed(struct sync_ctx *c, const char *const *br, size_t n)
+{
+	const struct msg_job *job = c->job;
+
+	if (git_repository_odb(&c->odb, c->mir.repo) < 0) {
+		err_clear();
+		return 1;
+	}
+	if (!sync_mirror_has(c, br[0], job->base_head))
+		return 1;
+	if (n == 2 && !sync_mirror_has(c, br[1], job->existing_head))
+		return 1;
+	return 0;
+}
+
+/* Fetch (unless current) and resolve the base branch and the open PR's branch. */
 static int
 sync_fetch(struct sync_ctx *c)
 {
@@ -152,8 +192,12 @@ sync_fetch(struct sync_ctx *c)
 	br[0] = job->base_branch;
 	if (job->existing_branch != NULL && strcmp(job->existing_branch, job->base_branch) != 0)
 		br[n++] = job->existing_branch;
-	if ((rc = mirror_fetch(&c->mir, br, opt, n)) < 0)
-		return rc;
+	if (sync_fetch_needed(c, br, n)) {
+		if ((rc = mirror_fetch(&c->mir, br, opt, n)) < 0)
+			return rc;
+	} else {
+		c->fetch_skipped = 1;
+	}
 	if ((rc = mirror_branch_oid(&c->base_head, &c->mir, job->base_branch)) < 0)
 		return err_set(ERR_NOTFOUND, "base branch '%s' not found in '%s'", job->base_branch,
 		    job->target);
@@ -477,6 +521,8 @@ sync_job(struct worker *w)
 		goto fail;
 	if ((rc = sync_fetch(&c)) < 0)
 		goto fail;
+	if (c.fetch_skipped)
+		worker_log(w, LOG_DEBUG, "mirror already at the heads discovery saw: no fetch");
 	sync_phase(&c, "fetch");
 	if ((rc = tree_job_init(&c.tj, c.mir.repo, c.base_tree, c.xf)) < 0)
 		goto fail;
@@ -507,6 +553,7 @@ out:
 	git_tree_free(c.base_tree);
 	git_commit_free(c.base_commit);
 	transform_free(c.xf);
+	git_odb_free(c.odb);
 	mirror_close(&c.mir);
 	git_libgit2_shutdown();
 	return rc;
