@@ -1150,7 +1150,7 @@ sync_preflight(struct sync_run *r)
 	if (pf->present && !pf->enabled)
 		return 0;
 	memset(&plan, 0, sizeof(plan));
-	plan.reads = 3 * n;                          /* repo, pulls, refs */
+	plan.reads = 4 * n;      /* repo, base ref, pulls, sync branch ref */
 	plan.writes = r->o.dry_run ? 0 : 5 * n;      /* PR, labels, assignees, reviewers, edit */
 	plan.creates = r->o.dry_run ? 0 : n;
 	plan.margin_percent = pf->present ? pf->primary_margin_percent : 10;
