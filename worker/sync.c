@@ -2,10 +2,11 @@
  * sync — one target of `repocast sync`, worker side (DESIGN §3).
  *
  * Order: open + lock the target mirror, fetch the base branch (and the
- * open sync PR's branch), read the manifest, ask for the blobs whose
- * result can differ (WANT), take BLOBS, build the new tree in memory,
- * then decide: up_to_date, pending_current, dry_run or pushed. The
- * supervisor streams the manifest while the fetch runs.
+ * open sync PR's branch) unless the mirror already holds the heads
+ * discovery saw (JOB.base_head, existing_head), read the manifest, ask
+ * for the blobs whose result can differ (WANT), take BLOBS, build the new
+ * tree in memory, then decide: up_to_date, pending_current, dry_run or
+ * pushed. The supervisor streams the manifest while the fetch runs.
  */
 #include <stdio.h>
 #include <stdlib.h>
