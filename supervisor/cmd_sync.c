@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <git2.h>
+#include <jansson.h>
 
 #include "proto/frame.h"
 #include "proto/msg.h"
@@ -32,6 +33,7 @@
 #include "supervisor/prtext.h"
 #include "supervisor/report.h"
 #include "supervisor/scope.h"
+#include "supervisor/skipcache.h"
 #include "supervisor/source.h"
 #include "supervisor/syncjob.h"
 #include "supervisor/syncpr.h"
@@ -58,13 +60,15 @@ const char cmd_sync_usage[] =
     "      --token-file FILE  read the token from FILE (else GITHUB_TOKEN, GH_TOKEN)\n"
     "      --cache-dir DIR    mirror cache (default: config, else ~/.cache/repocast)\n"
     "      --no-progress      no progress lines\n"
+    "      --no-skip, --force run a worker for every target, even one whose\n"
+    "                         recorded state shows nothing changed\n"
     "\n"
     "Exit status: 0 all targets ok, 1 a target failed, 2 usage or config error,\n"
     "3 environment error (token, network, source), 130 interrupted.\n";
 
 struct sync_opts {
 	const char *config;
-	bool dry_run, diff, json, no_progress;
+	bool dry_run, diff, json, no_progress, no_skip;
 	int jobs;
 	long confirm;
 	const char *report_dir, *token_file, *cache_dir;
@@ -90,7 +94,9 @@ struct sync_target {
 	struct discovery found;
 	struct pool_record rec;        /* final record (a copy, or made here) */
 	bool has_rec;
-	bool skip;                     /* failed before a worker: no spawn */
+	bool skip;                     /* no spawn: failed early, or cached */
+	bool cached;                   /* skipped: the skip cache matched */
+	struct skipcache_state now;    /* source/discovery state of this run */
 	char *note;                    /* shown in the summary */
 	char *pr_url;
 	bool pr_created, pr_updated, pr_closed;
@@ -116,7 +122,7 @@ struct sync_run {
 
 enum {
 	OPT_DIFF = 256, OPT_GROUPS, OPT_SKIP, OPT_CONFIRM, OPT_JSON, OPT_LOGLEVEL,
-	OPT_REPORTDIR, OPT_TOKENFILE, OPT_NOPROGRESS, OPT_CACHEDIR,
+	OPT_REPORTDIR, OPT_TOKENFILE, OPT_NOPROGRESS, OPT_CACHEDIR, OPT_NOSKIP,
 };
 
 static const struct option sync_longopts[] = {
@@ -133,6 +139,8 @@ static const struct option sync_longopts[] = {
 	{ "token-file", required_argument, NULL, OPT_TOKENFILE },
 	{ "cache-dir", required_argument, NULL, OPT_CACHEDIR },
 	{ "no-progress", no_argument, NULL, OPT_NOPROGRESS },
+	{ "no-skip", no_argument, NULL, OPT_NOSKIP },
+	{ "force", no_argument, NULL, OPT_NOSKIP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -211,6 +219,9 @@ sync_parse_args(struct sync_opts *o, int argc, char **argv)
 			break;
 		case OPT_NOPROGRESS:
 			o->no_progress = true;
+			break;
+		case OPT_NOSKIP:
+			o->no_skip = true;
 			break;
 		case ':':
 			return err_set(ERR_CONFIG, "option '%s' needs a value", argv[optind - 1]);
@@ -555,6 +566,8 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 	job->remote_url = sync_remote_url(r->cfg, tg->repo);
 	job->cache_dir = xstrdup(r->cache_dir);
 	job->base_branch = xstrdup(t->found.base_branch);
+	if (t->found.base_head[0] != '\0')
+		job->base_head = xstrdup(t->found.base_head);
 	if ((rc = prtext_branch(&b, g->defaults.branch_prefix, tg->repo, time(NULL),
 	    t->source->commit)) < 0) {
 		buf_release(&b);
@@ -594,6 +607,137 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 	return 0;
 }
 
+/* ---- skip without spawning (DESIGN §3; supervisor/skipcache.h) ---- */
+
+static void
+sync_skip_key(struct skipcache_key *k, const struct sync_run *r, const struct sync_target *t)
+{
+	k->target = t->target->repo;
+	k->group = t->group->id;
+	k->branch_prefix = t->group->defaults.branch_prefix;
+	k->config_digest = r->cfg->digest;
+}
+
+static void
+sync_copy_hex(char dst[41], const char *src)
+{
+	if (src != NULL && strlen(src) == 40)
+		memcpy(dst, src, 41);
+	else
+		dst[0] = '\0';
+}
+
+/*
+ * What the result depends on, as this run sees it: the source tree, the
+ * base head (discovery), and the open sync PR's branch with the head the
+ * branch REALLY has (one more ETag-cached GET: a deleted branch or a push
+ * the PR list has not caught up with must not look unchanged).
+ */
+static void
+sync_skip_state(struct skipcache_state *now, struct sync_run *r, struct sync_target *t)
+{
+	const struct github_pull *pr = t->found.pr;
+	char head[41];
+
+	memset(now, 0, sizeof(*now));
+	git_oid_tostr(now->source_tree, sizeof(now->source_tree),
+	    git_tree_id(t->source->src.tree));
+	sync_copy_hex(now->base_head, t->found.base_head);
+	if (pr == NULL)
+		return;
+	if (pr->head.ref == NULL || strlen(pr->head.ref) > SKIPCACHE_BRANCH_MAX ||
+	    github_branch_head(head, r->api, t->target->repo, pr->head.ref) != 0) {
+		err_clear();
+		now->base_head[0] = '\0';  /* unknown: never matches */
+		return;
+	}
+	snprintf(now->branch, sizeof(now->branch), "%s", pr->head.ref);
+	sync_copy_hex(now->branch_head, head);
+}
+
+/* A record for a target the skip cache answered: no worker, attempts 0. */
+static void
+sync_skip_record(struct sync_target *t, const struct skipcache_state *rec)
+{
+	const struct github_pull *pr = t->found.pr;
+
+	t->skip = true;
+	t->cached = true;
+	memset(&t->rec, 0, sizeof(t->rec));
+	t->rec.name = xstrdup(t->target->repo);
+	t->rec.outcome = xstrdup(rec->outcome);
+	t->rec.start_us = t->rec.end_us = util_wall_us();
+	t->rec.exit_code = -1;
+	t->rec.has_result = true;
+	t->rec.result.outcome = xstrdup(rec->outcome);
+	if (pr != NULL) {
+		t->rec.result.branch = xstrdup(rec->branch);
+		t->rec.result.commit = xstrdup(rec->branch_head);
+	}
+	t->has_rec = true;
+}
+
+/* Does the skip cache answer for t? Then t is recorded and needs no worker. */
+static bool
+sync_skip_check(struct sync_run *r, struct sync_target *t)
+{
+	struct skipcache_key k;
+	struct skipcache_state rec;
+
+	sync_skip_state(&t->now, r, t);
+	if (r->o.no_skip)
+		return false;
+	sync_skip_key(&k, r, t);
+	if (!skipcache_load(&rec, r->cache_dir, &k) || !skipcache_match(&rec, &t->now))
+		return false;
+	/* An open PR needs the recorded pending_current; none, up_to_date. */
+	if ((t->found.pr != NULL) != (strcmp(rec.outcome, "pending_current") == 0))
+		return false;
+	log_debug("%s: unchanged since the last run (%s): no worker", t->target->repo,
+	    rec.outcome);
+	sync_skip_record(t, &rec);
+	return true;
+}
+
+/*
+ * After the pull requests: record the state of every target whose run
+ * ended in a state the next run can recognise. up_to_date counts only
+ * with no open sync PR left; pending_current and pushed (its PR now
+ * current) with the branch head the worker reported. Anything else
+ * leaves the old record alone: a record describes a state fully, so an
+ * old one can only match when that whole state is back.
+ */
+static void
+sync_skip_store(struct sync_run *r, struct sync_target *t)
+{
+	const struct pool_record *rec = &t->rec;
+	const struct msg_result *res = &rec->result;
+	struct skipcache_state st = t->now;
+	struct skipcache_key k;
+
+	if (r->o.dry_run || t->cached || !t->has_rec || rec->cause != NULL ||
+	    !rec->has_result || res->outcome == NULL || st.base_head[0] == '\0')
+		return;
+	if (strcmp(res->outcome, "up_to_date") == 0) {
+		if (t->found.pr != NULL && !t->pr_closed)
+			return;
+		st.branch[0] = st.branch_head[0] = '\0';
+	} else if (strcmp(res->outcome, "pending_current") == 0 ||
+	    (strcmp(res->outcome, "pushed") == 0 && t->pr_url != NULL)) {
+		if (res->branch == NULL || strlen(res->branch) > SKIPCACHE_BRANCH_MAX)
+			return;
+		snprintf(st.branch, sizeof(st.branch), "%s", res->branch);
+		sync_copy_hex(st.branch_head, res->commit);
+	} else {
+		return;
+	}
+	snprintf(st.outcome, sizeof(st.outcome), "%s",
+	    st.branch[0] ? "pending_current" : "up_to_date");
+	sync_skip_key(&k, r, t);
+	if (skipcache_store(r->cache_dir, &k, &st) < 0)
+		log_debug("%s: %s", t->target->repo, err_last());
+}
+
 /* Discovery + plan for every target, in scope order. */
 static void
 sync_prepare_all(struct sync_run *r)
@@ -616,11 +760,14 @@ sync_prepare_all(struct sync_run *r)
 		dt.branch = t->target->branch;
 		dt.branch_prefix = t->group->defaults.branch_prefix;
 		dt.source_repo = t->group->source.repo;
+		dt.want_base_head = true;  /* lets a current mirror skip its fetch */
 		rc = discovery_run(&t->found, r->api, &dt);
 		if (rc < 0) {
 			sync_fail_early(t, err_name(rc), err_last());
 			continue;
 		}
+		if (sync_skip_check(r, t))
+			continue;
 		if ((rc = sync_prepare(r, t)) < 0)
 			sync_fail_early(t, err_name(rc), err_last());
 	}
@@ -875,6 +1022,47 @@ sync_print_json(struct sync_run *r, const char *report_path)
 	printf("]}\n");
 }
 
+/*
+ * report.json, with "skipped": true on each target the skip cache answered
+ * (and totals.skipped): the report module's document, amended here.
+ */
+static int
+sync_write_report(struct sync_run *r, const struct report_run *run,
+    const struct pool_record *recs, const char *path)
+{
+	struct buf b = BUF_INIT;
+	json_t *doc, *targets, *totals;
+	json_error_t jerr;
+	size_t i, nskip = 0;
+	char *text;
+	int rc;
+
+	report_json(&b, run, recs, r->nt);
+	doc = json_loadb(b.ptr, b.len, 0, &jerr);
+	targets = doc ? json_object_get(doc, "targets") : NULL;
+	totals = doc ? json_object_get(doc, "totals") : NULL;
+	if (doc == NULL || !json_is_array(targets) || json_array_size(targets) != r->nt ||
+	    !json_is_object(totals))
+		BUG("sync: report.json does not read back: %s", jerr.text);
+	for (i = 0; i < r->nt; i++) {
+		json_object_set_new(json_array_get(targets, i), "skipped",
+		    json_boolean(r->t[i].cached));
+		nskip += r->t[i].cached;
+	}
+	json_object_set_new(totals, "skipped", json_integer((json_int_t)nskip));
+	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (text == NULL)
+		BUG("sync: json_dumps failed");
+	buf_reset(&b);
+	buf_addstr(&b, text);
+	buf_addch(&b, '\n');
+	free(text);
+	json_decref(doc);
+	rc = buf_write_file_atomic(&b, path);
+	buf_release(&b);
+	return rc;
+}
+
 /* ---- the command ---- */
 
 static void
@@ -962,7 +1150,7 @@ sync_preflight(struct sync_run *r)
 	if (pf->present && !pf->enabled)
 		return 0;
 	memset(&plan, 0, sizeof(plan));
-	plan.reads = 3 * n;                          /* repo, pulls, refs */
+	plan.reads = 4 * n;      /* repo, base ref, pulls, sync branch ref */
 	plan.writes = r->o.dry_run ? 0 : 5 * n;      /* PR, labels, assignees, reviewers, edit */
 	plan.creates = r->o.dry_run ? 0 : n;
 	plan.margin_percent = pf->present ? pf->primary_margin_percent : 10;
@@ -1070,8 +1258,10 @@ cmd_sync(int argc, char **argv)
 	run.interrupted = pool_interrupted(pool);
 	run.orphans_reaped = pool_orphans(pool);
 	if (!run.interrupted)
-		for (i = 0; i < r.nt; i++)
+		for (i = 0; i < r.nt; i++) {
 			sync_publish(&r, &r.t[i]);
+			sync_skip_store(&r, &r.t[i]);
+		}
 	r.failed = 0;
 	recs = xcalloc(r.nt + 1, sizeof(*recs));
 	for (i = 0; i < r.nt; i++) {
@@ -1093,7 +1283,7 @@ cmd_sync(int argc, char **argv)
 	run.exit_code = code;
 	report_run_end(&run);
 	report_path = xasprintf("%s/report.json", run_dir);
-	if (report_write_json(&run, recs, r.nt, report_path) < 0) {
+	if (sync_write_report(&r, &run, recs, report_path) < 0) {
 		fprintf(stderr, "repocast: %s\n", err_last());
 		free(report_path);
 		report_path = NULL;
