@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,9 +178,9 @@ sync_next(void **task, const char **name, void *arg)
 {
 	struct sync_run *r = arg;
 
-	while (r->next < r->nt && r->t[r->next].skip)
+	while (r->next < r->end && r->t[r->next].skip)
 		r->next++;
-	if (r->next >= r->nt)
+	if (r->next >= r->end)
 		return 0;
 	*task = &r->t[r->next];
 	*name = r->t[r->next].target->repo;
@@ -235,6 +236,7 @@ sync_release(struct sync_run *r)
 		free(r->t[i].pr_url);
 	}
 	free(r->t);
+	free(r->groups);
 	for (i = 0; i < r->nsources; i++) {
 		plan_cache_free(r->sources[i].cache);
 		source_close(&r->sources[i].src);
@@ -249,18 +251,98 @@ sync_release(struct sync_run *r)
 	free(r->o.skip);
 }
 
+/* Has SIGINT or SIGTERM arrived while a pool had them blocked? */
+static bool
+sync_signal_pending(void)
+{
+	sigset_t set;
+
+	if (sigpending(&set) < 0)
+		return false;
+	return sigismember(&set, SIGINT) == 1 || sigismember(&set, SIGTERM) == 1;
+}
+
+static void
+sync_pool_opts(struct pool_opts *po, const struct sync_run *r, const char *worker,
+    const char *log_dir, const char *run_id)
+{
+	memset(po, 0, sizeof(*po));
+	po->jobs = r->o.jobs > 0 ? r->o.jobs : r->cfg->rc.jobs > 0 ? r->cfg->rc.jobs :
+	    (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (po->jobs < 1)
+		po->jobs = 1;
+	po->timeout_ms = r->cfg->rc.timeout_ms;
+	po->grace_ms = POOL_GRACE_MS;
+	po->retries = r->cfg->rc.retries;
+	po->backoff_ms = POOL_BACKOFF_MS;
+	po->worker_path = worker;
+	po->log_dir = log_dir;
+	po->run_id = run_id;
+	po->max_frame = FRAME_MAX_DEFAULT;
+	po->mem_bytes = r->cfg->rc.mem_bytes;
+}
+
+/*
+ * The groups, one after another (sync_groups.c): discovery and plan, one
+ * pool run for the group's workers, then its pull requests, before the
+ * next group starts. A pool lives until the next group's begins (or the
+ * caller frees *pool): while it lives, SIGINT and SIGTERM wait for it,
+ * so a signal that came during the pull requests is seen here and stops
+ * the run before another group starts. 0, or EXIT_ENV (printed).
+ */
+static int
+sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
+    const struct pool_opts *po)
+{
+	static const struct pool_ops ops = {
+		sync_next, sync_started, sync_message, sync_finished,
+	};
+	size_t gi, i;
+
+	for (gi = 0; gi < r->ngroups && !run->interrupted; gi++) {
+		struct sync_group *sg = &r->groups[gi];
+
+		if (sync_group_blocked(r, sg))
+			continue;
+		if (*pool != NULL && sync_signal_pending()) {
+			run->interrupted = true;
+			break;
+		}
+		pool_free(*pool);
+		*pool = NULL;
+		sync_prepare_range(r, sg->first, sg->n);
+		if (pool_new(pool, po, &ops, r) < 0)
+			return sync_fail(EXIT_ENV);
+		r->next = sg->first;
+		r->end = sg->first + sg->n;
+		if (pool_run(*pool) == EXIT_INTERRUPTED)
+			run->interrupted = true;
+		if (r->tty && !r->o.no_progress)
+			fputc('\n', stderr);
+		run->interrupted = run->interrupted || pool_interrupted(*pool);
+		run->orphans_reaped += pool_orphans(*pool);
+		if (run->interrupted)
+			break;
+		for (i = sg->first; i < sg->first + sg->n; i++) {
+			sync_publish(r, &r->t[i]);
+			sync_skip_store(r, &r->t[i]);
+		}
+		sync_group_done(r, sg);
+	}
+	return 0;
+}
+
 int
 cmd_sync(int argc, char **argv)
 {
 	struct sync_run r;
 	struct report_run run;
-	struct pool_ops ops = { sync_next, sync_started, sync_message, sync_finished };
 	struct pool_opts po;
 	struct pool *pool = NULL;
 	struct pool_record *recs = NULL;
 	char *run_dir = NULL, *report_path = NULL, *log_dir = NULL, *worker = NULL;
 	size_t i;
-	int rc, code = EXIT_OK, prc = 0;
+	int code = EXIT_OK;
 
 	memset(&r, 0, sizeof(r));
 	r.t0 = util_now_ms();
@@ -276,66 +358,41 @@ cmd_sync(int argc, char **argv)
 		goto out;
 	if (r.o.dry_run)
 		log_info("dry run: nothing will be pushed, no pull request will be written");
-	sync_prepare_all(&r);
+	sync_targets_init(&r);
+	sync_groups_init(&r);
 	run.config_digest = xstrdup(r.cfg->digest);
 	if (report_make_dir(&run_dir, r.o.report_dir ? r.o.report_dir :
 	    r.cfg->rc.report_dir ? r.cfg->rc.report_dir : ".repocast/runs", run.id) < 0) {
-		fprintf(stderr, "repocast: %s\n", err_last());
-		code = EXIT_ENV;
+		code = sync_fail(EXIT_ENV);
 		goto out;
 	}
 	log_dir = xasprintf("%s/targets", run_dir);
 	worker = pool_find_worker(argv[0]);
-	memset(&po, 0, sizeof(po));
-	po.jobs = r.o.jobs > 0 ? r.o.jobs : r.cfg->rc.jobs > 0 ? r.cfg->rc.jobs :
-	    (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (po.jobs < 1)
-		po.jobs = 1;
-	po.timeout_ms = r.cfg->rc.timeout_ms;
-	po.grace_ms = POOL_GRACE_MS;
-	po.retries = r.cfg->rc.retries;
-	po.backoff_ms = POOL_BACKOFF_MS;
-	po.worker_path = worker;
-	po.log_dir = log_dir;
-	po.run_id = run.id;
-	po.max_frame = FRAME_MAX_DEFAULT;
-	po.mem_bytes = r.cfg->rc.mem_bytes;
+	sync_pool_opts(&po, &r, worker, log_dir, run.id);
 	run.jobs = po.jobs;
 	run.timeout_ms = po.timeout_ms;
 	run.retries = po.retries;
-	if ((rc = pool_new(&pool, &po, &ops, &r)) < 0) {
-		fprintf(stderr, "repocast: %s\n", err_last());
-		code = EXIT_ENV;
+	if ((code = sync_run_groups(&r, &run, &pool, &po)) != 0)
 		goto out;
-	}
-	prc = pool_run(pool);
-	if (r.tty && !r.o.no_progress)
-		fputc('\n', stderr);
-	run.interrupted = pool_interrupted(pool);
-	run.orphans_reaped = pool_orphans(pool);
-	if (!run.interrupted)
-		for (i = 0; i < r.nt; i++) {
-			sync_publish(&r, &r.t[i]);
-			sync_skip_store(&r, &r.t[i]);
-		}
-	r.failed = 0;
+	r.failed = r.nskipped = 0;
 	recs = xcalloc(r.nt + 1, sizeof(*recs));
 	for (i = 0; i < r.nt; i++) {
 		if (!r.t[i].has_rec)
 			sync_record_none(&r.t[i], "cancelled", "cancelled", NULL);
 		if (r.t[i].rec.cause != NULL)
 			r.failed++;
+		if (strcmp(r.t[i].rec.outcome, "skipped") == 0)
+			r.nskipped++;
 		recs[i] = r.t[i].rec;
 	}
 	for (i = 0; i < r.nt && !r.o.json; i++)
 		sync_print_dry(&r.t[i]);
-	code = run.interrupted || prc == EXIT_INTERRUPTED ? EXIT_INTERRUPTED :
-	    r.failed > 0 ? EXIT_TARGETS : EXIT_OK;
+	code = run.interrupted ? EXIT_INTERRUPTED : r.failed > 0 ? EXIT_TARGETS : EXIT_OK;
 	run.exit_code = code;
 	report_run_end(&run);
 	report_path = xasprintf("%s/report.json", run_dir);
 	if (sync_write_report(&r, &run, recs, report_path) < 0) {
-		fprintf(stderr, "repocast: %s\n", err_last());
+		sync_fail(0);
 		free(report_path);
 		report_path = NULL;
 	}

@@ -7,6 +7,7 @@
  * per target in scope order. The files split the run along its phases:
  *
  *   cmd_sync.c      options, the run's sequence, the pool callbacks
+ *   sync_groups.c   groups in execution order; skipped for a failed dependency
  *   sync_env.c      config + scope, token, API client, preflight, sources
  *   sync_prepare.c  per target: discovery, skip check, plan -> JOB + manifest
  *   sync_skip.c     the skip cache glue (supervisor/skipcache.h)
@@ -72,6 +73,21 @@ struct sync_target {
 	bool pr_created, pr_updated, pr_closed;
 };
 
+/* A group's state in this run (sync_groups.c). */
+enum sync_group_state {
+	SYNC_GROUP_PENDING,            /* not run (yet) */
+	SYNC_GROUP_DONE,               /* ran; nfailed of its targets failed */
+	SYNC_GROUP_SKIPPED,            /* a group it depends on failed or was skipped */
+};
+
+/* One in-scope group: its targets are r->t[first .. first+n). */
+struct sync_group {
+	const struct cfg_group *group;
+	size_t first, n;
+	enum sync_group_state state;
+	size_t nfailed;
+};
+
 struct sync_run {
 	struct sync_opts o;
 	struct cfg *cfg;
@@ -83,7 +99,10 @@ struct sync_run {
 	size_t nsources;
 	struct sync_target *t;
 	size_t nt;
-	size_t next, done, failed;
+	struct sync_group *groups;     /* in execution order */
+	size_t ngroups;
+	size_t next, end;              /* the pool hands out r->t[next .. end) */
+	size_t done, failed, nskipped; /* nskipped: skipped for a dependency */
 	bool tty;
 	uint64_t t0;
 };
@@ -107,9 +126,14 @@ char *sync_remote_url(const struct cfg *c, const char *repo);
 
 /* ---- sync_prepare.c ---- */
 
-/* Discovery, skip check and plan for every target, in scope order. Never fails: a
- * target that cannot be prepared gets a failed record and no worker. */
-void sync_prepare_all(struct sync_run *r);
+/* r->t: one target per scope entry, in scope order, nothing discovered yet. */
+void sync_targets_init(struct sync_run *r);
+/*
+ * Discovery, skip check and plan for targets r->t[first .. first+n).
+ * Never fails: a target that cannot be prepared gets a failed record and
+ * no worker. Blocks on the API.
+ */
+void sync_prepare_range(struct sync_run *r, size_t first, size_t n);
 
 /*
  * Give t a record of its own, with no worker: name, outcome, cause and
@@ -117,6 +141,21 @@ void sync_prepare_all(struct sync_run *r);
  */
 void sync_record_none(struct sync_target *t, const char *outcome, const char *cause,
     const char *error);
+
+/* ---- sync_groups.c ---- */
+
+/* r->groups from r->t (whose groups are contiguous, in execution order). */
+void sync_groups_init(struct sync_run *r);
+/*
+ * Whether sg must be skipped because a group it depends on, in this
+ * run, had a failed target or was skipped itself. Then every target of
+ * sg is recorded as outcome "skipped", cause "dependency", the error
+ * naming that group, and sg's state is SKIPPED. A dependency that is not
+ * in this run (disabled, filtered out) counts as met.
+ */
+bool sync_group_blocked(struct sync_run *r, struct sync_group *sg);
+/* sg has run (workers and pull requests): count its failed targets. */
+void sync_group_done(struct sync_run *r, struct sync_group *sg);
 
 /* ---- sync_skip.c ---- */
 

@@ -80,8 +80,12 @@ sync_summary(struct sync_run *r, const char *report_path)
 		    t->pr_created ? " (new PR)" : t->pr_updated ? " (PR updated)" : "",
 		    t->note ? "; " : "", t->note ? t->note : "");
 	}
-	printf("%zu targets: %zu failed, %.1f s\n", r->nt, r->failed,
-	    (double)(util_now_ms() - r->t0) / 1000.0);
+	if (r->nskipped > 0)
+		printf("%zu targets: %zu failed, %zu skipped, %.1f s\n", r->nt,
+		    r->failed - r->nskipped, r->nskipped, (double)(util_now_ms() - r->t0) / 1000.0);
+	else
+		printf("%zu targets: %zu failed, %.1f s\n", r->nt, r->failed,
+		    (double)(util_now_ms() - r->t0) / 1000.0);
 	if (report_path != NULL)
 		printf("report: %s\n", report_path);
 }

@@ -297,7 +297,7 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 }
 
 void
-sync_prepare_all(struct sync_run *r)
+sync_targets_init(struct sync_run *r)
 {
 	size_t i;
 
@@ -305,13 +305,24 @@ sync_prepare_all(struct sync_run *r)
 	r->t = xcalloc(r->nt + 1, sizeof(*r->t));
 	for (i = 0; i < r->nt; i++) {
 		struct sync_target *t = &r->t[i];
-		struct discovery_target dt;
-		int rc;
 
 		t->group = r->scope.v[i].group;
 		t->target = r->scope.v[i].target;
 		t->source = sync_source_of(r, t->group);
 		syncjob_init(&t->job);
+	}
+}
+
+void
+sync_prepare_range(struct sync_run *r, size_t first, size_t n)
+{
+	size_t i;
+
+	for (i = first; i < first + n; i++) {
+		struct sync_target *t = &r->t[i];
+		struct discovery_target dt;
+		int rc;
+
 		memset(&dt, 0, sizeof(dt));
 		dt.repo = t->target->repo;
 		dt.branch = t->target->branch;
