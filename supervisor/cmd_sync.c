@@ -285,10 +285,11 @@ sync_pool_opts(struct pool_opts *po, const struct sync_run *r, const char *worke
 /*
  * The groups, one after another (sync_groups.c): discovery and plan, one
  * pool run for the group's workers, then its pull requests, before the
- * next group starts. A pool lives until the next group's begins (or the
- * caller frees *pool): while it lives, SIGINT and SIGTERM wait for it,
- * so a signal that came during the pull requests is seen here and stops
- * the run before another group starts. 0, or EXIT_ENV (printed).
+ * next group starts. A pool lives until the next group's is made (or the
+ * caller frees *pool): while it lives SIGINT and SIGTERM stay pending
+ * for it, so a signal that came during the pull requests or the next
+ * group's discovery is seen here and stops the run before another group
+ * starts. 0, or EXIT_ENV (printed).
  */
 static int
 sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
@@ -304,13 +305,13 @@ sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
 
 		if (sync_group_blocked(r, sg))
 			continue;
+		sync_prepare_range(r, sg->first, sg->n);
 		if (*pool != NULL && sync_signal_pending()) {
 			run->interrupted = true;
 			break;
 		}
 		pool_free(*pool);
 		*pool = NULL;
-		sync_prepare_range(r, sg->first, sg->n);
 		if (pool_new(pool, po, &ops, r) < 0)
 			return sync_fail(EXIT_ENV);
 		r->next = sg->first;
