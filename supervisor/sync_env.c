@@ -98,7 +98,7 @@ sync_open_api(struct sync_run *r)
 	return rc;
 }
 
-/* Fetch every in-scope group's source once. */
+/* Fetch each distinct source (repo, branch) of the in-scope groups once. */
 static int
 sync_sources(struct sync_run *r)
 {
@@ -111,13 +111,14 @@ sync_sources(struct sync_run *r)
 		char *url;
 		int rc;
 
-		for (j = 0; j < r->nsources; j++)
-			if (r->sources[j].group == g)
+		for (j = 0; j < r->nsources && s == NULL; j++)
+			if (sync_source_same(&r->sources[j], g))
 				s = &r->sources[j];
 		if (s != NULL)
 			continue;
 		s = &r->sources[r->nsources++];
-		s->group = g;
+		s->repo = g->source.repo;
+		s->branch = g->source.branch;
 		url = sync_remote_url(r->cfg, g->source.repo);
 		rc = source_open(&s->src, r->cache_dir, url, g->source.repo, g->source.branch,
 		    token_value(r->token));

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "supervisor/config.h"
 #include "supervisor/discovery.h"
@@ -50,12 +51,21 @@ struct sync_opts {
 };
 
 /* One group's source: mirror fetched once, the commit and its tree. */
+/* One per distinct (source repo, branch) in scope: fetched once per run. */
 struct sync_source {
-	const struct cfg_group *group;
+	const char *repo;              /* borrowed from the config */
+	const char *branch;
 	struct source src;
 	struct plan_cache *cache;      /* binary/size per blob, once per run */
 	char commit[41];
 };
+
+/* Does group g read from source s (same repo and branch)? */
+static inline bool
+sync_source_same(const struct sync_source *s, const struct cfg_group *g)
+{
+	return strcmp(s->repo, g->source.repo) == 0 && strcmp(s->branch, g->source.branch) == 0;
+}
 
 struct sync_target {
 	const struct cfg_group *group;

@@ -28,7 +28,7 @@ sync_source_of(struct sync_run *r, const struct cfg_group *g)
 	size_t i;
 
 	for (i = 0; i < r->nsources; i++)
-		if (r->sources[i].group == g)
+		if (sync_source_same(&r->sources[i], g))
 			return &r->sources[i];
 	BUG("no source for group '%s'", g->id);
 }

@@ -94,6 +94,9 @@ rc=$?
 set -e
 cat "$T/out1" "$T/err1"
 [ "$rc" -eq 1 ] || fail "run 1: exit $rc, want 1"
+# Six groups share one source: it is fetched once per run, not once per group.
+[ "$(grep -c '^repocast: source acme/source@main' "$T/err1")" -eq 1 ] ||
+	fail "run 1: the shared source was fetched more than once"
 rep=$(last_report)
 [ "$(outcome "$rep" acme/a1)" = pushed ] || fail "a1 not pushed"
 [ "$(outcome "$rep" acme/missing)" = failed ] || fail "missing not failed"
