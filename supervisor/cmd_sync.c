@@ -251,8 +251,13 @@ sync_release(struct sync_run *r)
 	free(r->o.skip);
 }
 
-/* Has SIGINT or SIGTERM arrived while a pool had them blocked? */
-static bool
+/*
+ * Has SIGINT or SIGTERM arrived? cmd_sync keeps both blocked from its start
+ * (a pool's signalfd takes them while workers run), so an interrupt during
+ * loading, discovery or the pull requests stays pending until one of the
+ * checks below sees it and the run stops with a partial report.
+ */
+bool
 sync_signal_pending(void)
 {
 	sigset_t set;
@@ -260,6 +265,17 @@ sync_signal_pending(void)
 	if (sigpending(&set) < 0)
 		return false;
 	return sigismember(&set, SIGINT) == 1 || sigismember(&set, SIGTERM) == 1;
+}
+
+/* Drop the interrupts already acted on, then unblock them. */
+static void
+sync_signals_restore(const sigset_t *stop, const sigset_t *oldmask)
+{
+	const struct timespec zero = { 0, 0 };
+
+	while (sigtimedwait(stop, NULL, &zero) > 0)
+		;
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
 }
 
 static void
@@ -306,7 +322,7 @@ sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
 		if (sync_group_blocked(r, sg))
 			continue;
 		sync_prepare_range(r, sg->first, sg->n);
-		if (*pool != NULL && sync_signal_pending()) {
+		if (sync_signal_pending()) {
 			run->interrupted = true;
 			break;
 		}
@@ -342,6 +358,7 @@ cmd_sync(int argc, char **argv)
 	struct pool *pool = NULL;
 	struct pool_record *recs = NULL;
 	char *run_dir = NULL, *report_path = NULL, *log_dir = NULL, *worker = NULL;
+	sigset_t stop, oldmask;
 	size_t i;
 	int code = EXIT_OK;
 
@@ -354,9 +371,19 @@ cmd_sync(int argc, char **argv)
 		free(r.o.skip);
 		return EXIT_USAGE;
 	}
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &oldmask);
 	report_run_init(&run, "sync");
 	if ((code = sync_load(&r)) != 0 || (code = sync_env(&r)) != 0)
 		goto out;
+	if (sync_signal_pending()) {
+		/* Nothing ran yet: no run directory, like any early failure. */
+		log_warn("interrupted before any target ran");
+		code = EXIT_INTERRUPTED;
+		goto out;
+	}
 	if (r.o.dry_run)
 		log_info("dry run: nothing will be pushed, no pull request will be written");
 	sync_targets_init(&r);
@@ -404,6 +431,7 @@ cmd_sync(int argc, char **argv)
 out:
 	free(recs);
 	pool_free(pool);
+	sync_signals_restore(&stop, &oldmask);
 	free(worker);
 	free(log_dir);
 	free(run_dir);

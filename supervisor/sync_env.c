@@ -74,6 +74,13 @@ sync_mkdirs(const char *path)
 }
 
 static int
+sync_api_cancelled(void *arg)
+{
+	(void)arg;
+	return sync_signal_pending();
+}
+
+static int
 sync_open_api(struct sync_run *r)
 {
 	struct api_opts ao;
@@ -89,6 +96,7 @@ sync_open_api(struct sync_run *r)
 	if (r->cfg->rc.api_url != NULL)
 		ao.base_url = r->cfg->rc.api_url;
 	ao.cache_dir = cache;
+	ao.cancelled = sync_api_cancelled;  /* rate-limit waits end on Ctrl-C */
 	/* GitHub's secondary limits ask >= 1 s between writes; a loopback
 	 * forge has none, and pacing it would only slow tests and the demo. */
 	if (sync_loopback(ao.base_url))

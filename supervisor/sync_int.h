@@ -129,6 +129,8 @@ int sync_load(struct sync_run *r);
  * source fetched once. 0, or the exit code (printed on stderr).
  */
 int sync_env(struct sync_run *r);
+/* Has SIGINT or SIGTERM arrived (they stay blocked during a sync)? (cmd_sync.c) */
+bool sync_signal_pending(void);
 /* Print err_last() as "repocast: ..." on stderr; returns code. */
 int sync_fail(int code);
 /* <git_url>/<owner>/<name>.git for repo (caller frees). */

@@ -318,7 +318,7 @@ sync_prepare_range(struct sync_run *r, size_t first, size_t n)
 {
 	size_t i;
 
-	for (i = first; i < first + n; i++) {
+	for (i = first; i < first + n && !sync_signal_pending(); i++) {
 		struct sync_target *t = &r->t[i];
 		struct discovery_target dt;
 		int rc;
@@ -330,6 +330,8 @@ sync_prepare_range(struct sync_run *r, size_t first, size_t n)
 		dt.source_repo = t->group->source.repo;
 		dt.want_base_head = true;  /* lets a current mirror skip its fetch */
 		rc = discovery_run(&t->found, r->api, &dt);
+		if (rc < 0 && sync_signal_pending())
+			break;  /* the interrupt ended the request: the target is cancelled */
 		if (rc < 0) {
 			sync_fail_early(t, rc);
 			continue;
