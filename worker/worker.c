@@ -80,14 +80,19 @@ worker_log(struct worker *w, int level, const char *fmt, ...)
 void
 worker_error(struct worker *w, int code)
 {
+	worker_error_cause(w, err_name(code));
+}
+
+void
+worker_error_cause(struct worker *w, const char *cause)
+{
 	struct msg m;
-	const char *name = err_name(code);
 
 	/* An allocation that failed under RLIMIT_AS is the memory limit. */
 	if (strstr(err_last(), "out of memory") != NULL)
-		name = "memory";
+		cause = "memory";
 	msg_init(&m, MSG_ERROR);
-	m.u.error.code = (char *)name;
+	m.u.error.code = (char *)cause;
 	m.u.error.text = (char *)err_last();
 	worker_send(w, &m);
 }

@@ -15,6 +15,8 @@
 #include "proto/frame.h"
 #include "proto/msg.h"
 
+struct plugin_ops;
+
 #define WORKER_FD_IN 3
 #define WORKER_FD_OUT 4
 
@@ -28,6 +30,9 @@ struct worker {
 	uint64_t t_start_ms;
 	struct msg_kv phases[16];  /* phase name -> ms, reported in STATS */
 	size_t nphases;
+	/* The git plugin (plugin.h): set by main before a job that needs a
+	 * repository (sync, run with a remote); NULL for the others. */
+	const struct plugin_ops *git;
 };
 
 /* Encode, queue and flush one message (blocking). */
@@ -41,13 +46,15 @@ void worker_log(struct worker *w, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Send ERROR{code, text} with err_name(code) and err_last(). */
 void worker_error(struct worker *w, int code);
+/* Same with a cause of its own (e.g. "plugin") instead of err_name(code). */
+void worker_error_cause(struct worker *w, const char *cause);
 
 /*
  * Jobs. Each runs after HELLO/READY, JOB and the optional CRED, sends its
  * RESULT (or ERROR) and returns 0, or a negative ERR_* code; main then sends
  * STATS and exits (0 ok, 1 job failed).
  */
-int sync_job(struct worker *w);  /* worker/sync.c */
-int run_job(struct worker *w);   /* worker/run.c */
+int sync_job(struct worker *w);  /* worker/sync.c, in the git plugin */
+int run_job(struct worker *w);   /* worker/run.c; w->git for a remote */
 
 #endif
