@@ -134,9 +134,10 @@ run_job(struct worker *w)
 
 	msg_init(&m, MSG_RESULT);
 	if (strcmp(job->remote_url, "none:") == 0 && job->argv.n == 0) {
-		/* Nothing to fetch, nothing to run: the pool benchmark's no-op. */
+		/* Nothing to fetch, nothing to run: the pool benchmark's no-op.
+		 * STATS follows at once: one write for both. */
 		m.u.result.outcome = (char *)"ran";
-		return worker_send(w, &m) < 0 ? -1 : 0;
+		return worker_queue(w, &m) < 0 ? -1 : 0;
 	}
 	if ((rc = tmpdir_make(&dir, "repocast-checkout-")) < 0) {
 		worker_error(w, rc);

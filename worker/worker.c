@@ -15,10 +15,16 @@
 #include "shared/util.h"
 
 int
-worker_send(struct worker *w, struct msg *m)
+worker_queue(struct worker *w, struct msg *m)
 {
 	m->id = ++w->next_id;
-	if (msg_send(&w->out, m) < 0)
+	return msg_send(&w->out, m) < 0 ? -1 : 0;
+}
+
+int
+worker_send(struct worker *w, struct msg *m)
+{
+	if (worker_queue(w, m) < 0)
 		return -1;
 	return frame_flush_all(&w->out) < 0 ? -1 : 0;
 }
@@ -26,7 +32,11 @@ worker_send(struct worker *w, struct msg *m)
 int
 worker_recv(struct worker *w, struct msg *m)
 {
-	int rc = msg_recv(m, &w->in);
+	int rc;
+
+	if (frame_flush_all(&w->out) < 0)
+		return -1;
+	rc = msg_recv(m, &w->in);
 
 	if (rc == 1 && m->type == MSG_CANCEL) {
 		msg_release(m);
@@ -54,10 +64,11 @@ worker_phase(struct worker *w, const char *name, uint64_t ms)
 	}
 	free(w->phases[i].value);
 	w->phases[i].value = xasprintf("%llu", (unsigned long long)ms);
+	/* Nobody waits for a PHASE (its times also go in STATS): queued. */
 	msg_init(&m, MSG_PHASE);
 	m.u.phase.name = (char *)name;
 	m.u.phase.ms = ms;
-	worker_send(w, &m);
+	worker_queue(w, &m);
 }
 
 void
