@@ -61,6 +61,7 @@ static const struct msg_field job_f[] = {
 	S("sync_branch", job.sync_branch),
 	OS("existing_branch", job.existing_branch),
 	OS("existing_head", job.existing_head),
+	OS("base_head", job.base_head),
 	S("commit_message", job.commit_message),
 	SUB("author", author_s),
 	B("dry_run", job.dry_run),

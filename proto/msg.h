@@ -26,7 +26,7 @@
 
 struct frame_writer;
 
-#define PROTO_VERSION 1
+#define PROTO_VERSION 2
 
 enum msg_type {
 	/* supervisor -> worker */
@@ -79,6 +79,9 @@ struct msg_job {
 	char *sync_branch;           /* branch to push (new or existing) */
 	char *existing_branch;       /* optional: open sync PR's branch */
 	char *existing_head;         /* optional: its head as discovery saw it */
+	char *base_head;             /* optional: the base branch's head as discovery
+					saw it (full hex id); the worker skips its
+					fetch when the mirror already has it */
 	char *commit_message;
 	char *author_name;
 	char *author_email;

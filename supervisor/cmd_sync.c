@@ -1,16 +1,17 @@
 /*
  * cmd_sync — `repocast sync`: config -> scope -> source mirror -> plan ->
  * discovery -> one worker per target -> pull requests -> report
- * (DESIGN §1, §3, §6). See docs/sync.md.
+ * (DESIGN §1, §3, §6). See docs/sync.md. This file holds the options,
+ * the run's sequence and the pool callbacks; the phases live in
+ * supervisor/sync_*.c (sync_int.h).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <git2.h>
@@ -19,22 +20,10 @@
 #include "proto/msg.h"
 #include "shared/err.h"
 #include "shared/log.h"
-#include "shared/mirror.h"
-#include "shared/transform.h"
 #include "shared/util.h"
 #include "supervisor/api.h"
 #include "supervisor/cmd.h"
-#include "supervisor/config.h"
-#include "supervisor/github.h"
-#include "supervisor/plan.h"
-#include "supervisor/discovery.h"
-#include "supervisor/pool.h"
-#include "supervisor/prtext.h"
-#include "supervisor/report.h"
-#include "supervisor/scope.h"
-#include "supervisor/source.h"
-#include "supervisor/syncjob.h"
-#include "supervisor/syncpr.h"
+#include "supervisor/sync_int.h"
 #include "supervisor/token.h"
 
 const char cmd_sync_usage[] =
@@ -58,65 +47,17 @@ const char cmd_sync_usage[] =
     "      --token-file FILE  read the token from FILE (else GITHUB_TOKEN, GH_TOKEN)\n"
     "      --cache-dir DIR    mirror cache (default: config, else ~/.cache/repocast)\n"
     "      --no-progress      no progress lines\n"
+    "      --no-skip, --force run a worker for every target, even one whose\n"
+    "                         recorded state shows nothing changed\n"
     "\n"
     "Exit status: 0 all targets ok, 1 a target failed, 2 usage or config error,\n"
     "3 environment error (token, network, source), 130 interrupted.\n";
-
-struct sync_opts {
-	const char *config;
-	bool dry_run, diff, json, no_progress;
-	int jobs;
-	long confirm;
-	const char *report_dir, *token_file, *cache_dir;
-	const char **groups, **skip;
-	size_t ngroups, nskip;
-	const char *const *filters;
-	size_t nfilters;
-};
-
-/* One group's source: mirror fetched once, the commit and its tree. */
-struct sync_source {
-	const struct cfg_group *group;
-	struct source src;
-	struct plan_cache *cache;      /* binary/size per blob, once per run */
-	char commit[41];
-};
-
-struct sync_target {
-	const struct cfg_group *group;
-	const struct cfg_target *target;
-	struct sync_source *source;
-	struct syncjob job;
-	struct discovery found;
-	struct pool_record rec;        /* final record (a copy, or made here) */
-	bool has_rec;
-	bool skip;                     /* failed before a worker: no spawn */
-	char *note;                    /* shown in the summary */
-	char *pr_url;
-	bool pr_created, pr_updated, pr_closed;
-};
-
-struct sync_run {
-	struct sync_opts o;
-	struct cfg *cfg;
-	struct scope scope;
-	struct token *token;
-	struct api *api;
-	char *cache_dir;
-	struct sync_source *sources;
-	size_t nsources;
-	struct sync_target *t;
-	size_t nt;
-	size_t next, done, failed;
-	bool tty;
-	uint64_t t0;
-};
 
 /* ---- options ---- */
 
 enum {
 	OPT_DIFF = 256, OPT_GROUPS, OPT_SKIP, OPT_CONFIRM, OPT_JSON, OPT_LOGLEVEL,
-	OPT_REPORTDIR, OPT_TOKENFILE, OPT_NOPROGRESS, OPT_CACHEDIR,
+	OPT_REPORTDIR, OPT_TOKENFILE, OPT_NOPROGRESS, OPT_CACHEDIR, OPT_NOSKIP,
 };
 
 static const struct option sync_longopts[] = {
@@ -133,6 +74,8 @@ static const struct option sync_longopts[] = {
 	{ "token-file", required_argument, NULL, OPT_TOKENFILE },
 	{ "cache-dir", required_argument, NULL, OPT_CACHEDIR },
 	{ "no-progress", no_argument, NULL, OPT_NOPROGRESS },
+	{ "no-skip", no_argument, NULL, OPT_NOSKIP },
+	{ "force", no_argument, NULL, OPT_NOSKIP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -212,6 +155,9 @@ sync_parse_args(struct sync_opts *o, int argc, char **argv)
 		case OPT_NOPROGRESS:
 			o->no_progress = true;
 			break;
+		case OPT_NOSKIP:
+			o->no_skip = true;
+			break;
 		case ':':
 			return err_set(ERR_CONFIG, "option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -225,407 +171,6 @@ sync_parse_args(struct sync_opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* ---- setup ---- */
-
-static char *
-sync_default_cache(void)
-{
-	const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
-
-	if (x != NULL && *x != '\0')
-		return xasprintf("%s/repocast", x);
-	return xasprintf("%s/.cache/repocast", h && *h ? h : "/tmp");
-}
-
-/* <git_url>/<owner>/<name>.git */
-static char *
-sync_remote_url(const struct cfg *c, const char *repo)
-{
-	const char *base = c->rc.git_url ? c->rc.git_url : "https://github.com";
-	size_t n = strlen(base);
-
-	while (n > 0 && base[n - 1] == '/')
-		n--;
-	return xasprintf("%.*s/%s.git", (int)n, base, repo);
-}
-
-static bool
-sync_loopback(const char *url)
-{
-	return url != NULL && (strncmp(url, "http://127.0.0.1", 16) == 0 ||
-	    strncmp(url, "http://localhost", 16) == 0 || strncmp(url, "http://[::1]", 12) == 0);
-}
-
-/* mkdir -p path (0700 for what it creates). */
-static int
-sync_mkdirs(const char *path)
-{
-	char *p = xstrdup(path), *s;
-	int rc = 0;
-
-	for (s = p + 1; ; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-
-		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-			rc = err_sys(ERR_FAIL, "cannot create directory '%s'", p);
-			break;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	free(p);
-	return rc;
-}
-
-static int
-sync_open_api(struct sync_run *r)
-{
-	struct api_opts ao;
-	char *cache = xasprintf("%s/api", r->cache_dir);
-	int rc;
-
-	if ((rc = sync_mkdirs(cache)) < 0) {
-		free(cache);
-		return rc;
-	}
-
-	api_opts_init(&ao);
-	if (r->cfg->rc.api_url != NULL)
-		ao.base_url = r->cfg->rc.api_url;
-	ao.cache_dir = cache;
-	/* GitHub's secondary limits ask >= 1 s between writes; a loopback
-	 * forge has none, and pacing it would only slow tests and the demo. */
-	if (sync_loopback(ao.base_url))
-		ao.write_interval_ms = 0;
-	rc = api_new(&r->api, &ao, token_value(r->token));
-	free(cache);
-	return rc;
-}
-
-/* Fetch every in-scope group's source once. */
-static int
-sync_sources(struct sync_run *r)
-{
-	size_t i, j;
-
-	r->sources = xcalloc(r->scope.n + 1, sizeof(*r->sources));
-	for (i = 0; i < r->scope.n; i++) {
-		const struct cfg_group *g = r->scope.v[i].group;
-		struct sync_source *s = NULL;
-		char *url;
-		int rc;
-
-		for (j = 0; j < r->nsources; j++)
-			if (r->sources[j].group == g)
-				s = &r->sources[j];
-		if (s != NULL)
-			continue;
-		s = &r->sources[r->nsources++];
-		s->group = g;
-		url = sync_remote_url(r->cfg, g->source.repo);
-		rc = source_open(&s->src, r->cache_dir, url, g->source.repo, g->source.branch,
-		    token_value(r->token));
-		free(url);
-		if (rc < 0) {
-			err_wrap("group '%s'", g->id);
-			return rc;
-		}
-		memcpy(s->commit, s->src.commit_hex, sizeof(s->commit));
-		if ((rc = plan_cache_new(&s->cache, s->src.mirror.repo)) < 0)
-			return rc;
-		log_info("source %s@%s: %.12s", g->source.repo, g->source.branch, s->commit);
-	}
-	return 0;
-}
-
-static struct sync_source *
-sync_source_of(struct sync_run *r, const struct cfg_group *g)
-{
-	size_t i;
-
-	for (i = 0; i < r->nsources; i++)
-		if (r->sources[i].group == g)
-			return &r->sources[i];
-	BUG("no source for group '%s'", g->id);
-}
-
-/* A record for a target that never got a worker. */
-static void
-sync_fail_early(struct sync_target *t, const char *cause, const char *text)
-{
-	t->skip = true;
-	memset(&t->rec, 0, sizeof(t->rec));
-	t->rec.name = xstrdup(t->target->repo);
-	t->rec.outcome = xstrdup("failed");
-	t->rec.cause = xstrdup(cause);
-	t->rec.error = xstrdup(text);
-	t->rec.start_us = t->rec.end_us = util_wall_us();
-	t->has_rec = true;
-}
-
-static void
-sync_kv_add(struct msg_kv **v, size_t *n, const char *k, const char *val)
-{
-	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-	(*v)[*n].key = xstrdup(k);
-	(*v)[*n].value = xstrdup(val);
-	(*n)++;
-}
-
-static void
-sync_strv_add(struct msg_strv *s, const char *p)
-{
-	s->v = xrealloc(s->v, (s->n + 1) * sizeof(char *));
-	s->v[s->n++] = xstrdup(p);
-}
-
-/* Commit author: config, else git's environment, else a neutral default. */
-static void
-sync_author(const struct cfg *c, const char **name, const char **email)
-{
-	*name = c->rc.author_name;
-	*email = c->rc.author_email;
-	if (*name == NULL)
-		*name = getenv("GIT_AUTHOR_NAME");
-	if (*email == NULL)
-		*email = getenv("GIT_AUTHOR_EMAIL");
-	if (*name == NULL || **name == '\0')
-		*name = "repocast";
-	if (*email == NULL || **email == '\0')
-		*email = "repocast@users.noreply.github.com";
-}
-
-/* Does path lie at or under dir ("" and "." are the root)? */
-static bool
-sync_under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	while (n > 0 && dir[n - 1] == '/')
-		n--;
-	if (n == 0 || (n == 1 && dir[0] == '.'))
-		return true;
-	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
-}
-
-/*
- * A directory's own transform inherits the target's and overrides it
- * (repo_name when either sets it, the directory's variables over the
- * target's). JOB
- * carries one transform per target, so when the merged rules differ from
- * the target's the supervisor applies them itself: the manifest then names
- * the transformed blob (served from memory) with no transform flag. *out
- * is NULL when the worker's transform is the right one.
- */
-static int
-sync_dir_transform(struct transform **out, const struct cfg_group *g,
-    const struct cfg_target *t, const struct cfg_dir *d)
-{
-	struct transform_pair *vars, emails[2];
-	size_t i, j, n = 0, ne = 0;
-	bool same, repo_name;
-	int rc;
-
-	*out = NULL;
-	/* config has no "unset" for repo_name: a directory can add it, not drop it */
-	repo_name = d->transform.repo_name || t->transform.repo_name;
-	same = repo_name == t->transform.repo_name;
-	vars = xcalloc(t->transform.nvars + d->transform.nvars + 1, sizeof(*vars));
-	for (i = 0; i < t->transform.nvars; i++) {
-		vars[n].from = t->transform.vars[i].key;
-		vars[n++].to = t->transform.vars[i].value;
-	}
-	for (i = 0; i < d->transform.nvars; i++) {
-		for (j = 0; j < n; j++)
-			if (strcmp(vars[j].from, d->transform.vars[i].key) == 0)
-				break;
-		if (j == n || strcmp(vars[j].to, d->transform.vars[i].value) != 0)
-			same = false;
-		vars[j].from = d->transform.vars[i].key;
-		vars[j].to = d->transform.vars[i].value;
-		if (j == n)
-			n++;
-	}
-	if (same) {
-		free(vars);
-		return 0;
-	}
-	if (g->source.security_email && t->security_email &&
-	    strcmp(g->source.security_email, t->security_email) != 0) {
-		emails[ne].from = g->source.security_email;
-		emails[ne++].to = t->security_email;
-	}
-	if (g->source.support_email && t->support_email &&
-	    strcmp(g->source.support_email, t->support_email) != 0) {
-		emails[ne].from = g->source.support_email;
-		emails[ne++].to = t->support_email;
-	}
-	rc = transform_new(out, repo_name ? g->source.repo : NULL, repo_name ? t->repo : NULL,
-	    vars, n, emails, ne);
-	free(vars);
-	return rc;
-}
-
-/* Add plan entry e to t's manifest, transformed here when its directory says so. */
-static int
-sync_add_entry(struct sync_target *t, const struct plan_entry *e, struct transform **dirx)
-{
-	const struct cfg_target *tg = t->target;
-	struct buf out = BUF_INIT;
-	const void *data;
-	git_blob *blob = NULL;
-	char hex[41];
-	git_oid id;
-	size_t k, len;
-	int rc;
-
-	git_oid_tostr(hex, sizeof(hex), &e->oid);
-	for (k = tg->ndirs; e->transform && e->src != NULL && k-- > 0; ) {
-		const struct cfg_dir *d = &tg->dirs[k];
-
-		if (d->delete || !sync_under(e->src, d->src) || !sync_under(e->path, d->dest))
-			continue;
-		if (!d->has_transform || dirx[k] == NULL)
-			break;
-		if ((rc = source_blob(&blob, &data, &len, &t->source->src, &e->oid)) < 0)
-			return rc;
-		transform_apply(dirx[k], data, len, &out);
-		git_blob_free(blob);
-		if (git_odb_hash(&id, out.ptr, out.len, GIT_OBJECT_BLOB) < 0) {
-			buf_release(&out);
-			return err_git(ERR_FAIL, "cannot hash '%s'", e->path);
-		}
-		git_oid_tostr(hex, sizeof(hex), &id);
-		syncjob_add_blob(&t->job, hex, out.ptr, out.len);
-		buf_release(&out);
-		syncjob_add_entry(&t->job, e->path, e->mode, hex, false, false);
-		return 0;
-	}
-	syncjob_add_entry(&t->job, e->path, e->mode, hex, e->binary, e->transform);
-	return 0;
-}
-
-/* The JOB message and manifest for one target. */
-static int
-sync_prepare(struct sync_run *r, struct sync_target *t)
-{
-	const struct cfg_group *g = t->group;
-	const struct cfg_target *tg = t->target;
-	struct msg_job *job = &t->job.job.u.job;
-	struct plan pl = PLAN_INIT;
-	struct transform **dirx;
-	struct buf b = BUF_INIT;
-	const char *an, *ae, *sec_from, *sup_from;
-	size_t i;
-	int rc;
-
-	if ((rc = plan_expand(&pl, t->source->cache, t->source->src.tree, g, tg)) < 0)
-		return rc;
-	dirx = xcalloc(tg->ndirs + 1, sizeof(*dirx));
-	for (i = 0; i < tg->ndirs && rc == 0; i++)
-		if (tg->dirs[i].has_transform)
-			rc = sync_dir_transform(&dirx[i], g, tg, &tg->dirs[i]);
-	for (i = 0; i < pl.n && rc == 0; i++)
-		rc = sync_add_entry(t, &pl.entries[i], dirx);
-	for (i = 0; i < tg->ndirs; i++)
-		transform_free(dirx[i]);
-	free(dirx);
-	if (rc < 0) {
-		plan_release(&pl);
-		return rc;
-	}
-	for (i = 0; i < pl.nnotes; i++)
-		log_info("%s: %s", tg->repo, pl.notes[i]);
-	for (i = 0; i < pl.ndeletes; i++)
-		sync_strv_add(&job->delete_paths, pl.deletes[i]);
-	for (i = 0; i < pl.nprune; i++)
-		sync_strv_add(&job->prune_dirs, pl.prune[i]);
-	plan_release(&pl);
-
-	t->job.repo = xstrdup(tg->repo);
-	t->job.token = token_value(r->token);
-	if (git_repository_odb(&t->job.odb, t->source->src.mirror.repo) < 0)
-		return err_git(ERR_FAIL, "cannot open the source object database");
-	job->mode = JOB_SYNC;
-	job->target = xstrdup(tg->repo);
-	job->remote_url = sync_remote_url(r->cfg, tg->repo);
-	job->cache_dir = xstrdup(r->cache_dir);
-	job->base_branch = xstrdup(t->found.base_branch);
-	if ((rc = prtext_branch(&b, g->defaults.branch_prefix, tg->repo, time(NULL),
-	    t->source->commit)) < 0) {
-		buf_release(&b);
-		return rc;
-	}
-	job->sync_branch = buf_detach(&b, NULL);
-	if (t->found.pr != NULL) {
-		job->existing_branch = xstrdup(t->found.pr->head.ref);
-		job->existing_head = xstrdup(t->found.pr->head.sha);
-	}
-	job->commit_message = xasprintf("sync: update files from %s (%.7s)\n\n"
-	    "Source: %s@%s %s\n", g->source.repo, t->source->commit, g->source.repo,
-	    g->source.branch, t->source->commit);
-	sync_author(r->cfg, &an, &ae);
-	job->author_name = xstrdup(an);
-	job->author_email = xstrdup(ae);
-	job->dry_run = r->o.dry_run;
-	job->want_diff = r->o.diff;
-	if (tg->transform.repo_name) {
-		job->repo_from = xstrdup(g->source.repo);
-		job->repo_to = xstrdup(tg->repo);
-	}
-	for (i = 0; i < tg->transform.nvars; i++)
-		sync_kv_add(&job->vars, &job->nvars, tg->transform.vars[i].key,
-		    tg->transform.vars[i].value);
-	/* emails: key = the source's address, value = the target's */
-	sec_from = g->source.security_email;
-	sup_from = g->source.support_email;
-	if (sec_from && tg->security_email && strcmp(sec_from, tg->security_email) != 0)
-		sync_kv_add(&job->emails, &job->nemails, sec_from, tg->security_email);
-	if (sup_from && tg->support_email && strcmp(sup_from, tg->support_email) != 0)
-		sync_kv_add(&job->emails, &job->nemails, sup_from, tg->support_email);
-	job->mem_bytes = r->cfg->rc.mem_bytes;
-	job->cpu_seconds = r->cfg->rc.cpu_seconds;
-	job->open_files = r->cfg->rc.open_files;
-	job->max_frame = FRAME_MAX_DEFAULT;
-	return 0;
-}
-
-/* Discovery + plan for every target, in scope order. */
-static void
-sync_prepare_all(struct sync_run *r)
-{
-	size_t i;
-
-	r->nt = r->scope.n;
-	r->t = xcalloc(r->nt + 1, sizeof(*r->t));
-	for (i = 0; i < r->nt; i++) {
-		struct sync_target *t = &r->t[i];
-		struct discovery_target dt;
-		int rc;
-
-		t->group = r->scope.v[i].group;
-		t->target = r->scope.v[i].target;
-		t->source = sync_source_of(r, t->group);
-		syncjob_init(&t->job);
-		memset(&dt, 0, sizeof(dt));
-		dt.repo = t->target->repo;
-		dt.branch = t->target->branch;
-		dt.branch_prefix = t->group->defaults.branch_prefix;
-		dt.source_repo = t->group->source.repo;
-		rc = discovery_run(&t->found, r->api, &dt);
-		if (rc < 0) {
-			sync_fail_early(t, err_name(rc), err_last());
-			continue;
-		}
-		if ((rc = sync_prepare(r, t)) < 0)
-			sync_fail_early(t, err_name(rc), err_last());
-	}
-}
-
 /* ---- pool callbacks ---- */
 
 static int
@@ -633,9 +178,9 @@ sync_next(void **task, const char **name, void *arg)
 {
 	struct sync_run *r = arg;
 
-	while (r->next < r->nt && r->t[r->next].skip)
+	while (r->next < r->end && r->t[r->next].skip)
 		r->next++;
-	if (r->next >= r->nt)
+	if (r->next >= r->end)
 		return 0;
 	*task = &r->t[r->next];
 	*name = r->t[r->next].target->repo;
@@ -662,22 +207,6 @@ sync_message(struct pool_job *j, void *task, const struct msg *m, void *arg)
 }
 
 static void
-sync_progress(struct sync_run *r, const struct sync_target *t)
-{
-	const struct pool_record *rec = &t->rec;
-
-	if (r->o.no_progress)
-		return;
-	if (r->tty)
-		fprintf(stderr, "\r\033[K[%zu/%zu] %zu failed  last: %s %s", r->done, r->nt,
-		    r->failed, t->target->repo, rec->outcome);
-	else
-		fprintf(stderr, "[%zu/%zu] %s %s (%llu ms)%s%s\n", r->done, r->nt,
-		    t->target->repo, rec->outcome, (unsigned long long)(rec->wall_us / 1000),
-		    rec->error ? ": " : "", rec->error ? rec->error : "");
-}
-
-static void
 sync_finished(struct pool_job *j, void *task, const struct pool_record *rec, void *arg)
 {
 	struct sync_run *r = arg;
@@ -691,191 +220,6 @@ sync_finished(struct pool_job *j, void *task, const struct pool_record *rec, voi
 		r->failed++;
 	sync_progress(r, t);
 }
-
-/* ---- after the workers: pull requests ---- */
-
-static void
-sync_set_failed(struct sync_target *t, const char *cause, const char *text)
-{
-	free(t->rec.outcome);
-	free(t->rec.cause);
-	free(t->rec.error);
-	t->rec.outcome = xstrdup("failed");
-	t->rec.cause = xstrdup(cause);
-	t->rec.error = xstrdup(text);
-}
-
-static void
-sync_publish(struct sync_run *r, struct sync_target *t)
-{
-	const struct msg_result *res = &t->rec.result;
-	struct syncpr_in in;
-	int rc;
-
-	if (!t->has_rec || t->rec.cause != NULL || !t->rec.has_result || res->outcome == NULL)
-		return;
-	if (strcmp(res->outcome, "up_to_date") == 0 && t->found.pr != NULL) {
-		if (r->o.dry_run) {
-			t->note = xasprintf("would close stale PR #%d", t->found.pr->number);
-			return;
-		}
-		rc = syncpr_close_stale(r->api, t->target->repo, t->found.pr, t->source->commit);
-		if (rc < 0) {
-			sync_set_failed(t, "pr", err_last());
-			return;
-		}
-		t->pr_closed = true;
-		t->note = xasprintf("closed stale PR #%d", t->found.pr->number);
-		return;
-	}
-	if (strcmp(res->outcome, "pending_current") == 0 && t->found.pr != NULL) {
-		t->pr_url = xstrdup(t->found.pr->html_url ? t->found.pr->html_url : "");
-		free(t->rec.pr_url);
-		t->rec.pr_url = xstrdup(t->pr_url);
-		return;
-	}
-	if (strcmp(res->outcome, "pushed") != 0)
-		return;
-	memset(&in, 0, sizeof(in));
-	in.repo = t->target->repo;
-	in.base_branch = t->found.base_branch;
-	in.head_branch = res->branch;
-	in.source_repo = t->group->source.repo;
-	in.source_branch = t->group->source.branch;
-	in.source_commit = t->source->commit;
-	in.config_digest = r->cfg->digest;
-	in.files = t->job.files;
-	in.nfiles = t->job.nfiles;
-	in.assign = &t->target->pr;
-	in.existing = t->found.pr;
-	rc = syncpr_publish(&t->pr_url, &t->pr_created, &t->pr_updated, r->api, &in);
-	if (rc < 0) {
-		sync_set_failed(t, "pr", err_last());
-		return;
-	}
-	if (t->found.pr != NULL && strcmp(t->found.pr->head.ref, res->branch) != 0)
-		t->note = xasprintf("branch '%s' had other commits: new PR", t->found.pr->head.ref);
-	free(t->rec.pr_url);
-	t->rec.pr_url = t->pr_url ? xstrdup(t->pr_url) : NULL;
-}
-
-/* ---- output ---- */
-
-static void
-sync_print_dry(const struct sync_target *t)
-{
-	const struct msg_result *res = &t->rec.result;
-
-	if (!t->rec.has_result || res->outcome == NULL || strcmp(res->outcome, "dry_run") != 0)
-		return;
-	printf("== %s: would push %s to '%s' (+%llu ~%llu -%llu)\n", t->target->repo,
-	    res->commit ? res->commit : "", res->branch ? res->branch : "",
-	    (unsigned long long)res->added, (unsigned long long)res->changed,
-	    (unsigned long long)res->deleted);
-	if (res->diffstat != NULL)
-		fputs(res->diffstat, stdout);
-	if (res->diff != NULL)
-		fputs(res->diff, stdout);
-}
-
-static void
-sync_summary(struct sync_run *r, const char *report_path)
-{
-	size_t i, w = 6;
-
-	for (i = 0; i < r->nt; i++)
-		if (strlen(r->t[i].target->repo) > w)
-			w = strlen(r->t[i].target->repo);
-	printf("%-*s  %-15s  %-14s  %7s  %s\n", (int)w, "TARGET", "OUTCOME", "FILES +/~/-",
-	    "WALL", "DETAIL");
-	for (i = 0; i < r->nt; i++) {
-		const struct sync_target *t = &r->t[i];
-		const struct pool_record *rec = &t->rec;
-		const struct msg_result *res = &rec->result;
-		char files[64] = "-";
-		const char *detail = "";
-
-		if (rec->has_result)
-			snprintf(files, sizeof(files), "%llu/%llu/%llu",
-			    (unsigned long long)res->added, (unsigned long long)res->changed,
-			    (unsigned long long)res->deleted);
-		if (rec->cause != NULL)
-			detail = rec->error ? rec->error : rec->cause;
-		else if (t->pr_url != NULL)
-			detail = t->pr_url;
-		else if (rec->has_result && res->branch != NULL)
-			detail = res->branch;
-		printf("%-*s  %-15s  %-14s  %5llums  %s%s%s%s\n", (int)w, t->target->repo,
-		    rec->outcome ? rec->outcome : "?", files,
-		    (unsigned long long)(rec->wall_us / 1000), detail,
-		    t->pr_created ? " (new PR)" : t->pr_updated ? " (PR updated)" : "",
-		    t->note ? "; " : "", t->note ? t->note : "");
-	}
-	printf("%zu targets: %zu failed, %.1f s\n", r->nt, r->failed,
-	    (double)(util_now_ms() - r->t0) / 1000.0);
-	if (report_path != NULL)
-		printf("report: %s\n", report_path);
-}
-
-static void
-sync_json_str(FILE *fp, const char *s)
-{
-	if (s == NULL) {
-		fputs("null", fp);
-		return;
-	}
-	fputc('"', fp);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(fp, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(fp, "\\u%04x", c);
-		else
-			fputc(c, fp);
-	}
-	fputc('"', fp);
-}
-
-static void
-sync_print_json(struct sync_run *r, const char *report_path)
-{
-	size_t i;
-
-	printf("{\"report\":");
-	sync_json_str(stdout, report_path);
-	printf(",\"targets\":[");
-	for (i = 0; i < r->nt; i++) {
-		const struct sync_target *t = &r->t[i];
-		const struct msg_result *res = &t->rec.result;
-
-		printf("%s{\"repo\":", i ? "," : "");
-		sync_json_str(stdout, t->target->repo);
-		printf(",\"outcome\":");
-		sync_json_str(stdout, t->rec.outcome);
-		printf(",\"cause\":");
-		sync_json_str(stdout, t->rec.cause);
-		printf(",\"error\":");
-		sync_json_str(stdout, t->rec.error);
-		printf(",\"commit\":");
-		sync_json_str(stdout, t->rec.has_result ? res->commit : NULL);
-		printf(",\"branch\":");
-		sync_json_str(stdout, t->rec.has_result ? res->branch : NULL);
-		printf(",\"pr_url\":");
-		sync_json_str(stdout, t->pr_url);
-		printf(",\"diffstat\":");
-		sync_json_str(stdout, t->rec.has_result ? res->diffstat : NULL);
-		printf(",\"diff\":");
-		sync_json_str(stdout, t->rec.has_result ? res->diff : NULL);
-		printf(",\"added\":%llu,\"changed\":%llu,\"deleted\":%llu,\"wall_ms\":%llu}",
-		    (unsigned long long)res->added, (unsigned long long)res->changed,
-		    (unsigned long long)res->deleted, (unsigned long long)(t->rec.wall_us / 1000));
-	}
-	printf("]}\n");
-}
-
-/* ---- the command ---- */
 
 static void
 sync_release(struct sync_run *r)
@@ -892,6 +236,7 @@ sync_release(struct sync_run *r)
 		free(r->t[i].pr_url);
 	}
 	free(r->t);
+	free(r->groups);
 	for (i = 0; i < r->nsources; i++) {
 		plan_cache_free(r->sources[i].cache);
 		source_close(&r->sources[i].src);
@@ -906,101 +251,84 @@ sync_release(struct sync_run *r)
 	free(r->o.skip);
 }
 
-static int
-sync_load(struct sync_run *r)
+/* Has SIGINT or SIGTERM arrived while a pool had them blocked? */
+static bool
+sync_signal_pending(void)
 {
-	struct cfg_errors errs;
-	struct scope_opts so;
-	size_t i;
-	int rc;
+	sigset_t set;
 
-	memset(&errs, 0, sizeof(errs));
-	rc = cfg_load(&r->cfg, r->o.config, &errs);
-	if (rc < 0) {
-		if (errs.n == 0)
-			fprintf(stderr, "repocast: %s\n", err_last());
-		for (i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.v[i].msg);
-		cfg_errors_release(&errs);
-		return EXIT_USAGE;
-	}
-	cfg_errors_release(&errs);
-	memset(&so, 0, sizeof(so));
-	so.groups = r->o.groups;
-	so.ngroups = r->o.ngroups;
-	so.skip = r->o.skip;
-	so.nskip = r->o.nskip;
-	so.filters = r->o.filters;
-	so.nfilters = r->o.nfilters;
-	if (scope_resolve(&r->scope, r->cfg, &so) < 0 ||
-	    scope_confirm(&r->scope, r->o.confirm, r->o.dry_run) < 0) {
-		fprintf(stderr, "repocast: %s\n", err_last());
-		return EXIT_USAGE;
-	}
-	return 0;
+	if (sigpending(&set) < 0)
+		return false;
+	return sigismember(&set, SIGINT) == 1 || sigismember(&set, SIGTERM) == 1;
+}
+
+static void
+sync_pool_opts(struct pool_opts *po, const struct sync_run *r, const char *worker,
+    const char *log_dir, const char *run_id)
+{
+	memset(po, 0, sizeof(*po));
+	po->jobs = r->o.jobs > 0 ? r->o.jobs : r->cfg->rc.jobs > 0 ? r->cfg->rc.jobs :
+	    (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (po->jobs < 1)
+		po->jobs = 1;
+	po->timeout_ms = r->cfg->rc.timeout_ms;
+	po->grace_ms = POOL_GRACE_MS;
+	po->retries = r->cfg->rc.retries;
+	po->backoff_ms = POOL_BACKOFF_MS;
+	po->worker_path = worker;
+	po->log_dir = log_dir;
+	po->run_id = run_id;
+	po->max_frame = FRAME_MAX_DEFAULT;
+	po->mem_bytes = r->cfg->rc.mem_bytes;
 }
 
 /*
- * Before anything else touches the API: is the token good, and does the
- * run's worst-case cost fit the quota (DESIGN §4)? GET /rate_limit costs
- * no quota. An auth or network failure here is an environment error.
+ * The groups, one after another (sync_groups.c): discovery and plan, one
+ * pool run for the group's workers, then its pull requests, before the
+ * next group starts. A pool lives until the next group's is made (or the
+ * caller frees *pool): while it lives SIGINT and SIGTERM stay pending
+ * for it, so a signal that came during the pull requests or the next
+ * group's discovery is seen here and stops the run before another group
+ * starts. 0, or EXIT_ENV (printed).
  */
 static int
-sync_preflight(struct sync_run *r)
+sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
+    const struct pool_opts *po)
 {
-	const struct cfg_preflight *pf = &r->cfg->preflight;
-	struct github_rate rate;
-	struct api_plan plan;
-	char line[512];
-	unsigned n = (unsigned)r->scope.n;
-	int rc;
+	static const struct pool_ops ops = {
+		sync_next, sync_started, sync_message, sync_finished,
+	};
+	size_t gi, i;
 
-	if ((rc = github_rate_get(&rate, r->api)) < 0) {
-		fprintf(stderr, "repocast: %s\n", err_last());
-		return EXIT_ENV;
-	}
-	if (pf->present && !pf->enabled)
-		return 0;
-	memset(&plan, 0, sizeof(plan));
-	plan.reads = 3 * n;                          /* repo, pulls, refs */
-	plan.writes = r->o.dry_run ? 0 : 5 * n;      /* PR, labels, assignees, reviewers, edit */
-	plan.creates = r->o.dry_run ? 0 : n;
-	plan.margin_percent = pf->present ? pf->primary_margin_percent : 10;
-	plan.secondary_reserve = pf->present ? pf->secondary_reserve : 0;
-	rc = api_preflight(line, sizeof(line), &plan, &rate.core, NULL);
-	log_info("%s", line);
-	if (rc < 0 && pf->present && pf->fail_closed) {
-		fprintf(stderr, "repocast: %s\n", err_last());
-		return EXIT_ENV;
-	}
-	return 0;
-}
+	for (gi = 0; gi < r->ngroups && !run->interrupted; gi++) {
+		struct sync_group *sg = &r->groups[gi];
 
-static int
-sync_env(struct sync_run *r)
-{
-	int rc;
-
-	if ((rc = token_load(&r->token, r->o.token_file)) < 0) {
-		fprintf(stderr, "repocast: %s\n", err_last());
-		return rc == ERR_CONFIG || rc == ERR_LIMIT ? EXIT_USAGE : EXIT_ENV;
-	}
-	token_scrub_env();
-	if (r->o.cache_dir != NULL)
-		r->cache_dir = xstrdup(r->o.cache_dir);
-	else if (r->cfg->rc.cache_dir != NULL)
-		r->cache_dir = xstrdup(r->cfg->rc.cache_dir);
-	else
-		r->cache_dir = sync_default_cache();
-	if ((rc = sync_open_api(r)) < 0) {
-		fprintf(stderr, "repocast: %s\n", err_last());
-		return rc == ERR_CONFIG ? EXIT_USAGE : EXIT_ENV;
-	}
-	if ((rc = sync_preflight(r)) != 0)
-		return rc;
-	if ((rc = sync_sources(r)) < 0) {
-		fprintf(stderr, "repocast: %s\n", err_last());
-		return EXIT_ENV;
+		if (sync_group_blocked(r, sg))
+			continue;
+		sync_prepare_range(r, sg->first, sg->n);
+		if (*pool != NULL && sync_signal_pending()) {
+			run->interrupted = true;
+			break;
+		}
+		pool_free(*pool);
+		*pool = NULL;
+		if (pool_new(pool, po, &ops, r) < 0)
+			return sync_fail(EXIT_ENV);
+		r->next = sg->first;
+		r->end = sg->first + sg->n;
+		if (pool_run(*pool) == EXIT_INTERRUPTED)
+			run->interrupted = true;
+		if (r->tty && !r->o.no_progress)
+			fputc('\n', stderr);
+		run->interrupted = run->interrupted || pool_interrupted(*pool);
+		run->orphans_reaped += pool_orphans(*pool);
+		if (run->interrupted)
+			break;
+		for (i = sg->first; i < sg->first + sg->n; i++) {
+			sync_publish(r, &r->t[i]);
+			sync_skip_store(r, &r->t[i]);
+		}
+		sync_group_done(r, sg);
 	}
 	return 0;
 }
@@ -1010,13 +338,12 @@ cmd_sync(int argc, char **argv)
 {
 	struct sync_run r;
 	struct report_run run;
-	struct pool_ops ops = { sync_next, sync_started, sync_message, sync_finished };
 	struct pool_opts po;
 	struct pool *pool = NULL;
 	struct pool_record *recs = NULL;
 	char *run_dir = NULL, *report_path = NULL, *log_dir = NULL, *worker = NULL;
 	size_t i;
-	int rc, code = EXIT_OK, prc = 0;
+	int code = EXIT_OK;
 
 	memset(&r, 0, sizeof(r));
 	r.t0 = util_now_ms();
@@ -1032,69 +359,41 @@ cmd_sync(int argc, char **argv)
 		goto out;
 	if (r.o.dry_run)
 		log_info("dry run: nothing will be pushed, no pull request will be written");
-	sync_prepare_all(&r);
+	sync_targets_init(&r);
+	sync_groups_init(&r);
 	run.config_digest = xstrdup(r.cfg->digest);
 	if (report_make_dir(&run_dir, r.o.report_dir ? r.o.report_dir :
 	    r.cfg->rc.report_dir ? r.cfg->rc.report_dir : ".repocast/runs", run.id) < 0) {
-		fprintf(stderr, "repocast: %s\n", err_last());
-		code = EXIT_ENV;
+		code = sync_fail(EXIT_ENV);
 		goto out;
 	}
 	log_dir = xasprintf("%s/targets", run_dir);
 	worker = pool_find_worker(argv[0]);
-	memset(&po, 0, sizeof(po));
-	po.jobs = r.o.jobs > 0 ? r.o.jobs : r.cfg->rc.jobs > 0 ? r.cfg->rc.jobs :
-	    (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (po.jobs < 1)
-		po.jobs = 1;
-	po.timeout_ms = r.cfg->rc.timeout_ms;
-	po.grace_ms = POOL_GRACE_MS;
-	po.retries = r.cfg->rc.retries;
-	po.backoff_ms = POOL_BACKOFF_MS;
-	po.worker_path = worker;
-	po.log_dir = log_dir;
-	po.run_id = run.id;
-	po.max_frame = FRAME_MAX_DEFAULT;
-	po.mem_bytes = r.cfg->rc.mem_bytes;
+	sync_pool_opts(&po, &r, worker, log_dir, run.id);
 	run.jobs = po.jobs;
 	run.timeout_ms = po.timeout_ms;
 	run.retries = po.retries;
-	if ((rc = pool_new(&pool, &po, &ops, &r)) < 0) {
-		fprintf(stderr, "repocast: %s\n", err_last());
-		code = EXIT_ENV;
+	if ((code = sync_run_groups(&r, &run, &pool, &po)) != 0)
 		goto out;
-	}
-	prc = pool_run(pool);
-	if (r.tty && !r.o.no_progress)
-		fputc('\n', stderr);
-	run.interrupted = pool_interrupted(pool);
-	run.orphans_reaped = pool_orphans(pool);
-	if (!run.interrupted)
-		for (i = 0; i < r.nt; i++)
-			sync_publish(&r, &r.t[i]);
-	r.failed = 0;
+	r.failed = r.nskipped = 0;
 	recs = xcalloc(r.nt + 1, sizeof(*recs));
 	for (i = 0; i < r.nt; i++) {
-		if (!r.t[i].has_rec) {
-			memset(&r.t[i].rec, 0, sizeof(r.t[i].rec));
-			r.t[i].rec.name = xstrdup(r.t[i].target->repo);
-			r.t[i].rec.outcome = xstrdup("cancelled");
-			r.t[i].rec.cause = xstrdup("cancelled");
-			r.t[i].has_rec = true;
-		}
+		if (!r.t[i].has_rec)
+			sync_record_none(&r.t[i], "cancelled", "cancelled", NULL);
 		if (r.t[i].rec.cause != NULL)
 			r.failed++;
+		if (strcmp(r.t[i].rec.outcome, "skipped") == 0)
+			r.nskipped++;
 		recs[i] = r.t[i].rec;
 	}
 	for (i = 0; i < r.nt && !r.o.json; i++)
 		sync_print_dry(&r.t[i]);
-	code = run.interrupted || prc == EXIT_INTERRUPTED ? EXIT_INTERRUPTED :
-	    r.failed > 0 ? EXIT_TARGETS : EXIT_OK;
+	code = run.interrupted ? EXIT_INTERRUPTED : r.failed > 0 ? EXIT_TARGETS : EXIT_OK;
 	run.exit_code = code;
 	report_run_end(&run);
 	report_path = xasprintf("%s/report.json", run_dir);
-	if (report_write_json(&run, recs, r.nt, report_path) < 0) {
-		fprintf(stderr, "repocast: %s\n", err_last());
+	if (sync_write_report(&r, &run, recs, report_path) < 0) {
+		sync_fail(0);
 		free(report_path);
 		report_path = NULL;
 	}

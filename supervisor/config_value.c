@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "supervisor/config.h"
+#include "supervisor/config_int.h"
 
 int
 cfg_parse_duration(const char *s, uint64_t *ms)
@@ -138,10 +138,48 @@ cfg_check_repo(const char *s, const char **why)
 	return 0;
 }
 
+/*
+ * The first complaint of check about the '/'-separated components of s,
+ * left to right (empty components included), or NULL when it has none.
+ */
+static const char *
+check_components(const char *s, const char *(*check)(const char *comp, size_t len))
+{
+	const char *p, *comp = s, *msg;
+
+	for (p = s;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		if ((msg = check(comp, (size_t)(p - comp))) != NULL)
+			return msg;
+		if (*p == '\0')
+			return NULL;
+		comp = p + 1;
+	}
+}
+
+static const char *
+branch_component(const char *comp, size_t len)
+{
+	if (comp[0] == '.')
+		return "invalid branch name: a component must not start with '.'";
+	if (len >= 5 && strncmp(comp + len - 5, ".lock", 5) == 0)
+		return "invalid branch name: a component must not end with '.lock'";
+	return NULL;
+}
+
+static const char *
+path_segment(const char *seg, size_t len)
+{
+	if (len == 2 && seg[0] == '.' && seg[1] == '.')
+		return "path must not contain a '..' segment";
+	return NULL;
+}
+
 int
 cfg_check_branch(const char *s, const char **why)
 {
-	const char *p, *comp = s;
+	const char *p, *msg;
 	size_t len = strlen(s);
 
 	if (len == 0)
@@ -172,28 +210,15 @@ cfg_check_branch(const char *s, const char **why)
 			return why_fail(why, "invalid branch name: must not contain spaces or any"
 			    " of ~ ^ : ? * [ \\");
 	}
-	for (p = s;; p++) {
-		if (*p == '/' || *p == '\0') {
-			size_t clen = (size_t)(p - comp);
-
-			if (comp[0] == '.')
-				return why_fail(why, "invalid branch name: a component must not start"
-				    " with '.'");
-			if (clen >= 5 && strncmp(p - 5, ".lock", 5) == 0)
-				return why_fail(why, "invalid branch name: a component must not end"
-				    " with '.lock'");
-			if (*p == '\0')
-				break;
-			comp = p + 1;
-		}
-	}
+	if ((msg = check_components(s, branch_component)) != NULL)
+		return why_fail(why, msg);
 	return 0;
 }
 
 int
 cfg_check_path(const char *s, const char **why)
 {
-	const char *p, *seg = s;
+	const char *p, *msg;
 
 	if (*s == '\0')
 		return why_fail(why, "path must not be empty");
@@ -202,15 +227,8 @@ cfg_check_path(const char *s, const char **why)
 	for (p = s; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return why_fail(why, "path must not contain control characters");
-	for (p = s;; p++) {
-		if (*p == '/' || *p == '\0') {
-			if (p - seg == 2 && seg[0] == '.' && seg[1] == '.')
-				return why_fail(why, "path must not contain a '..' segment");
-			if (*p == '\0')
-				break;
-			seg = p + 1;
-		}
-	}
+	if ((msg = check_components(s, path_segment)) != NULL)
+		return why_fail(why, msg);
 	return 0;
 }
 
@@ -234,3 +252,58 @@ cfg_check_email(const char *s, const char **why)
 		return why_fail(why, "invalid email address");
 	return 0;
 }
+
+/* ---- the loader's own checks (config_int.h) ---- */
+
+int
+cfg_check_text(const char *s, const char **why)
+{
+	(void)s;
+	(void)why;
+	return 0;
+}
+
+/* One-line identifiers: non-empty, no control characters. */
+int
+cfg_check_word(const char *s, const char **why)
+{
+	if (*s == '\0') {
+		*why = "must not be empty";
+		return -1;
+	}
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+			*why = "must not contain control characters";
+			return -1;
+		}
+	return 0;
+}
+
+/* Module versions, URLs: non-empty, no spaces, no control characters. */
+int
+cfg_check_token(const char *s, const char **why)
+{
+	if (*s == '\0') {
+		*why = "must not be empty";
+		return -1;
+	}
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || *s == 0x7f) {
+			*why = "must not contain spaces or control characters";
+			return -1;
+		}
+	return 0;
+}
+
+int
+cfg_check_size(const char *s, const char **why)
+{
+	uint64_t b;
+
+	if (cfg_parse_size(s, &b) < 0) {
+		*why = "expected a size like 512M, 2G, 100k or a number of bytes";
+		return -1;
+	}
+	return 0;
+}
+

@@ -84,20 +84,10 @@ struct loader {
 	int ndocs;
 };
 
-static uint32_t
-hash_str(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
-
 static struct anchor *
 anchor_slot(struct anchor *tab, size_t cap, const char *name)
 {
-	size_t i = hash_str(name) & (cap - 1);
+	size_t i = cfg_hash_str(name) & (cap - 1);
 
 	while (tab[i].name != NULL && strcmp(tab[i].name, name) != 0)
 		i = (i + 1) & (cap - 1);

@@ -145,6 +145,7 @@ fill_full(struct msg *m, int type)
 		j->sync_branch = "chore/sync-files";
 		j->existing_branch = "chore/sync-old";
 		j->existing_head = OID1;
+		j->base_head = OID3;
 		j->commit_message = "sync: update files\n\nbody";
 		j->author_name = "Sync Bot";
 		j->author_email = "bot@x.org";
@@ -287,6 +288,7 @@ check_full(const struct msg *d, int type, const void *payload, size_t len)
 		ck_assert_str_eq(j->sync_branch, "chore/sync-files");
 		ck_assert_str_eq(j->existing_branch, "chore/sync-old");
 		ck_assert_str_eq(j->existing_head, OID1);
+		ck_assert_str_eq(j->base_head, OID3);
 		ck_assert_str_eq(j->commit_message, "sync: update files\n\nbody");
 		ck_assert_str_eq(j->author_name, "Sync Bot");
 		ck_assert_str_eq(j->author_email, "bot@x.org");
@@ -444,6 +446,7 @@ START_TEST(test_roundtrip_minimal)
 			ck_assert_str_eq(d.u.job.author_name, "");
 			ck_assert_ptr_null(d.u.job.existing_branch);
 			ck_assert_ptr_null(d.u.job.existing_head);
+			ck_assert_ptr_null(d.u.job.base_head);
 			ck_assert_uint_eq(d.u.job.delete_paths.n, 0);
 			ck_assert_uint_eq(d.u.job.nvars, 0);
 			ck_assert(!d.u.job.dry_run);
@@ -824,6 +827,8 @@ START_TEST(test_bad_job)
 	ck_assert_bad(&k, "protocol error: job.dry_run: expected boolean");
 	pk_job_with(&k, "existing_head", R("\xc0"));
 	ck_assert_bad(&k, "protocol error: job.existing_head: expected string");
+	pk_job_with(&k, "base_head", R("\x01"));
+	ck_assert_bad(&k, "protocol error: job.base_head: expected string");
 	pk_job_with(&k, "author", R("\x81\xa4name\x05"));
 	ck_assert_bad(&k, "protocol error: job.author.name: expected string");
 	pk_job_with(&k, "author", R("\x81\xa4name\xa1x"));
@@ -1278,7 +1283,7 @@ START_TEST(test_hello_check)
 	m.u.hello.proto = PROTO_VERSION + 1;
 	ck_assert_int_eq(msg_hello_check(&m), ERR_PROTO);
 	ck_assert_str_eq(err_last(),
-	    "protocol version mismatch: peer speaks 2, this side 1");
+	    "protocol version mismatch: peer speaks 3, this side 2");
 	msg_init(&m, MSG_JOB);
 	ck_assert_int_eq(msg_hello_check(&m), ERR_PROTO);
 	ck_assert_str_eq(err_last(), "protocol error: expected hello, got job");

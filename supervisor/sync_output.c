@@ -1,0 +1,190 @@
+/*
+ * sync_output — what a sync run shows: a progress line per finished
+ * target on stderr, then on stdout the dry-run changes, the summary
+ * table (or one JSON document with --json); and report.json, the report
+ * module's document amended with the skip cache's answers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "shared/buf.h"
+#include "shared/util.h"
+#include "supervisor/sync_int.h"
+
+void
+sync_progress(struct sync_run *r, const struct sync_target *t)
+{
+	const struct pool_record *rec = &t->rec;
+
+	if (r->o.no_progress)
+		return;
+	if (r->tty)
+		fprintf(stderr, "\r\033[K[%zu/%zu] %zu failed  last: %s %s", r->done, r->nt,
+		    r->failed, t->target->repo, rec->outcome);
+	else
+		fprintf(stderr, "[%zu/%zu] %s %s (%llu ms)%s%s\n", r->done, r->nt,
+		    t->target->repo, rec->outcome, (unsigned long long)(rec->wall_us / 1000),
+		    rec->error ? ": " : "", rec->error ? rec->error : "");
+}
+
+void
+sync_print_dry(const struct sync_target *t)
+{
+	const struct msg_result *res = &t->rec.result;
+
+	if (!t->rec.has_result || res->outcome == NULL || strcmp(res->outcome, "dry_run") != 0)
+		return;
+	printf("== %s: would push %s to '%s' (+%llu ~%llu -%llu)\n", t->target->repo,
+	    res->commit ? res->commit : "", res->branch ? res->branch : "",
+	    (unsigned long long)res->added, (unsigned long long)res->changed,
+	    (unsigned long long)res->deleted);
+	if (res->diffstat != NULL)
+		fputs(res->diffstat, stdout);
+	if (res->diff != NULL)
+		fputs(res->diff, stdout);
+}
+
+void
+sync_summary(struct sync_run *r, const char *report_path)
+{
+	size_t i, w = 6;
+
+	for (i = 0; i < r->nt; i++)
+		if (strlen(r->t[i].target->repo) > w)
+			w = strlen(r->t[i].target->repo);
+	printf("%-*s  %-15s  %-14s  %7s  %s\n", (int)w, "TARGET", "OUTCOME", "FILES +/~/-",
+	    "WALL", "DETAIL");
+	for (i = 0; i < r->nt; i++) {
+		const struct sync_target *t = &r->t[i];
+		const struct pool_record *rec = &t->rec;
+		const struct msg_result *res = &rec->result;
+		char files[64] = "-";
+		const char *detail = "";
+
+		if (rec->has_result)
+			snprintf(files, sizeof(files), "%llu/%llu/%llu",
+			    (unsigned long long)res->added, (unsigned long long)res->changed,
+			    (unsigned long long)res->deleted);
+		if (rec->cause != NULL)
+			detail = rec->error ? rec->error : rec->cause;
+		else if (t->pr_url != NULL)
+			detail = t->pr_url;
+		else if (rec->has_result && res->branch != NULL)
+			detail = res->branch;
+		printf("%-*s  %-15s  %-14s  %5llums  %s%s%s%s\n", (int)w, t->target->repo,
+		    rec->outcome ? rec->outcome : "?", files,
+		    (unsigned long long)(rec->wall_us / 1000), detail,
+		    t->pr_created ? " (new PR)" : t->pr_updated ? " (PR updated)" : "",
+		    t->note ? "; " : "", t->note ? t->note : "");
+	}
+	if (r->nskipped > 0)
+		printf("%zu targets: %zu failed, %zu skipped, %.1f s\n", r->nt,
+		    r->failed - r->nskipped, r->nskipped, (double)(util_now_ms() - r->t0) / 1000.0);
+	else
+		printf("%zu targets: %zu failed, %.1f s\n", r->nt, r->failed,
+		    (double)(util_now_ms() - r->t0) / 1000.0);
+	if (report_path != NULL)
+		printf("report: %s\n", report_path);
+}
+
+static void
+sync_json_str(FILE *fp, const char *s)
+{
+	if (s == NULL) {
+		fputs("null", fp);
+		return;
+	}
+	fputc('"', fp);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(fp, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(fp, "\\u%04x", c);
+		else
+			fputc(c, fp);
+	}
+	fputc('"', fp);
+}
+
+void
+sync_print_json(struct sync_run *r, const char *report_path)
+{
+	size_t i;
+
+	printf("{\"report\":");
+	sync_json_str(stdout, report_path);
+	printf(",\"targets\":[");
+	for (i = 0; i < r->nt; i++) {
+		const struct sync_target *t = &r->t[i];
+		const struct msg_result *res = &t->rec.result;
+
+		printf("%s{\"repo\":", i ? "," : "");
+		sync_json_str(stdout, t->target->repo);
+		printf(",\"outcome\":");
+		sync_json_str(stdout, t->rec.outcome);
+		printf(",\"cause\":");
+		sync_json_str(stdout, t->rec.cause);
+		printf(",\"error\":");
+		sync_json_str(stdout, t->rec.error);
+		printf(",\"commit\":");
+		sync_json_str(stdout, t->rec.has_result ? res->commit : NULL);
+		printf(",\"branch\":");
+		sync_json_str(stdout, t->rec.has_result ? res->branch : NULL);
+		printf(",\"pr_url\":");
+		sync_json_str(stdout, t->pr_url);
+		printf(",\"diffstat\":");
+		sync_json_str(stdout, t->rec.has_result ? res->diffstat : NULL);
+		printf(",\"diff\":");
+		sync_json_str(stdout, t->rec.has_result ? res->diff : NULL);
+		printf(",\"added\":%llu,\"changed\":%llu,\"deleted\":%llu,\"wall_ms\":%llu}",
+		    (unsigned long long)res->added, (unsigned long long)res->changed,
+		    (unsigned long long)res->deleted, (unsigned long long)(t->rec.wall_us / 1000));
+	}
+	printf("]}\n");
+}
+
+/*
+ * report.json, with "skipped": true on each target the skip cache answered
+ * (and totals.skipped): the report module's document, amended here.
+ */
+int
+sync_write_report(struct sync_run *r, const struct report_run *run,
+    const struct pool_record *recs, const char *path)
+{
+	struct buf b = BUF_INIT;
+	json_t *doc, *targets, *totals;
+	json_error_t jerr;
+	size_t i, nskip = 0;
+	char *text;
+	int rc;
+
+	report_json(&b, run, recs, r->nt);
+	doc = json_loadb(b.ptr, b.len, 0, &jerr);
+	targets = doc ? json_object_get(doc, "targets") : NULL;
+	totals = doc ? json_object_get(doc, "totals") : NULL;
+	if (doc == NULL || !json_is_array(targets) || json_array_size(targets) != r->nt ||
+	    !json_is_object(totals))
+		BUG("sync: report.json does not read back: %s", jerr.text);
+	for (i = 0; i < r->nt; i++) {
+		json_object_set_new(json_array_get(targets, i), "skipped",
+		    json_boolean(r->t[i].cached));
+		nskip += r->t[i].cached;
+	}
+	json_object_set_new(totals, "skipped", json_integer((json_int_t)nskip));
+	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (text == NULL)
+		BUG("sync: json_dumps failed");
+	buf_reset(&b);
+	buf_addstr(&b, text);
+	buf_addch(&b, '\n');
+	free(text);
+	json_decref(doc);
+	rc = buf_write_file_atomic(&b, path);
+	buf_release(&b);
+	return rc;
+}
