@@ -1,6 +1,7 @@
 # repocast — one GNU Makefile.
 #
-#   make            build build/repocast and build/repocast-worker
+#   make            build build/repocast, build/repocast-worker and its git
+#                   plugin build/repocast-worker-git.so
 #   make check      install missing Debian packages, build, run every test
 #   make demo       install, build, run a real fan-out sync against a loopback forge
 #   make bench      micro and end-to-end benchmarks (perf/)
@@ -38,6 +39,8 @@ endif
 # it, after `make deps` has had its chance to install the packages.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WORKER_LIBS = $(shell pkg-config --libs msgpack 2>/dev/null)
+PLUGIN_LIBS = $(shell pkg-config --libs libgit2 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
@@ -66,13 +69,31 @@ BENCH_SRC := $(sort $(wildcard perf/bench_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 TESTBIN_SRC := $(sort $(wildcard tests/bin/*.c))
 
-obj = $(patsubst %.c,$(O)/%.o,$(1))
+# The worker is two files (docs/architecture.md). repocast-worker does not
+# link libgit2: mapping it (BIND_NOW, 18 more libraries) costs more than a
+# whole no-op worker. The code that needs libgit2, listed here, is
+# repocast-worker-git.so, which the worker dlopen()s from its own directory
+# only for a job that touches a repository. The plugin resolves the rest
+# (msg_*, err_*, buf_*, worker_*, ...) against the executable, which is
+# linked -rdynamic from every worker-core object (not from an archive, so
+# nothing the plugin needs is left out), so each exists once. A new worker
+# file that calls libgit2 goes in PLUGIN_SRC (else the worker's link fails
+# on the git_* symbols). The archives below still hold every object: the
+# supervisor, the tests, benchmarks and fuzz targets link them statically.
+PLUGIN_SRC := shared/err_git.c shared/mirror.c worker/plugin_git.c worker/push.c \
+	worker/sync.c worker/tree.c
+WORKER_CORE_SRC := $(filter-out $(PLUGIN_SRC),$(LIB_SRC) $(WRK_SRC))
+
+# The object of each source; the plugin's are position-independent, under
+# $(O)/pic (also in the archives: one compile serves both).
+obj = $(foreach f,$(1),$(if $(filter $(f),$(PLUGIN_SRC)),$(O)/pic/$(f:.c=.o),$(O)/$(f:.c=.o)))
 
 LIB_A := $(O)/librepocast.a
 SUP_A := $(O)/libsupervisor.a
 WRK_A := $(O)/libworker.a
 REPOCAST := $(O)/repocast
 WORKER := $(O)/repocast-worker
+PLUGIN := $(O)/repocast-worker-git.so
 CHECK_BIN := $(O)/tests/check_all
 REPLAY_BIN := $(O)/tests/fuzz_replay
 BENCH_BIN := $(O)/perf/bench
@@ -80,14 +101,19 @@ TEST_BINS := $(patsubst tests/bin/%.c,$(O)/tests/bin/%,$(TESTBIN_SRC))
 # The worker with test-only fault hooks (worker/fault.c): the worker's own
 # sources compiled again with -DREPOCAST_TEST_HOOKS. The release worker has
 # no fault code.
-HOOK_OBJ := $(patsubst %.c,$(O)/hooks/%.o,worker/main.c $(WRK_SRC))
-TEST_BINS += $(O)/tests/bin/repocast-worker-test
+# It loads the same plugin, copied next to it.
+HOOK_OBJ := $(patsubst %.c,$(O)/hooks/%.o,worker/main.c $(filter worker/%,$(WORKER_CORE_SRC)))
+TEST_BINS += $(O)/tests/bin/repocast-worker-test $(O)/tests/bin/repocast-worker-git.so
 
-all: $(REPOCAST) $(WORKER)
+all: $(REPOCAST) $(WORKER) $(PLUGIN)
 
 $(O)/%.o: %.c
 	@mkdir -p $(@D)
 	$(call say,CC,$<)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/pic/%.o: %.c
+	@mkdir -p $(@D)
+	$(call say,CC,$<)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -fPIC -c -o $@ $<
 
 $(LIB_A): $(call obj,$(LIB_SRC))
 $(SUP_A): $(call obj,$(SUP_SRC))
@@ -99,8 +125,11 @@ $(LIB_A) $(SUP_A) $(WRK_A):
 $(REPOCAST): $(O)/supervisor/main.o $(SUP_A) $(LIB_A)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-$(WORKER): $(O)/worker/main.o $(WRK_A) $(LIB_A)
-	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+$(WORKER): $(O)/worker/main.o $(call obj,$(WORKER_CORE_SRC))
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -rdynamic -o $@ $^ $(WORKER_LIBS) -lm
+
+$(PLUGIN): $(call obj,$(PLUGIN_SRC))
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -shared -o $@ $^ $(PLUGIN_LIBS)
 
 # Unit tests: tests/check_<name>.c exports Suite *<name>_suite(void); the
 # runner's suite list is generated from the file names.
@@ -126,9 +155,13 @@ $(O)/hooks/%.o: %.c
 	@mkdir -p $(@D)
 	$(call say,CC,$<)$(CC) $(ALL_CPPFLAGS) -DREPOCAST_TEST_HOOKS $(ALL_CFLAGS) -c -o $@ $<
 
-$(O)/tests/bin/repocast-worker-test: $(HOOK_OBJ) $(LIB_A)
+$(O)/tests/bin/repocast-worker-test: $(HOOK_OBJ) $(call obj,$(filter-out worker/%,$(WORKER_CORE_SRC)))
 	@mkdir -p $(@D)
-	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -rdynamic -o $@ $^ $(WORKER_LIBS) -lm
+
+$(O)/tests/bin/repocast-worker-git.so: $(PLUGIN)
+	@mkdir -p $(@D)
+	$(call say,CP,$@)cp $< $@
 
 # Fuzz targets are replayed over their corpus by a plain driver in every
 # `make check`; `make fuzz` builds the libFuzzer versions with clang.
@@ -197,6 +230,7 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 755 $(REPOCAST) $(DESTDIR)$(BINDIR)/repocast
 	install -m 755 $(WORKER) $(DESTDIR)$(LIBEXECDIR)/repocast-worker
+	install -m 644 $(PLUGIN) $(DESTDIR)$(LIBEXECDIR)/repocast-worker-git.so
 
 clean:
 	rm -rf build build-san build-fuzz

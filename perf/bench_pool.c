@@ -1,7 +1,8 @@
 /*
  * The pool's own cost per worker (DESIGN §9: >= 1500 workers/s): posix_spawn
- * of the release repocast-worker, HELLO/READY, a run JOB with no repository
- * ("none:") and no command, RESULT, STATS, /proc/PID/io, reap; two at a time.
+ * of the release repocast-worker (which then loads no libgit2), HELLO and a
+ * run JOB with no repository ("none:") and no command queued at once, READY,
+ * RESULT, STATS, /proc/PID/io, reap; two at a time.
  * One op = one worker. perf/e2e/spawn.sh reports it next to xargs/parallel.
  */
 #include <stdio.h>

@@ -1,11 +1,14 @@
+/*
+ * err — the per-process last-error buffer (see err.h). No libgit2 here:
+ * err_git lives in err_git.c, so that programs which do not load libgit2
+ * (repocast-worker, until a job needs git) can link this module.
+ */
 #include "shared/err.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <git2/errors.h>
 
 #define ERR_MAX 2048
 
@@ -62,23 +65,6 @@ err_wrap(const char *fmt, ...)
 	if (old[0] != '\0')
 		snprintf(errbuf + n, sizeof(errbuf) - n, ": %s", old);
 	return errcode ? errcode : ERR_FAIL;
-}
-
-int
-err_git(int code, const char *fmt, ...)
-{
-	const git_error *ge = git_error_last();
-	va_list ap;
-	size_t n;
-
-	va_start(ap, fmt);
-	vset(fmt, ap);
-	va_end(ap);
-	n = strlen(errbuf);
-	snprintf(errbuf + n, sizeof(errbuf) - n, ": %s",
-	    ge && ge->message ? ge->message : "unknown libgit2 error");
-	errcode = code;
-	return code;
 }
 
 const char *

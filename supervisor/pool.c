@@ -32,7 +32,7 @@
  *   any live state -> STOPPING -> KILLED -> EXITED  (the stop sequence)
  */
 enum job_state {
-	JOB_SPAWNED,   /* HELLO queued, waiting for READY */
+	JOB_SPAWNED,   /* HELLO and the task's first messages queued, waiting for READY */
 	JOB_RUNNING,   /* READY seen, the task's messages flow */
 	JOB_STOPPING,  /* channel closed, SIGTERM sent, grace running */
 	JOB_KILLED,    /* SIGKILL sent to the process group */
@@ -242,11 +242,10 @@ handle_msg(struct pool_job *j, struct msg *m)
 		if (m->u.ready.pid != (int64_t)j->pid)
 			log_debug("%s: worker says pid %lld, spawned %ld", j->name,
 			    (long long)m->u.ready.pid, (long)j->pid);
-		set_state(j, JOB_RUNNING);
-		if (p->ops.started(j, j->task, p->arg) < 0) {
-			job_stop(j, "protocol", "cannot start the job: %s", err_last());
-			return -1;
-		}
+		/* The worker may have run to its end already (its messages
+		 * are read after the reap): EXITED stays. */
+		if (j->state == JOB_SPAWNED)
+			set_state(j, JOB_RUNNING);
 		return 0;
 	}
 	if (m->type < MSG_READY || m->type == MSG_READY) {
@@ -772,6 +771,14 @@ job_spawn(struct pool_job *j)
 	hello.u.hello.proto = PROTO_VERSION;
 	hello.u.hello.run_id = (char *)(p->o.run_id ? p->o.run_id : "");
 	pool_send(j, &hello);
+	/*
+	 * The task's first messages go right behind HELLO, before READY
+	 * (docs/protocol.md): the worker reads them once it has answered, so
+	 * a short job runs from exec to exit without waiting for the
+	 * supervisor, which is one round trip less per worker.
+	 */
+	if (p->ops.started(j, j->task, p->arg) < 0)
+		job_stop(j, "protocol", "cannot start the job: %s", err_last());
 }
 
 static void

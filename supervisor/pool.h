@@ -4,10 +4,12 @@
  *
  * The pool spawns repocast-worker with posix_spawn (own session, fds 3/4
  * as the channel, stdout+stderr into a log pipe copied to the task's log
- * file), sends HELLO itself and waits for READY, then calls ops->started,
- * which queues the task's first messages (JOB, CRED, ...). Every message
- * the worker sends after READY goes to ops->message, which may queue
- * replies with pool_send. STATS is consumed by the pool (into the record).
+ * file), queues HELLO itself and at once calls ops->started, which queues
+ * the task's first messages (CRED, JOB, ...) behind it: the worker reads
+ * them after its READY, so no round trip is spent waiting for READY. The
+ * first message from the worker must be READY; every message it sends
+ * after READY goes to ops->message, which may queue replies with
+ * pool_send. STATS is consumed by the pool (into the record).
  * When the process is gone the pool fills the record (rusage from wait4,
  * /proc/PID/io read after waitid(WNOWAIT), cause) and calls ops->finished.
  *
@@ -63,7 +65,8 @@ struct pool_ops {
 	 * when there is none left (now).
 	 */
 	int (*next)(void **task, const char **name, void *arg);
-	/* The worker answered READY; queue the task's messages with pool_send. */
+	/* The worker is spawned and HELLO queued: queue the task's first
+	 * messages with pool_send (the worker reads them after its READY). */
 	int (*started)(struct pool_job *j, void *task, void *arg);
 	/* A message after READY (not STATS). Return <0 to fail the job (protocol). */
 	int (*message)(struct pool_job *j, void *task, const struct msg *m, void *arg);

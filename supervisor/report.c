@@ -139,19 +139,28 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-uint64_t
-report_percentile(uint64_t *v, size_t n, unsigned p)
+/* The p-th percentile of v, already sorted: nearest rank, the smallest
+ * value with at least p% at or below it. */
+static uint64_t
+sorted_percentile(const uint64_t *v, size_t n, unsigned p)
 {
 	size_t rank;
 
 	if (n == 0)
 		return 0;
-	qsort(v, n, sizeof(*v), cmp_u64);
-	/* nearest rank: the smallest value with at least p% at or below it */
 	rank = ((size_t)p * n + 99) / 100;
 	if (rank == 0)
 		rank = 1;
 	return v[rank - 1];
+}
+
+uint64_t
+report_percentile(uint64_t *v, size_t n, unsigned p)
+{
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return sorted_percentile(v, n, p);
 }
 
 bool
@@ -288,8 +297,10 @@ metric_json(const struct pool_record *recs, size_t n, size_t off)
 
 	for (i = 0; i < n; i++)
 		memcpy(&v[i], (const char *)&recs[i] + off, sizeof(uint64_t));
-	o = json_pack("{s:o,s:o,s:o}", "p50", u64(report_percentile(v, n, 50)),
-	    "p95", u64(report_percentile(v, n, 95)), "max", u64(report_percentile(v, n, 100)));
+	/* One sort for the three ranks. */
+	qsort(v, n, sizeof(*v), cmp_u64);
+	o = json_pack("{s:o,s:o,s:o}", "p50", u64(sorted_percentile(v, n, 50)),
+	    "p95", u64(sorted_percentile(v, n, 95)), "max", u64(sorted_percentile(v, n, 100)));
 	free(v);
 	return o;
 }

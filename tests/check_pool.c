@@ -304,6 +304,11 @@ struct harness {
 	size_t n, next;
 	int running, max_running, started, finished;
 	int sigint_at;   /* raise SIGINT when this many have started (0: never) */
+	/* Stall the supervisor (its workers run on) for stall_ms: in started
+	 * for stall_start's second attempt, in message for stall_result's
+	 * RESULT. */
+	const char *stall_start, *stall_result;
+	int stall_ms;
 	const char *const *argv;
 	size_t argc;
 	uint64_t mem;
@@ -346,16 +351,24 @@ h_started(struct pool_job *j, void *task, void *arg)
 	m.u.job.mem_bytes = h->mem;
 	if (h->sigint_at > 0 && h->started == h->sigint_at)
 		kill(getpid(), SIGINT);
-	return pool_send(j, &m);
+	if (pool_send(j, &m) < 0)
+		return -1;
+	if (h->stall_start != NULL && strcmp(t->name, h->stall_start) == 0 &&
+	    pool_job_record(j)->attempts == 2)
+		usleep((useconds_t)h->stall_ms * 1000);
+	return 0;
 }
 
 static int
 h_message(struct pool_job *j, void *task, const struct msg *m, void *arg)
 {
+	struct harness *h = arg;
+	struct ptask *t = task;
+
 	(void)j;
-	(void)task;
-	(void)arg;
-	(void)m;
+	if (m->type == MSG_RESULT && h->stall_result != NULL &&
+	    strcmp(t->name, h->stall_result) == 0)
+		usleep((useconds_t)h->stall_ms * 1000);
 	return 0;
 }
 
@@ -459,6 +472,55 @@ START_TEST(test_pool_ok)
 		if (strcmp(r->phases[i].key, "start") == 0)
 			break;
 	ck_assert_uint_lt(i, r->nphases);
+	harness_release(&h);
+}
+END_TEST
+
+/*
+ * The JOB goes out behind HELLO, so a short job can run to its end and
+ * exit before the supervisor has read its READY; when the reap comes
+ * first (waitid finds every exited child), READY is read after it from
+ * the drained pipe and the attempt must still finish. Staged: "slow"
+ * exits while the supervisor stalls on its RESULT, so SIGCHLD is pending
+ * when the poll that fires "flaky"'s retry timer returns; the retry's
+ * started stalls while that worker runs to its end; then the pending
+ * signal reaps both.
+ */
+START_TEST(test_pool_exit_before_ready)
+{
+	static const char *const argv[] = { "sleep", "0.05", NULL };
+	struct harness h;
+	struct pool_opts o;
+	char dir[] = "/tmp/repocast-pool-XXXXXX";
+	char *f;
+
+	memset(&h, 0, sizeof(h));
+	memset(&o, 0, sizeof(o));
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	setenv("REPOCAST_FAULT_DIR", dir, 1);
+	setenv("REPOCAST_FAULTS", "flaky=once-sigkill", 1);
+	h.argv = argv;
+	h.argc = 2;
+	h.stall_start = "flaky";
+	h.stall_result = "slow";
+	h.stall_ms = 400;
+	harness_add(&h, "flaky");
+	harness_add(&h, "slow");
+	o.jobs = 2;
+	o.retries = 1;
+	o.backoff_ms = 200;
+	o.timeout_ms = 8000;
+	ck_assert_int_eq(run_pool(&h, &o), 0);
+	ck_assert_int_eq(h.finished, 2);
+	ck_assert_ptr_null(h.t[0].rec.cause);
+	ck_assert_str_eq(h.t[0].rec.outcome, "ran");
+	ck_assert_int_eq(h.t[0].rec.attempts, 2);
+	ck_assert_ptr_null(h.t[1].rec.cause);
+	ck_assert_uint_lt(h.t[0].rec.wall_us, 4000000);
+	f = xasprintf("%s/flaky.once", dir);
+	unlink(f);
+	free(f);
+	rmdir(dir);
 	harness_release(&h);
 }
 END_TEST
@@ -1050,6 +1112,7 @@ pool_suite(void)
 
 	tc = tcase_create("pool");
 	tcase_add_test(tc, test_pool_ok);
+	tcase_add_test(tc, test_pool_exit_before_ready);
 	tcase_add_test(tc, test_pool_exit);
 	tcase_add_test(tc, test_pool_segv);
 	tcase_add_test(tc, test_pool_timeout);

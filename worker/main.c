@@ -5,8 +5,12 @@
  *
  * Order: die with the supervisor (PDEATHSIG, then check it is still our
  * parent), no_new_privs; HELLO -> READY{pid, libgit2}; [CRED]; JOB; the
- * JOB's rlimits; the job; STATS last. Exit 0 when the job succeeded, 1
- * when it failed, 2 when started by hand.
+ * JOB's rlimits; the git plugin when the job touches a repository; the
+ * job; STATS last. Exit 0 when the job succeeded, 1 when it failed, 2
+ * when started by hand.
+ *
+ * This executable does not link libgit2: the code that needs it is the
+ * plugin (plugin.h, docs/architecture.md), loaded only for such jobs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +22,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <git2.h>
+#include <git2/version.h>  /* LIBGIT2_VERSION only: nothing to link */
 
 #include "proto/frame.h"
 #include "proto/msg.h"
@@ -28,6 +32,7 @@
 #include "shared/rusage.h"
 #include "shared/util.h"
 #include "worker/fault.h"
+#include "worker/plugin.h"
 #include "worker/worker.h"
 
 /* PDEATHSIG fires only for a parent death after the prctl: check the race. */
@@ -67,16 +72,26 @@ static int
 apply_limits(const struct msg_job *job)
 {
 	struct buf b = BUF_INIT;
-	uint64_t vm_kib = 0;
+	unsigned long long pages;
+	char *end;
 
 	if (job->mem_bytes > 0) {
-		if (buf_read_file(&b, "/proc/self/status") < 0 ||
-		    rusage_parse_status_kib(&vm_kib, b.ptr, "VmSize") < 0) {
+		/* statm's first field is VmSize in pages: far cheaper for the
+		 * kernel to produce than /proc/self/status. */
+		if (buf_read_file(&b, "/proc/self/statm") < 0) {
 			buf_release(&b);
 			return err_wrap("cannot read the worker's address-space size");
 		}
+		errno = 0;
+		pages = strtoull(b.ptr, &end, 10);
+		if (end == b.ptr || *end != ' ' || errno != 0) {
+			buf_release(&b);
+			return err_set(ERR_FAIL, "cannot read the worker's address-space size: "
+			    "bad /proc/self/statm");
+		}
 		buf_release(&b);
-		if (set_limit(RLIMIT_AS, "RLIMIT_AS", vm_kib * 1024 + job->mem_bytes) < 0)
+		if (set_limit(RLIMIT_AS, "RLIMIT_AS",
+		    (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE) + job->mem_bytes) < 0)
 			return -1;
 	}
 	if (job->cpu_seconds > 0 && set_limit(RLIMIT_CPU, "RLIMIT_CPU", job->cpu_seconds) < 0)
@@ -91,8 +106,7 @@ static int
 handshake(struct worker *w)
 {
 	struct msg m;
-	int maj, min, rev, rc;
-	char ver[32];
+	int rc;
 
 	rc = worker_recv(w, &m);
 	if (rc <= 0)
@@ -101,11 +115,11 @@ handshake(struct worker *w)
 	msg_release(&m);
 	if (rc < 0)
 		return rc;
-	git_libgit2_version(&maj, &min, &rev);
-	snprintf(ver, sizeof(ver), "%d.%d.%d", maj, min, rev);
 	msg_init(&m, MSG_READY);
 	m.u.ready.pid = (int64_t)getpid();
-	m.u.ready.libgit2 = ver;
+	/* The version the plugin is built against (libgit2's soname pins the
+	 * minor version); asking libgit2 itself would mean loading it. */
+	m.u.ready.libgit2 = (char *)LIBGIT2_VERSION;
 	if (worker_send(w, &m) < 0)
 		return -1;
 	for (;;) {
@@ -147,6 +161,13 @@ send_stats(struct worker *w)
 	worker_send(w, &m);
 }
 
+/* Sync jobs and run jobs with a remote; not "none:" entries. */
+static int
+needs_git(const struct msg_job *job)
+{
+	return job->mode != JOB_RUN || strcmp(job->remote_url, "none:") != 0;
+}
+
 static int
 is_open(int fd)
 {
@@ -158,7 +179,7 @@ main(int argc, char **argv)
 {
 	struct worker w;
 	size_t i;
-	int rc, git_init = 0;
+	int rc, git_started = 0;
 
 	(void)argv;
 	log_set_prog("repocast-worker");
@@ -177,6 +198,18 @@ main(int argc, char **argv)
 		rc = handshake(&w);
 	if (rc == 0 && w.job.u.job.max_frame > 0)
 		w.in.max = w.out.max = (size_t)w.job.u.job.max_frame;
+	/*
+	 * Only jobs that touch a repository load libgit2 (the plugin):
+	 * loading it costs more than a whole no-op worker (docs/PERFORMANCE.md).
+	 * Before the limits, like the libraries of a linked program: the
+	 * memory limit is what the job adds, whatever was mapped to run it.
+	 */
+	if (rc == 0 && needs_git(&w.job.u.job) && plugin_load(&w.git) < 0) {
+		log_error("%s", err_last());
+		worker_error_cause(&w, "plugin");
+		rc = -1;
+		goto out;
+	}
 	if (rc == 0)
 		rc = apply_limits(&w.job.u.job);
 	if (rc < 0) {
@@ -185,13 +218,14 @@ main(int argc, char **argv)
 		goto out;
 	}
 	fault_hook(&w, "job");
-	/* Only jobs that touch a repository initialise libgit2: its TLS set-up
-	 * parses the whole CA bundle, a few ms per worker (docs/PERFORMANCE.md). */
-	git_init = !(w.job.u.job.mode == JOB_RUN && strcmp(w.job.u.job.remote_url, "none:") == 0);
-	if (git_init)
-		git_libgit2_init();
+	/* libgit2's TLS set-up parses the CA bundle: after the limits, as
+	 * everything the job does. */
+	if (w.git != NULL) {
+		w.git->init();
+		git_started = 1;
+	}
 	worker_phase(&w, "start", util_now_ms() - w.t_start_ms);
-	rc = w.job.u.job.mode == JOB_RUN ? run_job(&w) : sync_job(&w);
+	rc = w.job.u.job.mode == JOB_RUN ? run_job(&w) : w.git->sync_job(&w);
 out:
 	send_stats(&w);
 	for (i = 0; i < w.nphases; i++) {
@@ -202,7 +236,7 @@ out:
 	msg_release(&w.job);
 	frame_reader_release(&w.in);
 	frame_writer_release(&w.out);
-	if (git_init)
-		git_libgit2_shutdown();
+	if (git_started)
+		w.git->shutdown();
 	return rc == 0 ? 0 : 1;
 }

@@ -1,6 +1,7 @@
 /*
  * run — the `repocast run` job: fetch the repository into the mirror
- * cache, check its default branch out into a private temporary directory, run the command there
+ * cache and check its default branch out into a private temporary
+ * directory (the git plugin's checkout, plugin.h), run the command there
  * (a child of the worker, in the worker's process group, output into the
  * target's log), report its exit and resource use in RESULT, remove the
  * directory.
@@ -20,72 +21,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <git2.h>
-
 #include "shared/err.h"
 #include "shared/log.h"
-#include "shared/mirror.h"
 #include "shared/rusage.h"
 #include "shared/tmpdir.h"
 #include "shared/util.h"
+#include "worker/plugin.h"
 #include "worker/worker.h"
 
 extern char **environ;
-
-/* ---- fetch + checkout ---- */
-
-/*
- * Fetch url's default branch into its mirror in the cache (DESIGN §3) and
- * check that branch's tree out into dir; the mirror lock is held only for
- * the fetch and the checkout.
- */
-static int
-fetch_checkout(struct worker *w, const struct msg_job *job, const char *dir)
-{
-	git_checkout_options co;
-	struct mirror m;
-	git_commit *commit = NULL;
-	git_tree *tree = NULL;
-	char *branch = NULL;
-	git_oid oid;
-	uint64_t t0 = util_now_ms();
-	int rc;
-
-	memset(&m, 0, sizeof(m));
-	m.lock_fd = -1;
-	rc = mirror_open(&m, job->cache_dir, job->remote_url, w->token);
-	if (rc < 0)
-		return rc;
-	if (job->base_branch != NULL && job->base_branch[0] != '\0')
-		branch = xstrdup(job->base_branch);
-	else if ((rc = mirror_default_branch(&m, &branch)) < 0)
-		goto out;
-	if ((rc = mirror_fetch(&m, (const char *const *)&branch, NULL, 1)) < 0)
-		goto out;
-	if ((rc = mirror_branch_oid(&oid, &m, branch)) < 0)
-		goto out;
-	worker_phase(w, "fetch", util_now_ms() - t0);
-	t0 = util_now_ms();
-	if (git_commit_lookup(&commit, m.repo, &oid) < 0 || git_commit_tree(&tree, commit) < 0) {
-		rc = err_git(ERR_FAIL, "cannot read '%s' of '%s'", branch, job->target);
-		goto out;
-	}
-	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
-	co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DONT_UPDATE_INDEX;
-	co.target_directory = dir;
-	if (git_checkout_tree(m.repo, (const git_object *)tree, &co) < 0) {
-		rc = err_git(ERR_FAIL, "cannot check out '%s' of '%s'", branch, job->target);
-		goto out;
-	}
-	worker_phase(w, "checkout", util_now_ms() - t0);
-	rc = 0;
-out:
-	git_tree_free(tree);
-	git_commit_free(commit);
-	free(branch);
-	mirror_close(&m);
-	return rc;
-}
 
 /* ---- the command ---- */
 
@@ -190,9 +134,10 @@ run_job(struct worker *w)
 
 	msg_init(&m, MSG_RESULT);
 	if (strcmp(job->remote_url, "none:") == 0 && job->argv.n == 0) {
-		/* Nothing to fetch, nothing to run: the pool benchmark's no-op. */
+		/* Nothing to fetch, nothing to run: the pool benchmark's no-op.
+		 * STATS follows at once: one write for both. */
 		m.u.result.outcome = (char *)"ran";
-		return worker_send(w, &m) < 0 ? -1 : 0;
+		return worker_queue(w, &m) < 0 ? -1 : 0;
 	}
 	if ((rc = tmpdir_make(&dir, "repocast-checkout-")) < 0) {
 		worker_error(w, rc);
@@ -205,7 +150,7 @@ run_job(struct worker *w)
 			worker_error(w, rc);
 			goto out;
 		}
-	} else if ((rc = fetch_checkout(w, job, tree)) < 0) {
+	} else if ((rc = w->git->checkout(w, tree)) < 0) {
 		worker_log(w, LOG_ERROR, "%s", err_last());
 		worker_error(w, rc);
 		goto out;

@@ -15,10 +15,16 @@
 #include "shared/util.h"
 
 int
-worker_send(struct worker *w, struct msg *m)
+worker_queue(struct worker *w, struct msg *m)
 {
 	m->id = ++w->next_id;
-	if (msg_send(&w->out, m) < 0)
+	return msg_send(&w->out, m) < 0 ? -1 : 0;
+}
+
+int
+worker_send(struct worker *w, struct msg *m)
+{
+	if (worker_queue(w, m) < 0)
 		return -1;
 	return frame_flush_all(&w->out) < 0 ? -1 : 0;
 }
@@ -26,7 +32,11 @@ worker_send(struct worker *w, struct msg *m)
 int
 worker_recv(struct worker *w, struct msg *m)
 {
-	int rc = msg_recv(m, &w->in);
+	int rc;
+
+	if (frame_flush_all(&w->out) < 0)
+		return -1;
+	rc = msg_recv(m, &w->in);
 
 	if (rc == 1 && m->type == MSG_CANCEL) {
 		msg_release(m);
@@ -54,10 +64,11 @@ worker_phase(struct worker *w, const char *name, uint64_t ms)
 	}
 	free(w->phases[i].value);
 	w->phases[i].value = xasprintf("%llu", (unsigned long long)ms);
+	/* Nobody waits for a PHASE (its times also go in STATS): queued. */
 	msg_init(&m, MSG_PHASE);
 	m.u.phase.name = (char *)name;
 	m.u.phase.ms = ms;
-	worker_send(w, &m);
+	worker_queue(w, &m);
 }
 
 void
@@ -80,14 +91,19 @@ worker_log(struct worker *w, int level, const char *fmt, ...)
 void
 worker_error(struct worker *w, int code)
 {
+	worker_error_cause(w, err_name(code));
+}
+
+void
+worker_error_cause(struct worker *w, const char *cause)
+{
 	struct msg m;
-	const char *name = err_name(code);
 
 	/* An allocation that failed under RLIMIT_AS is the memory limit. */
 	if (strstr(err_last(), "out of memory") != NULL)
-		name = "memory";
+		cause = "memory";
 	msg_init(&m, MSG_ERROR);
-	m.u.error.code = (char *)name;
+	m.u.error.code = (char *)cause;
 	m.u.error.text = (char *)err_last();
 	worker_send(w, &m);
 }

@@ -10,8 +10,9 @@
 #   parallel-j2    seq N | parallel -j2 true   (N/4 items: it is slow)
 #   xargs-worker   seq N | xargs -P2 -n1 repocast-worker: the worker binary's
 #                  bare exec + dynamic loading + exit (it exits at once when
-#                  not given a channel): the floor under pool-noop
-# Prints items/s for each and repocast's ratio to each baseline.
+#                  not given a channel; no libgit2: docs/architecture.md)
+# Prints items/s for each and the ratios to the baselines. The machine's
+# load moves every figure: compare the ratios of one run.
 set -eu
 O=${O:-build}
 N=${N:-1000}
@@ -55,3 +56,5 @@ printf '%-14s %8s items/s\n' repocast-run "$r_run"
 [ -n "$r_pool" ] && printf '%-14s %8s workers/s\n' pool-noop "$r_pool"
 printf '%-14s %8s items/s\n' xargs-P2 "$r_xargs" parallel-j2 "$r_par" xargs-worker "$r_wexec"
 python3 -c "print('repocast-run / xargs-P2 = %.2f, / parallel-j2 = %.2f' % ($r_run / $r_xargs, $r_run / $r_par))"
+[ -n "$r_pool" ] && python3 -c "print('pool-noop / xargs-P2 = %.2f, / parallel-j2 = %.2f' % ($r_pool / $r_xargs, $r_pool / $r_par))"
+exit 0
