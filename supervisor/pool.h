@@ -51,6 +51,7 @@ struct pool_record {
 	struct msg_result result; /* copy of the worker's RESULT (zeroed when none) */
 	bool has_result;
 	char *pr_url;             /* set by the caller after PR creation */
+	bool skipped;             /* sync: the skip cache answered; no worker ran */
 	char *log_path;           /* targets/<owner>__<repo>.log */
 	/* Added by the process core: */
 	int exit_code;            /* the worker's exit status; -1 when it did not exit */

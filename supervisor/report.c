@@ -284,6 +284,7 @@ target_json(const struct pool_record *r)
 		json_object_set_new(t, "result", json_null());
 	}
 	json_object_set_new(t, "pr_url", str_or_null(r->pr_url));
+	json_object_set_new(t, "skipped", json_boolean(r->skipped));
 	return t;
 }
 
@@ -295,12 +296,17 @@ metric_json(const struct pool_record *recs, size_t n, size_t off)
 	json_t *o;
 	size_t i;
 
+	size_t m = 0;
+
+	/* Only targets whose worker ran: a skipped or never-started target's
+	 * zeros would drag every percentile down. */
 	for (i = 0; i < n; i++)
-		memcpy(&v[i], (const char *)&recs[i] + off, sizeof(uint64_t));
+		if (recs[i].pid != 0)
+			memcpy(&v[m++], (const char *)&recs[i] + off, sizeof(uint64_t));
 	/* One sort for the three ranks. */
-	qsort(v, n, sizeof(*v), cmp_u64);
-	o = json_pack("{s:o,s:o,s:o}", "p50", u64(sorted_percentile(v, n, 50)),
-	    "p95", u64(sorted_percentile(v, n, 95)), "max", u64(sorted_percentile(v, n, 100)));
+	qsort(v, m, sizeof(*v), cmp_u64);
+	o = json_pack("{s:o,s:o,s:o}", "p50", u64(sorted_percentile(v, m, 50)),
+	    "p95", u64(sorted_percentile(v, m, 95)), "max", u64(sorted_percentile(v, m, 100)));
 	free(v);
 	return o;
 }
@@ -333,7 +339,7 @@ report_json(struct buf *out, const struct report_run *run, const struct pool_rec
 	};
 	char start[40], end[40];
 	json_t *doc, *jrun, *targets, *argv, *stats, *causes;
-	uint64_t failed = 0, attempts = 0, utime = 0, stime = 0, wall = 0;
+	uint64_t failed = 0, attempts = 0, utime = 0, stime = 0, wall = 0, skipped = 0;
 	size_t i;
 	char *text;
 
@@ -366,6 +372,7 @@ report_json(struct buf *out, const struct report_run *run, const struct pool_rec
 		utime += recs[i].utime_us;
 		stime += recs[i].stime_us;
 		wall += recs[i].wall_us;
+		skipped += recs[i].skipped;
 		if (report_failed(&recs[i])) {
 			json_t *c = json_object_get(causes, recs[i].cause);
 
@@ -378,9 +385,10 @@ report_json(struct buf *out, const struct report_run *run, const struct pool_rec
 	for (i = 0; i < ARRAY_SIZE(metrics); i++)
 		json_object_set_new(stats, metrics[i].name, metric_json(recs, n, metrics[i].off));
 
-	doc = json_pack("{s:i,s:s,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},s:o,s:o}",
+	doc = json_pack("{s:i,s:s,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},s:o,s:o}",
 	    "schema", REPORT_SCHEMA, "tool", "repocast", "run", jrun,
 	    "totals", "targets", u64(n), "ok", u64(n - failed), "failed", u64(failed),
+	    "skipped", u64(skipped),
 	    "attempts", u64(attempts), "utime_us", u64(utime), "stime_us", u64(stime),
 	    "worker_wall_us", u64(wall), "causes", causes,
 	    "stats", stats, "targets", targets);

@@ -200,10 +200,10 @@ void sync_summary(struct sync_run *r, const char *report_path);
 /* The summary as one JSON document on stdout (--json). */
 void sync_print_json(struct sync_run *r, const char *report_path);
 /*
- * Write report.json for recs (r->nt records) to path, with the sync
- * amendments (per-target "skipped", totals.skipped). 0 or -1 (err_last).
+ * Write report.json for recs (r->nt records; each record's `skipped` is
+ * set from the target's skip-cache state first) to path. 0 or -1 (err_last).
  */
 int sync_write_report(struct sync_run *r, const struct report_run *run,
-    const struct pool_record *recs, const char *path);
+    struct pool_record *recs, const char *path);
 
 #endif

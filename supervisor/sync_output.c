@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 
 #include "shared/buf.h"
 #include "shared/util.h"
@@ -148,43 +147,14 @@ sync_print_json(struct sync_run *r, const char *report_path)
 	printf("]}\n");
 }
 
-/*
- * report.json, with "skipped": true on each target the skip cache answered
- * (and totals.skipped): the report module's document, amended here.
- */
+/* report.json, with each target's skip-cache flag. */
 int
 sync_write_report(struct sync_run *r, const struct report_run *run,
-    const struct pool_record *recs, const char *path)
+    struct pool_record *recs, const char *path)
 {
-	struct buf b = BUF_INIT;
-	json_t *doc, *targets, *totals;
-	json_error_t jerr;
-	size_t i, nskip = 0;
-	char *text;
-	int rc;
+	size_t i;
 
-	report_json(&b, run, recs, r->nt);
-	doc = json_loadb(b.ptr, b.len, 0, &jerr);
-	targets = doc ? json_object_get(doc, "targets") : NULL;
-	totals = doc ? json_object_get(doc, "totals") : NULL;
-	if (doc == NULL || !json_is_array(targets) || json_array_size(targets) != r->nt ||
-	    !json_is_object(totals))
-		BUG("sync: report.json does not read back: %s", jerr.text);
-	for (i = 0; i < r->nt; i++) {
-		json_object_set_new(json_array_get(targets, i), "skipped",
-		    json_boolean(r->t[i].cached));
-		nskip += r->t[i].cached;
-	}
-	json_object_set_new(totals, "skipped", json_integer((json_int_t)nskip));
-	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if (text == NULL)
-		BUG("sync: json_dumps failed");
-	buf_reset(&b);
-	buf_addstr(&b, text);
-	buf_addch(&b, '\n');
-	free(text);
-	json_decref(doc);
-	rc = buf_write_file_atomic(&b, path);
-	buf_release(&b);
-	return rc;
+	for (i = 0; i < r->nt; i++)
+		recs[i].skipped = r->t[i].cached;
+	return report_write_json(run, recs, r->nt, path);
 }

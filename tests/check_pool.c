@@ -903,7 +903,7 @@ END_TEST
 START_TEST(test_report_json)
 {
 	struct report_run run;
-	struct pool_record recs[2];
+	struct pool_record recs[3];
 	struct msg_kv ph = { (char *)"fetch", (char *)"12" };
 	struct buf b = BUF_INIT;
 	json_error_t je;
@@ -915,6 +915,7 @@ START_TEST(test_report_json)
 	run.exit_code = 1;
 	recs[0].name = (char *)"acme/ok";
 	recs[0].outcome = (char *)"ran";
+	recs[0].pid = 4242;
 	recs[0].attempts = 1;
 	recs[0].wall_us = 100;
 	recs[0].vm_hwm_kib = 2048;
@@ -929,10 +930,15 @@ START_TEST(test_report_json)
 	recs[1].cause = (char *)"signal:SEGV";
 	recs[1].error = (char *)"the worker was killed by a signal";
 	recs[1].attempts = 2;
+	recs[1].pid = 4243;
 	recs[1].wall_us = 300;
 	recs[1].exit_code = -1;
 	recs[1].term_signal = SIGSEGV;
-	report_json(&b, &run, recs, 2);
+	/* No worker ran (skip cache): counted, but kept out of the stats. */
+	recs[2].name = (char *)"acme/cached";
+	recs[2].outcome = (char *)"up_to_date";
+	recs[2].skipped = true;
+	report_json(&b, &run, recs, 3);
 	doc = json_loads(b.ptr, 0, &je);
 	ck_assert_msg(doc != NULL, "bad json: %s", je.text);
 	ck_assert_int_eq(json_integer_value(json_object_get(doc, "schema")), 1);
@@ -950,6 +956,14 @@ START_TEST(test_report_json)
 	    "stats"), "wall_us"), "max")), 300);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(doc,
 	    "stats"), "wall_us"), "p50")), 100);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(doc, "totals"),
+	    "skipped")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(doc, "totals"),
+	    "targets")), 3);
+	ck_assert(json_is_true(json_object_get(json_array_get(json_object_get(doc, "targets"), 2),
+	    "skipped")));
+	ck_assert(json_is_false(json_object_get(json_array_get(json_object_get(doc, "targets"), 0),
+	    "skipped")));
 	t = json_array_get(json_object_get(doc, "targets"), 0);
 	ck_assert(json_is_true(json_object_get(t, "ok")));
 	ck_assert(json_is_null(json_object_get(t, "cause")));
