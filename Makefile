@@ -107,11 +107,20 @@ TEST_BINS += $(O)/tests/bin/repocast-worker-test $(O)/tests/bin/repocast-worker-
 
 all: $(REPOCAST) $(WORKER) $(PLUGIN)
 
-$(O)/%.o: %.c
+# Objects depend on the flags they were built with (PREFIX is compiled in as
+# the worker's LIBEXECDIR): a changed flag rebuilds, an unchanged one does not.
+$(O)/BUILD-FLAGS: FORCE
+	@mkdir -p $(@D)
+	@echo '$(subst ','\'',$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS))' > $@.new; \
+	if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+
+FORCE:
+
+$(O)/%.o: %.c $(O)/BUILD-FLAGS
 	@mkdir -p $(@D)
 	$(call say,CC,$<)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(O)/pic/%.o: %.c
+$(O)/pic/%.o: %.c $(O)/BUILD-FLAGS
 	@mkdir -p $(@D)
 	$(call say,CC,$<)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -fPIC -c -o $@ $<
 
