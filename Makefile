@@ -5,7 +5,10 @@
 #   make check      install missing Debian packages, build, run every test
 #   make demo       install, build, run a real fan-out sync against a loopback forge
 #   make bench      micro and end-to-end benchmarks (perf/)
-#   make fuzz       libFuzzer targets (clang), run for FUZZTIME seconds each
+#   make fuzz       libFuzzer targets (clang), run for FUZZTIME seconds each over
+#                   the committed corpus; new inputs land in build-fuzz/corpus/
+#                   (keep the useful ones with: build-fuzz/fuzz_X -merge=1
+#                   tests/fuzz/corpus/X build-fuzz/corpus/X)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 #
@@ -229,10 +232,10 @@ fuzz: deps
 			build-fuzz/tests/fuzz/$$n.o build-fuzz/libsupervisor.a \
 			build-fuzz/libworker.a build-fuzz/librepocast.a \
 			$$(pkg-config --libs $(PKGS)) -lm || exit 1; \
-		mkdir -p tests/fuzz/corpus/$${n#fuzz_}; \
-		echo "fuzzing $$n for $(FUZZTIME)s"; \
+		mkdir -p tests/fuzz/corpus/$${n#fuzz_} build-fuzz/corpus/$${n#fuzz_}; \
+		echo "fuzzing $$n for $(FUZZTIME)s (new inputs: build-fuzz/corpus/$${n#fuzz_})"; \
 		./build-fuzz/$$n -max_total_time=$(FUZZTIME) -max_len=65536 \
-			tests/fuzz/corpus/$${n#fuzz_} || exit 1; \
+			build-fuzz/corpus/$${n#fuzz_} tests/fuzz/corpus/$${n#fuzz_} || exit 1; \
 	done
 
 install: all
