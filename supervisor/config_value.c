@@ -263,36 +263,32 @@ cfg_check_text(const char *s, const char **why)
 	return 0;
 }
 
+/* Non-empty, and no byte below lowest nor DEL (else msg). */
+static int
+check_plain(const char *s, const char **why, unsigned char lowest,
+    const char *msg)
+{
+	if (*s == '\0')
+		return why_fail(why, "must not be empty");
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < lowest || *s == 0x7f)
+			return why_fail(why, msg);
+	return 0;
+}
+
 /* One-line identifiers: non-empty, no control characters. */
 int
 cfg_check_word(const char *s, const char **why)
 {
-	if (*s == '\0') {
-		*why = "must not be empty";
-		return -1;
-	}
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f) {
-			*why = "must not contain control characters";
-			return -1;
-		}
-	return 0;
+	return check_plain(s, why, 0x20, "must not contain control characters");
 }
 
 /* Module versions, URLs: non-empty, no spaces, no control characters. */
 int
 cfg_check_token(const char *s, const char **why)
 {
-	if (*s == '\0') {
-		*why = "must not be empty";
-		return -1;
-	}
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s <= 0x20 || *s == 0x7f) {
-			*why = "must not contain spaces or control characters";
-			return -1;
-		}
-	return 0;
+	return check_plain(s, why, 0x21,
+	    "must not contain spaces or control characters");
 }
 
 int
