@@ -55,6 +55,8 @@ cfg_parse_duration(const char *s, uint64_t *ms)
 int
 cfg_parse_size(const char *s, uint64_t *bytes)
 {
+	static const char units[] = "kmgt";
+	const char *unit;
 	uint64_t v = 0, mul = 1;
 	int digits = 0;
 
@@ -67,25 +69,10 @@ cfg_parse_size(const char *s, uint64_t *bytes)
 	}
 	if (digits == 0)
 		return -1;
-	switch (*s) {
-	case 'k': case 'K':
-		mul = (uint64_t)1 << 10;
+	/* k, m, g, t (either case): 2^10, 2^20, 2^30, 2^40. */
+	if (*s != '\0' && (unit = strchr(units, *s | 0x20)) != NULL) {
+		mul = (uint64_t)1 << (10 * (unit - units + 1));
 		s++;
-		break;
-	case 'm': case 'M':
-		mul = (uint64_t)1 << 20;
-		s++;
-		break;
-	case 'g': case 'G':
-		mul = (uint64_t)1 << 30;
-		s++;
-		break;
-	case 't': case 'T':
-		mul = (uint64_t)1 << 40;
-		s++;
-		break;
-	default:
-		break;
 	}
 	if (mul > 1 && *s == 'i')
 		s++;
