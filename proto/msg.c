@@ -312,15 +312,17 @@ msg_send(struct frame_writer *w, const struct msg *m)
 	return 0;
 }
 
-int
-msg_next(struct msg *m, struct frame_reader *r)
+/* Decode the frame that take() yields: 1, or take's 0 or -1. */
+static int
+msg_take(struct msg *m, struct frame_reader *r,
+    int (*take)(struct frame_reader *, const void **, size_t *))
 {
 	const void *p;
 	size_t len;
 	int rc;
 
 	msg_init(m, 0);
-	rc = frame_next(r, &p, &len);
+	rc = take(r, &p, &len);
 	if (rc <= 0)
 		return rc;
 	if ((rc = msg_decode(m, p, len)) < 0)
@@ -329,19 +331,15 @@ msg_next(struct msg *m, struct frame_reader *r)
 }
 
 int
+msg_next(struct msg *m, struct frame_reader *r)
+{
+	return msg_take(m, r, frame_next);
+}
+
+int
 msg_recv(struct msg *m, struct frame_reader *r)
 {
-	const void *p;
-	size_t len;
-	int rc;
-
-	msg_init(m, 0);
-	rc = frame_read(r, &p, &len);
-	if (rc <= 0)
-		return rc;
-	if ((rc = msg_decode(m, p, len)) < 0)
-		return rc;
-	return 1;
+	return msg_take(m, r, frame_read);
 }
 
 int

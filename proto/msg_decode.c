@@ -21,6 +21,7 @@
 #include "proto/msg.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,6 +368,45 @@ fail_key(const char *prefix, const char *key, size_t n)
 
 static const char *const mode_names[] = { "sync", "run" };
 
+/*
+ * The header of an array (or, with map, map) field: a count that n items
+ * of at least min bytes each make plausible, charged to the budget and
+ * allocated zeroed into the message's pointer at f->off (NULL when empty).
+ */
+static int
+dec_array(size_t *n, struct dec *d, struct msg *m, const struct msg_field *f,
+    const char *prefix, int map, size_t min, size_t size)
+{
+	const char *why;
+	void *items;
+
+	if ((why = rd_count(d, map, min, n)) != NULL)
+		return fail(prefix, f->key, SIZE_MAX, NULL, why);
+	if (*n && (why = dec_charge(d, *n, size)) != NULL)
+		return fail(prefix, f->key, SIZE_MAX, NULL, why);
+	items = *n ? xcalloc(*n, size) : NULL;
+	memcpy((char *)m + f->off, &items, sizeof(items));
+	return 0;
+}
+
+/* Item i of an array field, itself an array of exactly k elements. */
+static int
+dec_item(struct dec *d, const struct msg_field *f, const char *prefix,
+    size_t i, size_t k)
+{
+	const char *why;
+	size_t got;
+
+	if ((why = rd_count(d, 0, 1, &got)) != NULL)
+		return fail(prefix, f->key, i, NULL, why);
+	if (got != k) {
+		snprintf(d->why, sizeof(d->why),
+		    "expected array of %zu elements", k);
+		return fail(prefix, f->key, i, NULL, d->why);
+	}
+	return 0;
+}
+
 static int
 dec_entries(struct dec *d, struct msg *m, const struct msg_field *f,
     const char *prefix)
@@ -374,22 +414,18 @@ dec_entries(struct dec *d, struct msg *m, const struct msg_field *f,
 	struct msg_manifest_entry **pe = AT(m, f->off, struct msg_manifest_entry *);
 	size_t *pn = AT(m, f->off2, size_t);
 	const char *why;
-	size_t n, i, k;
+	size_t n, i;
+	int rc;
 
-	if ((why = rd_count(d, 0, MIN_ENTRY, &n)) != NULL)
-		return fail(prefix, f->key, SIZE_MAX, NULL, why);
-	if (n && (why = dec_charge(d, n, sizeof(**pe))) != NULL)
-		return fail(prefix, f->key, SIZE_MAX, NULL, why);
-	*pe = n ? xcalloc(n, sizeof(**pe)) : NULL;
+	if ((rc = dec_array(&n, d, m, f, prefix, 0, MIN_ENTRY,
+	    sizeof(**pe))) < 0)
+		return rc;
 	for (i = 0; i < n; i++) {
 		struct msg_manifest_entry *e = &(*pe)[i];
 		uint64_t mode;
 
-		if ((why = rd_count(d, 0, 1, &k)) != NULL)
-			return fail(prefix, f->key, i, NULL, why);
-		if (k != 5)
-			return fail(prefix, f->key, i, NULL,
-			    "expected array of 5 elements");
+		if ((rc = dec_item(d, f, prefix, i, 5)) < 0)
+			return rc;
 		(*pn)++;
 		if ((why = rd_cstr(d, &e->path)) != NULL)
 			return fail(prefix, f->key, i, "path", why);
@@ -416,22 +452,18 @@ dec_blobs(struct dec *d, struct msg *m, const struct msg_field *f,
 	struct msg_blob **pb = AT(m, f->off, struct msg_blob *);
 	size_t *pn = AT(m, f->off2, size_t);
 	const char *why;
-	size_t n, i, k;
+	size_t n, i;
+	int rc;
 
-	if ((why = rd_count(d, 0, MIN_BLOB, &n)) != NULL)
-		return fail(prefix, f->key, SIZE_MAX, NULL, why);
-	if (n && (why = dec_charge(d, n, sizeof(**pb))) != NULL)
-		return fail(prefix, f->key, SIZE_MAX, NULL, why);
-	*pb = n ? xcalloc(n, sizeof(**pb)) : NULL;
+	if ((rc = dec_array(&n, d, m, f, prefix, 0, MIN_BLOB,
+	    sizeof(**pb))) < 0)
+		return rc;
 	*pn = n;
 	for (i = 0; i < n; i++) {
 		struct msg_blob *b = &(*pb)[i];
 
-		if ((why = rd_count(d, 0, 1, &k)) != NULL)
-			return fail(prefix, f->key, i, NULL, why);
-		if (k != 2)
-			return fail(prefix, f->key, i, NULL,
-			    "expected array of 2 elements");
+		if ((rc = dec_item(d, f, prefix, i, 2)) < 0)
+			return rc;
 		if ((why = rd_oid(d, b->oid)) != NULL)
 			return fail(prefix, f->key, i, "oid", why);
 		if ((why = rd_bin(d, &b->data, &b->len)) != NULL)
@@ -444,20 +476,18 @@ static int
 dec_oids(struct dec *d, struct msg *m, const struct msg_field *f,
     const char *prefix)
 {
-	char (*oids)[41];
+	char (**poids)[41] = (char (**)[41])(void *)((char *)m + f->off);
 	size_t *pn = AT(m, f->off2, size_t);
 	const char *why;
 	size_t n, i;
+	int rc;
 
-	if ((why = rd_count(d, 0, MIN_OID, &n)) != NULL)
-		return fail(prefix, f->key, SIZE_MAX, NULL, why);
-	if (n && (why = dec_charge(d, n, sizeof(*oids))) != NULL)
-		return fail(prefix, f->key, SIZE_MAX, NULL, why);
-	oids = n ? xcalloc(n, sizeof(*oids)) : NULL;
-	memcpy((char *)m + f->off, &oids, sizeof(oids));
+	if ((rc = dec_array(&n, d, m, f, prefix, 0, MIN_OID,
+	    sizeof(**poids))) < 0)
+		return rc;
 	*pn = n;
 	for (i = 0; i < n; i++)
-		if ((why = rd_oid(d, oids[i])) != NULL)
+		if ((why = rd_oid(d, (*poids)[i])) != NULL)
 			return fail(prefix, f->key, i, NULL, why);
 	return 0;
 }
@@ -469,21 +499,17 @@ dec_files(struct dec *d, struct msg *m, const struct msg_field *f,
 	struct msg_file **pf = AT(m, f->off, struct msg_file *);
 	size_t *pn = AT(m, f->off2, size_t);
 	const char *why;
-	size_t n, i, k;
+	size_t n, i;
+	int rc;
 
-	if ((why = rd_count(d, 0, MIN_FILE, &n)) != NULL)
-		return fail(prefix, f->key, SIZE_MAX, NULL, why);
-	if (n && (why = dec_charge(d, n, sizeof(**pf))) != NULL)
-		return fail(prefix, f->key, SIZE_MAX, NULL, why);
-	*pf = n ? xcalloc(n, sizeof(**pf)) : NULL;
+	if ((rc = dec_array(&n, d, m, f, prefix, 0, MIN_FILE,
+	    sizeof(**pf))) < 0)
+		return rc;
 	for (i = 0; i < n; i++) {
 		struct msg_file *fi = &(*pf)[i];
 
-		if ((why = rd_count(d, 0, 1, &k)) != NULL)
-			return fail(prefix, f->key, i, NULL, why);
-		if (k != 2)
-			return fail(prefix, f->key, i, NULL,
-			    "expected array of 2 elements");
+		if ((rc = dec_item(d, f, prefix, i, 2)) < 0)
+			return rc;
 		(*pn)++;
 		if ((why = rd_cstr(d, &fi->path)) != NULL)
 			return fail(prefix, f->key, i, "path", why);
@@ -503,12 +529,12 @@ dec_strv(struct dec *d, struct msg *m, const struct msg_field *f,
 	struct msg_strv *v = AT(m, f->off, struct msg_strv);
 	const char *why;
 	size_t n, i;
+	int rc;
 
-	if ((why = rd_count(d, 0, 1, &n)) != NULL)
-		return fail(prefix, f->key, SIZE_MAX, NULL, why);
-	if (n && (why = dec_charge(d, n, sizeof(*v->v))) != NULL)
-		return fail(prefix, f->key, SIZE_MAX, NULL, why);
-	v->v = n ? xcalloc(n, sizeof(*v->v)) : NULL;
+	_Static_assert(offsetof(struct msg_strv, v) == 0,
+	    "dec_array stores the item pointer at f->off");
+	if ((rc = dec_array(&n, d, m, f, prefix, 0, 1, sizeof(*v->v))) < 0)
+		return rc;
 	for (i = 0; i < n; i++) {
 		if ((why = rd_cstr(d, &v->v[i])) != NULL)
 			return fail(prefix, f->key, i, NULL, why);
@@ -525,12 +551,10 @@ dec_kv(struct dec *d, struct msg *m, const struct msg_field *f,
 	size_t *pn = AT(m, f->off2, size_t);
 	const char *why;
 	size_t n, i;
+	int rc;
 
-	if ((why = rd_count(d, 1, 2, &n)) != NULL)
-		return fail(prefix, f->key, SIZE_MAX, NULL, why);
-	if (n && (why = dec_charge(d, n, sizeof(**pkv))) != NULL)
-		return fail(prefix, f->key, SIZE_MAX, NULL, why);
-	*pkv = n ? xcalloc(n, sizeof(**pkv)) : NULL;
+	if ((rc = dec_array(&n, d, m, f, prefix, 1, 2, sizeof(**pkv))) < 0)
+		return rc;
 	for (i = 0; i < n; i++) {
 		struct msg_kv *kv = &(*pkv)[i];
 

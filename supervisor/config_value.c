@@ -55,6 +55,8 @@ cfg_parse_duration(const char *s, uint64_t *ms)
 int
 cfg_parse_size(const char *s, uint64_t *bytes)
 {
+	static const char units[] = "kmgt";
+	const char *unit;
 	uint64_t v = 0, mul = 1;
 	int digits = 0;
 
@@ -67,25 +69,10 @@ cfg_parse_size(const char *s, uint64_t *bytes)
 	}
 	if (digits == 0)
 		return -1;
-	switch (*s) {
-	case 'k': case 'K':
-		mul = (uint64_t)1 << 10;
+	/* k, m, g, t (either case): 2^10, 2^20, 2^30, 2^40. */
+	if (*s != '\0' && (unit = strchr(units, *s | 0x20)) != NULL) {
+		mul = (uint64_t)1 << (10 * (unit - units + 1));
 		s++;
-		break;
-	case 'm': case 'M':
-		mul = (uint64_t)1 << 20;
-		s++;
-		break;
-	case 'g': case 'G':
-		mul = (uint64_t)1 << 30;
-		s++;
-		break;
-	case 't': case 'T':
-		mul = (uint64_t)1 << 40;
-		s++;
-		break;
-	default:
-		break;
 	}
 	if (mul > 1 && *s == 'i')
 		s++;
@@ -263,36 +250,32 @@ cfg_check_text(const char *s, const char **why)
 	return 0;
 }
 
+/* Non-empty, and no byte below lowest nor DEL (else msg). */
+static int
+check_plain(const char *s, const char **why, unsigned char lowest,
+    const char *msg)
+{
+	if (*s == '\0')
+		return why_fail(why, "must not be empty");
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < lowest || *s == 0x7f)
+			return why_fail(why, msg);
+	return 0;
+}
+
 /* One-line identifiers: non-empty, no control characters. */
 int
 cfg_check_word(const char *s, const char **why)
 {
-	if (*s == '\0') {
-		*why = "must not be empty";
-		return -1;
-	}
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f) {
-			*why = "must not contain control characters";
-			return -1;
-		}
-	return 0;
+	return check_plain(s, why, 0x20, "must not contain control characters");
 }
 
 /* Module versions, URLs: non-empty, no spaces, no control characters. */
 int
 cfg_check_token(const char *s, const char **why)
 {
-	if (*s == '\0') {
-		*why = "must not be empty";
-		return -1;
-	}
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s <= 0x20 || *s == 0x7f) {
-			*why = "must not contain spaces or control characters";
-			return -1;
-		}
-	return 0;
+	return check_plain(s, why, 0x21,
+	    "must not contain spaces or control characters");
 }
 
 int

@@ -6,15 +6,8 @@ source "$(dirname "$0")/sync_lib.bash"
 sync_lib_init
 forge_start
 
-new_work acme/source main
-echo "v1" > "$T/w/source/f.txt"
-push_work acme/source main
-targets=""
-for i in 1 2 3 4 5 6; do
-	new_work acme/r$i main
-	echo "r$i" > "$T/w/r$i/README.md"
-	push_work acme/r$i main
-done
+make_repo acme/source main f.txt v1
+seed_targets main acme/r{1..6}
 {
 	cat <<'EOF2'
 version: 1

@@ -6,14 +6,9 @@ source "$(dirname "$0")/sync_lib.bash"
 sync_lib_init
 forge_start
 
-new_work acme/source main
-printf 'line 1\nline 2\n' > "$T/w/source/a.txt"
-echo "new" > "$T/w/source/n.txt"
-push_work acme/source main
+make_repo acme/source main a.txt $'line 1\nline 2' n.txt new
 for n in one two; do
-	new_work acme/$n main
-	printf 'line 1\nold line\n' > "$T/w/$n/a.txt"
-	push_work acme/$n main
+	make_repo acme/$n main a.txt $'line 1\nold line'
 done
 
 write_config <<'EOF2'

@@ -48,9 +48,7 @@ echo "keep" > "$w/src/main.c"
 push_work acme/t1 main
 
 # --- target acme/t2: default branch main, syncs against develop
-new_work acme/t2 main
-echo "t2" > "$T/w/t2/README.md"
-push_work acme/t2 main
+seed_targets main acme/t2
 git -C "$T/forge/acme/t2.git" branch develop main
 main_t2=$(git -C "$T/forge/acme/t2.git" rev-parse main)
 

@@ -11,14 +11,8 @@ source "$(dirname "$0")/sync_lib.bash"
 sync_lib_init
 forge_start
 
-new_work acme/source main
-echo "v1" > "$T/w/source/f.txt"
-push_work acme/source main
-for r in a1 b1 b2 c1 t1 n1 o1; do
-	new_work acme/$r main
-	echo "$r" > "$T/w/$r/README.md"
-	push_work acme/$r main
-done
+make_repo acme/source main f.txt v1
+seed_targets main acme/{a1,b1,b2,c1,t1,n1,o1}
 
 tgt() { printf '      - repo: %s\n        files: [{src: f.txt, dest: f.txt}]\n' "$@"; }
 {
@@ -137,9 +131,7 @@ pjt "(sorted(t['repo'] for t in d['targets'] if t['outcome'] == 'skipped'
     { cat "$T/out2"; fail "dry run --json: skipped targets"; }
 
 # --- run 2: the missing repo exists now; base succeeds, its dependents run after it
-new_work acme/missing main
-echo "missing" > "$T/w/missing/README.md"
-push_work acme/missing main
+seed_targets main acme/missing
 set +e
 rsync_run --confirm-scope 7 > "$T/out3" 2> "$T/err3"
 rc=$?

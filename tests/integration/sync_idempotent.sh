@@ -8,15 +8,8 @@ source "$(dirname "$0")/sync_lib.bash"
 sync_lib_init
 forge_start
 
-new_work acme/source main
-echo "shared v1" > "$T/w/source/shared.txt"
-echo "other v1" > "$T/w/source/other.txt"
-push_work acme/source main
-for n in a b c; do
-	new_work acme/$n main
-	echo "$n" > "$T/w/$n/README.md"
-	push_work acme/$n main
-done
+make_repo acme/source main shared.txt "shared v1" other.txt "other v1"
+seed_targets main acme/a acme/b acme/c
 
 write_config <<'EOF2'
 version: 1

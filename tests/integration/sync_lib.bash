@@ -137,8 +137,8 @@ write_config() {
 	sed "s/@PORT@/$PORT/g" > "$T/sync.yaml"
 }
 
-# new_bare OWNER/NAME BRANCH: an empty bare repo on the forge and a work
-# clone at $T/w/NAME to fill it (push with push_work NAME BRANCH).
+# new_work OWNER/NAME BRANCH: an empty bare repo on the forge and a work
+# clone at $T/w/NAME to fill it (push with push_work OWNER/NAME BRANCH).
 new_work() {
 	local repo=$1 branch=$2 name=${1#*/}
 	git init -q --bare "$T/forge/$repo.git"
@@ -152,6 +152,29 @@ push_work() {
 	git -C "$T/w/$name" add -A
 	git -C "$T/w/$name" commit -qm "${3:-update}"
 	git -C "$T/w/$name" push -q "$T/forge/$repo.git" "HEAD:refs/heads/$branch"
+}
+
+# make_repo OWNER/NAME BRANCH [FILE CONTENT]...: a forge repo whose first
+# commit holds each FILE with CONTENT plus a newline (its work clone stays
+# at $T/w/NAME for later push_work).
+make_repo() {
+	local repo=$1 branch=$2 name=${1#*/}
+	shift 2
+	new_work "$repo" "$branch"
+	while [ $# -ge 2 ]; do
+		printf '%s\n' "$2" > "$T/w/$name/$1"
+		shift 2
+	done
+	push_work "$repo" "$branch"
+}
+
+# seed_targets BRANCH OWNER/NAME...: make_repo each with README.md = NAME.
+seed_targets() {
+	local branch=$1 repo
+	shift
+	for repo in "$@"; do
+		make_repo "$repo" "$branch" README.md "${repo#*/}"
+	done
 }
 
 # The writes the forge saw (anything but GET/HEAD and git fetches).

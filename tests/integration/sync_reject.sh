@@ -5,14 +5,8 @@ source "$(dirname "$0")/sync_lib.bash"
 sync_lib_init
 forge_start
 
-new_work acme/source main
-echo "v1" > "$T/w/source/f.txt"
-push_work acme/source main
-for n in good bad; do
-	new_work acme/$n main
-	echo "$n" > "$T/w/$n/README.md"
-	push_work acme/$n main
-done
+make_repo acme/source main f.txt v1
+seed_targets main acme/good acme/bad
 cat > "$T/forge/acme/bad.git/hooks/pre-receive" <<'H'
 #!/bin/sh
 echo "policy: sync branches are not allowed here" >&2

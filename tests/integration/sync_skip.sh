@@ -9,15 +9,9 @@ source "$(dirname "$0")/sync_lib.bash"
 sync_lib_init
 forge_start
 
-new_work acme/source main
-echo "shared v1" > "$T/w/source/shared.txt"
-push_work acme/source main
-new_work acme/a main
-echo a > "$T/w/a/README.md"
-push_work acme/a main
-new_work acme/b main
-echo "shared v1" > "$T/w/b/shared.txt"
-push_work acme/b main
+make_repo acme/source main shared.txt "shared v1"
+seed_targets main acme/a
+make_repo acme/b main shared.txt "shared v1"
 
 config() {
 	write_config <<EOF2
