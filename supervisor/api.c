@@ -1208,8 +1208,13 @@ api_preflight(char *line, size_t len, const struct api_plan *plan,
 		    : per_min - (unsigned)plan->secondary_reserve;
 	buf_addf(&b, "; %u content-creating requests paced at %u/min", plan->creates,
 	    per_min);
-	if (plan->creates > 0 && per_min > 0)
-		buf_addf(&b, " (about %u min)", (plan->creates + per_min - 1) / per_min);
+	/* The limiter's window is one minute: up to per_min creates go at once,
+	 * each further per_min costs another minute of waiting. */
+	if (plan->creates > 0 && per_min > 0 && plan->creates <= per_min)
+		buf_addstr(&b, " (no wait)");
+	else if (plan->creates > 0 && per_min > 0)
+		buf_addf(&b, " (at least %u min of waiting)",
+		    (plan->creates + per_min - 1) / per_min - 1);
 	if (plan->creates > 0 && per_min == 0) {
 		buf_addf(&why, "%sthe secondary reserve (%d) leaves no create slots",
 		    why.len ? "; " : "", plan->secondary_reserve);

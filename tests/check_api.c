@@ -161,7 +161,7 @@ START_TEST(test_preflight)
 	ck_assert_str_eq(line, "rate-limit preflight: 12 requests planned (8 reads, "
 	    "4 writes, 1 creates) vs 4999 remaining (margin 10% = 500), resets "
 	    "2023-11-14T22:13:20Z; 1 content-creating requests paced at 80/min "
-	    "(about 1 min): ok");
+	    "(no wait): ok");
 	/* Exactly the available budget fits; one more does not. */
 	q.remaining = 100;
 	p.margin_percent = 0;
@@ -177,7 +177,14 @@ START_TEST(test_preflight)
 	p.reads = 0;
 	p.writes = p.creates = 500;
 	ck_assert_int_eq(api_preflight(line, sizeof(line), &p, &q, NULL), 0);
-	ck_assert_ptr_nonnull(strstr(line, "paced at 80/min (about 7 min): ok"));
+	ck_assert_ptr_nonnull(strstr(line, "paced at 80/min (at least 6 min of waiting): ok"));
+	/* A minute's allowance goes without waiting; one more waits a minute. */
+	p.writes = p.creates = 80;
+	ck_assert_int_eq(api_preflight(line, sizeof(line), &p, &q, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(line, "paced at 80/min (no wait): ok"));
+	p.writes = p.creates = 81;
+	ck_assert_int_eq(api_preflight(line, sizeof(line), &p, &q, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(line, "paced at 80/min (at least 1 min of waiting): ok"));
 	p.writes = p.creates = 501;
 	ck_assert_int_eq(api_preflight(line, sizeof(line), &p, &q, NULL), ERR_LIMIT);
 	ck_assert_str_eq(err_last(), "rate-limit preflight: 501 content-creating "
