@@ -188,31 +188,10 @@ safe_url(const char *url)
 	return buf_detach(&b, NULL);
 }
 
-/* mkdir -p of path's parent directories (not path itself). */
-static int
-make_parents(const char *path)
-{
-	char *p = xstrdup(path), *s;
-	int rc = 0;
-
-	for (s = p + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-			rc = err_sys(ERR_FAIL, "cannot create directory '%s'", p);
-			break;
-		}
-		*s = '/';
-	}
-	free(p);
-	return rc;
-}
-
 int
 mirror_open(struct mirror *m, const char *cache, const char *url, const char *token)
 {
-	char *lockpath = NULL;
+	char *lockpath = NULL, *parent;
 	int rc;
 
 	memset(m, 0, sizeof(*m));
@@ -225,7 +204,11 @@ mirror_open(struct mirror *m, const char *cache, const char *url, const char *to
 	m->token = token;
 	m->path = mirror_path(cache, url);
 	lockpath = xasprintf("%s.lock", m->path);
-	if ((rc = make_parents(lockpath)) != 0)
+	/* The lock file sits beside the mirror, in the mirror's parent directory. */
+	parent = xstrndup(m->path, (size_t)(strrchr(m->path, '/') - m->path));
+	rc = util_mkdirs(parent, 0700);
+	free(parent);
+	if (rc != 0)
 		goto fail;
 	m->lock_fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (m->lock_fd < 0) {

@@ -1,10 +1,14 @@
 #include "shared/util.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+
+#include "shared/err.h"
 
 void
 util_bug(const char *file, int line, const char *fmt, ...)
@@ -146,4 +150,27 @@ util_wall_us(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int
+util_mkdirs(const char *path, unsigned mode)
+{
+	char *tmp = xstrdup(path), *p, c;
+	int rc = 0;
+
+	for (p = tmp + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		c = *p;
+		*p = '\0';
+		if (mkdir(tmp, (mode_t)mode) < 0 && errno != EEXIST) {
+			rc = err_sys(ERR_FAIL, "cannot create directory '%s'", tmp);
+			break;
+		}
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	free(tmp);
+	return rc;
 }

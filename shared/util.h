@@ -32,6 +32,13 @@ void util_grow(void **arr, size_t *cap, size_t need, size_t elsize);
 #define ALLOC_GROW(arr, need, cap) \
 	util_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
 
+/*
+ * mkdir -p: create path and every missing parent with mode (existing ones
+ * are left as they are). 0, or ERR_FAIL with err_last "cannot create
+ * directory 'DIR': ..." naming the first one that could not be made.
+ */
+int util_mkdirs(const char *path, unsigned mode);
+
 /* Overwrite n bytes so the compiler cannot drop it (tokens). */
 void util_wipe(void *p, size_t n);
 /* Wipe then free a NUL-terminated secret; accepts NULL. */

@@ -90,29 +90,6 @@ report_run_release(struct report_run *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int
-mkdir_p(const char *path)
-{
-	char *tmp = xstrdup(path), *p, c;
-	int rc = 0;
-
-	for (p = tmp + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		c = *p;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST) {
-			rc = err_sys(ERR_FAIL, "cannot create directory '%s'", tmp);
-			break;
-		}
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	free(tmp);
-	return rc;
-}
-
 int
 report_make_dir(char **dir, const char *report_dir, const char *run_id)
 {
@@ -121,7 +98,7 @@ report_make_dir(char **dir, const char *report_dir, const char *run_id)
 	int rc;
 
 	*dir = NULL;
-	rc = mkdir_p(t);
+	rc = util_mkdirs(t, 0755);
 	free(t);
 	if (rc < 0) {
 		free(d);

@@ -48,31 +48,6 @@ sync_loopback(const char *url)
 	    strncmp(url, "http://localhost", 16) == 0 || strncmp(url, "http://[::1]", 12) == 0);
 }
 
-/* mkdir -p path (0700 for what it creates). */
-static int
-sync_mkdirs(const char *path)
-{
-	char *p = xstrdup(path), *s;
-	int rc = 0;
-
-	for (s = p + 1; ; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-
-		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-			rc = err_sys(ERR_FAIL, "cannot create directory '%s'", p);
-			break;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	free(p);
-	return rc;
-}
-
 static int
 sync_api_cancelled(void *arg)
 {
@@ -87,7 +62,7 @@ sync_open_api(struct sync_run *r)
 	char *cache = xasprintf("%s/api", r->cache_dir);
 	int rc;
 
-	if ((rc = sync_mkdirs(cache)) < 0) {
+	if ((rc = util_mkdirs(cache, 0700)) < 0) {
 		free(cache);
 		return rc;
 	}
