@@ -2,6 +2,7 @@
 #include "supervisor/api.h"
 
 #include <ctype.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -141,6 +142,7 @@ wait_until(struct api *a, uint64_t t, const char *why)
 static bool
 host_is_loopback(const char *h, size_t n)
 {
+	struct in_addr in;
 	char host[256];
 
 	if (n >= sizeof(host))
@@ -158,7 +160,10 @@ host_is_loopback(const char *h, size_t n)
 	}
 	if (strchr(host, ':') != NULL)
 		*strchr(host, ':') = '\0';
-	return strcasecmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0;
+	if (strcasecmp(host, "localhost") == 0)
+		return true;
+	/* 127.0.0.0/8 as a real address: "127.0.0.1.example.com" is a name. */
+	return inet_pton(AF_INET, host, &in) == 1 && (ntohl(in.s_addr) >> 24) == 127;
 }
 
 /* Split "scheme://host[:port]/..." into its origin; -1 when not http(s). */
@@ -186,6 +191,18 @@ parse_origin(const char *url, char **origin, bool *loopback, bool *plain)
 	*loopback = host_is_loopback(h, n);
 	*origin = xstrndup(url, (size_t)(h - url) + n);
 	return 0;
+}
+
+bool
+api_url_is_loopback(const char *url)
+{
+	char *origin = NULL;
+	bool loopback = false, plain;
+
+	if (url == NULL || parse_origin(url, &origin, &loopback, &plain) != 0)
+		return false;
+	free(origin);
+	return loopback;
 }
 
 static bool

@@ -139,6 +139,12 @@ void api_opts_init(struct api_opts *o);
  */
 int api_new(struct api **out, const struct api_opts *o, const char *token);
 void api_free(struct api *a);
+/*
+ * Is url an http(s) URL whose host is loopback (127.0.0.0/8, localhost,
+ * [::1])? The same test api_new applies before sending a token over plain
+ * http. Does not block.
+ */
+bool api_url_is_loopback(const char *url);
 
 void api_response_init(struct api_response *r);
 void api_response_release(struct api_response *r);

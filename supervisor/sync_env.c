@@ -41,13 +41,6 @@ sync_remote_url(const struct cfg *c, const char *repo)
 	return xasprintf("%.*s/%s.git", (int)n, base, repo);
 }
 
-static bool
-sync_loopback(const char *url)
-{
-	return url != NULL && (strncmp(url, "http://127.0.0.1", 16) == 0 ||
-	    strncmp(url, "http://localhost", 16) == 0 || strncmp(url, "http://[::1]", 12) == 0);
-}
-
 static int
 sync_api_cancelled(void *arg)
 {
@@ -74,7 +67,7 @@ sync_open_api(struct sync_run *r)
 	ao.cancelled = sync_api_cancelled;  /* rate-limit waits end on Ctrl-C */
 	/* GitHub's secondary limits ask >= 1 s between writes; a loopback
 	 * forge has none, and pacing it would only slow tests and the demo. */
-	if (sync_loopback(ao.base_url))
+	if (api_url_is_loopback(ao.base_url))
 		ao.write_interval_ms = 0;
 	rc = api_new(&r->api, &ao, token_value(r->token));
 	free(cache);

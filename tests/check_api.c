@@ -151,6 +151,21 @@ START_TEST(test_escape)
 }
 END_TEST
 
+START_TEST(test_url_is_loopback)
+{
+	ck_assert(api_url_is_loopback("http://127.0.0.1:8080/api/v3"));
+	ck_assert(api_url_is_loopback("http://127.1.2.3/api/v3"));
+	ck_assert(api_url_is_loopback("http://LOCALHOST:9/api/v3"));
+	ck_assert(api_url_is_loopback("https://[::1]:443/api/v3"));
+	/* A name that merely starts like a loopback address is not one. */
+	ck_assert(!api_url_is_loopback("http://127.0.0.1.example.com/api/v3"));
+	ck_assert(!api_url_is_loopback("http://localhost.example.com/api/v3"));
+	ck_assert(!api_url_is_loopback("https://api.github.com"));
+	ck_assert(!api_url_is_loopback("ftp://127.0.0.1/"));
+	ck_assert(!api_url_is_loopback(NULL));
+}
+END_TEST
+
 START_TEST(test_preflight)
 {
 	struct api_plan p = { 8, 4, 1, 10, 0 };
@@ -1071,6 +1086,7 @@ api_suite(void)
 	tcase_add_test(pure, test_link_edge);
 	tcase_add_test(pure, test_error_format);
 	tcase_add_test(pure, test_escape);
+	tcase_add_test(pure, test_url_is_loopback);
 	tcase_add_test(pure, test_preflight);
 	tcase_add_test(pure, test_new_errors);
 	tcase_set_timeout(net, 20);
