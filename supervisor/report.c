@@ -148,8 +148,8 @@ report_failed(const struct pool_record *rec)
 
 /* A JSON string for s (NULL -> null). Worker-supplied text may not be
  * UTF-8: bytes jansson rejects become '?' rather than losing the report. */
-static json_t *
-str_or_null(const char *s)
+json_t *
+report_json_string(const char *s)
 {
 	json_t *j;
 	char *copy, *p;
@@ -210,18 +210,18 @@ target_json(const struct pool_record *r)
 		json_object_set_new(phases, r->phases[i].key,
 		    u64(strtoull(r->phases[i].value, NULL, 10)));
 	t = json_pack("{s:o,s:o,s:b,s:o,s:o,s:o,s:i,s:I,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o}",
-	    "name", str_or_null(r->name), "outcome", str_or_null(r->outcome ? r->outcome :
+	    "name", report_json_string(r->name), "outcome", report_json_string(r->outcome ? r->outcome :
 	    "unknown"),
-	    "ok", !report_failed(r), "cause", str_or_null(r->cause),
+	    "ok", !report_failed(r), "cause", report_json_string(r->cause),
 	    "cause_source", r->cause == NULL ? json_null() :
 	    json_string(r->command_failed ? "command" : "worker"),
-	    "error", str_or_null(r->error), "attempts", r->attempts, "pid", (json_int_t)r->pid,
+	    "error", report_json_string(r->error), "attempts", r->attempts, "pid", (json_int_t)r->pid,
 	    "start", start, "end", end, "start_us", u64(r->start_us), "end_us", u64(r->end_us),
 	    "wall_us", u64(r->wall_us),
 	    "worker_exit", r->exit_code >= 0 ? json_integer(r->exit_code) : json_null(),
 	    "worker_signal", r->term_signal ? json_string(sigabbrev_np(r->term_signal) ?
 	    sigabbrev_np(r->term_signal) : "?") : json_null(),
-	    "log", str_or_null(r->log_path));
+	    "log", report_json_string(r->log_path));
 	json_object_set_new(t, "rusage", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 	    "utime_us", u64(r->utime_us), "stime_us", u64(r->stime_us),
 	    "maxrss_kib", u64(r->maxrss_kib), "vm_hwm_kib", u64(r->vm_hwm_kib),
@@ -240,10 +240,10 @@ target_json(const struct pool_record *r)
 		const struct msg_result *res = &r->result;
 
 		json_object_set_new(t, "result", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-		    "outcome", str_or_null(res->outcome), "commit", str_or_null(res->commit),
-		    "branch", str_or_null(res->branch), "changed", u64(res->changed),
+		    "outcome", report_json_string(res->outcome), "commit", report_json_string(res->commit),
+		    "branch", report_json_string(res->branch), "changed", u64(res->changed),
 		    "added", u64(res->added), "deleted", u64(res->deleted),
-		    "bytes", u64(res->bytes), "diffstat", str_or_null(res->diffstat)));
+		    "bytes", u64(res->bytes), "diffstat", report_json_string(res->diffstat)));
 		if (r->result.cmd_wall_ms > 0 || res->exit_code != 0 || res->term_signal != 0 ||
 		    res->cmd_utime_us > 0 || res->cmd_maxrss_kib > 0) {
 			cmd = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}",
@@ -260,7 +260,7 @@ target_json(const struct pool_record *r)
 	} else {
 		json_object_set_new(t, "result", json_null());
 	}
-	json_object_set_new(t, "pr_url", str_or_null(r->pr_url));
+	json_object_set_new(t, "pr_url", report_json_string(r->pr_url));
 	json_object_set_new(t, "skipped", json_boolean(r->skipped));
 	return t;
 }
@@ -324,16 +324,16 @@ report_json(struct buf *out, const struct report_run *run, const struct pool_rec
 	iso_time(end, sizeof(end), run->end_us);
 	argv = json_array();
 	for (i = 0; run->argv != NULL && run->argv[i] != NULL; i++)
-		json_array_append_new(argv, str_or_null(run->argv[i]));
+		json_array_append_new(argv, report_json_string(run->argv[i]));
 	jrun = json_pack("{s:s,s:s,s:o,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:i,s:o,s:i,s:b,s:i,s:o}",
 	    "id", run->id, "command", run->command, "argv", argv,
 	    "start", start, "end", end, "start_us", u64(run->start_us),
 	    "end_us", u64(run->end_us), "wall_us", u64(run->end_us > run->start_us ?
 	    run->end_us - run->start_us : 0),
-	    "host", str_or_null(run->host), "kernel", str_or_null(run->kernel),
+	    "host", report_json_string(run->host), "kernel", report_json_string(run->kernel),
 	    "jobs", run->jobs, "timeout_ms", u64(run->timeout_ms), "retries", run->retries,
 	    "interrupted", run->interrupted, "exit_code", run->exit_code,
-	    "config_digest", str_or_null(run->config_digest));
+	    "config_digest", report_json_string(run->config_digest));
 	json_object_set_new(jrun, "versions", json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}",
 	    "repocast", run->v_repocast, "libgit2", run->v_libgit2, "libcurl", run->v_libcurl,
 	    "msgpack", run->v_msgpack, "jansson", run->v_jansson, "libyaml", run->v_libyaml));

@@ -65,6 +65,13 @@ void report_json(struct buf *out, const struct report_run *run,
 int report_write_json(const struct report_run *run, const struct pool_record *recs, size_t n,
     const char *path);
 
+/*
+ * A new JSON string for s (jansson reference, caller owns it): null for
+ * NULL; bytes that are not valid UTF-8 or are control characters become
+ * '?' rather than losing the document.
+ */
+struct json_t *report_json_string(const char *s);
+
 /* Whether a record counts as a failure (cause set). */
 bool report_failed(const struct pool_record *rec);
 

@@ -1,15 +1,15 @@
 /*
  * sync_output — what a sync run shows: a progress line per finished
  * target on stderr, then on stdout the dry-run changes, the summary
- * table (or one JSON document with --json); and report.json, the report
- * module's document amended with the skip cache's answers.
+ * table (or one JSON document with --json); and report.json, written by
+ * the report module with each record's skip-cache flag set.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 
-#include "shared/buf.h"
 #include "shared/util.h"
 #include "supervisor/sync_int.h"
 
@@ -89,62 +89,38 @@ sync_summary(struct sync_run *r, const char *report_path)
 		printf("report: %s\n", report_path);
 }
 
-static void
-sync_json_str(FILE *fp, const char *s)
-{
-	if (s == NULL) {
-		fputs("null", fp);
-		return;
-	}
-	fputc('"', fp);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(fp, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(fp, "\\u%04x", c);
-		else
-			fputc(c, fp);
-	}
-	fputc('"', fp);
-}
-
 void
 sync_print_json(struct sync_run *r, const char *report_path)
 {
+	json_t *targets = json_array(), *doc;
 	size_t i;
 
-	printf("{\"report\":");
-	sync_json_str(stdout, report_path);
-	printf(",\"targets\":[");
 	for (i = 0; i < r->nt; i++) {
 		const struct sync_target *t = &r->t[i];
 		const struct msg_result *res = &t->rec.result;
+		bool has = t->rec.has_result;
 
-		printf("%s{\"repo\":", i ? "," : "");
-		sync_json_str(stdout, t->target->repo);
-		printf(",\"outcome\":");
-		sync_json_str(stdout, t->rec.outcome);
-		printf(",\"cause\":");
-		sync_json_str(stdout, t->rec.cause);
-		printf(",\"error\":");
-		sync_json_str(stdout, t->rec.error);
-		printf(",\"commit\":");
-		sync_json_str(stdout, t->rec.has_result ? res->commit : NULL);
-		printf(",\"branch\":");
-		sync_json_str(stdout, t->rec.has_result ? res->branch : NULL);
-		printf(",\"pr_url\":");
-		sync_json_str(stdout, t->pr_url);
-		printf(",\"diffstat\":");
-		sync_json_str(stdout, t->rec.has_result ? res->diffstat : NULL);
-		printf(",\"diff\":");
-		sync_json_str(stdout, t->rec.has_result ? res->diff : NULL);
-		printf(",\"added\":%llu,\"changed\":%llu,\"deleted\":%llu,\"wall_ms\":%llu}",
-		    (unsigned long long)res->added, (unsigned long long)res->changed,
-		    (unsigned long long)res->deleted, (unsigned long long)(t->rec.wall_us / 1000));
+		json_array_append_new(targets, json_pack(
+		    "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:I}",
+		    "repo", report_json_string(t->target->repo),
+		    "outcome", report_json_string(t->rec.outcome),
+		    "cause", report_json_string(t->rec.cause),
+		    "error", report_json_string(t->rec.error),
+		    "commit", report_json_string(has ? res->commit : NULL),
+		    "branch", report_json_string(has ? res->branch : NULL),
+		    "pr_url", report_json_string(t->pr_url),
+		    "diffstat", report_json_string(has ? res->diffstat : NULL),
+		    "diff", report_json_string(has ? res->diff : NULL),
+		    "added", (json_int_t)res->added, "changed", (json_int_t)res->changed,
+		    "deleted", (json_int_t)res->deleted,
+		    "wall_ms", (json_int_t)(t->rec.wall_us / 1000)));
 	}
-	printf("]}\n");
+	doc = json_pack("{s:o,s:o}", "report", report_json_string(report_path),
+	    "targets", targets);
+	if (doc == NULL || json_dumpf(doc, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0)
+		BUG("sync: cannot print the JSON summary");
+	putchar('\n');
+	json_decref(doc);
 }
 
 /* report.json, with each target's skip-cache flag. */
