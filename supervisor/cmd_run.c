@@ -115,7 +115,6 @@ parse_duration_flag(uint64_t *out, const char *flag, const char *v)
 void
 cmd_run_opts_init(struct run_opts *o)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	memset(o, 0, sizeof(*o));
@@ -125,10 +124,7 @@ cmd_run_opts_init(struct run_opts *o)
 	o->retries = 1;
 	o->report_dir = xstrdup(".repocast/runs");
 	o->git_url = xstrdup("https://github.com/");
-	if (xdg != NULL && xdg[0] == '/')
-		o->cache_dir = xasprintf("%s/repocast", xdg);
-	else
-		o->cache_dir = xasprintf("%s/.cache/repocast", home != NULL ? home : "/tmp");
+	o->cache_dir = cfg_default_cache_dir();
 	o->log_level = LOG_INFO;
 }
 

@@ -310,21 +310,27 @@ cfg_dir_copy(struct cfg_dir *dst, const struct cfg_dir *src, const char *list_id
 	dst->module.version = dup_or_null(src->module.version);
 }
 
+char *
+cfg_default_cache_dir(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (xdg != NULL && xdg[0] == '/')
+		return xasprintf("%s/repocast", xdg);
+	if (home != NULL && home[0] != '\0')
+		return xasprintf("%s/.cache/repocast", home);
+	return xstrdup(".repocast/cache");
+}
+
 static void
 set_defaults(struct cfg *c)
 {
 	static const char *const formats[] = { "json", "md", "html", "trace", "prom" };
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	size_t i;
 
 	c->rc.timeout_ms = 10 * 60 * 1000;
 	c->rc.retries = 1;
-	if (xdg != NULL && xdg[0] == '/')
-		c->rc.cache_dir = xasprintf("%s/repocast", xdg);
-	else if (home != NULL && home[0] != '\0')
-		c->rc.cache_dir = xasprintf("%s/.cache/repocast", home);
-	else
-		c->rc.cache_dir = xstrdup(".repocast/cache");
+	c->rc.cache_dir = cfg_default_cache_dir();
 	c->rc.api_url = xstrdup("https://api.github.com");
 	c->rc.git_url = xstrdup("https://github.com");
 	c->rc.report_dir = xstrdup(".repocast/runs");

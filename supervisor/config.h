@@ -208,6 +208,12 @@ void cfg_errors_release(struct cfg_errors *errs);
  */
 void cfg_group_order(const struct cfg *c, size_t *order);
 
+/*
+ * The default mirror cache: $XDG_CACHE_HOME/repocast when that is absolute,
+ * else ~/.cache/repocast, else .repocast/cache. Caller frees.
+ */
+char *cfg_default_cache_dir(void);
+
 /* Parse "10m", "90s", "1h30m", "500ms" into ms; -1 on a bad value. */
 int cfg_parse_duration(const char *s, uint64_t *ms);
 /* Parse "512M", "2G", "100k", "1048576" (bytes); -1 on a bad value. */

@@ -20,16 +20,6 @@
 #include "supervisor/sync_int.h"
 #include "supervisor/token.h"
 
-static char *
-sync_default_cache(void)
-{
-	const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
-
-	if (x != NULL && *x != '\0')
-		return xasprintf("%s/repocast", x);
-	return xasprintf("%s/.cache/repocast", h && *h ? h : "/tmp");
-}
-
 char *
 sync_remote_url(const struct cfg *c, const char *repo)
 {
@@ -190,12 +180,8 @@ sync_env(struct sync_run *r)
 	if ((rc = token_load(&r->token, r->o.token_file)) < 0)
 		return sync_fail(rc == ERR_CONFIG || rc == ERR_LIMIT ? EXIT_USAGE : EXIT_ENV);
 	token_scrub_env();
-	if (r->o.cache_dir != NULL)
-		r->cache_dir = xstrdup(r->o.cache_dir);
-	else if (r->cfg->rc.cache_dir != NULL)
-		r->cache_dir = xstrdup(r->cfg->rc.cache_dir);
-	else
-		r->cache_dir = sync_default_cache();
+	/* The loader always sets a cache dir (cfg_default_cache_dir). */
+	r->cache_dir = xstrdup(r->o.cache_dir != NULL ? r->o.cache_dir : r->cfg->rc.cache_dir);
 	if ((rc = sync_open_api(r)) < 0)
 		return sync_fail(rc == ERR_CONFIG ? EXIT_USAGE : EXIT_ENV);
 	if ((rc = sync_preflight(r)) != 0)
