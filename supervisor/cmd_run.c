@@ -23,6 +23,7 @@
 #include "supervisor/pool.h"
 #include "supervisor/report.h"
 #include "supervisor/repolist.h"
+#include "supervisor/token.h"
 
 const char cmd_run_usage[] =
     "usage: repocast run --repos FILE --no-pr [options] -- CMD [ARGS...]\n"
@@ -68,7 +69,7 @@ struct run_state {
 	struct repolist list;
 	struct task *tasks;
 	size_t next, ndone, nfailed;
-	char *token;
+	struct token *token;    /* NULL: none configured */
 	char *run_dir;
 };
 
@@ -240,35 +241,6 @@ cmd_run_parse(struct run_opts *o, int argc, char **argv)
 
 /* ---- the token ---- */
 
-static int
-read_token(char **out, const struct run_opts *o)
-{
-	const char *env = getenv("GITHUB_TOKEN");
-	struct buf b = BUF_INIT;
-	size_t n;
-
-	*out = NULL;
-	if (o->token_file != NULL) {
-		if (buf_read_file(&b, o->token_file) < 0)
-			return -1;
-		n = strcspn(b.ptr, "\r\n");
-		if (n == 0) {
-			util_wipe(b.ptr, b.len);
-			buf_release(&b);
-			return err_set(ERR_CONFIG, "token file '%s' is empty", o->token_file);
-		}
-		*out = xstrndup(b.ptr, n);
-		util_wipe(b.ptr, b.len);
-		buf_release(&b);
-		return 0;
-	}
-	if (env == NULL || env[0] == '\0')
-		env = getenv("GH_TOKEN");
-	if (env != NULL && env[0] != '\0')
-		*out = xstrdup(env);
-	return 0;
-}
-
 static bool
 is_http(const char *url)
 {
@@ -302,7 +274,7 @@ run_started(struct pool_job *j, void *task, void *arg)
 	if (st->token != NULL && is_http(t->e->url)) {
 		/* The token travels only here: never in argv or a worker's env. */
 		msg_init(&m, MSG_CRED);
-		m.u.cred.token = st->token;
+		m.u.cred.token = (char *)token_value(st->token);
 		if (pool_send(j, &m) < 0)
 			return -1;
 	}
@@ -411,7 +383,9 @@ cmd_run(int argc, char **argv)
 		exit_code = EXIT_USAGE;
 		goto out;
 	}
-	if (read_token(&st.token, &o) < 0) {
+	/* A token is optional for run: only http(s) entries use it. */
+	rc = token_load(&st.token, o.token_file);
+	if (rc < 0 && !(rc == ERR_AUTH && o.token_file == NULL)) {
 		fprintf(stderr, "repocast: %s\n", err_last());
 		exit_code = EXIT_USAGE;
 		goto out;
@@ -494,7 +468,7 @@ out:
 		pool_record_release(&st.tasks[k].rec);
 	free(st.tasks);
 	repolist_release(&st.list);
-	util_free_secret(st.token);
+	token_free(st.token);
 	free(st.run_dir);
 	free(log_dir);
 	free(worker);

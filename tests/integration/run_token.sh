@@ -83,6 +83,6 @@ rc run --repos "$T/repos" --no-pr --token-file "$T/empty" --report-dir "$T/runs2
 code=$?
 set -e
 [ "$code" -eq 2 ] || fail "empty token file: exit $code"
-grep -q "token file '$T/empty' is empty" "$T/out" || fail "empty token file message"
+grep -q "github token from --token-file is empty" "$T/out" || fail "empty token file message"
 assert_no_leftovers
 echo "run_token: ok"
