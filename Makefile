@@ -3,6 +3,7 @@
 #   make            build build/repocast, build/repocast-worker and its git
 #                   plugin build/repocast-worker-git.so
 #   make check      install missing Debian packages, build, run every test
+#   make check-symbols  every exported symbol carries its module's prefix
 #   make demo       install, build, run a real fan-out sync against a loopback forge
 #   make bench      micro and end-to-end benchmarks (perf/)
 #   make fuzz       libFuzzer targets (clang), run for FUZZTIME seconds each over
@@ -63,28 +64,29 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec/repocast
 
-# Sources are found by folder: a new module needs no Makefile edit.
-LIB_SRC := $(sort $(wildcard shared/*.c proto/*.c))
-SUP_SRC := $(sort $(filter-out supervisor/main.c,$(wildcard supervisor/*.c)))
-WRK_SRC := $(sort $(filter-out worker/main.c,$(wildcard worker/*.c)))
+# Sources are found by folder: a new module needs no Makefile edit. What
+# links libgit2 is in a git/ folder (shared/git/, worker/git/); everything
+# else of the worker and of shared/ must not call libgit2.
+LIB_SRC := $(sort $(wildcard shared/*.c shared/git/*.c proto/*.c))
+SUP_SRC := $(sort $(filter-out supervisor/main.c,$(wildcard supervisor/*.c supervisor/*/*.c)))
+WRK_SRC := $(sort $(filter-out worker/main.c,$(wildcard worker/*.c worker/git/*.c)))
 TEST_SRC := $(sort $(filter-out tests/check_main.c,$(wildcard tests/check_*.c)))
 BENCH_SRC := $(sort $(wildcard perf/bench_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-TESTBIN_SRC := $(sort $(wildcard tests/bin/*.c))
 
 # The worker is two files (docs/architecture.md). repocast-worker does not
 # link libgit2: mapping it (BIND_NOW, 18 more libraries) costs more than a
-# whole no-op worker. The code that needs libgit2, listed here, is
-# repocast-worker-git.so, which the worker dlopen()s from its own directory
-# only for a job that touches a repository. The plugin resolves the rest
-# (msg_*, err_*, buf_*, worker_*, ...) against the executable, which is
-# linked -rdynamic from every worker-core object (not from an archive, so
-# nothing the plugin needs is left out), so each exists once. A new worker
-# file that calls libgit2 goes in PLUGIN_SRC (else the worker's link fails
-# on the git_* symbols). The archives below still hold every object: the
-# supervisor, the tests, benchmarks and fuzz targets link them statically.
-PLUGIN_SRC := shared/err_git.c shared/mirror.c worker/plugin_git.c worker/push.c \
-	worker/sync.c worker/tree.c
+# whole no-op worker. The code that calls libgit2, shared/git/ and
+# worker/git/, is repocast-worker-git.so, which the worker dlopen()s from
+# its own directory only for a job that touches a repository. The plugin
+# resolves the rest (msg_*, err_*, buf_*, worker_*, ...) against the
+# executable, which is linked -rdynamic from every worker-core object (not
+# from an archive, so nothing the plugin needs is left out), so each exists
+# once. A worker file outside a git/ folder that calls libgit2 fails the
+# worker's link on the git_* symbols. The archives below still hold every
+# object: the supervisor, the tests, benchmarks and fuzz targets link them
+# statically.
+PLUGIN_SRC := $(sort $(wildcard shared/git/*.c worker/git/*.c))
 WORKER_CORE_SRC := $(filter-out $(PLUGIN_SRC),$(LIB_SRC) $(WRK_SRC))
 
 # The object of each source; the plugin's are position-independent, under
@@ -100,13 +102,12 @@ PLUGIN := $(O)/repocast-worker-git.so
 CHECK_BIN := $(O)/tests/check_all
 REPLAY_BIN := $(O)/tests/fuzz_replay
 BENCH_BIN := $(O)/perf/bench
-TEST_BINS := $(patsubst tests/bin/%.c,$(O)/tests/bin/%,$(TESTBIN_SRC))
 # The worker with test-only fault hooks (worker/fault.c): the worker's own
 # sources compiled again with -DREPOCAST_TEST_HOOKS. The release worker has
 # no fault code.
 # It loads the same plugin, copied next to it.
 HOOK_OBJ := $(patsubst %.c,$(O)/hooks/%.o,worker/main.c $(filter worker/%,$(WORKER_CORE_SRC)))
-TEST_BINS += $(O)/tests/bin/repocast-worker-test $(O)/tests/bin/repocast-worker-git.so
+TEST_BINS := $(O)/tests/bin/repocast-worker-test $(O)/tests/bin/repocast-worker-git.so
 
 all: $(REPOCAST) $(WORKER) $(PLUGIN)
 
@@ -159,11 +160,9 @@ $(O)/tests/check_main.o: ALL_CPPFLAGS += -I$(O)/tests $(CHECK_CFLAGS)
 $(CHECK_BIN): $(O)/tests/check_main.o $(call obj,$(TEST_SRC)) $(SUP_A) $(WRK_A) $(LIB_A)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS) -lm
 
-# Test-only helper programs (fault-injecting workers and the like).
-$(O)/tests/bin/%: $(O)/tests/bin/%.o $(LIB_A)
-	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
-
-$(O)/hooks/%.o: %.c
+# The fault-injecting test worker's objects, rebuilt like the others when
+# the flags change.
+$(O)/hooks/%.o: %.c $(O)/BUILD-FLAGS
 	@mkdir -p $(@D)
 	$(call say,CC,$<)$(CC) $(ALL_CPPFLAGS) -DREPOCAST_TEST_HOOKS $(ALL_CFLAGS) -c -o $@ $<
 
@@ -191,8 +190,8 @@ $(REPLAY_BIN): $(O)/tests/fuzz/replay_main.o $(call obj,$(FUZZ_SRC)) $(SUP_A) $(
 $(BENCH_BIN): $(O)/perf/bench_main.o $(call obj,$(BENCH_SRC)) $(SUP_A) $(WRK_A) $(LIB_A)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-.PHONY: all deps check test check-unit check-fuzz check-integration demo bench fuzz \
-	install clean valgrind
+.PHONY: all deps build-tests check test check-symbols demo bench fuzz install clean \
+	valgrind FORCE
 
 deps:
 	$(Q)sh mk/deps.sh
@@ -204,8 +203,12 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory build-tests
 	$(Q)$(MAKE) --no-print-directory test
 
-test:
+test: check-symbols
 	$(Q)O=$(O) sh tests/run.sh
+
+# Every exported symbol carries its module's prefix (mk/symbols.sh).
+check-symbols: all
+	$(Q)sh mk/symbols.sh $(O) $(LIB_SRC) $(SUP_SRC) $(WRK_SRC) supervisor/main.c worker/main.c
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -12,7 +12,7 @@
 #include "perf/bench.h"
 #include "shared/buf.h"
 #include "shared/err.h"
-#include "supervisor/config.h"
+#include "supervisor/config/config.h"
 
 static void
 read_or_die(struct buf *b, const char *path)

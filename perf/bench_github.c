@@ -12,9 +12,9 @@
 #include "perf/bench.h"
 #include "shared/buf.h"
 #include "shared/util.h"
-#include "supervisor/discovery.h"
-#include "supervisor/github.h"
-#include "supervisor/prtext.h"
+#include "supervisor/github/discovery.h"
+#include "supervisor/github/github.h"
+#include "supervisor/github/prtext.h"
 
 /* A JSON array of 100 PRs (copies of the fixture's PRs, renumbered). */
 static char *

@@ -12,7 +12,7 @@
 #include "perf/bench.h"
 #include "proto/msg.h"
 #include "shared/util.h"
-#include "supervisor/pool.h"
+#include "supervisor/pool/pool.h"
 
 struct noop {
 	uint64_t n, next, failed;

@@ -204,7 +204,7 @@ msg_type_name(int type)
 }
 
 const char *
-file_status_name(int st)
+msg_file_status_name(int st)
 {
 	if (st < 0 || (size_t)st >= ARRAY_SIZE(msg_status_names))
 		return "unknown";

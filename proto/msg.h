@@ -156,7 +156,7 @@ struct msg_want {
 enum file_status {
 	FILE_ADDED, FILE_MODIFIED, FILE_UNCHANGED, FILE_DELETED, FILE_SKIPPED,
 };
-const char *file_status_name(int st);
+const char *msg_file_status_name(int st);
 
 struct msg_file {
 	char *path;

@@ -1,6 +1,6 @@
 /*
  * err — the per-process last-error buffer (see err.h). No libgit2 here:
- * err_git lives in err_git.c, so that programs which do not load libgit2
+ * err_git lives in shared/git/err_git.c, so that programs which do not load libgit2
  * (repocast-worker, until a job needs git) can link this module.
  */
 #include "shared/err.h"

@@ -31,8 +31,6 @@ int err_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 int err_sys(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prefix the current message with context: "ctx: old message". */
 int err_wrap(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Record the current libgit2 error (git_error_last()) after "what: ". */
-int err_git(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The last message ("" when none); borrowed, valid until the next err_*. */
 const char *err_last(void);
 int err_code(void);

@@ -10,7 +10,7 @@
 
 #include "shared/util.h"
 #include "supervisor/cmd.h"
-#include "supervisor/config.h"
+#include "supervisor/config/config.h"
 
 const char cmd_validate_usage[] =
     "usage: repocast validate [-c FILE] [--json]\n"

@@ -1,6 +1,6 @@
 /*
- * Unit tests for supervisor/api.c (transport, limiter, ETag cache,
- * pagination, errors, preflight) and supervisor/token.c, against the
+ * Unit tests for supervisor/github/api.c (transport, limiter, ETag cache,
+ * pagination, errors, preflight) and supervisor/github/token.c, against the
  * recorded fixtures and a scripted loopback HTTP stub with a fake clock.
  */
 #include <check.h>
@@ -13,8 +13,8 @@
 #include "shared/buf.h"
 #include "shared/err.h"
 #include "shared/util.h"
-#include "supervisor/api.h"
-#include "supervisor/token.h"
+#include "supervisor/github/api.h"
+#include "supervisor/github/token.h"
 
 #include "ghfixture.h"
 #include "httpstub.h"

@@ -6,7 +6,7 @@
 #include "shared/buf.h"
 #include "shared/err.h"
 #include "shared/util.h"
-#include "supervisor/config.h"
+#include "supervisor/config/config.h"
 
 /* A valid group header: the first target starts on line 8. */
 #define GROUPS \

@@ -1,5 +1,5 @@
 /*
- * Unit tests for supervisor/github.c and supervisor/discovery.c: the
+ * Unit tests for supervisor/github/github.c and supervisor/github/discovery.c: the
  * recorded api.github.com fixtures parsed into structs, every endpoint's
  * request (method, path, JSON body) checked against a scripted loopback
  * stub, the create-once reconciliation, and sync PR selection.
@@ -12,9 +12,9 @@
 #include "shared/buf.h"
 #include "shared/err.h"
 #include "shared/util.h"
-#include "supervisor/api.h"
-#include "supervisor/discovery.h"
-#include "supervisor/github.h"
+#include "supervisor/github/api.h"
+#include "supervisor/github/discovery.h"
+#include "supervisor/github/github.h"
 
 #include "ghfixture.h"
 #include "httpstub.h"

@@ -22,10 +22,10 @@
 #include "shared/buf.h"
 #include "shared/err.h"
 #include "shared/util.h"
-#include "supervisor/api.h"
-#include "supervisor/discovery.h"
-#include "supervisor/github.h"
-#include "supervisor/prtext.h"
+#include "supervisor/github/api.h"
+#include "supervisor/github/discovery.h"
+#include "supervisor/github/github.h"
+#include "supervisor/github/prtext.h"
 
 extern char **environ;
 

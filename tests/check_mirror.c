@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "shared/err.h"
-#include "shared/mirror.h"
+#include "shared/git/mirror.h"
 #include "shared/util.h"
 #include "tests/gitfix.h"
 

@@ -1297,10 +1297,10 @@ START_TEST(test_names)
 	ck_assert_str_eq(msg_type_name(MSG_STATS), "stats");
 	ck_assert_str_eq(msg_type_name(9), "unknown");
 	ck_assert_str_eq(msg_type_name(-1), "unknown");
-	ck_assert_str_eq(file_status_name(FILE_ADDED), "added");
-	ck_assert_str_eq(file_status_name(FILE_SKIPPED), "skipped");
-	ck_assert_str_eq(file_status_name(5), "unknown");
-	ck_assert_str_eq(file_status_name(-1), "unknown");
+	ck_assert_str_eq(msg_file_status_name(FILE_ADDED), "added");
+	ck_assert_str_eq(msg_file_status_name(FILE_SKIPPED), "skipped");
+	ck_assert_str_eq(msg_file_status_name(5), "unknown");
+	ck_assert_str_eq(msg_file_status_name(-1), "unknown");
 }
 END_TEST
 

@@ -6,9 +6,9 @@
 #include "shared/err.h"
 #include "shared/transform.h"
 #include "shared/util.h"
-#include "supervisor/config.h"
-#include "supervisor/plan.h"
-#include "supervisor/source.h"
+#include "supervisor/config/config.h"
+#include "supervisor/sync/plan.h"
+#include "supervisor/sync/source.h"
 #include "tests/gitfix.h"
 
 /* The default `exclude` list the config loader applies. */

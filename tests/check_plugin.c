@@ -1,6 +1,6 @@
 /*
  * The worker's git plugin loader (worker/plugin.c) and err_git
- * (shared/err_git.c). Loading the real plugin needs the worker executable
+ * (shared/git/err_git.c). Loading the real plugin needs the worker executable
  * (it resolves the worker's symbols): tests/integration/run_plugin.sh.
  */
 #include <check.h>
@@ -14,6 +14,7 @@
 #include <git2.h>
 
 #include "shared/err.h"
+#include "shared/git/err_git.h"
 #include "shared/util.h"
 #include "worker/plugin.h"
 

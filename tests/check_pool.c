@@ -20,12 +20,12 @@
 #include "shared/err.h"
 #include "shared/util.h"
 #include "supervisor/cmd.h"
-#include "supervisor/cmd_run.h"
-#include "supervisor/evloop.h"
-#include "supervisor/pool.h"
-#include "supervisor/report.h"
-#include "supervisor/repolist.h"
-#include "supervisor/spawn.h"
+#include "supervisor/run/cmd_run.h"
+#include "supervisor/pool/evloop.h"
+#include "supervisor/pool/pool.h"
+#include "supervisor/report/report.h"
+#include "supervisor/run/repolist.h"
+#include "supervisor/pool/spawn.h"
 
 static char *
 test_worker(void)

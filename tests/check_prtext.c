@@ -1,5 +1,5 @@
 /*
- * Unit tests for supervisor/prtext.c: title, go-broadcast-compatible branch
+ * Unit tests for supervisor/github/prtext.c: title, go-broadcast-compatible branch
  * names (written and parsed), the PR body with its metadata block and
  * limits, and reading repocast and go-broadcast metadata back.
  */
@@ -10,7 +10,7 @@
 #include "shared/buf.h"
 #include "shared/err.h"
 #include "shared/util.h"
-#include "supervisor/prtext.h"
+#include "supervisor/github/prtext.h"
 
 #define SRC "0123456789abcdef0123456789abcdef01234567"
 #define DIGEST "d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1"

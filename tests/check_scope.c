@@ -9,8 +9,8 @@
 
 #include "shared/buf.h"
 #include "shared/err.h"
-#include "supervisor/config.h"
-#include "supervisor/scope.h"
+#include "supervisor/config/config.h"
+#include "supervisor/sync/scope.h"
 
 /* A config: group "core" (id core) with nrepos targets acme/rN, and when
  * extra, a group "Extra Stuff" (id extra) with acme/x1, plus a disabled

@@ -9,7 +9,7 @@
 #include "shared/buf.h"
 #include "shared/err.h"
 #include "shared/util.h"
-#include "supervisor/skipcache.h"
+#include "supervisor/sync/skipcache.h"
 
 #define TREE "1111111111111111111111111111111111111111"
 #define BASE "2222222222222222222222222222222222222222"

@@ -10,7 +10,7 @@
 #include "gitfix.h"
 #include "shared/err.h"
 #include "shared/util.h"
-#include "worker/tree.h"
+#include "worker/git/tree.h"
 
 struct fx {
 	char *dir;

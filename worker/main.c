@@ -225,7 +225,7 @@ main(int argc, char **argv)
 		git_started = 1;
 	}
 	worker_phase(&w, "start", util_now_ms() - w.t_start_ms);
-	rc = w.job.u.job.mode == JOB_RUN ? run_job(&w) : w.git->sync_job(&w);
+	rc = w.job.u.job.mode == JOB_RUN ? run_job(&w) : w.git->apply_job(&w);
 out:
 	send_stats(&w);
 	for (i = 0; i < w.nphases; i++) {

@@ -29,8 +29,8 @@ struct plugin_ops {
 	/* git_libgit2_init / git_libgit2_shutdown */
 	void (*init)(void);
 	void (*shutdown)(void);
-	/* The sync job (worker/sync.c): see worker.h for the contract. */
-	int (*sync_job)(struct worker *w);
+	/* The sync job (worker/git/apply.c): see worker.h for the contract. */
+	int (*apply_job)(struct worker *w);
 	/*
 	 * The run job's repository half: fetch the JOB's remote_url into the
 	 * mirror cache and check its branch (base_branch, else the default

@@ -62,7 +62,7 @@ void worker_error_cause(struct worker *w, const char *cause);
  * RESULT (or ERROR) and returns 0, or a negative ERR_* code; main then sends
  * STATS and exits (0 ok, 1 job failed).
  */
-int sync_job(struct worker *w);  /* worker/sync.c, in the git plugin */
+int apply_job(struct worker *w);  /* worker/git/apply.c, in the git plugin */
 int run_job(struct worker *w);   /* worker/run.c; w->git for a remote */
 
 #endif

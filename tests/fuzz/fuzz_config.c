@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "shared/util.h"
-#include "supervisor/config.h"
+#include "supervisor/config/config.h"
 #include "tests/fuzz/fuzz.h"
 
 int fuzz_config(const uint8_t *data, size_t size);

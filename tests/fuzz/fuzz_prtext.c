@@ -8,8 +8,8 @@
 
 #include "shared/buf.h"
 #include "shared/util.h"
-#include "supervisor/api.h"
-#include "supervisor/prtext.h"
+#include "supervisor/github/api.h"
+#include "supervisor/github/prtext.h"
 #include "tests/fuzz/fuzz.h"
 
 int fuzz_prtext(const uint8_t *data, size_t size);

@@ -1,0 +1,336 @@
+/*
+ * config_settings — the sections that do not describe what to sync:
+ * settings_presets (go-broadcast's repository settings; validated, then
+ * dropped), rate_limit_preflight, and repocast's own `repocast:` section.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shared/util.h"
+#include "supervisor/config/internal.h"
+
+/* ---- settings_presets: validated, then dropped ---- */
+
+static const char *const preset_keys[] = {
+	"id", "name", "description", "has_issues", "has_wiki", "has_projects", "has_discussions",
+	"allow_squash_merge", "allow_merge_commit", "allow_rebase_merge",
+	"delete_branch_on_merge", "allow_auto_merge", "allow_update_branch",
+	"squash_merge_commit_title", "squash_merge_commit_message", "rulesets", "labels", NULL
+};
+static const char *const ruleset_keys[] = {
+	"name", "target", "enforcement", "include", "exclude", "rules", NULL
+};
+static const char *const label_keys[] = { "name", "color", "description", NULL };
+
+static int
+check_one_of(const char *s, const char *const *allowed)
+{
+	for (; *allowed != NULL; allowed++)
+		if (strcmp(s, *allowed) == 0)
+			return 0;
+	return -1;
+}
+
+static int
+check_squash_title(const char *s, const char **why)
+{
+	static const char *const ok[] = { "PR_TITLE", "COMMIT_OR_PR_TITLE", NULL };
+
+	if (check_one_of(s, ok) < 0) {
+		*why = "must be PR_TITLE or COMMIT_OR_PR_TITLE";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_squash_message(const char *s, const char **why)
+{
+	static const char *const ok[] = { "COMMIT_MESSAGES", "PR_BODY", "BLANK", NULL };
+
+	if (check_one_of(s, ok) < 0) {
+		*why = "must be COMMIT_MESSAGES, PR_BODY or BLANK";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_ruleset_target(const char *s, const char **why)
+{
+	static const char *const ok[] = { "branch", "tag", NULL };
+
+	if (check_one_of(s, ok) < 0) {
+		*why = "must be \"branch\" or \"tag\"";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_enforcement(const char *s, const char **why)
+{
+	static const char *const ok[] = { "active", "disabled", "evaluate", NULL };
+
+	if (check_one_of(s, ok) < 0) {
+		*why = "must be \"active\", \"disabled\" or \"evaluate\"";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_color(const char *s, const char **why)
+{
+	size_t i;
+
+	if (*s == '#')
+		s++;
+	for (i = 0; s[i] != '\0'; i++)
+		if (strchr("0123456789abcdefABCDEF", s[i]) == NULL)
+			break;
+	if (i != 6 || s[i] != '\0') {
+		*why = "must be a 6-digit hex colour like d73a4a";
+		return -1;
+	}
+	return 0;
+}
+
+/* One preset; ids holds the ids seen so far (a repeat is an error). */
+static void
+parse_preset(struct cwalk *w, const struct cnode *n, struct cfg_strv *ids)
+{
+	const struct cnode *val[CWALK_MAX_FIELDS], *k[CWALK_MAX_FIELDS];
+	const struct cnode *rv[CWALK_MAX_FIELDS], *rk[CWALK_MAX_FIELDS];
+	char *tmp = NULL;
+	size_t i, j, cnt, mark, mark2;
+	bool b;
+
+	if (cfg_walk_map(w, n, preset_keys, val, k) < 0)
+		return;
+	if (cnode_is_null(val[0])) {
+		cfg_walk_missing(w, n, "id");
+	} else if (cfg_walk_str(w, val[0], "id", &tmp, cfg_check_word) > 0) {
+		for (j = 0; j < ids->n; j++)
+			if (strcmp(ids->v[j], tmp) == 0) {
+				mark = cfg_walk_push_key(w, "id");
+				cfg_walk_err(w, val[0], "duplicate settings preset id '%s'", tmp);
+				cfg_walk_pop(w, mark);
+				break;
+			}
+		ids->v = xrealloc(ids->v, (ids->n + 1) * sizeof(*ids->v));
+		ids->v[ids->n++] = tmp;
+		tmp = NULL;
+	}
+	if (cnode_is_null(val[1]))
+		cfg_walk_missing(w, n, "name");
+	else
+		cfg_walk_str(w, val[1], "name", &tmp, cfg_check_word);
+	cfg_walk_str(w, val[2], "description", &tmp, cfg_check_text);
+	for (i = 3; i <= 12; i++)
+		cfg_walk_bool(w, val[i], preset_keys[i], &b);
+	cfg_walk_str(w, val[13], preset_keys[13], &tmp, check_squash_title);
+	cfg_walk_str(w, val[14], preset_keys[14], &tmp, check_squash_message);
+	free(tmp);
+	tmp = NULL;
+
+	mark = cfg_walk_push_key(w, "rulesets");
+	if (val[15] != NULL && cfg_walk_seq(w, val[15], &cnt) == 0) {
+		for (i = 0; i < cnt; i++) {
+			const struct cnode *r = val[15]->kid[i];
+			struct cfg_strv sv = { NULL, 0, NULL };
+
+			mark2 = cfg_walk_push_idx(w, i);
+			if (cfg_walk_map(w, r, ruleset_keys, rv, rk) == 0) {
+				if (cnode_is_null(rv[0]))
+					cfg_walk_missing(w, r, "name");
+				else
+					cfg_walk_str(w, rv[0], "name", &tmp, cfg_check_word);
+				if (cnode_is_null(rv[1]))
+					cfg_walk_missing(w, r, "target");
+				else
+					cfg_walk_str(w, rv[1], "target", &tmp, check_ruleset_target);
+				cfg_walk_str(w, rv[2], "enforcement", &tmp, check_enforcement);
+				cfg_walk_strv(w, rv[3], "include", &sv, cfg_check_word);
+				cfg_walk_strv(w, rv[4], "exclude", &sv, cfg_check_word);
+				cfg_walk_strv(w, rv[5], "rules", &sv, cfg_check_word);
+				cfg_strv_release(&sv);
+			}
+			cfg_walk_pop(w, mark2);
+		}
+	}
+	cfg_walk_pop(w, mark);
+	mark = cfg_walk_push_key(w, "labels");
+	if (val[16] != NULL && cfg_walk_seq(w, val[16], &cnt) == 0) {
+		for (i = 0; i < cnt; i++) {
+			const struct cnode *l = val[16]->kid[i];
+
+			mark2 = cfg_walk_push_idx(w, i);
+			if (cfg_walk_map(w, l, label_keys, rv, rk) == 0) {
+				if (cnode_is_null(rv[0]))
+					cfg_walk_missing(w, l, "name");
+				else
+					cfg_walk_str(w, rv[0], "name", &tmp, cfg_check_word);
+				if (cnode_is_null(rv[1]))
+					cfg_walk_missing(w, l, "color");
+				else
+					cfg_walk_str(w, rv[1], "color", &tmp, check_color);
+				cfg_walk_str(w, rv[2], "description", &tmp, cfg_check_text);
+			}
+			cfg_walk_pop(w, mark2);
+		}
+	}
+	cfg_walk_pop(w, mark);
+	free(tmp);
+}
+
+void
+cfg_parse_presets(struct cwalk *w, const struct cnode *n)
+{
+	struct cfg_strv ids = { NULL, 0, NULL };
+	size_t i, cnt, mark = cfg_walk_push_key(w, "settings_presets");
+
+	if (cfg_walk_seq(w, n, &cnt) == 0) {
+		w->c->npresets = cnt;
+		for (i = 0; i < cnt; i++) {
+			size_t mark2 = cfg_walk_push_idx(w, i);
+
+			parse_preset(w, n->kid[i], &ids);
+			cfg_walk_pop(w, mark2);
+		}
+	}
+	cfg_walk_pop(w, mark);
+	cfg_strv_release(&ids);
+}
+
+/* ---- rate_limit_preflight, repocast ---- */
+
+static const char *const preflight_keys[] = {
+	"enabled", "primary_margin_percent", "secondary_reserve", "fail_closed", NULL
+};
+
+void
+cfg_parse_preflight(struct cwalk *w, const struct cnode *n)
+{
+	const struct cnode *val[CWALK_MAX_FIELDS], *k[CWALK_MAX_FIELDS];
+	struct cfg_preflight *p = &w->c->preflight;
+	size_t mark = cfg_walk_push_key(w, "rate_limit_preflight");
+
+	p->present = true;
+	if (cfg_walk_map(w, n, preflight_keys, val, k) == 0) {
+		cfg_walk_bool(w, val[0], "enabled", &p->enabled);
+		cfg_walk_int(w, val[1], "primary_margin_percent", &p->primary_margin_percent, 0, 100);
+		cfg_walk_int(w, val[2], "secondary_reserve", &p->secondary_reserve, 0, 1000000);
+		cfg_walk_bool(w, val[3], "fail_closed", &p->fail_closed);
+		/* 0 means "the default" in go-broadcast. */
+		if (p->primary_margin_percent == 0)
+			p->primary_margin_percent = 20;
+		if (p->secondary_reserve == 0)
+			p->secondary_reserve = 10;
+	}
+	cfg_walk_pop(w, mark);
+}
+
+static const char *const rc_keys[] = {
+	"jobs", "timeout", "retries", "cache_dir", "api_url", "git_url", "author", "limits",
+	"report", NULL
+};
+static const char *const author_keys[] = { "name", "email", NULL };
+static const char *const limits_keys[] = { "memory", "cpu_seconds", "open_files", NULL };
+static const char *const report_keys[] = { "dir", "formats", NULL };
+
+static int
+check_format(const char *s, const char **why)
+{
+	static const char *const ok[] = { "json", "md", "html", "trace", "prom", NULL };
+
+	if (check_one_of(s, ok) < 0) {
+		*why = "unknown report format (expected json, md, html, trace or prom)";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_url(const char *s, const char **why)
+{
+	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0) {
+		*why = "must be an http:// or https:// URL";
+		return -1;
+	}
+	return cfg_check_token(s, why);
+}
+
+static int
+check_duration(const char *s, const char **why)
+{
+	uint64_t ms;
+
+	if (cfg_parse_duration(s, &ms) < 0) {
+		*why = "expected a duration like 10m, 90s, 1h30m or 500ms";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+get_u64_limit(struct cwalk *w, const struct cnode *v, const char *key, uint64_t *out)
+{
+	int x = 0, rc = cfg_walk_int(w, v, key, &x, 0, 1 << 30);
+
+	if (rc > 0)
+		*out = (uint64_t)x;
+	return rc;
+}
+
+void
+cfg_parse_repocast(struct cwalk *w, const struct cnode *n)
+{
+	const struct cnode *val[CWALK_MAX_FIELDS], *k[CWALK_MAX_FIELDS];
+	const struct cnode *sv[CWALK_MAX_FIELDS], *sk[CWALK_MAX_FIELDS];
+	struct cfg_repocast *r = &w->c->rc;
+	size_t mark = cfg_walk_push_key(w, "repocast"), mark2;
+	char *tmp = NULL;
+
+	if (cfg_walk_map(w, n, rc_keys, val, k) < 0) {
+		cfg_walk_pop(w, mark);
+		return;
+	}
+	cfg_walk_int(w, val[0], "jobs", &r->jobs, 0, 4096);
+	if (cfg_walk_str(w, val[1], "timeout", &tmp, check_duration) > 0)
+		cfg_parse_duration(tmp, &r->timeout_ms);
+	cfg_walk_int(w, val[2], "retries", &r->retries, 0, 100);
+	cfg_walk_str(w, val[3], "cache_dir", &r->cache_dir, cfg_check_word);
+	cfg_walk_str(w, val[4], "api_url", &r->api_url, check_url);
+	cfg_walk_str(w, val[5], "git_url", &r->git_url, check_url);
+	if (val[6] != NULL) {
+		mark2 = cfg_walk_push_key(w, "author");
+		if (cfg_walk_map(w, val[6], author_keys, sv, sk) == 0) {
+			cfg_walk_str(w, sv[0], "name", &r->author_name, cfg_check_word);
+			cfg_walk_str(w, sv[1], "email", &r->author_email, cfg_check_email);
+		}
+		cfg_walk_pop(w, mark2);
+	}
+	if (val[7] != NULL) {
+		mark2 = cfg_walk_push_key(w, "limits");
+		if (cfg_walk_map(w, val[7], limits_keys, sv, sk) == 0) {
+			if (cfg_walk_str(w, sv[0], "memory", &tmp, cfg_check_size) > 0)
+				cfg_parse_size(tmp, &r->mem_bytes);
+			get_u64_limit(w, sv[1], "cpu_seconds", &r->cpu_seconds);
+			get_u64_limit(w, sv[2], "open_files", &r->open_files);
+		}
+		cfg_walk_pop(w, mark2);
+	}
+	if (val[8] != NULL) {
+		mark2 = cfg_walk_push_key(w, "report");
+		if (cfg_walk_map(w, val[8], report_keys, sv, sk) == 0) {
+			cfg_walk_str(w, sv[0], "dir", &r->report_dir, cfg_check_word);
+			cfg_walk_strv(w, sv[1], "formats", &r->report_formats, check_format);
+		}
+		cfg_walk_pop(w, mark2);
+	}
+	free(tmp);
+	cfg_walk_pop(w, mark);
+}
+

@@ -1,0 +1,394 @@
+#include "supervisor/report/report.h"
+
+#include <curl/curlver.h>
+#include <errno.h>
+#include <git2.h>
+#include <jansson.h>
+#include <msgpack.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "shared/err.h"
+#include "shared/util.h"
+
+char *
+report_run_id(uint64_t wall_us, long pid)
+{
+	time_t t = (time_t)(wall_us / 1000000);
+	struct tm tm;
+	char ts[32];
+
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
+	return xasprintf("%s-%ld", ts, pid);
+}
+
+void
+report_run_init(struct report_run *r, const char *command)
+{
+	struct utsname u;
+	int maj, min, rev;
+
+	memset(r, 0, sizeof(*r));
+	r->start_us = util_wall_us();
+	r->id = report_run_id(r->start_us, (long)getpid());
+	r->command = xstrdup(command);
+	if (uname(&u) == 0) {
+		r->host = xstrdup(u.nodename);
+		r->kernel = xasprintf("%s %s %s", u.sysname, u.release, u.machine);
+	} else {
+		r->host = xstrdup("unknown");
+		r->kernel = xstrdup("unknown");
+	}
+	git_libgit2_version(&maj, &min, &rev);
+	r->v_repocast = xstrdup(REPOCAST_VERSION);
+	r->v_libgit2 = xasprintf("%d.%d.%d", maj, min, rev);
+	r->v_libcurl = xstrdup(LIBCURL_VERSION);
+	r->v_msgpack = xstrdup(msgpack_version());
+	r->v_jansson = xstrdup(jansson_version_str());
+	r->v_libyaml = xstrdup(yaml_get_version_string());
+	r->exit_code = -1;
+}
+
+void
+report_run_end(struct report_run *r)
+{
+	struct rusage ru;
+
+	r->end_us = util_wall_us();
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		rusage_from_sys(&r->self, &ru);
+	if (getrusage(RUSAGE_CHILDREN, &ru) == 0)
+		rusage_from_sys(&r->children, &ru);
+}
+
+void
+report_run_release(struct report_run *r)
+{
+	size_t i;
+
+	free(r->id);
+	free(r->command);
+	for (i = 0; r->argv != NULL && r->argv[i] != NULL; i++)
+		free(r->argv[i]);
+	free(r->argv);
+	free(r->host);
+	free(r->kernel);
+	free(r->config_digest);
+	free(r->v_repocast);
+	free(r->v_libgit2);
+	free(r->v_libcurl);
+	free(r->v_msgpack);
+	free(r->v_jansson);
+	free(r->v_libyaml);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+report_make_dir(char **dir, const char *report_dir, const char *run_id)
+{
+	char *d = xasprintf("%s/%s", report_dir, run_id);
+	char *t = xasprintf("%s/targets", d);
+	int rc;
+
+	*dir = NULL;
+	rc = util_mkdirs(t, 0755);
+	free(t);
+	if (rc < 0) {
+		free(d);
+		return rc;
+	}
+	*dir = d;
+	return 0;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The p-th percentile of v, already sorted: nearest rank, the smallest
+ * value with at least p% at or below it. */
+static uint64_t
+sorted_percentile(const uint64_t *v, size_t n, unsigned p)
+{
+	size_t rank;
+
+	if (n == 0)
+		return 0;
+	rank = ((size_t)p * n + 99) / 100;
+	if (rank == 0)
+		rank = 1;
+	return v[rank - 1];
+}
+
+uint64_t
+report_percentile(uint64_t *v, size_t n, unsigned p)
+{
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return sorted_percentile(v, n, p);
+}
+
+bool
+report_failed(const struct pool_record *rec)
+{
+	return rec->cause != NULL;
+}
+
+/* A JSON string for s (NULL -> null). Worker-supplied text may not be
+ * UTF-8: bytes jansson rejects become '?' rather than losing the report. */
+json_t *
+report_json_string(const char *s)
+{
+	json_t *j;
+	char *copy, *p;
+
+	if (s == NULL)
+		return json_null();
+	j = json_string(s);
+	if (j != NULL)
+		return j;
+	copy = xstrdup(s);
+	for (p = copy; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
+			*p = '?';
+	j = json_string(copy);
+	free(copy);
+	return j;
+}
+
+static json_t *
+u64(uint64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+static void
+iso_time(char *out, size_t n, uint64_t us)
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+	char base[32];
+
+	gmtime_r(&t, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, n, "%s.%03uZ", base, (unsigned)(us % 1000000 / 1000));
+}
+
+static json_t *
+usage_json(const struct rusage_sample *s)
+{
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	    "utime_us", u64(s->utime_us), "stime_us", u64(s->stime_us),
+	    "maxrss_kib", u64(s->maxrss_kib), "minflt", u64(s->minflt),
+	    "majflt", u64(s->majflt), "nvcsw", u64(s->nvcsw), "nivcsw", u64(s->nivcsw),
+	    "inblock", u64(s->inblock), "oublock", u64(s->oublock));
+}
+
+static json_t *
+target_json(const struct pool_record *r)
+{
+	char start[40], end[40];
+	json_t *t, *phases, *cmd;
+	size_t i;
+
+	iso_time(start, sizeof(start), r->start_us);
+	iso_time(end, sizeof(end), r->end_us);
+	phases = json_object();
+	for (i = 0; i < r->nphases; i++)
+		json_object_set_new(phases, r->phases[i].key,
+		    u64(strtoull(r->phases[i].value, NULL, 10)));
+	t = json_pack("{s:o,s:o,s:b,s:o,s:o,s:o,s:i,s:I,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o}",
+	    "name", report_json_string(r->name), "outcome", report_json_string(r->outcome ? r->outcome :
+	    "unknown"),
+	    "ok", !report_failed(r), "cause", report_json_string(r->cause),
+	    "cause_source", r->cause == NULL ? json_null() :
+	    json_string(r->command_failed ? "command" : "worker"),
+	    "error", report_json_string(r->error), "attempts", r->attempts, "pid", (json_int_t)r->pid,
+	    "start", start, "end", end, "start_us", u64(r->start_us), "end_us", u64(r->end_us),
+	    "wall_us", u64(r->wall_us),
+	    "worker_exit", r->exit_code >= 0 ? json_integer(r->exit_code) : json_null(),
+	    "worker_signal", r->term_signal ? json_string(sigabbrev_np(r->term_signal) ?
+	    sigabbrev_np(r->term_signal) : "?") : json_null(),
+	    "log", report_json_string(r->log_path));
+	json_object_set_new(t, "rusage", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	    "utime_us", u64(r->utime_us), "stime_us", u64(r->stime_us),
+	    "maxrss_kib", u64(r->maxrss_kib), "vm_hwm_kib", u64(r->vm_hwm_kib),
+	    "minflt", u64(r->minflt), "majflt", u64(r->majflt), "nvcsw", u64(r->nvcsw),
+	    "nivcsw", u64(r->nivcsw), "inblock", u64(r->inblock), "oublock", u64(r->oublock)));
+	json_object_set_new(t, "io", json_pack("{s:o,s:o,s:o,s:o}",
+	    "rchar", u64(r->rchar), "wchar", u64(r->wchar), "read_bytes", u64(r->read_bytes),
+	    "write_bytes", u64(r->write_bytes)));
+	json_object_set_new(t, "channel", json_pack("{s:o,s:o,s:o,s:o}",
+	    "bytes_to_worker", u64(r->bytes_to_worker),
+	    "bytes_from_worker", u64(r->bytes_from_worker),
+	    "msgs_to_worker", u64(r->msgs_to_worker),
+	    "msgs_from_worker", u64(r->msgs_from_worker)));
+	json_object_set_new(t, "phases_ms", phases);
+	if (r->has_result) {
+		const struct msg_result *res = &r->result;
+
+		json_object_set_new(t, "result", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+		    "outcome", report_json_string(res->outcome), "commit", report_json_string(res->commit),
+		    "branch", report_json_string(res->branch), "changed", u64(res->changed),
+		    "added", u64(res->added), "deleted", u64(res->deleted),
+		    "bytes", u64(res->bytes), "diffstat", report_json_string(res->diffstat)));
+		if (r->result.cmd_wall_ms > 0 || res->exit_code != 0 || res->term_signal != 0 ||
+		    res->cmd_utime_us > 0 || res->cmd_maxrss_kib > 0) {
+			cmd = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}",
+			    "exit", res->term_signal ? json_null() :
+			    json_integer((json_int_t)res->exit_code),
+			    "signal", res->term_signal ? json_string(sigabbrev_np(
+			    (int)res->term_signal) ? sigabbrev_np((int)res->term_signal) : "?") :
+			    json_null(),
+			    "wall_ms", u64(res->cmd_wall_ms), "utime_us", u64(res->cmd_utime_us),
+			    "stime_us", u64(res->cmd_stime_us),
+			    "maxrss_kib", u64(res->cmd_maxrss_kib));
+			json_object_set_new(t, "command", cmd);
+		}
+	} else {
+		json_object_set_new(t, "result", json_null());
+	}
+	json_object_set_new(t, "pr_url", report_json_string(r->pr_url));
+	json_object_set_new(t, "skipped", json_boolean(r->skipped));
+	return t;
+}
+
+/* p50/p95/max of one metric over the records. */
+static json_t *
+metric_json(const struct pool_record *recs, size_t n, size_t off)
+{
+	uint64_t *v = xcalloc(n ? n : 1, sizeof(*v));
+	json_t *o;
+	size_t i;
+
+	size_t m = 0;
+
+	/* Only targets whose worker ran: a skipped or never-started target's
+	 * zeros would drag every percentile down. */
+	for (i = 0; i < n; i++)
+		if (recs[i].pid != 0)
+			memcpy(&v[m++], (const char *)&recs[i] + off, sizeof(uint64_t));
+	/* One sort for the three ranks. */
+	qsort(v, m, sizeof(*v), cmp_u64);
+	o = json_pack("{s:o,s:o,s:o}", "p50", u64(sorted_percentile(v, m, 50)),
+	    "p95", u64(sorted_percentile(v, m, 95)), "max", u64(sorted_percentile(v, m, 100)));
+	free(v);
+	return o;
+}
+
+void
+report_json(struct buf *out, const struct report_run *run, const struct pool_record *recs,
+    size_t n)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} metrics[] = {
+		{ "wall_us", offsetof(struct pool_record, wall_us) },
+		{ "utime_us", offsetof(struct pool_record, utime_us) },
+		{ "stime_us", offsetof(struct pool_record, stime_us) },
+		{ "maxrss_kib", offsetof(struct pool_record, maxrss_kib) },
+		{ "vm_hwm_kib", offsetof(struct pool_record, vm_hwm_kib) },
+		{ "minflt", offsetof(struct pool_record, minflt) },
+		{ "majflt", offsetof(struct pool_record, majflt) },
+		{ "nvcsw", offsetof(struct pool_record, nvcsw) },
+		{ "nivcsw", offsetof(struct pool_record, nivcsw) },
+		{ "inblock", offsetof(struct pool_record, inblock) },
+		{ "oublock", offsetof(struct pool_record, oublock) },
+		{ "rchar", offsetof(struct pool_record, rchar) },
+		{ "wchar", offsetof(struct pool_record, wchar) },
+		{ "read_bytes", offsetof(struct pool_record, read_bytes) },
+		{ "write_bytes", offsetof(struct pool_record, write_bytes) },
+		{ "bytes_to_worker", offsetof(struct pool_record, bytes_to_worker) },
+		{ "bytes_from_worker", offsetof(struct pool_record, bytes_from_worker) },
+	};
+	char start[40], end[40];
+	json_t *doc, *jrun, *targets, *argv, *stats, *causes;
+	uint64_t failed = 0, attempts = 0, utime = 0, stime = 0, wall = 0, skipped = 0;
+	size_t i;
+	char *text;
+
+	iso_time(start, sizeof(start), run->start_us);
+	iso_time(end, sizeof(end), run->end_us);
+	argv = json_array();
+	for (i = 0; run->argv != NULL && run->argv[i] != NULL; i++)
+		json_array_append_new(argv, report_json_string(run->argv[i]));
+	jrun = json_pack("{s:s,s:s,s:o,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:i,s:o,s:i,s:b,s:i,s:o}",
+	    "id", run->id, "command", run->command, "argv", argv,
+	    "start", start, "end", end, "start_us", u64(run->start_us),
+	    "end_us", u64(run->end_us), "wall_us", u64(run->end_us > run->start_us ?
+	    run->end_us - run->start_us : 0),
+	    "host", report_json_string(run->host), "kernel", report_json_string(run->kernel),
+	    "jobs", run->jobs, "timeout_ms", u64(run->timeout_ms), "retries", run->retries,
+	    "interrupted", run->interrupted, "exit_code", run->exit_code,
+	    "config_digest", report_json_string(run->config_digest));
+	json_object_set_new(jrun, "versions", json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}",
+	    "repocast", run->v_repocast, "libgit2", run->v_libgit2, "libcurl", run->v_libcurl,
+	    "msgpack", run->v_msgpack, "jansson", run->v_jansson, "libyaml", run->v_libyaml));
+	json_object_set_new(jrun, "supervisor", usage_json(&run->self));
+	json_object_set_new(jrun, "children", usage_json(&run->children));
+	json_object_set_new(jrun, "orphans_reaped", u64(run->orphans_reaped));
+
+	targets = json_array();
+	causes = json_object();
+	for (i = 0; i < n; i++) {
+		json_array_append_new(targets, target_json(&recs[i]));
+		attempts += (uint64_t)recs[i].attempts;
+		utime += recs[i].utime_us;
+		stime += recs[i].stime_us;
+		wall += recs[i].wall_us;
+		skipped += recs[i].skipped;
+		if (report_failed(&recs[i])) {
+			json_t *c = json_object_get(causes, recs[i].cause);
+
+			failed++;
+			json_object_set_new(causes, recs[i].cause,
+			    json_integer(c ? json_integer_value(c) + 1 : 1));
+		}
+	}
+	stats = json_object();
+	for (i = 0; i < ARRAY_SIZE(metrics); i++)
+		json_object_set_new(stats, metrics[i].name, metric_json(recs, n, metrics[i].off));
+
+	doc = json_pack("{s:i,s:s,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},s:o,s:o}",
+	    "schema", REPORT_SCHEMA, "tool", "repocast", "run", jrun,
+	    "totals", "targets", u64(n), "ok", u64(n - failed), "failed", u64(failed),
+	    "skipped", u64(skipped),
+	    "attempts", u64(attempts), "utime_us", u64(utime), "stime_us", u64(stime),
+	    "worker_wall_us", u64(wall), "causes", causes,
+	    "stats", stats, "targets", targets);
+	if (doc == NULL)
+		BUG("report_json: json_pack failed");
+	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (text == NULL)
+		BUG("report_json: json_dumps failed");
+	buf_addstr(out, text);
+	buf_addch(out, '\n');
+	free(text);
+	json_decref(doc);
+}
+
+int
+report_write_json(const struct report_run *run, const struct pool_record *recs, size_t n,
+    const char *path)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	report_json(&b, run, recs, n);
+	rc = buf_write_file_atomic(&b, path);
+	buf_release(&b);
+	return rc;
+}

@@ -1,0 +1,479 @@
+/*
+ * cmd_run — `repocast run`: run a command in every repository of a
+ * --repos file, one worker per repository, --jobs at a time, and write a
+ * run directory with report.json and one log per repository (docs/run.md).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proto/frame.h"
+#include "proto/msg.h"
+#include "shared/buf.h"
+#include "shared/err.h"
+#include "shared/log.h"
+#include "shared/tmpdir.h"
+#include "shared/util.h"
+#include "supervisor/cmd.h"
+#include "supervisor/run/cmd_run.h"
+#include "supervisor/config/config.h"
+#include "supervisor/pool/pool.h"
+#include "supervisor/report/report.h"
+#include "supervisor/run/repolist.h"
+#include "supervisor/github/token.h"
+
+const char cmd_run_usage[] =
+    "usage: repocast run --repos FILE --no-pr [options] -- CMD [ARGS...]\n"
+    "\n"
+    "Check out every repository listed in FILE (one a line: a local path, a\n"
+    "file:// or http(s):// git URL, or owner/name resolved against --git-url)\n"
+    "into a private temporary directory and run CMD there, one isolated worker\n"
+    "process per repository, with REPOCAST_REPO set to the repository. The\n"
+    "report (report.json, one log per repository under targets/) records each\n"
+    "command's exit and resource use.\n"
+    "\n"
+    "Opening pull requests with the changes CMD makes is not available yet:\n"
+    "--no-pr is required.\n"
+    "\n"
+    "options:\n"
+    "  --repos FILE        the repositories, one a line (# comments)\n"
+    "  --no-pr             do not commit or open pull requests (required)\n"
+    "  --jobs N            workers at a time (default: the number of CPUs)\n"
+    "  --timeout D         per-repository deadline, e.g. 90s, 10m (default 10m)\n"
+    "  --retries N         extra attempts after a timeout, a signal or a network\n"
+    "                      error (default 1; never after an exit status)\n"
+    "  --grace D           SIGTERM to SIGKILL delay when stopping (default 5s)\n"
+    "  --memory SIZE       memory a worker and its command may add (RLIMIT_AS)\n"
+    "  --cpu-seconds N     CPU seconds per worker and per command (RLIMIT_CPU)\n"
+    "  --open-files N      open files per worker (RLIMIT_NOFILE)\n"
+    "  --report-dir DIR    where run directories go (default .repocast/runs)\n"
+    "  --cache-dir DIR     the mirror cache (default ~/.cache/repocast)\n"
+    "  --git-url URL       base for owner/name entries (default https://github.com/)\n"
+    "  --token-file FILE   token for http(s) fetches (else GITHUB_TOKEN, GH_TOKEN)\n"
+    "  --log-level L       error, warn, info, debug, trace\n"
+    "\n"
+    "exit status: 0 every command succeeded, 1 one or more failed, 2 usage,\n"
+    "3 environment error, 130 interrupted (the partial report is written).\n";
+
+struct task {
+	const struct repolist_entry *e;
+	struct pool_record rec;
+	bool done;
+};
+
+struct run_state {
+	struct run_opts *o;
+	struct repolist list;
+	struct task *tasks;
+	size_t next, ndone, nfailed;
+	struct token *token;    /* NULL: none configured */
+	char *run_dir;
+};
+
+static int
+usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("repocast: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nSee 'repocast help run'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+static int
+parse_u64_flag(uint64_t *out, const char *flag, const char *v, uint64_t min, uint64_t max)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n < min || n > max)
+		return err_set(ERR_CONFIG, "invalid value '%s' for %s (a number from %llu to %llu)",
+		    v, flag, (unsigned long long)min, (unsigned long long)max);
+	*out = n;
+	return 0;
+}
+
+static int
+parse_duration_flag(uint64_t *out, const char *flag, const char *v)
+{
+	if (cfg_parse_duration(v, out) < 0)
+		return err_set(ERR_CONFIG, "invalid duration '%s' for %s (e.g. 500ms, 90s, 10m, "
+		    "1h30m)", v, flag);
+	return 0;
+}
+
+void
+cmd_run_opts_init(struct run_opts *o)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(o, 0, sizeof(*o));
+	o->jobs = n > 0 ? (int)n : 1;
+	o->timeout_ms = 10 * 60 * 1000;
+	o->grace_ms = POOL_GRACE_MS;
+	o->retries = 1;
+	o->report_dir = xstrdup(".repocast/runs");
+	o->git_url = xstrdup("https://github.com/");
+	o->cache_dir = cfg_default_cache_dir();
+	o->log_level = LOG_INFO;
+}
+
+void
+cmd_run_opts_release(struct run_opts *o)
+{
+	free(o->repos);
+	free(o->report_dir);
+	free(o->cache_dir);
+	free(o->git_url);
+	free(o->token_file);
+	memset(o, 0, sizeof(*o));
+}
+
+static void
+set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = xstrdup(v);
+}
+
+int
+cmd_run_parse(struct run_opts *o, int argc, char **argv)
+{
+	uint64_t v;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL, *eq;
+		char name[32];
+
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (strncmp(a, "--", 2) != 0)
+			return err_set(ERR_CONFIG, "unexpected argument '%s' (the command goes "
+			    "after --)", a);
+		/* --flag=value or --flag value */
+		eq = strchr(a, '=');
+		if (eq != NULL) {
+			snprintf(name, sizeof(name), "%.*s", (int)(eq - a), a);
+			val = eq + 1;
+		} else {
+			snprintf(name, sizeof(name), "%s", a);
+		}
+		if (strcmp(name, "--no-pr") == 0) {
+			if (val != NULL)
+				return err_set(ERR_CONFIG, "--no-pr takes no value");
+			o->no_pr = true;
+			continue;
+		}
+		if (val == NULL) {
+			if (i + 1 >= argc)
+				return err_set(ERR_CONFIG, "%s needs a value", name);
+			val = argv[++i];
+		}
+		if (strcmp(name, "--repos") == 0) {
+			set_str(&o->repos, val);
+		} else if (strcmp(name, "--jobs") == 0) {
+			if (parse_u64_flag(&v, name, val, 1, 4096) < 0)
+				return -1;
+			o->jobs = (int)v;
+		} else if (strcmp(name, "--timeout") == 0) {
+			if (parse_duration_flag(&o->timeout_ms, name, val) < 0)
+				return -1;
+		} else if (strcmp(name, "--grace") == 0) {
+			if (parse_duration_flag(&o->grace_ms, name, val) < 0)
+				return -1;
+			if (o->grace_ms == 0)
+				return err_set(ERR_CONFIG, "--grace must be more than 0");
+		} else if (strcmp(name, "--retries") == 0) {
+			if (parse_u64_flag(&v, name, val, 0, 10) < 0)
+				return -1;
+			o->retries = (int)v;
+		} else if (strcmp(name, "--memory") == 0) {
+			if (cfg_parse_size(val, &o->mem_bytes) < 0 || o->mem_bytes == 0)
+				return err_set(ERR_CONFIG, "invalid size '%s' for --memory (e.g. 512M, "
+				    "2G)", val);
+		} else if (strcmp(name, "--cpu-seconds") == 0) {
+			if (parse_u64_flag(&o->cpu_seconds, name, val, 1, UINT32_MAX) < 0)
+				return -1;
+		} else if (strcmp(name, "--open-files") == 0) {
+			if (parse_u64_flag(&o->open_files, name, val, 16, 1048576) < 0)
+				return -1;
+		} else if (strcmp(name, "--report-dir") == 0) {
+			set_str(&o->report_dir, val);
+		} else if (strcmp(name, "--cache-dir") == 0) {
+			set_str(&o->cache_dir, val);
+		} else if (strcmp(name, "--git-url") == 0) {
+			set_str(&o->git_url, val);
+		} else if (strcmp(name, "--token-file") == 0) {
+			set_str(&o->token_file, val);
+		} else if (strcmp(name, "--log-level") == 0) {
+			if (log_parse_level(val, &o->log_level) < 0)
+				return err_set(ERR_CONFIG, "invalid log level '%s' (error, warn, info, "
+				    "debug, trace)", val);
+		} else {
+			return err_set(ERR_CONFIG, "unknown option '%s'", name);
+		}
+	}
+	if (o->repos == NULL)
+		return err_set(ERR_CONFIG, "--repos FILE is required");
+	if (i >= argc)
+		return err_set(ERR_CONFIG, "no command given (repocast run ... -- CMD ARGS)");
+	if (!o->no_pr)
+		return err_set(ERR_CONFIG, "opening pull requests from 'run' is not available yet: "
+		    "pass --no-pr");
+	o->argv = argv + i;
+	o->argc = argc - i;
+	return 0;
+}
+
+/* ---- the token ---- */
+
+static bool
+is_http(const char *url)
+{
+	return strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0;
+}
+
+/* ---- pool callbacks ---- */
+
+static int
+run_next(void **task, const char **name, void *arg)
+{
+	struct run_state *st = arg;
+	struct task *t;
+
+	if (st->next >= st->list.n)
+		return 0;
+	t = &st->tasks[st->next++];
+	*task = t;
+	*name = t->e->name;
+	return 1;
+}
+
+static int
+run_started(struct pool_job *j, void *task, void *arg)
+{
+	struct run_state *st = arg;
+	struct task *t = task;
+	struct msg m;
+	int rc;
+
+	if (st->token != NULL && is_http(t->e->url)) {
+		/* The token travels only here: never in argv or a worker's env. */
+		msg_init(&m, MSG_CRED);
+		m.u.cred.token = (char *)token_value(st->token);
+		if (pool_send(j, &m) < 0)
+			return -1;
+	}
+	msg_init(&m, MSG_JOB);
+	m.u.job.mode = JOB_RUN;
+	m.u.job.target = (char *)t->e->name;
+	m.u.job.remote_url = t->e->url;
+	m.u.job.cache_dir = st->o->cache_dir;
+	m.u.job.argv.v = st->o->argv;
+	m.u.job.argv.n = (size_t)st->o->argc;
+	m.u.job.mem_bytes = st->o->mem_bytes;
+	m.u.job.cpu_seconds = st->o->cpu_seconds;
+	m.u.job.open_files = st->o->open_files;
+	m.u.job.max_frame = FRAME_MAX_DEFAULT;
+	rc = pool_send(j, &m);
+	return rc;
+}
+
+static int
+run_message(struct pool_job *j, void *task, const struct msg *m, void *arg)
+{
+	(void)task;
+	(void)arg;
+	switch (m->type) {
+	case MSG_PHASE:
+	case MSG_RESULT:
+	case MSG_ERROR:
+		return 0;
+	case MSG_LOG:
+		log_debug("%s: %s", pool_job_name(j), m->u.log.text);
+		return 0;
+	default:
+		return err_set(ERR_PROTO, "a run job does not send %s", msg_type_name(m->type));
+	}
+}
+
+static void
+run_finished(struct pool_job *j, void *task, const struct pool_record *rec, void *arg)
+{
+	struct run_state *st = arg;
+	struct task *t = task;
+
+	(void)j;
+	pool_record_copy(&t->rec, rec);
+	t->done = true;
+	st->ndone++;
+	if (rec->cause != NULL) {
+		st->nfailed++;
+		fprintf(stderr, "FAIL %s: %s%s%s (%.1fs)\n", rec->name, rec->cause,
+		    rec->error ? ": " : "", rec->error ? rec->error : "",
+		    (double)rec->wall_us / 1e6);
+	} else {
+		fprintf(stderr, "ok   %s (%.1fs)\n", rec->name, (double)rec->wall_us / 1e6);
+	}
+}
+
+/* ---- the command ---- */
+
+static void
+fill_not_started(struct run_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->list.n; i++) {
+		struct task *t = &st->tasks[i];
+
+		if (t->done)
+			continue;
+		memset(&t->rec, 0, sizeof(t->rec));
+		t->rec.name = xstrdup(t->e->name);
+		t->rec.outcome = xstrdup("cancelled");
+		t->rec.cause = xstrdup("cancelled");
+		t->rec.error = xstrdup("the run was interrupted before this repository started");
+		t->rec.exit_code = -1;
+		st->nfailed++;
+	}
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	struct run_state st;
+	struct report_run run;
+	struct pool_opts po;
+	struct pool_ops ops = { run_next, run_started, run_message, run_finished };
+	struct pool *pool = NULL;
+	struct pool_record *recs = NULL;
+	char *worker = NULL, *path = NULL, *log_dir = NULL, *scratch = NULL, *tmpenv = NULL;
+	const char *wenv[2] = { NULL, NULL };
+	int rc, i, exit_code = EXIT_ENV;
+	size_t k;
+
+	memset(&st, 0, sizeof(st));
+	memset(&run, 0, sizeof(run));
+	cmd_run_opts_init(&o);
+	if (cmd_run_parse(&o, argc, argv) < 0) {
+		exit_code = usage_error("%s", err_last());
+		goto out;
+	}
+	log_set_level(o.log_level);
+	st.o = &o;
+	rc = repolist_load(&st.list, o.repos, o.git_url);
+	if (rc < 0) {
+		fprintf(stderr, "repocast: %s\n", err_last());
+		exit_code = EXIT_USAGE;
+		goto out;
+	}
+	/* A token is optional for run: only http(s) entries use it. */
+	rc = token_load(&st.token, o.token_file);
+	if (rc < 0 && !(rc == ERR_AUTH && o.token_file == NULL)) {
+		fprintf(stderr, "repocast: %s\n", err_last());
+		exit_code = EXIT_USAGE;
+		goto out;
+	}
+	st.tasks = xcalloc(st.list.n, sizeof(*st.tasks));
+	for (k = 0; k < st.list.n; k++)
+		st.tasks[k].e = &st.list.v[k];
+
+	report_run_init(&run, "run");
+	run.argv = xcalloc((size_t)o.argc + 1, sizeof(*run.argv));
+	for (i = 0; i < o.argc; i++)
+		run.argv[i] = xstrdup(o.argv[i]);
+	run.jobs = o.jobs;
+	run.timeout_ms = o.timeout_ms;
+	run.retries = o.retries;
+	if (report_make_dir(&st.run_dir, o.report_dir, run.id) < 0) {
+		fprintf(stderr, "repocast: %s\n", err_last());
+		goto out;
+	}
+	log_dir = xasprintf("%s/targets", st.run_dir);
+	worker = pool_find_worker(argv[0]);
+	if (access(worker, X_OK) < 0)
+		log_warn("worker '%s' is not executable: %s", worker, strerror(errno));
+
+	/* Workers make their checkouts in a scratch directory the supervisor
+	 * removes at the end: a worker killed mid-job leaves nothing behind. */
+	if (tmpdir_make(&scratch, "repocast-run-") < 0) {
+		fprintf(stderr, "repocast: %s\n", err_last());
+		goto out;
+	}
+	tmpenv = xasprintf("TMPDIR=%s", scratch);
+	wenv[0] = tmpenv;
+
+	memset(&po, 0, sizeof(po));
+	po.jobs = o.jobs;
+	po.timeout_ms = o.timeout_ms;
+	po.grace_ms = o.grace_ms;
+	po.retries = o.retries;
+	po.worker_path = worker;
+	po.log_dir = log_dir;
+	po.run_id = run.id;
+	po.max_frame = FRAME_MAX_DEFAULT;
+	po.mem_bytes = o.mem_bytes;
+	po.env = wenv;
+	if (pool_new(&pool, &po, &ops, &st) < 0) {
+		fprintf(stderr, "repocast: %s\n", err_last());
+		goto out;
+	}
+	log_info("run %s: %zu repositor%s, %zu at a time", run.id, st.list.n,
+	    st.list.n == 1 ? "y" : "ies", st.list.n < (size_t)o.jobs ? st.list.n : (size_t)o.jobs);
+	pool_run(pool);
+	run.interrupted = pool_interrupted(pool);
+	run.orphans_reaped = pool_orphans(pool);
+	if (run.interrupted)
+		fill_not_started(&st);
+
+	exit_code = run.interrupted ? EXIT_INTERRUPTED : st.nfailed > 0 ? EXIT_TARGETS : EXIT_OK;
+	report_run_end(&run);
+	run.exit_code = exit_code;
+	recs = xcalloc(st.list.n, sizeof(*recs));
+	for (k = 0; k < st.list.n; k++)
+		recs[k] = st.tasks[k].rec;
+	path = xasprintf("%s/report.json", st.run_dir);
+	if (report_write_json(&run, recs, st.list.n, path) < 0) {
+		fprintf(stderr, "repocast: %s\n", err_last());
+		if (exit_code == EXIT_OK)
+			exit_code = EXIT_ENV;
+	} else {
+		fprintf(stderr, "repocast: %zu repositor%s, %zu failed%s; report: %s\n", st.list.n,
+		    st.list.n == 1 ? "y" : "ies", st.nfailed,
+		    run.interrupted ? " (interrupted)" : "", path);
+	}
+out:
+	pool_free(pool);
+	tmpdir_remove(scratch);
+	free(scratch);
+	free(tmpenv);
+	free(recs);
+	for (k = 0; st.tasks != NULL && k < st.list.n; k++)
+		pool_record_release(&st.tasks[k].rec);
+	free(st.tasks);
+	repolist_release(&st.list);
+	token_free(st.token);
+	free(st.run_dir);
+	free(log_dir);
+	free(worker);
+	free(path);
+	report_run_release(&run);
+	cmd_run_opts_release(&o);
+	return exit_code;
+}

@@ -1,0 +1,442 @@
+/*
+ * cmd_sync — `repocast sync`: config -> scope -> source mirror -> plan ->
+ * discovery -> one worker per target -> pull requests -> report
+ * (DESIGN §1, §3, §6). See docs/sync.md. This file holds the options,
+ * the run's sequence and the pool callbacks; the phases live in
+ * the other files of supervisor/sync/ (internal.h).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+#include "proto/frame.h"
+#include "proto/msg.h"
+#include "shared/err.h"
+#include "shared/log.h"
+#include "shared/util.h"
+#include "supervisor/github/api.h"
+#include "supervisor/cmd.h"
+#include "supervisor/sync/internal.h"
+#include "supervisor/github/token.h"
+
+const char cmd_sync_usage[] =
+    "usage: repocast sync [options] [TARGET...]\n"
+    "\n"
+    "Sync files from each group's source repository to its targets: one\n"
+    "worker per target, a sync branch and one pull request per changed target.\n"
+    "TARGET filters targets by repository (owner/name or a shell glob).\n"
+    "\n"
+    "  -c, --config FILE      config file (default sync.yaml)\n"
+    "  -n, --dry-run          compute and show changes; push and write nothing\n"
+    "      --diff             with --dry-run: print the unified diff\n"
+    "  -j, --jobs N           workers at a time (default: config, else CPUs)\n"
+    "      --groups LIST      only these groups (names or ids, comma-separated)\n"
+    "      --skip-groups LIST skip these groups\n"
+    "      --confirm-scope N  confirm a run over more than 5 repositories or\n"
+    "                         more than one group (N = number of repositories)\n"
+    "      --json             print the per-target summary as JSON\n"
+    "      --log-level LEVEL  error, warn, info (default), debug, trace\n"
+    "      --report-dir DIR   where run directories go (default .repocast/runs)\n"
+    "      --token-file FILE  read the token from FILE (else GITHUB_TOKEN, GH_TOKEN)\n"
+    "      --cache-dir DIR    mirror cache (default: config, else ~/.cache/repocast)\n"
+    "      --no-progress      no progress lines\n"
+    "      --no-skip, --force run a worker for every target, even one whose\n"
+    "                         recorded state shows nothing changed\n"
+    "\n"
+    "Exit status: 0 all targets ok, 1 a target failed, 2 usage or config error,\n"
+    "3 environment error (token, network, source), 130 interrupted.\n";
+
+/* ---- options ---- */
+
+enum {
+	OPT_DIFF = 256, OPT_GROUPS, OPT_SKIP, OPT_CONFIRM, OPT_JSON, OPT_LOGLEVEL,
+	OPT_REPORTDIR, OPT_TOKENFILE, OPT_NOPROGRESS, OPT_CACHEDIR, OPT_NOSKIP,
+};
+
+static const struct option sync_longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "diff", no_argument, NULL, OPT_DIFF },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "groups", required_argument, NULL, OPT_GROUPS },
+	{ "skip-groups", required_argument, NULL, OPT_SKIP },
+	{ "confirm-scope", required_argument, NULL, OPT_CONFIRM },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "log-level", required_argument, NULL, OPT_LOGLEVEL },
+	{ "report-dir", required_argument, NULL, OPT_REPORTDIR },
+	{ "token-file", required_argument, NULL, OPT_TOKENFILE },
+	{ "cache-dir", required_argument, NULL, OPT_CACHEDIR },
+	{ "no-progress", no_argument, NULL, OPT_NOPROGRESS },
+	{ "no-skip", no_argument, NULL, OPT_NOSKIP },
+	{ "force", no_argument, NULL, OPT_NOSKIP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+sync_parse_long(long *out, const char *s, long min, long max, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > max)
+		return err_set(ERR_CONFIG, "invalid %s '%s' (want %ld..%ld)", what, s, min, max);
+	*out = v;
+	return 0;
+}
+
+static int
+sync_parse_args(struct sync_opts *o, int argc, char **argv)
+{
+	enum log_level lvl;
+	long v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->config = "sync.yaml";
+	o->confirm = -1;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "c:nj:", sync_longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'n':
+			o->dry_run = true;
+			break;
+		case OPT_DIFF:
+			o->diff = true;
+			break;
+		case 'j':
+			if (sync_parse_long(&v, optarg, 1, 1024, "--jobs value") < 0)
+				return ERR_CONFIG;
+			o->jobs = (int)v;
+			break;
+		case OPT_GROUPS:
+			o->groups = xrealloc(o->groups, (o->ngroups + 1) * sizeof(char *));
+			o->groups[o->ngroups++] = optarg;
+			break;
+		case OPT_SKIP:
+			o->skip = xrealloc(o->skip, (o->nskip + 1) * sizeof(char *));
+			o->skip[o->nskip++] = optarg;
+			break;
+		case OPT_CONFIRM:
+			if (sync_parse_long(&v, optarg, 0, INT_MAX, "--confirm-scope value") < 0)
+				return ERR_CONFIG;
+			o->confirm = v;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_LOGLEVEL:
+			if (log_parse_level(optarg, &lvl) < 0)
+				return err_set(ERR_CONFIG, "invalid --log-level '%s' (want error, warn, "
+				    "info, debug or trace)", optarg);
+			log_set_level(lvl);
+			break;
+		case OPT_REPORTDIR:
+			o->report_dir = optarg;
+			break;
+		case OPT_TOKENFILE:
+			o->token_file = optarg;
+			break;
+		case OPT_CACHEDIR:
+			o->cache_dir = optarg;
+			break;
+		case OPT_NOPROGRESS:
+			o->no_progress = true;
+			break;
+		case OPT_NOSKIP:
+			o->no_skip = true;
+			break;
+		case ':':
+			return err_set(ERR_CONFIG, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return err_set(ERR_CONFIG, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (o->diff && !o->dry_run)
+		return err_set(ERR_CONFIG, "--diff needs --dry-run");
+	o->filters = (const char *const *)argv + optind;
+	o->nfilters = (size_t)(argc - optind);
+	return 0;
+}
+
+/* ---- pool callbacks ---- */
+
+static int
+sync_next(void **task, const char **name, void *arg)
+{
+	struct sync_run *r = arg;
+
+	while (r->next < r->end && r->t[r->next].skip)
+		r->next++;
+	if (r->next >= r->end)
+		return 0;
+	*task = &r->t[r->next];
+	*name = r->t[r->next].target->repo;
+	r->next++;
+	return 1;
+}
+
+static int
+sync_started(struct pool_job *j, void *task, void *arg)
+{
+	struct sync_target *t = task;
+
+	UNUSED(arg);
+	return sync_job_start(&t->job, j);
+}
+
+static int
+sync_message(struct pool_job *j, void *task, const struct msg *m, void *arg)
+{
+	struct sync_target *t = task;
+
+	UNUSED(arg);
+	return sync_job_message(&t->job, j, m);
+}
+
+static void
+sync_finished(struct pool_job *j, void *task, const struct pool_record *rec, void *arg)
+{
+	struct sync_run *r = arg;
+	struct sync_target *t = task;
+
+	UNUSED(j);
+	pool_record_copy(&t->rec, rec);
+	t->has_rec = true;
+	r->done++;
+	if (t->rec.cause != NULL)
+		r->failed++;
+	sync_progress(r, t);
+}
+
+static void
+sync_release(struct sync_run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nt; i++) {
+		git_odb_free(r->t[i].job.odb);  /* sync_job borrows it */
+		sync_job_release(&r->t[i].job);
+		discovery_release(&r->t[i].found);
+		if (r->t[i].has_rec)
+			pool_record_release(&r->t[i].rec);
+		free(r->t[i].note);
+		free(r->t[i].pr_url);
+	}
+	free(r->t);
+	free(r->groups);
+	for (i = 0; i < r->nsources; i++) {
+		plan_cache_free(r->sources[i].cache);
+		source_close(&r->sources[i].src);
+	}
+	free(r->sources);
+	api_free(r->api);
+	token_free(r->token);
+	scope_release(&r->scope);
+	cfg_free(r->cfg);
+	free(r->cache_dir);
+	free(r->o.groups);
+	free(r->o.skip);
+}
+
+/*
+ * Has SIGINT or SIGTERM arrived? cmd_sync keeps both blocked from its start
+ * (a pool's signalfd takes them while workers run), so an interrupt during
+ * loading, discovery or the pull requests stays pending until one of the
+ * checks below sees it and the run stops with a partial report.
+ */
+bool
+sync_signal_pending(void)
+{
+	sigset_t set;
+
+	if (sigpending(&set) < 0)
+		return false;
+	return sigismember(&set, SIGINT) == 1 || sigismember(&set, SIGTERM) == 1;
+}
+
+/* Drop the interrupts already acted on, then unblock them. */
+static void
+sync_signals_restore(const sigset_t *stop, const sigset_t *oldmask)
+{
+	const struct timespec zero = { 0, 0 };
+
+	while (sigtimedwait(stop, NULL, &zero) > 0)
+		;
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+}
+
+static void
+sync_pool_opts(struct pool_opts *po, const struct sync_run *r, const char *worker,
+    const char *log_dir, const char *run_id)
+{
+	memset(po, 0, sizeof(*po));
+	po->jobs = r->o.jobs > 0 ? r->o.jobs : r->cfg->rc.jobs > 0 ? r->cfg->rc.jobs :
+	    (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (po->jobs < 1)
+		po->jobs = 1;
+	po->timeout_ms = r->cfg->rc.timeout_ms;
+	po->grace_ms = POOL_GRACE_MS;
+	po->retries = r->cfg->rc.retries;
+	po->backoff_ms = POOL_BACKOFF_MS;
+	po->worker_path = worker;
+	po->log_dir = log_dir;
+	po->run_id = run_id;
+	po->max_frame = FRAME_MAX_DEFAULT;
+	po->mem_bytes = r->cfg->rc.mem_bytes;
+}
+
+/*
+ * The groups, one after another (groups.c): discovery and plan, one
+ * pool run for the group's workers, then its pull requests, before the
+ * next group starts. A pool lives until the next group's is made (or the
+ * caller frees *pool): while it lives SIGINT and SIGTERM stay pending
+ * for it, so a signal that came during the pull requests or the next
+ * group's discovery is seen here and stops the run before another group
+ * starts. 0, or EXIT_ENV (printed).
+ */
+static int
+sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
+    const struct pool_opts *po)
+{
+	static const struct pool_ops ops = {
+		sync_next, sync_started, sync_message, sync_finished,
+	};
+	size_t gi, i;
+
+	for (gi = 0; gi < r->ngroups && !run->interrupted; gi++) {
+		struct sync_group *sg = &r->groups[gi];
+
+		if (sync_group_blocked(r, sg))
+			continue;
+		sync_prepare_range(r, sg->first, sg->n);
+		if (sync_signal_pending()) {
+			run->interrupted = true;
+			break;
+		}
+		pool_free(*pool);
+		*pool = NULL;
+		if (pool_new(pool, po, &ops, r) < 0)
+			return sync_fail(EXIT_ENV);
+		r->next = sg->first;
+		r->end = sg->first + sg->n;
+		if (pool_run(*pool) == EXIT_INTERRUPTED)
+			run->interrupted = true;
+		if (r->tty && !r->o.no_progress)
+			fputc('\n', stderr);
+		run->interrupted = run->interrupted || pool_interrupted(*pool);
+		run->orphans_reaped += pool_orphans(*pool);
+		if (run->interrupted)
+			break;
+		for (i = sg->first; i < sg->first + sg->n; i++) {
+			sync_publish(r, &r->t[i]);
+			sync_skip_store(r, &r->t[i]);
+		}
+		sync_group_done(r, sg);
+	}
+	return 0;
+}
+
+int
+cmd_sync(int argc, char **argv)
+{
+	struct sync_run r;
+	struct report_run run;
+	struct pool_opts po;
+	struct pool *pool = NULL;
+	struct pool_record *recs = NULL;
+	char *run_dir = NULL, *report_path = NULL, *log_dir = NULL, *worker = NULL;
+	sigset_t stop, oldmask;
+	size_t i;
+	int code = EXIT_OK;
+
+	memset(&r, 0, sizeof(r));
+	r.t0 = util_now_ms();
+	r.tty = isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
+	if (sync_parse_args(&r.o, argc, argv) < 0) {
+		fprintf(stderr, "repocast: %s\n%s", err_last(), cmd_sync_usage);
+		free(r.o.groups);
+		free(r.o.skip);
+		return EXIT_USAGE;
+	}
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &oldmask);
+	report_run_init(&run, "sync");
+	if ((code = sync_load(&r)) != 0 || (code = sync_env(&r)) != 0)
+		goto out;
+	if (sync_signal_pending()) {
+		/* Nothing ran yet: no run directory, like any early failure. */
+		log_warn("interrupted before any target ran");
+		code = EXIT_INTERRUPTED;
+		goto out;
+	}
+	if (r.o.dry_run)
+		log_info("dry run: nothing will be pushed, no pull request will be written");
+	sync_targets_init(&r);
+	sync_groups_init(&r);
+	run.config_digest = xstrdup(r.cfg->digest);
+	if (report_make_dir(&run_dir, r.o.report_dir ? r.o.report_dir :
+	    r.cfg->rc.report_dir ? r.cfg->rc.report_dir : ".repocast/runs", run.id) < 0) {
+		code = sync_fail(EXIT_ENV);
+		goto out;
+	}
+	log_dir = xasprintf("%s/targets", run_dir);
+	worker = pool_find_worker(argv[0]);
+	sync_pool_opts(&po, &r, worker, log_dir, run.id);
+	run.jobs = po.jobs;
+	run.timeout_ms = po.timeout_ms;
+	run.retries = po.retries;
+	if ((code = sync_run_groups(&r, &run, &pool, &po)) != 0)
+		goto out;
+	r.failed = r.nskipped = 0;
+	recs = xcalloc(r.nt + 1, sizeof(*recs));
+	for (i = 0; i < r.nt; i++) {
+		if (!r.t[i].has_rec)
+			sync_record_none(&r.t[i], "cancelled", "cancelled", NULL);
+		if (r.t[i].rec.cause != NULL)
+			r.failed++;
+		if (strcmp(r.t[i].rec.outcome, "skipped") == 0)
+			r.nskipped++;
+		recs[i] = r.t[i].rec;
+	}
+	for (i = 0; i < r.nt && !r.o.json; i++)
+		sync_print_dry(&r.t[i]);
+	code = run.interrupted ? EXIT_INTERRUPTED : r.failed > 0 ? EXIT_TARGETS : EXIT_OK;
+	run.exit_code = code;
+	report_run_end(&run);
+	report_path = xasprintf("%s/report.json", run_dir);
+	if (sync_write_report(&r, &run, recs, report_path) < 0) {
+		sync_fail(0);
+		free(report_path);
+		report_path = NULL;
+	}
+	if (r.o.json)
+		sync_print_json(&r, report_path);
+	else
+		sync_summary(&r, report_path);
+out:
+	free(recs);
+	pool_free(pool);
+	sync_signals_restore(&stop, &oldmask);
+	free(worker);
+	free(log_dir);
+	free(run_dir);
+	free(report_path);
+	report_run_release(&run);
+	sync_release(&r);
+	return code;
+}

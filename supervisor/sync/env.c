@@ -1,0 +1,192 @@
+/*
+ * sync_env — what a sync run needs before its first target: the config
+ * and scope, the token, the API client (with its ETag cache), the
+ * preflight quota check, and each in-scope group's source mirror fetched
+ * once. Failures here are the run's exit code: 2 usage or config, 3
+ * environment. See internal.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "shared/err.h"
+#include "shared/log.h"
+#include "shared/util.h"
+#include "supervisor/github/api.h"
+#include "supervisor/cmd.h"
+#include "supervisor/github/github.h"
+#include "supervisor/sync/internal.h"
+#include "supervisor/github/token.h"
+
+char *
+sync_remote_url(const struct cfg *c, const char *repo)
+{
+	const char *base = c->rc.git_url ? c->rc.git_url : "https://github.com";
+	size_t n = strlen(base);
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	return xasprintf("%.*s/%s.git", (int)n, base, repo);
+}
+
+static int
+sync_api_cancelled(void *arg)
+{
+	(void)arg;
+	return sync_signal_pending();
+}
+
+static int
+sync_open_api(struct sync_run *r)
+{
+	struct api_opts ao;
+	char *cache = xasprintf("%s/api", r->cache_dir);
+	int rc;
+
+	if ((rc = util_mkdirs(cache, 0700)) < 0) {
+		free(cache);
+		return rc;
+	}
+
+	api_opts_init(&ao);
+	if (r->cfg->rc.api_url != NULL)
+		ao.base_url = r->cfg->rc.api_url;
+	ao.cache_dir = cache;
+	ao.cancelled = sync_api_cancelled;  /* rate-limit waits end on Ctrl-C */
+	/* GitHub's secondary limits ask >= 1 s between writes; a loopback
+	 * forge has none, and pacing it would only slow tests and the demo. */
+	if (api_url_is_loopback(ao.base_url))
+		ao.write_interval_ms = 0;
+	rc = api_new(&r->api, &ao, token_value(r->token));
+	free(cache);
+	return rc;
+}
+
+/* Fetch each distinct source (repo, branch) of the in-scope groups once. */
+static int
+sync_sources(struct sync_run *r)
+{
+	size_t i, j;
+
+	r->sources = xcalloc(r->scope.n + 1, sizeof(*r->sources));
+	for (i = 0; i < r->scope.n; i++) {
+		const struct cfg_group *g = r->scope.v[i].group;
+		struct sync_source *s = NULL;
+		char *url;
+		int rc;
+
+		for (j = 0; j < r->nsources && s == NULL; j++)
+			if (sync_source_same(&r->sources[j], g))
+				s = &r->sources[j];
+		if (s != NULL)
+			continue;
+		s = &r->sources[r->nsources++];
+		s->repo = g->source.repo;
+		s->branch = g->source.branch;
+		url = sync_remote_url(r->cfg, g->source.repo);
+		rc = source_open(&s->src, r->cache_dir, url, g->source.repo, g->source.branch,
+		    token_value(r->token));
+		free(url);
+		if (rc < 0) {
+			err_wrap("group '%s'", g->id);
+			return rc;
+		}
+		memcpy(s->commit, s->src.commit_hex, sizeof(s->commit));
+		if ((rc = plan_cache_new(&s->cache, s->src.mirror.repo)) < 0)
+			return rc;
+		log_info("source %s@%s: %.12s", g->source.repo, g->source.branch, s->commit);
+	}
+	return 0;
+}
+
+int
+sync_fail(int code)
+{
+	fprintf(stderr, "repocast: %s\n", err_last());
+	return code;
+}
+
+int
+sync_load(struct sync_run *r)
+{
+	struct cfg_errors errs;
+	struct scope_opts so;
+	size_t i;
+	int rc;
+
+	memset(&errs, 0, sizeof(errs));
+	rc = cfg_load(&r->cfg, r->o.config, &errs);
+	if (rc < 0) {
+		if (errs.n == 0)
+			fprintf(stderr, "repocast: %s\n", err_last());
+		for (i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.v[i].msg);
+		cfg_errors_release(&errs);
+		return EXIT_USAGE;
+	}
+	cfg_errors_release(&errs);
+	memset(&so, 0, sizeof(so));
+	so.groups = r->o.groups;
+	so.ngroups = r->o.ngroups;
+	so.skip = r->o.skip;
+	so.nskip = r->o.nskip;
+	so.filters = r->o.filters;
+	so.nfilters = r->o.nfilters;
+	if (scope_resolve(&r->scope, r->cfg, &so) < 0 ||
+	    scope_confirm(&r->scope, r->o.confirm, r->o.dry_run) < 0)
+		return sync_fail(EXIT_USAGE);
+	return 0;
+}
+
+/*
+ * Before anything else touches the API: is the token good, and does the
+ * run's worst-case cost fit the quota (DESIGN §4)? GET /rate_limit costs
+ * no quota. An auth or network failure here is an environment error.
+ */
+static int
+sync_preflight(struct sync_run *r)
+{
+	const struct cfg_preflight *pf = &r->cfg->preflight;
+	struct github_rate rate;
+	struct api_plan plan;
+	char line[512];
+	unsigned n = (unsigned)r->scope.n;
+	int rc;
+
+	if ((rc = github_rate_get(&rate, r->api)) < 0)
+		return sync_fail(EXIT_ENV);
+	if (pf->present && !pf->enabled)
+		return 0;
+	memset(&plan, 0, sizeof(plan));
+	plan.reads = 4 * n;      /* repo, base ref, pulls, sync branch ref */
+	plan.writes = r->o.dry_run ? 0 : 5 * n;      /* PR, labels, assignees, reviewers, edit */
+	plan.creates = r->o.dry_run ? 0 : n;
+	plan.margin_percent = pf->present ? pf->primary_margin_percent : 10;
+	plan.secondary_reserve = pf->present ? pf->secondary_reserve : 0;
+	rc = api_preflight(line, sizeof(line), &plan, &rate.core, NULL);
+	log_info("%s", line);
+	if (rc < 0 && pf->present && pf->fail_closed)
+		return sync_fail(EXIT_ENV);
+	return 0;
+}
+
+int
+sync_env(struct sync_run *r)
+{
+	int rc;
+
+	if ((rc = token_load(&r->token, r->o.token_file)) < 0)
+		return sync_fail(rc == ERR_CONFIG || rc == ERR_LIMIT ? EXIT_USAGE : EXIT_ENV);
+	token_scrub_env();
+	/* The loader always sets a cache dir (cfg_default_cache_dir). */
+	r->cache_dir = xstrdup(r->o.cache_dir != NULL ? r->o.cache_dir : r->cfg->rc.cache_dir);
+	if ((rc = sync_open_api(r)) < 0)
+		return sync_fail(rc == ERR_CONFIG ? EXIT_USAGE : EXIT_ENV);
+	if ((rc = sync_preflight(r)) != 0)
+		return rc;
+	if ((rc = sync_sources(r)) < 0)
+		return sync_fail(EXIT_ENV);
+	return 0;
+}

@@ -1,0 +1,209 @@
+/*
+ * sync/internal — internals shared by `repocast sync`'s files, not for use
+ * outside supervisor/sync/cmd_sync.c and the other files of supervisor/sync/.
+ *
+ * One struct sync_run holds a run: options, config, scope, token, API
+ * client, the sources (one per group, fetched once) and one sync_target
+ * per target in scope order. The files split the run along its phases:
+ *
+ *   cmd_sync.c      options, the run's sequence, the pool callbacks
+ *   groups.c        groups in execution order; skipped for a failed dependency
+ *   env.c           config + scope, token, API client, preflight, sources
+ *   prepare.c       per target: discovery, skip check, plan -> JOB + manifest
+ *   skip.c          the skip cache glue (supervisor/sync/skipcache.h)
+ *   publish.c       after the workers: pull requests
+ *   output.c        progress, dry-run output, summary table, --json, report.json
+ *
+ * Invariants: a target has a final record (has_rec) once its worker
+ * finished or it was decided without one (skip = true: failed early or
+ * answered by the skip cache); a target's record is owned by the target
+ * and released by cmd_sync's release. Everything here runs in the
+ * supervisor, single-threaded.
+ */
+#ifndef REPOCAST_SYNC_INT_H
+#define REPOCAST_SYNC_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "supervisor/config/config.h"
+#include "supervisor/github/discovery.h"
+#include "supervisor/sync/plan.h"
+#include "supervisor/pool/pool.h"
+#include "supervisor/report/report.h"
+#include "supervisor/sync/scope.h"
+#include "supervisor/sync/skipcache.h"
+#include "supervisor/sync/source.h"
+#include "supervisor/sync/job.h"
+
+struct sync_opts {
+	const char *config;
+	bool dry_run, diff, json, no_progress, no_skip;
+	int jobs;
+	long confirm;
+	const char *report_dir, *token_file, *cache_dir;
+	const char **groups, **skip;
+	size_t ngroups, nskip;
+	const char *const *filters;
+	size_t nfilters;
+};
+
+/* One group's source: mirror fetched once, the commit and its tree. */
+/* One per distinct (source repo, branch) in scope: fetched once per run. */
+struct sync_source {
+	const char *repo;              /* borrowed from the config */
+	const char *branch;
+	struct source src;
+	struct plan_cache *cache;      /* binary/size per blob, once per run */
+	char commit[41];
+};
+
+/* Does group g read from source s (same repo and branch)? */
+static inline bool
+sync_source_same(const struct sync_source *s, const struct cfg_group *g)
+{
+	return strcmp(s->repo, g->source.repo) == 0 && strcmp(s->branch, g->source.branch) == 0;
+}
+
+struct sync_target {
+	const struct cfg_group *group;
+	const struct cfg_target *target;
+	struct sync_source *source;
+	struct sync_job job;
+	struct discovery found;
+	struct pool_record rec;        /* final record (a copy, or made here) */
+	bool has_rec;
+	bool skip;                     /* no spawn: failed early, or cached */
+	bool cached;                   /* skipped: the skip cache matched */
+	struct skipcache_state now;    /* source/discovery state of this run */
+	char *note;                    /* shown in the summary */
+	char *pr_url;
+	bool pr_created, pr_updated, pr_closed;
+};
+
+/* A group's state in this run (groups.c). */
+enum sync_group_state {
+	SYNC_GROUP_PENDING,            /* not run (yet) */
+	SYNC_GROUP_DONE,               /* ran; nfailed of its targets failed */
+	SYNC_GROUP_SKIPPED,            /* a group it depends on failed or was skipped */
+};
+
+/* One in-scope group: its targets are r->t[first .. first+n). */
+struct sync_group {
+	const struct cfg_group *group;
+	size_t first, n;
+	enum sync_group_state state;
+	size_t nfailed;
+};
+
+struct sync_run {
+	struct sync_opts o;
+	struct cfg *cfg;
+	struct scope scope;
+	struct token *token;
+	struct api *api;
+	char *cache_dir;
+	struct sync_source *sources;
+	size_t nsources;
+	struct sync_target *t;
+	size_t nt;
+	struct sync_group *groups;     /* in execution order */
+	size_t ngroups;
+	size_t next, end;              /* the pool hands out r->t[next .. end) */
+	size_t done, failed, nskipped; /* nskipped: skipped for a dependency */
+	bool tty;
+	uint64_t t0;
+};
+
+/* ---- env.c ---- */
+
+/*
+ * Load the config and resolve the scope. 0, or the exit code (the
+ * errors already printed on stderr).
+ */
+int sync_load(struct sync_run *r);
+/*
+ * Token, cache directory, API client, preflight, every in-scope group's
+ * source fetched once. 0, or the exit code (printed on stderr).
+ */
+int sync_env(struct sync_run *r);
+/* Has SIGINT or SIGTERM arrived (they stay blocked during a sync)? (cmd_sync.c) */
+bool sync_signal_pending(void);
+/* Print err_last() as "repocast: ..." on stderr; returns code. */
+int sync_fail(int code);
+/* <git_url>/<owner>/<name>.git for repo (caller frees). */
+char *sync_remote_url(const struct cfg *c, const char *repo);
+
+/* ---- prepare.c ---- */
+
+/* r->t: one target per scope entry, in scope order, nothing discovered yet. */
+void sync_targets_init(struct sync_run *r);
+/*
+ * Discovery, skip check and plan for targets r->t[first .. first+n).
+ * Never fails: a target that cannot be prepared gets a failed record and
+ * no worker. Blocks on the API.
+ */
+void sync_prepare_range(struct sync_run *r, size_t first, size_t n);
+
+/*
+ * Give t a record of its own, with no worker: name, outcome, cause and
+ * error (both may be NULL), everything else zero; t->skip set.
+ */
+void sync_record_none(struct sync_target *t, const char *outcome, const char *cause,
+    const char *error);
+
+/* ---- groups.c ---- */
+
+/* r->groups from r->t (whose groups are contiguous, in execution order). */
+void sync_groups_init(struct sync_run *r);
+/*
+ * Whether sg must be skipped because a group it depends on, in this
+ * run, had a failed target or was skipped itself. Then every target of
+ * sg is recorded as outcome "skipped", cause "dependency", the error
+ * naming that group, and sg's state is SKIPPED. A dependency that is not
+ * in this run (disabled, filtered out) counts as met.
+ */
+bool sync_group_blocked(struct sync_run *r, struct sync_group *sg);
+/* sg has run (workers and pull requests): count its failed targets. */
+void sync_group_done(struct sync_run *r, struct sync_group *sg);
+
+/* ---- skip.c ---- */
+
+/*
+ * Does the skip cache answer for t (after its discovery)? Then t is
+ * recorded with the recorded outcome and needs no worker. Also computes
+ * t->now, which sync_skip_store records. May make one API call.
+ */
+bool sync_skip_check(struct sync_run *r, struct sync_target *t);
+/* After the pull requests: record t's state for the next run when it ended in one. */
+void sync_skip_store(struct sync_run *r, struct sync_target *t);
+
+/* ---- publish.c ---- */
+
+/*
+ * After the workers: open or update t's pull request, or close a stale
+ * one, per its worker's outcome (nothing in a dry run but a note). A
+ * failure turns t's record into failed, cause "pr". Blocks on the API.
+ */
+void sync_publish(struct sync_run *r, struct sync_target *t);
+
+/* ---- output.c ---- */
+
+/* One progress line on stderr for a finished target (unless --no-progress). */
+void sync_progress(struct sync_run *r, const struct sync_target *t);
+/* With --dry-run: "== owner/name: would push ..." with diffstat and diff. */
+void sync_print_dry(const struct sync_target *t);
+/* The summary table and the report path (may be NULL) on stdout. */
+void sync_summary(struct sync_run *r, const char *report_path);
+/* The summary as one JSON document on stdout (--json). */
+void sync_print_json(struct sync_run *r, const char *report_path);
+/*
+ * Write report.json for recs (r->nt records; each record's `skipped` is
+ * set from the target's skip-cache state first) to path. 0 or -1 (err_last).
+ */
+int sync_write_report(struct sync_run *r, const struct report_run *run,
+    struct pool_record *recs, const char *path);
+
+#endif

@@ -1,0 +1,136 @@
+/*
+ * sync_output — what a sync run shows: a progress line per finished
+ * target on stderr, then on stdout the dry-run changes, the summary
+ * table (or one JSON document with --json); and report.json, written by
+ * the report module with each record's skip-cache flag set.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "shared/util.h"
+#include "supervisor/sync/internal.h"
+
+void
+sync_progress(struct sync_run *r, const struct sync_target *t)
+{
+	const struct pool_record *rec = &t->rec;
+
+	if (r->o.no_progress)
+		return;
+	if (r->tty)
+		fprintf(stderr, "\r\033[K[%zu/%zu] %zu failed  last: %s %s", r->done, r->nt,
+		    r->failed, t->target->repo, rec->outcome);
+	else
+		fprintf(stderr, "[%zu/%zu] %s %s (%llu ms)%s%s\n", r->done, r->nt,
+		    t->target->repo, rec->outcome, (unsigned long long)(rec->wall_us / 1000),
+		    rec->error ? ": " : "", rec->error ? rec->error : "");
+}
+
+void
+sync_print_dry(const struct sync_target *t)
+{
+	const struct msg_result *res = &t->rec.result;
+
+	if (!t->rec.has_result || res->outcome == NULL || strcmp(res->outcome, "dry_run") != 0)
+		return;
+	printf("== %s: would push %s to '%s' (+%llu ~%llu -%llu)\n", t->target->repo,
+	    res->commit ? res->commit : "", res->branch ? res->branch : "",
+	    (unsigned long long)res->added, (unsigned long long)res->changed,
+	    (unsigned long long)res->deleted);
+	if (res->diffstat != NULL)
+		fputs(res->diffstat, stdout);
+	if (res->diff != NULL)
+		fputs(res->diff, stdout);
+}
+
+void
+sync_summary(struct sync_run *r, const char *report_path)
+{
+	size_t i, w = 6;
+
+	for (i = 0; i < r->nt; i++)
+		if (strlen(r->t[i].target->repo) > w)
+			w = strlen(r->t[i].target->repo);
+	printf("%-*s  %-15s  %-14s  %7s  %s\n", (int)w, "TARGET", "OUTCOME", "FILES +/~/-",
+	    "WALL", "DETAIL");
+	for (i = 0; i < r->nt; i++) {
+		const struct sync_target *t = &r->t[i];
+		const struct pool_record *rec = &t->rec;
+		const struct msg_result *res = &rec->result;
+		char files[64] = "-";
+		const char *detail = "";
+
+		if (rec->has_result)
+			snprintf(files, sizeof(files), "%llu/%llu/%llu",
+			    (unsigned long long)res->added, (unsigned long long)res->changed,
+			    (unsigned long long)res->deleted);
+		if (rec->cause != NULL)
+			detail = rec->error ? rec->error : rec->cause;
+		else if (t->pr_url != NULL)
+			detail = t->pr_url;
+		else if (rec->has_result && res->branch != NULL)
+			detail = res->branch;
+		printf("%-*s  %-15s  %-14s  %5llums  %s%s%s%s\n", (int)w, t->target->repo,
+		    rec->outcome ? rec->outcome : "?", files,
+		    (unsigned long long)(rec->wall_us / 1000), detail,
+		    t->pr_created ? " (new PR)" : t->pr_updated ? " (PR updated)" : "",
+		    t->note ? "; " : "", t->note ? t->note : "");
+	}
+	if (r->nskipped > 0)
+		printf("%zu targets: %zu failed, %zu skipped, %.1f s\n", r->nt,
+		    r->failed - r->nskipped, r->nskipped, (double)(util_now_ms() - r->t0) / 1000.0);
+	else
+		printf("%zu targets: %zu failed, %.1f s\n", r->nt, r->failed,
+		    (double)(util_now_ms() - r->t0) / 1000.0);
+	if (report_path != NULL)
+		printf("report: %s\n", report_path);
+}
+
+void
+sync_print_json(struct sync_run *r, const char *report_path)
+{
+	json_t *targets = json_array(), *doc;
+	size_t i;
+
+	for (i = 0; i < r->nt; i++) {
+		const struct sync_target *t = &r->t[i];
+		const struct msg_result *res = &t->rec.result;
+		bool has = t->rec.has_result;
+
+		json_array_append_new(targets, json_pack(
+		    "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:I}",
+		    "repo", report_json_string(t->target->repo),
+		    "outcome", report_json_string(t->rec.outcome),
+		    "cause", report_json_string(t->rec.cause),
+		    "error", report_json_string(t->rec.error),
+		    "commit", report_json_string(has ? res->commit : NULL),
+		    "branch", report_json_string(has ? res->branch : NULL),
+		    "pr_url", report_json_string(t->pr_url),
+		    "diffstat", report_json_string(has ? res->diffstat : NULL),
+		    "diff", report_json_string(has ? res->diff : NULL),
+		    "added", (json_int_t)res->added, "changed", (json_int_t)res->changed,
+		    "deleted", (json_int_t)res->deleted,
+		    "wall_ms", (json_int_t)(t->rec.wall_us / 1000)));
+	}
+	doc = json_pack("{s:o,s:o}", "report", report_json_string(report_path),
+	    "targets", targets);
+	if (doc == NULL || json_dumpf(doc, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0)
+		BUG("sync: cannot print the JSON summary");
+	putchar('\n');
+	json_decref(doc);
+}
+
+/* report.json, with each target's skip-cache flag. */
+int
+sync_write_report(struct sync_run *r, const struct report_run *run,
+    struct pool_record *recs, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < r->nt; i++)
+		recs[i].skipped = r->t[i].cached;
+	return report_write_json(run, recs, r->nt, path);
+}

@@ -1,0 +1,345 @@
+/*
+ * sync_prepare — one target, before its worker: discovery (base branch
+ * and head, open sync PR), the skip-cache check, and the plan expanded
+ * into the JOB message and its manifest (sync_job.h), directory
+ * transforms applied here when they differ from the target's. A target
+ * that cannot be prepared gets a failed record and no worker; the run
+ * goes on. See internal.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <git2.h>
+
+#include "proto/frame.h"
+#include "proto/msg.h"
+#include "shared/err.h"
+#include "shared/git/err_git.h"
+#include "shared/log.h"
+#include "shared/transform.h"
+#include "shared/util.h"
+#include "supervisor/github/prtext.h"
+#include "supervisor/sync/internal.h"
+#include "supervisor/github/token.h"
+
+static struct sync_source *
+sync_source_of(struct sync_run *r, const struct cfg_group *g)
+{
+	size_t i;
+
+	for (i = 0; i < r->nsources; i++)
+		if (sync_source_same(&r->sources[i], g))
+			return &r->sources[i];
+	BUG("no source for group '%s'", g->id);
+}
+
+void
+sync_record_none(struct sync_target *t, const char *outcome, const char *cause,
+    const char *error)
+{
+	t->skip = true;
+	memset(&t->rec, 0, sizeof(t->rec));
+	t->rec.name = xstrdup(t->target->repo);
+	t->rec.outcome = xstrdup(outcome);
+	t->rec.cause = cause ? xstrdup(cause) : NULL;
+	t->rec.error = error ? xstrdup(error) : NULL;
+	t->has_rec = true;
+}
+
+/* A target that failed before its worker: err_last() is the error. */
+static void
+sync_fail_early(struct sync_target *t, int rc)
+{
+	sync_record_none(t, "failed", err_name(rc), err_last());
+	t->rec.start_us = t->rec.end_us = util_wall_us();
+}
+
+/*
+ * The source -> target address pairs of a target's email transform
+ * (security, support): only where both are set and differ. Returns the
+ * count (<= 2); the strings are borrowed from the config.
+ */
+static size_t
+sync_email_pairs(struct transform_pair pairs[2], const struct cfg_group *g,
+    const struct cfg_target *t)
+{
+	size_t n = 0;
+
+	if (g->source.security_email && t->security_email &&
+	    strcmp(g->source.security_email, t->security_email) != 0) {
+		pairs[n].from = g->source.security_email;
+		pairs[n++].to = t->security_email;
+	}
+	if (g->source.support_email && t->support_email &&
+	    strcmp(g->source.support_email, t->support_email) != 0) {
+		pairs[n].from = g->source.support_email;
+		pairs[n++].to = t->support_email;
+	}
+	return n;
+}
+
+static void
+sync_kv_add(struct msg_kv **v, size_t *n, const char *k, const char *val)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[*n].key = xstrdup(k);
+	(*v)[*n].value = xstrdup(val);
+	(*n)++;
+}
+
+static void
+sync_strv_add(struct msg_strv *s, const char *p)
+{
+	s->v = xrealloc(s->v, (s->n + 1) * sizeof(char *));
+	s->v[s->n++] = xstrdup(p);
+}
+
+/* Commit author: config, else git's environment, else a neutral default. */
+static void
+sync_author(const struct cfg *c, const char **name, const char **email)
+{
+	*name = c->rc.author_name;
+	*email = c->rc.author_email;
+	if (*name == NULL)
+		*name = getenv("GIT_AUTHOR_NAME");
+	if (*email == NULL)
+		*email = getenv("GIT_AUTHOR_EMAIL");
+	if (*name == NULL || **name == '\0')
+		*name = "repocast";
+	if (*email == NULL || **email == '\0')
+		*email = "repocast@users.noreply.github.com";
+}
+
+/* Does path lie at or under dir ("" and "." are the root)? */
+static bool
+sync_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 0 && dir[n - 1] == '/')
+		n--;
+	if (n == 0 || (n == 1 && dir[0] == '.'))
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/*
+ * A directory's own transform inherits the target's and overrides it
+ * (repo_name when either sets it, the directory's variables over the
+ * target's). JOB
+ * carries one transform per target, so when the merged rules differ from
+ * the target's the supervisor applies them itself: the manifest then names
+ * the transformed blob (served from memory) with no transform flag. *out
+ * is NULL when the worker's transform is the right one.
+ */
+static int
+sync_dir_transform(struct transform **out, const struct cfg_group *g,
+    const struct cfg_target *t, const struct cfg_dir *d)
+{
+	struct transform_pair *vars, emails[2];
+	size_t i, j, n = 0, ne;
+	bool same, repo_name;
+	int rc;
+
+	*out = NULL;
+	/* config has no "unset" for repo_name: a directory can add it, not drop it */
+	repo_name = d->transform.repo_name || t->transform.repo_name;
+	same = repo_name == t->transform.repo_name;
+	vars = xcalloc(t->transform.nvars + d->transform.nvars + 1, sizeof(*vars));
+	for (i = 0; i < t->transform.nvars; i++) {
+		vars[n].from = t->transform.vars[i].key;
+		vars[n++].to = t->transform.vars[i].value;
+	}
+	for (i = 0; i < d->transform.nvars; i++) {
+		for (j = 0; j < n; j++)
+			if (strcmp(vars[j].from, d->transform.vars[i].key) == 0)
+				break;
+		if (j == n || strcmp(vars[j].to, d->transform.vars[i].value) != 0)
+			same = false;
+		vars[j].from = d->transform.vars[i].key;
+		vars[j].to = d->transform.vars[i].value;
+		if (j == n)
+			n++;
+	}
+	if (same) {
+		free(vars);
+		return 0;
+	}
+	ne = sync_email_pairs(emails, g, t);
+	rc = transform_new(out, repo_name ? g->source.repo : NULL, repo_name ? t->repo : NULL,
+	    vars, n, emails, ne);
+	free(vars);
+	return rc;
+}
+
+/* Add plan entry e to t's manifest, transformed here when its directory says so. */
+static int
+sync_add_entry(struct sync_target *t, const struct plan_entry *e, struct transform **dirx)
+{
+	const struct cfg_target *tg = t->target;
+	struct buf out = BUF_INIT;
+	const void *data;
+	git_blob *blob = NULL;
+	char hex[41];
+	git_oid id;
+	size_t k, len;
+	int rc;
+
+	git_oid_tostr(hex, sizeof(hex), &e->oid);
+	for (k = tg->ndirs; e->transform && e->src != NULL && k-- > 0; ) {
+		const struct cfg_dir *d = &tg->dirs[k];
+
+		if (d->delete || !sync_under(e->src, d->src) || !sync_under(e->path, d->dest))
+			continue;
+		if (!d->has_transform || dirx[k] == NULL)
+			break;
+		if ((rc = source_blob(&blob, &data, &len, &t->source->src, &e->oid)) < 0)
+			return rc;
+		transform_apply(dirx[k], data, len, &out);
+		git_blob_free(blob);
+		if (git_odb_hash(&id, out.ptr, out.len, GIT_OBJECT_BLOB) < 0) {
+			buf_release(&out);
+			return err_git(ERR_FAIL, "cannot hash '%s'", e->path);
+		}
+		git_oid_tostr(hex, sizeof(hex), &id);
+		sync_job_add_blob(&t->job, hex, out.ptr, out.len);
+		buf_release(&out);
+		sync_job_add_entry(&t->job, e->path, e->mode, hex, false, false);
+		return 0;
+	}
+	sync_job_add_entry(&t->job, e->path, e->mode, hex, e->binary, e->transform);
+	return 0;
+}
+
+/* The JOB message and manifest for one target. */
+static int
+sync_prepare(struct sync_run *r, struct sync_target *t)
+{
+	const struct cfg_group *g = t->group;
+	const struct cfg_target *tg = t->target;
+	struct msg_job *job = &t->job.job.u.job;
+	struct plan pl = PLAN_INIT;
+	struct transform **dirx;
+	struct buf b = BUF_INIT;
+	struct transform_pair emails[2];
+	const char *an, *ae;
+	size_t i, ne;
+	int rc;
+
+	if ((rc = plan_expand(&pl, t->source->cache, t->source->src.tree, g, tg)) < 0)
+		return rc;
+	dirx = xcalloc(tg->ndirs + 1, sizeof(*dirx));
+	for (i = 0; i < tg->ndirs && rc == 0; i++)
+		if (tg->dirs[i].has_transform)
+			rc = sync_dir_transform(&dirx[i], g, tg, &tg->dirs[i]);
+	for (i = 0; i < pl.n && rc == 0; i++)
+		rc = sync_add_entry(t, &pl.entries[i], dirx);
+	for (i = 0; i < tg->ndirs; i++)
+		transform_free(dirx[i]);
+	free(dirx);
+	if (rc < 0) {
+		plan_release(&pl);
+		return rc;
+	}
+	for (i = 0; i < pl.nnotes; i++)
+		log_info("%s: %s", tg->repo, pl.notes[i]);
+	for (i = 0; i < pl.ndeletes; i++)
+		sync_strv_add(&job->delete_paths, pl.deletes[i]);
+	for (i = 0; i < pl.nprune; i++)
+		sync_strv_add(&job->prune_dirs, pl.prune[i]);
+	plan_release(&pl);
+
+	t->job.repo = xstrdup(tg->repo);
+	t->job.token = token_value(r->token);
+	if (git_repository_odb(&t->job.odb, t->source->src.mirror.repo) < 0)
+		return err_git(ERR_FAIL, "cannot open the source object database");
+	job->mode = JOB_SYNC;
+	job->target = xstrdup(tg->repo);
+	job->remote_url = sync_remote_url(r->cfg, tg->repo);
+	job->cache_dir = xstrdup(r->cache_dir);
+	job->base_branch = xstrdup(t->found.base_branch);
+	if (t->found.base_head[0] != '\0')
+		job->base_head = xstrdup(t->found.base_head);
+	if ((rc = prtext_branch(&b, g->defaults.branch_prefix, tg->repo, time(NULL),
+	    t->source->commit)) < 0) {
+		buf_release(&b);
+		return rc;
+	}
+	job->sync_branch = buf_detach(&b, NULL);
+	if (t->found.pr != NULL) {
+		job->existing_branch = xstrdup(t->found.pr->head.ref);
+		job->existing_head = xstrdup(t->found.pr->head.sha);
+	}
+	job->commit_message = xasprintf("sync: update files from %s (%.7s)\n\n"
+	    "Source: %s@%s %s\n", g->source.repo, t->source->commit, g->source.repo,
+	    g->source.branch, t->source->commit);
+	sync_author(r->cfg, &an, &ae);
+	job->author_name = xstrdup(an);
+	job->author_email = xstrdup(ae);
+	job->dry_run = r->o.dry_run;
+	job->want_diff = r->o.diff;
+	if (tg->transform.repo_name) {
+		job->repo_from = xstrdup(g->source.repo);
+		job->repo_to = xstrdup(tg->repo);
+	}
+	for (i = 0; i < tg->transform.nvars; i++)
+		sync_kv_add(&job->vars, &job->nvars, tg->transform.vars[i].key,
+		    tg->transform.vars[i].value);
+	/* emails: key = the source's address, value = the target's */
+	ne = sync_email_pairs(emails, g, tg);
+	for (i = 0; i < ne; i++)
+		sync_kv_add(&job->emails, &job->nemails, emails[i].from, emails[i].to);
+	job->mem_bytes = r->cfg->rc.mem_bytes;
+	job->cpu_seconds = r->cfg->rc.cpu_seconds;
+	job->open_files = r->cfg->rc.open_files;
+	job->max_frame = FRAME_MAX_DEFAULT;
+	return 0;
+}
+
+void
+sync_targets_init(struct sync_run *r)
+{
+	size_t i;
+
+	r->nt = r->scope.n;
+	r->t = xcalloc(r->nt + 1, sizeof(*r->t));
+	for (i = 0; i < r->nt; i++) {
+		struct sync_target *t = &r->t[i];
+
+		t->group = r->scope.v[i].group;
+		t->target = r->scope.v[i].target;
+		t->source = sync_source_of(r, t->group);
+		sync_job_init(&t->job);
+	}
+}
+
+void
+sync_prepare_range(struct sync_run *r, size_t first, size_t n)
+{
+	size_t i;
+
+	for (i = first; i < first + n && !sync_signal_pending(); i++) {
+		struct sync_target *t = &r->t[i];
+		struct discovery_target dt;
+		int rc;
+
+		memset(&dt, 0, sizeof(dt));
+		dt.repo = t->target->repo;
+		dt.branch = t->target->branch;
+		dt.branch_prefix = t->group->defaults.branch_prefix;
+		dt.source_repo = t->group->source.repo;
+		dt.want_base_head = true;  /* lets a current mirror skip its fetch */
+		rc = discovery_run(&t->found, r->api, &dt);
+		if (rc < 0 && sync_signal_pending())
+			break;  /* the interrupt ended the request: the target is cancelled */
+		if (rc < 0) {
+			sync_fail_early(t, rc);
+			continue;
+		}
+		if (sync_skip_check(r, t))
+			continue;
+		if ((rc = sync_prepare(r, t)) < 0)
+			sync_fail_early(t, rc);
+	}
+}

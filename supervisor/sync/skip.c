@@ -1,0 +1,143 @@
+/*
+ * sync_skip — skip without spawning (DESIGN §3): the glue between a sync
+ * run and supervisor/sync/skipcache.h. After discovery, put together the
+ * state a target's result depends on and compare it with the record of
+ * its last successful run; after the pull requests, record the state
+ * of every target that ended in one the next run can recognise.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <git2.h>
+
+#include "shared/err.h"
+#include "shared/log.h"
+#include "shared/util.h"
+#include "supervisor/github/github.h"
+#include "supervisor/sync/internal.h"
+
+static void
+sync_skip_key(struct skipcache_key *k, const struct sync_run *r, const struct sync_target *t)
+{
+	k->target = t->target->repo;
+	k->group = t->group->id;
+	k->branch_prefix = t->group->defaults.branch_prefix;
+	k->config_digest = r->cfg->digest;
+}
+
+static void
+sync_copy_hex(char dst[41], const char *src)
+{
+	if (src != NULL && strlen(src) == 40)
+		memcpy(dst, src, 41);
+	else
+		dst[0] = '\0';
+}
+
+/*
+ * What the result depends on, as this run sees it: the source tree, the
+ * base head (discovery), and the open sync PR's branch with the head the
+ * branch REALLY has (one more ETag-cached GET: a deleted branch or a push
+ * the PR list has not caught up with must not look unchanged).
+ */
+static void
+sync_skip_state(struct skipcache_state *now, struct sync_run *r, struct sync_target *t)
+{
+	const struct github_pull *pr = t->found.pr;
+	char head[41];
+
+	memset(now, 0, sizeof(*now));
+	git_oid_tostr(now->source_tree, sizeof(now->source_tree),
+	    git_tree_id(t->source->src.tree));
+	sync_copy_hex(now->base_head, t->found.base_head);
+	if (pr == NULL)
+		return;
+	if (pr->head.ref == NULL || strlen(pr->head.ref) > SKIPCACHE_BRANCH_MAX ||
+	    github_branch_head(head, r->api, t->target->repo, pr->head.ref) != 0) {
+		err_clear();
+		now->base_head[0] = '\0';  /* unknown: never matches */
+		return;
+	}
+	snprintf(now->branch, sizeof(now->branch), "%s", pr->head.ref);
+	sync_copy_hex(now->branch_head, head);
+}
+
+/* A record for a target the skip cache answered: no worker, attempts 0. */
+static void
+sync_skip_record(struct sync_target *t, const struct skipcache_state *rec)
+{
+	const struct github_pull *pr = t->found.pr;
+
+	sync_record_none(t, rec->outcome, NULL, NULL);
+	t->cached = true;
+	t->rec.start_us = t->rec.end_us = util_wall_us();
+	t->rec.exit_code = -1;
+	t->rec.has_result = true;
+	t->rec.result.outcome = xstrdup(rec->outcome);
+	if (pr != NULL) {
+		t->rec.result.branch = xstrdup(rec->branch);
+		t->rec.result.commit = xstrdup(rec->branch_head);
+	}
+}
+
+/* Does the skip cache answer for t? Then t is recorded and needs no worker. */
+bool
+sync_skip_check(struct sync_run *r, struct sync_target *t)
+{
+	struct skipcache_key k;
+	struct skipcache_state rec;
+
+	sync_skip_state(&t->now, r, t);
+	if (r->o.no_skip)
+		return false;
+	sync_skip_key(&k, r, t);
+	if (!skipcache_load(&rec, r->cache_dir, &k) || !skipcache_match(&rec, &t->now))
+		return false;
+	/* An open PR needs the recorded pending_current; none, up_to_date. */
+	if ((t->found.pr != NULL) != (strcmp(rec.outcome, "pending_current") == 0))
+		return false;
+	log_debug("%s: unchanged since the last run (%s): no worker", t->target->repo,
+	    rec.outcome);
+	sync_skip_record(t, &rec);
+	return true;
+}
+
+/*
+ * After the pull requests: record the state of every target whose run
+ * ended in a state the next run can recognise. up_to_date counts only
+ * with no open sync PR left; pending_current and pushed (its PR now
+ * current) with the branch head the worker reported. Anything else
+ * leaves the old record alone: a record describes a state fully, so an
+ * old one can only match when that whole state is back.
+ */
+void
+sync_skip_store(struct sync_run *r, struct sync_target *t)
+{
+	const struct pool_record *rec = &t->rec;
+	const struct msg_result *res = &rec->result;
+	struct skipcache_state st = t->now;
+	struct skipcache_key k;
+
+	if (r->o.dry_run || t->cached || !t->has_rec || rec->cause != NULL ||
+	    !rec->has_result || res->outcome == NULL || st.base_head[0] == '\0')
+		return;
+	if (strcmp(res->outcome, "up_to_date") == 0) {
+		if (t->found.pr != NULL && !t->pr_closed)
+			return;
+		st.branch[0] = st.branch_head[0] = '\0';
+	} else if (strcmp(res->outcome, "pending_current") == 0 ||
+	    (strcmp(res->outcome, "pushed") == 0 && t->pr_url != NULL)) {
+		if (res->branch == NULL || strlen(res->branch) > SKIPCACHE_BRANCH_MAX)
+			return;
+		snprintf(st.branch, sizeof(st.branch), "%s", res->branch);
+		sync_copy_hex(st.branch_head, res->commit);
+	} else {
+		return;
+	}
+	snprintf(st.outcome, sizeof(st.outcome), "%s",
+	    st.branch[0] ? "pending_current" : "up_to_date");
+	sync_skip_key(&k, r, t);
+	if (skipcache_store(r->cache_dir, &k, &st) < 0)
+		log_debug("%s: %s", t->target->repo, err_last());
+}
