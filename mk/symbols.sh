@@ -6,7 +6,7 @@
 # with one of:
 #   NAME_            the module (mirror_open in shared/git/mirror.c)
 #   WORD_            NAME's first word, for a module split over files
-#                    (msg_decode.c: msg_*, pool_record.c: pool_*)
+#                    (msg_decode.c: msg_*, pool/cause.c: pool_*)
 #   FOLDER_          the folder, for the phases of one command
 #                    (supervisor/sync/env.c: sync_*)
 #   FOLDER_NAME_     (supervisor/sync/job.c: sync_job_*)

@@ -57,7 +57,7 @@ noop_message(struct pool_job *j, void *task, const struct msg *m, void *arg)
 }
 
 static void
-noop_finished(struct pool_job *j, void *task, const struct pool_record *rec, void *arg)
+noop_finished(struct pool_job *j, void *task, const struct record *rec, void *arg)
 {
 	struct noop *s = arg;
 

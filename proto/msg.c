@@ -300,6 +300,99 @@ msg_release(struct msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/*
+ * Deep-copy the fields of s from src into dst (which holds a shallow copy
+ * of src). Derived from the schema, as msg_release is: a new field is
+ * copied and released without a line here.
+ */
+static void
+msg_copy_fields(struct msg *dst, const struct msg *src, const struct msg_schema *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->n; i++) {
+		const struct msg_field *f = &s->f[i];
+
+		switch (f->kind) {
+		case MK_STR:
+		case MK_OPTSTR:
+		case MK_SECRET:
+			*AT(dst, f->off, char *) = dup_or_null(*AT(src, f->off, char *));
+			break;
+		case MK_STRV: {
+			const struct msg_strv *a = AT(src, f->off, struct msg_strv);
+			struct msg_strv *b = AT(dst, f->off, struct msg_strv);
+
+			b->v = a->n ? xcalloc(a->n, sizeof(*b->v)) : NULL;
+			for (j = 0; j < a->n; j++)
+				b->v[j] = xstrdup(a->v[j]);
+			break;
+		}
+		case MK_KV: {
+			const struct msg_kv *a = *AT(src, f->off, struct msg_kv *);
+			size_t n = *AT(src, f->off2, size_t);
+			struct msg_kv *b = n ? xcalloc(n, sizeof(*b)) : NULL;
+
+			for (j = 0; j < n; j++) {
+				b[j].key = xstrdup(a[j].key);
+				b[j].value = xstrdup(a[j].value);
+			}
+			*AT(dst, f->off, struct msg_kv *) = b;
+			break;
+		}
+		case MK_MAP:
+			msg_copy_fields(dst, src, f->sub);
+			break;
+		case MK_ENTRIES:
+		case MK_FILES:
+		case MK_BLOBS:
+		case MK_OIDS:
+			/* Streamed and released at once, never kept. */
+			BUG("msg_copy of a %s message", msg_type_name(src->type));
+		default:
+			break;
+		}
+	}
+}
+
+void
+msg_copy(struct msg *dst, const struct msg *src)
+{
+	const struct msg_schema *s = msg_schema_find(src->type);
+
+	*dst = *src;
+	if (s != NULL)
+		msg_copy_fields(dst, src, s);
+}
+
+void
+msg_result_copy(struct msg_result *dst, const struct msg_result *src)
+{
+	struct msg a, b;
+
+	msg_init(&a, MSG_RESULT);
+	a.u.result = *src;
+	msg_copy(&b, &a);
+	*dst = b.u.result;
+}
+
+void
+msg_result_release(struct msg_result *r)
+{
+	struct msg m;
+
+	msg_init(&m, MSG_RESULT);
+	m.u.result = *r;
+	msg_release(&m);
+	memset(r, 0, sizeof(*r));
+}
+
 int
 msg_send(struct frame_writer *w, const struct msg *m)
 {

@@ -224,6 +224,17 @@ struct msg {
 void msg_init(struct msg *m, int type);
 /* Free everything m owns (never the borrowed blob data); m becomes zeroed. */
 void msg_release(struct msg *m);
+/*
+ * Deep copy of src into dst (overwritten, not released first), derived
+ * from the schema like msg_release. For messages that are kept (RESULT,
+ * ERROR, STATS, JOB); a MANIFEST, WANT, BLOBS or FILES message is streamed,
+ * never copied: BUG().
+ */
+void msg_copy(struct msg *dst, const struct msg *src);
+/* The same for a RESULT body alone, as a record keeps it. */
+void msg_result_copy(struct msg_result *dst, const struct msg_result *src);
+/* Free what a RESULT body owns; r becomes zeroed. */
+void msg_result_release(struct msg_result *r);
 
 /* Append m's msgpack payload to out. BLOBS_END, WANT_END, CANCEL have empty bodies. */
 void msg_encode(struct buf *out, const struct msg *m);

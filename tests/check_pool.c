@@ -294,7 +294,7 @@ END_TEST
 
 struct ptask {
 	char name[32];
-	struct pool_record rec;
+	struct record rec;
 	bool done;
 	bool live;   /* between started and finished */
 };
@@ -373,7 +373,7 @@ h_message(struct pool_job *j, void *task, const struct msg *m, void *arg)
 }
 
 static void
-h_finished(struct pool_job *j, void *task, const struct pool_record *rec, void *arg)
+h_finished(struct pool_job *j, void *task, const struct record *rec, void *arg)
 {
 	struct harness *h = arg;
 	struct ptask *t = task;
@@ -384,7 +384,7 @@ h_finished(struct pool_job *j, void *task, const struct pool_record *rec, void *
 		t->live = false;
 		h->running--;
 	}
-	pool_record_copy(&t->rec, rec);
+	record_copy(&t->rec, rec);
 	t->done = true;
 }
 
@@ -401,7 +401,7 @@ harness_release(struct harness *h)
 	size_t i;
 
 	for (i = 0; i < h->n; i++)
-		pool_record_release(&h->t[i].rec);
+		record_release(&h->t[i].rec);
 }
 
 static int
@@ -443,7 +443,7 @@ START_TEST(test_pool_ok)
 {
 	struct harness h;
 	struct pool_opts o;
-	struct pool_record *r;
+	struct record *r;
 	size_t i;
 
 	memset(&h, 0, sizeof(h));
@@ -530,7 +530,7 @@ expect_cause(const char *fault, const char *cause, const char *outcome, const ch
 {
 	struct harness h;
 	struct pool_opts o;
-	struct pool_record *r;
+	struct record *r;
 	char *spec = xasprintf("victim=%s", fault);
 
 	memset(&h, 0, sizeof(h));
@@ -602,7 +602,7 @@ START_TEST(test_pool_grace_kill)
 {
 	struct harness h;
 	struct pool_opts o;
-	struct pool_record *r;
+	struct record *r;
 
 	memset(&h, 0, sizeof(h));
 	memset(&o, 0, sizeof(o));
@@ -623,7 +623,7 @@ START_TEST(test_pool_spawn_failure)
 {
 	struct harness h;
 	struct pool_opts o;
-	struct pool_record *r;
+	struct record *r;
 
 	memset(&h, 0, sizeof(h));
 	memset(&o, 0, sizeof(o));
@@ -709,7 +709,7 @@ START_TEST(test_pool_command_exit)
 	static const char *const argv[] = { "sh", "-c", "exit 7", NULL };
 	struct harness h;
 	struct pool_opts o;
-	struct pool_record *r;
+	struct record *r;
 
 	memset(&h, 0, sizeof(h));
 	memset(&o, 0, sizeof(o));
@@ -872,13 +872,13 @@ START_TEST(test_repolist_file_name)
 {
 	char *s;
 
-	s = repolist_file_name("acme/api");
+	s = record_file_name("acme/api");
 	ck_assert_str_eq(s, "acme__api");
 	free(s);
-	s = repolist_file_name("a b/c:d");
+	s = record_file_name("a b/c:d");
 	ck_assert_str_eq(s, "a_b__c_d");
 	free(s);
-	s = repolist_file_name("..");
+	s = record_file_name("..");
 	ck_assert_str_eq(s, ".._");
 	free(s);
 }
@@ -903,7 +903,7 @@ END_TEST
 START_TEST(test_report_json)
 {
 	struct report_run run;
-	struct pool_record recs[3];
+	struct record recs[3];
 	struct msg_kv ph = { (char *)"fetch", (char *)"12" };
 	struct buf b = BUF_INIT;
 	json_error_t je;

@@ -23,7 +23,6 @@
 #include "shared/util.h"
 #include "supervisor/cmd.h"
 #include "supervisor/pool/evloop.h"
-#include "supervisor/run/repolist.h"
 #include "supervisor/pool/spawn.h"
 
 /*
@@ -53,7 +52,7 @@ struct pool_job {
 	enum job_state state;
 	void *task;
 	const char *name;
-	struct pool_record rec;
+	struct record rec;
 	pid_t pid;
 	int to_fd, from_fd, log_fd, file_fd;
 	struct frame_writer out;
@@ -214,7 +213,7 @@ pool_send(struct pool_job *j, const struct msg *m)
 	return 0;
 }
 
-struct pool_record *
+struct record *
 pool_job_record(struct pool_job *j)
 {
 	return &j->rec;
@@ -255,7 +254,7 @@ handle_msg(struct pool_job *j, struct msg *m)
 	}
 	if (m->type == MSG_STATS) {
 		j->rec.vm_hwm_kib = m->u.stats.vm_hwm_kib;
-		pool_phases_release(&j->rec);
+		record_phases_release(&j->rec);
 		j->rec.phases = m->u.stats.phase_ms;
 		j->rec.nphases = m->u.stats.nphase;
 		m->u.stats.phase_ms = NULL;
@@ -283,7 +282,7 @@ handle_msg(struct pool_job *j, struct msg *m)
 		return -1;
 	}
 	if (m->type == MSG_RESULT) {
-		pool_result_release(&j->rec.result);
+		msg_result_release(&j->rec.result);
 		j->rec.result = m->u.result;
 		j->rec.has_result = true;
 		memset(&m->u.result, 0, sizeof(m->u.result));
@@ -444,7 +443,7 @@ on_drain(void *arg)
 /* ---- the end of an attempt ---- */
 
 static void
-set_cause(struct pool_record *rec, const char *cause, const char *error)
+set_cause(struct record *rec, const char *cause, const char *error)
 {
 	free(rec->cause);
 	rec->cause = cause != NULL ? xstrdup(cause) : NULL;
@@ -458,7 +457,7 @@ set_cause(struct pool_record *rec, const char *cause, const char *error)
 static void
 classify(struct pool_job *j)
 {
-	struct pool_record *rec = &j->rec;
+	struct record *rec = &j->rec;
 	const struct msg_result *r = &rec->result;
 	char buf[64];
 	bool died = false;
@@ -521,7 +520,7 @@ classify(struct pool_job *j)
 static void
 fill_usage(struct pool_job *j)
 {
-	struct pool_record *rec = &j->rec;
+	struct record *rec = &j->rec;
 	struct rusage_sample s;
 
 	rusage_from_sys(&s, &j->ru);
@@ -582,7 +581,7 @@ job_free(struct pool_job *j)
 	release_attempt(j);
 	if (j->file_fd >= 0)
 		close(j->file_fd);
-	pool_record_release(&j->rec);
+	record_release(&j->rec);
 	free(j);
 }
 
@@ -728,7 +727,7 @@ job_spawn(struct pool_job *j)
 	char *argv[] = { (char *)"repocast-worker", NULL };
 	struct msg hello;
 
-	pool_record_reset(&j->rec);
+	record_reset(&j->rec);
 	j->rec.attempts++;
 	j->got_ready = j->got_error = j->reaped = false;
 	j->have_io = false;
@@ -795,7 +794,7 @@ job_new(struct pool *p, void *task, const char *name)
 	j->rec.exit_code = -1;
 	j->state = JOB_SPAWNED;
 	if (p->o.log_dir != NULL) {
-		base = repolist_file_name(name);
+		base = record_file_name(name);
 		j->rec.log_path = xasprintf("%s/%s.log", p->o.log_dir, base);
 		free(base);
 		j->file_fd = open(j->rec.log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |

@@ -27,37 +27,10 @@
 #include <sys/types.h>
 
 #include "proto/msg.h"
+#include "supervisor/report/record.h"
 
 struct pool;
 struct pool_job;
-
-/* Per-target resource record (DESIGN §7). Times in microseconds unless named. */
-struct pool_record {
-	char *name;               /* owner/repo or the repo list entry */
-	char *outcome;            /* from RESULT, or "failed" / "timed_out" / "cancelled" */
-	char *cause;              /* NULL when ok; "exit:N", "signal:NAME", "timeout", "protocol",
-				     "spawn", "memory", or an ERROR code from the worker */
-	char *error;              /* human text of the failure, or NULL */
-	int attempts;
-	pid_t pid;
-	uint64_t start_us, end_us; /* wall clock, microseconds since the epoch */
-	uint64_t wall_us, utime_us, stime_us;
-	uint64_t maxrss_kib, vm_hwm_kib;
-	uint64_t minflt, majflt, nvcsw, nivcsw, inblock, oublock;
-	uint64_t rchar, wchar, read_bytes, write_bytes;
-	uint64_t bytes_to_worker, bytes_from_worker, msgs_to_worker, msgs_from_worker;
-	struct msg_kv *phases;    /* phase name -> ms (decimal string) */
-	size_t nphases;
-	struct msg_result result; /* copy of the worker's RESULT (zeroed when none) */
-	bool has_result;
-	char *pr_url;             /* set by the caller after PR creation */
-	bool skipped;             /* sync: the skip cache answered; no worker ran */
-	char *log_path;           /* targets/<owner>__<repo>.log */
-	/* Added by the process core: */
-	int exit_code;            /* the worker's exit status; -1 when it did not exit */
-	int term_signal;          /* the signal that ended the worker; 0 when none */
-	bool command_failed;      /* run mode: cause names the command's end, not the worker's */
-};
 
 struct pool_ops {
 	/*
@@ -72,7 +45,7 @@ struct pool_ops {
 	/* A message after READY (not STATS). Return <0 to fail the job (protocol). */
 	int (*message)(struct pool_job *j, void *task, const struct msg *m, void *arg);
 	/* The task is over (for good, retries done); rec is borrowed. */
-	void (*finished)(struct pool_job *j, void *task, const struct pool_record *rec, void *arg);
+	void (*finished)(struct pool_job *j, void *task, const struct record *rec, void *arg);
 };
 
 struct pool_opts {
@@ -101,7 +74,7 @@ int pool_run(struct pool *p);
 /* Queue a message to the job's worker (non-blocking). */
 int pool_send(struct pool_job *j, const struct msg *m);
 /* The job's current record (borrowed). */
-struct pool_record *pool_job_record(struct pool_job *j);
+struct record *pool_job_record(struct pool_job *j);
 
 /* The job's display name (borrowed). */
 const char *pool_job_name(const struct pool_job *j);
@@ -109,15 +82,6 @@ const char *pool_job_name(const struct pool_job *j);
 uint64_t pool_orphans(const struct pool *p);
 /* Whether pool_run ended because of SIGINT/SIGTERM. */
 bool pool_interrupted(const struct pool *p);
-/* Clear the per-attempt fields (keeps name, attempts, log path, pr_url). */
-void pool_record_reset(struct pool_record *rec);
-/* Free a RESULT copy's strings / a record's phases (pool_record.c helpers). */
-void pool_result_release(struct msg_result *r);
-void pool_phases_release(struct pool_record *rec);
-/* Free what a record owns (not the struct); for copies kept by callers. */
-void pool_record_release(struct pool_record *rec);
-/* Deep copy of src into dst. */
-void pool_record_copy(struct pool_record *dst, const struct pool_record *src);
 
 /*
  * Whether a cause is transient (worth a retry): "timeout", "network" (an

@@ -141,7 +141,7 @@ report_percentile(uint64_t *v, size_t n, unsigned p)
 }
 
 bool
-report_failed(const struct pool_record *rec)
+report_failed(const struct record *rec)
 {
 	return rec->cause != NULL;
 }
@@ -197,7 +197,7 @@ usage_json(const struct rusage_sample *s)
 }
 
 static json_t *
-target_json(const struct pool_record *r)
+target_json(const struct record *r)
 {
 	char start[40], end[40];
 	json_t *t, *phases, *cmd;
@@ -267,7 +267,7 @@ target_json(const struct pool_record *r)
 
 /* p50/p95/max of one metric over the records. */
 static json_t *
-metric_json(const struct pool_record *recs, size_t n, size_t off)
+metric_json(const struct record *recs, size_t n, size_t off)
 {
 	uint64_t *v = xcalloc(n ? n : 1, sizeof(*v));
 	json_t *o;
@@ -289,30 +289,30 @@ metric_json(const struct pool_record *recs, size_t n, size_t off)
 }
 
 void
-report_json(struct buf *out, const struct report_run *run, const struct pool_record *recs,
+report_json(struct buf *out, const struct report_run *run, const struct record *recs,
     size_t n)
 {
 	static const struct {
 		const char *name;
 		size_t off;
 	} metrics[] = {
-		{ "wall_us", offsetof(struct pool_record, wall_us) },
-		{ "utime_us", offsetof(struct pool_record, utime_us) },
-		{ "stime_us", offsetof(struct pool_record, stime_us) },
-		{ "maxrss_kib", offsetof(struct pool_record, maxrss_kib) },
-		{ "vm_hwm_kib", offsetof(struct pool_record, vm_hwm_kib) },
-		{ "minflt", offsetof(struct pool_record, minflt) },
-		{ "majflt", offsetof(struct pool_record, majflt) },
-		{ "nvcsw", offsetof(struct pool_record, nvcsw) },
-		{ "nivcsw", offsetof(struct pool_record, nivcsw) },
-		{ "inblock", offsetof(struct pool_record, inblock) },
-		{ "oublock", offsetof(struct pool_record, oublock) },
-		{ "rchar", offsetof(struct pool_record, rchar) },
-		{ "wchar", offsetof(struct pool_record, wchar) },
-		{ "read_bytes", offsetof(struct pool_record, read_bytes) },
-		{ "write_bytes", offsetof(struct pool_record, write_bytes) },
-		{ "bytes_to_worker", offsetof(struct pool_record, bytes_to_worker) },
-		{ "bytes_from_worker", offsetof(struct pool_record, bytes_from_worker) },
+		{ "wall_us", offsetof(struct record, wall_us) },
+		{ "utime_us", offsetof(struct record, utime_us) },
+		{ "stime_us", offsetof(struct record, stime_us) },
+		{ "maxrss_kib", offsetof(struct record, maxrss_kib) },
+		{ "vm_hwm_kib", offsetof(struct record, vm_hwm_kib) },
+		{ "minflt", offsetof(struct record, minflt) },
+		{ "majflt", offsetof(struct record, majflt) },
+		{ "nvcsw", offsetof(struct record, nvcsw) },
+		{ "nivcsw", offsetof(struct record, nivcsw) },
+		{ "inblock", offsetof(struct record, inblock) },
+		{ "oublock", offsetof(struct record, oublock) },
+		{ "rchar", offsetof(struct record, rchar) },
+		{ "wchar", offsetof(struct record, wchar) },
+		{ "read_bytes", offsetof(struct record, read_bytes) },
+		{ "write_bytes", offsetof(struct record, write_bytes) },
+		{ "bytes_to_worker", offsetof(struct record, bytes_to_worker) },
+		{ "bytes_from_worker", offsetof(struct record, bytes_from_worker) },
 	};
 	char start[40], end[40];
 	json_t *doc, *jrun, *targets, *argv, *stats, *causes;
@@ -381,7 +381,7 @@ report_json(struct buf *out, const struct report_run *run, const struct pool_rec
 }
 
 int
-report_write_json(const struct report_run *run, const struct pool_record *recs, size_t n,
+report_write_json(const struct report_run *run, const struct record *recs, size_t n,
     const char *path)
 {
 	struct buf b = BUF_INIT;

@@ -17,7 +17,7 @@
 
 #include "shared/buf.h"
 #include "shared/rusage.h"
-#include "supervisor/pool/pool.h"
+#include "supervisor/report/record.h"
 
 #define REPORT_SCHEMA 1
 
@@ -60,9 +60,9 @@ uint64_t report_percentile(uint64_t *v, size_t n, unsigned p);
 
 /* Append the report.json document for run and its n records to out. */
 void report_json(struct buf *out, const struct report_run *run,
-    const struct pool_record *recs, size_t n);
+    const struct record *recs, size_t n);
 /* Write report.json to path atomically. -1 with err_last set. */
-int report_write_json(const struct report_run *run, const struct pool_record *recs, size_t n,
+int report_write_json(const struct report_run *run, const struct record *recs, size_t n,
     const char *path);
 
 /*
@@ -73,6 +73,6 @@ int report_write_json(const struct report_run *run, const struct pool_record *re
 struct json_t *report_json_string(const char *s);
 
 /* Whether a record counts as a failure (cause set). */
-bool report_failed(const struct pool_record *rec);
+bool report_failed(const struct record *rec);
 
 #endif

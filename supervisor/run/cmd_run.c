@@ -60,7 +60,7 @@ const char cmd_run_usage[] =
 
 struct task {
 	const struct repolist_entry *e;
-	struct pool_record rec;
+	struct record rec;
 	bool done;
 };
 
@@ -312,13 +312,13 @@ run_message(struct pool_job *j, void *task, const struct msg *m, void *arg)
 }
 
 static void
-run_finished(struct pool_job *j, void *task, const struct pool_record *rec, void *arg)
+run_finished(struct pool_job *j, void *task, const struct record *rec, void *arg)
 {
 	struct run_state *st = arg;
 	struct task *t = task;
 
 	(void)j;
-	pool_record_copy(&t->rec, rec);
+	record_copy(&t->rec, rec);
 	t->done = true;
 	st->ndone++;
 	if (rec->cause != NULL) {
@@ -362,7 +362,7 @@ cmd_run(int argc, char **argv)
 	struct pool_opts po;
 	struct pool_ops ops = { run_next, run_started, run_message, run_finished };
 	struct pool *pool = NULL;
-	struct pool_record *recs = NULL;
+	struct record *recs = NULL;
 	char *worker = NULL, *path = NULL, *log_dir = NULL, *scratch = NULL, *tmpenv = NULL;
 	const char *wenv[2] = { NULL, NULL };
 	int rc, i, exit_code = EXIT_ENV;
@@ -465,7 +465,7 @@ out:
 	free(tmpenv);
 	free(recs);
 	for (k = 0; st.tasks != NULL && k < st.list.n; k++)
-		pool_record_release(&st.tasks[k].rec);
+		record_release(&st.tasks[k].rec);
 	free(st.tasks);
 	repolist_release(&st.list);
 	token_free(st.token);

@@ -211,21 +211,3 @@ repolist_release(struct repolist *l)
 	free(l->v);
 	memset(l, 0, sizeof(*l));
 }
-
-char *
-repolist_file_name(const char *name)
-{
-	struct buf b = BUF_INIT;
-	const char *p;
-
-	for (p = name; *p != '\0'; p++) {
-		if (*p == '/')
-			buf_addstr(&b, "__");
-		else
-			buf_addch(&b, name_char((unsigned char)*p) ? *p : '_');
-	}
-	/* "." and ".." must not name a file in targets/. */
-	if (strcmp(b.ptr, ".") == 0 || strcmp(b.ptr, "..") == 0)
-		buf_addch(&b, '_');
-	return buf_detach(&b, NULL);
-}

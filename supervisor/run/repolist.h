@@ -40,10 +40,4 @@ int repolist_parse(struct repolist *l, const char *name, const char *text, const
 int repolist_load(struct repolist *l, const char *path, const char *git_url);
 void repolist_release(struct repolist *l);
 
-/*
- * "owner/name" -> "owner__name", any other byte outside [A-Za-z0-9._-]
- * -> '_': the base name of a target's log file. Caller frees.
- */
-char *repolist_file_name(const char *name);
-
 #endif

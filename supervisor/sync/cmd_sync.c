@@ -207,13 +207,13 @@ sync_message(struct pool_job *j, void *task, const struct msg *m, void *arg)
 }
 
 static void
-sync_finished(struct pool_job *j, void *task, const struct pool_record *rec, void *arg)
+sync_finished(struct pool_job *j, void *task, const struct record *rec, void *arg)
 {
 	struct sync_run *r = arg;
 	struct sync_target *t = task;
 
 	UNUSED(j);
-	pool_record_copy(&t->rec, rec);
+	record_copy(&t->rec, rec);
 	t->has_rec = true;
 	r->done++;
 	if (t->rec.cause != NULL)
@@ -231,7 +231,7 @@ sync_release(struct sync_run *r)
 		sync_job_release(&r->t[i].job);
 		discovery_release(&r->t[i].found);
 		if (r->t[i].has_rec)
-			pool_record_release(&r->t[i].rec);
+			record_release(&r->t[i].rec);
 		free(r->t[i].note);
 		free(r->t[i].pr_url);
 	}
@@ -249,22 +249,6 @@ sync_release(struct sync_run *r)
 	free(r->cache_dir);
 	free(r->o.groups);
 	free(r->o.skip);
-}
-
-/*
- * Has SIGINT or SIGTERM arrived? cmd_sync keeps both blocked from its start
- * (a pool's signalfd takes them while workers run), so an interrupt during
- * loading, discovery or the pull requests stays pending until one of the
- * checks below sees it and the run stops with a partial report.
- */
-bool
-sync_signal_pending(void)
-{
-	sigset_t set;
-
-	if (sigpending(&set) < 0)
-		return false;
-	return sigismember(&set, SIGINT) == 1 || sigismember(&set, SIGTERM) == 1;
 }
 
 /* Drop the interrupts already acted on, then unblock them. */
@@ -356,7 +340,7 @@ cmd_sync(int argc, char **argv)
 	struct report_run run;
 	struct pool_opts po;
 	struct pool *pool = NULL;
-	struct pool_record *recs = NULL;
+	struct record *recs = NULL;
 	char *run_dir = NULL, *report_path = NULL, *log_dir = NULL, *worker = NULL;
 	sigset_t stop, oldmask;
 	size_t i;

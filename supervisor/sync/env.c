@@ -6,6 +6,7 @@
  * environment. See internal.h.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,23 @@ sync_remote_url(const struct cfg *c, const char *repo)
 	while (n > 0 && base[n - 1] == '/')
 		n--;
 	return xasprintf("%.*s/%s.git", (int)n, base, repo);
+}
+
+/*
+ * Has SIGINT or SIGTERM arrived? cmd_sync keeps both blocked from its start
+ * (a pool's signalfd takes them while workers run), so an interrupt during
+ * loading, discovery or the pull requests stays pending until one of the
+ * checks (here, in prepare.c and in cmd_sync.c) sees it and the run stops
+ * with a partial report.
+ */
+bool
+sync_signal_pending(void)
+{
+	sigset_t set;
+
+	if (sigpending(&set) < 0)
+		return false;
+	return sigismember(&set, SIGINT) == 1 || sigismember(&set, SIGTERM) == 1;
 }
 
 static int

@@ -13,6 +13,7 @@
  *   skip.c          the skip cache glue (supervisor/sync/skipcache.h)
  *   publish.c       after the workers: pull requests
  *   output.c        progress, dry-run output, summary table, --json, report.json
+ *   target.c        a target's record when no worker runs for it
  *
  * Invariants: a target has a final record (has_rec) once its worker
  * finished or it was decided without one (skip = true: failed early or
@@ -73,7 +74,7 @@ struct sync_target {
 	struct sync_source *source;
 	struct sync_job job;
 	struct discovery found;
-	struct pool_record rec;        /* final record (a copy, or made here) */
+	struct record rec;        /* final record (a copy, or made here) */
 	bool has_rec;
 	bool skip;                     /* no spawn: failed early, or cached */
 	bool cached;                   /* skipped: the skip cache matched */
@@ -129,7 +130,7 @@ int sync_load(struct sync_run *r);
  * source fetched once. 0, or the exit code (printed on stderr).
  */
 int sync_env(struct sync_run *r);
-/* Has SIGINT or SIGTERM arrived (they stay blocked during a sync)? (cmd_sync.c) */
+/* Has SIGINT or SIGTERM arrived (they stay blocked during a sync)? (env.c) */
 bool sync_signal_pending(void);
 /* Print err_last() as "repocast: ..." on stderr; returns code. */
 int sync_fail(int code);
@@ -146,6 +147,8 @@ void sync_targets_init(struct sync_run *r);
  * no worker. Blocks on the API.
  */
 void sync_prepare_range(struct sync_run *r, size_t first, size_t n);
+
+/* ---- target.c ---- */
 
 /*
  * Give t a record of its own, with no worker: name, outcome, cause and
@@ -204,6 +207,6 @@ void sync_print_json(struct sync_run *r, const char *report_path);
  * set from the target's skip-cache state first) to path. 0 or -1 (err_last).
  */
 int sync_write_report(struct sync_run *r, const struct report_run *run,
-    struct pool_record *recs, const char *path);
+    struct record *recs, const char *path);
 
 #endif

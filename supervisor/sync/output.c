@@ -16,7 +16,7 @@
 void
 sync_progress(struct sync_run *r, const struct sync_target *t)
 {
-	const struct pool_record *rec = &t->rec;
+	const struct record *rec = &t->rec;
 
 	if (r->o.no_progress)
 		return;
@@ -58,7 +58,7 @@ sync_summary(struct sync_run *r, const char *report_path)
 	    "WALL", "DETAIL");
 	for (i = 0; i < r->nt; i++) {
 		const struct sync_target *t = &r->t[i];
-		const struct pool_record *rec = &t->rec;
+		const struct record *rec = &t->rec;
 		const struct msg_result *res = &rec->result;
 		char files[64] = "-";
 		const char *detail = "";
@@ -126,7 +126,7 @@ sync_print_json(struct sync_run *r, const char *report_path)
 /* report.json, with each target's skip-cache flag. */
 int
 sync_write_report(struct sync_run *r, const struct report_run *run,
-    struct pool_record *recs, const char *path)
+    struct record *recs, const char *path)
 {
 	size_t i;
 

@@ -34,19 +34,6 @@ sync_source_of(struct sync_run *r, const struct cfg_group *g)
 	BUG("no source for group '%s'", g->id);
 }
 
-void
-sync_record_none(struct sync_target *t, const char *outcome, const char *cause,
-    const char *error)
-{
-	t->skip = true;
-	memset(&t->rec, 0, sizeof(t->rec));
-	t->rec.name = xstrdup(t->target->repo);
-	t->rec.outcome = xstrdup(outcome);
-	t->rec.cause = cause ? xstrdup(cause) : NULL;
-	t->rec.error = error ? xstrdup(error) : NULL;
-	t->has_rec = true;
-}
-
 /* A target that failed before its worker: err_last() is the error. */
 static void
 sync_fail_early(struct sync_target *t, int rc)

@@ -114,7 +114,7 @@ sync_skip_check(struct sync_run *r, struct sync_target *t)
 void
 sync_skip_store(struct sync_run *r, struct sync_target *t)
 {
-	const struct pool_record *rec = &t->rec;
+	const struct record *rec = &t->rec;
 	const struct msg_result *res = &rec->result;
 	struct skipcache_state st = t->now;
 	struct skipcache_key k;

@@ -1,0 +1,24 @@
+/*
+ * target — a sync target's record when no worker runs for it: failed
+ * before its worker, answered by the skip cache, skipped for a
+ * dependency, cancelled. Below every other phase of supervisor/sync/
+ * (internal.h), which all call it; it calls none of them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "shared/util.h"
+#include "supervisor/sync/internal.h"
+
+void
+sync_record_none(struct sync_target *t, const char *outcome, const char *cause,
+    const char *error)
+{
+	t->skip = true;
+	memset(&t->rec, 0, sizeof(t->rec));
+	t->rec.name = xstrdup(t->target->repo);
+	t->rec.outcome = xstrdup(outcome);
+	t->rec.cause = cause ? xstrdup(cause) : NULL;
+	t->rec.error = error ? xstrdup(error) : NULL;
+	t->has_rec = true;
+}
