@@ -236,14 +236,9 @@ msg_release_fields(struct msg *m, const struct msg_schema *s)
 		case MK_SECRET:
 			util_free_secret(*AT(m, f->off, char *));
 			break;
-		case MK_STRV: {
-			struct msg_strv *v = AT(m, f->off, struct msg_strv);
-
-			for (j = 0; j < v->n; j++)
-				free(v->v[j]);
-			free(v->v);
+		case MK_STRV:
+			strv_release(AT(m, f->off, struct strv));
 			break;
-		}
 		case MK_KV: {
 			struct msg_kv *kv = *AT(m, f->off, struct msg_kv *);
 			size_t n = *AT(m, f->off2, size_t);
@@ -326,8 +321,8 @@ msg_copy_fields(struct msg *dst, const struct msg *src, const struct msg_schema 
 			*AT(dst, f->off, char *) = dup_or_null(*AT(src, f->off, char *));
 			break;
 		case MK_STRV: {
-			const struct msg_strv *a = AT(src, f->off, struct msg_strv);
-			struct msg_strv *b = AT(dst, f->off, struct msg_strv);
+			const struct strv *a = AT(src, f->off, struct strv);
+			struct strv *b = AT(dst, f->off, struct strv);
 
 			b->v = a->n ? xcalloc(a->n, sizeof(*b->v)) : NULL;
 			for (j = 0; j < a->n; j++)

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "shared/buf.h"
+#include "shared/strv.h"
 
 struct frame_writer;
 
@@ -58,11 +59,6 @@ struct msg_kv {
 	char *value;
 };
 
-struct msg_strv {
-	char **v;
-	size_t n;
-};
-
 struct msg_hello {
 	uint32_t proto;
 	char *run_id;
@@ -87,7 +83,7 @@ struct msg_job {
 	char *author_email;
 	bool dry_run;
 	bool want_diff;              /* dry-run: include a unified diff */
-	struct msg_strv delete_paths;
+	struct strv delete_paths;
 	/* transforms: source repo -> target repo, template vars, emails */
 	char *repo_from;
 	char *repo_to;
@@ -96,9 +92,9 @@ struct msg_job {
 	struct msg_kv *emails;       /* key "security" / "support" */
 	size_t nemails;
 	/* prune: target paths under these dirs that are not in the manifest go */
-	struct msg_strv prune_dirs;
+	struct strv prune_dirs;
 	/* run mode: the command to run in the checkout */
-	struct msg_strv argv;
+	struct strv argv;
 	/* limits; 0 = none */
 	uint64_t mem_bytes;
 	uint64_t cpu_seconds;

@@ -526,12 +526,12 @@ static int
 dec_strv(struct dec *d, struct msg *m, const struct msg_field *f,
     const char *prefix)
 {
-	struct msg_strv *v = AT(m, f->off, struct msg_strv);
+	struct strv *v = AT(m, f->off, struct strv);
 	const char *why;
 	size_t n, i;
 	int rc;
 
-	_Static_assert(offsetof(struct msg_strv, v) == 0,
+	_Static_assert(offsetof(struct strv, v) == 0,
 	    "dec_array stores the item pointer at f->off");
 	if ((rc = dec_array(&n, d, m, f, prefix, 0, 1, sizeof(*v->v))) < 0)
 		return rc;

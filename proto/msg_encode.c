@@ -119,7 +119,7 @@ enc_value(msgpack_packer *pk, const struct msg *m, const struct msg_field *f)
 		    *AT(m, f->off, int), "log level");
 		break;
 	case MK_STRV: {
-		const struct msg_strv *v = AT(m, f->off, struct msg_strv);
+		const struct strv *v = AT(m, f->off, struct strv);
 
 		msgpack_pack_array(pk, v->n);
 		for (i = 0; i < v->n; i++)

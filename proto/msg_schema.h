@@ -26,7 +26,7 @@ enum msg_kind {
 	MK_BOOL,      /* bool */
 	MK_MODE,      /* enum msg_job_mode, "sync" / "run" */
 	MK_LEVEL,     /* int log level, "error" .. "trace" */
-	MK_STRV,      /* struct msg_strv: array of strings */
+	MK_STRV,      /* struct strv: array of strings */
 	MK_KV,        /* struct msg_kv * at off, size_t count at off2: map */
 	MK_MAP,       /* nested map, fields in sub */
 	MK_ENTRIES,   /* manifest entries: array of [path, mode, oid, binary, transform] */

@@ -101,6 +101,7 @@ err_name(int code)
 	case ERR_NET: return "network";
 	case ERR_EXISTS: return "exists";
 	case ERR_CONFLICT: return "conflict";
+	case ERR_INTERRUPTED: return "interrupted";
 	}
 	return "error";
 }

@@ -23,6 +23,7 @@ enum {
 	ERR_NET = -8,     /* transient network failure */
 	ERR_EXISTS = -9,
 	ERR_CONFLICT = -10,
+	ERR_INTERRUPTED = -11, /* SIGINT or SIGTERM ended the work */
 };
 
 /* Record an error; returns code so callers can `return err_set(...)`. */

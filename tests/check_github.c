@@ -88,20 +88,20 @@ END_TEST
 START_TEST(test_labels_fixture)
 {
 	char *body = fixture_body("add-labels-to-issue.json", 1);
-	struct github_strv v;
+	struct strv v;
 
 	ck_assert_int_eq(github_labels_parse(&v, body, strlen(body)), 0);
 	ck_assert_uint_eq(v.n, 3);
 	ck_assert_str_eq(v.v[0], "Foo");
 	ck_assert_str_eq(v.v[1], "bAr");
 	ck_assert_str_eq(v.v[2], "baZ");
-	github_strv_release(&v);
+	strv_release(&v);
 	free(body);
 	body = fixture_body("labels.json", 0);
 	ck_assert_int_eq(github_labels_parse(&v, body, strlen(body)), 0);
 	ck_assert_uint_eq(v.n, 9);
 	ck_assert_str_eq(v.v[0], "bug");
-	github_strv_release(&v);
+	strv_release(&v);
 	free(body);
 	/* A single label object is not a list. */
 	body = fixture_body("labels.json", 1);

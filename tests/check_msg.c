@@ -242,7 +242,7 @@ fill_full(struct msg *m, int type)
 }
 
 static void
-check_strv(const struct msg_strv *v, char **want, size_t n)
+check_strv(const struct strv *v, char **want, size_t n)
 {
 	size_t i;
 
@@ -1304,6 +1304,81 @@ START_TEST(test_names)
 }
 END_TEST
 
+/* msg_copy: deep, from the schema; what it copies encodes the same. */
+START_TEST(test_copy)
+{
+	struct msg a, b;
+	struct msg_result r, c;
+	struct buf ea = BUF_INIT, eb = BUF_INIT;
+
+	msg_init(&a, MSG_ERROR);
+	a.id = 7;
+	a.u.error.code = xstrdup("network");
+	a.u.error.text = xstrdup("cannot fetch");
+	msg_copy(&b, &a);
+	ck_assert_ptr_ne(a.u.error.text, b.u.error.text);
+	msg_encode(&ea, &a);
+	msg_release(&a);
+	msg_encode(&eb, &b);
+	ck_assert_uint_eq(ea.len, eb.len);
+	ck_assert_mem_eq(ea.ptr, eb.ptr, ea.len);
+	msg_release(&b);
+	buf_release(&ea);
+	buf_release(&eb);
+
+	memset(&r, 0, sizeof(r));
+	r.outcome = xstrdup("pushed");
+	r.diff = xstrdup("+x");
+	r.changed = 3;
+	r.exit_code = -1;
+	msg_result_copy(&c, &r);
+	msg_result_release(&r);
+	ck_assert_ptr_null(r.outcome);
+	ck_assert_str_eq(c.outcome, "pushed");
+	ck_assert_str_eq(c.diff, "+x");
+	ck_assert_ptr_null(c.commit);
+	ck_assert_uint_eq(c.changed, 3);
+	ck_assert_int_eq(c.exit_code, -1);
+	msg_result_release(&c);
+}
+END_TEST
+
+/*
+ * A streamed message is never kept: copying one is a programmer error,
+ * BUG() in a child (as encode_in_child, for CK_FORK=no too).
+ */
+START_TEST(test_copy_streamed_bug)
+{
+	struct buf err = BUF_INIT;
+	char chunk[512];
+	ssize_t n;
+	int fd[2], st;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(fd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct msg a, b;
+
+		dup2(fd[1], 2);
+		close(fd[0]);
+		msg_init(&a, MSG_MANIFEST);
+		msg_copy(&b, &a);
+		_exit(0);
+	}
+	close(fd[1]);
+	while ((n = read(fd[0], chunk, sizeof(chunk))) > 0)
+		buf_add(&err, chunk, (size_t)n);
+	close(fd[0]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+	buf_addch(&err, '\0');
+	ck_assert_ptr_nonnull(strstr(err.ptr, "msg_copy of a manifest message"));
+	buf_release(&err);
+}
+END_TEST
+
 Suite *
 msg_suite(void)
 {
@@ -1320,10 +1395,12 @@ msg_suite(void)
 	tcase_add_test(tc, test_send_limit);
 	tcase_add_test(tc, test_hello_check);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_copy);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bug");
 	tcase_add_test(tc, test_encode_bugs);
+	tcase_add_test(tc, test_copy_streamed_bug);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reject");

@@ -140,7 +140,7 @@ START_TEST(test_tree_build_delete_prune_modes)
 	char (*need)[41] = NULL, hex[41];
 	char *del[] = { "old/", "nothing/here", "keep/gone.txt" };
 	char *prune[] = { "docs" };
-	struct msg_strv dv = { del, 3 }, pv = { prune, 1 };
+	struct strv dv = { del, 3 }, pv = { prune, 1 };
 	git_oid nt;
 	size_t n = 0, i;
 	unsigned mode = 0;

@@ -73,7 +73,7 @@ run_command(struct msg_result *res, const struct msg_job *job, const char *dir)
 	int e, st, rc = -1;
 	size_t last;
 
-	/* msg_strv is counted; exec wants a NULL-terminated vector */
+	/* a strv is counted; exec wants a NULL-terminated vector */
 	memcpy(argv, job->argv.v, job->argv.n * sizeof(*argv));
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);

@@ -83,7 +83,7 @@ load(json_t **out, const char *json, size_t len, const char *what)
 
 /* Collect key of every object in array (skipping non-strings). */
 static void
-strv_from(struct github_strv *out, json_t *arr, const char *key)
+strv_from(struct strv *out, json_t *arr, const char *key)
 {
 	size_t i;
 	json_t *e;
@@ -99,20 +99,6 @@ strv_from(struct github_strv *out, json_t *arr, const char *key)
 		if (s != NULL)
 			out->v[out->n++] = xstrdup(s);
 	}
-}
-
-void
-github_strv_release(struct github_strv *s)
-{
-	size_t i;
-
-	if (s == NULL)
-		return;
-	for (i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
 }
 
 static json_t *
@@ -284,11 +270,11 @@ github_pull_release(struct github_pull *p)
 	free(p->head.repo);
 	free(p->base.ref);
 	free(p->base.sha);
-	github_strv_release(&p->labels);
+	strv_release(&p->labels);
 	free(p->user);
-	github_strv_release(&p->assignees);
-	github_strv_release(&p->reviewers);
-	github_strv_release(&p->team_reviewers);
+	strv_release(&p->assignees);
+	strv_release(&p->reviewers);
+	strv_release(&p->team_reviewers);
 	free(p->created_at);
 	free(p->updated_at);
 	memset(p, 0, sizeof(*p));
@@ -817,7 +803,7 @@ github_user_free(struct github_user *u)
 }
 
 int
-github_labels_parse(struct github_strv *out, const char *json, size_t len)
+github_labels_parse(struct strv *out, const char *json, size_t len)
 {
 	json_t *j;
 	int rc;

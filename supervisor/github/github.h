@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "shared/strv.h"
 #include "supervisor/github/api.h"
 
 struct github_repo {
@@ -34,11 +35,6 @@ struct github_repo {
 	bool fork;
 	bool can_push;               /* permissions.push (false when absent) */
 	bool not_modified;           /* the answer came from the ETag cache (304) */
-};
-
-struct github_strv {
-	char **v;
-	size_t n;
 };
 
 struct github_pull {
@@ -59,11 +55,11 @@ struct github_pull {
 		char *ref;
 		char *sha;
 	} base;
-	struct github_strv labels;           /* labels[].name */
+	struct strv labels;                  /* labels[].name */
 	char *user;                          /* user.login */
-	struct github_strv assignees;        /* assignees[].login */
-	struct github_strv reviewers;        /* requested_reviewers[].login */
-	struct github_strv team_reviewers;   /* requested_teams[].slug */
+	struct strv assignees;               /* assignees[].login */
+	struct strv reviewers;               /* requested_reviewers[].login */
+	struct strv team_reviewers;          /* requested_teams[].slug */
 	char *created_at, *updated_at;       /* ISO 8601 as sent */
 };
 
@@ -200,10 +196,9 @@ int github_repo_parse(struct github_repo **out, const char *json, size_t len);
 int github_pulls_parse(struct github_pulls *out, const char *json, size_t len);
 int github_pull_parse(struct github_pull **out, const char *json, size_t len);
 /* A label array (POST .../labels answer) into names. */
-int github_labels_parse(struct github_strv *out, const char *json, size_t len);
+int github_labels_parse(struct strv *out, const char *json, size_t len);
 /* A git ref object {"ref", "object": {"sha"}} into ref and sha. */
 int github_ref_parse(char **ref, char sha[41], const char *json, size_t len);
 int github_rate_parse(struct github_rate *out, const char *json, size_t len);
-void github_strv_release(struct github_strv *s);
 
 #endif

@@ -21,7 +21,6 @@
 #include "shared/log.h"
 #include "shared/rusage.h"
 #include "shared/util.h"
-#include "supervisor/cmd.h"
 #include "supervisor/pool/evloop.h"
 #include "supervisor/pool/spawn.h"
 
@@ -971,7 +970,7 @@ pool_run(struct pool *p)
 	}
 	/* Orphans that outlived every worker: reap what has already ended. */
 	reap_children(p);
-	return p->cancelling ? EXIT_INTERRUPTED : 0;
+	return p->cancelling ? ERR_INTERRUPTED : 0;
 }
 
 uint64_t

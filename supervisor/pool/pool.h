@@ -69,7 +69,11 @@ struct pool_opts {
 int pool_new(struct pool **out, const struct pool_opts *opts, const struct pool_ops *ops,
     void *arg);
 void pool_free(struct pool *p);
-/* Run until every task is finished or the run is interrupted. 0, or EXIT_INTERRUPTED. */
+/*
+ * Run until every task is finished or the run is interrupted: 0, or
+ * ERR_INTERRUPTED (an error code, never an exit status: the cmd_* entry
+ * points alone choose those).
+ */
 int pool_run(struct pool *p);
 /* Queue a message to the job's worker (non-blocking). */
 int pool_send(struct pool_job *j, const struct msg *m);

@@ -316,7 +316,7 @@ sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
 			return sync_fail(EXIT_ENV);
 		r->next = sg->first;
 		r->end = sg->first + sg->n;
-		if (pool_run(*pool) == EXIT_INTERRUPTED)
+		if (pool_run(*pool) == ERR_INTERRUPTED)
 			run->interrupted = true;
 		if (r->tty && !r->o.no_progress)
 			fputc('\n', stderr);

@@ -75,13 +75,6 @@ sync_kv_add(struct msg_kv **v, size_t *n, const char *k, const char *val)
 	(*n)++;
 }
 
-static void
-sync_strv_add(struct msg_strv *s, const char *p)
-{
-	s->v = xrealloc(s->v, (s->n + 1) * sizeof(char *));
-	s->v[s->n++] = xstrdup(p);
-}
-
 /* Commit author: config, else git's environment, else a neutral default. */
 static void
 sync_author(const struct cfg *c, const char **name, const char **email)
@@ -232,9 +225,9 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 	for (i = 0; i < pl.nnotes; i++)
 		log_info("%s: %s", tg->repo, pl.notes[i]);
 	for (i = 0; i < pl.ndeletes; i++)
-		sync_strv_add(&job->delete_paths, pl.deletes[i]);
+		strv_add(&job->delete_paths, pl.deletes[i]);
 	for (i = 0; i < pl.nprune; i++)
-		sync_strv_add(&job->prune_dirs, pl.prune[i]);
+		strv_add(&job->prune_dirs, pl.prune[i]);
 	plan_release(&pl);
 
 	t->job.repo = xstrdup(tg->repo);

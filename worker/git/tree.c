@@ -326,8 +326,8 @@ add_file(struct tree_job *tj, char *path, int status)
 }
 
 int
-tree_build(git_oid *out, struct tree_job *tj, const struct msg_strv *delete_paths,
-    const struct msg_strv *prune_dirs)
+tree_build(git_oid *out, struct tree_job *tj, const struct strv *delete_paths,
+    const struct strv *prune_dirs)
 {
 	struct walk_ctx w;
 	git_tree_update *up = NULL;

@@ -101,8 +101,8 @@ int tree_blob(struct tree_job *tj, const char *hexoid, const void *data, size_t 
  * not in the manifest; write the new tree into *out. Fills files and the
  * counters.
  */
-int tree_build(git_oid *out, struct tree_job *tj, const struct msg_strv *delete_paths,
-    const struct msg_strv *prune_dirs);
+int tree_build(git_oid *out, struct tree_job *tj, const struct strv *delete_paths,
+    const struct strv *prune_dirs);
 
 /*
  * Diffstat (and, when patch is non-NULL, the unified diff capped at cap

@@ -1,0 +1,112 @@
+/*
+ * The flags of `repocast run`.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "proto/frame.h"
+#include "proto/msg.h"
+#include "shared/buf.h"
+#include "shared/err.h"
+#include "shared/util.h"
+#include "supervisor/cmd.h"
+#include "supervisor/run/cmd_run.h"
+
+/* ---- run flags ---- */
+
+static const char *
+parse_err(int argc, const char **argv)
+{
+	static char msg[512];
+	struct run_opts o;
+	int rc;
+
+	cmd_run_opts_init(&o);
+	rc = cmd_run_parse(&o, argc, (char **)argv);
+	snprintf(msg, sizeof(msg), "%s", rc == 0 ? "ok" : err_last());
+	cmd_run_opts_release(&o);
+	return msg;
+}
+
+#define PARSE(...) parse_err((int)(sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(char *)), \
+    (const char *[]){ __VA_ARGS__ })
+
+START_TEST(test_run_flags)
+{
+	struct run_opts o;
+	const char *argv[] = { "run", "--repos", "f", "--jobs=3", "--timeout", "1m30s",
+		"--retries", "0", "--grace", "250ms", "--memory", "512M", "--no-pr", "--",
+		"make", "-k", NULL };
+
+	cmd_run_opts_init(&o);
+	ck_assert_int_eq(cmd_run_parse(&o, 16, (char **)argv), 0);
+	ck_assert_str_eq(o.repos, "f");
+	ck_assert_int_eq(o.jobs, 3);
+	ck_assert_uint_eq(o.timeout_ms, 90000);
+	ck_assert_uint_eq(o.grace_ms, 250);
+	ck_assert_int_eq(o.retries, 0);
+	ck_assert_uint_eq(o.mem_bytes, 512u << 20);
+	ck_assert_int_eq(o.argc, 2);
+	ck_assert_str_eq(o.argv[0], "make");
+	cmd_run_opts_release(&o);
+
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--timeout", "5x", "--no-pr", "--", "true"),
+	    "invalid duration '5x' for --timeout (e.g. 500ms, 90s, 10m, 1h30m)");
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--timeout", "", "--no-pr", "--", "true"),
+	    "invalid duration '' for --timeout (e.g. 500ms, 90s, 10m, 1h30m)");
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--timeout", "0", "--no-pr", "--", "true"),
+	    "ok");
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--grace", "0", "--no-pr", "--", "true"),
+	    "--grace must be more than 0");
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--", "true"),
+	    "opening pull requests from 'run' is not available yet: pass --no-pr");
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--no-pr"),
+	    "no command given (repocast run ... -- CMD ARGS)");
+	ck_assert_str_eq(PARSE("run", "--no-pr", "--", "true"), "--repos FILE is required");
+	ck_assert_str_eq(PARSE("run", "--repos"), "--repos needs a value");
+	ck_assert_str_eq(PARSE("run", "--bogus", "1"), "unknown option '--bogus'");
+	ck_assert_str_eq(PARSE("run", "true"),
+	    "unexpected argument 'true' (the command goes after --)");
+	ck_assert_str_eq(PARSE("run", "--no-pr=1"), "--no-pr takes no value");
+	ck_assert_str_eq(PARSE("run", "--memory", "lots"),
+	    "invalid size 'lots' for --memory (e.g. 512M, 2G)");
+	ck_assert_str_eq(PARSE("run", "--log-level", "loud"),
+	    "invalid log level 'loud' (error, warn, info, debug, trace)");
+	/* --jobs: 0, max, max+1 */
+	ck_assert_str_eq(PARSE("run", "--jobs", "0"),
+	    "invalid value '0' for --jobs (a number from 1 to 4096)");
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--jobs", "4096", "--no-pr", "--", "x"),
+	    "ok");
+	ck_assert_str_eq(PARSE("run", "--jobs", "4097"),
+	    "invalid value '4097' for --jobs (a number from 1 to 4096)");
+	ck_assert_str_eq(PARSE("run", "--jobs", "-1"),
+	    "invalid value '-1' for --jobs (a number from 1 to 4096)");
+	/* --retries: 0, max, max+1 */
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--retries", "0", "--no-pr", "--", "x"),
+	    "ok");
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--retries", "10", "--no-pr", "--", "x"),
+	    "ok");
+	ck_assert_str_eq(PARSE("run", "--retries", "11"),
+	    "invalid value '11' for --retries (a number from 0 to 10)");
+}
+END_TEST
+
+Suite *
+cmd_run_suite(void)
+{
+	Suite *s = suite_create("cmd_run");
+	TCase *tc;
+
+	tc = tcase_create("flags");
+	tcase_add_test(tc, test_run_flags);
+	suite_add_tcase(s, tc);
+	return s;
+}
