@@ -1,5 +1,5 @@
 /*
- * config_check — what is checked once the schema walk is done: unique list
+ * check — what is checked once the schema walk is done: unique list
  * ids, group ids and targets; file and directory list refs resolved into
  * each target's mappings; PR assignments merged; group dependencies known
  * and acyclic. Also the execution order over that same dependency graph.

@@ -1,16 +1,17 @@
 /*
  * config/internal — internals shared by the config loader's files, not for use
- * outside supervisor/config*.c.
+ * outside supervisor/config/.
  *
- * config_yaml.c turns the bytes into a small tree of nodes (libyaml events;
+ * yaml.c turns the bytes into a small tree of nodes (libyaml events;
  * limits on depth and node count; anchors shared, never copied), allocated
- * from an arena freed in one go. config_walk.c reads that tree against the
- * schema (key paths, known keys, typed scalars); config_parse.c (the sync
- * sections) and config_settings.c (settings_presets, rate_limit_preflight,
- * repocast) use it to fill a struct cfg. config.c loads, applies defaults
- * and frees; config_check.c resolves list refs, merges assignments, runs
- * the cross-field validation rules and orders the groups. config_value.c
- * holds the syntax of single values.
+ * from an arena freed in one go. walk.c reads that tree against the
+ * schema (key paths, known keys, typed scalars); parse.c (the sync
+ * sections) and settings.c (settings_presets, rate_limit_preflight,
+ * repocast) use it to fill a struct cfg. config.c loads and applies defaults;
+ * check.c resolves list refs, merges assignments, runs
+ * the cross-field validation rules and orders the groups. value.c
+ * holds the syntax of single values, data.c the error list, copies and
+ * release (the lowest file: it calls none of the others).
  */
 #ifndef REPOCAST_CONFIG_INT_H
 #define REPOCAST_CONFIG_INT_H
@@ -63,7 +64,7 @@ cfg_hash_str(const char *s)
 	return h;
 }
 
-/* ---- the schema walk (config_walk.c) ---- */
+/* ---- the schema walk (walk.c) ---- */
 
 #define CWALK_MAX_FIELDS 32        /* keys of the largest mapping in the schema */
 
@@ -134,7 +135,7 @@ int cfg_walk_bool(struct cwalk *w, const struct cnode *v, const char *key, bool 
 int cfg_walk_strv(struct cwalk *w, const struct cnode *v, const char *key, struct cfg_strv *out,
     cfg_walk_check_fn check);
 
-/* ---- sections (config_parse.c, config_settings.c) ---- */
+/* ---- sections (parse.c, settings.c) ---- */
 
 /* Schema walk: fill c from root, appending every problem to errs. */
 void cfg_parse_tree(struct cfg *c, const struct cnode *root, const char *file,
@@ -144,14 +145,14 @@ void cfg_parse_presets(struct cwalk *w, const struct cnode *n);
 void cfg_parse_preflight(struct cwalk *w, const struct cnode *n);
 void cfg_parse_repocast(struct cwalk *w, const struct cnode *n);
 
-/* ---- value checks for cwalk (config_value.c) ---- */
+/* ---- value checks for cwalk (value.c) ---- */
 
 int cfg_check_text(const char *s, const char **why);   /* anything (no NUL) */
 int cfg_check_word(const char *s, const char **why);   /* non-empty, no controls */
 int cfg_check_token(const char *s, const char **why);  /* non-empty, no spaces/controls */
 int cfg_check_size(const char *s, const char **why);   /* cfg_parse_size syntax */
 
-/* ---- the struct's parts (config.c) ---- */
+/* ---- the struct's parts (data.c) ---- */
 
 /* Free sv's items and arrays; sv is left empty. */
 void cfg_strv_release(struct cfg_strv *sv);
@@ -165,7 +166,7 @@ void cfg_strv_copy(struct cfg_strv *dst, const struct cfg_strv *src);
 void cfg_file_copy(struct cfg_file *dst, const struct cfg_file *src, const char *list_id);
 void cfg_dir_copy(struct cfg_dir *dst, const struct cfg_dir *src, const char *list_id);
 
-/* ---- after the walk (config_check.c) ---- */
+/* ---- after the walk (check.c) ---- */
 
 /*
  * Resolve list refs, merge assignments and run the cross-field rules on

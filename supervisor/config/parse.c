@@ -1,8 +1,8 @@
 /*
- * config_parse — the schema of what to sync: the top level, file_lists and
+ * parse — the schema of what to sync: the top level, file_lists and
  * directory_lists, groups with their source, assignments and targets, and
  * the files and directories of each (with transform and module). Read
- * through config_walk.c; the other sections are in config_settings.c.
+ * through walk.c; the other sections are in settings.c.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * config_settings — the sections that do not describe what to sync:
+ * settings — the sections that do not describe what to sync:
  * settings_presets (go-broadcast's repository settings; validated, then
  * dropped), rate_limit_preflight, and repocast's own `repocast:` section.
  */

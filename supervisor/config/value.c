@@ -1,5 +1,5 @@
 /*
- * config_value — syntax of config values: durations, sizes, repository
+ * value — syntax of config values: durations, sizes, repository
  * names, branch names (git's check-ref-format rules), paths and emails.
  */
 #include <stdint.h>

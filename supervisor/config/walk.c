@@ -1,7 +1,7 @@
 /*
- * config_walk — reading the node tree against the schema: the key path
+ * walk — reading the node tree against the schema: the key path
  * kept for messages, mappings with their known keys, sequences, and typed
- * scalars. The per-section parsers (config_parse.c, config_settings.c)
+ * scalars. The per-section parsers (parse.c, settings.c)
  * are written in terms of these.
  *
  * Every mapping is read through cfg_walk_map, which knows the mapping's keys:

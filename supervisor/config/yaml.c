@@ -1,5 +1,5 @@
 /*
- * config_yaml — YAML bytes to a node tree, from libyaml's event stream.
+ * yaml — YAML bytes to a node tree, from libyaml's event stream.
  *
  * Events rather than libyaml's document loader because the events keep
  * what the schema walk needs (plain vs quoted scalars, explicit tags) and
