@@ -239,17 +239,9 @@ msg_release_fields(struct msg *m, const struct msg_schema *s)
 		case MK_STRV:
 			strv_release(AT(m, f->off, struct strv));
 			break;
-		case MK_KV: {
-			struct msg_kv *kv = *AT(m, f->off, struct msg_kv *);
-			size_t n = *AT(m, f->off2, size_t);
-
-			for (j = 0; j < n; j++) {
-				free(kv[j].key);
-				free(kv[j].value);
-			}
-			free(kv);
+		case MK_KV:
+			msg_kv_free(*AT(m, f->off, struct msg_kv *), *AT(m, f->off2, size_t));
 			break;
-		}
 		case MK_MAP:
 			msg_release_fields(m, f->sub);
 			break;
@@ -301,6 +293,33 @@ dup_or_null(const char *s)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
+struct msg_kv *
+msg_kv_dup(const struct msg_kv *kv, size_t n)
+{
+	struct msg_kv *v = n ? xcalloc(n, sizeof(*v)) : NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		v[i].key = xstrdup(kv[i].key);
+		v[i].value = xstrdup(kv[i].value);
+	}
+	return v;
+}
+
+void
+msg_kv_free(struct msg_kv *kv, size_t n)
+{
+	size_t i;
+
+	if (kv == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
 /*
  * Deep-copy the fields of s from src into dst (which holds a shallow copy
  * of src). Derived from the schema, as msg_release is: a new field is
@@ -309,7 +328,7 @@ dup_or_null(const char *s)
 static void
 msg_copy_fields(struct msg *dst, const struct msg *src, const struct msg_schema *s)
 {
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < s->n; i++) {
 		const struct msg_field *f = &s->f[i];
@@ -320,27 +339,13 @@ msg_copy_fields(struct msg *dst, const struct msg *src, const struct msg_schema 
 		case MK_SECRET:
 			*AT(dst, f->off, char *) = dup_or_null(*AT(src, f->off, char *));
 			break;
-		case MK_STRV: {
-			const struct strv *a = AT(src, f->off, struct strv);
-			struct strv *b = AT(dst, f->off, struct strv);
-
-			b->v = a->n ? xcalloc(a->n, sizeof(*b->v)) : NULL;
-			for (j = 0; j < a->n; j++)
-				b->v[j] = xstrdup(a->v[j]);
+		case MK_STRV:
+			strv_copy(AT(dst, f->off, struct strv), AT(src, f->off, struct strv));
 			break;
-		}
-		case MK_KV: {
-			const struct msg_kv *a = *AT(src, f->off, struct msg_kv *);
-			size_t n = *AT(src, f->off2, size_t);
-			struct msg_kv *b = n ? xcalloc(n, sizeof(*b)) : NULL;
-
-			for (j = 0; j < n; j++) {
-				b[j].key = xstrdup(a[j].key);
-				b[j].value = xstrdup(a[j].value);
-			}
-			*AT(dst, f->off, struct msg_kv *) = b;
+		case MK_KV:
+			*AT(dst, f->off, struct msg_kv *) =
+			    msg_kv_dup(*AT(src, f->off, struct msg_kv *), *AT(src, f->off2, size_t));
 			break;
-		}
 		case MK_MAP:
 			msg_copy_fields(dst, src, f->sub);
 			break;

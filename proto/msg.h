@@ -227,6 +227,10 @@ void msg_release(struct msg *m);
  * never copied: BUG().
  */
 void msg_copy(struct msg *dst, const struct msg *src);
+/* A copy of n key/value pairs (NULL for none); free with msg_kv_free. */
+struct msg_kv *msg_kv_dup(const struct msg_kv *kv, size_t n);
+/* Free n key/value pairs and their array. Accepts NULL. */
+void msg_kv_free(struct msg_kv *kv, size_t n);
 /* The same for a RESULT body alone, as a record keeps it. */
 void msg_result_copy(struct msg_result *dst, const struct msg_result *src);
 /* Free what a RESULT body owns; r becomes zeroed. */

@@ -15,6 +15,17 @@ strv_add(struct strv *sv, const char *s)
 }
 
 void
+strv_copy(struct strv *dst, const struct strv *src)
+{
+	size_t i;
+
+	dst->n = src->n;
+	dst->v = src->n ? xcalloc(src->n, sizeof(*dst->v)) : NULL;
+	for (i = 0; i < src->n; i++)
+		dst->v[i] = xstrdup(src->v[i]);
+}
+
+void
 strv_release(struct strv *sv)
 {
 	size_t i;

@@ -15,6 +15,8 @@ struct strv {
 
 /* Append a copy of s. Never fails (allocation failure aborts). */
 void strv_add(struct strv *sv, const char *s);
+/* dst becomes a deep copy of src (overwritten, not released first). */
+void strv_copy(struct strv *dst, const struct strv *src);
 /* Free every string and the vector; sv becomes empty. Accepts NULL. */
 void strv_release(struct strv *sv);
 

@@ -28,13 +28,7 @@ static const size_t task_strings[] = {
 void
 record_phases_release(struct record *rec)
 {
-	size_t i;
-
-	for (i = 0; i < rec->nphases; i++) {
-		free(rec->phases[i].key);
-		free(rec->phases[i].value);
-	}
-	free(rec->phases);
+	msg_kv_free(rec->phases, rec->nphases);
 	rec->phases = NULL;
 	rec->nphases = 0;
 }
@@ -86,16 +80,10 @@ copy_strings(struct record *dst, const struct record *src, const size_t *off, si
 void
 record_copy(struct record *dst, const struct record *src)
 {
-	size_t i;
-
 	*dst = *src;
 	copy_strings(dst, src, attempt_strings, ARRAY_SIZE(attempt_strings));
 	copy_strings(dst, src, task_strings, ARRAY_SIZE(task_strings));
-	dst->phases = src->nphases ? xcalloc(src->nphases, sizeof(*dst->phases)) : NULL;
-	for (i = 0; i < src->nphases; i++) {
-		dst->phases[i].key = xstrdup(src->phases[i].key);
-		dst->phases[i].value = xstrdup(src->phases[i].value);
-	}
+	dst->phases = msg_kv_dup(src->phases, src->nphases);
 	msg_result_copy(&dst->result, &src->result);
 }
 
