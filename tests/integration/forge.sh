@@ -6,24 +6,14 @@
 # and the quota, every fault kind, the request log, persistence across a
 # restart and a clean stop. Exit 0 only when every check passed.
 set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/lib.bash"
+ROOT=$ROOT_DIR
 FORGE="$ROOT/tests/forge/forge.py"
 FIX="$ROOT/tests/data/github"
-T=$(mktemp -d "${TMPDIR:-/tmp}/forge-test.XXXXXX")
-FORGE_PID=""
+lib_init forge-test
 pass=0
 fail=0
-
-cleanup() {
-	exec 7>&- 8<&-
-	kill "$J_PID" 2>/dev/null
-	if [ -n "$FORGE_PID" ] && kill -0 "$FORGE_PID" 2>/dev/null; then
-		kill "$FORGE_PID" 2>/dev/null
-		wait "$FORGE_PID" 2>/dev/null
-	fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
+lib_at_exit 'exec 7>&- 8<&-; kill "$J_PID" 2>/dev/null'
 
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }

@@ -2,9 +2,8 @@
 # The README's worked config example must stay valid: extract the first
 # ```yaml block and run `repocast validate` on it.
 set -euo pipefail
-O=${O:-build}
-T=$(mktemp -d /tmp/repocast-readme-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.bash"
+lib_init repocast-readme
 python3 - "$T/sync.yaml" <<'PY'
 import re, sys
 text = open("README.md").read()
@@ -13,7 +12,7 @@ if not m:
     sys.exit("README.md has no ```yaml block")
 open(sys.argv[1], "w").write(m.group(1))
 PY
-out=$("$O/repocast" validate -c "$T/sync.yaml")
+out=$("$RC" validate -c "$T/sync.yaml")
 echo "$out"
 grep -q 'valid (version 1, 1 group, 2 targets' <<<"$out"
 grep -q 'acme/billing' <<<"$out"

@@ -2,22 +2,20 @@
 # Sets B (build dir), T (this test's temp dir, removed at exit), MARK (a
 # unique string; rc runs repocast with it in the environment, which every
 # worker and command inherits, so leftovers can be found in /proc; the
-# test shell itself does not carry it), and helpers.
+# test shell itself does not carry it), and helpers. fail, T and its
+# removal at exit come from lib.bash.
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-B=${REPOCAST_BUILD:-$ROOT/build}
-T=$(mktemp -d /tmp/repocast-it-XXXXXX)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
+ROOT=$ROOT_DIR
+B=$BUILD
+lib_init repocast-it
 MARK="repocast-it-$$-$RANDOM"
-export XDG_CACHE_HOME=$T/xdg
 SUP_PID=
-cleanup() {
+run_lib_cleanup() {
 	[ -n "$SUP_PID" ] && kill -KILL "$SUP_PID" 2>/dev/null || true
 	for p in $(marked_pids); do kill -KILL "$p" 2>/dev/null || true; done
-	rm -rf "$T"
 }
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
+lib_at_exit run_lib_cleanup
 
 # make_repo DIR: a git repository with one commit on main.
 make_repo() {

@@ -33,7 +33,7 @@ s.serve_forever()
 PY
 python3 "$T/server.py" "$T/auth" &
 SRV=$!
-trap 'kill $SRV 2>/dev/null || true; cleanup' EXIT
+lib_at_exit 'kill $SRV 2>/dev/null'
 for i in $(seq 1 50); do [ -s "$T/auth.port" ] && break; sleep 0.1; done
 PORT=$(cat "$T/auth.port")
 printf '%s\n' "$T/src/local" "acme/remote" >"$T/repos"

@@ -1,60 +1,17 @@
 # Helpers for the sync integration tests (sourced, never run on its own).
-#   sync_lib_init      temp dir T, cleanup trap, binaries in $RC and $WK
-#   forge_start        start the loopback forge on ROOT=$T/forge, sets PORT
+#   sync_lib_init      lib_init (lib.bash) and no token in the environment
+#   (fail, forge_start, RC and T come from lib.bash)
 #   gen_repo DIR BRANCH N NAME   bare repo with N files + 2 more commits
 #   tree_sum DIR       checksum of every file under DIR (forge state)
 set -u
-O=${O:-build}
-ROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BUILD=${REPOCAST_BUILD:-$ROOT_DIR/$O}
-RC=$BUILD/repocast
+. "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 export GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=Dev GIT_AUTHOR_EMAIL=dev@example.com
 export GIT_COMMITTER_NAME=Dev GIT_COMMITTER_EMAIL=dev@example.com
 export HOME=${HOME:-/tmp}
-FORGE_PID=
 
 sync_lib_init() {
-	T=$(mktemp -d "${TMPDIR:-/tmp}/repocast-sync.XXXXXX")
-	trap sync_lib_cleanup EXIT
-	export XDG_CACHE_HOME=$T/cache
+	lib_init repocast-sync
 	unset GITHUB_TOKEN GH_TOKEN || true
-}
-
-sync_lib_cleanup() {
-	local rc=$?
-	if [ -n "$FORGE_PID" ]; then
-		kill "$FORGE_PID" 2>/dev/null
-		wait "$FORGE_PID" 2>/dev/null
-	fi
-	if [ "$rc" -ne 0 ] && [ -f "$T/forge.log" ]; then
-		echo "--- forge log (tail)"; tail -n 20 "$T/forge.log"
-	fi
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-	exit "$rc"
-}
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-# forge_start: ROOT=$T/forge, token file $T/token, PORT set.
-forge_start() {
-	mkdir -p "$T/forge/.forge"
-	echo "tok-demo-0123456789 demo" > "$T/forge/.forge/tokens"
-	printf 'tok-demo-0123456789\n' > "$T/token"
-	chmod 600 "$T/token"
-	python3 "${FORGE_PY:-$ROOT_DIR/tests/forge/forge.py}" --root "$T/forge" --port 0 > "$T/forge.log" 2>&1 &
-	FORGE_PID=$!
-	local i
-	for i in $(seq 1 100); do
-		PORT=$(sed -n 's/.*listening on [^ ]*:\([0-9][0-9]*\).*/\1/p' "$T/forge.log" | head -n 1)
-		[ -n "$PORT" ] && return 0
-		kill -0 "$FORGE_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$T/forge.log"
-	fail "forge did not start"
 }
 
 # gen_repo DIR BRANCH NFILES NAME: bare repo, one commit of NFILES files,

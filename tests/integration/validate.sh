@@ -2,13 +2,11 @@
 # repocast validate: exit codes, the summary, JSON output and error lines
 # for good and bad configs.
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=${REPOCAST_BUILD:-$ROOT/build}/repocast
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.bash"
+ROOT=$ROOT_DIR
+BIN=$RC
+lib_init repocast-validate
 cd "$T"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # expect RC CMD... : run, keep stdout/stderr in out/err, check the exit code.
 expect() {
