@@ -287,12 +287,6 @@ msg_release(struct msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static char *
-dup_or_null(const char *s)
-{
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
 struct msg_kv *
 msg_kv_dup(const struct msg_kv *kv, size_t n)
 {
@@ -337,7 +331,7 @@ msg_copy_fields(struct msg *dst, const struct msg *src, const struct msg_schema 
 		case MK_STR:
 		case MK_OPTSTR:
 		case MK_SECRET:
-			*AT(dst, f->off, char *) = dup_or_null(*AT(src, f->off, char *));
+			*AT(dst, f->off, char *) = xstrdup_or_null(*AT(src, f->off, char *));
 			break;
 		case MK_STRV:
 			strv_copy(AT(dst, f->off, struct strv), AT(src, f->off, struct strv));

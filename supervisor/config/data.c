@@ -223,12 +223,6 @@ cfg_free(struct cfg *c)
 
 /* ---- copies ---- */
 
-static char *
-dup_or_null(const char *s)
-{
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
 void
 cfg_strv_copy(struct cfg_strv *dst, const struct cfg_strv *src)
 {
@@ -245,9 +239,9 @@ void
 cfg_file_copy(struct cfg_file *dst, const struct cfg_file *src, const char *list_id)
 {
 	*dst = *src;
-	dst->src = dup_or_null(src->src);
-	dst->dest = dup_or_null(src->dest);
-	dst->list_id = dup_or_null(list_id);
+	dst->src = xstrdup_or_null(src->src);
+	dst->dest = xstrdup_or_null(src->dest);
+	dst->list_id = xstrdup_or_null(list_id);
 }
 
 void
@@ -256,9 +250,9 @@ cfg_dir_copy(struct cfg_dir *dst, const struct cfg_dir *src, const char *list_id
 	size_t i;
 
 	*dst = *src;
-	dst->src = dup_or_null(src->src);
-	dst->dest = dup_or_null(src->dest);
-	dst->list_id = dup_or_null(list_id);
+	dst->src = xstrdup_or_null(src->src);
+	dst->dest = xstrdup_or_null(src->dest);
+	dst->list_id = xstrdup_or_null(list_id);
 	cfg_strv_copy(&dst->exclude, &src->exclude);
 	cfg_strv_copy(&dst->include_only, &src->include_only);
 	dst->transform.vars = xcalloc(src->transform.nvars ? src->transform.nvars : 1,
@@ -267,6 +261,6 @@ cfg_dir_copy(struct cfg_dir *dst, const struct cfg_dir *src, const char *list_id
 		dst->transform.vars[i].key = xstrdup(src->transform.vars[i].key);
 		dst->transform.vars[i].value = xstrdup(src->transform.vars[i].value);
 	}
-	dst->module.type = dup_or_null(src->module.type);
-	dst->module.version = dup_or_null(src->module.version);
+	dst->module.type = xstrdup_or_null(src->module.type);
+	dst->module.version = xstrdup_or_null(src->module.version);
 }

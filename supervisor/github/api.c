@@ -296,7 +296,7 @@ api_new(struct api **out, const struct api_opts *o, const char *token)
 	a->user_agent = xstrdup(o->user_agent ? o->user_agent
 	    : "repocast/" REPOCAST_VERSION);
 	a->o.user_agent = a->user_agent;
-	a->token = token ? xstrdup(token) : NULL;
+	a->token = xstrdup_or_null(token);
 	a->ring = xcalloc(a->o.create_per_hour, sizeof(*a->ring));
 	a->st.quota.limit = a->st.quota.remaining = a->st.quota.reset = -1;
 	if (o->cache_dir != NULL) {
@@ -1046,7 +1046,7 @@ api_request(struct api_response *r, struct api *a, enum api_method m,
 			free(r->etag);
 			r->etag = xstrdup(ce.etag);
 			free(r->link_next);
-			r->link_next = ce.link ? xstrdup(ce.link) : NULL;
+			r->link_next = xstrdup_or_null(ce.link);
 			r->not_modified = true;
 			a->st.not_modified++;
 			a->st.cache_hits++;

@@ -148,7 +148,7 @@ discovery_run(struct discovery *out, struct api *a, const struct discovery_targe
 		goto fail;
 	out->default_branch = xstrdup(repo->default_branch);
 	out->base_branch = xstrdup(t->branch ? t->branch : repo->default_branch);
-	out->clone_url = repo->clone_url ? xstrdup(repo->clone_url) : NULL;
+	out->clone_url = xstrdup_or_null(repo->clone_url);
 	out->archived = repo->archived;
 	out->can_push = repo->can_push;
 	if (t->want_base_head &&

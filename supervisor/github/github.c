@@ -60,7 +60,7 @@ jstr(json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 
-	return s ? xstrdup(s) : NULL;
+	return xstrdup_or_null(s);
 }
 
 static bool

@@ -399,7 +399,7 @@ jdup(json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
 
-	return s ? xstrdup(s) : NULL;
+	return xstrdup_or_null(s);
 }
 
 static int

@@ -445,7 +445,7 @@ static void
 set_cause(struct record *rec, const char *cause, const char *error)
 {
 	free(rec->cause);
-	rec->cause = cause != NULL ? xstrdup(cause) : NULL;
+	rec->cause = xstrdup_or_null(cause);
 	if (error != NULL) {
 		free(rec->error);
 		rec->error = xstrdup(error);

@@ -73,7 +73,7 @@ copy_strings(struct record *dst, const struct record *src, const size_t *off, si
 	for (i = 0; i < n; i++) {
 		const char *s = *STR_AT(src, off[i]);
 
-		*STR_AT(dst, off[i]) = s != NULL ? xstrdup(s) : NULL;
+		*STR_AT(dst, off[i]) = xstrdup_or_null(s);
 	}
 }
 

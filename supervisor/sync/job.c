@@ -241,7 +241,7 @@ sync_job_want(struct sync_job *s, struct pool_job *j, const struct msg_want *w)
 static void
 sync_job_copy_result(struct sync_job *s, const struct msg_result *r)
 {
-#define DUP(f) s->result.f = r->f ? xstrdup(r->f) : NULL
+#define DUP(f) s->result.f = xstrdup_or_null(r->f)
 	s->result = *r;
 	DUP(outcome);
 	DUP(commit);

@@ -75,5 +75,5 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 	if (t->found.pr != NULL && strcmp(t->found.pr->head.ref, res->branch) != 0)
 		t->note = xasprintf("branch '%s' had other commits: new PR", t->found.pr->head.ref);
 	free(t->rec.pr_url);
-	t->rec.pr_url = t->pr_url ? xstrdup(t->pr_url) : NULL;
+	t->rec.pr_url = xstrdup_or_null(t->pr_url);
 }

@@ -18,7 +18,7 @@ sync_record_none(struct sync_target *t, const char *outcome, const char *cause,
 	memset(&t->rec, 0, sizeof(t->rec));
 	t->rec.name = xstrdup(t->target->repo);
 	t->rec.outcome = xstrdup(outcome);
-	t->rec.cause = cause ? xstrdup(cause) : NULL;
-	t->rec.error = error ? xstrdup(error) : NULL;
+	t->rec.cause = xstrdup_or_null(cause);
+	t->rec.error = xstrdup_or_null(error);
 	t->has_rec = true;
 }
