@@ -101,6 +101,9 @@ WORKER := $(O)/repocast-worker
 PLUGIN := $(O)/repocast-worker-git.so
 CHECK_BIN := $(O)/tests/check_all
 REPLAY_BIN := $(O)/tests/fuzz_replay
+# The same driver over one target that answers wrong or crashes on demand,
+# so that a test can see the driver fail (tests/integration/fuzz_replay.sh).
+REPLAY_SELFTEST := $(O)/tests/fuzz_replay_selftest
 BENCH_BIN := $(O)/perf/bench
 # The worker with test-only fault hooks (worker/fault.c): the worker's own
 # sources compiled again with -DREPOCAST_TEST_HOOKS. The release worker has
@@ -187,6 +190,13 @@ $(O)/tests/fuzz/replay_main.o: ALL_CPPFLAGS += -I$(O)/tests
 $(REPLAY_BIN): $(O)/tests/fuzz/replay_main.o $(call obj,$(FUZZ_SRC)) $(SUP_A) $(WRK_A) $(LIB_A)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+$(O)/tests/fuzz/replay_selftest.o: tests/fuzz/replay_main.c tests/fuzz/selftest/fuzz_targets.inc $(O)/BUILD-FLAGS
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(ALL_CPPFLAGS) -Itests/fuzz/selftest $(ALL_CFLAGS) -c -o $@ $<
+
+$(REPLAY_SELFTEST): $(O)/tests/fuzz/replay_selftest.o $(O)/tests/fuzz/selftest/selftest.o $(LIB_A)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
+
 $(BENCH_BIN): $(O)/perf/bench_main.o $(call obj,$(BENCH_SRC)) $(SUP_A) $(WRK_A) $(LIB_A)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
@@ -196,7 +206,7 @@ $(BENCH_BIN): $(O)/perf/bench_main.o $(call obj,$(BENCH_SRC)) $(SUP_A) $(WRK_A) 
 deps:
 	$(Q)sh mk/deps.sh
 
-build-tests: all $(CHECK_BIN) $(REPLAY_BIN) $(TEST_BINS)
+build-tests: all $(CHECK_BIN) $(REPLAY_BIN) $(REPLAY_SELFTEST) $(TEST_BINS)
 
 # `make check` = deps + build + the whole suite; `make test` skips deps.
 check: deps
