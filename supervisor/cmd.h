@@ -15,6 +15,27 @@ enum {
 	EXIT_INTERRUPTED = 130,
 };
 
+/*
+ * Where in a command an error happened decides, with its code, the exit
+ * status; library code returns error codes only and the cmd_* entry points
+ * turn them into exit statuses with cmd_exit_status, the one table
+ * (cmd.c).
+ */
+enum cmd_stage {
+	CMD_INPUT, /* what the user named: flags, config, scope, repos file, token */
+	CMD_ENV,   /* the environment: API, sources, run directory, workers */
+};
+
+/*
+ * The exit status for error err (< 0) at stage: at CMD_INPUT every error
+ * is a usage error except ERR_AUTH (no token at all: the environment
+ * lacks one); anywhere, ERR_CONFIG is a usage error and ERR_INTERRUPTED
+ * an interruption; every other error is an environment error.
+ */
+int cmd_exit_status(enum cmd_stage stage, int err);
+/* Print err_last() as "repocast: ..." on stderr; cmd_exit_status. */
+int cmd_fail(enum cmd_stage stage, int err);
+
 struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);

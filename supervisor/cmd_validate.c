@@ -259,7 +259,7 @@ cmd_validate(int argc, char **argv)
 		if (json)
 			json_print(json_errors(path, &errs));
 		cfg_errors_release(&errs);
-		return EXIT_USAGE;
+		return cmd_exit_status(CMD_INPUT, rc);
 	}
 	order = xcalloc(c->ngroups ? c->ngroups : 1, sizeof(*order));
 	cfg_group_order(c, order);

@@ -73,10 +73,10 @@ struct run_state {
 	char *run_dir;
 };
 
-static int
+static void
 usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-static int
+static void
 usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -86,7 +86,6 @@ usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputs("\nSee 'repocast help run'.\n", stderr);
-	return EXIT_USAGE;
 }
 
 static int
@@ -365,29 +364,27 @@ cmd_run(int argc, char **argv)
 	struct record *recs = NULL;
 	char *worker = NULL, *path = NULL, *log_dir = NULL, *scratch = NULL, *tmpenv = NULL;
 	const char *wenv[2] = { NULL, NULL };
-	int rc, i, exit_code = EXIT_ENV;
+	int rc, i, exit_code = EXIT_OK;
 	size_t k;
 
 	memset(&st, 0, sizeof(st));
 	memset(&run, 0, sizeof(run));
 	cmd_run_opts_init(&o);
-	if (cmd_run_parse(&o, argc, argv) < 0) {
-		exit_code = usage_error("%s", err_last());
+	if ((rc = cmd_run_parse(&o, argc, argv)) < 0) {
+		usage_error("%s", err_last());
+		exit_code = cmd_exit_status(CMD_INPUT, rc);
 		goto out;
 	}
 	log_set_level(o.log_level);
 	st.o = &o;
-	rc = repolist_load(&st.list, o.repos, o.git_url);
-	if (rc < 0) {
-		fprintf(stderr, "repocast: %s\n", err_last());
-		exit_code = EXIT_USAGE;
+	if ((rc = repolist_load(&st.list, o.repos, o.git_url)) < 0) {
+		exit_code = cmd_fail(CMD_INPUT, rc);
 		goto out;
 	}
 	/* A token is optional for run: only http(s) entries use it. */
 	rc = token_load(&st.token, o.token_file);
 	if (rc < 0 && !(rc == ERR_AUTH && o.token_file == NULL)) {
-		fprintf(stderr, "repocast: %s\n", err_last());
-		exit_code = EXIT_USAGE;
+		exit_code = cmd_fail(CMD_INPUT, rc);
 		goto out;
 	}
 	st.tasks = xcalloc(st.list.n, sizeof(*st.tasks));
@@ -401,8 +398,8 @@ cmd_run(int argc, char **argv)
 	run.jobs = o.jobs;
 	run.timeout_ms = o.timeout_ms;
 	run.retries = o.retries;
-	if (report_make_dir(&st.run_dir, o.report_dir, run.id) < 0) {
-		fprintf(stderr, "repocast: %s\n", err_last());
+	if ((rc = report_make_dir(&st.run_dir, o.report_dir, run.id)) < 0) {
+		exit_code = cmd_fail(CMD_ENV, rc);
 		goto out;
 	}
 	log_dir = xasprintf("%s/targets", st.run_dir);
@@ -412,8 +409,8 @@ cmd_run(int argc, char **argv)
 
 	/* Workers make their checkouts in a scratch directory the supervisor
 	 * removes at the end: a worker killed mid-job leaves nothing behind. */
-	if (tmpdir_make(&scratch, "repocast-run-") < 0) {
-		fprintf(stderr, "repocast: %s\n", err_last());
+	if ((rc = tmpdir_make(&scratch, "repocast-run-")) < 0) {
+		exit_code = cmd_fail(CMD_ENV, rc);
 		goto out;
 	}
 	tmpenv = xasprintf("TMPDIR=%s", scratch);
@@ -430,8 +427,8 @@ cmd_run(int argc, char **argv)
 	po.max_frame = FRAME_MAX_DEFAULT;
 	po.mem_bytes = o.mem_bytes;
 	po.env = wenv;
-	if (pool_new(&pool, &po, &ops, &st) < 0) {
-		fprintf(stderr, "repocast: %s\n", err_last());
+	if ((rc = pool_new(&pool, &po, &ops, &st)) < 0) {
+		exit_code = cmd_fail(CMD_ENV, rc);
 		goto out;
 	}
 	log_info("run %s: %zu repositor%s, %zu at a time", run.id, st.list.n,

@@ -246,6 +246,7 @@ sync_release(struct sync_run *r)
 	token_free(r->token);
 	scope_release(&r->scope);
 	cfg_free(r->cfg);
+	cfg_errors_release(&r->errs);
 	free(r->cache_dir);
 	free(r->o.groups);
 	free(r->o.skip);
@@ -289,7 +290,7 @@ sync_pool_opts(struct pool_opts *po, const struct sync_run *r, const char *worke
  * caller frees *pool): while it lives SIGINT and SIGTERM stay pending
  * for it, so a signal that came during the pull requests or the next
  * group's discovery is seen here and stops the run before another group
- * starts. 0, or EXIT_ENV (printed).
+ * starts. 0, or an error code (err_last() says why).
  */
 static int
 sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
@@ -299,6 +300,7 @@ sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
 		sync_next, sync_started, sync_message, sync_finished,
 	};
 	size_t gi, i;
+	int rc;
 
 	for (gi = 0; gi < r->ngroups && !run->interrupted; gi++) {
 		struct sync_group *sg = &r->groups[gi];
@@ -312,8 +314,8 @@ sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
 		}
 		pool_free(*pool);
 		*pool = NULL;
-		if (pool_new(pool, po, &ops, r) < 0)
-			return sync_fail(EXIT_ENV);
+		if ((rc = pool_new(pool, po, &ops, r)) < 0)
+			return rc;
 		r->next = sg->first;
 		r->end = sg->first + sg->n;
 		if (pool_run(*pool) == ERR_INTERRUPTED)
@@ -333,6 +335,19 @@ sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
 	return 0;
 }
 
+/* A failure before the targets: the config's errors, or err_last(). */
+static int
+sync_fail(const struct sync_run *r, enum cmd_stage stage, int rc)
+{
+	size_t i;
+
+	if (r->errs.n == 0)
+		return cmd_fail(stage, rc);
+	for (i = 0; i < r->errs.n; i++)
+		fprintf(stderr, "%s\n", r->errs.v[i].msg);
+	return cmd_exit_status(stage, rc);
+}
+
 int
 cmd_sync(int argc, char **argv)
 {
@@ -344,24 +359,31 @@ cmd_sync(int argc, char **argv)
 	char *run_dir = NULL, *report_path = NULL, *log_dir = NULL, *worker = NULL;
 	sigset_t stop, oldmask;
 	size_t i;
-	int code = EXIT_OK;
+	int code = EXIT_OK, rc;
 
 	memset(&r, 0, sizeof(r));
 	r.t0 = util_now_ms();
 	r.tty = isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
-	if (sync_parse_args(&r.o, argc, argv) < 0) {
-		fprintf(stderr, "repocast: %s\n%s", err_last(), cmd_sync_usage);
+	if ((rc = sync_parse_args(&r.o, argc, argv)) < 0) {
+		code = cmd_fail(CMD_INPUT, rc);
+		fputs(cmd_sync_usage, stderr);
 		free(r.o.groups);
 		free(r.o.skip);
-		return EXIT_USAGE;
+		return code;
 	}
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	sigprocmask(SIG_BLOCK, &stop, &oldmask);
 	report_run_init(&run, "sync");
-	if ((code = sync_load(&r)) != 0 || (code = sync_env(&r)) != 0)
+	if ((rc = sync_load(&r)) < 0) {
+		code = sync_fail(&r, CMD_INPUT, rc);
 		goto out;
+	}
+	if ((rc = sync_env(&r)) < 0) {
+		code = sync_fail(&r, CMD_ENV, rc);
+		goto out;
+	}
 	if (sync_signal_pending()) {
 		/* Nothing ran yet: no run directory, like any early failure. */
 		log_warn("interrupted before any target ran");
@@ -373,9 +395,9 @@ cmd_sync(int argc, char **argv)
 	sync_targets_init(&r);
 	sync_groups_init(&r);
 	run.config_digest = xstrdup(r.cfg->digest);
-	if (report_make_dir(&run_dir, r.o.report_dir ? r.o.report_dir :
-	    r.cfg->rc.report_dir ? r.cfg->rc.report_dir : ".repocast/runs", run.id) < 0) {
-		code = sync_fail(EXIT_ENV);
+	if ((rc = report_make_dir(&run_dir, r.o.report_dir ? r.o.report_dir :
+	    r.cfg->rc.report_dir ? r.cfg->rc.report_dir : ".repocast/runs", run.id)) < 0) {
+		code = cmd_fail(CMD_ENV, rc);
 		goto out;
 	}
 	log_dir = xasprintf("%s/targets", run_dir);
@@ -384,8 +406,10 @@ cmd_sync(int argc, char **argv)
 	run.jobs = po.jobs;
 	run.timeout_ms = po.timeout_ms;
 	run.retries = po.retries;
-	if ((code = sync_run_groups(&r, &run, &pool, &po)) != 0)
+	if ((rc = sync_run_groups(&r, &run, &pool, &po)) < 0) {
+		code = cmd_fail(CMD_ENV, rc);
 		goto out;
+	}
 	r.failed = r.nskipped = 0;
 	recs = xcalloc(r.nt + 1, sizeof(*recs));
 	for (i = 0; i < r.nt; i++) {
@@ -404,7 +428,7 @@ cmd_sync(int argc, char **argv)
 	report_run_end(&run);
 	report_path = xasprintf("%s/report.json", run_dir);
 	if (sync_write_report(&r, &run, recs, report_path) < 0) {
-		sync_fail(0);
+		fprintf(stderr, "repocast: %s\n", err_last());
 		free(report_path);
 		report_path = NULL;
 	}

@@ -2,8 +2,8 @@
  * sync_env — what a sync run needs before its first target: the config
  * and scope, the token, the API client (with its ETag cache), the
  * preflight quota check, and each in-scope group's source mirror fetched
- * once. Failures here are the run's exit code: 2 usage or config, 3
- * environment. See internal.h.
+ * once. Failures are error codes (cmd_sync.c turns them into the exit
+ * status). See internal.h.
  */
 #include <errno.h>
 #include <signal.h>
@@ -16,7 +16,6 @@
 #include "shared/log.h"
 #include "shared/util.h"
 #include "supervisor/github/api.h"
-#include "supervisor/cmd.h"
 #include "supervisor/github/github.h"
 #include "supervisor/sync/internal.h"
 #include "supervisor/github/token.h"
@@ -120,31 +119,13 @@ sync_sources(struct sync_run *r)
 }
 
 int
-sync_fail(int code)
-{
-	fprintf(stderr, "repocast: %s\n", err_last());
-	return code;
-}
-
-int
 sync_load(struct sync_run *r)
 {
-	struct cfg_errors errs;
 	struct scope_opts so;
-	size_t i;
 	int rc;
 
-	memset(&errs, 0, sizeof(errs));
-	rc = cfg_load(&r->cfg, r->o.config, &errs);
-	if (rc < 0) {
-		if (errs.n == 0)
-			fprintf(stderr, "repocast: %s\n", err_last());
-		for (i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.v[i].msg);
-		cfg_errors_release(&errs);
-		return EXIT_USAGE;
-	}
-	cfg_errors_release(&errs);
+	if ((rc = cfg_load(&r->cfg, r->o.config, &r->errs)) < 0)
+		return rc;
 	memset(&so, 0, sizeof(so));
 	so.groups = r->o.groups;
 	so.ngroups = r->o.ngroups;
@@ -152,9 +133,12 @@ sync_load(struct sync_run *r)
 	so.nskip = r->o.nskip;
 	so.filters = r->o.filters;
 	so.nfilters = r->o.nfilters;
-	if (scope_resolve(&r->scope, r->cfg, &so) < 0 ||
-	    scope_confirm(&r->scope, r->o.confirm, r->o.dry_run) < 0)
-		return sync_fail(EXIT_USAGE);
+	if ((rc = scope_resolve(&r->scope, r->cfg, &so)) < 0 ||
+	    (rc = scope_confirm(&r->scope, r->o.confirm, r->o.dry_run)) < 0)
+		return rc;
+	if ((rc = token_load(&r->token, r->o.token_file)) < 0)
+		return rc;
+	token_scrub_env();
 	return 0;
 }
 
@@ -174,7 +158,7 @@ sync_preflight(struct sync_run *r)
 	int rc;
 
 	if ((rc = github_rate_get(&rate, r->api)) < 0)
-		return sync_fail(EXIT_ENV);
+		return rc;
 	if (pf->present && !pf->enabled)
 		return 0;
 	memset(&plan, 0, sizeof(plan));
@@ -186,7 +170,7 @@ sync_preflight(struct sync_run *r)
 	rc = api_preflight(line, sizeof(line), &plan, &rate.core, NULL);
 	log_info("%s", line);
 	if (rc < 0 && pf->present && pf->fail_closed)
-		return sync_fail(EXIT_ENV);
+		return rc;
 	return 0;
 }
 
@@ -195,16 +179,10 @@ sync_env(struct sync_run *r)
 {
 	int rc;
 
-	if ((rc = token_load(&r->token, r->o.token_file)) < 0)
-		return sync_fail(rc == ERR_CONFIG || rc == ERR_LIMIT ? EXIT_USAGE : EXIT_ENV);
-	token_scrub_env();
 	/* The loader always sets a cache dir (cfg_default_cache_dir). */
 	r->cache_dir = xstrdup(r->o.cache_dir != NULL ? r->o.cache_dir : r->cfg->rc.cache_dir);
-	if ((rc = sync_open_api(r)) < 0)
-		return sync_fail(rc == ERR_CONFIG ? EXIT_USAGE : EXIT_ENV);
-	if ((rc = sync_preflight(r)) != 0)
+	if ((rc = sync_open_api(r)) < 0 || (rc = sync_preflight(r)) < 0 ||
+	    (rc = sync_sources(r)) < 0)
 		return rc;
-	if ((rc = sync_sources(r)) < 0)
-		return sync_fail(EXIT_ENV);
 	return 0;
 }

@@ -8,7 +8,7 @@
  *
  *   cmd_sync.c      options, the run's sequence, the pool callbacks
  *   groups.c        groups in execution order; skipped for a failed dependency
- *   env.c           config + scope, token, API client, preflight, sources
+ *   env.c           config, scope, token; API client, preflight, sources
  *   prepare.c       per target: discovery, skip check, plan -> JOB + manifest
  *   skip.c          the skip cache glue (supervisor/sync/skipcache.h)
  *   publish.c       after the workers: pull requests
@@ -102,6 +102,7 @@ struct sync_group {
 struct sync_run {
 	struct sync_opts o;
 	struct cfg *cfg;
+	struct cfg_errors errs;        /* the config's errors, when it failed */
 	struct scope scope;
 	struct token *token;
 	struct api *api;
@@ -121,19 +122,18 @@ struct sync_run {
 /* ---- env.c ---- */
 
 /*
- * Load the config and resolve the scope. 0, or the exit code (the
- * errors already printed on stderr).
+ * What the user named: the config, the scope, the token (then scrubbed
+ * from the environment). 0, or an error code; a config's errors are in
+ * r->errs (err_last() when there are none).
  */
 int sync_load(struct sync_run *r);
 /*
- * Token, cache directory, API client, preflight, every in-scope group's
- * source fetched once. 0, or the exit code (printed on stderr).
+ * Cache directory, API client, preflight, every in-scope group's source
+ * fetched once. 0, or an error code (err_last() says why).
  */
 int sync_env(struct sync_run *r);
 /* Has SIGINT or SIGTERM arrived (they stay blocked during a sync)? (env.c) */
 bool sync_signal_pending(void);
-/* Print err_last() as "repocast: ..." on stderr; returns code. */
-int sync_fail(int code);
 /* <git_url>/<owner>/<name>.git for repo (caller frees). */
 char *sync_remote_url(const struct cfg *c, const char *repo);
 

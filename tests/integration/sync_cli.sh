@@ -88,6 +88,22 @@ rc=$?
 set -e
 [ "$rc" -eq 3 ] || { cat "$T/out"; fail "no token: exit $rc, want 3"; }
 grep -q "no github token" "$T/out" || fail "no token message"
+# a token file that is not there, or too long: usage errors (what the
+# user named is wrong), as for `repocast run`
+set +e
+"$RC" sync -c "$T/sync.yaml" --dry-run --token-file "$T/no-such-token" --report-dir "$T/runs" > "$T/out" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || { cat "$T/out"; fail "missing token file: exit $rc, want 2"; }
+grep -q "no-such-token" "$T/out" || { cat "$T/out"; fail "missing token file not named"; }
+head -c 2000 /dev/zero | tr '\0' a > "$T/long-token"
+chmod 600 "$T/long-token"
+set +e
+"$RC" sync -c "$T/sync.yaml" --dry-run --token-file "$T/long-token" --report-dir "$T/runs" > "$T/out" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || { cat "$T/out"; fail "long token: exit $rc, want 2"; }
+grep -q "longer than 1024 bytes" "$T/out" || { cat "$T/out"; fail "long token message"; }
 # a token the forge does not know: environment error before any target
 echo "wrong-token" > "$T/bad-token"
 chmod 600 "$T/bad-token"
