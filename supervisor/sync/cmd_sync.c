@@ -227,7 +227,6 @@ sync_release(struct sync_run *r)
 	size_t i;
 
 	for (i = 0; i < r->nt; i++) {
-		git_odb_free(r->t[i].job.odb);  /* sync_job borrows it */
 		sync_job_release(&r->t[i].job);
 		discovery_release(&r->t[i].found);
 		if (r->t[i].has_rec)

@@ -46,7 +46,8 @@ struct sync_job {
 	const char *token;                /* borrowed; NULL: no CRED */
 	struct msg_manifest_entry *entries; /* owned, sorted by path */
 	size_t nentries, entries_cap;
-	git_odb *odb;                     /* the source mirror's; borrowed */
+	git_odb *odb;                     /* the source's (struct source owns it,
+	                                   * and outlives every job); borrowed */
 	struct sync_job_blob *own;         /* blobs served from memory; owned */
 	size_t nown, own_cap;
 

@@ -232,8 +232,7 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 
 	t->job.repo = xstrdup(tg->repo);
 	t->job.token = token_value(r->token);
-	if (git_repository_odb(&t->job.odb, t->source->src.mirror.repo) < 0)
-		return err_git(ERR_FAIL, "cannot open the source object database");
+	t->job.odb = t->source->src.odb;
 	job->mode = JOB_SYNC;
 	job->target = xstrdup(tg->repo);
 	job->remote_url = sync_remote_url(r->cfg, tg->repo);

@@ -39,6 +39,11 @@ source_open(struct source *s, const char *cache, const char *url, const char *re
 		goto fail;
 	}
 	git_commit_free(commit);
+	commit = NULL;
+	if ((rc = git_repository_odb(&s->odb, s->mirror.repo)) < 0) {
+		rc = err_git(ERR_FAIL, "cannot open the object database");
+		goto fail;
+	}
 	git_oid_tostr(s->commit_hex, sizeof(s->commit_hex), &s->commit);
 	mirror_unlock(&s->mirror);
 	return 0;
@@ -56,6 +61,8 @@ source_close(struct source *s)
 		return;
 	git_tree_free(s->tree);
 	s->tree = NULL;
+	git_odb_free(s->odb);
+	s->odb = NULL;
 	mirror_close(&s->mirror);
 	free(s->repo);
 	free(s->branch);

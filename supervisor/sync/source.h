@@ -21,6 +21,8 @@ struct source {
 	git_oid commit;
 	char commit_hex[GIT_OID_HEXSZ + 1];
 	git_tree *tree;            /* the commit's tree; owned */
+	git_odb *odb;              /* the mirror's object database; owned, lent to
+	                            * every job of the source (sync_job.odb) */
 };
 
 /*
