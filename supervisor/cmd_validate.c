@@ -52,7 +52,7 @@ count_target(const struct cfg_target *t)
 }
 
 static void
-print_list(const char *label, const struct cfg_strv *sv)
+print_list(const char *label, const struct strv *sv)
 {
 	size_t i;
 
@@ -114,7 +114,7 @@ print_text(const struct cfg *c, const size_t *order)
 }
 
 static json_t *
-json_strv(const struct cfg_strv *sv)
+json_strv(const struct strv *sv)
 {
 	json_t *a = json_array();
 	size_t i;

@@ -113,7 +113,7 @@ dir(char *src, char *dest)
 	memset(&d, 0, sizeof(d));
 	d.src = src;
 	d.dest = dest;
-	d.exclude = (struct cfg_strv)DEFAULT_EXCLUDE;
+	d.exclude = (struct strv)DEFAULT_EXCLUDE;
 	d.preserve_structure = true;
 	d.include_hidden = true;
 	return d;
@@ -245,7 +245,7 @@ START_TEST(test_plan_dir_hidden)
 	struct cfg_target t = target(NULL, 0, d, 1);
 	char *ex[] = { "src/", "docs/" };
 
-	d[0].exclude = (struct cfg_strv){ .v = ex, .n = 2 };
+	d[0].exclude = (struct strv){ .v = ex, .n = 2 };
 	assert_plan(&g, &t,
 	    ".github/dependabot.yml 100644\n"
 	    ".github/workflows/ci.yml 100644\n"
@@ -271,7 +271,7 @@ START_TEST(test_plan_dir_exclude)
 	struct cfg_group g = group();
 	struct cfg_target t = target(NULL, 0, d, 1);
 
-	d[0].exclude = (struct cfg_strv){ .v = ex1, .n = 2 };
+	d[0].exclude = (struct strv){ .v = ex1, .n = 2 };
 	assert_plan(&g, &t,
 	    ".env 100644\n"
 	    "a.go 100644\n"
@@ -282,7 +282,7 @@ START_TEST(test_plan_dir_exclude)
 	    "sub2/a.go 100644\n"
 	    "tmp/x 100644\n");
 	/* An excluded directory is not descended. */
-	d[0].exclude = (struct cfg_strv){ .v = ex2, .n = 1 };
+	d[0].exclude = (struct strv){ .v = ex2, .n = 1 };
 	d[0].include_hidden = false;
 	assert_plan(&g, &t,
 	    "a.go 100644\n"
@@ -294,7 +294,7 @@ START_TEST(test_plan_dir_exclude)
 	    "sub2/a.go 100644\n"
 	    "tmp/x 100644\n");
 	/* Anchored: /a.go is only the top one. */
-	d[0].exclude = (struct cfg_strv){ .v = ex3, .n = ARRAY_SIZE(ex3) };
+	d[0].exclude = (struct strv){ .v = ex3, .n = ARRAY_SIZE(ex3) };
 	d[0].include_hidden = true;
 	assert_plan(&g, &t,
 	    "app.exe 100644\n"
@@ -312,7 +312,7 @@ START_TEST(test_plan_dir_include_only)
 	struct cfg_group g = group();
 	struct cfg_target t = target(NULL, 0, d, 1);
 
-	d[0].include_only = (struct cfg_strv){ .v = inc1, .n = 1 };
+	d[0].include_only = (struct strv){ .v = inc1, .n = 1 };
 	assert_plan(&g, &t,
 	    "lib/a.go 100644\n"
 	    "lib/b.go 100644\n"
@@ -320,18 +320,18 @@ START_TEST(test_plan_dir_include_only)
 	    "lib/sub/c.go 100644\n"
 	    "lib/sub2/a.go 100644\n");
 	/* A directory pattern includes the files below it. */
-	d[0].include_only = (struct cfg_strv){ .v = inc2, .n = 1 };
+	d[0].include_only = (struct strv){ .v = inc2, .n = 1 };
 	assert_plan(&g, &t,
 	    "lib/sub/.hidden.go 100644\n"
 	    "lib/sub/c.go 100644\n");
 	/* include_only never prunes directories: c.go is found inside sub/. */
-	d[0].include_only = (struct cfg_strv){ .v = inc3, .n = 2 };
+	d[0].include_only = (struct strv){ .v = inc3, .n = 2 };
 	assert_plan(&g, &t,
 	    "lib/run.sh 100755\n"
 	    "lib/sub/c.go 100644\n");
 	/* Exclude still applies on top. */
-	d[0].include_only = (struct cfg_strv){ .v = inc1, .n = 1 };
-	d[0].exclude = (struct cfg_strv){ .v = inc2, .n = 1 };
+	d[0].include_only = (struct strv){ .v = inc1, .n = 1 };
+	d[0].exclude = (struct strv){ .v = inc2, .n = 1 };
 	assert_plan(&g, &t,
 	    "lib/a.go 100644\n"
 	    "lib/b.go 100644\n"
@@ -348,15 +348,15 @@ START_TEST(test_plan_flatten)
 	struct cfg_target t = target(NULL, 0, d, 1);
 
 	d[0].preserve_structure = false;
-	d[0].include_only = (struct cfg_strv){ .v = inc, .n = 1 };
+	d[0].include_only = (struct strv){ .v = inc, .n = 1 };
 	assert_plan(&g, &t,
 	    "flat/.hidden.go 100644\n"
 	    "flat/c.go 100644\n");
 	/* src/a.go and src/sub2/a.go both become flat/a.go. */
-	d[0].include_only = (struct cfg_strv){ .v = NULL, .n = 0 };
+	d[0].include_only = (struct strv){ .v = NULL, .n = 0 };
 	assert_plan_error(&g, &t, "group 'core', target 'acme/api': destination 'flat/a.go' is "
 	    "mapped twice (from source 'src/a.go' and 'src/sub2/a.go')");
-	d[0].exclude = (struct cfg_strv){ .v = ex, .n = 1 };
+	d[0].exclude = (struct strv){ .v = ex, .n = 1 };
 	assert_plan(&g, &t,
 	    "flat/.env 100644\n"
 	    "flat/.hidden.go 100644\n"
@@ -452,11 +452,11 @@ START_TEST(test_plan_bad_pattern)
 	struct cfg_target t = target(NULL, 0, d, 1);
 
 	d[0].pos.line = 30;
-	d[0].exclude = (struct cfg_strv){ .v = ex, .n = 1 };
+	d[0].exclude = (struct strv){ .v = ex, .n = 1 };
 	assert_plan_error(&g, &t, "group 'core', target 'acme/api', directories[0] 'src' "
 	    "(line 30): invalid pattern '[oops': unterminated or invalid '[' expression");
-	d[0].exclude = (struct cfg_strv)DEFAULT_EXCLUDE;
-	d[0].include_only = (struct cfg_strv){ .v = ex, .n = 1 };
+	d[0].exclude = (struct strv)DEFAULT_EXCLUDE;
+	d[0].include_only = (struct strv){ .v = ex, .n = 1 };
 	assert_plan_error(&g, &t, "group 'core', target 'acme/api', directories[0] 'src' "
 	    "(line 30): invalid pattern '[oops': unterminated or invalid '[' expression");
 }

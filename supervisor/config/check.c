@@ -201,7 +201,7 @@ resolve_files(struct check *k, size_t gi, size_t ti, struct cfg_target *t)
 	for (i = 0; i < t->file_list_refs.n; i++) {
 		lp[i] = find_file_list(k->c, t->file_list_refs.v[i]);
 		if (lp[i] == NULL) {
-			cerr(k, t->file_list_refs.pos[i], "groups[%zu].targets[%zu].file_list_refs[%zu]:"
+			cerr(k, t->file_list_refs_pos[i], "groups[%zu].targets[%zu].file_list_refs[%zu]:"
 			    " unknown file list '%s'", gi, ti, i, t->file_list_refs.v[i]);
 			rc = -1;
 			continue;
@@ -262,7 +262,7 @@ resolve_dirs(struct check *k, size_t gi, size_t ti, struct cfg_target *t)
 	for (i = 0; i < t->dir_list_refs.n; i++) {
 		lp[i] = find_dir_list(k->c, t->dir_list_refs.v[i]);
 		if (lp[i] == NULL) {
-			cerr(k, t->dir_list_refs.pos[i], "groups[%zu].targets[%zu]."
+			cerr(k, t->dir_list_refs_pos[i], "groups[%zu].targets[%zu]."
 			    "directory_list_refs[%zu]: unknown directory list '%s'", gi, ti, i,
 			    t->dir_list_refs.v[i]);
 			rc = -1;
@@ -312,14 +312,14 @@ out:
 
 /* dst = unique(a ++ b) when either is non-empty, else a copy of dflt. */
 static void
-merge_one(struct check *k, struct cfg_strv *dst, const struct cfg_strv *a, const struct cfg_strv *b,
-    const struct cfg_strv *dflt)
+merge_one(struct check *k, struct strv *dst, const struct strv *a, const struct strv *b,
+    const struct strv *dflt)
 {
 	size_t i, n = 0;
 	int found;
 
 	if (a->n + b->n == 0) {
-		cfg_strv_copy(dst, dflt);
+		strv_copy(dst, dflt);
 		return;
 	}
 	dst->v = xcalloc(a->n + b->n, sizeof(*dst->v));
@@ -409,7 +409,7 @@ check_groups(struct check *k)
 
 		for (j = 0; j < g->depends_on.n; j++)
 			if (group_index(k, g->depends_on.v[j]) < 0)
-				cerr(k, g->depends_on.pos[j], "groups[%zu].depends_on[%zu]: unknown group"
+				cerr(k, g->depends_on_pos[j], "groups[%zu].depends_on[%zu]: unknown group"
 				    " id '%s'", gi, j, g->depends_on.v[j]);
 	}
 	/*
@@ -486,7 +486,7 @@ check_groups(struct check *k)
 		} while (cur != first);
 		g = &c->groups[first];
 		j = (size_t)dep_of[first];
-		cerr(k, g->depends_on.pos[j], "groups[%zu].depends_on[%zu]: dependency cycle: %s",
+		cerr(k, g->depends_on_pos[j], "groups[%zu].depends_on[%zu]: dependency cycle: %s",
 		    first, j, path.ptr);
 		buf_release(&path);
 	}

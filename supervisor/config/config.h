@@ -18,15 +18,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shared/strv.h"
+
 struct cfg_pos {
 	int line;   /* 1-based; 0 when the value came from a default */
 	int col;    /* 1-based */
-};
-
-struct cfg_strv {
-	char **v;
-	size_t n;
-	struct cfg_pos *pos;       /* per item when read from the file, else NULL */
 };
 
 struct cfg_kv {
@@ -60,8 +56,8 @@ struct cfg_file {
 struct cfg_dir {
 	char *src;
 	char *dest;
-	struct cfg_strv exclude;   /* the defaults when the key was absent */
-	struct cfg_strv include_only;
+	struct strv exclude;   /* the defaults when the key was absent */
+	struct strv include_only;
 	bool preserve_structure;   /* default true */
 	bool include_hidden;       /* default true */
 	bool has_transform;        /* a transform: key was given on the dir */
@@ -91,7 +87,7 @@ struct cfg_dir_list {
 };
 
 struct cfg_assign {
-	struct cfg_strv labels, assignees, reviewers, team_reviewers;
+	struct strv labels, assignees, reviewers, team_reviewers;
 };
 
 struct cfg_target {
@@ -102,7 +98,8 @@ struct cfg_target {
 	size_t nfiles;
 	struct cfg_dir *dirs;
 	size_t ndirs;
-	struct cfg_strv file_list_refs, dir_list_refs; /* as written */
+	struct strv file_list_refs, dir_list_refs; /* as written */
+	struct cfg_pos *file_list_refs_pos, *dir_list_refs_pos; /* per item */
 	struct cfg_transform transform;
 	char *security_email, *support_email;          /* NULL: the source's */
 	char *blob_size_limit;                         /* as written, or NULL */
@@ -117,7 +114,8 @@ struct cfg_target {
 struct cfg_group {
 	char *name, *id, *description;
 	int priority;
-	struct cfg_strv depends_on;
+	struct strv depends_on;
+	struct cfg_pos *depends_on_pos; /* per item */
 	bool enabled;              /* default true */
 	struct {
 		char *repo;
@@ -146,7 +144,7 @@ struct cfg_repocast {
 	char *author_name, *author_email;
 	uint64_t mem_bytes, cpu_seconds, open_files; /* limits; 0 = none */
 	char *report_dir;          /* default .repocast/runs */
-	struct cfg_strv report_formats; /* default json md html trace prom */
+	struct strv report_formats; /* default json md html trace prom */
 };
 
 struct cfg_preflight {

@@ -68,25 +68,13 @@ cfg_errors_release(struct cfg_errors *errs)
 
 /* ---- freeing ---- */
 
-void
-cfg_strv_release(struct cfg_strv *sv)
-{
-	size_t i;
-
-	for (i = 0; i < sv->n; i++)
-		free(sv->v[i]);
-	free(sv->v);
-	free(sv->pos);
-	memset(sv, 0, sizeof(*sv));
-}
-
 static void
 assign_release(struct cfg_assign *a)
 {
-	cfg_strv_release(&a->labels);
-	cfg_strv_release(&a->assignees);
-	cfg_strv_release(&a->reviewers);
-	cfg_strv_release(&a->team_reviewers);
+	strv_release(&a->labels);
+	strv_release(&a->assignees);
+	strv_release(&a->reviewers);
+	strv_release(&a->team_reviewers);
 }
 
 static void
@@ -117,8 +105,8 @@ cfg_dir_release(struct cfg_dir *d)
 	free(d->src);
 	free(d->dest);
 	free(d->list_id);
-	cfg_strv_release(&d->exclude);
-	cfg_strv_release(&d->include_only);
+	strv_release(&d->exclude);
+	strv_release(&d->include_only);
 	transform_release(&d->transform);
 	free(d->module.type);
 	free(d->module.version);
@@ -151,8 +139,10 @@ target_release(struct cfg_target *t)
 	free(t->branch);
 	cfg_files_free(t->files, t->nfiles);
 	cfg_dirs_free(t->dirs, t->ndirs);
-	cfg_strv_release(&t->file_list_refs);
-	cfg_strv_release(&t->dir_list_refs);
+	strv_release(&t->file_list_refs);
+	strv_release(&t->dir_list_refs);
+	free(t->file_list_refs_pos);
+	free(t->dir_list_refs_pos);
 	transform_release(&t->transform);
 	free(t->security_email);
 	free(t->support_email);
@@ -170,7 +160,8 @@ group_release(struct cfg_group *g)
 	free(g->name);
 	free(g->id);
 	free(g->description);
-	cfg_strv_release(&g->depends_on);
+	strv_release(&g->depends_on);
+	free(g->depends_on_pos);
 	free(g->source.repo);
 	free(g->source.branch);
 	free(g->source.blob_size_limit);
@@ -217,23 +208,12 @@ cfg_free(struct cfg *c)
 	free(c->rc.author_name);
 	free(c->rc.author_email);
 	free(c->rc.report_dir);
-	cfg_strv_release(&c->rc.report_formats);
+	strv_release(&c->rc.report_formats);
 	free(c);
 }
 
 /* ---- copies ---- */
 
-void
-cfg_strv_copy(struct cfg_strv *dst, const struct cfg_strv *src)
-{
-	size_t i;
-
-	dst->v = xcalloc(src->n ? src->n : 1, sizeof(*dst->v));
-	for (i = 0; i < src->n; i++)
-		dst->v[i] = xstrdup(src->v[i]);
-	dst->n = src->n;
-	dst->pos = NULL;
-}
 
 void
 cfg_file_copy(struct cfg_file *dst, const struct cfg_file *src, const char *list_id)
@@ -253,8 +233,8 @@ cfg_dir_copy(struct cfg_dir *dst, const struct cfg_dir *src, const char *list_id
 	dst->src = xstrdup_or_null(src->src);
 	dst->dest = xstrdup_or_null(src->dest);
 	dst->list_id = xstrdup_or_null(list_id);
-	cfg_strv_copy(&dst->exclude, &src->exclude);
-	cfg_strv_copy(&dst->include_only, &src->include_only);
+	strv_copy(&dst->exclude, &src->exclude);
+	strv_copy(&dst->include_only, &src->include_only);
 	dst->transform.vars = xcalloc(src->transform.nvars ? src->transform.nvars : 1,
 	    sizeof(*dst->transform.vars));
 	for (i = 0; i < src->transform.nvars; i++) {

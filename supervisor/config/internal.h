@@ -125,15 +125,16 @@ int cfg_walk_seq(struct cwalk *w, const struct cnode *n, size_t *count);
 /*
  * Typed values under key: 0 absent or null (out unchanged), 1 set, -1 an
  * error (recorded). check may be NULL. cfg_walk_strv replaces *out when v is
- * given (even when an item fails).
+ * given (even when an item fails), and with pos not NULL *pos too: where
+ * each item was read, for later messages (free it with the vector).
  */
-int cfg_walk_str(struct cwalk *w, const struct cnode *v, const char *key, char **out,
+int cfg_walk_str(char **out, struct cwalk *w, const struct cnode *v, const char *key,
     cfg_walk_check_fn check);
-int cfg_walk_int(struct cwalk *w, const struct cnode *v, const char *key, int *out, int min,
+int cfg_walk_int(int *out, struct cwalk *w, const struct cnode *v, const char *key, int min,
     int max);
-int cfg_walk_bool(struct cwalk *w, const struct cnode *v, const char *key, bool *out);
-int cfg_walk_strv(struct cwalk *w, const struct cnode *v, const char *key, struct cfg_strv *out,
-    cfg_walk_check_fn check);
+int cfg_walk_bool(bool *out, struct cwalk *w, const struct cnode *v, const char *key);
+int cfg_walk_strv(struct strv *out, struct cfg_pos **pos, struct cwalk *w, const struct cnode *v,
+    const char *key, cfg_walk_check_fn check);
 
 /* ---- sections (parse.c, settings.c) ---- */
 
@@ -154,15 +155,12 @@ int cfg_check_size(const char *s, const char **why);   /* cfg_parse_size syntax 
 
 /* ---- the struct's parts (data.c) ---- */
 
-/* Free sv's items and arrays; sv is left empty. */
-void cfg_strv_release(struct cfg_strv *sv);
 /* Free what an entry owns (not the entry); an array of n entries and all. */
 void cfg_file_release(struct cfg_file *f);
 void cfg_dir_release(struct cfg_dir *d);
 void cfg_files_free(struct cfg_file *v, size_t n);
 void cfg_dirs_free(struct cfg_dir *v, size_t n);
-/* Deep copies into uninitialised dst (a strv copy has no positions). */
-void cfg_strv_copy(struct cfg_strv *dst, const struct cfg_strv *src);
+/* Deep copies into uninitialised dst. */
 void cfg_file_copy(struct cfg_file *dst, const struct cfg_file *src, const char *list_id);
 void cfg_dir_copy(struct cfg_dir *dst, const struct cfg_dir *src, const char *list_id);
 

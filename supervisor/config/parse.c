@@ -12,11 +12,11 @@
 #include "supervisor/config/internal.h"
 
 static void
-strv_set(struct cfg_strv *sv, const char *const *vals)
+set_strv(struct strv *sv, const char *const *vals)
 {
 	size_t n = 0, i;
 
-	cfg_strv_release(sv);
+	strv_release(sv);
 	while (vals[n] != NULL)
 		n++;
 	sv->v = xcalloc(n ? n : 1, sizeof(*sv->v));
@@ -45,7 +45,7 @@ parse_transform(struct cwalk *w, const struct cnode *n, const char *key, struct 
 		cfg_walk_pop(w, mark);
 		return -1;
 	}
-	if (cfg_walk_bool(w, val[0], "repo_name", &t->repo_name) < 0)
+	if (cfg_walk_bool(&t->repo_name, w, val[0], "repo_name") < 0)
 		rc = -1;
 	if (!cnode_is_null(val[1])) {
 		const struct cnode *vars = val[1];
@@ -132,17 +132,17 @@ parse_module(struct cwalk *w, const struct cnode *n, struct cfg_module *m)
 		cfg_walk_pop(w, mark);
 		return -1;
 	}
-	if (cfg_walk_str(w, val[0], "type", &m->type, check_module_type) < 0)
+	if (cfg_walk_str(&m->type, w, val[0], "type", check_module_type) < 0)
 		rc = -1;
 	if (val[1] == NULL) {
 		cfg_walk_missing(w, n, "version");
 		rc = -1;
-	} else if (cfg_walk_str(w, val[1], "version", &m->version, cfg_check_token) < 0) {
+	} else if (cfg_walk_str(&m->version, w, val[1], "version", cfg_check_token) < 0) {
 		rc = -1;
 	}
-	if (cfg_walk_bool(w, val[2], "check_tags", &m->check_tags) < 0)
+	if (cfg_walk_bool(&m->check_tags, w, val[2], "check_tags") < 0)
 		rc = -1;
-	if (cfg_walk_bool(w, val[3], "update_refs", &m->update_refs) < 0)
+	if (cfg_walk_bool(&m->update_refs, w, val[3], "update_refs") < 0)
 		rc = -1;
 	cfg_walk_pop(w, mark);
 	return rc;
@@ -192,11 +192,11 @@ parse_src_dest(struct cwalk *w, const struct cnode *n, const struct cnode *src,
     const struct cnode *dest, const struct cnode *del, char **srcp, char **destp,
     struct cfg_pos *dest_pos, bool *delp)
 {
-	cfg_walk_bool(w, del, "delete", delp);
-	cfg_walk_str(w, src, "src", srcp, cfg_check_path);
+	cfg_walk_bool(delp, w, del, "delete");
+	cfg_walk_str(srcp, w, src, "src", cfg_check_path);
 	if (dest == NULL || cnode_is_null(dest))
 		cfg_walk_missing(w, n, "dest");
-	else if (cfg_walk_str(w, dest, "dest", destp, cfg_check_path) > 0)
+	else if (cfg_walk_str(destp, w, dest, "dest", cfg_check_path) > 0)
 		*dest_pos = cnode_pos(dest);
 	if (!*delp && (src == NULL || cnode_is_null(src)))
 		cfg_walk_missing(w, n, "src");
@@ -242,18 +242,18 @@ parse_dir(struct cwalk *w, const struct cnode *n, void *item)
 		return;
 	parse_src_dest(w, n, val[0], val[1], val[8], &d->src, &d->dest, &d->dest_pos, &d->delete);
 	if (cnode_is_null(val[2]))
-		strv_set(&d->exclude, default_excludes);
+		set_strv(&d->exclude, default_excludes);
 	else
-		cfg_walk_strv(w, val[2], "exclude", &d->exclude, cfg_check_word);
-	cfg_walk_strv(w, val[3], "include_only", &d->include_only, cfg_check_word);
-	cfg_walk_bool(w, val[4], "preserve_structure", &d->preserve_structure);
-	cfg_walk_bool(w, val[5], "include_hidden", &d->include_hidden);
+		cfg_walk_strv(&d->exclude, NULL, w, val[2], "exclude", cfg_check_word);
+	cfg_walk_strv(&d->include_only, NULL, w, val[3], "include_only", cfg_check_word);
+	cfg_walk_bool(&d->preserve_structure, w, val[4], "preserve_structure");
+	cfg_walk_bool(&d->include_hidden, w, val[5], "include_hidden");
 	if (!cnode_is_null(val[6])) {
 		d->has_transform = true;
 		parse_transform(w, val[6], "transform", &d->transform);
 	}
 	parse_module(w, val[7], &d->module);
-	cfg_walk_bool(w, val[9], "prune", &d->prune);
+	cfg_walk_bool(&d->prune, w, val[9], "prune");
 }
 
 static void *
@@ -288,10 +288,10 @@ parse_list(struct cwalk *w, const struct cnode *n, const char *const *keys, char
 		return;
 	if (cnode_is_null(val[0]))
 		cfg_walk_missing(w, n, "id");
-	else if (cfg_walk_str(w, val[0], "id", id, cfg_check_word) > 0)
+	else if (cfg_walk_str(id, w, val[0], "id", cfg_check_word) > 0)
 		*id_pos = cnode_pos(val[0]);
-	cfg_walk_str(w, val[1], "name", name, cfg_check_text);
-	cfg_walk_str(w, val[2], "description", description, cfg_check_text);
+	cfg_walk_str(name, w, val[1], "name", cfg_check_text);
+	cfg_walk_str(description, w, val[2], "description", cfg_check_text);
 	if (val[3] == NULL)
 		cfg_walk_missing(w, n, keys[3]);
 	else
@@ -331,10 +331,10 @@ enum {
 static void
 parse_assign(struct cwalk *w, const struct cnode **val, struct cfg_assign *a)
 {
-	cfg_walk_strv(w, val[A_LABELS], "pr_labels", &a->labels, cfg_check_word);
-	cfg_walk_strv(w, val[A_ASSIGNEES], "pr_assignees", &a->assignees, cfg_check_word);
-	cfg_walk_strv(w, val[A_REVIEWERS], "pr_reviewers", &a->reviewers, cfg_check_word);
-	cfg_walk_strv(w, val[A_TEAM_REVIEWERS], "pr_team_reviewers", &a->team_reviewers,
+	cfg_walk_strv(&a->labels, NULL, w, val[A_LABELS], "pr_labels", cfg_check_word);
+	cfg_walk_strv(&a->assignees, NULL, w, val[A_ASSIGNEES], "pr_assignees", cfg_check_word);
+	cfg_walk_strv(&a->reviewers, NULL, w, val[A_REVIEWERS], "pr_reviewers", cfg_check_word);
+	cfg_walk_strv(&a->team_reviewers, NULL, w, val[A_TEAM_REVIEWERS], "pr_team_reviewers",
 	    cfg_check_word);
 }
 
@@ -384,21 +384,23 @@ parse_target(struct cwalk *w, const struct cnode *n, void *item)
 	}
 	if (cnode_is_null(val[T_REPO]))
 		cfg_walk_missing(w, n, "repo");
-	else if (cfg_walk_str(w, val[T_REPO], "repo", &t->repo, cfg_check_repo) > 0)
+	else if (cfg_walk_str(&t->repo, w, val[T_REPO], "repo", cfg_check_repo) > 0)
 		t->repo_pos = cnode_pos(val[T_REPO]);
-	cfg_walk_str(w, val[T_BRANCH], "branch", &t->branch, cfg_check_branch);
+	cfg_walk_str(&t->branch, w, val[T_BRANCH], "branch", cfg_check_branch);
 	if (val[T_FILES] != NULL)
 		t->files = parse_files(w, val[T_FILES], &t->nfiles);
 	if (val[T_DIRS] != NULL)
 		t->dirs = parse_dirs(w, val[T_DIRS], &t->ndirs);
-	cfg_walk_strv(w, val[T_FILE_REFS], "file_list_refs", &t->file_list_refs, cfg_check_word);
-	cfg_walk_strv(w, val[T_DIR_REFS], "directory_list_refs", &t->dir_list_refs, cfg_check_word);
+	cfg_walk_strv(&t->file_list_refs, &t->file_list_refs_pos, w, val[T_FILE_REFS],
+	    "file_list_refs", cfg_check_word);
+	cfg_walk_strv(&t->dir_list_refs, &t->dir_list_refs_pos, w, val[T_DIR_REFS],
+	    "directory_list_refs", cfg_check_word);
 	if (val[T_TRANSFORM] != NULL)
 		parse_transform(w, val[T_TRANSFORM], "transform", &t->transform);
-	cfg_walk_str(w, val[T_SEC_EMAIL], "security_email", &t->security_email, cfg_check_email);
-	cfg_walk_str(w, val[T_SUP_EMAIL], "support_email", &t->support_email, cfg_check_email);
-	cfg_walk_str(w, val[T_BLOB], "blob_size_limit", &t->blob_size_limit, cfg_check_size);
-	cfg_walk_str(w, val[T_CLONE], "clone_mode", &t->clone_mode, check_clone_mode);
+	cfg_walk_str(&t->security_email, w, val[T_SEC_EMAIL], "security_email", cfg_check_email);
+	cfg_walk_str(&t->support_email, w, val[T_SUP_EMAIL], "support_email", cfg_check_email);
+	cfg_walk_str(&t->blob_size_limit, w, val[T_BLOB], "blob_size_limit", cfg_check_size);
+	cfg_walk_str(&t->clone_mode, w, val[T_CLONE], "clone_mode", check_clone_mode);
 	parse_assign(w, val, &t->own);
 	if (w->errs->n != before)
 		t->parse_failed = true;
@@ -430,21 +432,21 @@ parse_group(struct cwalk *w, const struct cnode *n, void *item)
 	g->enabled = true;
 	g->source.branch = xstrdup("main");
 	g->defaults.branch_prefix = xstrdup("chore/sync-files");
-	strv_set(&g->defaults.assign.labels, default_labels);
+	set_strv(&g->defaults.assign.labels, default_labels);
 	if (cfg_walk_map(w, n, group_keys, val, k) < 0)
 		return;
 	if (cnode_is_null(val[G_NAME]))
 		cfg_walk_missing(w, n, "name");
 	else
-		cfg_walk_str(w, val[G_NAME], "name", &g->name, cfg_check_word);
+		cfg_walk_str(&g->name, w, val[G_NAME], "name", cfg_check_word);
 	if (cnode_is_null(val[G_ID]))
 		cfg_walk_missing(w, n, "id");
-	else if (cfg_walk_str(w, val[G_ID], "id", &g->id, cfg_check_word) > 0)
+	else if (cfg_walk_str(&g->id, w, val[G_ID], "id", cfg_check_word) > 0)
 		g->id_pos = cnode_pos(val[G_ID]);
-	cfg_walk_str(w, val[G_DESC], "description", &g->description, cfg_check_text);
-	cfg_walk_int(w, val[G_PRIORITY], "priority", &g->priority, -1000000, 1000000);
-	cfg_walk_strv(w, val[G_DEPENDS], "depends_on", &g->depends_on, cfg_check_word);
-	cfg_walk_bool(w, val[G_ENABLED], "enabled", &g->enabled);
+	cfg_walk_str(&g->description, w, val[G_DESC], "description", cfg_check_text);
+	cfg_walk_int(&g->priority, w, val[G_PRIORITY], "priority", -1000000, 1000000);
+	cfg_walk_strv(&g->depends_on, &g->depends_on_pos, w, val[G_DEPENDS], "depends_on", cfg_check_word);
+	cfg_walk_bool(&g->enabled, w, val[G_ENABLED], "enabled");
 
 	if (cnode_is_null(val[G_SOURCE])) {
 		cfg_walk_missing(w, n, "source");
@@ -454,14 +456,11 @@ parse_group(struct cwalk *w, const struct cnode *n, void *item)
 			if (cnode_is_null(sv[0]))
 				cfg_walk_missing(w, val[G_SOURCE], "repo");
 			else
-				cfg_walk_str(w, sv[0], "repo", &g->source.repo, cfg_check_repo);
-			cfg_walk_str(w, sv[1], "branch", &g->source.branch, cfg_check_branch);
-			cfg_walk_str(w, sv[2], "blob_size_limit", &g->source.blob_size_limit,
-			    cfg_check_size);
-			cfg_walk_str(w, sv[3], "security_email", &g->source.security_email,
-			    cfg_check_email);
-			cfg_walk_str(w, sv[4], "support_email", &g->source.support_email,
-			    cfg_check_email);
+				cfg_walk_str(&g->source.repo, w, sv[0], "repo", cfg_check_repo);
+			cfg_walk_str(&g->source.branch, w, sv[1], "branch", cfg_check_branch);
+			cfg_walk_str(&g->source.blob_size_limit, w, sv[2], "blob_size_limit", cfg_check_size);
+			cfg_walk_str(&g->source.security_email, w, sv[3], "security_email", cfg_check_email);
+			cfg_walk_str(&g->source.support_email, w, sv[4], "support_email", cfg_check_email);
 		}
 		cfg_walk_pop(w, mark);
 	}
@@ -475,8 +474,7 @@ parse_group(struct cwalk *w, const struct cnode *n, void *item)
 		mark = cfg_walk_push_key(w, "defaults");
 		if (cfg_walk_map(w, val[G_DEFAULTS], defaults_keys, sv, sk) == 0) {
 			parse_assign(w, sv, &g->defaults.assign);
-			cfg_walk_str(w, sv[4], "branch_prefix", &g->defaults.branch_prefix,
-			    cfg_check_branch);
+			cfg_walk_str(&g->defaults.branch_prefix, w, sv[4], "branch_prefix", cfg_check_branch);
 		}
 		cfg_walk_pop(w, mark);
 	}
@@ -531,7 +529,7 @@ cfg_parse_tree(struct cfg *c, const struct cnode *root, const char *file, struct
 		}
 	if (val[K_VERSION] == NULL) {
 		cfg_errors_add(errs, file, root->line, root->col, "missing required key 'version'");
-	} else if (cfg_walk_int(&w, val[K_VERSION], "version", &c->version, INT32_MIN,
+	} else if (cfg_walk_int(&c->version, &w, val[K_VERSION], "version", INT32_MIN,
 	    INT32_MAX) > 0 &&
 	    c->version != 1) {
 		mark = cfg_walk_push_key(&w, "version");
@@ -540,8 +538,8 @@ cfg_parse_tree(struct cfg *c, const struct cnode *root, const char *file, struct
 		    c->version);
 		cfg_walk_pop(&w, mark);
 	}
-	cfg_walk_str(&w, val[K_NAME], "name", &c->name, cfg_check_text);
-	cfg_walk_str(&w, val[K_ID], "id", &c->id, cfg_check_word);
+	cfg_walk_str(&c->name, &w, val[K_NAME], "name", cfg_check_text);
+	cfg_walk_str(&c->id, &w, val[K_ID], "id", cfg_check_word);
 	if (val[K_FILE_LISTS] != NULL)
 		c->file_lists = parse_seq(&w, val[K_FILE_LISTS], "file_lists",
 		    sizeof(*c->file_lists), &c->nfile_lists, parse_file_list, NULL);

@@ -99,7 +99,7 @@ check_color(const char *s, const char **why)
 
 /* One preset; ids holds the ids seen so far (a repeat is an error). */
 static void
-parse_preset(struct cwalk *w, const struct cnode *n, struct cfg_strv *ids)
+parse_preset(struct cwalk *w, const struct cnode *n, struct strv *ids)
 {
 	const struct cnode *val[CWALK_MAX_FIELDS], *k[CWALK_MAX_FIELDS];
 	const struct cnode *rv[CWALK_MAX_FIELDS], *rk[CWALK_MAX_FIELDS];
@@ -111,7 +111,7 @@ parse_preset(struct cwalk *w, const struct cnode *n, struct cfg_strv *ids)
 		return;
 	if (cnode_is_null(val[0])) {
 		cfg_walk_missing(w, n, "id");
-	} else if (cfg_walk_str(w, val[0], "id", &tmp, cfg_check_word) > 0) {
+	} else if (cfg_walk_str(&tmp, w, val[0], "id", cfg_check_word) > 0) {
 		for (j = 0; j < ids->n; j++)
 			if (strcmp(ids->v[j], tmp) == 0) {
 				mark = cfg_walk_push_key(w, "id");
@@ -126,12 +126,12 @@ parse_preset(struct cwalk *w, const struct cnode *n, struct cfg_strv *ids)
 	if (cnode_is_null(val[1]))
 		cfg_walk_missing(w, n, "name");
 	else
-		cfg_walk_str(w, val[1], "name", &tmp, cfg_check_word);
-	cfg_walk_str(w, val[2], "description", &tmp, cfg_check_text);
+		cfg_walk_str(&tmp, w, val[1], "name", cfg_check_word);
+	cfg_walk_str(&tmp, w, val[2], "description", cfg_check_text);
 	for (i = 3; i <= 12; i++)
-		cfg_walk_bool(w, val[i], preset_keys[i], &b);
-	cfg_walk_str(w, val[13], preset_keys[13], &tmp, check_squash_title);
-	cfg_walk_str(w, val[14], preset_keys[14], &tmp, check_squash_message);
+		cfg_walk_bool(&b, w, val[i], preset_keys[i]);
+	cfg_walk_str(&tmp, w, val[13], preset_keys[13], check_squash_title);
+	cfg_walk_str(&tmp, w, val[14], preset_keys[14], check_squash_message);
 	free(tmp);
 	tmp = NULL;
 
@@ -139,23 +139,23 @@ parse_preset(struct cwalk *w, const struct cnode *n, struct cfg_strv *ids)
 	if (val[15] != NULL && cfg_walk_seq(w, val[15], &cnt) == 0) {
 		for (i = 0; i < cnt; i++) {
 			const struct cnode *r = val[15]->kid[i];
-			struct cfg_strv sv = { NULL, 0, NULL };
+			struct strv sv = { NULL, 0 };
 
 			mark2 = cfg_walk_push_idx(w, i);
 			if (cfg_walk_map(w, r, ruleset_keys, rv, rk) == 0) {
 				if (cnode_is_null(rv[0]))
 					cfg_walk_missing(w, r, "name");
 				else
-					cfg_walk_str(w, rv[0], "name", &tmp, cfg_check_word);
+					cfg_walk_str(&tmp, w, rv[0], "name", cfg_check_word);
 				if (cnode_is_null(rv[1]))
 					cfg_walk_missing(w, r, "target");
 				else
-					cfg_walk_str(w, rv[1], "target", &tmp, check_ruleset_target);
-				cfg_walk_str(w, rv[2], "enforcement", &tmp, check_enforcement);
-				cfg_walk_strv(w, rv[3], "include", &sv, cfg_check_word);
-				cfg_walk_strv(w, rv[4], "exclude", &sv, cfg_check_word);
-				cfg_walk_strv(w, rv[5], "rules", &sv, cfg_check_word);
-				cfg_strv_release(&sv);
+					cfg_walk_str(&tmp, w, rv[1], "target", check_ruleset_target);
+				cfg_walk_str(&tmp, w, rv[2], "enforcement", check_enforcement);
+				cfg_walk_strv(&sv, NULL, w, rv[3], "include", cfg_check_word);
+				cfg_walk_strv(&sv, NULL, w, rv[4], "exclude", cfg_check_word);
+				cfg_walk_strv(&sv, NULL, w, rv[5], "rules", cfg_check_word);
+				strv_release(&sv);
 			}
 			cfg_walk_pop(w, mark2);
 		}
@@ -171,12 +171,12 @@ parse_preset(struct cwalk *w, const struct cnode *n, struct cfg_strv *ids)
 				if (cnode_is_null(rv[0]))
 					cfg_walk_missing(w, l, "name");
 				else
-					cfg_walk_str(w, rv[0], "name", &tmp, cfg_check_word);
+					cfg_walk_str(&tmp, w, rv[0], "name", cfg_check_word);
 				if (cnode_is_null(rv[1]))
 					cfg_walk_missing(w, l, "color");
 				else
-					cfg_walk_str(w, rv[1], "color", &tmp, check_color);
-				cfg_walk_str(w, rv[2], "description", &tmp, cfg_check_text);
+					cfg_walk_str(&tmp, w, rv[1], "color", check_color);
+				cfg_walk_str(&tmp, w, rv[2], "description", cfg_check_text);
 			}
 			cfg_walk_pop(w, mark2);
 		}
@@ -188,7 +188,7 @@ parse_preset(struct cwalk *w, const struct cnode *n, struct cfg_strv *ids)
 void
 cfg_parse_presets(struct cwalk *w, const struct cnode *n)
 {
-	struct cfg_strv ids = { NULL, 0, NULL };
+	struct strv ids = { NULL, 0 };
 	size_t i, cnt, mark = cfg_walk_push_key(w, "settings_presets");
 
 	if (cfg_walk_seq(w, n, &cnt) == 0) {
@@ -201,7 +201,7 @@ cfg_parse_presets(struct cwalk *w, const struct cnode *n)
 		}
 	}
 	cfg_walk_pop(w, mark);
-	cfg_strv_release(&ids);
+	strv_release(&ids);
 }
 
 /* ---- rate_limit_preflight, repocast ---- */
@@ -219,10 +219,10 @@ cfg_parse_preflight(struct cwalk *w, const struct cnode *n)
 
 	p->present = true;
 	if (cfg_walk_map(w, n, preflight_keys, val, k) == 0) {
-		cfg_walk_bool(w, val[0], "enabled", &p->enabled);
-		cfg_walk_int(w, val[1], "primary_margin_percent", &p->primary_margin_percent, 0, 100);
-		cfg_walk_int(w, val[2], "secondary_reserve", &p->secondary_reserve, 0, 1000000);
-		cfg_walk_bool(w, val[3], "fail_closed", &p->fail_closed);
+		cfg_walk_bool(&p->enabled, w, val[0], "enabled");
+		cfg_walk_int(&p->primary_margin_percent, w, val[1], "primary_margin_percent", 0, 100);
+		cfg_walk_int(&p->secondary_reserve, w, val[2], "secondary_reserve", 0, 1000000);
+		cfg_walk_bool(&p->fail_closed, w, val[3], "fail_closed");
 		/* 0 means "the default" in go-broadcast. */
 		if (p->primary_margin_percent == 0)
 			p->primary_margin_percent = 20;
@@ -277,7 +277,7 @@ check_duration(const char *s, const char **why)
 static int
 get_u64_limit(struct cwalk *w, const struct cnode *v, const char *key, uint64_t *out)
 {
-	int x = 0, rc = cfg_walk_int(w, v, key, &x, 0, 1 << 30);
+	int x = 0, rc = cfg_walk_int(&x, w, v, key, 0, 1 << 30);
 
 	if (rc > 0)
 		*out = (uint64_t)x;
@@ -297,25 +297,25 @@ cfg_parse_repocast(struct cwalk *w, const struct cnode *n)
 		cfg_walk_pop(w, mark);
 		return;
 	}
-	cfg_walk_int(w, val[0], "jobs", &r->jobs, 0, 4096);
-	if (cfg_walk_str(w, val[1], "timeout", &tmp, check_duration) > 0)
+	cfg_walk_int(&r->jobs, w, val[0], "jobs", 0, 4096);
+	if (cfg_walk_str(&tmp, w, val[1], "timeout", check_duration) > 0)
 		cfg_parse_duration(tmp, &r->timeout_ms);
-	cfg_walk_int(w, val[2], "retries", &r->retries, 0, 100);
-	cfg_walk_str(w, val[3], "cache_dir", &r->cache_dir, cfg_check_word);
-	cfg_walk_str(w, val[4], "api_url", &r->api_url, check_url);
-	cfg_walk_str(w, val[5], "git_url", &r->git_url, check_url);
+	cfg_walk_int(&r->retries, w, val[2], "retries", 0, 100);
+	cfg_walk_str(&r->cache_dir, w, val[3], "cache_dir", cfg_check_word);
+	cfg_walk_str(&r->api_url, w, val[4], "api_url", check_url);
+	cfg_walk_str(&r->git_url, w, val[5], "git_url", check_url);
 	if (val[6] != NULL) {
 		mark2 = cfg_walk_push_key(w, "author");
 		if (cfg_walk_map(w, val[6], author_keys, sv, sk) == 0) {
-			cfg_walk_str(w, sv[0], "name", &r->author_name, cfg_check_word);
-			cfg_walk_str(w, sv[1], "email", &r->author_email, cfg_check_email);
+			cfg_walk_str(&r->author_name, w, sv[0], "name", cfg_check_word);
+			cfg_walk_str(&r->author_email, w, sv[1], "email", cfg_check_email);
 		}
 		cfg_walk_pop(w, mark2);
 	}
 	if (val[7] != NULL) {
 		mark2 = cfg_walk_push_key(w, "limits");
 		if (cfg_walk_map(w, val[7], limits_keys, sv, sk) == 0) {
-			if (cfg_walk_str(w, sv[0], "memory", &tmp, cfg_check_size) > 0)
+			if (cfg_walk_str(&tmp, w, sv[0], "memory", cfg_check_size) > 0)
 				cfg_parse_size(tmp, &r->mem_bytes);
 			get_u64_limit(w, sv[1], "cpu_seconds", &r->cpu_seconds);
 			get_u64_limit(w, sv[2], "open_files", &r->open_files);
@@ -325,8 +325,8 @@ cfg_parse_repocast(struct cwalk *w, const struct cnode *n)
 	if (val[8] != NULL) {
 		mark2 = cfg_walk_push_key(w, "report");
 		if (cfg_walk_map(w, val[8], report_keys, sv, sk) == 0) {
-			cfg_walk_str(w, sv[0], "dir", &r->report_dir, cfg_check_word);
-			cfg_walk_strv(w, sv[1], "formats", &r->report_formats, check_format);
+			cfg_walk_str(&r->report_dir, w, sv[0], "dir", cfg_check_word);
+			cfg_walk_strv(&r->report_formats, NULL, w, sv[1], "formats", check_format);
 		}
 		cfg_walk_pop(w, mark2);
 	}

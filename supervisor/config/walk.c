@@ -247,7 +247,8 @@ cfg_walk_missing(struct cwalk *w, const struct cnode *map, const char *key)
  * scalar but null reads as its text. check (may be NULL) validates it.
  */
 int
-cfg_walk_str(struct cwalk *w, const struct cnode *v, const char *key, char **out, cfg_walk_check_fn check)
+cfg_walk_str(char **out, struct cwalk *w, const struct cnode *v, const char *key,
+    cfg_walk_check_fn check)
 {
 	const char *why = NULL;
 	size_t mark;
@@ -302,7 +303,7 @@ parse_int_text(const char *s, long long *out)
 }
 
 int
-cfg_walk_int(struct cwalk *w, const struct cnode *v, const char *key, int *out, int min, int max)
+cfg_walk_int(int *out, struct cwalk *w, const struct cnode *v, const char *key, int min, int max)
 {
 	long long x;
 	size_t mark;
@@ -325,7 +326,7 @@ cfg_walk_int(struct cwalk *w, const struct cnode *v, const char *key, int *out, 
 }
 
 int
-cfg_walk_bool(struct cwalk *w, const struct cnode *v, const char *key, bool *out)
+cfg_walk_bool(bool *out, struct cwalk *w, const struct cnode *v, const char *key)
 {
 	size_t mark;
 
@@ -342,8 +343,8 @@ cfg_walk_bool(struct cwalk *w, const struct cnode *v, const char *key, bool *out
 }
 
 int
-cfg_walk_strv(struct cwalk *w, const struct cnode *v, const char *key, struct cfg_strv *out,
-    cfg_walk_check_fn check)
+cfg_walk_strv(struct strv *out, struct cfg_pos **pos, struct cwalk *w, const struct cnode *v,
+    const char *key, cfg_walk_check_fn check)
 {
 	size_t i, n, mark, mark2;
 	int rc = 1;
@@ -355,9 +356,12 @@ cfg_walk_strv(struct cwalk *w, const struct cnode *v, const char *key, struct cf
 		cfg_walk_pop(w, mark);
 		return -1;
 	}
-	cfg_strv_release(out);
+	strv_release(out);
 	out->v = xcalloc(n ? n : 1, sizeof(*out->v));
-	out->pos = xcalloc(n ? n : 1, sizeof(*out->pos));
+	if (pos != NULL) {
+		free(*pos);
+		*pos = xcalloc(n ? n : 1, sizeof(**pos));
+	}
 	for (i = 0; i < n; i++) {
 		const struct cnode *it = v->kid[i];
 		const char *why = NULL;
@@ -373,7 +377,8 @@ cfg_walk_strv(struct cwalk *w, const struct cnode *v, const char *key, struct cf
 			cfg_walk_err(w, it, "%s", why);
 			rc = -1;
 		} else {
-			out->pos[out->n] = cnode_pos(it);
+			if (pos != NULL)
+				(*pos)[out->n] = cnode_pos(it);
 			out->v[out->n++] = xstrdup(it->s);
 		}
 		cfg_walk_pop(w, mark2);
