@@ -135,11 +135,11 @@ BENCH(Transform4K)
 
 	make_4k(&in);
 	transform_new(&t, "src-org/template", "acme/api", vars, ARRAY_SIZE(vars), NULL, 0);
-	transform_apply(t, in.ptr, in.len, &out); /* size the output buffer once */
+	transform_apply(&out, t, in.ptr, in.len); /* size the output buffer once */
 	bench_set_bytes(b, in.len);
 	bench_reset_timer(b);
 	for (i = 0; i < b->n; i++)
-		transform_apply(t, in.ptr, in.len, &out);
+		transform_apply(&out, t, in.ptr, in.len);
 	bench_sink(out.ptr);
 	transform_free(t);
 	buf_release(&in);

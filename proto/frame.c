@@ -75,7 +75,7 @@ frame_writer_compact(struct frame_writer *w)
 }
 
 int
-frame_queue_begin(struct frame_writer *w, size_t *mark)
+frame_queue_begin(size_t *mark, struct frame_writer *w)
 {
 	unsigned char hdr[FRAME_HDR] = { 0 };
 
@@ -246,7 +246,7 @@ frame_fill(struct frame_reader *r)
 }
 
 int
-frame_next(struct frame_reader *r, const void **payload, size_t *len)
+frame_next(const void **payload, size_t *len, struct frame_reader *r)
 {
 	size_t avail = r->in.len - r->off;
 	size_t flen;
@@ -275,11 +275,11 @@ frame_next(struct frame_reader *r, const void **payload, size_t *len)
 }
 
 int
-frame_read(struct frame_reader *r, const void **payload, size_t *len)
+frame_read(const void **payload, size_t *len, struct frame_reader *r)
 {
 	for (;;) {
 		struct pollfd pfd;
-		int rc = frame_next(r, payload, len);
+		int rc = frame_next(payload, len, r);
 
 		if (rc != 0)
 			return rc;

@@ -56,7 +56,7 @@ int frame_queue(struct frame_writer *w, const void *payload, size_t len);
  * frame_queue_end returns -1 (ERR_LIMIT) and drops the partial frame when
  * the payload exceeds w->max. Nothing else may touch w in between.
  */
-int frame_queue_begin(struct frame_writer *w, size_t *mark);
+int frame_queue_begin(size_t *mark, struct frame_writer *w);
 int frame_queue_end(struct frame_writer *w, size_t mark);
 /* Bytes queued and not yet written. */
 size_t frame_pending(const struct frame_writer *w);
@@ -88,8 +88,8 @@ int frame_fill(struct frame_reader *r);
  * frame is buffered, -1 (ERR_PROTO/ERR_LIMIT, err_last set) when the
  * header announces more than r->max or the stream ended inside a frame.
  */
-int frame_next(struct frame_reader *r, const void **payload, size_t *len);
+int frame_next(const void **payload, size_t *len, struct frame_reader *r);
 /* Blocking: fill until one whole frame or EOF. 1 frame, 0 clean EOF, -1 error. */
-int frame_read(struct frame_reader *r, const void **payload, size_t *len);
+int frame_read(const void **payload, size_t *len, struct frame_reader *r);
 
 #endif

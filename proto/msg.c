@@ -392,7 +392,7 @@ msg_send(struct frame_writer *w, const struct msg *m)
 {
 	size_t mark;
 
-	frame_queue_begin(w, &mark);
+	frame_queue_begin(&mark, w);
 	msg_encode(&w->out, m);
 	if (frame_queue_end(w, mark) < 0)
 		return err_wrap("cannot send %s", msg_type_name(m->type));
@@ -402,14 +402,14 @@ msg_send(struct frame_writer *w, const struct msg *m)
 /* Decode the frame that take() yields: 1, or take's 0 or -1. */
 static int
 msg_take(struct msg *m, struct frame_reader *r,
-    int (*take)(struct frame_reader *, const void **, size_t *))
+    int (*take)(const void **, size_t *, struct frame_reader *))
 {
 	const void *p;
 	size_t len;
 	int rc;
 
 	msg_init(m, 0);
-	rc = take(r, &p, &len);
+	rc = take(&p, &len, r);
 	if (rc <= 0)
 		return rc;
 	if ((rc = msg_decode(m, p, len)) < 0)

@@ -20,7 +20,7 @@ log_get_level(void)
 }
 
 int
-log_parse_level(const char *s, enum log_level *out)
+log_parse_level(enum log_level *out, const char *s)
 {
 	static const char *names[] = { "error", "warn", "info", "debug", "trace" };
 	unsigned i;

@@ -13,7 +13,7 @@ enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
 void log_set_level(enum log_level lvl);
 enum log_level log_get_level(void);
 /* Parse "error", "warn", "info", "debug", "trace"; -1 when unknown. */
-int log_parse_level(const char *s, enum log_level *out);
+int log_parse_level(enum log_level *out, const char *s);
 void log_set_prog(const char *prog);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

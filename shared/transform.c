@@ -259,7 +259,7 @@ match_var(const struct transform *t, const char *d, size_t len, size_t at, size_
 enum { K_REPO, K_VAR, K_EMAIL };
 
 int
-transform_apply(const struct transform *t, const char *data, size_t len, struct buf *out)
+transform_apply(struct buf *out, const struct transform *t, const char *data, size_t len)
 {
 	size_t next_repo = NONE, next_var = NONE, next_email[8], copied = 0, i;
 	size_t nemails = t != NULL ? t->nemails : 0;

@@ -36,6 +36,6 @@ int transform_is_noop(const struct transform *t);
  * Apply to data and append the result to out (which is reset first).
  * Returns 1 when the result differs from the input, 0 when identical.
  */
-int transform_apply(const struct transform *t, const char *data, size_t len, struct buf *out);
+int transform_apply(struct buf *out, const struct transform *t, const char *data, size_t len);
 
 #endif

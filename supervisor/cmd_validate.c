@@ -262,7 +262,7 @@ cmd_validate(int argc, char **argv)
 		return cmd_exit_status(CMD_INPUT, rc);
 	}
 	order = xcalloc(c->ngroups ? c->ngroups : 1, sizeof(*order));
-	cfg_group_order(c, order);
+	cfg_group_order(order, c);
 	if (json)
 		json_print(json_summary(c, order));
 	else

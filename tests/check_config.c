@@ -269,7 +269,7 @@ START_TEST(test_full_example)
 	ck_assert_str_eq(c->rc.report_dir, ".repocast/runs");
 	ck_assert_uint_eq(c->rc.report_formats.n, 5);
 
-	cfg_group_order(c, order);
+	cfg_group_order(order, c);
 	ck_assert_uint_eq(order[0], 0);
 	ck_assert_uint_eq(order[1], 1);
 	cfg_free(c);
@@ -404,7 +404,7 @@ START_TEST(test_group_order)
 	    "  - {name: F, id: f, priority: -3, depends_on: [e, d], source: {repo: a/s}, targets: [{repo: a/t, files: [{src: x, dest: x}]}]}\n");
 	size_t order[6];
 
-	cfg_group_order(c, order);
+	cfg_group_order(order, c);
 	/* d(1) a(5, first in file) e(5) then f (needs e, d), c(10), b (needs c). */
 	ck_assert_uint_eq(order[0], 3);
 	ck_assert_uint_eq(order[1], 0);
@@ -1064,43 +1064,43 @@ START_TEST(test_durations_sizes)
 {
 	uint64_t v;
 
-	ck_assert_int_eq(cfg_parse_duration("0", &v), 0);
+	ck_assert_int_eq(cfg_parse_duration(&v, "0"), 0);
 	ck_assert_uint_eq(v, 0);
-	ck_assert_int_eq(cfg_parse_duration("10m", &v), 0);
+	ck_assert_int_eq(cfg_parse_duration(&v, "10m"), 0);
 	ck_assert_uint_eq(v, 600000);
-	ck_assert_int_eq(cfg_parse_duration("90s", &v), 0);
+	ck_assert_int_eq(cfg_parse_duration(&v, "90s"), 0);
 	ck_assert_uint_eq(v, 90000);
-	ck_assert_int_eq(cfg_parse_duration("1h30m", &v), 0);
+	ck_assert_int_eq(cfg_parse_duration(&v, "1h30m"), 0);
 	ck_assert_uint_eq(v, 5400000);
-	ck_assert_int_eq(cfg_parse_duration("500ms", &v), 0);
+	ck_assert_int_eq(cfg_parse_duration(&v, "500ms"), 0);
 	ck_assert_uint_eq(v, 500);
-	ck_assert_int_eq(cfg_parse_duration("", &v), -1);
-	ck_assert_int_eq(cfg_parse_duration("10", &v), -1);
-	ck_assert_int_eq(cfg_parse_duration("m", &v), -1);
-	ck_assert_int_eq(cfg_parse_duration("10x", &v), -1);
-	ck_assert_int_eq(cfg_parse_duration("-1s", &v), -1);
-	ck_assert_int_eq(cfg_parse_duration("99999999999999999999h", &v), -1);
-	ck_assert_int_eq(cfg_parse_duration("5124095576030h", &v), 0);
-	ck_assert_int_eq(cfg_parse_duration("5124095576031h", &v), -1);
+	ck_assert_int_eq(cfg_parse_duration(&v, ""), -1);
+	ck_assert_int_eq(cfg_parse_duration(&v, "10"), -1);
+	ck_assert_int_eq(cfg_parse_duration(&v, "m"), -1);
+	ck_assert_int_eq(cfg_parse_duration(&v, "10x"), -1);
+	ck_assert_int_eq(cfg_parse_duration(&v, "-1s"), -1);
+	ck_assert_int_eq(cfg_parse_duration(&v, "99999999999999999999h"), -1);
+	ck_assert_int_eq(cfg_parse_duration(&v, "5124095576030h"), 0);
+	ck_assert_int_eq(cfg_parse_duration(&v, "5124095576031h"), -1);
 
-	ck_assert_int_eq(cfg_parse_size("0", &v), 0);
+	ck_assert_int_eq(cfg_parse_size(&v, "0"), 0);
 	ck_assert_uint_eq(v, 0);
-	ck_assert_int_eq(cfg_parse_size("1048576", &v), 0);
+	ck_assert_int_eq(cfg_parse_size(&v, "1048576"), 0);
 	ck_assert_uint_eq(v, 1048576);
-	ck_assert_int_eq(cfg_parse_size("512M", &v), 0);
+	ck_assert_int_eq(cfg_parse_size(&v, "512M"), 0);
 	ck_assert_uint_eq(v, 512ull << 20);
-	ck_assert_int_eq(cfg_parse_size("10m", &v), 0);
+	ck_assert_int_eq(cfg_parse_size(&v, "10m"), 0);
 	ck_assert_uint_eq(v, 10ull << 20);
-	ck_assert_int_eq(cfg_parse_size("2GiB", &v), 0);
+	ck_assert_int_eq(cfg_parse_size(&v, "2GiB"), 0);
 	ck_assert_uint_eq(v, 2ull << 30);
-	ck_assert_int_eq(cfg_parse_size("100k", &v), 0);
+	ck_assert_int_eq(cfg_parse_size(&v, "100k"), 0);
 	ck_assert_uint_eq(v, 102400);
-	ck_assert_int_eq(cfg_parse_size("16777215T", &v), 0);
-	ck_assert_int_eq(cfg_parse_size("16777216T", &v), -1);
-	ck_assert_int_eq(cfg_parse_size("", &v), -1);
-	ck_assert_int_eq(cfg_parse_size("M", &v), -1);
-	ck_assert_int_eq(cfg_parse_size("1.5G", &v), -1);
-	ck_assert_int_eq(cfg_parse_size("12X", &v), -1);
+	ck_assert_int_eq(cfg_parse_size(&v, "16777215T"), 0);
+	ck_assert_int_eq(cfg_parse_size(&v, "16777216T"), -1);
+	ck_assert_int_eq(cfg_parse_size(&v, ""), -1);
+	ck_assert_int_eq(cfg_parse_size(&v, "M"), -1);
+	ck_assert_int_eq(cfg_parse_size(&v, "1.5G"), -1);
+	ck_assert_int_eq(cfg_parse_size(&v, "12X"), -1);
 }
 END_TEST
 

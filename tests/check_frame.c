@@ -84,11 +84,11 @@ START_TEST(test_roundtrip)
 	ck_assert_int_eq(frame_flush(&w), 1);
 	close(fd[1]);
 	for (i = 0; i < ARRAY_SIZE(msgs); i++) {
-		ck_assert_int_eq(frame_read(&r, &p, &len), 1);
+		ck_assert_int_eq(frame_read(&p, &len, &r), 1);
 		ck_assert_uint_eq(len, strlen(msgs[i]));
 		ck_assert(memcmp(p, msgs[i], len) == 0);
 	}
-	ck_assert_int_eq(frame_read(&r, &p, &len), 0);
+	ck_assert_int_eq(frame_read(&p, &len, &r), 0);
 	ck_assert_int_eq(r.eof, 1);
 	ck_assert_uint_eq(r.msgs, 4);
 	ck_assert_uint_eq(r.bytes, 32);
@@ -117,13 +117,13 @@ START_TEST(test_queue_limit)
 	ck_assert_uint_eq(w.msgs, 2);
 
 	/* The in-place variant drops the partial frame. */
-	ck_assert_int_eq(frame_queue_begin(&w, &mark), 0);
+	ck_assert_int_eq(frame_queue_begin(&mark, &w), 0);
 	buf_add(&w.out, data, 17);
 	ck_assert_int_eq(frame_queue_end(&w, mark), ERR_LIMIT);
 	ck_assert_str_eq(err_last(),
 	    "frame of 17 bytes exceeds the limit of 16 bytes");
 	ck_assert_uint_eq(frame_pending(&w), 24);
-	ck_assert_int_eq(frame_queue_begin(&w, &mark), 0);
+	ck_assert_int_eq(frame_queue_begin(&mark, &w), 0);
 	buf_add(&w.out, data, 16);
 	ck_assert_int_eq(frame_queue_end(&w, mark), 0);
 	ck_assert_uint_eq(frame_pending(&w), 44);
@@ -155,7 +155,7 @@ read_raw(const void *bytes, size_t n, size_t max, size_t *len, size_t *cap)
 	close(fd[1]);
 	frame_reader_init(&r, fd[0], max);
 	err_clear();
-	rc = frame_read(&r, &p, len);
+	rc = frame_read(&p, len, &r);
 	*cap = r.in.cap;
 	frame_reader_release(&r);
 	close(fd[0]);
@@ -248,7 +248,7 @@ START_TEST(test_one_byte_at_a_time)
 	for (i = 0; i < w.out.len; i++) {
 		write_all(fd[1], w.out.ptr + i, 1);
 		ck_assert_int_eq(frame_fill(&r), 1);
-		while ((rc = frame_next(&r, &p, &len)) == 1) {
+		while ((rc = frame_next(&p, &len, &r)) == 1) {
 			ck_assert_uint_eq(len, 60 * got);
 			pattern(data, sizeof(data), (unsigned)got);
 			ck_assert(memcmp(p, data, len) == 0);
@@ -263,7 +263,7 @@ START_TEST(test_one_byte_at_a_time)
 	close(fd[1]);
 	ck_assert_int_eq(frame_fill(&r), 0);
 	ck_assert_int_eq(r.eof, 1);
-	ck_assert_int_eq(frame_next(&r, &p, &len), 0);
+	ck_assert_int_eq(frame_next(&p, &len, &r), 0);
 	frame_writer_release(&w);
 	frame_reader_release(&r);
 	close(fd[0]);
@@ -302,7 +302,7 @@ START_TEST(test_full_pipe)
 		if (rc == 0)
 			zero++;
 		ck_assert_int_ge(frame_fill(&r), 0);
-		while ((k = frame_next(&r, &p, &len)) == 1) {
+		while ((k = frame_next(&p, &len, &r)) == 1) {
 			if (i < 3) {
 				ck_assert_uint_eq(len, big - (size_t)i);
 				pattern(data, big, (unsigned)i);
@@ -363,12 +363,12 @@ START_TEST(test_flush_all_child)
 	close(fd[1]);
 	frame_reader_init(&r, fd[0], big);
 	for (i = 0; i < 4; i++) {
-		ck_assert_int_eq(frame_read(&r, &p, &len), 1);
+		ck_assert_int_eq(frame_read(&p, &len, &r), 1);
 		ck_assert_uint_eq(len, big - (size_t)i);
 		pattern(want, big, (unsigned)i);
 		ck_assert(memcmp(p, want, len) == 0);
 	}
-	ck_assert_int_eq(frame_read(&r, &p, &len), 0);
+	ck_assert_int_eq(frame_read(&p, &len, &r), 0);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	free(data);
@@ -432,13 +432,13 @@ START_TEST(test_many_frames_linear)
 	close(fd[1]);
 	frame_reader_init(&r, fd[0], sizeof(data));
 	for (i = 0; i < 20000; i++) {
-		ck_assert_int_eq(frame_read(&r, &p, &len), 1);
+		ck_assert_int_eq(frame_read(&p, &len, &r), 1);
 		ck_assert_uint_eq(len, i % 1000);
 		pattern(data, len, (unsigned)i);
 		ck_assert(memcmp(p, data, len) == 0);
 		total += len;
 	}
-	ck_assert_int_eq(frame_read(&r, &p, &len), 0);
+	ck_assert_int_eq(frame_read(&p, &len, &r), 0);
 	ck_assert_uint_eq(r.msgs, 20000);
 	ck_assert_uint_eq(r.bytes, total + 4 * 20000);
 	ck_assert_uint_le(r.in.cap, 256 * 1024);
@@ -458,7 +458,7 @@ START_TEST(test_read_error)
 	frame_reader_init(&r, -1, 64);
 	ck_assert_int_eq(frame_fill(&r), -1);
 	ck_assert_str_eq(err_last(), "cannot read frame: Bad file descriptor");
-	ck_assert_int_eq(frame_read(&r, &p, &len), -1);
+	ck_assert_int_eq(frame_read(&p, &len, &r), -1);
 	frame_reader_release(&r);
 }
 END_TEST

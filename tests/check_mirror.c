@@ -301,7 +301,7 @@ START_TEST(test_mirror_fetch_no_repo)
 	ck_assert_int_eq(mirror_fetch(&m, br, NULL, 1), ERR_NOTFOUND);
 	prefix = xasprintf("cannot fetch '%s': repository not found: ", url);
 	ck_assert_msg(strncmp(err_last(), prefix, strlen(prefix)) == 0, "%s", err_last());
-	ck_assert_int_eq(mirror_default_branch(&m, &b), ERR_NOTFOUND);
+	ck_assert_int_eq(mirror_default_branch(&b, &m), ERR_NOTFOUND);
 	ck_assert_ptr_null(b);
 	ck_assert_ptr_nonnull(strstr(err_last(), url));
 	mirror_close(&m);
@@ -331,7 +331,7 @@ START_TEST(test_mirror_default_branch)
 	gitfix_commit(NULL, f.remote, "main", NULL, 0);
 	url = xasprintf("file://%s", f.remote_path);
 	ck_assert_int_eq(mirror_open(&m, f.cache, url, NULL), 0);
-	ck_assert_int_eq(mirror_default_branch(&m, &b), 0);
+	ck_assert_int_eq(mirror_default_branch(&b, &m), 0);
 	ck_assert_str_eq(b, "develop");
 	free(b);
 	mirror_close(&m);
@@ -352,7 +352,7 @@ START_TEST(test_mirror_default_branch_empty)
 	cache = xasprintf("%s/cache", dir);
 	r = gitfix_init(path, "main");
 	ck_assert_int_eq(mirror_open(&m, cache, path, NULL), 0);
-	ck_assert_int_eq(mirror_default_branch(&m, &b), ERR_NOTFOUND);
+	ck_assert_int_eq(mirror_default_branch(&b, &m), ERR_NOTFOUND);
 	ck_assert_ptr_null(b);
 	ck_assert_ptr_nonnull(strstr(err_last(), "has no HEAD"));
 	mirror_close(&m);

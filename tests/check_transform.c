@@ -94,7 +94,7 @@ START_TEST(test_transform_table)
 	ck_assert_int_eq(transform_new(&t, "src-org/template", "acme/api", vars,
 	    ARRAY_SIZE(vars), emails, ARRAY_SIZE(emails)), 0);
 	ck_assert_int_eq(transform_is_noop(t), 0);
-	rc = transform_apply(t, r->in, strlen(r->in), &out);
+	rc = transform_apply(&out, t, r->in, strlen(r->in));
 	ck_assert_msg(strcmp(out.ptr, r->out) == 0, "in '%s': got '%s', want '%s'", r->in,
 	    out.ptr, r->out);
 	ck_assert_uint_eq(out.len, strlen(r->out));
@@ -113,7 +113,7 @@ START_TEST(test_transform_noop)
 	/* Nothing configured. */
 	ck_assert_int_eq(transform_new(&t, NULL, NULL, NULL, 0, NULL, 0), 0);
 	ck_assert_int_eq(transform_is_noop(t), 1);
-	ck_assert_int_eq(transform_apply(t, text, sizeof(text), &out), 0);
+	ck_assert_int_eq(transform_apply(&out, t, text, sizeof(text)), 0);
 	ck_assert_uint_eq(out.len, sizeof(text));
 	ck_assert_int_eq(memcmp(out.ptr, text, sizeof(text)), 0);
 	transform_free(t);
@@ -126,7 +126,7 @@ START_TEST(test_transform_noop)
 		ck_assert_int_eq(transform_new(&t, "src-org/template", "src-org/template", NULL, 0,
 		    same, ARRAY_SIZE(same)), 0);
 		ck_assert_int_eq(transform_is_noop(t), 1);
-		ck_assert_int_eq(transform_apply(t, text, sizeof(text), &out), 0);
+		ck_assert_int_eq(transform_apply(&out, t, text, sizeof(text)), 0);
 		ck_assert_int_eq(memcmp(out.ptr, text, sizeof(text)), 0);
 		transform_free(t);
 	}
@@ -135,10 +135,10 @@ START_TEST(test_transform_noop)
 		const struct transform_pair v[] = { { "X", "{{X}}" } };
 
 		ck_assert_int_eq(transform_new(&t, NULL, NULL, v, 1, NULL, 0), 0);
-		ck_assert_int_eq(transform_apply(t, "a{{X}}b", 7, &out), 0);
+		ck_assert_int_eq(transform_apply(&out, t, "a{{X}}b", 7), 0);
 		ck_assert_str_eq(out.ptr, "a{{X}}b");
 		/* ${X} becomes {{X}}: changed, and not rescanned. */
-		ck_assert_int_eq(transform_apply(t, "${X}", 4, &out), 1);
+		ck_assert_int_eq(transform_apply(&out, t, "${X}", 4), 1);
 		ck_assert_str_eq(out.ptr, "{{X}}");
 		transform_free(t);
 	}
@@ -146,7 +146,7 @@ START_TEST(test_transform_noop)
 	buf_reset(&out);
 	buf_addstr(&out, "stale");
 	ck_assert_int_eq(transform_is_noop(NULL), 1);
-	ck_assert_int_eq(transform_apply(NULL, "abc", 3, &out), 0);
+	ck_assert_int_eq(transform_apply(&out, NULL, "abc", 3), 0);
 	ck_assert_str_eq(out.ptr, "abc");
 	buf_release(&out);
 	transform_free(NULL);
@@ -160,7 +160,7 @@ START_TEST(test_transform_vars_override)
 	struct buf out = BUF_INIT;
 
 	ck_assert_int_eq(transform_new(&t, NULL, NULL, v, ARRAY_SIZE(v), NULL, 0), 0);
-	ck_assert_int_eq(transform_apply(t, "{{A}}{{B}}${A}", 14, &out), 1);
+	ck_assert_int_eq(transform_apply(&out, t, "{{A}}{{B}}${A}", 14), 1);
 	ck_assert_str_eq(out.ptr, "323");
 	buf_release(&out);
 	transform_free(t);
@@ -182,7 +182,7 @@ START_TEST(test_transform_many_emails)
 		e[i].to = to[i];
 	}
 	ck_assert_int_eq(transform_new(&t, NULL, NULL, NULL, 0, e, ARRAY_SIZE(e)), 0);
-	ck_assert_int_eq(transform_apply(t, "a19@x.example a3@x.example a1@x.example", 39, &out),
+	ck_assert_int_eq(transform_apply(&out, t, "a19@x.example a3@x.example a1@x.example", 39),
 	    1);
 	ck_assert_str_eq(out.ptr, "b19@y.example b3@y.example b1@y.example");
 	buf_release(&out);
@@ -229,7 +229,7 @@ START_TEST(test_transform_large)
 		buf_addf(&in, "line %d {{NAME}} github.com/src-org/template/x {\n", i);
 		buf_addf(&want, "line %d api github.com/acme/api/x {\n", i);
 	}
-	ck_assert_int_eq(transform_apply(t, in.ptr, in.len, &out), 1);
+	ck_assert_int_eq(transform_apply(&out, t, in.ptr, in.len), 1);
 	ck_assert_uint_eq(out.len, want.len);
 	ck_assert_int_eq(memcmp(out.ptr, want.ptr, want.len), 0);
 	buf_release(&in);

@@ -467,7 +467,7 @@ done:
 }
 
 int
-mirror_default_branch(struct mirror *m, char **branch)
+mirror_default_branch(char **branch, struct mirror *m)
 {
 	git_remote_callbacks cbs;
 	git_remote *remote = NULL;

@@ -46,7 +46,7 @@ void mirror_close(struct mirror *m);
  */
 int mirror_fetch(struct mirror *m, const char *const *branches, const int *optional, size_t n);
 /* Fetch the remote's HEAD symref target into *branch (caller frees). */
-int mirror_default_branch(struct mirror *m, char **branch);
+int mirror_default_branch(char **branch, struct mirror *m);
 /* Resolve refs/heads/<branch> in the mirror; ERR_NOTFOUND when absent. */
 int mirror_branch_oid(git_oid *out, struct mirror *m, const char *branch);
 

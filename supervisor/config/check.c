@@ -566,7 +566,7 @@ heap_pop(struct heap *h)
 }
 
 void
-cfg_group_order(const struct cfg *c, size_t *order)
+cfg_group_order(size_t *order, const struct cfg *c)
 {
 	size_t n = c->ngroups, i, j, k = 0, e = 0;
 	size_t *indeg, *start, *edges;

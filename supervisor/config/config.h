@@ -204,7 +204,7 @@ void cfg_errors_release(struct cfg_errors *errs);
  * Groups in execution order (priority, then depends_on, then file order),
  * enabled and disabled alike. order receives c->ngroups indexes.
  */
-void cfg_group_order(const struct cfg *c, size_t *order);
+void cfg_group_order(size_t *order, const struct cfg *c);
 
 /*
  * The default mirror cache: $XDG_CACHE_HOME/repocast when that is absolute,
@@ -213,9 +213,9 @@ void cfg_group_order(const struct cfg *c, size_t *order);
 char *cfg_default_cache_dir(void);
 
 /* Parse "10m", "90s", "1h30m", "500ms" into ms; -1 on a bad value. */
-int cfg_parse_duration(const char *s, uint64_t *ms);
+int cfg_parse_duration(uint64_t *ms, const char *s);
 /* Parse "512M", "2G", "100k", "1048576" (bytes); -1 on a bad value. */
-int cfg_parse_size(const char *s, uint64_t *bytes);
+int cfg_parse_size(uint64_t *bytes, const char *s);
 
 /*
  * Syntax checks used by the loader, exported for command-line filters.

@@ -120,7 +120,7 @@ void cfg_walk_missing(struct cwalk *w, const struct cnode *map, const char *key)
 int cfg_walk_map(struct cwalk *w, const struct cnode *n, const char *const *names,
     const struct cnode **val, const struct cnode **key);
 /* *count items of sequence n (0 for null); -1 with an error if n is neither. */
-int cfg_walk_seq(struct cwalk *w, const struct cnode *n, size_t *count);
+int cfg_walk_seq(size_t *count, struct cwalk *w, const struct cnode *n);
 
 /*
  * Typed values under key: 0 absent or null (out unchanged), 1 set, -1 an

@@ -166,7 +166,7 @@ parse_seq(struct cwalk *w, const struct cnode *n, const char *key, size_t size, 
 	char *v = NULL;
 
 	*count = 0;
-	if (cfg_walk_seq(w, n, &cnt) == 0) {
+	if (cfg_walk_seq(&cnt, w, n) == 0) {
 		if (cnt == 0 && empty != NULL)
 			cfg_walk_err(w, n, "%s", empty);
 		v = xcalloc(cnt ? cnt : 1, size);

@@ -136,7 +136,7 @@ parse_preset(struct cwalk *w, const struct cnode *n, struct strv *ids)
 	tmp = NULL;
 
 	mark = cfg_walk_push_key(w, "rulesets");
-	if (val[15] != NULL && cfg_walk_seq(w, val[15], &cnt) == 0) {
+	if (val[15] != NULL && cfg_walk_seq(&cnt, w, val[15]) == 0) {
 		for (i = 0; i < cnt; i++) {
 			const struct cnode *r = val[15]->kid[i];
 			struct strv sv = { NULL, 0 };
@@ -162,7 +162,7 @@ parse_preset(struct cwalk *w, const struct cnode *n, struct strv *ids)
 	}
 	cfg_walk_pop(w, mark);
 	mark = cfg_walk_push_key(w, "labels");
-	if (val[16] != NULL && cfg_walk_seq(w, val[16], &cnt) == 0) {
+	if (val[16] != NULL && cfg_walk_seq(&cnt, w, val[16]) == 0) {
 		for (i = 0; i < cnt; i++) {
 			const struct cnode *l = val[16]->kid[i];
 
@@ -191,7 +191,7 @@ cfg_parse_presets(struct cwalk *w, const struct cnode *n)
 	struct strv ids = { NULL, 0 };
 	size_t i, cnt, mark = cfg_walk_push_key(w, "settings_presets");
 
-	if (cfg_walk_seq(w, n, &cnt) == 0) {
+	if (cfg_walk_seq(&cnt, w, n) == 0) {
 		w->c->npresets = cnt;
 		for (i = 0; i < cnt; i++) {
 			size_t mark2 = cfg_walk_push_idx(w, i);
@@ -267,7 +267,7 @@ check_duration(const char *s, const char **why)
 {
 	uint64_t ms;
 
-	if (cfg_parse_duration(s, &ms) < 0) {
+	if (cfg_parse_duration(&ms, s) < 0) {
 		*why = "expected a duration like 10m, 90s, 1h30m or 500ms";
 		return -1;
 	}
@@ -299,7 +299,7 @@ cfg_parse_repocast(struct cwalk *w, const struct cnode *n)
 	}
 	cfg_walk_int(&r->jobs, w, val[0], "jobs", 0, 4096);
 	if (cfg_walk_str(&tmp, w, val[1], "timeout", check_duration) > 0)
-		cfg_parse_duration(tmp, &r->timeout_ms);
+		cfg_parse_duration(&r->timeout_ms, tmp);
 	cfg_walk_int(&r->retries, w, val[2], "retries", 0, 100);
 	cfg_walk_str(&r->cache_dir, w, val[3], "cache_dir", cfg_check_word);
 	cfg_walk_str(&r->api_url, w, val[4], "api_url", check_url);
@@ -316,7 +316,7 @@ cfg_parse_repocast(struct cwalk *w, const struct cnode *n)
 		mark2 = cfg_walk_push_key(w, "limits");
 		if (cfg_walk_map(w, val[7], limits_keys, sv, sk) == 0) {
 			if (cfg_walk_str(&tmp, w, sv[0], "memory", cfg_check_size) > 0)
-				cfg_parse_size(tmp, &r->mem_bytes);
+				cfg_parse_size(&r->mem_bytes, tmp);
 			get_u64_limit(w, sv[1], "cpu_seconds", &r->cpu_seconds);
 			get_u64_limit(w, sv[2], "open_files", &r->open_files);
 		}

@@ -8,7 +8,7 @@
 #include "supervisor/config/internal.h"
 
 int
-cfg_parse_duration(const char *s, uint64_t *ms)
+cfg_parse_duration(uint64_t *ms, const char *s)
 {
 	uint64_t total = 0;
 
@@ -53,7 +53,7 @@ cfg_parse_duration(const char *s, uint64_t *ms)
 }
 
 int
-cfg_parse_size(const char *s, uint64_t *bytes)
+cfg_parse_size(uint64_t *bytes, const char *s)
 {
 	static const char units[] = "kmgt";
 	const char *unit;
@@ -283,7 +283,7 @@ cfg_check_size(const char *s, const char **why)
 {
 	uint64_t b;
 
-	if (cfg_parse_size(s, &b) < 0) {
+	if (cfg_parse_size(&b, s) < 0) {
 		*why = "expected a size like 512M, 2G, 100k or a number of bytes";
 		return -1;
 	}

@@ -223,7 +223,7 @@ cfg_walk_map(struct cwalk *w, const struct cnode *n, const char *const *names,
 
 /* A sequence, or null (0 items). -1 with an error otherwise. */
 int
-cfg_walk_seq(struct cwalk *w, const struct cnode *n, size_t *count)
+cfg_walk_seq(size_t *count, struct cwalk *w, const struct cnode *n)
 {
 	*count = 0;
 	if (cnode_is_null(n))
@@ -352,7 +352,7 @@ cfg_walk_strv(struct strv *out, struct cfg_pos **pos, struct cwalk *w, const str
 	if (v == NULL)
 		return 0;
 	mark = cfg_walk_push_key(w, key);
-	if (cfg_walk_seq(w, v, &n) < 0) {
+	if (cfg_walk_seq(&n, w, v) < 0) {
 		cfg_walk_pop(w, mark);
 		return -1;
 	}

@@ -309,7 +309,7 @@ on_from(int fd, int revents, void *arg)
 	for (;;) {
 		struct msg m;
 
-		rc = frame_next(&j->in, &payload, &len);
+		rc = frame_next(&payload, &len, &j->in);
 		if (rc == 0)
 			break;
 		if (rc < 0) {

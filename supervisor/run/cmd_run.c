@@ -106,7 +106,7 @@ parse_u64_flag(uint64_t *out, const char *flag, const char *v, uint64_t min, uin
 static int
 parse_duration_flag(uint64_t *out, const char *flag, const char *v)
 {
-	if (cfg_parse_duration(v, out) < 0)
+	if (cfg_parse_duration(out, v) < 0)
 		return err_set(ERR_CONFIG, "invalid duration '%s' for %s (e.g. 500ms, 90s, 10m, "
 		    "1h30m)", v, flag);
 	return 0;
@@ -201,7 +201,7 @@ cmd_run_parse(struct run_opts *o, int argc, char **argv)
 				return -1;
 			o->retries = (int)v;
 		} else if (strcmp(name, "--memory") == 0) {
-			if (cfg_parse_size(val, &o->mem_bytes) < 0 || o->mem_bytes == 0)
+			if (cfg_parse_size(&o->mem_bytes, val) < 0 || o->mem_bytes == 0)
 				return err_set(ERR_CONFIG, "invalid size '%s' for --memory (e.g. 512M, "
 				    "2G)", val);
 		} else if (strcmp(name, "--cpu-seconds") == 0) {
@@ -219,7 +219,7 @@ cmd_run_parse(struct run_opts *o, int argc, char **argv)
 		} else if (strcmp(name, "--token-file") == 0) {
 			set_str(&o->token_file, val);
 		} else if (strcmp(name, "--log-level") == 0) {
-			if (log_parse_level(val, &o->log_level) < 0)
+			if (log_parse_level(&o->log_level, val) < 0)
 				return err_set(ERR_CONFIG, "invalid log level '%s' (error, warn, info, "
 				    "debug, trace)", val);
 		} else {

@@ -138,7 +138,7 @@ sync_parse_args(struct sync_opts *o, int argc, char **argv)
 			o->json = true;
 			break;
 		case OPT_LOGLEVEL:
-			if (log_parse_level(optarg, &lvl) < 0)
+			if (log_parse_level(&lvl, optarg) < 0)
 				return err_set(ERR_CONFIG, "invalid --log-level '%s' (want error, warn, "
 				    "info, debug or trace)", optarg);
 			log_set_level(lvl);

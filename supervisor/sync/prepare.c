@@ -176,7 +176,7 @@ sync_add_entry(struct sync_target *t, const struct plan_entry *e, struct transfo
 			break;
 		if ((rc = source_blob(&blob, &data, &len, &t->source->src, &e->oid)) < 0)
 			return rc;
-		transform_apply(dirx[k], data, len, &out);
+		transform_apply(&out, dirx[k], data, len);
 		git_blob_free(blob);
 		if (git_odb_hash(&id, out.ptr, out.len, GIT_OBJECT_BLOB) < 0) {
 			buf_release(&out);

@@ -116,7 +116,7 @@ scope_resolve(struct scope *s, const struct cfg *c, const struct scope_opts *o)
 	ghit = xcalloc(scope_count_items(o->groups, o->ngroups) + 1, sizeof(bool));
 	shit = xcalloc(scope_count_items(o->skip, o->nskip) + 1, sizeof(bool));
 	fhit = xcalloc(o->nfilters + 1, sizeof(bool));
-	cfg_group_order(c, order);
+	cfg_group_order(order, c);
 	for (i = 0; i < c->ngroups; i++) {
 		const struct cfg_group *g = &c->groups[order[i]];
 		bool named = o->ngroups > 0 && scope_names(g, o->groups, o->ngroups, ghit);

@@ -27,7 +27,7 @@ fuzz_config(const uint8_t *data, size_t size)
 			wrong = 1;
 		} else {
 			order = xcalloc(c->ngroups + 1, sizeof(*order));
-			cfg_group_order(c, order);
+			cfg_group_order(order, c);
 			free(order);
 		}
 	} else if (c != NULL || errs.n == 0) {

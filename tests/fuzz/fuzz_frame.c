@@ -46,7 +46,7 @@ fuzz_frame(const uint8_t *data, size_t size)
 	frame_reader_init(&r, -1, FUZZ_FRAME_MAX);
 	buf_add(&r.in, data, size);
 	r.eof = 1;
-	while ((rc = frame_next(&r, &p, &len)) == 1) {
+	while ((rc = frame_next(&p, &len, &r)) == 1) {
 		struct msg m;
 
 		if (len > FUZZ_FRAME_MAX)

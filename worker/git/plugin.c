@@ -53,7 +53,7 @@ fetch_checkout(struct worker *w, const char *dir)
 		return rc;
 	if (job->base_branch != NULL && job->base_branch[0] != '\0')
 		branch = xstrdup(job->base_branch);
-	else if ((rc = mirror_default_branch(&m, &branch)) < 0)
+	else if ((rc = mirror_default_branch(&branch, &m)) < 0)
 		goto out;
 	if ((rc = mirror_fetch(&m, (const char *const *)&branch, NULL, 1)) < 0)
 		goto out;
