@@ -57,13 +57,13 @@ noop_message(struct pool_job *j, void *task, const struct msg *m, void *arg)
 }
 
 static void
-noop_finished(struct pool_job *j, void *task, const struct record *rec, void *arg)
+noop_finished(struct pool_job *j, void *task, struct record *rec, void *arg)
 {
 	struct noop *s = arg;
 
 	(void)j;
 	(void)task;
-	if (rec->cause != NULL)
+	if (record_failed(rec))
 		s->failed++;
 }
 

@@ -105,3 +105,14 @@ err_name(int code)
 	}
 	return "error";
 }
+
+int
+err_from_name(const char *name)
+{
+	int code;
+
+	for (code = ERR_OK; code >= ERR_INTERRUPTED; code--)
+		if (strcmp(err_name(code), name) == 0)
+			return code;
+	return ERR_FAIL;
+}

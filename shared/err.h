@@ -38,5 +38,7 @@ int err_code(void);
 void err_clear(void);
 /* A stable lowercase name for a code: "notfound", "timeout", ... */
 const char *err_name(int code);
+/* The code err_name gives name for; ERR_FAIL for a name it never gives. */
+int err_from_name(const char *name);
 
 #endif

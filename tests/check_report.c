@@ -49,7 +49,7 @@ START_TEST(test_report_json)
 	run.end_us = run.start_us + 1500000;
 	run.exit_code = 1;
 	recs[0].name = (char *)"acme/ok";
-	recs[0].outcome = (char *)"ran";
+	recs[0].outcome = OUTCOME_RAN;
 	recs[0].pid = 4242;
 	recs[0].attempts = 1;
 	recs[0].wall_us = 100;
@@ -61,8 +61,9 @@ START_TEST(test_report_json)
 	recs[0].result.outcome = (char *)"ran";
 	recs[0].result.cmd_wall_ms = 5;
 	recs[1].name = (char *)"acme/bad\xff";  /* not UTF-8: must not lose the report */
-	recs[1].outcome = (char *)"failed";
-	recs[1].cause = (char *)"signal:SEGV";
+	recs[1].outcome = OUTCOME_FAILED;
+	recs[1].cause = CAUSE_SIGNAL;
+	recs[1].cause_value = SIGSEGV;
 	recs[1].error = (char *)"the worker was killed by a signal";
 	recs[1].attempts = 2;
 	recs[1].pid = 4243;
@@ -71,8 +72,8 @@ START_TEST(test_report_json)
 	recs[1].term_signal = SIGSEGV;
 	/* No worker ran (skip cache): counted, but kept out of the stats. */
 	recs[2].name = (char *)"acme/cached";
-	recs[2].outcome = (char *)"up_to_date";
-	recs[2].skipped = true;
+	recs[2].outcome = OUTCOME_UP_TO_DATE;
+	recs[2].sync.skipped = true;
 	report_json(&b, &run, recs, 3);
 	doc = json_loads(b.ptr, 0, &je);
 	ck_assert_msg(doc != NULL, "bad json: %s", je.text);

@@ -57,7 +57,7 @@ struct pool_job {
 	struct frame_writer out;
 	struct frame_reader in;
 	uint64_t deadline_timer, grace_timer, drain_timer, backoff_timer;
-	const char *stop_cause;  /* set when the pool stopped the worker */
+	enum record_cause stop_cause; /* set when the pool stopped the worker */
 	char *stop_error;
 	bool got_ready, got_error, reaped;
 	int status;              /* wait status */
@@ -88,7 +88,7 @@ struct pool {
 };
 
 static void job_spawn(struct pool_job *j);
-static void job_stop(struct pool_job *j, const char *cause, const char *fmt, ...)
+static void job_stop(struct pool_job *j, enum record_cause cause, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void job_check_done(struct pool_job *j);
 
@@ -232,7 +232,7 @@ handle_msg(struct pool_job *j, struct msg *m)
 
 	if (!j->got_ready) {
 		if (m->type != MSG_READY) {
-			job_stop(j, "protocol", "expected ready from the worker, got %s",
+			job_stop(j, CAUSE_PROTOCOL, "expected ready from the worker, got %s",
 			    msg_type_name(m->type));
 			return -1;
 		}
@@ -247,7 +247,7 @@ handle_msg(struct pool_job *j, struct msg *m)
 		return 0;
 	}
 	if (m->type < MSG_READY || m->type == MSG_READY) {
-		job_stop(j, "protocol", "unexpected %s message from the worker",
+		job_stop(j, CAUSE_PROTOCOL, "unexpected %s message from the worker",
 		    msg_type_name(m->type));
 		return -1;
 	}
@@ -271,13 +271,10 @@ handle_msg(struct pool_job *j, struct msg *m)
 	}
 	if (m->type == MSG_ERROR) {
 		j->got_error = true;
-		free(j->rec.cause);
-		free(j->rec.error);
-		j->rec.cause = xstrdup(m->u.error.code);
-		j->rec.error = xstrdup(m->u.error.text);
+		record_set_worker_error(&j->rec, m->u.error.code, m->u.error.text);
 	}
 	if (p->ops.message(j, j->task, m, p->arg) < 0) {
-		job_stop(j, "protocol", "bad %s message: %s", msg_type_name(m->type), err_last());
+		job_stop(j, CAUSE_PROTOCOL, "bad %s message: %s", msg_type_name(m->type), err_last());
 		return -1;
 	}
 	if (m->type == MSG_RESULT) {
@@ -317,11 +314,11 @@ on_from(int fd, int revents, void *arg)
 			 * protocol error: its exit status says what happened. */
 			if (j->in.eof && err_code() != ERR_LIMIT)
 				break;
-			job_stop(j, "protocol", "%s", err_last());
+			job_stop(j, CAUSE_PROTOCOL, "%s", err_last());
 			return;
 		}
 		if (msg_decode(&m, payload, len) < 0) {
-			job_stop(j, "protocol", "%s", err_last());
+			job_stop(j, CAUSE_PROTOCOL, "%s", err_last());
 			return;
 		}
 		rc = handle_msg(j, &m);
@@ -380,7 +377,7 @@ on_grace(void *arg)
 }
 
 static void
-job_stop(struct pool_job *j, const char *cause, const char *fmt, ...)
+job_stop(struct pool_job *j, enum record_cause cause, const char *fmt, ...)
 {
 	struct pool *p = j->p;
 	struct buf b = BUF_INIT;
@@ -388,14 +385,17 @@ job_stop(struct pool_job *j, const char *cause, const char *fmt, ...)
 
 	if (j->state == JOB_DONE || j->state == JOB_BACKOFF)
 		return;
-	if (j->stop_cause == NULL) {
+	if (j->stop_cause == CAUSE_NONE) {
+		char name[RECORD_CAUSE_MAX];
+		struct record r = { .cause = cause };
+
 		j->stop_cause = cause;
 		va_start(ap, fmt);
 		buf_vaddf(&b, fmt, ap);
 		va_end(ap);
 		j->stop_error = buf_detach(&b, NULL);
-		log_debug("%s: stopping worker %ld: %s: %s", j->name, (long)j->pid, cause,
-		    j->stop_error);
+		log_debug("%s: stopping worker %ld: %s: %s", j->name, (long)j->pid,
+		    record_cause_name(name, &r), j->stop_error);
 	}
 	cancel_timer(p, &j->deadline_timer);
 	/* Close the channel both ways: nothing more is read from a stream that
@@ -422,7 +422,7 @@ on_deadline(void *arg)
 	struct pool_job *j = arg;
 
 	j->deadline_timer = 0;
-	job_stop(j, "timeout", "no result within %llu ms",
+	job_stop(j, CAUSE_TIMEOUT, "no result within %llu ms",
 	    (unsigned long long)j->p->o.timeout_ms);
 }
 
@@ -441,33 +441,22 @@ on_drain(void *arg)
 
 /* ---- the end of an attempt ---- */
 
-static void
-set_cause(struct record *rec, const char *cause, const char *error)
-{
-	free(rec->cause);
-	rec->cause = xstrdup_or_null(cause);
-	if (error != NULL) {
-		free(rec->error);
-		rec->error = xstrdup(error);
-	}
-}
-
 /* Decide outcome and cause of the attempt that just ended (docs/run.md). */
 static void
 classify(struct pool_job *j)
 {
 	struct record *rec = &j->rec;
 	const struct msg_result *r = &rec->result;
-	char buf[64];
 	bool died = false;
 
-	if (j->stop_cause != NULL && strcmp(j->stop_cause, "timeout") == 0 &&
-	    j->p->o.mem_bytes > 0 && j->saw_oom && !rec->has_result) {
+	if (j->stop_cause == CAUSE_TIMEOUT && j->p->o.mem_bytes > 0 && j->saw_oom &&
+	    !rec->has_result) {
 		/* An allocator that cannot even report its failure may hang
 		 * (a sanitizer's does): the deadline found a memory death. */
-		set_cause(rec, "memory", "the worker ran out of memory under its limit");
-	} else if (j->stop_cause != NULL) {
-		set_cause(rec, j->stop_cause, j->stop_error);
+		record_set_cause(rec, CAUSE_MEMORY, 0,
+		    "the worker ran out of memory under its limit");
+	} else if (j->stop_cause != CAUSE_NONE) {
+		record_set_cause(rec, j->stop_cause, 0, j->stop_error);
 	} else if (j->got_error) {
 		/* cause/error already hold the worker's ERROR */
 	} else if (WIFSIGNALED(j->status) || (WIFEXITED(j->status) &&
@@ -478,42 +467,47 @@ classify(struct pool_job *j)
 		/* run mode: the command failed; the worker reported it */
 		rec->command_failed = true;
 		if (r->term_signal != 0)
-			set_cause(rec, pool_signal_cause(buf, sizeof(buf), (int)r->term_signal), NULL);
+			record_set_cause(rec, CAUSE_SIGNAL, (int)r->term_signal, NULL);
 		else
-			set_cause(rec, (snprintf(buf, sizeof(buf), "exit:%lld",
-			    (long long)r->exit_code), buf), NULL);
+			record_set_cause(rec, CAUSE_EXIT, (int)r->exit_code, NULL);
 		if (rec->error == NULL)
 			rec->error = xasprintf("the command %s %lld", r->term_signal ?
 			    "was killed by signal" : "exited with status",
 			    (long long)(r->term_signal ? r->term_signal : r->exit_code));
 	} else if (WIFEXITED(j->status) && WEXITSTATUS(j->status) != 0) {
-		set_cause(rec, (snprintf(buf, sizeof(buf), "exit:%d", WEXITSTATUS(j->status)), buf),
+		record_set_cause(rec, CAUSE_EXIT, WEXITSTATUS(j->status),
 		    "the worker exited with a failure status after its result");
 	} else if (!rec->has_result) {
-		set_cause(rec, "protocol", "the worker exited without a result");
+		record_set_cause(rec, CAUSE_PROTOCOL, 0, "the worker exited without a result");
 	}
 	if (died) {
 		/* A memory limit shows as an allocation failure the worker did
 		 * not survive: xmalloc and the sanitizers print "out of memory"
 		 * before aborting. Only with a limit set (docs/run.md). */
 		if (j->p->o.mem_bytes > 0 && j->saw_oom)
-			set_cause(rec, "memory", "the worker ran out of memory under its limit");
+			record_set_cause(rec, CAUSE_MEMORY, 0,
+			    "the worker ran out of memory under its limit");
 		else if (WIFSIGNALED(j->status))
-			set_cause(rec, pool_signal_cause(buf, sizeof(buf), WTERMSIG(j->status)),
+			record_set_cause(rec, CAUSE_SIGNAL, WTERMSIG(j->status),
 			    "the worker was killed by a signal");
 		else
-			set_cause(rec, (snprintf(buf, sizeof(buf), "exit:%d",
-			    WEXITSTATUS(j->status)), buf), "the worker failed without a result");
+			record_set_cause(rec, CAUSE_EXIT, WEXITSTATUS(j->status),
+			    "the worker failed without a result");
 	}
-	free(rec->outcome);
-	if (rec->cause == NULL)
-		rec->outcome = xstrdup(r->outcome != NULL ? r->outcome : "ok");
-	else if (strcmp(rec->cause, "timeout") == 0)
-		rec->outcome = xstrdup("timed_out");
-	else if (strcmp(rec->cause, "cancelled") == 0)
-		rec->outcome = xstrdup("cancelled");
+	if (rec->cause == CAUSE_NONE && r->outcome != NULL &&
+	    record_outcome_parse(&rec->outcome, r->outcome) < 0) {
+		record_set_cause(rec, CAUSE_PROTOCOL, 0, "the worker's result names no known outcome");
+		log_debug("%s: unknown outcome '%s'", j->name, r->outcome);
+	}
+	if (rec->cause == CAUSE_NONE) {
+		if (r->outcome == NULL)
+			rec->outcome = OUTCOME_OK;
+	} else if (rec->cause == CAUSE_TIMEOUT)
+		rec->outcome = OUTCOME_TIMED_OUT;
+	else if (rec->cause == CAUSE_CANCELLED)
+		rec->outcome = OUTCOME_CANCELLED;
 	else
-		rec->outcome = xstrdup("failed");
+		rec->outcome = OUTCOME_FAILED;
 }
 
 static void
@@ -557,7 +551,7 @@ release_attempt(struct pool_job *j)
 	frame_reader_release(&j->in);
 	free(j->stop_error);
 	j->stop_error = NULL;
-	j->stop_cause = NULL;
+	j->stop_cause = CAUSE_NONE;
 }
 
 static void
@@ -597,6 +591,8 @@ static void
 job_finish(struct pool_job *j)
 {
 	struct pool *p = j->p;
+	char name[RECORD_CAUSE_MAX];
+	const char *cause;
 	uint64_t delay;
 
 	j->rec.end_us = util_wall_us();
@@ -609,12 +605,12 @@ job_finish(struct pool_job *j)
 		fill_usage(j);
 	classify(j);
 	release_attempt(j);
-	log_debug("%s: attempt %d: %s%s%s", j->name, j->rec.attempts, j->rec.outcome,
-	    j->rec.cause ? " cause " : "", j->rec.cause ? j->rec.cause : "");
-	if (!p->cancelling && j->rec.attempts <= p->o.retries &&
-	    pool_cause_transient(j->rec.cause, j->rec.command_failed)) {
+	cause = record_cause_name(name, &j->rec);
+	log_debug("%s: attempt %d: %s%s%s", j->name, j->rec.attempts,
+	    record_outcome_name(j->rec.outcome), cause ? " cause " : "", cause ? cause : "");
+	if (!p->cancelling && j->rec.attempts <= p->o.retries && record_cause_transient(&j->rec)) {
 		delay = p->o.backoff_ms << (j->rec.attempts - 1 < 16 ? j->rec.attempts - 1 : 16);
-		log_info("%s: %s; retrying in %llu ms (attempt %d of %d)", j->name, j->rec.cause,
+		log_info("%s: %s; retrying in %llu ms (attempt %d of %d)", j->name, cause,
 		    (unsigned long long)delay, j->rec.attempts + 1, p->o.retries + 1);
 		set_state(j, JOB_BACKOFF);
 		j->backoff_timer = evloop_timer(p->loop, delay, on_backoff, j);
@@ -706,11 +702,8 @@ reap_children(struct pool *p)
 static void
 spawn_failed(struct pool_job *j, const char *why)
 {
-	free(j->rec.cause);
-	free(j->rec.error);
-	j->rec.cause = xstrdup("spawn");
-	j->rec.error = xstrdup(why);
-	j->stop_cause = "spawn";
+	record_set_cause(&j->rec, CAUSE_SPAWN, 0, why);
+	j->stop_cause = CAUSE_SPAWN;
 	j->stop_error = xstrdup(why);
 	j->pid = 0;
 	j->reaped = true;
@@ -776,7 +769,7 @@ job_spawn(struct pool_job *j)
 	 * supervisor, which is one round trip less per worker.
 	 */
 	if (p->ops.started(j, j->task, p->arg) < 0)
-		job_stop(j, "protocol", "cannot start the job: %s", err_last());
+		job_stop(j, CAUSE_PROTOCOL, "cannot start the job: %s", err_last());
 }
 
 static void
@@ -853,7 +846,7 @@ cancel_all(struct pool *p)
 			pool_send(j, &cancel);
 			/* fall through */
 		case JOB_SPAWNED:
-			job_stop(j, "cancelled", "the run was interrupted"); /* may free j */
+			job_stop(j, CAUSE_CANCELLED, "the run was interrupted"); /* may free j */
 			break;
 		default:
 			break; /* killed already, or exited and draining */

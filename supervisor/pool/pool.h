@@ -44,8 +44,9 @@ struct pool_ops {
 	int (*started)(struct pool_job *j, void *task, void *arg);
 	/* A message after READY (not STATS). Return <0 to fail the job (protocol). */
 	int (*message)(struct pool_job *j, void *task, const struct msg *m, void *arg);
-	/* The task is over (for good, retries done); rec is borrowed. */
-	void (*finished)(struct pool_job *j, void *task, const struct record *rec, void *arg);
+	/* The task is over (for good, retries done): rec is its final record,
+	 * which the callback may take (record_move); what it leaves is freed. */
+	void (*finished)(struct pool_job *j, void *task, struct record *rec, void *arg);
 };
 
 struct pool_opts {
@@ -86,15 +87,6 @@ const char *pool_job_name(const struct pool_job *j);
 uint64_t pool_orphans(const struct pool *p);
 /* Whether pool_run ended because of SIGINT/SIGTERM. */
 bool pool_interrupted(const struct pool *p);
-
-/*
- * Whether a cause is transient (worth a retry): "timeout", "network" (an
- * ERROR code), and a worker's death by a signal other than the memory
- * limit. Never exit codes, config/validation errors, protocol or spawn.
- */
-bool pool_cause_transient(const char *cause, bool command_failed);
-/* "signal:SEGV" for SIGSEGV; written into buf of size n. */
-const char *pool_signal_cause(char *buf, size_t n, int sig);
 
 /*
  * The worker binary: $REPOCAST_WORKER when set (a debugging aid: run a

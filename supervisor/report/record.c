@@ -1,29 +1,129 @@
 /*
- * record — the per-target record (record.h): reset, copy, release, and
- * the name of a target's file in the run directory.
+ * record — the per-target record (record.h): outcome and cause names,
+ * reset, copy, move, release, and the name of a target's file in the run
+ * directory.
  */
 #include "supervisor/report/record.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "shared/buf.h"
+#include "shared/err.h"
 #include "shared/util.h"
 
 #define STR_AT(rec, off) ((char **)(void *)((char *)(rec) + (off)))
 
 /* Every string a record owns, per attempt and for the whole task. */
 static const size_t attempt_strings[] = {
-	offsetof(struct record, outcome),
-	offsetof(struct record, cause),
 	offsetof(struct record, error),
 };
 static const size_t task_strings[] = {
 	offsetof(struct record, name),
-	offsetof(struct record, pr_url),
+	offsetof(struct record, sync.pr_url),
 	offsetof(struct record, log_path),
 };
+
+/* Indexed by enum record_outcome. */
+static const char *const outcome_names[] = {
+	NULL, "ok", "ran", "pushed", "up_to_date", "pending_current", "dry_run",
+	"skipped", "failed", "timed_out", "cancelled",
+};
+
+/* Indexed by enum record_cause; CAUSE_EXIT, _SIGNAL and _ERROR are made. */
+static const char *const cause_names[] = {
+	NULL, "exit", "signal", "timeout", "protocol", "spawn", "memory",
+	"cancelled", "dependency", "plugin", "pr", "error",
+};
+
+const char *
+record_outcome_name(enum record_outcome o)
+{
+	return (size_t)o < ARRAY_SIZE(outcome_names) ? outcome_names[o] : NULL;
+}
+
+int
+record_outcome_parse(enum record_outcome *out, const char *s)
+{
+	size_t i;
+
+	for (i = 1; s != NULL && i < ARRAY_SIZE(outcome_names); i++)
+		if (strcmp(outcome_names[i], s) == 0) {
+			*out = (enum record_outcome)i;
+			return 0;
+		}
+	return ERR_NOTFOUND;
+}
+
+const char *
+record_cause_name(char buf[RECORD_CAUSE_MAX], const struct record *rec)
+{
+	const char *sig;
+
+	switch (rec->cause) {
+	case CAUSE_NONE:
+		return NULL;
+	case CAUSE_EXIT:
+		snprintf(buf, RECORD_CAUSE_MAX, "exit:%d", rec->cause_value);
+		return buf;
+	case CAUSE_SIGNAL:
+		if ((sig = sigabbrev_np(rec->cause_value)) != NULL)
+			snprintf(buf, RECORD_CAUSE_MAX, "signal:%s", sig);
+		else
+			snprintf(buf, RECORD_CAUSE_MAX, "signal:%d", rec->cause_value);
+		return buf;
+	case CAUSE_ERROR:
+		return err_name(rec->cause_value);
+	default:
+		return (size_t)rec->cause < ARRAY_SIZE(cause_names) ? cause_names[rec->cause] :
+		    "error";
+	}
+}
+
+void
+record_set_cause(struct record *rec, enum record_cause cause, int value, const char *error)
+{
+	rec->cause = cause;
+	rec->cause_value = value;
+	if (error != NULL) {
+		free(rec->error);
+		rec->error = xstrdup(error);
+	}
+}
+
+void
+record_set_worker_error(struct record *rec, const char *code, const char *text)
+{
+	static const enum record_cause own[] = { CAUSE_TIMEOUT, CAUSE_PROTOCOL, CAUSE_PLUGIN };
+	size_t i;
+
+	free(rec->error);
+	rec->error = xstrdup(text != NULL ? text : "");
+	for (i = 0; code != NULL && i < ARRAY_SIZE(own); i++)
+		if (strcmp(code, cause_names[own[i]]) == 0) {
+			record_set_cause(rec, own[i], 0, NULL);
+			return;
+		}
+	record_set_cause(rec, CAUSE_ERROR, code != NULL ? err_from_name(code) : ERR_FAIL, NULL);
+}
+
+bool
+record_cause_transient(const struct record *rec)
+{
+	if (rec->command_failed)
+		return false;
+	switch (rec->cause) {
+	case CAUSE_TIMEOUT:
+	case CAUSE_SIGNAL:
+		return true;
+	case CAUSE_ERROR:
+		return rec->cause_value == ERR_NET || rec->cause_value == ERR_TIMEOUT;
+	default:
+		return false;
+	}
+}
 
 void
 record_phases_release(struct record *rec)
@@ -47,7 +147,7 @@ record_reset(struct record *rec)
 	for (i = 0; i < ARRAY_SIZE(task_strings); i++)
 		*STR_AT(&keep, task_strings[i]) = *STR_AT(rec, task_strings[i]);
 	keep.attempts = rec->attempts;
-	keep.skipped = rec->skipped;
+	keep.sync.skipped = rec->sync.skipped;
 	*rec = keep;
 	rec->exit_code = -1;
 }
@@ -85,6 +185,13 @@ record_copy(struct record *dst, const struct record *src)
 	copy_strings(dst, src, task_strings, ARRAY_SIZE(task_strings));
 	dst->phases = msg_kv_dup(src->phases, src->nphases);
 	msg_result_copy(&dst->result, &src->result);
+}
+
+void
+record_move(struct record *dst, struct record *src)
+{
+	*dst = *src;
+	memset(src, 0, sizeof(*src));
 }
 
 static int

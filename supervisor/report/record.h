@@ -20,12 +20,53 @@
 
 #include "proto/msg.h"
 
+/*
+ * What became of a target. A string only in a report or a message
+ * (record_outcome_name); the worker's RESULT names its outcome on the
+ * wire and record_outcome_parse reads it.
+ */
+enum record_outcome {
+	OUTCOME_NONE,            /* not decided (null in a report) */
+	OUTCOME_OK,              /* "ok": a worker's result that named none */
+	OUTCOME_RAN,             /* "ran": run, the command succeeded */
+	OUTCOME_PUSHED,          /* "pushed": sync, the branch was pushed */
+	OUTCOME_UP_TO_DATE,      /* "up_to_date": the target has the files */
+	OUTCOME_PENDING_CURRENT, /* "pending_current": its open PR has them */
+	OUTCOME_DRY_RUN,         /* "dry_run": sync --dry-run */
+	OUTCOME_SKIPPED,         /* "skipped": a dependency failed */
+	OUTCOME_FAILED,          /* "failed" */
+	OUTCOME_TIMED_OUT,       /* "timed_out" */
+	OUTCOME_CANCELLED,       /* "cancelled" */
+};
+
+/*
+ * Why a target failed, with cause_value where one is needed. A string
+ * only in a report or a log line (record_cause_name).
+ */
+enum record_cause {
+	CAUSE_NONE,              /* not failed */
+	CAUSE_EXIT,              /* "exit:N", cause_value N */
+	CAUSE_SIGNAL,            /* "signal:NAME", cause_value the signal */
+	CAUSE_TIMEOUT,           /* "timeout": no result in time */
+	CAUSE_PROTOCOL,          /* "protocol": the worker broke the protocol */
+	CAUSE_SPAWN,             /* "spawn": the worker could not be started */
+	CAUSE_MEMORY,            /* "memory": out of memory under the limit */
+	CAUSE_CANCELLED,         /* "cancelled": the run was interrupted */
+	CAUSE_DEPENDENCY,        /* "dependency": a group it depends on failed */
+	CAUSE_PLUGIN,            /* "plugin": the worker's git plugin did not load */
+	CAUSE_PR,                /* "pr": the pull request could not be written */
+	CAUSE_ERROR,             /* an error code, cause_value ERR_*: err_name */
+};
+
+/* A cause's longest name ("signal:" and a number, "exit:" and one). */
+#define RECORD_CAUSE_MAX 32
+
 /* Times in microseconds unless named. */
 struct record {
 	char *name;               /* owner/repo or the repo list entry */
-	char *outcome;            /* from RESULT, or "failed" / "timed_out" / "cancelled" */
-	char *cause;              /* NULL when ok; "exit:N", "signal:NAME", "timeout", "protocol",
-				     "spawn", "memory", or an ERROR code from the worker */
+	enum record_outcome outcome;
+	enum record_cause cause;  /* CAUSE_NONE when ok */
+	int cause_value;          /* CAUSE_EXIT, CAUSE_SIGNAL, CAUSE_ERROR: see above */
 	char *error;              /* human text of the failure, or NULL */
 	int attempts;
 	pid_t pid;
@@ -37,18 +78,47 @@ struct record {
 	uint64_t bytes_to_worker, bytes_from_worker, msgs_to_worker, msgs_from_worker;
 	struct msg_kv *phases;    /* phase name -> ms (decimal string) */
 	size_t nphases;
-	struct msg_result result; /* copy of the worker's RESULT (zeroed when none) */
+	struct msg_result result; /* the worker's RESULT (zeroed when none) */
 	bool has_result;
-	char *pr_url;             /* set by the caller after PR creation */
-	bool skipped;             /* sync: the skip cache answered; no worker ran */
 	char *log_path;           /* targets/<owner>__<repo>.log */
 	/* Added by the process core: */
 	int exit_code;            /* the worker's exit status; -1 when it did not exit */
 	int term_signal;          /* the signal that ended the worker; 0 when none */
-	bool command_failed;      /* run mode: cause names the command's end, not the worker's */
+	bool command_failed;      /* cause names the command's end, not the worker's */
+	/* Only `repocast sync` sets these (zero in a run): */
+	struct {
+		char *pr_url;     /* the pull request, once written */
+		bool skipped;     /* the skip cache answered; no worker ran */
+	} sync;
 };
 
-/* Clear the per-attempt fields (keeps name, attempts, log path, pr_url). */
+/* "pushed" for OUTCOME_PUSHED, ...; NULL for OUTCOME_NONE. */
+const char *record_outcome_name(enum record_outcome o);
+/* The outcome named s: 0, or ERR_NOTFOUND for a name that is none. */
+int record_outcome_parse(enum record_outcome *out, const char *s);
+/* rec's cause as a report writes it ("exit:3", "signal:KILL", "auth"),
+ * in buf of RECORD_CAUSE_MAX bytes; NULL when rec did not fail. */
+const char *record_cause_name(char buf[RECORD_CAUSE_MAX], const struct record *rec);
+/* Set rec's cause and value, and its error text unless error is NULL. */
+void record_set_cause(struct record *rec, enum record_cause cause, int value, const char *error);
+/*
+ * The cause a worker's ERROR names (its code: err_name of an error code,
+ * or a cause of its own such as "plugin"), with its text. A code that
+ * names nothing known becomes CAUSE_ERROR with ERR_FAIL ("error").
+ */
+void record_set_worker_error(struct record *rec, const char *code, const char *text);
+/* Did rec fail (a cause is set)? */
+static inline bool
+record_failed(const struct record *rec)
+{
+	return rec->cause != CAUSE_NONE;
+}
+/* Would another attempt likely do better? A timeout, a network error
+ * (a worker's ERROR) and a worker killed by a signal; never the
+ * command's own failure in a run. */
+bool record_cause_transient(const struct record *rec);
+
+/* Clear the per-attempt fields (keeps name, attempts, log path, sync). */
 void record_reset(struct record *rec);
 /* Free a record's phases. */
 void record_phases_release(struct record *rec);
@@ -56,6 +126,8 @@ void record_phases_release(struct record *rec);
 void record_release(struct record *rec);
 /* Deep copy of src into dst (overwritten, not released first). */
 void record_copy(struct record *dst, const struct record *src);
+/* dst takes what src owns (dst overwritten); src becomes zeroed. */
+void record_move(struct record *dst, struct record *src);
 /*
  * "owner/name" -> "owner__name", any other byte outside [A-Za-z0-9._-]
  * -> '_', "." and ".." get a '_' appended: the base name of a target's

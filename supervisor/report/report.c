@@ -140,11 +140,6 @@ report_percentile(uint64_t *v, size_t n, unsigned p)
 	return sorted_percentile(v, n, p);
 }
 
-bool
-report_failed(const struct record *rec)
-{
-	return rec->cause != NULL;
-}
 
 /* A JSON string for s (NULL -> null). Worker-supplied text may not be
  * UTF-8: bytes jansson rejects become '?' rather than losing the report. */
@@ -199,7 +194,7 @@ usage_json(const struct rusage_sample *s)
 static json_t *
 target_json(const struct record *r)
 {
-	char start[40], end[40];
+	char start[40], end[40], cause[RECORD_CAUSE_MAX];
 	json_t *t, *phases, *cmd;
 	size_t i;
 
@@ -210,10 +205,11 @@ target_json(const struct record *r)
 		json_object_set_new(phases, r->phases[i].key,
 		    u64(strtoull(r->phases[i].value, NULL, 10)));
 	t = json_pack("{s:o,s:o,s:b,s:o,s:o,s:o,s:i,s:I,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o}",
-	    "name", report_json_string(r->name), "outcome", report_json_string(r->outcome ? r->outcome :
+	    "name", report_json_string(r->name), "outcome",
+	    report_json_string(r->outcome != OUTCOME_NONE ? record_outcome_name(r->outcome) :
 	    "unknown"),
-	    "ok", !report_failed(r), "cause", report_json_string(r->cause),
-	    "cause_source", r->cause == NULL ? json_null() :
+	    "ok", !record_failed(r), "cause", report_json_string(record_cause_name(cause, r)),
+	    "cause_source", !record_failed(r) ? json_null() :
 	    json_string(r->command_failed ? "command" : "worker"),
 	    "error", report_json_string(r->error), "attempts", r->attempts, "pid", (json_int_t)r->pid,
 	    "start", start, "end", end, "start_us", u64(r->start_us), "end_us", u64(r->end_us),
@@ -260,8 +256,8 @@ target_json(const struct record *r)
 	} else {
 		json_object_set_new(t, "result", json_null());
 	}
-	json_object_set_new(t, "pr_url", report_json_string(r->pr_url));
-	json_object_set_new(t, "skipped", json_boolean(r->skipped));
+	json_object_set_new(t, "pr_url", report_json_string(r->sync.pr_url));
+	json_object_set_new(t, "skipped", json_boolean(r->sync.skipped));
 	return t;
 }
 
@@ -314,7 +310,7 @@ report_json(struct buf *out, const struct report_run *run, const struct record *
 		{ "bytes_to_worker", offsetof(struct record, bytes_to_worker) },
 		{ "bytes_from_worker", offsetof(struct record, bytes_from_worker) },
 	};
-	char start[40], end[40];
+	char start[40], end[40], cause[RECORD_CAUSE_MAX];
 	json_t *doc, *jrun, *targets, *argv, *stats, *causes;
 	uint64_t failed = 0, attempts = 0, utime = 0, stime = 0, wall = 0, skipped = 0;
 	size_t i;
@@ -349,12 +345,13 @@ report_json(struct buf *out, const struct report_run *run, const struct record *
 		utime += recs[i].utime_us;
 		stime += recs[i].stime_us;
 		wall += recs[i].wall_us;
-		skipped += recs[i].skipped;
-		if (report_failed(&recs[i])) {
-			json_t *c = json_object_get(causes, recs[i].cause);
+		skipped += recs[i].sync.skipped;
+		if (record_failed(&recs[i])) {
+			const char *name = record_cause_name(cause, &recs[i]);
+			json_t *c = json_object_get(causes, name);
 
 			failed++;
-			json_object_set_new(causes, recs[i].cause,
+			json_object_set_new(causes, name,
 			    json_integer(c ? json_integer_value(c) + 1 : 1));
 		}
 	}

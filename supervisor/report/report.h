@@ -72,7 +72,4 @@ int report_write_json(const struct report_run *run, const struct record *recs, s
  */
 struct json_t *report_json_string(const char *s);
 
-/* Whether a record counts as a failure (cause set). */
-bool report_failed(const struct record *rec);
-
 #endif

@@ -311,18 +311,20 @@ run_message(struct pool_job *j, void *task, const struct msg *m, void *arg)
 }
 
 static void
-run_finished(struct pool_job *j, void *task, const struct record *rec, void *arg)
+run_finished(struct pool_job *j, void *task, struct record *final, void *arg)
 {
 	struct run_state *st = arg;
 	struct task *t = task;
+	const struct record *rec = &t->rec;
+	char cause[RECORD_CAUSE_MAX];
 
 	(void)j;
-	record_copy(&t->rec, rec);
+	record_move(&t->rec, final);
 	t->done = true;
 	st->ndone++;
-	if (rec->cause != NULL) {
+	if (record_failed(rec)) {
 		st->nfailed++;
-		fprintf(stderr, "FAIL %s: %s%s%s (%.1fs)\n", rec->name, rec->cause,
+		fprintf(stderr, "FAIL %s: %s%s%s (%.1fs)\n", rec->name, record_cause_name(cause, rec),
 		    rec->error ? ": " : "", rec->error ? rec->error : "",
 		    (double)rec->wall_us / 1e6);
 	} else {
@@ -344,8 +346,8 @@ fill_not_started(struct run_state *st)
 			continue;
 		memset(&t->rec, 0, sizeof(t->rec));
 		t->rec.name = xstrdup(t->e->name);
-		t->rec.outcome = xstrdup("cancelled");
-		t->rec.cause = xstrdup("cancelled");
+		t->rec.outcome = OUTCOME_CANCELLED;
+		t->rec.cause = CAUSE_CANCELLED;
 		t->rec.error = xstrdup("the run was interrupted before this repository started");
 		t->rec.exit_code = -1;
 		st->nfailed++;

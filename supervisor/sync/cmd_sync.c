@@ -207,16 +207,16 @@ sync_message(struct pool_job *j, void *task, const struct msg *m, void *arg)
 }
 
 static void
-sync_finished(struct pool_job *j, void *task, const struct record *rec, void *arg)
+sync_finished(struct pool_job *j, void *task, struct record *rec, void *arg)
 {
 	struct sync_run *r = arg;
 	struct sync_target *t = task;
 
 	UNUSED(j);
-	record_copy(&t->rec, rec);
+	record_move(&t->rec, rec);
 	t->has_rec = true;
 	r->done++;
-	if (t->rec.cause != NULL)
+	if (record_failed(&t->rec))
 		r->failed++;
 	sync_progress(r, t);
 }
@@ -232,7 +232,6 @@ sync_release(struct sync_run *r)
 		if (r->t[i].has_rec)
 			record_release(&r->t[i].rec);
 		free(r->t[i].note);
-		free(r->t[i].pr_url);
 	}
 	free(r->t);
 	free(r->groups);
@@ -413,10 +412,10 @@ cmd_sync(int argc, char **argv)
 	recs = xcalloc(r.nt + 1, sizeof(*recs));
 	for (i = 0; i < r.nt; i++) {
 		if (!r.t[i].has_rec)
-			sync_record_none(&r.t[i], "cancelled", "cancelled", NULL);
-		if (r.t[i].rec.cause != NULL)
+			sync_record_none(&r.t[i], OUTCOME_CANCELLED, CAUSE_CANCELLED, 0, NULL);
+		if (record_failed(&r.t[i].rec))
 			r.failed++;
-		if (strcmp(r.t[i].rec.outcome, "skipped") == 0)
+		if (r.t[i].rec.outcome == OUTCOME_SKIPPED)
 			r.nskipped++;
 		recs[i] = r.t[i].rec;
 	}

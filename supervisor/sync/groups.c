@@ -79,7 +79,7 @@ sync_group_blocked(struct sync_run *r, struct sync_group *sg)
 		    dep->nfailed, dep->nfailed == 1 ? "" : "s");
 	log_warn("group '%s' skipped: %s", g->id, why);
 	for (i = sg->first; i < sg->first + sg->n; i++) {
-		sync_record_none(&r->t[i], "skipped", "dependency", why);
+		sync_record_none(&r->t[i], OUTCOME_SKIPPED, CAUSE_DEPENDENCY, 0, why);
 		r->t[i].rec.start_us = r->t[i].rec.end_us = util_wall_us();
 	}
 	free(why);
@@ -94,7 +94,7 @@ sync_group_done(struct sync_run *r, struct sync_group *sg)
 
 	sg->nfailed = 0;
 	for (i = sg->first; i < sg->first + sg->n; i++)
-		if (r->t[i].has_rec && r->t[i].rec.cause != NULL)
+		if (r->t[i].has_rec && record_failed(&r->t[i].rec))
 			sg->nfailed++;
 	sg->state = SYNC_GROUP_DONE;
 }

@@ -74,13 +74,12 @@ struct sync_target {
 	struct sync_source *source;
 	struct sync_job job;
 	struct discovery found;
-	struct record rec;        /* final record (a copy, or made here) */
+	struct record rec;             /* final record (the pool's, or made here) */
 	bool has_rec;
 	bool skip;                     /* no spawn: failed early, or cached */
 	bool cached;                   /* skipped: the skip cache matched */
 	struct skipcache_state now;    /* source/discovery state of this run */
 	char *note;                    /* shown in the summary */
-	char *pr_url;
 	bool pr_created, pr_updated, pr_closed;
 };
 
@@ -151,11 +150,12 @@ void sync_prepare_range(struct sync_run *r, size_t first, size_t n);
 /* ---- target.c ---- */
 
 /*
- * Give t a record of its own, with no worker: name, outcome, cause and
- * error (both may be NULL), everything else zero; t->skip set.
+ * Give t a record of its own, with no worker: name, outcome, cause (and
+ * its value, record.h) and error (CAUSE_NONE and NULL when it did not
+ * fail), everything else zero; t->skip set.
  */
-void sync_record_none(struct sync_target *t, const char *outcome, const char *cause,
-    const char *error);
+void sync_record_none(struct sync_target *t, enum record_outcome outcome, enum record_cause cause,
+    int cause_value, const char *error);
 
 /* ---- groups.c ---- */
 

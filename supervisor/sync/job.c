@@ -30,18 +30,7 @@ sync_job_reset(struct sync_job *s)
 	for (i = 0; i < s->nfiles; i++)
 		free(s->files[i].path);
 	s->nfiles = 0;
-	if (s->has_result) {
-		struct msg m;
-
-		msg_init(&m, MSG_RESULT);
-		m.u.result = s->result;
-		msg_release(&m);
-	}
-	memset(&s->result, 0, sizeof(s->result));
 	s->has_result = false;
-	free(s->error_code);
-	free(s->error_text);
-	s->error_code = s->error_text = NULL;
 	buf_reset(&s->warnings);
 	s->blobs_sent = s->blob_bytes_sent = 0;
 }
@@ -238,20 +227,6 @@ sync_job_want(struct sync_job *s, struct pool_job *j, const struct msg_want *w)
 	return rc;
 }
 
-static void
-sync_job_copy_result(struct sync_job *s, const struct msg_result *r)
-{
-#define DUP(f) s->result.f = xstrdup_or_null(r->f)
-	s->result = *r;
-	DUP(outcome);
-	DUP(commit);
-	DUP(branch);
-	DUP(diffstat);
-	DUP(diff);
-#undef DUP
-	s->has_result = true;
-}
-
 int
 sync_job_message(struct sync_job *s, struct pool_job *j, const struct msg *m)
 {
@@ -281,16 +256,13 @@ sync_job_message(struct sync_job *s, struct pool_job *j, const struct msg *m)
 		    "%s: %s", s->repo, m->u.log.text);
 		return 0;
 	case MSG_RESULT:
+		/* The pool keeps the result in the record (record.h). */
 		if (s->has_result)
 			return err_set(ERR_PROTO, "second RESULT from the worker of '%s'", s->repo);
-		sync_job_copy_result(s, &m->u.result);
+		s->has_result = true;
 		return 0;
 	case MSG_ERROR:
-		free(s->error_code);
-		free(s->error_text);
-		s->error_code = xstrdup(m->u.error.code ? m->u.error.code : "fail");
-		s->error_text = xstrdup(m->u.error.text ? m->u.error.text : "");
-		return 0;
+		return 0;     /* the pool records it as the cause */
 	default:
 		return err_set(ERR_PROTO, "unexpected '%s' from the worker of '%s'",
 		    msg_type_name(m->type), s->repo);

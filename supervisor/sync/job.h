@@ -54,9 +54,7 @@ struct sync_job {
 	/* collected from the worker (reset at every attempt) */
 	struct msg_file *files;           /* changed paths; owned */
 	size_t nfiles, files_cap;
-	struct msg_result result;         /* owned copy */
-	bool has_result;
-	char *error_code, *error_text;    /* from ERROR; owned */
+	bool has_result;                  /* a RESULT came (the record holds it) */
 	struct buf warnings;              /* LOG lines at warn level or worse */
 	uint64_t blobs_sent, blob_bytes_sent;
 	int attempts;

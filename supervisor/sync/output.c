@@ -17,15 +17,18 @@ void
 sync_progress(struct sync_run *r, const struct sync_target *t)
 {
 	const struct record *rec = &t->rec;
+	const char *outcome = record_outcome_name(rec->outcome);
 
 	if (r->o.no_progress)
 		return;
+	if (outcome == NULL)
+		outcome = "?";
 	if (r->tty)
 		fprintf(stderr, "\r\033[K[%zu/%zu] %zu failed  last: %s %s", r->done, r->nt,
-		    r->failed, t->target->repo, rec->outcome);
+		    r->failed, t->target->repo, outcome);
 	else
 		fprintf(stderr, "[%zu/%zu] %s %s (%llu ms)%s%s\n", r->done, r->nt,
-		    t->target->repo, rec->outcome, (unsigned long long)(rec->wall_us / 1000),
+		    t->target->repo, outcome, (unsigned long long)(rec->wall_us / 1000),
 		    rec->error ? ": " : "", rec->error ? rec->error : "");
 }
 
@@ -34,7 +37,7 @@ sync_print_dry(const struct sync_target *t)
 {
 	const struct msg_result *res = &t->rec.result;
 
-	if (!t->rec.has_result || res->outcome == NULL || strcmp(res->outcome, "dry_run") != 0)
+	if (t->rec.outcome != OUTCOME_DRY_RUN)
 		return;
 	printf("== %s: would push %s to '%s' (+%llu ~%llu -%llu)\n", t->target->repo,
 	    res->commit ? res->commit : "", res->branch ? res->branch : "",
@@ -60,21 +63,21 @@ sync_summary(struct sync_run *r, const char *report_path)
 		const struct sync_target *t = &r->t[i];
 		const struct record *rec = &t->rec;
 		const struct msg_result *res = &rec->result;
-		char files[64] = "-";
-		const char *detail = "";
+		char files[64] = "-", cause[RECORD_CAUSE_MAX];
+		const char *detail = "", *outcome = record_outcome_name(rec->outcome);
 
 		if (rec->has_result)
 			snprintf(files, sizeof(files), "%llu/%llu/%llu",
 			    (unsigned long long)res->added, (unsigned long long)res->changed,
 			    (unsigned long long)res->deleted);
-		if (rec->cause != NULL)
-			detail = rec->error ? rec->error : rec->cause;
-		else if (t->pr_url != NULL)
-			detail = t->pr_url;
+		if (record_failed(rec))
+			detail = rec->error ? rec->error : record_cause_name(cause, rec);
+		else if (rec->sync.pr_url != NULL)
+			detail = rec->sync.pr_url;
 		else if (rec->has_result && res->branch != NULL)
 			detail = res->branch;
 		printf("%-*s  %-15s  %-14s  %5llums  %s%s%s%s\n", (int)w, t->target->repo,
-		    rec->outcome ? rec->outcome : "?", files,
+		    outcome ? outcome : "?", files,
 		    (unsigned long long)(rec->wall_us / 1000), detail,
 		    t->pr_created ? " (new PR)" : t->pr_updated ? " (PR updated)" : "",
 		    t->note ? "; " : "", t->note ? t->note : "");
@@ -99,16 +102,17 @@ sync_print_json(struct sync_run *r, const char *report_path)
 		const struct sync_target *t = &r->t[i];
 		const struct msg_result *res = &t->rec.result;
 		bool has = t->rec.has_result;
+		char cause[RECORD_CAUSE_MAX];
 
 		json_array_append_new(targets, json_pack(
 		    "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:I}",
 		    "repo", report_json_string(t->target->repo),
-		    "outcome", report_json_string(t->rec.outcome),
-		    "cause", report_json_string(t->rec.cause),
+		    "outcome", report_json_string(record_outcome_name(t->rec.outcome)),
+		    "cause", report_json_string(record_cause_name(cause, &t->rec)),
 		    "error", report_json_string(t->rec.error),
 		    "commit", report_json_string(has ? res->commit : NULL),
 		    "branch", report_json_string(has ? res->branch : NULL),
-		    "pr_url", report_json_string(t->pr_url),
+		    "pr_url", report_json_string(t->rec.sync.pr_url),
 		    "diffstat", report_json_string(has ? res->diffstat : NULL),
 		    "diff", report_json_string(has ? res->diff : NULL),
 		    "added", (json_int_t)res->added, "changed", (json_int_t)res->changed,
@@ -131,6 +135,6 @@ sync_write_report(struct sync_run *r, const struct report_run *run,
 	size_t i;
 
 	for (i = 0; i < r->nt; i++)
-		recs[i].skipped = r->t[i].cached;
+		recs[i].sync.skipped = r->t[i].cached;
 	return report_write_json(run, recs, r->nt, path);
 }

@@ -38,7 +38,7 @@ sync_source_of(struct sync_run *r, const struct cfg_group *g)
 static void
 sync_fail_early(struct sync_target *t, int rc)
 {
-	sync_record_none(t, "failed", err_name(rc), err_last());
+	sync_record_none(t, OUTCOME_FAILED, CAUSE_ERROR, rc, err_last());
 	t->rec.start_us = t->rec.end_us = util_wall_us();
 }
 

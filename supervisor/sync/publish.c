@@ -14,14 +14,10 @@
 #include "supervisor/github/pr.h"
 
 static void
-sync_set_failed(struct sync_target *t, const char *cause, const char *text)
+sync_set_failed(struct sync_target *t, const char *text)
 {
-	free(t->rec.outcome);
-	free(t->rec.cause);
-	free(t->rec.error);
-	t->rec.outcome = xstrdup("failed");
-	t->rec.cause = xstrdup(cause);
-	t->rec.error = xstrdup(text);
+	t->rec.outcome = OUTCOME_FAILED;
+	record_set_cause(&t->rec, CAUSE_PR, 0, text);
 }
 
 void
@@ -31,29 +27,28 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 	struct pr_in in;
 	int rc;
 
-	if (!t->has_rec || t->rec.cause != NULL || !t->rec.has_result || res->outcome == NULL)
+	if (!t->has_rec || record_failed(&t->rec) || !t->rec.has_result)
 		return;
-	if (strcmp(res->outcome, "up_to_date") == 0 && t->found.pr != NULL) {
+	if (t->rec.outcome == OUTCOME_UP_TO_DATE && t->found.pr != NULL) {
 		if (r->o.dry_run) {
 			t->note = xasprintf("would close stale PR #%d", t->found.pr->number);
 			return;
 		}
 		rc = pr_close_stale(r->api, t->target->repo, t->found.pr, t->source->commit);
 		if (rc < 0) {
-			sync_set_failed(t, "pr", err_last());
+			sync_set_failed(t, err_last());
 			return;
 		}
 		t->pr_closed = true;
 		t->note = xasprintf("closed stale PR #%d", t->found.pr->number);
 		return;
 	}
-	if (strcmp(res->outcome, "pending_current") == 0 && t->found.pr != NULL) {
-		t->pr_url = xstrdup(t->found.pr->html_url ? t->found.pr->html_url : "");
-		free(t->rec.pr_url);
-		t->rec.pr_url = xstrdup(t->pr_url);
+	if (t->rec.outcome == OUTCOME_PENDING_CURRENT && t->found.pr != NULL) {
+		free(t->rec.sync.pr_url);
+		t->rec.sync.pr_url = xstrdup(t->found.pr->html_url ? t->found.pr->html_url : "");
 		return;
 	}
-	if (strcmp(res->outcome, "pushed") != 0)
+	if (t->rec.outcome != OUTCOME_PUSHED)
 		return;
 	memset(&in, 0, sizeof(in));
 	in.repo = t->target->repo;
@@ -67,13 +62,13 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 	in.nfiles = t->job.nfiles;
 	in.assign = &t->target->pr;
 	in.existing = t->found.pr;
-	rc = pr_publish(&t->pr_url, &t->pr_created, &t->pr_updated, r->api, &in);
+	free(t->rec.sync.pr_url);
+	t->rec.sync.pr_url = NULL;
+	rc = pr_publish(&t->rec.sync.pr_url, &t->pr_created, &t->pr_updated, r->api, &in);
 	if (rc < 0) {
-		sync_set_failed(t, "pr", err_last());
+		sync_set_failed(t, err_last());
 		return;
 	}
 	if (t->found.pr != NULL && strcmp(t->found.pr->head.ref, res->branch) != 0)
 		t->note = xasprintf("branch '%s' had other commits: new PR", t->found.pr->head.ref);
-	free(t->rec.pr_url);
-	t->rec.pr_url = xstrdup_or_null(t->pr_url);
 }

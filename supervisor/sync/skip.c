@@ -65,11 +65,12 @@ sync_skip_state(struct skipcache_state *now, struct sync_run *r, struct sync_tar
 
 /* A record for a target the skip cache answered: no worker, attempts 0. */
 static void
-sync_skip_record(struct sync_target *t, const struct skipcache_state *rec)
+sync_skip_record(struct sync_target *t, enum record_outcome outcome,
+    const struct skipcache_state *rec)
 {
 	const struct github_pull *pr = t->found.pr;
 
-	sync_record_none(t, rec->outcome, NULL, NULL);
+	sync_record_none(t, outcome, CAUSE_NONE, 0, NULL);
 	t->cached = true;
 	t->rec.start_us = t->rec.end_us = util_wall_us();
 	t->rec.exit_code = -1;
@@ -87,19 +88,21 @@ sync_skip_check(struct sync_run *r, struct sync_target *t)
 {
 	struct skipcache_key k;
 	struct skipcache_state rec;
+	enum record_outcome outcome;
 
 	sync_skip_state(&t->now, r, t);
 	if (r->o.no_skip)
 		return false;
 	sync_skip_key(&k, r, t);
-	if (!skipcache_load(&rec, r->cache_dir, &k) || !skipcache_match(&rec, &t->now))
+	if (!skipcache_load(&rec, r->cache_dir, &k) || !skipcache_match(&rec, &t->now) ||
+	    record_outcome_parse(&outcome, rec.outcome) < 0)
 		return false;
 	/* An open PR needs the recorded pending_current; none, up_to_date. */
 	if ((t->found.pr != NULL) != (strcmp(rec.outcome, "pending_current") == 0))
 		return false;
 	log_debug("%s: unchanged since the last run (%s): no worker", t->target->repo,
 	    rec.outcome);
-	sync_skip_record(t, &rec);
+	sync_skip_record(t, outcome, &rec);
 	return true;
 }
 
@@ -119,15 +122,15 @@ sync_skip_store(struct sync_run *r, struct sync_target *t)
 	struct skipcache_state st = t->now;
 	struct skipcache_key k;
 
-	if (r->o.dry_run || t->cached || !t->has_rec || rec->cause != NULL ||
-	    !rec->has_result || res->outcome == NULL || st.base_head[0] == '\0')
+	if (r->o.dry_run || t->cached || !t->has_rec || record_failed(rec) ||
+	    !rec->has_result || st.base_head[0] == '\0')
 		return;
-	if (strcmp(res->outcome, "up_to_date") == 0) {
+	if (rec->outcome == OUTCOME_UP_TO_DATE) {
 		if (t->found.pr != NULL && !t->pr_closed)
 			return;
 		st.branch[0] = st.branch_head[0] = '\0';
-	} else if (strcmp(res->outcome, "pending_current") == 0 ||
-	    (strcmp(res->outcome, "pushed") == 0 && t->pr_url != NULL)) {
+	} else if (rec->outcome == OUTCOME_PENDING_CURRENT ||
+	    (rec->outcome == OUTCOME_PUSHED && rec->sync.pr_url != NULL)) {
 		if (res->branch == NULL || strlen(res->branch) > SKIPCACHE_BRANCH_MAX)
 			return;
 		snprintf(st.branch, sizeof(st.branch), "%s", res->branch);
@@ -135,8 +138,8 @@ sync_skip_store(struct sync_run *r, struct sync_target *t)
 	} else {
 		return;
 	}
-	snprintf(st.outcome, sizeof(st.outcome), "%s",
-	    st.branch[0] ? "pending_current" : "up_to_date");
+	snprintf(st.outcome, sizeof(st.outcome), "%s", record_outcome_name(st.branch[0] ?
+	    OUTCOME_PENDING_CURRENT : OUTCOME_UP_TO_DATE));
 	sync_skip_key(&k, r, t);
 	if (skipcache_store(r->cache_dir, &k, &st) < 0)
 		log_debug("%s: %s", t->target->repo, err_last());

@@ -11,14 +11,13 @@
 #include "supervisor/sync/internal.h"
 
 void
-sync_record_none(struct sync_target *t, const char *outcome, const char *cause,
-    const char *error)
+sync_record_none(struct sync_target *t, enum record_outcome outcome, enum record_cause cause,
+    int cause_value, const char *error)
 {
 	t->skip = true;
 	memset(&t->rec, 0, sizeof(t->rec));
 	t->rec.name = xstrdup(t->target->repo);
-	t->rec.outcome = xstrdup(outcome);
-	t->rec.cause = xstrdup_or_null(cause);
-	t->rec.error = xstrdup_or_null(error);
+	t->rec.outcome = outcome;
+	record_set_cause(&t->rec, cause, cause_value, error);
 	t->has_rec = true;
 }
