@@ -224,7 +224,9 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)O=$(O) sh examples/demo.sh
 
-bench: deps
+# The benchmarks' baselines are Debian packages too (GNU parallel).
+bench:
+	$(Q)sh mk/deps.sh parallel
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BIN)
 	$(Q)O=$(O) sh perf/run.sh
 
