@@ -111,7 +111,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c->rc.api_url, "https://api.github.com");
 	ck_assert_str_eq(c->rc.git_url, "https://github.com");
 	ck_assert_str_eq(c->rc.report_dir, ".repocast/runs");
-	ck_assert_uint_eq(c->rc.report_formats.n, 5);
+	ck_assert_uint_eq(c->rc.report_formats.n, 6); /* json md html junit trace prom */
 	ck_assert_ptr_nonnull(strstr(c->rc.cache_dir, "repocast"));
 	ck_assert(!c->preflight.present);
 	ck_assert(c->preflight.enabled);
@@ -1034,7 +1034,7 @@ START_TEST(test_repocast_section)
 	    " number of bytes\n"
 	    "t.yaml:19:37: repocast.limits.open_files: must be an integer from 0 to 1073741824\n"
 	    "t.yaml:20:22: repocast.report.formats[0]: unknown report format (expected json, md,"
-	    " html, trace or prom)\n"
+	    " html, junit, trace or prom)\n"
 	    "t.yaml:20:33: repocast.report.dir: must not be empty\n"
 	    "t.yaml:21:3: repocast.cache: unknown key\n");
 }

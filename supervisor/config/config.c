@@ -69,7 +69,7 @@ cfg_default_cache_dir(void)
 static void
 set_defaults(struct cfg *c)
 {
-	static const char *const formats[] = { "json", "md", "html", "trace", "prom" };
+	static const char *const formats[] = { "json", "md", "html", "junit", "trace", "prom" };
 	size_t i;
 
 	c->rc.timeout_ms = 10 * 60 * 1000;

@@ -144,7 +144,7 @@ struct cfg_repocast {
 	char *author_name, *author_email;
 	uint64_t mem_bytes, cpu_seconds, open_files; /* limits; 0 = none */
 	char *report_dir;          /* default .repocast/runs */
-	struct strv report_formats; /* default json md html trace prom */
+	struct strv report_formats; /* default json md html junit trace prom */
 };
 
 struct cfg_preflight {

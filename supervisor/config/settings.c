@@ -243,10 +243,10 @@ static const char *const report_keys[] = { "dir", "formats", NULL };
 static int
 check_format(const char *s, const char **why)
 {
-	static const char *const ok[] = { "json", "md", "html", "trace", "prom", NULL };
+	static const char *const ok[] = { "json", "md", "html", "junit", "trace", "prom", NULL };
 
 	if (check_one_of(s, ok) < 0) {
-		*why = "unknown report format (expected json, md, html, trace or prom)";
+		*why = "unknown report format (expected json, md, html, junit, trace or prom)";
 		return -1;
 	}
 	return 0;

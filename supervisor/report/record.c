@@ -39,6 +39,14 @@ static const char *const cause_names[] = {
 };
 
 const char *
+record_pr_name(enum record_pr pr)
+{
+	static const char *const names[] = { NULL, "opened", "updated", "current", "closed" };
+
+	return (size_t)pr < ARRAY_SIZE(names) ? names[pr] : NULL;
+}
+
+const char *
 record_outcome_name(enum record_outcome o)
 {
 	return (size_t)o < ARRAY_SIZE(outcome_names) ? outcome_names[o] : NULL;

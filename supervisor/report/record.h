@@ -58,6 +58,15 @@ enum record_cause {
 	CAUSE_ERROR,             /* an error code, cause_value ERR_*: err_name */
 };
 
+/* What a sync did to a target's pull request (record_pr_name). */
+enum record_pr {
+	PR_NONE,                 /* none touched: null in a report */
+	PR_OPENED,               /* "opened" */
+	PR_UPDATED,              /* "updated": title or body changed */
+	PR_CURRENT,              /* "current": the open PR already had it all */
+	PR_CLOSED,               /* "closed": stale, the target is up to date */
+};
+
 /* A cause's longest name ("signal:" and a number, "exit:" and one). */
 #define RECORD_CAUSE_MAX 32
 
@@ -88,12 +97,15 @@ struct record {
 	/* Only `repocast sync` sets these (zero in a run): */
 	struct {
 		char *pr_url;     /* the pull request, once written */
+		enum record_pr pr; /* what became of it */
 		bool skipped;     /* the skip cache answered; no worker ran */
 	} sync;
 };
 
 /* "pushed" for OUTCOME_PUSHED, ...; NULL for OUTCOME_NONE. */
 const char *record_outcome_name(enum record_outcome o);
+/* "opened" for PR_OPENED, ...; NULL for PR_NONE. */
+const char *record_pr_name(enum record_pr pr);
 /* The outcome named s: 0, or ERR_NOTFOUND for a name that is none. */
 int record_outcome_parse(enum record_outcome *out, const char *s);
 /* rec's cause as a report writes it ("exit:3", "signal:KILL", "auth"),

@@ -15,6 +15,7 @@
 #include <yaml.h>
 
 #include "shared/err.h"
+#include "shared/log.h"
 #include "shared/util.h"
 
 char *
@@ -87,7 +88,157 @@ report_run_release(struct report_run *r)
 	free(r->v_msgpack);
 	free(r->v_jansson);
 	free(r->v_libyaml);
+	for (i = 0; i < r->nspans; i++)
+		free(r->spans[i].name);
+	free(r->spans);
 	memset(r, 0, sizeof(*r));
+}
+
+void
+report_run_add_span(struct report_run *r, const char *cat, const char *name, long status,
+    uint64_t start_us, uint64_t dur_us)
+{
+	struct report_span *s;
+
+	ALLOC_GROW(r->spans, r->nspans + 1, r->spans_cap);
+	s = &r->spans[r->nspans++];
+	s->name = xstrdup(name);
+	s->cat = cat;
+	s->status = status;
+	s->start_us = start_us;
+	s->dur_us = dur_us;
+}
+
+/* ---- the formats ---- */
+
+static const struct {
+	const char *name, *file;
+	void (*write)(struct buf *out, const struct report_in *in);
+} formats[REPORT_NFORMATS] = {
+	[REPORT_JSON] = { "json", "report.json", NULL },
+	[REPORT_MD] = { "md", "report.md", report_markdown },
+	[REPORT_HTML] = { "html", "report.html", report_html },
+	[REPORT_JUNIT] = { "junit", "junit.xml", report_junit },
+	[REPORT_TRACE] = { "trace", "trace.json", report_trace },
+	[REPORT_PROM] = { "prom", "metrics.prom", report_prom },
+};
+
+int
+report_format_parse(enum report_format *out, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < REPORT_NFORMATS; i++)
+		if (strcmp(formats[i].name, name) == 0) {
+			*out = (enum report_format)i;
+			return 0;
+		}
+	return ERR_NOTFOUND;
+}
+
+const char *
+report_format_name(enum report_format f)
+{
+	return formats[f].name;
+}
+
+const char *
+report_format_file(enum report_format f)
+{
+	return formats[f].file;
+}
+
+static int
+formats_add(unsigned *mask, const char *name, size_t len)
+{
+	char *s = xstrndup(name, len);
+	enum report_format f;
+	int rc = 0;
+
+	if (report_format_parse(&f, s) < 0)
+		rc = err_set(ERR_CONFIG, "unknown report format '%s' (expected json, md, html, "
+		    "junit, trace or prom)", s);
+	else
+		*mask |= 1u << f;
+	free(s);
+	return rc;
+}
+
+int
+report_formats_parse(unsigned *mask, const char *list)
+{
+	const char *p = list, *comma;
+	unsigned m = 1u << REPORT_JSON;
+
+	for (;;) {
+		comma = strchr(p, ',');
+		if (formats_add(&m, p, comma ? (size_t)(comma - p) : strlen(p)) < 0)
+			return ERR_CONFIG;
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	*mask = m;
+	return 0;
+}
+
+int
+report_formats_from(unsigned *mask, const struct strv *names)
+{
+	unsigned m = 1u << REPORT_JSON;
+	size_t i;
+
+	for (i = 0; i < names->n; i++)
+		if (formats_add(&m, names->v[i], strlen(names->v[i])) < 0)
+			return ERR_CONFIG;
+	*mask = m;
+	return 0;
+}
+
+int
+report_write_format(const struct report_in *in, enum report_format f, const char *path)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	if (formats[f].write != NULL)
+		formats[f].write(&b, in);
+	else
+		report_json(&b, in->run, in->recs, in->n);
+	rc = buf_write_file_atomic(&b, path);
+	buf_release(&b);
+	return rc;
+}
+
+int
+report_write(const struct report_in *in, unsigned mask)
+{
+	char *first = NULL;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < REPORT_NFORMATS; i++) {
+		char *path;
+		int r;
+
+		if (!(mask & (1u << i)))
+			continue;
+		path = xasprintf("%s/%s", in->dir, formats[i].file);
+		if ((r = report_write_format(in, (enum report_format)i, path)) < 0) {
+			if (rc == 0) {
+				rc = r;
+				first = xstrdup(err_last());
+			} else {
+				log_warn("%s", err_last());
+			}
+		}
+		free(path);
+	}
+	if (first != NULL) {
+		err_set(rc, "%s", first);
+		free(first);
+	}
+	return rc;
 }
 
 int

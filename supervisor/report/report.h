@@ -17,9 +17,18 @@
 
 #include "shared/buf.h"
 #include "shared/rusage.h"
+#include "shared/strv.h"
 #include "supervisor/report/record.h"
 
 #define REPORT_SCHEMA 1
+
+/* A span on the supervisor's own track (trace.json): a request, a wait. */
+struct report_span {
+	char *name;               /* "GET /repos/acme/api/pulls", the wait's reason; owned */
+	const char *cat;          /* "api" or "wait" (static) */
+	long status;              /* the answer's HTTP status; 0 for a wait or none */
+	uint64_t start_us, dur_us; /* wall clock, microseconds since the epoch */
+};
 
 /* The run record. Strings are owned (report_run_release frees them). */
 struct report_run {
@@ -38,6 +47,10 @@ struct report_run {
 	uint64_t orphans_reaped;
 	struct rusage_sample self;       /* supervisor: RUSAGE_SELF at the end */
 	struct rusage_sample children;   /* RUSAGE_CHILDREN at the end */
+	/* The supervisor's API use (zero when the command used none). */
+	uint64_t api_requests, api_not_modified, api_rate_limited, api_waited_ms;
+	struct report_span *spans;       /* in time order; owned */
+	size_t nspans, spans_cap;
 };
 
 /* Fill id (for now), start time, host, kernel and library versions. */
@@ -45,6 +58,9 @@ void report_run_init(struct report_run *r, const char *command);
 /* Record end time and the supervisor's own rusage. */
 void report_run_end(struct report_run *r);
 void report_run_release(struct report_run *r);
+/* Append a span (name copied) to the supervisor's track. */
+void report_run_add_span(struct report_run *r, const char *cat, const char *name, long status,
+    uint64_t start_us, uint64_t dur_us);
 
 /* "20261122T003000Z-1234" for the given wall time (us) and pid. Caller frees. */
 char *report_run_id(uint64_t wall_us, long pid);
@@ -64,6 +80,61 @@ void report_json(struct buf *out, const struct report_run *run,
 /* Write report.json to path atomically. -1 with err_last set. */
 int report_write_json(const struct report_run *run, const struct record *recs, size_t n,
     const char *path);
+
+/*
+ * The formats a run writes, each a file of the run directory; every one
+ * by default, fewer with report.formats or --report-format.
+ */
+enum report_format {
+	REPORT_JSON,              /* "json": report.json */
+	REPORT_MD,                /* "md": report.md */
+	REPORT_HTML,              /* "html": report.html */
+	REPORT_JUNIT,             /* "junit": junit.xml */
+	REPORT_TRACE,             /* "trace": trace.json */
+	REPORT_PROM,              /* "prom": metrics.prom */
+	REPORT_NFORMATS
+};
+#define REPORT_ALL ((1u << REPORT_NFORMATS) - 1)
+
+/* "md" -> REPORT_MD: 0, or ERR_NOTFOUND. */
+int report_format_parse(enum report_format *out, const char *name);
+/* The format's name ("md") and its file in the run directory ("report.md"). */
+const char *report_format_name(enum report_format f);
+const char *report_format_file(enum report_format f);
+
+/* What every format is made from. */
+struct report_in {
+	const struct report_run *run;
+	const struct record *recs;
+	size_t n;
+	const char *dir;          /* the run directory (targets' logs); may be NULL */
+};
+
+/* Each format, appended to out (supervisor/report/<format>.c). */
+void report_markdown(struct buf *out, const struct report_in *in);
+void report_html(struct buf *out, const struct report_in *in);
+void report_junit(struct buf *out, const struct report_in *in);
+void report_trace(struct buf *out, const struct report_in *in);
+void report_prom(struct buf *out, const struct report_in *in);
+
+/*
+ * The formats named by a comma-separated list ("md,html"; --report-format)
+ * or by the config's report.formats, as a mask. report.json is always in
+ * it: it is the run's record, which the others are made from and which
+ * `report show|diff|merge` and --only-failed read. 0, or ERR_CONFIG with
+ * err_last naming the unknown format.
+ */
+int report_formats_parse(unsigned *mask, const char *list);
+int report_formats_from(unsigned *mask, const struct strv *names);
+
+/* Write one format to path atomically (temp file, fsync, rename). */
+int report_write_format(const struct report_in *in, enum report_format f, const char *path);
+/*
+ * Write the formats of the mask into in->dir, each atomically: whole or
+ * absent. 0, or the first failure's code with err_last naming the file
+ * (the other formats are still written).
+ */
+int report_write(const struct report_in *in, unsigned formats);
 
 /*
  * A new JSON string for s (jansson reference, caller owns it): null for

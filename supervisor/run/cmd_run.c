@@ -50,6 +50,9 @@ const char cmd_run_usage[] =
     "  --cpu-seconds N     CPU seconds per worker and per command (RLIMIT_CPU)\n"
     "  --open-files N      open files per worker (RLIMIT_NOFILE)\n"
     "  --report-dir DIR    where run directories go (default .repocast/runs)\n"
+    "  --report-format LIST  formats to write: json,md,html,junit,trace,prom\n"
+    "                      (default all; report.json is always written)\n"
+    "  --metrics-file PATH also write metrics.prom to PATH (atomically)\n"
     "  --cache-dir DIR     the mirror cache (default ~/.cache/repocast)\n"
     "  --git-url URL       base for owner/name entries (default https://github.com/)\n"
     "  --token-file FILE   token for http(s) fetches (else GITHUB_TOKEN, GH_TOKEN)\n"
@@ -123,6 +126,7 @@ cmd_run_opts_init(struct run_opts *o)
 	o->grace_ms = POOL_GRACE_MS;
 	o->retries = 1;
 	o->report_dir = xstrdup(".repocast/runs");
+	o->report_formats = REPORT_ALL;
 	o->git_url = xstrdup("https://github.com/");
 	o->cache_dir = cfg_default_cache_dir();
 	o->log_level = LOG_INFO;
@@ -136,6 +140,7 @@ cmd_run_opts_release(struct run_opts *o)
 	free(o->cache_dir);
 	free(o->git_url);
 	free(o->token_file);
+	free(o->metrics_file);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -212,6 +217,11 @@ cmd_run_parse(struct run_opts *o, int argc, char **argv)
 				return -1;
 		} else if (strcmp(name, "--report-dir") == 0) {
 			set_str(&o->report_dir, val);
+		} else if (strcmp(name, "--report-format") == 0) {
+			if (report_formats_parse(&o->report_formats, val) < 0)
+				return -1;
+		} else if (strcmp(name, "--metrics-file") == 0) {
+			set_str(&o->metrics_file, val);
 		} else if (strcmp(name, "--cache-dir") == 0) {
 			set_str(&o->cache_dir, val);
 		} else if (strcmp(name, "--git-url") == 0) {
@@ -364,6 +374,7 @@ cmd_run(int argc, char **argv)
 	struct pool_ops ops = { run_next, run_started, run_message, run_finished };
 	struct pool *pool = NULL;
 	struct record *recs = NULL;
+	struct report_in in;
 	char *worker = NULL, *path = NULL, *log_dir = NULL, *scratch = NULL, *tmpenv = NULL;
 	const char *wenv[2] = { NULL, NULL };
 	int rc, i, exit_code = EXIT_OK;
@@ -448,7 +459,14 @@ cmd_run(int argc, char **argv)
 	for (k = 0; k < st.list.n; k++)
 		recs[k] = st.tasks[k].rec;
 	path = xasprintf("%s/report.json", st.run_dir);
-	if (report_write_json(&run, recs, st.list.n, path) < 0) {
+	in.run = &run;
+	in.recs = recs;
+	in.n = st.list.n;
+	in.dir = st.run_dir;
+	rc = report_write(&in, o.report_formats);
+	if (rc == 0 && o.metrics_file != NULL)
+		rc = report_write_format(&in, REPORT_PROM, o.metrics_file);
+	if (rc < 0) {
 		fprintf(stderr, "repocast: %s\n", err_last());
 		if (exit_code == EXIT_OK)
 			exit_code = EXIT_ENV;

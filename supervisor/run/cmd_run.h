@@ -18,6 +18,8 @@ struct run_opts {
 	int retries;
 	uint64_t mem_bytes, cpu_seconds, open_files;
 	char *report_dir, *cache_dir, *git_url, *token_file;
+	unsigned report_formats;  /* mask of enum report_format (report.h) */
+	char *metrics_file;       /* --metrics-file PATH, or NULL */
 	enum log_level log_level;
 	char **argv;          /* the command: borrowed from the argv given to parse */
 	int argc;

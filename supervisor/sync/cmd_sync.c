@@ -44,6 +44,9 @@ const char cmd_sync_usage[] =
     "      --json             print the per-target summary as JSON\n"
     "      --log-level LEVEL  error, warn, info (default), debug, trace\n"
     "      --report-dir DIR   where run directories go (default .repocast/runs)\n"
+    "      --report-format LIST  formats to write: json,md,html,junit,trace,prom\n"
+    "                         (default: the config's report.formats, else all)\n"
+    "      --metrics-file PATH also write metrics.prom to PATH (atomically)\n"
     "      --token-file FILE  read the token from FILE (else GITHUB_TOKEN, GH_TOKEN)\n"
     "      --cache-dir DIR    mirror cache (default: config, else ~/.cache/repocast)\n"
     "      --no-progress      no progress lines\n"
@@ -58,6 +61,7 @@ const char cmd_sync_usage[] =
 enum {
 	OPT_DIFF = 256, OPT_GROUPS, OPT_SKIP, OPT_CONFIRM, OPT_JSON, OPT_LOGLEVEL,
 	OPT_REPORTDIR, OPT_TOKENFILE, OPT_NOPROGRESS, OPT_CACHEDIR, OPT_NOSKIP,
+	OPT_REPORTFMT, OPT_METRICS,
 };
 
 static const struct option sync_longopts[] = {
@@ -71,6 +75,8 @@ static const struct option sync_longopts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "log-level", required_argument, NULL, OPT_LOGLEVEL },
 	{ "report-dir", required_argument, NULL, OPT_REPORTDIR },
+	{ "report-format", required_argument, NULL, OPT_REPORTFMT },
+	{ "metrics-file", required_argument, NULL, OPT_METRICS },
 	{ "token-file", required_argument, NULL, OPT_TOKENFILE },
 	{ "cache-dir", required_argument, NULL, OPT_CACHEDIR },
 	{ "no-progress", no_argument, NULL, OPT_NOPROGRESS },
@@ -97,6 +103,7 @@ static int
 sync_parse_args(struct sync_opts *o, int argc, char **argv)
 {
 	enum log_level lvl;
+	unsigned fmt;
 	long v;
 	int c;
 
@@ -145,6 +152,14 @@ sync_parse_args(struct sync_opts *o, int argc, char **argv)
 			break;
 		case OPT_REPORTDIR:
 			o->report_dir = optarg;
+			break;
+		case OPT_REPORTFMT:
+			if (report_formats_parse(&fmt, optarg) < 0)
+				return ERR_CONFIG;
+			o->report_formats = optarg;
+			break;
+		case OPT_METRICS:
+			o->metrics_file = optarg;
 			break;
 		case OPT_TOKENFILE:
 			o->token_file = optarg;
@@ -425,10 +440,12 @@ cmd_sync(int argc, char **argv)
 	run.exit_code = code;
 	report_run_end(&run);
 	report_path = xasprintf("%s/report.json", run_dir);
-	if (sync_write_report(&r, &run, recs, report_path) < 0) {
+	if (sync_write_report(&r, &run, recs, run_dir) < 0) {
 		fprintf(stderr, "repocast: %s\n", err_last());
-		free(report_path);
-		report_path = NULL;
+		if (access(report_path, F_OK) != 0) {
+			free(report_path);
+			report_path = NULL;
+		}
 	}
 	if (r.o.json)
 		sync_print_json(&r, report_path);

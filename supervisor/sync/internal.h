@@ -45,6 +45,8 @@ struct sync_opts {
 	int jobs;
 	long confirm;
 	const char *report_dir, *token_file, *cache_dir;
+	const char *report_formats;    /* --report-format LIST, or NULL: the config's */
+	const char *metrics_file;      /* --metrics-file PATH, or NULL */
 	const char **groups, **skip;
 	size_t ngroups, nskip;
 	const char *const *filters;
@@ -203,10 +205,12 @@ void sync_summary(struct sync_run *r, const char *report_path);
 /* The summary as one JSON document on stdout (--json). */
 void sync_print_json(struct sync_run *r, const char *report_path);
 /*
- * Write report.json for recs (r->nt records; each record's `skipped` is
- * set from the target's skip-cache state first) to path. 0 or -1 (err_last).
+ * Write the run's reports into its directory dir: the formats of
+ * --report-format or the config (report_write), and --metrics-file. Each
+ * record's `skipped` is set from the target's skip-cache state and the
+ * run's API figures from the client first. 0, or an error code (err_last).
  */
-int sync_write_report(struct sync_run *r, const struct report_run *run,
-    struct record *recs, const char *path);
+int sync_write_report(struct sync_run *r, struct report_run *run,
+    struct record *recs, const char *dir);
 
 #endif

@@ -72,7 +72,7 @@ sync_summary(struct sync_run *r, const char *report_path)
 			    (unsigned long long)res->deleted);
 		if (record_failed(rec))
 			detail = rec->error ? rec->error : record_cause_name(cause, rec);
-		else if (rec->sync.pr_url != NULL)
+		else if (rec->sync.pr_url != NULL && rec->sync.pr != PR_CLOSED)
 			detail = rec->sync.pr_url;
 		else if (rec->has_result && res->branch != NULL)
 			detail = res->branch;
@@ -127,14 +127,38 @@ sync_print_json(struct sync_run *r, const char *report_path)
 	json_decref(doc);
 }
 
-/* report.json, with each target's skip-cache flag. */
 int
-sync_write_report(struct sync_run *r, const struct report_run *run,
-    struct record *recs, const char *path)
+sync_write_report(struct sync_run *r, struct report_run *run,
+    struct record *recs, const char *dir)
 {
+	const struct report_in in = { run, recs, r->nt, dir };
+	unsigned mask;
 	size_t i;
+	int rc;
 
 	for (i = 0; i < r->nt; i++)
 		recs[i].sync.skipped = r->t[i].cached;
-	return report_write_json(run, recs, r->nt, path);
+	if (r->api != NULL) {
+		const struct api_stats *st = api_get_stats(r->api);
+
+		run->api_requests = st->requests;
+		run->api_not_modified = st->not_modified;
+		run->api_rate_limited = st->rate_limited;
+		run->api_waited_ms = st->waited_ms;
+	}
+	/* Checked when the options and the config were read. */
+	if (r->o.report_formats != NULL)
+		rc = report_formats_parse(&mask, r->o.report_formats);
+	else
+		rc = report_formats_from(&mask, &r->cfg->rc.report_formats);
+	if (rc < 0)
+		return rc;
+	rc = report_write(&in, mask);
+	if (r->o.metrics_file != NULL) {
+		int m = report_write_format(&in, REPORT_PROM, r->o.metrics_file);
+
+		if (rc == 0)
+			rc = m;
+	}
+	return rc;
 }

@@ -40,12 +40,16 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 			return;
 		}
 		t->pr_closed = true;
+		t->rec.sync.pr = PR_CLOSED;
+		free(t->rec.sync.pr_url);
+		t->rec.sync.pr_url = xstrdup_or_null(t->found.pr->html_url);
 		t->note = xasprintf("closed stale PR #%d", t->found.pr->number);
 		return;
 	}
 	if (t->rec.outcome == OUTCOME_PENDING_CURRENT && t->found.pr != NULL) {
 		free(t->rec.sync.pr_url);
 		t->rec.sync.pr_url = xstrdup(t->found.pr->html_url ? t->found.pr->html_url : "");
+		t->rec.sync.pr = PR_CURRENT;
 		return;
 	}
 	if (t->rec.outcome != OUTCOME_PUSHED)
@@ -69,6 +73,7 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 		sync_set_failed(t, err_last());
 		return;
 	}
+	t->rec.sync.pr = t->pr_created ? PR_OPENED : t->pr_updated ? PR_UPDATED : PR_CURRENT;
 	if (t->found.pr != NULL && strcmp(t->found.pr->head.ref, res->branch) != 0)
 		t->note = xasprintf("branch '%s' had other commits: new PR", t->found.pr->head.ref);
 }

@@ -130,7 +130,7 @@ sync_skip_store(struct sync_run *r, struct sync_target *t)
 			return;
 		st.branch[0] = st.branch_head[0] = '\0';
 	} else if (rec->outcome == OUTCOME_PENDING_CURRENT ||
-	    (rec->outcome == OUTCOME_PUSHED && rec->sync.pr_url != NULL)) {
+	    (rec->outcome == OUTCOME_PUSHED && rec->sync.pr != PR_NONE)) {
 		if (res->branch == NULL || strlen(res->branch) > SKIPCACHE_BRANCH_MAX)
 			return;
 		snprintf(st.branch, sizeof(st.branch), "%s", res->branch);
