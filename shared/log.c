@@ -6,6 +6,8 @@
 
 static enum log_level level = LOG_INFO;
 static const char *prog = "repocast";
+static void (*before)(void *arg);
+static void *before_arg;
 
 void
 log_set_level(enum log_level lvl)
@@ -41,6 +43,13 @@ log_set_prog(const char *p)
 }
 
 void
+log_set_before(void (*fn)(void *arg), void *arg)
+{
+	before = fn;
+	before_arg = arg;
+}
+
+void
 log_msg(enum log_level lvl, const char *fmt, ...)
 {
 	static const char *tags[] = { "error: ", "warning: ", "", "debug: ", "trace: " };
@@ -58,6 +67,8 @@ log_msg(enum log_level lvl, const char *fmt, ...)
 	n = (int)strlen(line);
 	if (n < (int)sizeof(line) - 1)
 		line[n++] = '\n';
+	if (before != NULL)
+		before(before_arg);
 	fwrite(line, 1, (size_t)n, stderr);
 	fflush(stderr);
 }

@@ -15,6 +15,9 @@ enum log_level log_get_level(void);
 /* Parse "error", "warn", "info", "debug", "trace"; -1 when unknown. */
 int log_parse_level(enum log_level *out, const char *s);
 void log_set_prog(const char *prog);
+/* Call fn(arg) before each line is written (a status line clears itself);
+ * NULL: none. */
+void log_set_before(void (*fn)(void *arg), void *arg);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)

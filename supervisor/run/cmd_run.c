@@ -21,6 +21,7 @@
 #include "supervisor/run/cmd_run.h"
 #include "supervisor/config/config.h"
 #include "supervisor/pool/pool.h"
+#include "supervisor/report/progress.h"
 #include "supervisor/report/report.h"
 #include "supervisor/run/repolist.h"
 #include "supervisor/github/token.h"
@@ -57,6 +58,8 @@ const char cmd_run_usage[] =
     "  --git-url URL       base for owner/name entries (default https://github.com/)\n"
     "  --token-file FILE   token for http(s) fetches (else GITHUB_TOKEN, GH_TOKEN)\n"
     "  --log-level L       error, warn, info, debug, trace\n"
+    "  --no-progress       no status line on a terminal (the per-repository\n"
+    "                      lines are printed either way)\n"
     "\n"
     "exit status: 0 every command succeeded, 1 one or more failed, 2 usage,\n"
     "3 environment error, 130 interrupted (the partial report is written).\n";
@@ -74,6 +77,7 @@ struct run_state {
 	size_t next, ndone, nfailed;
 	struct token *token;    /* NULL: none configured */
 	char *run_dir;
+	struct progress prog;
 };
 
 static void
@@ -176,10 +180,13 @@ cmd_run_parse(struct run_opts *o, int argc, char **argv)
 		} else {
 			snprintf(name, sizeof(name), "%s", a);
 		}
-		if (strcmp(name, "--no-pr") == 0) {
+		if (strcmp(name, "--no-pr") == 0 || strcmp(name, "--no-progress") == 0) {
 			if (val != NULL)
-				return err_set(ERR_CONFIG, "--no-pr takes no value");
-			o->no_pr = true;
+				return err_set(ERR_CONFIG, "%s takes no value", name);
+			if (strcmp(name, "--no-pr") == 0)
+				o->no_pr = true;
+			else
+				o->no_progress = true;
 			continue;
 		}
 		if (val == NULL) {
@@ -280,6 +287,7 @@ run_started(struct pool_job *j, void *task, void *arg)
 	struct msg m;
 	int rc;
 
+	progress_started(&st->prog);
 	if (st->token != NULL && is_http(t->e->url)) {
 		/* The token travels only here: never in argv or a worker's env. */
 		msg_init(&m, MSG_CRED);
@@ -332,13 +340,16 @@ run_finished(struct pool_job *j, void *task, struct record *final, void *arg)
 	record_move(&t->rec, final);
 	t->done = true;
 	st->ndone++;
+	progress_finished(&st->prog, record_failed(rec));
 	if (record_failed(rec)) {
 		st->nfailed++;
-		fprintf(stderr, "FAIL %s: %s%s%s (%.1fs)\n", rec->name, record_cause_name(cause, rec),
+		progress_line(&st->prog, "%sFAIL%s %s: %s%s%s (%.1fs)", progress_red(&st->prog),
+		    progress_plain(&st->prog), rec->name, record_cause_name(cause, rec),
 		    rec->error ? ": " : "", rec->error ? rec->error : "",
 		    (double)rec->wall_us / 1e6);
 	} else {
-		fprintf(stderr, "ok   %s (%.1fs)\n", rec->name, (double)rec->wall_us / 1e6);
+		progress_line(&st->prog, "%sok%s   %s (%.1fs)", progress_green(&st->prog),
+		    progress_plain(&st->prog), rec->name, (double)rec->wall_us / 1e6);
 	}
 }
 
@@ -446,7 +457,10 @@ cmd_run(int argc, char **argv)
 	}
 	log_info("run %s: %zu repositor%s, %zu at a time", run.id, st.list.n,
 	    st.list.n == 1 ? "y" : "ies", st.list.n < (size_t)o.jobs ? st.list.n : (size_t)o.jobs);
+	progress_init(&st.prog, stderr, st.list.n,
+	    progress_is_tty(STDERR_FILENO) && !o.no_progress);
 	pool_run(pool);
+	progress_end(&st.prog);
 	run.interrupted = pool_interrupted(pool);
 	run.orphans_reaped = pool_orphans(pool);
 	if (run.interrupted)

@@ -13,6 +13,7 @@
 struct run_opts {
 	char *repos;
 	bool no_pr;
+	bool no_progress;     /* plain lines even on a terminal */
 	int jobs;
 	uint64_t timeout_ms, grace_ms;
 	int retries;

@@ -206,9 +206,10 @@ sync_next(void **task, const char **name, void *arg)
 static int
 sync_started(struct pool_job *j, void *task, void *arg)
 {
+	struct sync_run *r = arg;
 	struct sync_target *t = task;
 
-	UNUSED(arg);
+	progress_started(&r->prog);
 	return sync_job_start(&t->job, j);
 }
 
@@ -318,9 +319,12 @@ sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
 	for (gi = 0; gi < r->ngroups && !run->interrupted; gi++) {
 		struct sync_group *sg = &r->groups[gi];
 
-		if (sync_group_blocked(r, sg))
+		if (sync_group_blocked(r, sg)) {
+			sync_progress_decided(r, sg->first, sg->n);
 			continue;
+		}
 		sync_prepare_range(r, sg->first, sg->n);
+		sync_progress_decided(r, sg->first, sg->n);
 		if (sync_signal_pending()) {
 			run->interrupted = true;
 			break;
@@ -333,8 +337,6 @@ sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
 		r->end = sg->first + sg->n;
 		if (pool_run(*pool) == ERR_INTERRUPTED)
 			run->interrupted = true;
-		if (r->tty && !r->o.no_progress)
-			fputc('\n', stderr);
 		run->interrupted = run->interrupted || pool_interrupted(*pool);
 		run->orphans_reaped += pool_orphans(*pool);
 		if (run->interrupted)
@@ -376,7 +378,6 @@ cmd_sync(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	r.t0 = util_now_ms();
-	r.tty = isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
 	if ((rc = sync_parse_args(&r.o, argc, argv)) < 0) {
 		code = cmd_fail(CMD_INPUT, rc);
 		fputs(cmd_sync_usage, stderr);
@@ -407,6 +408,7 @@ cmd_sync(int argc, char **argv)
 		log_info("dry run: nothing will be pushed, no pull request will be written");
 	sync_targets_init(&r);
 	sync_groups_init(&r);
+	progress_init(&r.prog, stderr, r.nt, progress_is_tty(STDERR_FILENO) && !r.o.no_progress);
 	run.config_digest = xstrdup(r.cfg->digest);
 	if ((rc = report_make_dir(&run_dir, r.o.report_dir ? r.o.report_dir :
 	    r.cfg->rc.report_dir ? r.cfg->rc.report_dir : ".repocast/runs", run.id)) < 0) {
@@ -434,6 +436,7 @@ cmd_sync(int argc, char **argv)
 			r.nskipped++;
 		recs[i] = r.t[i].rec;
 	}
+	progress_end(&r.prog);
 	for (i = 0; i < r.nt && !r.o.json; i++)
 		sync_print_dry(&r.t[i]);
 	code = run.interrupted ? EXIT_INTERRUPTED : r.failed > 0 ? EXIT_TARGETS : EXIT_OK;
@@ -452,6 +455,7 @@ cmd_sync(int argc, char **argv)
 	else
 		sync_summary(&r, report_path);
 out:
+	progress_end(&r.prog);
 	free(recs);
 	pool_free(pool);
 	sync_signals_restore(&stop, &oldmask);

@@ -33,6 +33,7 @@
 #include "supervisor/github/discovery.h"
 #include "supervisor/sync/plan.h"
 #include "supervisor/pool/pool.h"
+#include "supervisor/report/progress.h"
 #include "supervisor/report/report.h"
 #include "supervisor/sync/scope.h"
 #include "supervisor/sync/skipcache.h"
@@ -116,7 +117,7 @@ struct sync_run {
 	size_t ngroups;
 	size_t next, end;              /* the pool hands out r->t[next .. end) */
 	size_t done, failed, nskipped; /* nskipped: skipped for a dependency */
-	bool tty;
+	struct progress prog;
 	uint64_t t0;
 };
 
@@ -198,6 +199,10 @@ void sync_publish(struct sync_run *r, struct sync_target *t);
 
 /* One progress line on stderr for a finished target (unless --no-progress). */
 void sync_progress(struct sync_run *r, const struct sync_target *t);
+/* The targets of r->t[first .. first+n) decided without a worker (failed
+ * early, answered by the skip cache, skipped for a dependency) count as
+ * done in the progress. */
+void sync_progress_decided(struct sync_run *r, size_t first, size_t n);
 /* With --dry-run: "== owner/name: would push ..." with diffstat and diff. */
 void sync_print_dry(const struct sync_target *t);
 /* The summary table and the report path (may be NULL) on stdout. */

@@ -13,23 +13,40 @@
 #include "shared/util.h"
 #include "supervisor/sync/internal.h"
 
+/*
+ * A target is done: the status line moves on; a failure gets a line of
+ * its own above it. Without a status line, every target gets its line.
+ */
 void
 sync_progress(struct sync_run *r, const struct sync_target *t)
 {
+	struct progress *p = &r->prog;
 	const struct record *rec = &t->rec;
 	const char *outcome = record_outcome_name(rec->outcome);
+	char cause[RECORD_CAUSE_MAX];
+	bool failed = record_failed(rec);
 
-	if (r->o.no_progress)
-		return;
+	progress_finished(p, failed);
 	if (outcome == NULL)
 		outcome = "?";
-	if (r->tty)
-		fprintf(stderr, "\r\033[K[%zu/%zu] %zu failed  last: %s %s", r->done, r->nt,
-		    r->failed, t->target->repo, outcome);
-	else
-		fprintf(stderr, "[%zu/%zu] %s %s (%llu ms)%s%s\n", r->done, r->nt,
+	if (!p->status)
+		progress_line(p, "[%zu/%zu] %s %s (%llu ms)%s%s", p->done, p->total,
 		    t->target->repo, outcome, (unsigned long long)(rec->wall_us / 1000),
 		    rec->error ? ": " : "", rec->error ? rec->error : "");
+	else if (failed)
+		progress_line(p, "%sFAIL%s %s: %s%s%s", progress_red(p), progress_plain(p),
+		    t->target->repo, record_cause_name(cause, rec), rec->error ? ": " : "",
+		    rec->error ? rec->error : "");
+}
+
+void
+sync_progress_decided(struct sync_run *r, size_t first, size_t n)
+{
+	size_t i;
+
+	for (i = first; i < first + n; i++)
+		if (r->t[i].skip && r->t[i].has_rec)
+			sync_progress(r, &r->t[i]);
 }
 
 void

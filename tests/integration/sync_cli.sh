@@ -88,30 +88,29 @@ rc=$?
 set -e
 [ "$rc" -eq 3 ] || { cat "$T/out"; fail "no token: exit $rc, want 3"; }
 grep -q "no github token" "$T/out" || fail "no token message"
+# sync_rc WANT WHAT ARGS...: run sync with ARGS, its output in $T/out,
+# and its exit status must be WANT.
+sync_rc() {
+	local want=$1 what=$2 rc=0
+	shift 2
+	"$RC" sync "$@" > "$T/out" 2>&1 || rc=$?
+	[ "$rc" -eq "$want" ] || { cat "$T/out"; fail "$what: exit $rc, want $want"; }
+}
 # a token file that is not there, or too long: usage errors (what the
 # user named is wrong), as for `repocast run`
-set +e
-"$RC" sync -c "$T/sync.yaml" --dry-run --token-file "$T/no-such-token" --report-dir "$T/runs" > "$T/out" 2>&1
-rc=$?
-set -e
-[ "$rc" -eq 2 ] || { cat "$T/out"; fail "missing token file: exit $rc, want 2"; }
+sync_rc 2 "missing token file" -c "$T/sync.yaml" --dry-run --token-file "$T/no-such-token" \
+    --report-dir "$T/runs"
 grep -q "no-such-token" "$T/out" || { cat "$T/out"; fail "missing token file not named"; }
 head -c 2000 /dev/zero | tr '\0' a > "$T/long-token"
 chmod 600 "$T/long-token"
-set +e
-"$RC" sync -c "$T/sync.yaml" --dry-run --token-file "$T/long-token" --report-dir "$T/runs" > "$T/out" 2>&1
-rc=$?
-set -e
-[ "$rc" -eq 2 ] || { cat "$T/out"; fail "long token: exit $rc, want 2"; }
+sync_rc 2 "long token" -c "$T/sync.yaml" --dry-run --token-file "$T/long-token" \
+    --report-dir "$T/runs"
 grep -q "longer than 1024 bytes" "$T/out" || { cat "$T/out"; fail "long token message"; }
 # a token the forge does not know: environment error before any target
 echo "wrong-token" > "$T/bad-token"
 chmod 600 "$T/bad-token"
-set +e
-"$RC" sync -c "$T/sync.yaml" --dry-run --token-file "$T/bad-token" --report-dir "$T/runs" > "$T/out" 2>&1
-rc=$?
-set -e
-[ "$rc" -eq 3 ] || { cat "$T/out"; fail "bad token: exit $rc, want 3"; }
+sync_rc 3 "bad token" -c "$T/sync.yaml" --dry-run --token-file "$T/bad-token" \
+    --report-dir "$T/runs"
 grep -qi "auth" "$T/out" || { cat "$T/out"; fail "bad token message"; }
 grep -q "wrong-token" "$T/out" && fail "the token was printed"
 # --json
