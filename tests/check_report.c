@@ -110,7 +110,7 @@ START_TEST(test_report_json)
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(t, "command"),
 	    "exit")), 0);
 	t = json_array_get(json_object_get(doc, "targets"), 1);
-	ck_assert_str_eq(json_string_value(json_object_get(t, "name")), "acme/bad?");
+	ck_assert_str_eq(json_string_value(json_object_get(t, "name")), "acme/bad\xEF\xBF\xBD");
 	ck_assert_str_eq(json_string_value(json_object_get(t, "cause")), "signal:SEGV");
 	ck_assert_str_eq(json_string_value(json_object_get(t, "cause_source")), "worker");
 	ck_assert_str_eq(json_string_value(json_object_get(t, "worker_signal")), "SEGV");

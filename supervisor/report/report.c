@@ -16,6 +16,7 @@
 
 #include "shared/err.h"
 #include "shared/log.h"
+#include "shared/utf8.h"
 #include "shared/util.h"
 
 char *
@@ -297,20 +298,17 @@ report_percentile(uint64_t *v, size_t n, unsigned p)
 json_t *
 report_json_string(const char *s)
 {
+	struct buf b = BUF_INIT;
 	json_t *j;
-	char *copy, *p;
 
 	if (s == NULL)
 		return json_null();
 	j = json_string(s);
 	if (j != NULL)
 		return j;
-	copy = xstrdup(s);
-	for (p = copy; *p != '\0'; p++)
-		if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
-			*p = '?';
-	j = json_string(copy);
-	free(copy);
+	utf8_sanitize(&b, s, strlen(s));
+	j = json_string(b.ptr);
+	buf_release(&b);
 	return j;
 }
 

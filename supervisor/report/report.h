@@ -138,8 +138,8 @@ int report_write(const struct report_in *in, unsigned formats);
 
 /*
  * A new JSON string for s (jansson reference, caller owns it): null for
- * NULL; bytes that are not valid UTF-8 or are control characters become
- * '?' rather than losing the document.
+ * NULL; each invalid UTF-8 sequence becomes U+FFFD (shared/utf8.h) rather
+ * than losing the document, and valid text around it stays.
  */
 struct json_t *report_json_string(const char *s);
 
