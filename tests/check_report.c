@@ -122,6 +122,53 @@ START_TEST(test_report_json)
 }
 END_TEST
 
+/* A sync's report: no command (argv null), and who decided each failure. */
+START_TEST(test_report_sync_sources)
+{
+	struct report_run run;
+	struct record recs[4];
+	struct buf b = BUF_INIT;
+	json_error_t je;
+	json_t *doc, *t;
+	static const char *const want[] = { "supervisor", "supervisor", "worker", NULL };
+	size_t i;
+
+	memset(recs, 0, sizeof(recs));
+	report_run_init(&run, "sync");
+	recs[0].name = (char *)"acme/early";     /* failed before a worker */
+	recs[0].outcome = OUTCOME_FAILED;
+	recs[0].cause = CAUSE_ERROR;
+	recs[0].cause_value = ERR_NOTFOUND;
+	recs[1].name = (char *)"acme/pr";        /* the worker pushed, the PR failed */
+	recs[1].outcome = OUTCOME_FAILED;
+	recs[1].cause = CAUSE_PR;
+	recs[1].attempts = 1;
+	recs[2].name = (char *)"acme/slow";
+	recs[2].outcome = OUTCOME_TIMED_OUT;
+	recs[2].cause = CAUSE_TIMEOUT;
+	recs[2].attempts = 2;
+	recs[3].name = (char *)"acme/fine";
+	recs[3].outcome = OUTCOME_UP_TO_DATE;
+	recs[3].attempts = 1;
+	report_json(&b, &run, recs, 4);
+	doc = json_loads(b.ptr, 0, &je);
+	ck_assert_msg(doc != NULL, "bad json: %s", je.text);
+	ck_assert(json_is_null(json_object_get(json_object_get(doc, "run"), "argv")));
+	for (i = 0; i < 4; i++) {
+		t = json_array_get(json_object_get(doc, "targets"), i);
+		if (want[i] == NULL)
+			ck_assert(json_is_null(json_object_get(t, "cause_source")));
+		else
+			ck_assert_str_eq(json_string_value(json_object_get(t, "cause_source")), want[i]);
+	}
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(
+	    json_object_get(doc, "targets"), 0), "cause")), "notfound");
+	json_decref(doc);
+	buf_release(&b);
+	report_run_release(&run);
+}
+END_TEST
+
 START_TEST(test_report_dir_and_id)
 {
 	char base[] = "/tmp/repocast-report-XXXXXX";
@@ -169,6 +216,7 @@ report_suite(void)
 	tc = tcase_create("report");
 	tcase_add_test(tc, test_percentile);
 	tcase_add_test(tc, test_report_json);
+	tcase_add_test(tc, test_report_sync_sources);
 	tcase_add_test(tc, test_report_dir_and_id);
 	suite_add_tcase(s, tc);
 	return s;

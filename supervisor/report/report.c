@@ -312,6 +312,19 @@ report_json_string(const char *s)
 	return j;
 }
 
+/* Who decided a failure: the `run` command's own end, the supervisor
+ * (no worker ran, or the failure came after it: the pull request), or
+ * the worker. */
+static const char *
+cause_source(const struct record *r)
+{
+	if (r->command_failed)
+		return "command";
+	if (r->attempts == 0 || r->cause == CAUSE_PR || r->cause == CAUSE_DEPENDENCY)
+		return "supervisor";
+	return "worker";
+}
+
 static json_t *
 u64(uint64_t v)
 {
@@ -358,8 +371,7 @@ target_json(const struct record *r)
 	    report_json_string(r->outcome != OUTCOME_NONE ? record_outcome_name(r->outcome) :
 	    "unknown"),
 	    "ok", !record_failed(r), "cause", report_json_string(record_cause_name(cause, r)),
-	    "cause_source", !record_failed(r) ? json_null() :
-	    json_string(r->command_failed ? "command" : "worker"),
+	    "cause_source", !record_failed(r) ? json_null() : json_string(cause_source(r)),
 	    "error", report_json_string(r->error), "attempts", r->attempts, "pid", (json_int_t)r->pid,
 	    "start", start, "end", end, "start_us", u64(r->start_us), "end_us", u64(r->end_us),
 	    "wall_us", u64(r->wall_us),
@@ -467,7 +479,8 @@ report_json(struct buf *out, const struct report_run *run, const struct record *
 
 	iso_time(start, sizeof(start), run->start_us);
 	iso_time(end, sizeof(end), run->end_us);
-	argv = json_array();
+	/* A sync runs no command: null, as the schema says, not []. */
+	argv = run->argv != NULL ? json_array() : json_null();
 	for (i = 0; run->argv != NULL && run->argv[i] != NULL; i++)
 		json_array_append_new(argv, report_json_string(run->argv[i]));
 	jrun = json_pack("{s:s,s:s,s:o,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:i,s:o,s:i,s:b,s:i,s:o}",

@@ -100,10 +100,10 @@ sync_summary(struct sync_run *r, const char *report_path)
 		    t->note ? "; " : "", t->note ? t->note : "");
 	}
 	if (r->nskipped > 0)
-		printf("%zu targets: %zu failed, %zu skipped, %.1f s\n", r->nt,
+		printf("%zu target%s: %zu failed, %zu skipped, %.1f s\n", r->nt, r->nt == 1 ? "" : "s",
 		    r->failed - r->nskipped, r->nskipped, (double)(util_now_ms() - r->t0) / 1000.0);
 	else
-		printf("%zu targets: %zu failed, %.1f s\n", r->nt, r->failed,
+		printf("%zu target%s: %zu failed, %.1f s\n", r->nt, r->nt == 1 ? "" : "s", r->failed,
 		    (double)(util_now_ms() - r->t0) / 1000.0);
 	if (report_path != NULL)
 		printf("report: %s\n", report_path);
