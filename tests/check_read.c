@@ -600,6 +600,9 @@ START_TEST(test_resolve)
 	assert_resolves(NULL, p, q);
 	assert_resolves(runs, q, q);
 	free(p);
+	p = xasprintf("%s/zzz/", runs);
+	assert_resolves(runs, p, q);
+	free(p);
 	free(q);
 	assert_not_resolved(runs, "20260104T000000Z-1",
 	    "no run '20260104T000000Z-1' in '");

@@ -833,7 +833,8 @@ report_resolve(char **path, const char *report_dir, const char *run)
 		free(p);
 	}
 	if (is_dir(run)) {
-		p = xasprintf("%s/report.json", run);
+		/* "runs/x/", as a shell's glob gives it: no "//" in messages. */
+		p = xasprintf("%s%sreport.json", run, run[strlen(run) - 1] == '/' ? "" : "/");
 		if (is_file(p)) {
 			*path = p;
 			return 0;
