@@ -19,6 +19,8 @@ static const struct cmd commands[] = {
 	{ "sync", cmd_sync, "sync files from the source repo to every target", cmd_sync_usage },
 	{ "run", cmd_run, "run a command in every repository, with a resource report",
 	    cmd_run_usage },
+	{ "report", cmd_report, "show, compare or merge the reports of past runs",
+	    cmd_report_usage },
 	{ "validate", cmd_validate, "check a config and show what it would do",
 	    cmd_validate_usage },
 	{ "version", cmd_version, "print version information", version_usage },

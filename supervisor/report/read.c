@@ -1,0 +1,874 @@
+/*
+ * read — report.json read back into the run and its records, and the RUN
+ * names of `repocast report` (read.h).
+ */
+#include "supervisor/report/read.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "shared/buf.h"
+#include "shared/err.h"
+#include "shared/util.h"
+
+/* Where the reader is, for messages: the file and the object's path. */
+struct rd {
+	const char *file;
+	const char *where;        /* "", "run", "targets[3].rusage" */
+};
+
+/* get()'s flags: the member may be null, may be absent. */
+enum { J_NULL = 1, J_OPT = 2 };
+
+/* A u64 member of an object and where it goes in a struct. */
+struct u64_field {
+	const char *key;
+	size_t off;
+};
+
+#define U64_AT(base, off) ((uint64_t *)(void *)((char *)(base) + (off)))
+
+static int
+bad(const struct rd *c, const char *key, const char *what)
+{
+	return err_set(ERR_PROTO, "cannot read report '%s': %s%s%s %s", c->file, c->where,
+	    *c->where != '\0' ? "." : "", key, what);
+}
+
+static const char *
+type_text(json_type type)
+{
+	switch (type) {
+	case JSON_OBJECT: return "is not an object";
+	case JSON_ARRAY: return "is not an array";
+	case JSON_STRING: return "is not a string";
+	case JSON_INTEGER: return "is not an integer";
+	case JSON_TRUE: return "is not a boolean";
+	default: BUG("type_text: type %d", (int)type);
+	}
+}
+
+/*
+ * obj's member key, which must be of type (JSON_TRUE: a boolean). *out is
+ * NULL for null (J_NULL) or absent (J_OPT).
+ */
+static int
+get(json_t **out, const struct rd *c, const json_t *obj, const char *key, json_type type,
+    unsigned flags)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (v == NULL)
+		return (flags & J_OPT) ? 0 : bad(c, key, "is missing");
+	if (json_is_null(v) && (flags & J_NULL))
+		return 0;
+	if (type == JSON_TRUE ? !json_is_boolean(v) : json_typeof(v) != type)
+		return bad(c, key, type_text(type));
+	*out = v;
+	return 0;
+}
+
+static int
+get_str(char **dst, const struct rd *c, const json_t *obj, const char *key, unsigned flags)
+{
+	json_t *v;
+	int rc;
+
+	if ((rc = get(&v, c, obj, key, JSON_STRING, flags)) < 0)
+		return rc;
+	*dst = v != NULL ? xstrdup(json_string_value(v)) : NULL;
+	return 0;
+}
+
+/* An integer member in min..max; *present false (and *dst untouched) for null. */
+static int
+get_int_range(long long *dst, bool *present, const struct rd *c, const json_t *obj,
+    const char *key, unsigned flags, long long min, long long max)
+{
+	char what[80];
+	json_t *v;
+	int rc;
+
+	if ((rc = get(&v, c, obj, key, JSON_INTEGER, flags)) < 0)
+		return rc;
+	*present = v != NULL;
+	if (v == NULL)
+		return 0;
+	if (json_integer_value(v) < min || json_integer_value(v) > max) {
+		snprintf(what, sizeof(what), "is out of range (%lld to %lld)", min, max);
+		return bad(c, key, what);
+	}
+	*dst = json_integer_value(v);
+	return 0;
+}
+
+static int
+get_int(int *dst, const struct rd *c, const json_t *obj, const char *key, long long min)
+{
+	long long v = 0;
+	bool present;
+	int rc;
+
+	if ((rc = get_int_range(&v, &present, c, obj, key, 0, min, INT_MAX)) < 0)
+		return rc;
+	*dst = (int)v;
+	return 0;
+}
+
+static int
+get_u64(uint64_t *dst, const struct rd *c, const json_t *obj, const char *key)
+{
+	long long v = 0;
+	bool present;
+	int rc;
+
+	if ((rc = get_int_range(&v, &present, c, obj, key, 0, 0, LLONG_MAX)) < 0)
+		return rc;
+	*dst = (uint64_t)v;
+	return 0;
+}
+
+static int
+get_bool(bool *dst, const struct rd *c, const json_t *obj, const char *key)
+{
+	json_t *v;
+	int rc;
+
+	if ((rc = get(&v, c, obj, key, JSON_TRUE, 0)) < 0)
+		return rc;
+	*dst = json_is_true(v);
+	return 0;
+}
+
+static int
+get_u64s(void *base, const struct rd *c, const json_t *obj, const struct u64_field *f,
+    size_t nf)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < nf; i++)
+		if ((rc = get_u64(U64_AT(base, f[i].off), c, obj, f[i].key)) < 0)
+			return rc;
+	return 0;
+}
+
+/* The object member key and the reader's place inside it (where is its buffer). */
+static int
+get_obj(json_t **out, struct rd *inner, char *where, size_t n, const struct rd *c,
+    const json_t *obj, const char *key, unsigned flags)
+{
+	int rc;
+
+	if ((rc = get(out, c, obj, key, JSON_OBJECT, flags)) < 0)
+		return rc;
+	/* Only a message reads the path: a long one may be cut short. */
+	if (snprintf(where, n, "%s%s%s", c->where, *c->where != '\0' ? "." : "", key) < 0)
+		where[0] = '\0';
+	inner->file = c->file;
+	inner->where = where;
+	return 0;
+}
+
+/* ---- names back to numbers ---- */
+
+/*
+ * "KILL" (sigabbrev_np) or a number. The writer puts "?" for a signal
+ * that has no name (a real-time one); -1 stands for it, which writes
+ * back as "?".
+ */
+static int
+signal_parse(int *sig, const char *s, bool unnamed_ok)
+{
+	char *end;
+	long v;
+	int i;
+
+	if (unnamed_ok && strcmp(s, "?") == 0) {
+		*sig = -1;
+		return 0;
+	}
+	for (i = 1; i < NSIG; i++) {
+		const char *name = sigabbrev_np(i);
+
+		if (name != NULL && strcmp(name, s) == 0) {
+			*sig = i;
+			return 0;
+		}
+	}
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!isdigit((unsigned char)s[0]) || *end != '\0' || errno != 0 || v < 1 || v >= NSIG)
+		return ERR_NOTFOUND;
+	*sig = (int)v;
+	return 0;
+}
+
+static int
+exit_parse(int *status, const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (s[0] == '\0' || isspace((unsigned char)s[0]) || *end != '\0' || errno != 0 ||
+	    v < INT_MIN || v > INT_MAX)
+		return ERR_NOTFOUND;
+	*status = (int)v;
+	return 0;
+}
+
+int
+report_cause_parse(enum record_cause *cause, int *value, const char *s)
+{
+	struct record probe;
+	char buf[RECORD_CAUSE_MAX];
+	int c;
+
+	if (strncmp(s, "exit:", 5) == 0 && exit_parse(value, s + 5) == 0) {
+		*cause = CAUSE_EXIT;
+		return 0;
+	}
+	if (strncmp(s, "signal:", 7) == 0 && signal_parse(value, s + 7, false) == 0) {
+		*cause = CAUSE_SIGNAL;
+		return 0;
+	}
+	/*
+	 * The record module names the causes (record_cause_name); asking it
+	 * keeps one list. Its own causes first: "timeout" and "protocol" are
+	 * also error codes, and a report cannot tell which one wrote them.
+	 */
+	memset(&probe, 0, sizeof(probe));
+	for (c = CAUSE_NONE + 1; c < CAUSE_ERROR; c++) {
+		if (c == CAUSE_EXIT || c == CAUSE_SIGNAL)
+			continue;
+		probe.cause = (enum record_cause)c;
+		if (strcmp(record_cause_name(buf, &probe), s) == 0) {
+			*cause = probe.cause;
+			*value = 0;
+			return 0;
+		}
+	}
+	/* err_from_name answers ERR_FAIL for a name it does not know, and for "error". */
+	if (err_from_name(s) != ERR_FAIL || strcmp(s, err_name(ERR_FAIL)) == 0) {
+		*cause = CAUSE_ERROR;
+		*value = err_from_name(s);
+		return 0;
+	}
+	return err_set(ERR_NOTFOUND, "'%s' names no cause", s);
+}
+
+/* ---- the run ---- */
+
+static const struct u64_field usage_fields[] = {
+	{ "utime_us", offsetof(struct rusage_sample, utime_us) },
+	{ "stime_us", offsetof(struct rusage_sample, stime_us) },
+	{ "maxrss_kib", offsetof(struct rusage_sample, maxrss_kib) },
+	{ "minflt", offsetof(struct rusage_sample, minflt) },
+	{ "majflt", offsetof(struct rusage_sample, majflt) },
+	{ "nvcsw", offsetof(struct rusage_sample, nvcsw) },
+	{ "nivcsw", offsetof(struct rusage_sample, nivcsw) },
+	{ "inblock", offsetof(struct rusage_sample, inblock) },
+	{ "oublock", offsetof(struct rusage_sample, oublock) },
+};
+
+static int
+read_usage(struct rusage_sample *s, const struct rd *c, const json_t *obj, const char *key)
+{
+	struct rd in;
+	char where[64];
+	json_t *o;
+	int rc;
+
+	if ((rc = get_obj(&o, &in, where, sizeof(where), c, obj, key, 0)) < 0)
+		return rc;
+	return get_u64s(s, &in, o, usage_fields, ARRAY_SIZE(usage_fields));
+}
+
+static int
+read_argv(char ***argv, const struct rd *c, const json_t *obj)
+{
+	char key[32];
+	json_t *a, *v;
+	size_t i, n;
+	int rc;
+
+	if ((rc = get(&a, c, obj, "argv", JSON_ARRAY, 0)) < 0)
+		return rc;
+	n = json_array_size(a);
+	/* The writer writes [] for no argv; NULL is how the run says none. */
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!json_is_string(json_array_get(a, i))) {
+			snprintf(key, sizeof(key), "argv[%zu]", i);
+			return bad(c, key, "is not a string");
+		}
+	*argv = xcalloc(n + 1, sizeof(**argv));
+	json_array_foreach(a, i, v)
+		(*argv)[i] = xstrdup(json_string_value(v));
+	return 0;
+}
+
+static int
+read_versions(struct report_run *r, const struct rd *c, const json_t *obj)
+{
+	struct rd in;
+	char where[64];
+	json_t *o;
+	int rc;
+
+	if ((rc = get_obj(&o, &in, where, sizeof(where), c, obj, "versions", 0)) < 0)
+		return rc;
+	if ((rc = get_str(&r->v_repocast, &in, o, "repocast", 0)) < 0 ||
+	    (rc = get_str(&r->v_libgit2, &in, o, "libgit2", 0)) < 0 ||
+	    (rc = get_str(&r->v_libcurl, &in, o, "libcurl", 0)) < 0 ||
+	    (rc = get_str(&r->v_msgpack, &in, o, "msgpack", 0)) < 0 ||
+	    (rc = get_str(&r->v_jansson, &in, o, "jansson", 0)) < 0 ||
+	    (rc = get_str(&r->v_libyaml, &in, o, "libyaml", 0)) < 0)
+		return rc;
+	return 0;
+}
+
+static int
+read_run(struct report_run *r, const struct rd *c, const json_t *doc)
+{
+	struct rd in;
+	char where[64];
+	json_t *o;
+	int rc;
+
+	if ((rc = get_obj(&o, &in, where, sizeof(where), c, doc, "run", 0)) < 0)
+		return rc;
+	if ((rc = get_str(&r->id, &in, o, "id", 0)) < 0 ||
+	    (rc = get_str(&r->command, &in, o, "command", 0)) < 0 ||
+	    (rc = read_argv(&r->argv, &in, o)) < 0 ||
+	    (rc = get_u64(&r->start_us, &in, o, "start_us")) < 0 ||
+	    (rc = get_u64(&r->end_us, &in, o, "end_us")) < 0 ||
+	    (rc = get_str(&r->host, &in, o, "host", J_NULL)) < 0 ||
+	    (rc = get_str(&r->kernel, &in, o, "kernel", J_NULL)) < 0 ||
+	    (rc = get_int(&r->jobs, &in, o, "jobs", 0)) < 0 ||
+	    (rc = get_u64(&r->timeout_ms, &in, o, "timeout_ms")) < 0 ||
+	    (rc = get_int(&r->retries, &in, o, "retries", 0)) < 0 ||
+	    (rc = get_bool(&r->interrupted, &in, o, "interrupted")) < 0 ||
+	    (rc = get_int(&r->exit_code, &in, o, "exit_code", INT_MIN)) < 0 ||
+	    (rc = get_str(&r->config_digest, &in, o, "config_digest", J_NULL)) < 0 ||
+	    (rc = read_versions(r, &in, o)) < 0 ||
+	    (rc = read_usage(&r->self, &in, o, "supervisor")) < 0 ||
+	    (rc = read_usage(&r->children, &in, o, "children")) < 0 ||
+	    (rc = get_u64(&r->orphans_reaped, &in, o, "orphans_reaped")) < 0)
+		return rc;
+	return 0;
+}
+
+/* ---- a target ---- */
+
+static const struct u64_field rusage_fields[] = {
+	{ "utime_us", offsetof(struct record, utime_us) },
+	{ "stime_us", offsetof(struct record, stime_us) },
+	{ "maxrss_kib", offsetof(struct record, maxrss_kib) },
+	{ "vm_hwm_kib", offsetof(struct record, vm_hwm_kib) },
+	{ "minflt", offsetof(struct record, minflt) },
+	{ "majflt", offsetof(struct record, majflt) },
+	{ "nvcsw", offsetof(struct record, nvcsw) },
+	{ "nivcsw", offsetof(struct record, nivcsw) },
+	{ "inblock", offsetof(struct record, inblock) },
+	{ "oublock", offsetof(struct record, oublock) },
+};
+
+static const struct u64_field io_fields[] = {
+	{ "rchar", offsetof(struct record, rchar) },
+	{ "wchar", offsetof(struct record, wchar) },
+	{ "read_bytes", offsetof(struct record, read_bytes) },
+	{ "write_bytes", offsetof(struct record, write_bytes) },
+};
+
+static const struct u64_field channel_fields[] = {
+	{ "bytes_to_worker", offsetof(struct record, bytes_to_worker) },
+	{ "bytes_from_worker", offsetof(struct record, bytes_from_worker) },
+	{ "msgs_to_worker", offsetof(struct record, msgs_to_worker) },
+	{ "msgs_from_worker", offsetof(struct record, msgs_from_worker) },
+};
+
+static const struct u64_field result_fields[] = {
+	{ "changed", offsetof(struct msg_result, changed) },
+	{ "added", offsetof(struct msg_result, added) },
+	{ "deleted", offsetof(struct msg_result, deleted) },
+	{ "bytes", offsetof(struct msg_result, bytes) },
+};
+
+static const struct u64_field command_fields[] = {
+	{ "wall_ms", offsetof(struct msg_result, cmd_wall_ms) },
+	{ "utime_us", offsetof(struct msg_result, cmd_utime_us) },
+	{ "stime_us", offsetof(struct msg_result, cmd_stime_us) },
+	{ "maxrss_kib", offsetof(struct msg_result, cmd_maxrss_kib) },
+};
+
+static int
+read_group(struct record *rec, const struct rd *c, const json_t *obj, const char *key,
+    const struct u64_field *f, size_t nf)
+{
+	struct rd in;
+	char where[64];
+	json_t *o;
+	int rc;
+
+	if ((rc = get_obj(&o, &in, where, sizeof(where), c, obj, key, 0)) < 0)
+		return rc;
+	return get_u64s(rec, &in, o, f, nf);
+}
+
+/* A signal name member (null: 0) into *sig. */
+static int
+get_signal(int *sig, const struct rd *c, const json_t *obj, const char *key)
+{
+	char *s = NULL;
+	char what[64];
+	int rc;
+
+	*sig = 0;
+	if ((rc = get_str(&s, c, obj, key, J_NULL)) < 0 || s == NULL)
+		return rc;
+	if (signal_parse(sig, s, true) < 0) {
+		snprintf(what, sizeof(what), "names no signal ('%.32s')", s);
+		rc = bad(c, key, what);
+	}
+	free(s);
+	return rc;
+}
+
+static int
+read_outcome(struct record *rec, const struct rd *c, const json_t *obj)
+{
+	char *s = NULL, what[80];
+	int rc;
+
+	if ((rc = get_str(&s, c, obj, "outcome", 0)) < 0)
+		return rc;
+	/* The writer's word for OUTCOME_NONE. */
+	if (strcmp(s, "unknown") == 0)
+		rec->outcome = OUTCOME_NONE;
+	else if (record_outcome_parse(&rec->outcome, s) < 0) {
+		snprintf(what, sizeof(what), "names no outcome ('%.40s')", s);
+		rc = bad(c, "outcome", what);
+	}
+	free(s);
+	return rc;
+}
+
+static int
+read_cause(struct record *rec, const struct rd *c, const json_t *obj)
+{
+	char *cause = NULL, *source = NULL, what[80];
+	int rc;
+
+	if ((rc = get_str(&cause, c, obj, "cause", J_NULL)) < 0 ||
+	    (rc = get_str(&source, c, obj, "cause_source", J_NULL)) < 0)
+		goto out;
+	if (cause != NULL && report_cause_parse(&rec->cause, &rec->cause_value, cause) < 0) {
+		snprintf(what, sizeof(what), "names no cause ('%.40s')", cause);
+		rc = bad(c, "cause", what);
+		goto out;
+	}
+	if (source != NULL && strcmp(source, "command") != 0 && strcmp(source, "worker") != 0) {
+		snprintf(what, sizeof(what), "is neither 'command' nor 'worker' ('%.32s')", source);
+		rc = bad(c, "cause_source", what);
+		goto out;
+	}
+	rec->command_failed = source != NULL && strcmp(source, "command") == 0;
+out:
+	free(cause);
+	free(source);
+	return rc;
+}
+
+static int
+read_phases(struct record *rec, const struct rd *c, const json_t *obj)
+{
+	struct rd in;
+	char where[64];
+	const char *key;
+	json_t *o, *v;
+	size_t i = 0;
+	uint64_t ms;
+	int rc;
+
+	if ((rc = get_obj(&o, &in, where, sizeof(where), c, obj, "phases_ms", 0)) < 0)
+		return rc;
+	if (json_object_size(o) == 0)
+		return 0;
+	rec->phases = xcalloc(json_object_size(o), sizeof(*rec->phases));
+	json_object_foreach(o, key, v) {
+		if ((rc = get_u64(&ms, &in, o, key)) < 0)
+			return rc;
+		rec->phases[i].key = xstrdup(key);
+		/* The record keeps a phase as the worker sent it: decimal text. */
+		rec->phases[i].value = xasprintf("%llu", (unsigned long long)ms);
+		rec->nphases = ++i;
+	}
+	return 0;
+}
+
+/* "command": the run command's own figures, inside the worker's RESULT. */
+static int
+read_command(struct msg_result *res, const struct rd *c, const json_t *obj)
+{
+	struct rd in;
+	char where[64];
+	json_t *o;
+	long long status = -1;
+	bool present;
+	int sig, rc;
+
+	if ((rc = get_obj(&o, &in, where, sizeof(where), c, obj, "command", J_OPT)) < 0 ||
+	    o == NULL)
+		return rc;
+	if ((rc = get_int_range(&status, &present, &in, o, "exit", J_NULL, INT_MIN, INT_MAX)) < 0 ||
+	    (rc = get_signal(&sig, &in, o, "signal")) < 0 ||
+	    (rc = get_u64s(res, &in, o, command_fields, ARRAY_SIZE(command_fields))) < 0)
+		return rc;
+	/* null exit: signalled, which the RESULT says with -1. */
+	res->exit_code = status;
+	res->term_signal = sig;
+	return 0;
+}
+
+static int
+read_result(struct record *rec, const struct rd *c, const json_t *obj)
+{
+	struct msg_result *res = &rec->result;
+	struct rd in;
+	char where[64];
+	json_t *o;
+	int rc;
+
+	if ((rc = get_obj(&o, &in, where, sizeof(where), c, obj, "result", J_NULL)) < 0 ||
+	    o == NULL)
+		return rc;
+	rec->has_result = true;
+	if ((rc = get_str(&res->outcome, &in, o, "outcome", J_NULL)) < 0 ||
+	    (rc = get_str(&res->commit, &in, o, "commit", J_NULL)) < 0 ||
+	    (rc = get_str(&res->branch, &in, o, "branch", J_NULL)) < 0 ||
+	    (rc = get_str(&res->diffstat, &in, o, "diffstat", J_NULL)) < 0 ||
+	    (rc = get_u64s(res, &in, o, result_fields, ARRAY_SIZE(result_fields))) < 0)
+		return rc;
+	/* The writer puts "command" beside "result", not in it. */
+	return read_command(res, c, obj);
+}
+
+static int
+read_target(struct record *rec, const struct rd *c, const json_t *t)
+{
+	long long status = -1, pid = 0;
+	bool present;
+	int rc;
+
+	rec->exit_code = -1;
+	if (!json_is_object(t))
+		return err_set(ERR_PROTO, "cannot read report '%s': %s is not an object", c->file,
+		    c->where);
+	if ((rc = get_str(&rec->name, c, t, "name", 0)) < 0 ||
+	    (rc = read_outcome(rec, c, t)) < 0 ||
+	    (rc = read_cause(rec, c, t)) < 0 ||
+	    (rc = get_str(&rec->error, c, t, "error", J_NULL)) < 0 ||
+	    (rc = get_int(&rec->attempts, c, t, "attempts", 0)) < 0 ||
+	    (rc = get_int_range(&pid, &present, c, t, "pid", 0, 0, INT_MAX)) < 0 ||
+	    (rc = get_u64(&rec->start_us, c, t, "start_us")) < 0 ||
+	    (rc = get_u64(&rec->end_us, c, t, "end_us")) < 0 ||
+	    (rc = get_u64(&rec->wall_us, c, t, "wall_us")) < 0 ||
+	    (rc = get_int_range(&status, &present, c, t, "worker_exit", J_NULL, 0, INT_MAX)) < 0 ||
+	    (rc = get_signal(&rec->term_signal, c, t, "worker_signal")) < 0 ||
+	    (rc = get_str(&rec->log_path, c, t, "log", J_NULL)) < 0 ||
+	    (rc = read_group(rec, c, t, "rusage", rusage_fields, ARRAY_SIZE(rusage_fields))) < 0 ||
+	    (rc = read_group(rec, c, t, "io", io_fields, ARRAY_SIZE(io_fields))) < 0 ||
+	    (rc = read_group(rec, c, t, "channel", channel_fields,
+	    ARRAY_SIZE(channel_fields))) < 0 ||
+	    (rc = read_phases(rec, c, t)) < 0 ||
+	    (rc = read_result(rec, c, t)) < 0 ||
+	    (rc = get_str(&rec->sync.pr_url, c, t, "pr_url", J_NULL)) < 0 ||
+	    (rc = get_bool(&rec->sync.skipped, c, t, "skipped")) < 0)
+		return rc;
+	rec->pid = (pid_t)pid;
+	rec->exit_code = (int)status;
+	return 0;
+}
+
+static int
+read_targets(struct record **recs, size_t *n, const struct rd *c, const json_t *doc)
+{
+	char where[32];
+	json_t *a;
+	struct rd in = { c->file, where };
+	size_t i;
+	int rc;
+
+	if ((rc = get(&a, c, doc, "targets", JSON_ARRAY, 0)) < 0)
+		return rc;
+	*n = json_array_size(a);
+	*recs = *n ? xcalloc(*n, sizeof(**recs)) : NULL;
+	for (i = 0; i < *n; i++) {
+		snprintf(where, sizeof(where), "targets[%zu]", i);
+		if ((rc = read_target(&(*recs)[i], &in, json_array_get(a, i))) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The version first: a document of another schema may differ anywhere. */
+static int
+read_doc(struct report_run *run, struct record **recs, size_t *n, const struct rd *c,
+    const json_t *doc)
+{
+	long long schema = 0;
+	bool present;
+	char *tool = NULL;
+	int rc;
+
+	if (!json_is_object(doc))
+		return err_set(ERR_PROTO, "cannot read report '%s': not a JSON object", c->file);
+	if ((rc = get_int_range(&schema, &present, c, doc, "schema", 0, LLONG_MIN,
+	    LLONG_MAX)) < 0)
+		return rc;
+	if (schema != REPORT_SCHEMA)
+		return err_set(ERR_PROTO, "cannot read report '%s': it has schema %lld, and this "
+		    "repocast reads schema %d", c->file, schema, REPORT_SCHEMA);
+	if ((rc = get_str(&tool, c, doc, "tool", 0)) < 0)
+		return rc;
+	if (strcmp(tool, "repocast") != 0)
+		rc = err_set(ERR_PROTO, "cannot read report '%s': it was written by '%s', not "
+		    "repocast", c->file, tool);
+	free(tool);
+	if (rc < 0)
+		return rc;
+	if ((rc = read_run(run, c, doc)) < 0)
+		return rc;
+	return read_targets(recs, n, c, doc);
+}
+
+int
+report_parse(struct report_run *run, struct record **recs, size_t *n, const char *text,
+    size_t len, const char *name)
+{
+	struct rd c = { name, "" };
+	struct report_run r;
+	struct record *v = NULL;
+	size_t nv = 0;
+	json_error_t je;
+	json_t *doc;
+	int rc;
+
+	memset(run, 0, sizeof(*run));
+	*recs = NULL;
+	*n = 0;
+	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (doc == NULL)
+		return err_set(ERR_PROTO, "%s:%d:%d: invalid JSON: %s", name, je.line, je.column,
+		    je.text);
+	memset(&r, 0, sizeof(r));
+	rc = read_doc(&r, &v, &nv, &c, doc);
+	json_decref(doc);
+	if (rc < 0) {
+		report_run_release(&r);
+		report_records_free(v, nv);
+		return rc;
+	}
+	*run = r;
+	*recs = v;
+	*n = nv;
+	return 0;
+}
+
+int
+report_read(struct report_run *run, struct record **recs, size_t *n, const char *path)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	memset(run, 0, sizeof(*run));
+	*recs = NULL;
+	*n = 0;
+	if ((rc = buf_read_file(&b, path)) < 0) {
+		err_wrap("cannot read report");
+		buf_release(&b);
+		return rc;
+	}
+	rc = report_parse(run, recs, n, b.ptr, b.len, path);
+	buf_release(&b);
+	return rc;
+}
+
+void
+report_records_free(struct record *recs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; recs != NULL && i < n; i++)
+		record_release(&recs[i]);
+	free(recs);
+}
+
+/* ---- RUN names ---- */
+
+static bool
+is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* "YYYYMMDDTHHMMSSZ-PID" (report_run_id). */
+#define RUN_TIME_LEN 16
+
+static bool
+digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static bool
+is_run_id(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > RUN_TIME_LEN + 1 && digits(s, 8) && s[8] == 'T' && digits(s + 9, 6) &&
+	    s[15] == 'Z' && s[16] == '-' && digits(s + 17, len - 17);
+}
+
+/* Is run id a (with its report's mtime ma) newer than b (mb)? */
+static bool
+newer(const char *a, const struct timespec *ma, const char *b, const struct timespec *mb)
+{
+	int c = strncmp(a, b, RUN_TIME_LEN);
+
+	if (c != 0)
+		return c > 0;
+	/* Two runs in one second: the pid says nothing, the report's time does. */
+	if (ma->tv_sec != mb->tv_sec)
+		return ma->tv_sec > mb->tv_sec;
+	if (ma->tv_nsec != mb->tv_nsec)
+		return ma->tv_nsec > mb->tv_nsec;
+	return strcmp(a, b) > 0;
+}
+
+static int
+newest_run(char **path, const char *dir)
+{
+	struct timespec best_m = { 0, 0 };
+	char *best = NULL, *p;
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+	int rc = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return err_sys(errno == ENOENT ? ERR_NOTFOUND : ERR_FAIL,
+		    "cannot open report directory '%s'", dir);
+	for (;;) {
+		errno = 0;
+		if ((e = readdir(d)) == NULL)
+			break;
+		if (!is_run_id(e->d_name))
+			continue;
+		p = xasprintf("%s/%s/report.json", dir, e->d_name);
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (best == NULL || newer(e->d_name, &st.st_mtim, best, &best_m))) {
+			free(best);
+			best = xstrdup(e->d_name);
+			best_m = st.st_mtim;
+		}
+		free(p);
+	}
+	if (errno != 0)
+		rc = err_sys(ERR_FAIL, "cannot read report directory '%s'", dir);
+	else if (best == NULL)
+		rc = err_set(ERR_NOTFOUND, "no run with a report.json in '%s'", dir);
+	else
+		*path = xasprintf("%s/%s/report.json", dir, best);
+	closedir(d);
+	free(best);
+	return rc;
+}
+
+int
+report_resolve(char **path, const char *report_dir, const char *run)
+{
+	const char *dir = report_dir != NULL ? report_dir : REPORT_DIR_DEFAULT;
+	char *p;
+
+	*path = NULL;
+	if (strcmp(run, "last") == 0)
+		return newest_run(path, dir);
+	/* An id never holds a '/': RUN is then a path. */
+	if (run[0] != '\0' && strchr(run, '/') == NULL) {
+		p = xasprintf("%s/%s/report.json", dir, run);
+		if (is_file(p)) {
+			*path = p;
+			return 0;
+		}
+		free(p);
+	}
+	if (is_dir(run)) {
+		/* "runs/x/", as a shell's glob gives it: no "//" in messages. */
+		p = xasprintf("%s%sreport.json", run, run[strlen(run) - 1] == '/' ? "" : "/");
+		if (is_file(p)) {
+			*path = p;
+			return 0;
+		}
+		free(p);
+		return err_set(ERR_NOTFOUND, "no report.json in '%s'", run);
+	}
+	if (is_file(run)) {
+		*path = xstrdup(run);
+		return 0;
+	}
+	return err_set(ERR_NOTFOUND, "no run '%s' in '%s', and no such run directory or report "
+	    "file", run, dir);
+}
+
+int
+report_failed_names(struct strv *out, const char *report_dir, const char *run)
+{
+	struct report_run r;
+	struct record *recs;
+	char *path;
+	size_t i, n;
+	int rc;
+
+	if ((rc = report_resolve(&path, report_dir, run)) < 0)
+		return rc;
+	rc = report_read(&r, &recs, &n, path);
+	free(path);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		if (record_failed(&recs[i]))
+			strv_add(out, recs[i].name);
+	report_records_free(recs, n);
+	report_run_release(&r);
+	return 0;
+}
