@@ -416,7 +416,7 @@ START_TEST(test_bad_fields)
 	assert_mutation_refused("targets[1].cause", json_string("exit:x"),
 	    "targets[1].cause names no cause ('exit:x')");
 	assert_mutation_refused("targets[1].cause_source", json_string("moon"),
-	    "targets[1].cause_source is neither");
+	    "targets[1].cause_source is not 'command', 'supervisor' or 'worker'");
 	assert_mutation_refused("targets[2].worker_signal", json_string("NOPE"),
 	    "targets[2].worker_signal names no signal ('NOPE')");
 	assert_mutation_refused("targets[0].command.signal", json_integer(9),

@@ -304,10 +304,10 @@ read_argv(char ***argv, const struct rd *c, const json_t *obj)
 	size_t i, n;
 	int rc;
 
-	if ((rc = get(&a, c, obj, "argv", JSON_ARRAY, 0)) < 0)
+	/* null: a sync, which runs no command (older reports wrote []). */
+	if ((rc = get(&a, c, obj, "argv", JSON_ARRAY, J_NULL)) < 0)
 		return rc;
-	n = json_array_size(a);
-	/* The writer writes [] for no argv; NULL is how the run says none. */
+	n = a != NULL ? json_array_size(a) : 0;
 	if (n == 0)
 		return 0;
 	for (i = 0; i < n; i++)
@@ -481,8 +481,10 @@ read_cause(struct record *rec, const struct rd *c, const json_t *obj)
 		rc = bad(c, "cause", what);
 		goto out;
 	}
-	if (source != NULL && strcmp(source, "command") != 0 && strcmp(source, "worker") != 0) {
-		snprintf(what, sizeof(what), "is neither 'command' nor 'worker' ('%.32s')", source);
+	if (source != NULL && strcmp(source, "command") != 0 && strcmp(source, "worker") != 0 &&
+	    strcmp(source, "supervisor") != 0) {
+		snprintf(what, sizeof(what), "is not 'command', 'supervisor' or 'worker' ('%.32s')",
+		    source);
 		rc = bad(c, "cause_source", what);
 		goto out;
 	}
