@@ -22,6 +22,7 @@
 #include "supervisor/config/config.h"
 #include "supervisor/pool/pool.h"
 #include "supervisor/report/progress.h"
+#include "supervisor/report/read.h"
 #include "supervisor/report/report.h"
 #include "supervisor/run/repolist.h"
 #include "supervisor/github/token.h"
@@ -54,6 +55,8 @@ const char cmd_run_usage[] =
     "  --report-format LIST  formats to write: json,md,html,junit,trace,prom\n"
     "                      (default all; report.json is always written)\n"
     "  --metrics-file PATH also write metrics.prom to PATH (atomically)\n"
+    "  --only-failed RUN   only the repositories that failed in RUN (a run id\n"
+    "                      under the report dir, 'last', or a run directory)\n"
     "  --cache-dir DIR     the mirror cache (default ~/.cache/repocast)\n"
     "  --git-url URL       base for owner/name entries (default https://github.com/)\n"
     "  --token-file FILE   token for http(s) fetches (else GITHUB_TOKEN, GH_TOKEN)\n"
@@ -145,6 +148,7 @@ cmd_run_opts_release(struct run_opts *o)
 	free(o->git_url);
 	free(o->token_file);
 	free(o->metrics_file);
+	free(o->only_failed);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -229,6 +233,8 @@ cmd_run_parse(struct run_opts *o, int argc, char **argv)
 				return -1;
 		} else if (strcmp(name, "--metrics-file") == 0) {
 			set_str(&o->metrics_file, val);
+		} else if (strcmp(name, "--only-failed") == 0) {
+			set_str(&o->only_failed, val);
 		} else if (strcmp(name, "--cache-dir") == 0) {
 			set_str(&o->cache_dir, val);
 		} else if (strcmp(name, "--git-url") == 0) {
@@ -404,6 +410,23 @@ cmd_run(int argc, char **argv)
 	if ((rc = repolist_load(&st.list, o.repos, o.git_url)) < 0) {
 		exit_code = cmd_fail(CMD_INPUT, rc);
 		goto out;
+	}
+	if (o.only_failed != NULL) {
+		struct strv failed = { NULL, 0 };
+
+		if ((rc = report_failed_names(&failed, o.report_dir, o.only_failed)) < 0) {
+			err_wrap("--only-failed");
+			exit_code = cmd_fail(CMD_INPUT, rc);
+			goto out;
+		}
+		rc = (int)repolist_keep(&st.list, &failed);
+		strv_release(&failed);
+		if (rc == 0) {
+			/* As GNU parallel's --resume-failed: nothing failed, nothing to do. */
+			log_info("no repository of '%s' failed in run '%s': nothing to rerun",
+			    o.repos, o.only_failed);
+			goto out;
+		}
 	}
 	/* A token is optional for run: only http(s) entries use it. */
 	rc = token_load(&st.token, o.token_file);

@@ -21,6 +21,7 @@ struct run_opts {
 	char *report_dir, *cache_dir, *git_url, *token_file;
 	unsigned report_formats;  /* mask of enum report_format (report.h) */
 	char *metrics_file;       /* --metrics-file PATH, or NULL */
+	char *only_failed;        /* --only-failed RUN, or NULL */
 	enum log_level log_level;
 	char **argv;          /* the command: borrowed from the argv given to parse */
 	int argc;

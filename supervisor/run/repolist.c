@@ -201,6 +201,24 @@ repolist_load(struct repolist *l, const char *path, const char *git_url)
 	return rc;
 }
 
+size_t
+repolist_keep(struct repolist *l, const struct strv *names)
+{
+	size_t i, j, k = 0;
+
+	for (i = 0; i < l->n; i++) {
+		for (j = 0; j < names->n; j++)
+			if (strcmp(l->v[i].name, names->v[j]) == 0)
+				break;
+		if (j < names->n)
+			l->v[k++] = l->v[i];
+		else
+			entry_release(&l->v[i]);
+	}
+	l->n = k;
+	return k;
+}
+
 void
 repolist_release(struct repolist *l)
 {

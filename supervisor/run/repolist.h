@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shared/strv.h"
+
 struct repolist_entry {
 	char *spec;   /* the line as written (trimmed) */
 	char *name;   /* display name: owner/name or the entry's base name */
@@ -39,5 +41,8 @@ int repolist_parse(struct repolist *l, const char *name, const char *text, const
 /* Read path and parse it; ERR_NOTFOUND when missing; ERR_CONFIG when empty. */
 int repolist_load(struct repolist *l, const char *path, const char *git_url);
 void repolist_release(struct repolist *l);
+/* Keep only the entries whose name is in names (--only-failed), in their
+ * order; the others are freed. Returns how many are left. */
+size_t repolist_keep(struct repolist *l, const struct strv *names);
 
 #endif

@@ -47,6 +47,8 @@ const char cmd_sync_usage[] =
     "      --report-format LIST  formats to write: json,md,html,junit,trace,prom\n"
     "                         (default: the config's report.formats, else all)\n"
     "      --metrics-file PATH also write metrics.prom to PATH (atomically)\n"
+    "      --only-failed RUN  only the targets that failed in RUN (a run id,\n"
+    "                         'last', or a run directory or report.json)\n"
     "      --token-file FILE  read the token from FILE (else GITHUB_TOKEN, GH_TOKEN)\n"
     "      --cache-dir DIR    mirror cache (default: config, else ~/.cache/repocast)\n"
     "      --no-progress      no progress lines\n"
@@ -61,7 +63,7 @@ const char cmd_sync_usage[] =
 enum {
 	OPT_DIFF = 256, OPT_GROUPS, OPT_SKIP, OPT_CONFIRM, OPT_JSON, OPT_LOGLEVEL,
 	OPT_REPORTDIR, OPT_TOKENFILE, OPT_NOPROGRESS, OPT_CACHEDIR, OPT_NOSKIP,
-	OPT_REPORTFMT, OPT_METRICS,
+	OPT_REPORTFMT, OPT_METRICS, OPT_ONLYFAILED,
 };
 
 static const struct option sync_longopts[] = {
@@ -77,6 +79,7 @@ static const struct option sync_longopts[] = {
 	{ "report-dir", required_argument, NULL, OPT_REPORTDIR },
 	{ "report-format", required_argument, NULL, OPT_REPORTFMT },
 	{ "metrics-file", required_argument, NULL, OPT_METRICS },
+	{ "only-failed", required_argument, NULL, OPT_ONLYFAILED },
 	{ "token-file", required_argument, NULL, OPT_TOKENFILE },
 	{ "cache-dir", required_argument, NULL, OPT_CACHEDIR },
 	{ "no-progress", no_argument, NULL, OPT_NOPROGRESS },
@@ -160,6 +163,9 @@ sync_parse_args(struct sync_opts *o, int argc, char **argv)
 			break;
 		case OPT_METRICS:
 			o->metrics_file = optarg;
+			break;
+		case OPT_ONLYFAILED:
+			o->only_failed = optarg;
 			break;
 		case OPT_TOKENFILE:
 			o->token_file = optarg;
@@ -261,6 +267,7 @@ sync_release(struct sync_run *r)
 	scope_release(&r->scope);
 	cfg_free(r->cfg);
 	cfg_errors_release(&r->errs);
+	strv_release(&r->failed_before);
 	free(r->cache_dir);
 	free(r->o.groups);
 	free(r->o.skip);
@@ -394,6 +401,11 @@ cmd_sync(int argc, char **argv)
 		code = sync_fail(&r, CMD_INPUT, rc);
 		goto out;
 	}
+	if (r.o.only_failed != NULL && r.scope.n == 0) {
+		/* As GNU parallel's --resume-failed: nothing failed, nothing to do. */
+		log_info("no target in scope failed in run '%s': nothing to rerun", r.o.only_failed);
+		goto out;
+	}
 	if ((rc = sync_env(&r)) < 0) {
 		code = sync_fail(&r, CMD_ENV, rc);
 		goto out;
@@ -410,8 +422,7 @@ cmd_sync(int argc, char **argv)
 	sync_groups_init(&r);
 	progress_init(&r.prog, stderr, r.nt, progress_is_tty(STDERR_FILENO) && !r.o.no_progress);
 	run.config_digest = xstrdup(r.cfg->digest);
-	if ((rc = report_make_dir(&run_dir, r.o.report_dir ? r.o.report_dir :
-	    r.cfg->rc.report_dir ? r.cfg->rc.report_dir : ".repocast/runs", run.id)) < 0) {
+	if ((rc = report_make_dir(&run_dir, sync_report_dir(&r), run.id)) < 0) {
 		code = cmd_fail(CMD_ENV, rc);
 		goto out;
 	}

@@ -19,6 +19,15 @@
 #include "supervisor/github/github.h"
 #include "supervisor/sync/internal.h"
 #include "supervisor/github/token.h"
+#include "supervisor/report/read.h"
+
+const char *
+sync_report_dir(const struct sync_run *r)
+{
+	if (r->o.report_dir != NULL)
+		return r->o.report_dir;
+	return r->cfg->rc.report_dir != NULL ? r->cfg->rc.report_dir : ".repocast/runs";
+}
 
 char *
 sync_remote_url(const struct cfg *c, const char *repo)
@@ -133,6 +142,12 @@ sync_load(struct sync_run *r)
 	so.nskip = r->o.nskip;
 	so.filters = r->o.filters;
 	so.nfilters = r->o.nfilters;
+	if (r->o.only_failed != NULL) {
+		if ((rc = report_failed_names(&r->failed_before, sync_report_dir(r),
+		    r->o.only_failed)) < 0)
+			return err_wrap("--only-failed");
+		so.only = &r->failed_before;
+	}
 	if ((rc = scope_resolve(&r->scope, r->cfg, &so)) < 0 ||
 	    (rc = scope_confirm(&r->scope, r->o.confirm, r->o.dry_run)) < 0)
 		return rc;

@@ -48,6 +48,7 @@ struct sync_opts {
 	const char *report_dir, *token_file, *cache_dir;
 	const char *report_formats;    /* --report-format LIST, or NULL: the config's */
 	const char *metrics_file;      /* --metrics-file PATH, or NULL */
+	const char *only_failed;       /* --only-failed RUN, or NULL */
 	const char **groups, **skip;
 	size_t ngroups, nskip;
 	const char *const *filters;
@@ -105,6 +106,7 @@ struct sync_run {
 	struct sync_opts o;
 	struct cfg *cfg;
 	struct cfg_errors errs;        /* the config's errors, when it failed */
+	struct strv failed_before;     /* --only-failed: the targets that failed then */
 	struct scope scope;
 	struct token *token;
 	struct api *api;
@@ -136,6 +138,8 @@ int sync_load(struct sync_run *r);
 int sync_env(struct sync_run *r);
 /* Has SIGINT or SIGTERM arrived (they stay blocked during a sync)? (env.c) */
 bool sync_signal_pending(void);
+/* Where run directories go: --report-dir, the config's, the default. */
+const char *sync_report_dir(const struct sync_run *r);
 /* <git_url>/<owner>/<name>.git for repo (caller frees). */
 char *sync_remote_url(const struct cfg *c, const char *repo);
 

@@ -104,6 +104,17 @@ scope_unmatched(const char *what, const char *const *vals, size_t n, const bool 
 	return 0;
 }
 
+static bool
+scope_in(const struct strv *sv, const char *repo)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], repo) == 0)
+			return true;
+	return false;
+}
+
 int
 scope_resolve(struct scope *s, const struct cfg *c, const struct scope_opts *o)
 {
@@ -126,7 +137,8 @@ scope_resolve(struct scope *s, const struct cfg *c, const struct scope_opts *o)
 		if (skipped || (o->ngroups > 0 && !named) || (!g->enabled && !named))
 			continue;
 		for (j = 0; j < g->ntargets; j++) {
-			if (!scope_filter_match(g->targets[j].repo, o, fhit))
+			if (!scope_filter_match(g->targets[j].repo, o, fhit) ||
+			    (o->only != NULL && !scope_in(o->only, g->targets[j].repo)))
 				continue;
 			ALLOC_GROW(s->v, s->n + 1, s->cap);
 			s->v[s->n].group = g;

@@ -6,7 +6,9 @@
  * runs only when named), --skip-groups drops groups and wins over
  * --groups, positional filters keep targets whose repo equals a filter or
  * matches it as a shell glob ("acme/api-?"). A name or filter that matches
- * nothing is an error: a typo must not silently sync nothing.
+ * nothing is an error: a typo must not silently sync nothing. --only-failed
+ * then keeps the targets whose repo failed in an earlier run (any of its
+ * names may be gone from the config since: those are left out).
  *
  * The blast-radius guard follows go-broadcast: a scope of more than one
  * group or more than 5 repositories must be confirmed with
@@ -42,6 +44,7 @@ struct scope_opts {
 	size_t nskip;
 	const char *const *filters;      /* positional target filters */
 	size_t nfilters;
+	const struct strv *only;         /* --only-failed: only these repos; NULL: all */
 };
 
 /*

@@ -157,5 +157,24 @@ api /repos/acme/t2/pulls | pjt 'd[0]["base"]["ref"] == "develop"' || fail "t2 PR
 
 # never pushed to a base branch
 [ "$($g1 rev-parse main)" = "$(git -C "$T/w/t1" rev-parse HEAD)" ] || fail "t1 main moved"
+
+# --only-failed last: only acme/missing runs again (and fails again)
+set +e
+rsync_run --only-failed last > "$T/out2" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || { cat "$T/out2"; fail "--only-failed: exit $rc, want 1"; }
+rep=$(last_report)
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+sys.exit([t["name"] for t in d["targets"]] != ["acme/missing"])' "$rep" ||
+    fail "--only-failed ran more than acme/missing"
+# a run whose failures are all gone from the scope: nothing to rerun
+set +e
+rsync_run --only-failed last acme/t1 > "$T/out3" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 0 ] || { cat "$T/out3"; fail "nothing to rerun: exit $rc, want 0"; }
+grep -q "nothing to rerun" "$T/out3" || { cat "$T/out3"; fail "no 'nothing to rerun'"; }
+[ "$(last_report)" = "$rep" ] || fail "a run was made with nothing to rerun"
 fsck_all
 echo "ok"
