@@ -76,6 +76,28 @@ START_TEST(test_repolist_bad)
 }
 END_TEST
 
+/* --only-failed: keep the named entries, in order; free the others. */
+START_TEST(test_repolist_keep)
+{
+	struct repolist l;
+	struct strv names = { NULL, 0 };
+
+	memset(&l, 0, sizeof(l));
+	ck_assert_int_eq(repolist_parse(&l, "r", "acme/a\nacme/b\nacme/c\nacme/d\n",
+	    "http://h/"), 0);
+	strv_add(&names, "acme/d");
+	strv_add(&names, "acme/b");
+	strv_add(&names, "acme/gone");
+	ck_assert_uint_eq(repolist_keep(&l, &names), 2);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert_str_eq(l.v[0].name, "acme/b");
+	ck_assert_str_eq(l.v[1].name, "acme/d");
+	strv_release(&names);
+	ck_assert_uint_eq(repolist_keep(&l, &names), 0);
+	repolist_release(&l);
+}
+END_TEST
+
 START_TEST(test_repolist_load)
 {
 	struct repolist l = { 0 };
@@ -104,6 +126,7 @@ repolist_suite(void)
 	tcase_add_test(tc, test_repolist_good);
 	tcase_add_test(tc, test_repolist_bad);
 	tcase_add_test(tc, test_repolist_load);
+	tcase_add_test(tc, test_repolist_keep);
 	suite_add_tcase(s, tc);
 	return s;
 }
