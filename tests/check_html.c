@@ -247,7 +247,14 @@ START_TEST(test_sections)
 	fx_mixed(&f);
 	f.run.api_requests = 4321;
 	f.run.api_not_modified = 17;
+	f.run.argv = xcalloc(4, sizeof(*f.run.argv));
+	f.run.argv[0] = xstrdup("make");
+	f.run.argv[1] = xstrdup("lint");
+	f.run.argv[2] = xstrdup("it's\tok\n");
 	html = fx_render(&f);
+	/* the command as a shell would read it, its tab and newline kept */
+	ck_assert_ptr_nonnull(strstr(html, "<code class=\"cmd\">make lint &#39;it&#39;\\&#39;&#39;s\tok\n"
+	    "&#39;</code>"));
 	ck_assert_msg(strncmp(html, "<!DOCTYPE html>\n", 16) == 0, "no doctype");
 	ck_assert_ptr_nonnull(strstr(html, "</html>\n"));
 	for (i = 0; i < ARRAY_SIZE(ids); i++)

@@ -33,6 +33,7 @@
 #define CHART_TOP 30      /* bars in the CPU and the memory chart */
 #define TOP_LIST 10       /* rows of the slowest and the heaviest tables */
 #define FAIL_DETAIL 50    /* failures shown with their log; the rest only in a table */
+#define FAIL_OPEN 10      /* ... the first logs unfolded, the others one click away */
 #define LOG_LINES 20      /* a failure's log: its last lines */
 #define LOG_BYTES 8192    /* ... read from the end of the file, at most */
 #define PHASES_MAX 24     /* distinct phase names; later ones are summed as "other" */
@@ -45,7 +46,9 @@
 #define SVG_W 1180
 #define TL_X 250          /* the timeline's plot: x of 0 and its width */
 #define TL_W 870
-#define TL_ROW 16
+#define TL_ROW 16         /* a row of one target */
+#define TL_AGG_ROW 11     /* a row shared by several: 200 of them stay on a screen or two */
+#define TL_AXIS_ROWS 40   /* a chart of more rows repeats the axis at its foot */
 #define TL_LANE_Y 22      /* the concurrency lane */
 #define TL_LANE_H 44
 #define TL_ROWS_Y (TL_LANE_Y + TL_LANE_H + 12)
@@ -82,7 +85,7 @@ static const char css[] =
     "border-bottom:1px solid var(--ln)}h3{font-size:15px;margin:0 0 6px}"
     "section{margin:30px 0}nav{margin:10px 0 0;font-size:13px}nav a{margin-right:14px}"
     "a{color:#0969da;text-decoration:none}a:hover{text-decoration:underline}"
-    ".meta{color:var(--mu);margin:2px 0}.meta code{color:var(--fg)}"
+    ".meta{color:var(--mu);margin:2px 0}.meta code{color:var(--fg)}.cmd{white-space:pre-wrap}"
     ".warn{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:8px 12px}"
     ".cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(178px,1fr));gap:10px}"
     ".card{background:var(--cd);border:1px solid var(--ln);border-radius:8px;padding:9px 12px}"
@@ -103,11 +106,12 @@ static const char css[] =
     ".fail.late{border-left-color:#e16f24}.fail dl{display:grid;grid-template-columns:max-content 1fr;"
     "gap:2px 14px;margin:0 0 8px}.fail dt{color:var(--mu)}.fail dd{margin:0}"
     ".errtext{white-space:pre-wrap;word-break:break-word}"
+    "details summary{cursor:pointer}"
     "pre{background:#0d1117;color:#e6edf3;padding:10px 12px;border-radius:6px;overflow:auto;"
-    "max-height:340px;margin:4px 0 0;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,"
+    "max-height:420px;margin:4px 0 0;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,"
     "monospace}"
     "svg{display:block;width:100%;height:auto}"
-    "svg text{font-size:11px;fill:var(--fg)}svg .mu{fill:var(--mu)}"
+    "svg text{font-size:11px;fill:var(--fg)}svg .mu{fill:var(--mu)}svg .sm{font-size:9px}"
     "svg .grid{stroke:#eaeef2;stroke-width:1}svg .axis{stroke:#afb8c1}"
     "svg .lane{fill:#ddf4ff;stroke:#54aeff}svg .track{fill:#f6f8fa}"
     "svg .retried{stroke:#1f2328;stroke-width:1;stroke-dasharray:2 1.5}"
@@ -540,7 +544,33 @@ page_head(struct page *p)
 		buf_addf(o, ".o%zu{fill:%s;background:%s}", i, outcome_colour[i], outcome_colour[i]);
 	for (i = 0; i < NPALETTE; i++)
 		buf_addf(o, ".p%zu{fill:%s;background:%s}", i, palette[i], palette[i]);
+	/* In a shared row the others are translucent, a failure is not. */
+	buf_addf(o, "svg .agg.o%d,svg .agg.o%d,svg .agg.o%d{opacity:1}", OUTCOME_FAILED,
+	    OUTCOME_TIMED_OUT, OUTCOME_CANCELLED);
 	buf_addstr(o, "</style>\n</head>\n<body>\n<main>\n");
+}
+
+/* One argument of the command as a shell would need it: quoted unless plain. */
+static void
+shell_word(struct buf *o, const char *arg)
+{
+	struct buf q = BUF_INIT;
+	const char *c;
+
+	if (arg[0] != '\0' && strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_./:=@%+,-") == strlen(arg)) {
+		esc(o, arg);
+		return;
+	}
+	buf_addch(&q, '\'');
+	for (c = arg; *c != '\0'; c++)
+		if (*c == '\'')
+			buf_addstr(&q, "'\\''");
+		else
+			buf_addch(&q, *c);
+	buf_addch(&q, '\'');
+	html_text(o, q.ptr, ESC_PRE, 0);
+	buf_release(&q);
 }
 
 static void
@@ -558,11 +588,11 @@ page_title(struct page *p)
 	esc(o, run->id);
 	buf_addstr(o, "</small></h1>\n");
 	if (run->argv != NULL && run->argv[0] != NULL) {
-		buf_addstr(o, "<p class=\"meta\">command: <code>");
+		buf_addstr(o, "<p class=\"meta\">command: <code class=\"cmd\">");
 		for (i = 0; run->argv[i] != NULL; i++) {
 			if (i > 0)
 				buf_addch(o, ' ');
-			esc(o, run->argv[i]);
+			shell_word(o, run->argv[i]);
 		}
 		buf_addstr(o, "</code></p>\n");
 	}
@@ -772,8 +802,9 @@ tl_x(const struct page *p, uint64_t t)
 	return TL_X + (double)(t - p->t0) * TL_W / (double)(p->t1 - p->t0);
 }
 
+/* The grid from y 0 to bottom, labelled at the top, and at the foot too when foot. */
 static void
-tl_axis(struct page *p, int height)
+tl_axis(struct page *p, int bottom, bool foot)
 {
 	struct buf *o = p->out;
 	uint64_t span = p->t1 - p->t0, step = tick_step(span), t;
@@ -785,7 +816,10 @@ tl_axis(struct page *p, int height)
 		fmt_tick(label, sizeof(label), t, step);
 		buf_addf(o, "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>"
 		    "<text class=\"mu\" x=\"%.1f\" y=\"13\" text-anchor=\"middle\">%s</text>",
-		    x, x, TL_LANE_Y - 4, height - 4, x, label);
+		    x, x, TL_LANE_Y - 4, bottom, x, label);
+		if (foot)
+			buf_addf(o, "<text class=\"mu\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s"
+			    "</text>", x, bottom + 13, label);
 		if (t > UINT64_MAX - step)
 			break;
 	}
@@ -916,9 +950,10 @@ tl_bar(struct page *p, const struct record *r, int y, bool agg)
 
 	if (x1 - x0 < 1.5)
 		x1 = x0 + 1.5;
-	buf_addf(o, "<g><rect class=\"o%d%s%s\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"12\"/>",
-	    (int)outcome_of(r), agg ? " agg" : "", r->attempts > 1 && !agg ? " retried" : "",
-	    x0, y + 2, x1 - x0);
+	buf_addf(o, "<g><rect class=\"o%d%s%s\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+	    "height=\"%d\"/>", (int)outcome_of(r), agg ? " agg" : "",
+	    r->attempts > 1 && !agg ? " retried" : "", x0, agg ? y + 1 : y + 2, x1 - x0,
+	    agg ? TL_AGG_ROW - 2 : 12);
 	if (!agg) {
 		tl_phases(p, r, y);
 		if (r->attempts > 1)
@@ -930,9 +965,10 @@ tl_bar(struct page *p, const struct record *r, int y, bool agg)
 }
 
 static void
-tl_label(struct page *p, int y, const char *name, const char *suffix)
+tl_label(struct page *p, int y, const char *name, const char *suffix, bool agg)
 {
-	buf_addf(p->out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", TL_X - 8, y + 12);
+	buf_addf(p->out, "<text%s x=\"%d\" y=\"%d\" text-anchor=\"end\">", agg ? " class=\"sm\"" : "",
+	    TL_X - 8, agg ? y + 9 : y + 12);
 	html_text(p->out, name, 0, LABEL_CHARS);
 	buf_addstr(p->out, suffix);
 	buf_addstr(p->out, "</text>");
@@ -962,21 +998,25 @@ static void
 tl_bucket(struct page *p, size_t from, size_t to, int y)
 {
 	size_t i, m = to - from, retried = 0;
+	uint64_t end = 0;
 	char suffix[48];
 
 	for (i = 0; i < m; i++) {
+		const struct record *r = &p->recs[p->order[from + i]];
+
 		p->idx[i] = p->order[from + i];
-		retried += p->recs[p->idx[i]].attempts > 1;
+		retried += r->attempts > 1;
+		end = r->end_us > end ? r->end_us : end;
 	}
 	qsort_r(p->idx, m, sizeof(*p->idx), cmp_severity, (void *)p->recs);
 	snprintf(suffix, sizeof(suffix), " +%zu", m - 1);
 	buf_addstr(p->out, "<g class=\"bucket\">");
-	tl_label(p, y, p->recs[p->order[from]].name, m > 1 ? suffix : "");
+	tl_label(p, y, p->recs[p->order[from]].name, m > 1 ? suffix : "", true);
 	for (i = 0; i < m; i++)
 		tl_bar(p, &p->recs[p->idx[i]], y, true);
 	if (retried > 0)
-		buf_addf(p->out, "<text x=\"%d\" y=\"%d\">\xe2\x86\xbb%zu</text>", TL_X + TL_W + 4,
-		    y + 12, retried);
+		buf_addf(p->out, "<text class=\"sm\" x=\"%.1f\" y=\"%d\">\xe2\x86\xbb%zu</text>",
+		    tl_x(p, end) + 3, y + 9, retried);
 	buf_addstr(p->out, "</g>");
 }
 
@@ -1013,12 +1053,15 @@ section_timeline(struct page *p)
 {
 	struct buf *o = p->out;
 	size_t per = (p->nbars + TIMELINE_ROWS - 1) / TIMELINE_ROWS, rows, i;
-	int height;
+	int row, bottom;
+	bool foot;
 
 	if (per == 0)
 		per = 1;
 	rows = (p->nbars + per - 1) / per;
-	height = TL_ROWS_Y + (int)rows * TL_ROW + 6;
+	row = per > 1 ? TL_AGG_ROW : TL_ROW;
+	bottom = TL_ROWS_Y + (int)(rows ? rows : 1) * row + 4;
+	foot = rows > TL_AXIS_ROWS;
 	buf_addstr(o, "<section id=\"timeline\">\n<h2>Timeline</h2>\n");
 	tl_legend(p);
 	if (per > 1)
@@ -1030,11 +1073,11 @@ section_timeline(struct page *p)
 		    "targets. Hover a bar for its target; every target is in the table at the end.</p>\n",
 		    p->nbars, TIMELINE_ROWS, per);
 	buf_addf(o, "<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"timeline of the workers\">",
-	    SVG_W, height);
-	tl_axis(p, height);
+	    SVG_W, bottom + (foot ? 18 : 2));
+	tl_axis(p, bottom, foot);
 	tl_lane(p);
 	for (i = 0; i < rows; i++) {
-		int y = TL_ROWS_Y + (int)i * TL_ROW;
+		int y = TL_ROWS_Y + (int)i * row;
 		size_t from = i * per, to = from + per < p->nbars ? from + per : p->nbars;
 
 		if (per > 1) {
@@ -1042,7 +1085,7 @@ section_timeline(struct page *p)
 			continue;
 		}
 		buf_addstr(o, "<g class=\"row\">");
-		tl_label(p, y, p->recs[p->order[from]].name, "");
+		tl_label(p, y, p->recs[p->order[from]].name, "", false);
 		tl_bar(p, &p->recs[p->order[from]], y, false);
 		buf_addstr(o, "</g>");
 	}
@@ -1306,7 +1349,7 @@ tail_start(const char *s, size_t len, size_t max, bool *more)
 }
 
 static void
-fail_log(struct page *p, const struct record *r)
+fail_log(struct page *p, const struct record *r, bool open)
 {
 	struct buf *o = p->out, log = BUF_INIT;
 	size_t start = 0;
@@ -1330,19 +1373,24 @@ fail_log(struct page *p, const struct record *r)
 		start = nl != NULL ? (size_t)(nl - log.ptr) + 1 : 0;
 	}
 	start += tail_start(log.ptr + start, log.len - start, LOG_LINES, &more);
-	buf_addstr(o, "<p class=\"src\">");
+	if (log.len == 0) {
+		buf_addstr(o, "<p class=\"src\">The whole of ");
+		esc(o, r->log_path);
+		buf_addstr(o, " (empty).</p>\n");
+		buf_release(&log);
+		return;
+	}
+	buf_addf(o, "<details%s><summary class=\"src\">", open ? " open" : "");
 	buf_addf(o, (cut || more) ? "The last %d lines of " : "The whole of ", LOG_LINES);
 	esc(o, r->log_path);
-	buf_addstr(o, log.len == 0 ? " (empty).</p>\n" : ":</p>\n<pre>");
-	if (log.len > 0) {
-		html_textn(o, log.ptr + start, log.len - start, ESC_PRE, 0);
-		buf_addstr(o, "</pre>\n");
-	}
+	buf_addstr(o, "</summary>\n<pre>");
+	html_textn(o, log.ptr + start, log.len - start, ESC_PRE, 0);
+	buf_addstr(o, "</pre></details>\n");
 	buf_release(&log);
 }
 
 static void
-fail_detail(struct page *p, const struct record *r)
+fail_detail(struct page *p, const struct record *r, bool open)
 {
 	struct buf *o = p->out;
 	char cause[RECORD_CAUSE_MAX], w[32];
@@ -1355,8 +1403,8 @@ fail_detail(struct page *p, const struct record *r)
 	esc(o, r->name);
 	buf_addf(o, "</h3>\n<dl><dt>outcome</dt><dd>%s</dd><dt>cause</dt><dd><b>", outcome_label(r));
 	esc(o, record_cause_name(cause, r));
-	buf_addf(o, "</b> (%s)</dd><dt>attempts</dt><dd>%d</dd><dt>worker</dt><dd>",
-	    r->command_failed ? "the command's" : "the worker's", r->attempts);
+	buf_addf(o, "</b> &middot; from the %s</dd><dt>attempts</dt><dd>%d</dd><dt>worker</dt><dd>",
+	    r->command_failed ? "command" : "worker", r->attempts);
 	if (r->pid == 0)
 		buf_addstr(o, "never started");
 	else if (r->exit_code >= 0)
@@ -1370,7 +1418,7 @@ fail_detail(struct page *p, const struct record *r)
 		buf_addstr(o, "</dd>");
 	}
 	buf_addstr(o, "</dl>\n");
-	fail_log(p, r);
+	fail_log(p, r, open);
 	buf_addstr(o, "</article>\n");
 }
 
@@ -1426,9 +1474,9 @@ section_failures(struct page *p)
 	for (i = 0; i < p->n; i++) {
 		if (!record_failed(&p->recs[i]))
 			continue;
-		if (shown++ == FAIL_DETAIL)
+		if (shown == FAIL_DETAIL)
 			break;
-		fail_detail(p, &p->recs[i]);
+		fail_detail(p, &p->recs[i], shown++ < FAIL_OPEN);
 	}
 	if (p->failed > FAIL_DETAIL) {
 		buf_addf(o, "<p class=\"note\" id=\"failures-more\">%zu more failures, without their "
