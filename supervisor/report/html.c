@@ -96,16 +96,15 @@ static const char css[] =
     "table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;font-size:13px}"
     "th,td{padding:4px 8px;border-bottom:1px solid var(--ln);text-align:left;vertical-align:top}"
     "th{background:var(--cd);font-weight:600;position:sticky;top:0}"
-    ".n{text-align:right;white-space:nowrap}td.nm{word-break:break-all}"
+    ".n{text-align:right;white-space:nowrap}td.nm{min-width:11em;max-width:32em;overflow-wrap:anywhere}"
     ".chip{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;"
     "vertical-align:-1px}"
     ".legend{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12px;margin:6px 0}"
     ".scroll{max-height:640px;overflow:auto;border:1px solid var(--ln);border-radius:6px}"
     ".fail{border:1px solid var(--ln);border-left:4px solid #cf222e;border-radius:6px;"
-    "padding:10px 14px;margin:12px 0}"
-    ".fail.late{border-left-color:#e16f24}.fail dl{display:grid;grid-template-columns:max-content 1fr;"
-    "gap:2px 14px;margin:0 0 8px}.fail dt{color:var(--mu)}.fail dd{margin:0}"
-    ".errtext{white-space:pre-wrap;word-break:break-word}"
+    "padding:8px 14px;margin:8px 0}"
+    ".fail.late{border-left-color:#e16f24}.fail p{margin:2px 0}.facts{color:var(--mu)}"
+    ".facts b{color:var(--fg)}.errtext{white-space:pre-wrap;word-break:break-word}"
     "details summary{cursor:pointer}"
     "pre{background:#0d1117;color:#e6edf3;padding:10px 12px;border-radius:6px;overflow:auto;"
     "max-height:420px;margin:4px 0 0;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,"
@@ -1401,23 +1400,22 @@ fail_detail(struct page *p, const struct record *r, bool open)
 	    outcome_of(r) == OUTCOME_TIMED_OUT ? " late" : "");
 	chip(o, outcome_of(r));
 	esc(o, r->name);
-	buf_addf(o, "</h3>\n<dl><dt>outcome</dt><dd>%s</dd><dt>cause</dt><dd><b>", outcome_label(r));
+	buf_addf(o, "</h3>\n<p class=\"facts\">%s &middot; cause <b>", outcome_label(r));
 	esc(o, record_cause_name(cause, r));
-	buf_addf(o, "</b> &middot; from the %s</dd><dt>attempts</dt><dd>%d</dd><dt>worker</dt><dd>",
-	    r->command_failed ? "command" : "worker", r->attempts);
+	buf_addf(o, "</b>, from the %s &middot; %d attempt%s &middot; ",
+	    r->command_failed ? "command" : "worker", r->attempts, r->attempts == 1 ? "" : "s");
 	if (r->pid == 0)
-		buf_addstr(o, "never started");
+		buf_addstr(o, "no worker started");
 	else if (r->exit_code >= 0)
-		buf_addf(o, "pid %ld, exited %d after %s", (long)r->pid, r->exit_code, w);
+		buf_addf(o, "worker %ld exited %d after %s", (long)r->pid, r->exit_code, w);
 	else
-		buf_addf(o, "pid %ld, killed by SIG%s after %s", (long)r->pid, sig ? sig : "?", w);
-	buf_addstr(o, "</dd>");
+		buf_addf(o, "worker %ld killed by SIG%s after %s", (long)r->pid, sig ? sig : "?", w);
+	buf_addstr(o, "</p>\n");
 	if (r->error != NULL) {
-		buf_addstr(o, "<dt>error</dt><dd class=\"errtext\">");
+		buf_addstr(o, "<p class=\"errtext\">");
 		html_text(o, r->error, ESC_PRE, 0);
-		buf_addstr(o, "</dd>");
+		buf_addstr(o, "</p>\n");
 	}
-	buf_addstr(o, "</dl>\n");
 	fail_log(p, r, open);
 	buf_addstr(o, "</article>\n");
 }
