@@ -253,8 +253,8 @@ START_TEST(test_sections)
 	f.run.argv[2] = xstrdup("it's\tok\n");
 	html = fx_render(&f);
 	/* the command as a shell would read it, its tab and newline kept */
-	ck_assert_ptr_nonnull(strstr(html, "<code class=\"cmd\">make lint &#39;it&#39;\\&#39;&#39;s\tok\n"
-	    "&#39;</code>"));
+	ck_assert_ptr_nonnull(strstr(html,
+	    "<code class=\"cmd\">make lint &#39;it&#39;\\&#39;&#39;s\tok\n&#39;</code>"));
 	ck_assert_msg(strncmp(html, "<!DOCTYPE html>\n", 16) == 0, "no doctype");
 	ck_assert_ptr_nonnull(strstr(html, "</html>\n"));
 	for (i = 0; i < ARRAY_SIZE(ids); i++)
@@ -349,7 +349,8 @@ START_TEST(test_no_urls)
 		for (p = html; (p = strstr(p, schemes[i])) != NULL; p++) {
 			ck_assert_msg(p - html >= 6 && strncmp(p - 6, "href=\"", 6) == 0,
 			    "a URL outside an href: %.60s", p);
-			ck_assert_msg(strncmp(p, "https://forge.example/acme/api/pull/7\"", 38) == 0 ||
+			ck_assert_msg(
+			    strncmp(p, "https://forge.example/acme/api/pull/7\"", 38) == 0 ||
 			    strncmp(p, "http://forge.example/acme/plain/pull/2\"", 39) == 0,
 			    "an href that is no PR: %.60s", p);
 			hrefs++;
@@ -366,7 +367,8 @@ END_TEST
 
 START_TEST(test_escape)
 {
-	/* markup, quotes, not UTF-8, overlong '/', a surrogate, a C0 and a C1 control, past U+10FFFF */
+	/* markup, quotes, not UTF-8, overlong '/', a surrogate, a C0 and a C1 control,
+	 * past U+10FFFF, then fine UTF-8 */
 	static const char hostile[] = "<script>alert(\"x\")</script>&'\xff\xfe\xc0\xaf\xed\xa0\x80"
 	    "\x01\xc2\x85\xf4\x90\x80\x80 ok \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
 	struct fx f;
@@ -384,8 +386,8 @@ START_TEST(test_escape)
 	ck_assert_ptr_null(strstr(html, "<script"));
 	ck_assert_ptr_null(strstr(html, "alert(\"x\")"));
 	ck_assert_ptr_null(strstr(html, "</script>"));
-	ck_assert_uint_ge(count(html, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;"),
-	    5);
+	ck_assert_uint_ge(count(html,
+	    "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;"), 5);
 	/* ff, fe, c0, af, ed a0 80 (3: no valid prefix), 01, c2 85, f4 90 80 80 (4) */
 	s = section_of(html, "failures");
 	ck_assert_ptr_nonnull(strstr(s, "&amp;&#39;" "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
@@ -415,7 +417,8 @@ check_rows(size_t n, size_t rows, size_t per)
 		struct record *r;
 
 		snprintf(name, sizeof(name), "acme/repo-%04zu", i);
-		r = fx_add(&f, name, i % 97 == 5 ? OUTCOME_FAILED : OUTCOME_RAN, i * 3, 40 + i % 13);
+		r = fx_add(&f, name, i % 97 == 5 ? OUTCOME_FAILED : OUTCOME_RAN, i * 3,
+		    40 + i % 13);
 		if (i % 97 == 5)
 			fx_fail(r, CAUSE_EXIT, 1, "the command exited with status 1");
 		if (i % 101 == 7)

@@ -96,7 +96,8 @@ static const char css[] =
     "table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;font-size:13px}"
     "th,td{padding:4px 8px;border-bottom:1px solid var(--ln);text-align:left;vertical-align:top}"
     "th{background:var(--cd);font-weight:600;position:sticky;top:0}"
-    ".n{text-align:right;white-space:nowrap}td.nm{min-width:11em;max-width:32em;overflow-wrap:anywhere}"
+    ".n{text-align:right;white-space:nowrap}"
+    "td.nm{min-width:11em;max-width:32em;overflow-wrap:anywhere}"
     ".chip{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;"
     "vertical-align:-1px}"
     ".legend{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12px;margin:6px 0}"
@@ -309,7 +310,8 @@ iso_time(char *b, size_t n, uint64_t us)
 	struct tm tm;
 	char base[32];
 
-	if (gmtime_r(&t, &tm) == NULL || strftime(base, sizeof(base), "%Y-%m-%d %H:%M:%S", &tm) == 0) {
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(base, sizeof(base), "%Y-%m-%d %H:%M:%S", &tm) == 0) {
 		snprintf(b, n, "?");
 		return;
 	}
@@ -368,7 +370,8 @@ phase_ms(const struct msg_kv *kv)
 	char *end;
 	unsigned long long v;
 
-	if (kv->value == NULL)
+	/* strtoull would take "-5" as a huge number. */
+	if (kv->value == NULL || kv->value[0] < '0' || kv->value[0] > '9')
 		return 0;
 	errno = 0;
 	v = strtoull(kv->value, &end, 10);
@@ -429,7 +432,8 @@ page_init(struct page *p, struct buf *out, const struct report_in *in)
 		p->utime += r->utime_us;
 		p->stime += r->stime_us;
 		p->wall_sum += r->wall_us;
-		if (r->vm_hwm_kib > 0 && (p->hwm_at == p->n || r->vm_hwm_kib > p->recs[p->hwm_at].vm_hwm_kib))
+		if (r->vm_hwm_kib > 0 &&
+		    (p->hwm_at == p->n || r->vm_hwm_kib > p->recs[p->hwm_at].vm_hwm_kib))
 			p->hwm_at = i;
 		for (k = 0; k < r->nphases; k++) {
 			struct phase_sum *s;
@@ -540,7 +544,8 @@ page_head(struct page *p)
 	buf_addstr(o, "</title>\n<style>");
 	buf_addstr(o, css);
 	for (i = 0; i < NOUTCOMES; i++)
-		buf_addf(o, ".o%zu{fill:%s;background:%s}", i, outcome_colour[i], outcome_colour[i]);
+		buf_addf(o, ".o%zu{fill:%s;background:%s}", i, outcome_colour[i],
+		    outcome_colour[i]);
 	for (i = 0; i < NPALETTE; i++)
 		buf_addf(o, ".p%zu{fill:%s;background:%s}", i, palette[i], palette[i]);
 	/* In a shared row the others are translucent, a failure is not. */
@@ -601,7 +606,8 @@ page_title(struct page *p)
 	buf_addstr(o, " (");
 	esc(o, run->kernel);
 	buf_addf(o, ") &middot; %d at a time &middot; timeout %s &middot; retries %d &middot; "
-	    "exit status %d", run->jobs, run->timeout_ms ? t : "none", run->retries, run->exit_code);
+	    "exit status %d", run->jobs, run->timeout_ms ? t : "none", run->retries,
+	    run->exit_code);
 	if (run->config_digest != NULL) {
 		buf_addstr(o, " &middot; config ");
 		html_text(o, run->config_digest, 0, 12);
@@ -618,7 +624,8 @@ page_title(struct page *p)
 	esc(o, run->v_jansson);
 	buf_addstr(o, ", libyaml ");
 	esc(o, run->v_libyaml);
-	buf_addstr(o, "</p>\n<nav><a href=\"#summary\">Summary</a><a href=\"#timeline\">Timeline</a>"
+	buf_addstr(o, "</p>\n<nav><a href=\"#summary\">Summary</a>"
+	    "<a href=\"#timeline\">Timeline</a>"
 	    "<a href=\"#cpu\">CPU</a><a href=\"#memory\">Memory</a><a href=\"#phases\">Phases</a>"
 	    "<a href=\"#slowest\">Slowest</a><a href=\"#heaviest\">Heaviest</a>"
 	    "<a href=\"#failures\">Failures</a><a href=\"#prs\">Pull requests</a>"
@@ -765,8 +772,9 @@ section_summary(struct page *p)
 	dist_row(p, "worker peak memory (VmHWM)", key_hwm, true);
 	buf_addstr(o, "</table>\n<p class=\"src\">Sources: wall is the run's end minus its start; "
 	    "worker CPU is the sum of every target's utime + stime from <code>wait4</code> (the "
-	    "last attempt's worker and its command); peak memory is the VmHWM each worker read from "
-	    "<code>/proc/self/status</code>, not rusage maxrss, which inherits the supervisor's RSS "
+	    "last attempt's worker and its command); peak memory is the VmHWM each worker read "
+	    "from <code>/proc/self/status</code>, not rusage maxrss, which inherits the "
+	    "supervisor's RSS "
 	    "across exec; the supervisor's figures are its own <code>getrusage(RUSAGE_SELF)</code> "
 	    "at the end of the run; the API figures are the supervisor's client counters (a "
 	    "<code>run</code> makes no API requests).</p>\n</section>\n");
@@ -817,8 +825,8 @@ tl_axis(struct page *p, int bottom, bool foot)
 		    "<text class=\"mu\" x=\"%.1f\" y=\"13\" text-anchor=\"middle\">%s</text>",
 		    x, x, TL_LANE_Y - 4, bottom, x, label);
 		if (foot)
-			buf_addf(o, "<text class=\"mu\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s"
-			    "</text>", x, bottom + 13, label);
+			buf_addf(o, "<text class=\"mu\" x=\"%.1f\" y=\"%d\" "
+			    "text-anchor=\"middle\">%s</text>", x, bottom + 13, label);
 		if (t > UINT64_MAX - step)
 			break;
 	}
@@ -854,7 +862,9 @@ tl_lane(struct page *p)
 		const struct record *r = &p->recs[p->order[i]];
 
 		ev[nev++] = (struct tl_event){ r->start_us, 1 };
-		ev[nev++] = (struct tl_event){ r->end_us > r->start_us ? r->end_us : r->start_us + 1, -1 };
+		ev[nev++] = (struct tl_event){
+			r->end_us > r->start_us ? r->end_us : r->start_us + 1, -1
+		};
 	}
 	qsort(ev, nev, sizeof(*ev), cmp_event);
 	for (i = 0; i < nev; i++) {
@@ -891,8 +901,8 @@ tl_lane(struct page *p)
 	if (p->run->jobs > 0 && p->run->jobs <= scale) {
 		y = TL_LANE_Y + TL_LANE_H - (double)p->run->jobs * TL_LANE_H / scale;
 		buf_addf(o, "<line class=\"axis\" stroke-dasharray=\"4 3\" x1=\"%d\" x2=\"%d\" "
-		    "y1=\"%.1f\" y2=\"%.1f\"><title>--jobs %d</title></line>", TL_X, TL_X + TL_W, y, y,
-		    p->run->jobs);
+		    "y1=\"%.1f\" y2=\"%.1f\"><title>--jobs %d</title></line>", TL_X, TL_X + TL_W,
+		    y, y, p->run->jobs);
 	}
 	free(col);
 	free(ev);
@@ -956,8 +966,8 @@ tl_bar(struct page *p, const struct record *r, int y, bool agg)
 	if (!agg) {
 		tl_phases(p, r, y);
 		if (r->attempts > 1)
-			buf_addf(o, "<text x=\"%.1f\" y=\"%d\">\xe2\x86\xbb%d</text>", x1 + 3, y + 12,
-			    r->attempts);
+			buf_addf(o, "<text x=\"%.1f\" y=\"%d\">\xe2\x86\xbb%d</text>", x1 + 3,
+			    y + 12, r->attempts);
 	}
 	tl_title(p, r);
 	buf_addstr(o, "</g>");
@@ -966,8 +976,8 @@ tl_bar(struct page *p, const struct record *r, int y, bool agg)
 static void
 tl_label(struct page *p, int y, const char *name, const char *suffix, bool agg)
 {
-	buf_addf(p->out, "<text%s x=\"%d\" y=\"%d\" text-anchor=\"end\">", agg ? " class=\"sm\"" : "",
-	    TL_X - 8, agg ? y + 9 : y + 12);
+	buf_addf(p->out, "<text%s x=\"%d\" y=\"%d\" text-anchor=\"end\">",
+	    agg ? " class=\"sm\"" : "", TL_X - 8, agg ? y + 9 : y + 12);
 	html_text(p->out, name, 0, LABEL_CHARS);
 	buf_addstr(p->out, suffix);
 	buf_addstr(p->out, "</text>");
@@ -1031,7 +1041,8 @@ tl_legend(struct page *p)
 			continue;
 		buf_addstr(o, "<span>");
 		chip(o, (enum record_outcome)i);
-		buf_addstr(o, i == OUTCOME_NONE ? "unknown" : record_outcome_name((enum record_outcome)i));
+		buf_addstr(o, i == OUTCOME_NONE ? "unknown" :
+		    record_outcome_name((enum record_outcome)i));
 		buf_addstr(o, "</span>");
 	}
 	for (i = 0; i <= PHASES_MAX; i++) {
@@ -1043,7 +1054,8 @@ tl_legend(struct page *p)
 		buf_addstr(o, "</span>");
 	}
 	if (p->retried > 0)
-		buf_addstr(o, "<span>\xe2\x86\xbbN retried: N attempts, the bar is the last one</span>");
+		buf_addstr(o, "<span>\xe2\x86\xbbN retried: N attempts, the bar is the last "
+		    "one</span>");
 	buf_addstr(o, "</div>\n");
 }
 
@@ -1064,15 +1076,15 @@ section_timeline(struct page *p)
 	buf_addstr(o, "<section id=\"timeline\">\n<h2>Timeline</h2>\n");
 	tl_legend(p);
 	if (per > 1)
-		buf_addf(o, "<p class=\"note\" id=\"timeline-aggregated\">%zu targets ran, more than "
-		    "the %d rows this chart draws, so the rows are aggregated: each row holds %zu "
-		    "consecutive targets in order of start (the label names the first), their bars "
-		    "drawn translucent over each other, darker where they overlap, failures on top; "
-		    "phases are not drawn in these rows and \xe2\x86\xbbN counts the row's retried "
-		    "targets. Hover a bar for its target; every target is in the table at the end.</p>\n",
-		    p->nbars, TIMELINE_ROWS, per);
-	buf_addf(o, "<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"timeline of the workers\">",
-	    SVG_W, bottom + (foot ? 18 : 2));
+		buf_addf(o, "<p class=\"note\" id=\"timeline-aggregated\">%zu targets ran, more "
+		    "than the %d rows this chart draws, so the rows are aggregated: each row holds "
+		    "%zu consecutive targets in order of start (the label names the first), their "
+		    "bars drawn translucent over each other, darker where they overlap, failures "
+		    "on top; phases are not drawn in these rows and \xe2\x86\xbbN counts the "
+		    "row's retried targets. Hover a bar for its target; every target is in the "
+		    "table at the end.</p>\n", p->nbars, TIMELINE_ROWS, per);
+	buf_addf(o, "<svg viewBox=\"0 0 %d %d\" role=\"img\" "
+	    "aria-label=\"timeline of the workers\">", SVG_W, bottom + (foot ? 18 : 2));
 	tl_axis(p, bottom, foot);
 	tl_lane(p);
 	for (i = 0; i < rows; i++) {
@@ -1156,7 +1168,8 @@ section_cpu(struct page *p)
 		m = CHART_TOP;
 	buf_addf(o, "<section id=\"cpu\">\n<h2>CPU time per target (top %d)</h2>\n"
 	    "<div class=\"legend\"><span><span class=\"chip\" style=\"background:#0969da\"></span>"
-	    "user</span><span><span class=\"chip\" style=\"background:#80ccff\"></span>system</span>"
+	    "user</span><span><span class=\"chip\" style=\"background:#80ccff\"></span>"
+	    "system</span>"
 	    "</div>\n", CHART_TOP);
 	chart_begin(o, m, "CPU time per target");
 	for (i = 0; i < m; i++) {
@@ -1175,8 +1188,9 @@ section_cpu(struct page *p)
 		esc(o, r->name);
 		buf_addstr(o, "</title></g>");
 	}
-	buf_addstr(o, "</svg>\n<p class=\"src\">Source: the worker's rusage from <code>wait4</code> "
-	    "(ru_utime, ru_stime; the worker and its command, the last attempt).</p>\n</section>\n");
+	buf_addstr(o, "</svg>\n<p class=\"src\">Source: the worker's rusage from "
+	    "<code>wait4</code> (ru_utime, ru_stime; the worker and its command, the last "
+	    "attempt).</p>\n</section>\n");
 }
 
 static void
@@ -1238,7 +1252,8 @@ section_phases(struct page *p)
 			continue;
 		fmt_dur(v, sizeof(v), s->ms * 1000);
 		snprintf(value, sizeof(value), "%s (%.0f%%, %zu target%s)", v,
-		    total ? 100.0 * (double)s->ms / (double)total : 0.0, s->n, s->n == 1 ? "" : "s");
+		    total ? 100.0 * (double)s->ms / (double)total : 0.0, s->n,
+		    s->n == 1 ? "" : "s");
 		chart_label(o, rows, s->name);
 		chart_row(o, rows, &s->ms, &cls[i % NPALETTE], 1, max, value);
 		rows++;
@@ -1277,8 +1292,8 @@ top_table(struct page *p, const char *id, const char *title, rec_key key, const 
 		esc(o, r->name);
 		buf_addstr(o, "</td><td>");
 		chip(o, outcome_of(r));
-		buf_addf(o, "%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s"
-		    "</td><td class=\"n\">%d</td></tr>\n", outcome_label(r), w, c,
+		buf_addf(o, "%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+		    "<td class=\"n\">%s</td><td class=\"n\">%d</td></tr>\n", outcome_label(r), w, c,
 		    r->vm_hwm_kib ? h : "&ndash;", r->attempts);
 	}
 	if (m > 0)
@@ -1409,7 +1424,8 @@ fail_detail(struct page *p, const struct record *r, bool open)
 	else if (r->exit_code >= 0)
 		buf_addf(o, "worker %ld exited %d after %s", (long)r->pid, r->exit_code, w);
 	else
-		buf_addf(o, "worker %ld killed by SIG%s after %s", (long)r->pid, sig ? sig : "?", w);
+		buf_addf(o, "worker %ld killed by SIG%s after %s", (long)r->pid, sig ? sig : "?",
+		    w);
 	buf_addstr(o, "</p>\n");
 	if (r->error != NULL) {
 		buf_addstr(o, "<p class=\"errtext\">");
@@ -1477,7 +1493,8 @@ section_failures(struct page *p)
 		fail_detail(p, &p->recs[i], shown++ < FAIL_OPEN);
 	}
 	if (p->failed > FAIL_DETAIL) {
-		buf_addf(o, "<p class=\"note\" id=\"failures-more\">%zu more failures, without their "
+		buf_addf(o, "<p class=\"note\" id=\"failures-more\">%zu more failures, without "
+		    "their "
 		    "logs (the first %d are shown above):</p>\n<div class=\"scroll\"><table><tr>"
 		    "<th>target</th><th>cause</th><th>error</th></tr>\n", p->failed - FAIL_DETAIL,
 		    FAIL_DETAIL);
@@ -1651,7 +1668,8 @@ report_html(struct buf *out, const struct report_in *in)
 	section_prs(&p);
 	section_targets(&p);
 	buf_addf(out, "<footer class=\"src\">Written by repocast %s from the records of "
-	    "report.json (docs/report-html.md). No script, nothing loaded from elsewhere.</footer>\n"
+	    "report.json (docs/report-html.md). No script, nothing loaded from elsewhere."
+	    "</footer>\n"
 	    "</main>\n</body>\n</html>\n", REPOCAST_VERSION);
 	page_release(&p);
 }
