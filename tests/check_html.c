@@ -717,6 +717,27 @@ START_TEST(test_deterministic)
 }
 END_TEST
 
+/* A phase time that is no decimal number counts as 0, never as a huge one. */
+START_TEST(test_bad_phase)
+{
+	struct fx f;
+	struct record *r;
+	char *s;
+
+	fx_init(&f);
+	r = fx_add(&f, "acme/odd", OUTCOME_RAN, 0, 100);
+	fx_phase(r, "neg", "-5");
+	fx_phase(r, "junk", "12abc");
+	fx_phase(r, "empty", "");
+	fx_phase(r, "ok", "40");
+	s = section_of(fx_render(&f), "phases");
+	ck_assert_uint_eq(count(s, "0 \xc2\xb5s (0%, 1 target)"), 3);
+	ck_assert_ptr_nonnull(strstr(s, "40.0 ms (100%, 1 target)"));
+	free(s);
+	fx_release(&f);
+}
+END_TEST
+
 /* A run without records still makes a whole page. */
 START_TEST(test_empty)
 {
@@ -747,6 +768,7 @@ html_suite(void)
 	tcase_add_test(tc, test_deterministic);
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_no_worker);
+	tcase_add_test(tc, test_bad_phase);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("escape");
