@@ -1,0 +1,802 @@
+/*
+ * report.html (supervisor/report/html.c): the sections and their charts,
+ * escaping of hostile names and bytes, no URL but the PR links, the
+ * timeline's aggregation past its row limit, the top lists' and the
+ * failures' limits, the log tails, and the same page for the same input.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "proto/msg.h"
+#include "shared/buf.h"
+#include "shared/util.h"
+#include "supervisor/report/report.h"
+
+#define T0 1795307400000000ull /* 2026-11-22T00:30:00Z, in us */
+
+/* The limits of html.c, as the page must show them. */
+#define ROWS 200
+#define TOP 30
+#define FAILS 50
+#define LINES 20
+
+struct fx {
+	struct report_run run;
+	struct record *recs;
+	size_t n, cap;
+	char dir[40];             /* the logs */
+	struct buf html;
+};
+
+static void
+fx_init(struct fx *f)
+{
+	memset(f, 0, sizeof(*f));
+	report_run_init(&f->run, "run");
+	f->run.start_us = T0;
+	f->run.end_us = T0 + 10000000;
+	f->run.jobs = 4;
+	f->run.retries = 1;
+	f->run.timeout_ms = 5000;
+	f->run.exit_code = 1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/check-html-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(f->dir));
+	buf_init(&f->html, 0);
+}
+
+static void
+fx_release(struct fx *f)
+{
+	char *rm = xasprintf("rm -rf '%s'", f->dir);
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		record_release(&f->recs[i]);
+	free(f->recs);
+	report_run_release(&f->run);
+	buf_release(&f->html);
+	ck_assert_int_eq(system(rm), 0);
+	free(rm);
+}
+
+/* A target whose worker ran from start_ms to start_ms + wall_ms. */
+static struct record *
+fx_add(struct fx *f, const char *name, enum record_outcome o, uint64_t start_ms,
+    uint64_t wall_ms)
+{
+	struct record *r;
+
+	ALLOC_GROW(f->recs, f->n + 1, f->cap);
+	r = &f->recs[f->n++];
+	memset(r, 0, sizeof(*r));
+	r->name = xstrdup(name);
+	r->outcome = o;
+	r->attempts = 1;
+	r->pid = 1000 + (pid_t)f->n;
+	r->start_us = T0 + start_ms * 1000;
+	r->end_us = r->start_us + wall_ms * 1000;
+	r->wall_us = wall_ms * 1000;
+	r->utime_us = wall_ms * 600;
+	r->stime_us = wall_ms * 100;
+	r->vm_hwm_kib = 1024 + f->n;
+	r->maxrss_kib = 999999;  /* the supervisor's, inherited: never shown */
+	r->exit_code = 0;
+	return r;
+}
+
+static void
+fx_phase(struct record *r, const char *name, const char *ms)
+{
+	r->phases = xrealloc(r->phases, (r->nphases + 1) * sizeof(*r->phases));
+	r->phases[r->nphases].key = xstrdup(name);
+	r->phases[r->nphases].value = xstrdup(ms);
+	r->nphases++;
+}
+
+static void
+fx_fail(struct record *r, enum record_cause cause, int value, const char *error)
+{
+	record_set_cause(r, cause, value, error);
+	if (r->outcome != OUTCOME_TIMED_OUT)
+		r->outcome = OUTCOME_FAILED;
+}
+
+/* The target's log in the fixture's directory, holding text. */
+static void
+fx_log(struct fx *f, struct record *r, const char *text)
+{
+	size_t len = strlen(text);
+	FILE *fp;
+
+	r->log_path = xasprintf("%s/%zu.log", f->dir, (size_t)(r - f->recs));
+	fp = fopen(r->log_path, "w");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_uint_eq(fwrite(text, 1, len, fp), len);
+	ck_assert_int_eq(fclose(fp), 0);
+}
+
+/* A log of n lines "line 001" ... */
+static void
+fx_log_lines(struct fx *f, struct record *r, size_t n)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	for (i = 1; i <= n; i++)
+		buf_addf(&b, "line %03zu\n", i);
+	fx_log(f, r, b.ptr);
+	buf_release(&b);
+}
+
+static const char *
+fx_render(struct fx *f)
+{
+	struct report_in in = { &f->run, f->recs, f->n, f->dir };
+
+	buf_reset(&f->html);
+	report_html(&f->html, &in);
+	return f->html.ptr;
+}
+
+static size_t
+count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	const char *p;
+
+	for (p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* The text of <section id="id"> (caller frees); fails the test if absent. */
+static char *
+section_of(const char *html, const char *id)
+{
+	char *open = xasprintf("<section id=\"%s\">", id);
+	const char *a = strstr(html, open), *z;
+
+	ck_assert_msg(a != NULL, "no section '%s'", id);
+	z = strstr(a, "</section>");
+	ck_assert_ptr_nonnull(z);
+	free(open);
+	return xstrndup(a, (size_t)(z - a));
+}
+
+/* Is s valid UTF-8 holding no control character but newline? */
+static int
+clean_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len, i;
+
+	while (*p) {
+		if (*p < 0x80) {
+			if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
+				return 0;
+			p++;
+			continue;
+		}
+		len = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc2 ? 2 : 0;
+		if (len == 0 || *p > 0xf4)
+			return 0;
+		for (i = 1; i < len; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+		if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+		    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f) ||
+		    (p[0] == 0xc2 && p[1] < 0xa0))
+			return 0;
+		p += len;
+	}
+	return 1;
+}
+
+/* The run of the issue: successes, a crash, a timeout, a retry, a PR. */
+static void
+fx_mixed(struct fx *f)
+{
+	struct record *r;
+
+	r = fx_add(f, "acme/api", OUTCOME_PUSHED, 0, 1200);
+	fx_phase(r, "fetch", "300");
+	fx_phase(r, "checkout", "200");
+	fx_phase(r, "push", "500");
+	r->sync.pr = PR_OPENED;
+	r->sync.pr_url = xstrdup("https://forge.example/acme/api/pull/7");
+	r->has_result = true;
+	r->result.changed = 3;
+	r = fx_add(f, "acme/web", OUTCOME_UP_TO_DATE, 100, 400);
+	fx_phase(r, "fetch", "250");
+	r = fx_add(f, "acme/crash", OUTCOME_FAILED, 200, 800);
+	fx_fail(r, CAUSE_SIGNAL, SIGSEGV, "the worker was killed by a signal");
+	r->exit_code = -1;
+	r->term_signal = SIGSEGV;
+	fx_log_lines(f, r, 3);
+	r = fx_add(f, "acme/slow", OUTCOME_TIMED_OUT, 300, 5000);
+	fx_fail(r, CAUSE_TIMEOUT, 0, "no result within 5000 ms");
+	r->attempts = 2;
+	r->vm_hwm_kib = 0;       /* killed before its STATS */
+	r->exit_code = -1;
+	r->term_signal = SIGTERM;
+	fx_log(f, r, "starting\n--- repocast: attempt 2 ---\nstarting\n");
+	r = fx_add(f, "acme/flaky", OUTCOME_RAN, 1400, 900);
+	r->attempts = 2;
+	fx_phase(r, "command", "700");
+}
+
+START_TEST(test_sections)
+{
+	static const char *const ids[] = {
+		"summary", "timeline", "cpu", "memory", "phases", "slowest", "heaviest",
+		"failures", "prs", "targets",
+	};
+	static const char *const charts[] = { "summary", "timeline", "cpu", "memory", "phases" };
+	struct fx f;
+	const char *html;
+	char *s;
+	size_t i;
+
+	fx_init(&f);
+	fx_mixed(&f);
+	f.run.api_requests = 4321;
+	f.run.api_not_modified = 17;
+	f.run.argv = xcalloc(4, sizeof(*f.run.argv));
+	f.run.argv[0] = xstrdup("make");
+	f.run.argv[1] = xstrdup("lint");
+	f.run.argv[2] = xstrdup("it's\tok\n");
+	html = fx_render(&f);
+	/* the command as a shell would read it, its tab and newline kept */
+	ck_assert_ptr_nonnull(strstr(html,
+	    "<code class=\"cmd\">make lint &#39;it&#39;\\&#39;&#39;s\tok\n&#39;</code>"));
+	ck_assert_msg(strncmp(html, "<!DOCTYPE html>\n", 16) == 0, "no doctype");
+	ck_assert_ptr_nonnull(strstr(html, "</html>\n"));
+	for (i = 0; i < ARRAY_SIZE(ids); i++)
+		free(section_of(html, ids[i]));
+	for (i = 0; i < ARRAY_SIZE(charts); i++) {
+		s = section_of(html, charts[i]);
+		ck_assert_msg(strstr(s, "<svg") != NULL && strstr(s, "</svg>") != NULL,
+		    "no chart in '%s'", charts[i]);
+		free(s);
+	}
+	ck_assert_uint_eq(count(html, "<svg"), count(html, "</svg>"));
+	ck_assert_uint_eq(count(html, "<section"), ARRAY_SIZE(ids));
+	ck_assert_uint_eq(count(html, "<section"), count(html, "</section>"));
+	ck_assert_uint_eq(count(html, "<g"), count(html, "</g>"));
+	ck_assert_ptr_null(strstr(html, "<script"));
+
+	s = section_of(html, "summary");
+	ck_assert_ptr_nonnull(strstr(s, "4321"));
+	ck_assert_ptr_nonnull(strstr(s, "(17 answered 304)"));
+	ck_assert_ptr_nonnull(strstr(s, "VmHWM"));
+	free(s);
+
+	/* one row per target, the retries marked, the phases inside the bars */
+	s = section_of(html, "timeline");
+	ck_assert_uint_eq(count(s, "<g class=\"row\">"), 5);
+	ck_assert_uint_eq(count(s, " retried\""), 2);
+	ck_assert_uint_eq(count(s, "\xe2\x86\xbb" "2</text>"), 2);
+	ck_assert_uint_eq(count(s, "<rect class=\"p"), 5);
+	ck_assert_ptr_null(strstr(s, "timeline-aggregated"));
+	free(s);
+
+	s = section_of(html, "failures");
+	ck_assert_ptr_nonnull(strstr(s, "<b>signal:SEGV</b>"));
+	ck_assert_ptr_nonnull(strstr(s, "<b>timeout</b>"));
+	ck_assert_ptr_nonnull(strstr(s, "no result within 5000 ms"));
+	ck_assert_ptr_nonnull(strstr(s, "line 003"));
+	ck_assert_ptr_nonnull(strstr(s, "--- repocast: attempt 2 ---"));
+	ck_assert_uint_eq(count(s, "<article"), 2);
+	free(s);
+
+	s = section_of(html, "prs");
+	ck_assert_ptr_nonnull(strstr(s, "<a href=\"https://forge.example/acme/api/pull/7\""));
+	ck_assert_ptr_nonnull(strstr(s, "<td>opened</td>"));
+	free(s);
+
+	s = section_of(html, "phases");
+	ck_assert_ptr_nonnull(strstr(s, ">fetch</text>"));
+	ck_assert_ptr_nonnull(strstr(s, "550 ms (28%, 2 targets)"));
+	free(s);
+	fx_release(&f);
+}
+END_TEST
+
+/* VmHWM is the memory shown; rusage maxrss (999999 KiB here) never is. */
+START_TEST(test_memory_source)
+{
+	struct fx f;
+	const char *html;
+
+	fx_init(&f);
+	fx_add(&f, "acme/one", OUTCOME_RAN, 0, 10)->vm_hwm_kib = 2048;
+	html = fx_render(&f);
+	ck_assert_ptr_nonnull(strstr(html, "2.00 MiB"));
+	ck_assert_ptr_null(strstr(html, "977 MiB"));
+	ck_assert_ptr_null(strstr(html, "999999"));
+	fx_release(&f);
+}
+END_TEST
+
+/* Every "http://" or "https://" is a PR link's href; text never reads as a URL. */
+START_TEST(test_no_urls)
+{
+	static const char *const schemes[] = { "http://", "https://" };
+	struct fx f;
+	struct record *r;
+	const char *html, *p;
+	size_t i, hrefs = 0;
+
+	fx_init(&f);
+	fx_mixed(&f);
+	r = fx_add(&f, "https://forge.example/acme/named", OUTCOME_FAILED, 0, 10);
+	fx_fail(r, CAUSE_ERROR, -8, "cannot fetch 'https://forge.example/acme/named.git': refused");
+	fx_log(&f, r, "fetching http://forge.example/x\n");
+	r = fx_add(&f, "acme/hostile-pr", OUTCOME_PUSHED, 0, 10);
+	r->sync.pr = PR_UPDATED;
+	r->sync.pr_url = xstrdup("javascript:alert(1)");
+	r = fx_add(&f, "acme/plain", OUTCOME_PUSHED, 0, 10);
+	r->sync.pr = PR_CLOSED;
+	r->sync.pr_url = xstrdup("http://forge.example/acme/plain/pull/2");
+	html = fx_render(&f);
+	for (i = 0; i < ARRAY_SIZE(schemes); i++)
+		for (p = html; (p = strstr(p, schemes[i])) != NULL; p++) {
+			ck_assert_msg(p - html >= 6 && strncmp(p - 6, "href=\"", 6) == 0,
+			    "a URL outside an href: %.60s", p);
+			ck_assert_msg(
+			    strncmp(p, "https://forge.example/acme/api/pull/7\"", 38) == 0 ||
+			    strncmp(p, "http://forge.example/acme/plain/pull/2\"", 39) == 0,
+			    "an href that is no PR: %.60s", p);
+			hrefs++;
+		}
+	ck_assert_uint_eq(hrefs, 2);
+	ck_assert_ptr_null(strstr(html, "href=\"javascript"));
+	ck_assert_ptr_nonnull(strstr(html, ">javascript:alert(1)<"));
+	ck_assert_ptr_nonnull(strstr(html, "https&#58;//forge.example/acme/named"));
+	ck_assert_ptr_nonnull(strstr(html, "fetching http&#58;//forge.example/x"));
+	ck_assert_ptr_nonnull(strstr(html, "default-src 'none'"));
+	fx_release(&f);
+}
+END_TEST
+
+START_TEST(test_escape)
+{
+	/* markup, quotes, not UTF-8, overlong '/', a surrogate, a C0 and a C1 control,
+	 * past U+10FFFF, then fine UTF-8 */
+	static const char hostile[] = "<script>alert(\"x\")</script>&'\xff\xfe\xc0\xaf\xed\xa0\x80"
+	    "\x01\xc2\x85\xf4\x90\x80\x80 ok \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
+	struct fx f;
+	struct record *r;
+	const char *html;
+	char *s;
+
+	fx_init(&f);
+	r = fx_add(&f, hostile, OUTCOME_FAILED, 0, 10);
+	fx_fail(r, CAUSE_EXIT, 3, hostile);
+	fx_phase(r, hostile, "5");
+	fx_log(&f, r, hostile);
+	html = fx_render(&f);
+	ck_assert_msg(clean_utf8(html), "the page is not clean UTF-8");
+	ck_assert_ptr_null(strstr(html, "<script"));
+	ck_assert_ptr_null(strstr(html, "alert(\"x\")"));
+	ck_assert_ptr_null(strstr(html, "</script>"));
+	ck_assert_uint_ge(count(html,
+	    "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;"), 5);
+	/* ff, fe, c0, af, ed a0 80 (3: no valid prefix), 01, c2 85, f4 90 80 80 (4) */
+	s = section_of(html, "failures");
+	ck_assert_ptr_nonnull(strstr(s, "&amp;&#39;" "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+	    "\xef\xbf\xbd"));
+	ck_assert_ptr_nonnull(strstr(s, " ok \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));
+	free(s);
+	/* The name of a chart is cut at a code point, never inside one. */
+	s = section_of(html, "cpu");
+	ck_assert_ptr_nonnull(strstr(s, "\xe2\x80\xa6</text>"));
+	free(s);
+	fx_release(&f);
+}
+END_TEST
+
+/* Past ROWS targets, consecutive targets share a row, and the page says so. */
+static void
+check_rows(size_t n, size_t rows, size_t per)
+{
+	struct fx f;
+	const char *html;
+	char *s, *note;
+	size_t i;
+
+	fx_init(&f);
+	for (i = 0; i < n; i++) {
+		char name[32];
+		struct record *r;
+
+		snprintf(name, sizeof(name), "acme/repo-%04zu", i);
+		r = fx_add(&f, name, i % 97 == 5 ? OUTCOME_FAILED : OUTCOME_RAN, i * 3,
+		    40 + i % 13);
+		if (i % 97 == 5)
+			fx_fail(r, CAUSE_EXIT, 1, "the command exited with status 1");
+		if (i % 101 == 7)
+			r->attempts = 2;
+	}
+	html = fx_render(&f);
+	s = section_of(html, "timeline");
+	if (per == 1) {
+		ck_assert_uint_eq(count(s, "<g class=\"row\">"), rows);
+		ck_assert_uint_eq(count(s, "<g class=\"bucket\">"), 0);
+		ck_assert_ptr_null(strstr(s, "timeline-aggregated"));
+	} else {
+		ck_assert_uint_eq(count(s, "<g class=\"row\">"), 0);
+		ck_assert_uint_eq(count(s, "<g class=\"bucket\">"), rows);
+		/* every target keeps its own bar, with its name in its tooltip */
+		ck_assert_uint_eq(count(s, " agg\""), n);
+		note = xasprintf("%zu targets ran, more than the %d rows this chart draws, so the "
+		    "rows are aggregated: each row holds %zu consecutive targets", n, ROWS, per);
+		ck_assert_msg(strstr(s, note) != NULL, "no note: %s", note);
+		free(note);
+	}
+	if (n == 0)
+		ck_assert_ptr_nonnull(strstr(s, "no worker ran"));
+	free(s);
+	fx_release(&f);
+}
+
+START_TEST(test_rows_0)
+{
+	check_rows(0, 0, 1);
+}
+END_TEST
+
+START_TEST(test_rows_max)
+{
+	check_rows(ROWS, ROWS, 1);
+}
+END_TEST
+
+START_TEST(test_rows_max_plus_1)
+{
+	check_rows(ROWS + 1, 101, 2);
+}
+END_TEST
+
+START_TEST(test_rows_2000)
+{
+	check_rows(2000, ROWS, 10);
+}
+END_TEST
+
+/* A target that never started has no bar, and the page counts it. */
+START_TEST(test_no_worker)
+{
+	struct fx f;
+	struct record *r;
+	char *s;
+
+	fx_init(&f);
+	fx_add(&f, "acme/ran", OUTCOME_RAN, 0, 10);
+	r = fx_add(&f, "acme/cached", OUTCOME_UP_TO_DATE, 0, 0);
+	r->pid = 0;
+	r->start_us = r->end_us = 0;
+	r->sync.skipped = true;
+	s = section_of(fx_render(&f), "timeline");
+	ck_assert_uint_eq(count(s, "<g class=\"row\">"), 1);
+	ck_assert_ptr_nonnull(strstr(s, "1 target had no worker"));
+	free(s);
+	fx_release(&f);
+}
+END_TEST
+
+/* The CPU and memory charts: the top TOP targets, the largest first. */
+static void
+check_top(size_t n)
+{
+	struct fx f;
+	const char *html;
+	char *cpu, *mem;
+	size_t i, bars = n < TOP ? n : TOP;
+
+	fx_init(&f);
+	for (i = 0; i < n; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "acme/t%02zu", i);
+		fx_add(&f, name, OUTCOME_RAN, 0, 100 + i);
+	}
+	html = fx_render(&f);
+	cpu = section_of(html, "cpu");
+	mem = section_of(html, "memory");
+	ck_assert_uint_eq(count(cpu, "<rect class=\"u\""), bars);
+	ck_assert_uint_eq(count(mem, "<rect class=\"mem\""), bars);
+	if (n == 0) {
+		ck_assert_ptr_nonnull(strstr(cpu, "no data"));
+		ck_assert_ptr_nonnull(strstr(mem, "no data"));
+	} else {
+		char first[32], second[32];
+
+		/* the largest first */
+		snprintf(first, sizeof(first), ">acme/t%02zu<", n - 1);
+		snprintf(second, sizeof(second), ">acme/t%02zu<", n - 2);
+		ck_assert_ptr_nonnull(strstr(cpu, first));
+		ck_assert_ptr_nonnull(strstr(cpu, second));
+		ck_assert(strstr(cpu, first) < strstr(cpu, second));
+		ck_assert(strstr(mem, first) < strstr(mem, second));
+	}
+	/* the smallest of TOP + 1 is left out */
+	if (n > TOP) {
+		ck_assert_ptr_null(strstr(cpu, ">acme/t00<"));
+		ck_assert_ptr_null(strstr(mem, ">acme/t00<"));
+	}
+	free(cpu);
+	free(mem);
+	fx_release(&f);
+}
+
+START_TEST(test_top_0)
+{
+	check_top(0);
+}
+END_TEST
+
+START_TEST(test_top_max)
+{
+	check_top(TOP);
+}
+END_TEST
+
+START_TEST(test_top_max_plus_1)
+{
+	check_top(TOP + 1);
+}
+END_TEST
+
+/* The failures with their log: the first FAILS, the rest in a table. */
+static void
+check_fails(size_t n)
+{
+	struct fx f;
+	char *s;
+	size_t i;
+
+	fx_init(&f);
+	fx_add(&f, "acme/ok", OUTCOME_RAN, 0, 10);
+	for (i = 0; i < n; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "acme/f%02zu", i);
+		fx_fail(fx_add(&f, name, OUTCOME_FAILED, 0, 10), CAUSE_EXIT, 2, "exit 2");
+	}
+	s = section_of(fx_render(&f), "failures");
+	ck_assert_uint_eq(count(s, "<article"), n < FAILS ? n : FAILS);
+	if (n > FAILS) {
+		ck_assert_ptr_nonnull(strstr(s, "1 more failures"));
+		ck_assert_ptr_nonnull(strstr(s, ">acme/f50</td>"));
+	} else {
+		ck_assert_ptr_null(strstr(s, "failures-more"));
+	}
+	if (n == 0)
+		ck_assert_ptr_nonnull(strstr(s, "No target failed."));
+	else
+		ck_assert_ptr_nonnull(strstr(s, "failed: <b>exit:2</b>"));
+	free(s);
+	fx_release(&f);
+}
+
+START_TEST(test_fails_0)
+{
+	check_fails(0);
+}
+END_TEST
+
+START_TEST(test_fails_max)
+{
+	check_fails(FAILS);
+}
+END_TEST
+
+START_TEST(test_fails_max_plus_1)
+{
+	check_fails(FAILS + 1);
+}
+END_TEST
+
+/* A failure's log: its last LINES lines. */
+static char *
+fail_of(size_t lines)
+{
+	struct fx f;
+	struct record *r;
+	char *s;
+
+	fx_init(&f);
+	r = fx_add(&f, "acme/x", OUTCOME_FAILED, 0, 10);
+	fx_fail(r, CAUSE_EXIT, 1, "exit 1");
+	fx_log_lines(&f, r, lines);
+	s = section_of(fx_render(&f), "failures");
+	fx_release(&f);
+	return s;
+}
+
+START_TEST(test_log_0)
+{
+	char *s = fail_of(0);
+
+	ck_assert_ptr_nonnull(strstr(s, ".log (empty).</p>"));
+	ck_assert_ptr_null(strstr(s, "<pre>"));
+	free(s);
+}
+END_TEST
+
+START_TEST(test_log_max)
+{
+	char *s = fail_of(LINES);
+
+	ck_assert_ptr_nonnull(strstr(s, "The whole of "));
+	ck_assert_ptr_nonnull(strstr(s, "<pre>line 001\n"));
+	ck_assert_ptr_nonnull(strstr(s, "line 020\n</pre>"));
+	free(s);
+}
+END_TEST
+
+START_TEST(test_log_max_plus_1)
+{
+	char *s = fail_of(LINES + 1);
+
+	ck_assert_ptr_nonnull(strstr(s, "The last 20 lines of "));
+	ck_assert_ptr_null(strstr(s, "line 001"));
+	ck_assert_ptr_nonnull(strstr(s, "<pre>line 002\n"));
+	ck_assert_ptr_nonnull(strstr(s, "line 021\n</pre>"));
+	free(s);
+}
+END_TEST
+
+/* A big log is read from its end only. */
+START_TEST(test_log_big)
+{
+	char *s = fail_of(100000);
+
+	ck_assert_ptr_nonnull(strstr(s, "The last 20 lines of "));
+	ck_assert_ptr_nonnull(strstr(s, "<pre>line 99981\n"));
+	ck_assert_ptr_nonnull(strstr(s, "line 100000\n</pre>"));
+	ck_assert_uint_lt(strlen(s), 4096);
+	free(s);
+}
+END_TEST
+
+/* A missing log, a FIFO (read, it would block) and no log at all are said so. */
+START_TEST(test_log_missing)
+{
+	struct fx f;
+	struct record *r;
+	char *s, *want;
+
+	fx_init(&f);
+	r = fx_add(&f, "acme/gone", OUTCOME_FAILED, 0, 10);
+	fx_fail(r, CAUSE_EXIT, 1, "exit 1");
+	r->log_path = xasprintf("%s/nothing.log", f.dir);
+	r = fx_add(&f, "acme/fifo", OUTCOME_FAILED, 0, 10);
+	fx_fail(r, CAUSE_EXIT, 1, "exit 1");
+	r->log_path = xasprintf("%s/fifo.log", f.dir);
+	ck_assert_int_eq(mkfifo(r->log_path, 0600), 0);
+	r = fx_add(&f, "acme/none", OUTCOME_FAILED, 0, 10);
+	fx_fail(r, CAUSE_SPAWN, 0, "cannot execute");
+	s = section_of(fx_render(&f), "failures");
+	want = xasprintf("The log is not available: cannot open &#39;%s/nothing.log&#39;: No "
+	    "such file or directory</p>", f.dir);
+	ck_assert_msg(strstr(s, want) != NULL, "no '%s' in %s", want, s);
+	free(want);
+	want = xasprintf("The log is not available: &#39;%s/fifo.log&#39; is not a regular "
+	    "file</p>", f.dir);
+	ck_assert_msg(strstr(s, want) != NULL, "no '%s' in %s", want, s);
+	free(want);
+	ck_assert_ptr_nonnull(strstr(s, "No log was recorded for this target."));
+	free(s);
+	fx_release(&f);
+}
+END_TEST
+
+START_TEST(test_deterministic)
+{
+	struct fx f;
+	char *first;
+	size_t i;
+
+	fx_init(&f);
+	fx_mixed(&f);
+	/* equal keys everywhere: only the index can order them */
+	for (i = 0; i < 300; i++)
+		fx_add(&f, i % 2 ? "acme/same-b" : "acme/same-a", OUTCOME_RAN, 500, 100);
+	first = xstrdup(fx_render(&f));
+	ck_assert_str_eq(fx_render(&f), first);
+	free(first);
+	fx_release(&f);
+}
+END_TEST
+
+/* A phase time that is no decimal number counts as 0, never as a huge one. */
+START_TEST(test_bad_phase)
+{
+	struct fx f;
+	struct record *r;
+	char *s;
+
+	fx_init(&f);
+	r = fx_add(&f, "acme/odd", OUTCOME_RAN, 0, 100);
+	fx_phase(r, "neg", "-5");
+	fx_phase(r, "junk", "12abc");
+	fx_phase(r, "empty", "");
+	fx_phase(r, "ok", "40");
+	s = section_of(fx_render(&f), "phases");
+	ck_assert_uint_eq(count(s, "0 \xc2\xb5s (0%, 1 target)"), 3);
+	ck_assert_ptr_nonnull(strstr(s, "40.0 ms (100%, 1 target)"));
+	free(s);
+	fx_release(&f);
+}
+END_TEST
+
+/* A run without records still makes a whole page. */
+START_TEST(test_empty)
+{
+	struct fx f;
+	const char *html;
+
+	fx_init(&f);
+	f.run.interrupted = true;
+	html = fx_render(&f);
+	ck_assert_uint_eq(count(html, "<section"), 10);
+	ck_assert_ptr_nonnull(strstr(html, "No target failed."));
+	ck_assert_ptr_nonnull(strstr(html, "No pull request was opened"));
+	ck_assert_ptr_nonnull(strstr(html, "The run was interrupted"));
+	ck_assert_ptr_nonnull(strstr(html, "</html>\n"));
+	fx_release(&f);
+}
+END_TEST
+
+Suite *
+html_suite(void)
+{
+	Suite *s = suite_create("html");
+	TCase *tc;
+
+	tc = tcase_create("page");
+	tcase_add_test(tc, test_sections);
+	tcase_add_test(tc, test_memory_source);
+	tcase_add_test(tc, test_deterministic);
+	tcase_add_test(tc, test_empty);
+	tcase_add_test(tc, test_no_worker);
+	tcase_add_test(tc, test_bad_phase);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("escape");
+	tcase_add_test(tc, test_escape);
+	tcase_add_test(tc, test_no_urls);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("limits");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_rows_0);
+	tcase_add_test(tc, test_rows_max);
+	tcase_add_test(tc, test_rows_max_plus_1);
+	tcase_add_test(tc, test_rows_2000);
+	tcase_add_test(tc, test_top_0);
+	tcase_add_test(tc, test_top_max);
+	tcase_add_test(tc, test_top_max_plus_1);
+	tcase_add_test(tc, test_fails_0);
+	tcase_add_test(tc, test_fails_max);
+	tcase_add_test(tc, test_fails_max_plus_1);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("logs");
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_log_0);
+	tcase_add_test(tc, test_log_max);
+	tcase_add_test(tc, test_log_max_plus_1);
+	tcase_add_test(tc, test_log_big);
+	tcase_add_test(tc, test_log_missing);
+	suite_add_tcase(s, tc);
+	return s;
+}
