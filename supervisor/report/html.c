@@ -26,6 +26,7 @@
 
 #include "shared/buf.h"
 #include "shared/err.h"
+#include "shared/utf8.h"
 #include "shared/util.h"
 #include "supervisor/report/report.h"
 
@@ -125,35 +126,6 @@ enum {
 	ESC_URL = 2,              /* an href: "://" stays as it is */
 };
 
-/* The length of the valid UTF-8 sequence at p (n bytes left), 0 when
- * there is none: overlong forms, surrogates and code points past
- * U+10FFFF are invalid. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return len;
-}
-
 /* One ASCII byte of text. p has n bytes left (for "://"). */
 static void
 html_ascii(struct buf *out, const unsigned char *p, size_t n, unsigned flags)
@@ -215,7 +187,7 @@ html_textn(struct buf *out, const char *s, size_t len, unsigned flags, size_t ma
 			buf_addstr(out, "\xe2\x80\xa6");
 			return;
 		}
-		seq = utf8_seq(p, len);
+		seq = utf8_seq_len((const char *)p, len);
 		if (seq == 1) {
 			html_ascii(out, p, len, flags);
 		} else if (seq == 0 || (p[0] == 0xc2 && p[1] < 0xa0)) {
