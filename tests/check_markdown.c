@@ -364,20 +364,34 @@ big_fit(struct big *b, size_t size)
 	}
 }
 
-/* Which targets still have their failure row, and which their row by CPU. */
+/*
+ * Which targets still have their failure row, and which their row by CPU:
+ * one pass over the lines ("| acme/t00042 | `timeout` | ..." and
+ * "| 3 | acme/t02397 | `failed` | ..."), fast enough under valgrind.
+ */
 static void
-big_rows(const struct big *b, const char *t, bool *failure, bool *top)
+big_rows(const char *t, bool *failure, bool *top)
 {
-	size_t i;
+	const char *p = t;
+	unsigned i, rank;
+	int n;
 
-	for (i = 0; i < NBIG; i++) {
-		char *f = xasprintf("\n| %s | `timeout` |", b->names[i]);
-		char *c = xasprintf(" | %s | `failed` |", b->names[i]);
+	memset(failure, 0, NBIG * sizeof(*failure));
+	memset(top, 0, NBIG * sizeof(*top));
+	while (*p != '\0') {
+		size_t len = strcspn(p, "\n");
+		/* sscanf takes the length of what it reads: one line, not the rest. */
+		char line[64];
 
-		failure[i] = strstr(t, f) != NULL;
-		top[i] = strstr(t, c) != NULL;
-		free(f);
-		free(c);
+		snprintf(line, sizeof(line), "%.*s", (int)(len < 63 ? len : 63), p);
+		n = 0;
+		if (sscanf(line, "| acme/t%5u | `timeout` |%n", &i, &n) == 1 && n > 0 && i < NBIG)
+			failure[i] = true;
+		else if (sscanf(line, "| %u | acme/t%5u | `failed` |%n", &rank, &i, &n) == 2 &&
+		    n > 0 && i < NBIG)
+			top[i] = true;
+		p += len;
+		p += *p == '\n';
 	}
 }
 
@@ -393,7 +407,7 @@ START_TEST(test_md_limit_max)
 	t = render(&b->run, b->recs, NBIG);
 	ck_assert_uint_eq(strlen(t), MD_MAX);
 	ck_assert_ptr_null(strstr(t, "Truncated"));
-	big_rows(b, t, failure, top);
+	big_rows(t, failure, top);
 	for (i = 0; i < NBIG; i++) {
 		ck_assert(failure[i]);
 		ck_assert(top[i] == (i >= NBIG - TOP));
@@ -406,13 +420,13 @@ END_TEST
 
 /* The note says what went, by counting what is left. */
 static void
-assert_note(const struct big *b, const char *t)
+assert_note(const char *t)
 {
 	bool failure[NBIG], top[NBIG];
 	size_t i, lost = 0, nf = 0, nt = 0;
 	struct buf want = BUF_INIT;
 
-	big_rows(b, t, failure, top);
+	big_rows(t, failure, top);
 	for (i = 0; i < NBIG; i++) {
 		nf += !failure[i];
 		nt += i >= NBIG - TOP && !top[i];
@@ -443,7 +457,7 @@ START_TEST(test_md_limit_max_plus_one)
 	note = strstr(t, "\n\n> **Truncated:** ");
 	ck_assert_ptr_nonnull(note);
 	ck_assert(note[-1] == '|');
-	assert_note(b, t);
+	assert_note(t);
 	/* One byte over costs rows of the table by CPU (it comes last), no
 	 * failure. */
 	ck_assert_msg(strstr(note, " of 20 rows by CPU)") != NULL, "%s", note);
@@ -467,7 +481,7 @@ START_TEST(test_md_limit_far_over)
 	t = render(&b->run, b->recs, NBIG);
 	ck_assert_uint_le(strlen(t), MD_MAX);
 	ck_assert_uint_gt(strlen(t), MD_MAX - 1024);
-	assert_note(b, t);
+	assert_note(t);
 	ck_assert_ptr_nonnull(strstr(t, " of 2400 failures, 20 of 20 rows by CPU)"));
 	assert_tables(t);
 	free(t);

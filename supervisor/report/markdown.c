@@ -62,10 +62,16 @@ row_done(struct md *md, enum md_table t, size_t i)
 
 /* ---- text ---- */
 
+/* Bytes a cell cannot hold as they are. */
 static bool
 md_special(unsigned char c)
 {
-	return c != '\0' && strchr("\\`*_[]<>~&|", c) != NULL;
+	switch (c) {
+	case '\\': case '`': case '*': case '_': case '[': case ']': case '<': case '>':
+	case '~': case '&': case '|':
+		return true;
+	}
+	return c < 0x20 || c == 0x7f;
 }
 
 /*
@@ -90,14 +96,22 @@ add_cell(struct buf *out, const char *s, size_t max)
 			n--;
 	}
 	for (p = t; p < t + n; p++) {
-		if (*p == '\n' || *p == '\r' || *p == '\t')
+		const unsigned char *run = p;
+
+		/* Ordinary bytes go in a run at a time. */
+		while (p < t + n && !md_special(*p))
+			p++;
+		buf_add(out, run, (size_t)(p - run));
+		if (p == t + n)
+			break;
+		if (*p == '\n' || *p == '\r' || *p == '\t') {
 			buf_addch(out, ' ');
-		else if (*p < 0x20 || *p == 0x7f)
+		} else if (*p < 0x20 || *p == 0x7f) {
 			buf_addch(out, '?');
-		else if (md_special(*p))
-			buf_addf(out, "\\%c", *p);
-		else
+		} else {
+			buf_addch(out, '\\');
 			buf_addch(out, *p);
+		}
 	}
 	if (n < strlen((const char *)t))
 		buf_addstr(out, "\xe2\x80\xa6");
