@@ -191,6 +191,7 @@ START_TEST(test_md_sections)
 	assert_line(t, "| `skipped` | 1 |");
 	assert_line(t, "| `up_to_date` | 1 |");
 	assert_line(t, "| failed (any cause) | 4 |");
+	assert_line(t, "| answered by the skip cache | 1 |");
 	assert_line(t, "| attempts | 7 |");
 	assert_line(t, "| run wall | 2.50 s |");
 	assert_line(t, "| worker CPU (user + system) | 1.51 s |");
@@ -285,6 +286,8 @@ START_TEST(test_md_empty)
 	ck_assert(strncmp(t, "# repocast run: no targets\n", 27) == 0);
 	assert_line(t, "| targets | 0 |");
 	assert_line(t, "| peak worker memory (VmHWM) | none |");
+	assert_line(t, "| run wall | 0 s |");
+	ck_assert_ptr_null(strstr(t, "skip cache"));
 	ck_assert_ptr_null(strstr(t, "## Failures"));
 	ck_assert_ptr_null(strstr(t, "## Top"));
 	free(t);

@@ -123,7 +123,9 @@ add_duration(struct buf *out, uint64_t us)
 {
 	uint64_t s = us / 1000000;
 
-	if (us < 1000000)
+	if (us == 0)
+		buf_addstr(out, "0 s");
+	else if (us < 1000000)
 		buf_addf(out, "%.1f ms", (double)us / 1000);
 	else if (s < 60)
 		buf_addf(out, "%.2f s", (double)us / 1000000);
@@ -219,7 +221,7 @@ static void
 add_summary(struct md *md, const struct report_in *in)
 {
 	const struct report_run *run = in->run;
-	uint64_t cpu = 0, attempts = 0;
+	uint64_t cpu = 0, attempts = 0, cached = 0;
 	const struct record *peak = NULL;
 	size_t i;
 
@@ -228,12 +230,15 @@ add_summary(struct md *md, const struct report_in *in)
 
 		cpu += cpu_us(r);
 		attempts += r->attempts > 0 ? (uint64_t)r->attempts : 0;
+		cached += r->sync.skipped;
 		if (r->vm_hwm_kib > 0 && (peak == NULL || r->vm_hwm_kib > peak->vm_hwm_kib))
 			peak = r;
 	}
 	buf_addf(md->out, "## Summary\n\n| | |\n|:--|--:|\n| targets | %zu |\n", in->n);
 	add_outcome_rows(md, in);
 	buf_addf(md->out, "| failed (any cause) | %zu |\n", count_failed(in));
+	if (cached > 0)
+		buf_addf(md->out, "| answered by the skip cache | %" PRIu64 " |\n", cached);
 	buf_addf(md->out, "| attempts | %" PRIu64 " |\n| run wall | ", attempts);
 	add_duration(md->out, run->end_us > run->start_us ? run->end_us - run->start_us : 0);
 	buf_addstr(md->out, " |\n| worker CPU (user + system) | ");
