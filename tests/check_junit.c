@@ -356,12 +356,14 @@ x_element(struct xp *x)
 	x->p++;
 	if ((n->name = x_name(x)) != NULL)
 		x_attrs(x, n);
-	if (x->why == NULL && strncmp(x->p, "/>", 2) == 0)
+	if (x->why == NULL && strncmp(x->p, "/>", 2) == 0) {
 		x->p += 2;
-	else if (x->why == NULL && *x->p == '>' && x->p++)
+	} else if (x->why == NULL && *x->p == '>') {
+		x->p++;
 		x_content(x, n);
-	else if (x->why == NULL)
+	} else if (x->why == NULL) {
 		x->why = "tag not closed";
+	}
 	if (x->why != NULL) {
 		x_free(n);
 		return NULL;
