@@ -985,6 +985,176 @@ START_TEST(test_cancel)
 }
 END_TEST
 
+/* ---- the event hook ---- */
+
+/* The clock first: the api's other callbacks get the same arg and read it
+ * as a struct fake_clock. */
+struct events {
+	struct fake_clock f;
+	struct {
+		char kind[16], method[16], path[256], reason[64];
+		long status;
+		uint64_t start_us, dur_us;
+	} ev[16];
+	int n;
+};
+
+static void
+on_event(const struct api_event *e, void *arg)
+{
+	struct events *evs = arg;
+
+	ck_assert_int_lt(evs->n, 16);
+	snprintf(evs->ev[evs->n].kind, 16, "%s", e->kind);
+	snprintf(evs->ev[evs->n].method, 16, "%s", e->method);
+	snprintf(evs->ev[evs->n].path, 256, "%s", e->path);
+	snprintf(evs->ev[evs->n].reason, 64, "%s", e->reason ? e->reason : "(null)");
+	evs->ev[evs->n].status = e->status;
+	evs->ev[evs->n].start_us = e->start_us;
+	evs->ev[evs->n].dur_us = e->dur_us;
+	evs->n++;
+}
+
+#define ASSERT_EV(i, k, m, p, st) do { \
+	ck_assert_str_eq(evs.ev[i].kind, k); \
+	ck_assert_str_eq(evs.ev[i].method, m); \
+	ck_assert_str_eq(evs.ev[i].path, p); \
+	ck_assert_int_eq(evs.ev[i].status, st); \
+} while (0)
+
+START_TEST(test_events)
+{
+	static char loc[128];
+	struct stub_resp script[] = {
+		{ 403, "Retry-After: 7\r\n", "{\"message\":\"secondary rate limit\"}", 0, 0 },
+		{ 201, NULL, "{}", 0, 0 },
+		{ 502, NULL, NULL, 0, 0 },
+		{ 301, loc, NULL, 0, 0 },
+		{ 200, NULL, "{}", 0, 0 },
+	};
+	struct events evs;
+	struct api_response r;
+	struct api_opts o;
+	struct stub s;
+	struct api *a;
+	uint64_t before, after;
+	int i;
+
+	memset(&evs, 0, sizeof(evs));
+	stub_start(&s, script, 5);
+	snprintf(loc, sizeof(loc), "Location: %s/repositories/7?page=2#frag\r\n", s.url);
+	api_opts_init(&o);
+	o.on_event = on_event;
+	a = mkapi(&s, &evs.f, &o, NULL);
+	api_response_init(&r);
+	before = util_wall_us();
+	/* A rate-limited write: the answer, the wait, the answer. */
+	ck_assert_int_eq(api_request(&r, a, API_POST, "/repos/acme/api/pulls?access_token=q",
+	    "{}", API_CREATE), 0);
+	ck_assert_int_eq(evs.n, 3);
+	ASSERT_EV(0, "request", "POST", "/repos/acme/api/pulls", 403);
+	ASSERT_EV(1, "wait", "POST", "/repos/acme/api/pulls", 0);
+	ck_assert_uint_eq(evs.ev[1].dur_us, 7000000);
+	ck_assert_str_eq(evs.ev[1].reason, "the GitHub rate limit");
+	ASSERT_EV(2, "request", "POST", "/repos/acme/api/pulls", 201);
+	ck_assert_str_eq(evs.ev[2].reason, "(null)");
+	/* A 5xx, the retry's backoff, a redirect followed: each attempt is an
+	 * event, named by the URL it went to, without its query. */
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/repos/acme/old?per_page=100", NULL, 0), 0);
+	after = util_wall_us();
+	ck_assert_int_eq(evs.n, 7);
+	ASSERT_EV(3, "request", "GET", "/repos/acme/old", 502);
+	ASSERT_EV(4, "wait", "GET", "/repos/acme/old", 0);
+	ck_assert_str_eq(evs.ev[4].reason, "a retry");
+	ck_assert_uint_eq(evs.ev[4].dur_us, 1000000);
+	ASSERT_EV(5, "request", "GET", "/repos/acme/old", 301);
+	ASSERT_EV(6, "request", "GET", "/repositories/7", 200);
+	for (i = 0; i < evs.n; i++) {
+		ck_assert_uint_ge(evs.ev[i].start_us, before);
+		ck_assert_uint_le(evs.ev[i].start_us, after);
+		ck_assert_ptr_null(strchr(evs.ev[i].path, '?'));
+		ck_assert_ptr_null(strstr(evs.ev[i].path, "127.0.0.1"));
+		if (strcmp(evs.ev[i].kind, "request") == 0)
+			ck_assert_uint_le(evs.ev[i].dur_us, after - before);
+	}
+	/* One event per request counted; no event for a wait that did not sleep. */
+	ck_assert_uint_eq(api_get_stats(a)->requests, 5);
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+START_TEST(test_events_connect_refused)
+{
+	struct events evs;
+	struct api_response r;
+	struct api_opts o;
+	struct api *a;
+	char url[64];
+
+	memset(&evs, 0, sizeof(evs));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", stub_dead_port());
+	api_opts_init(&o);
+	o.base_url = url;
+	o.max_retries = 1;
+	o.now_ms = fake_now;
+	o.wall_ms = fake_wall;
+	o.sleep_ms = fake_sleep;
+	o.on_event = on_event;
+	o.arg = &evs;
+	ck_assert_int_eq(api_new(&a, &o, TOKEN), 0);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/x", NULL, 0), ERR_NET);
+	/* No answer: status 0, and the retry's wait in between. */
+	ck_assert_int_eq(evs.n, 3);
+	ASSERT_EV(0, "request", "GET", "/x", 0);
+	ASSERT_EV(1, "wait", "GET", "/x", 0);
+	ASSERT_EV(2, "request", "GET", "/x", 0);
+	api_response_release(&r);
+	api_free(a);
+}
+END_TEST
+
+/* Cancelled once a wait has slept: the transfer itself is never cut. */
+static int
+cancel_after_a_sleep(void *arg)
+{
+	struct events *evs = arg;
+
+	return evs->f.slept > 0;
+}
+
+START_TEST(test_events_interrupted_wait)
+{
+	static const struct stub_resp script[] = {
+		{ 429, "Retry-After: 5\r\n", NULL, 0, 0 },
+	};
+	struct events evs;
+	struct api_response r;
+	struct api_opts o;
+	struct stub s;
+	struct api *a;
+
+	memset(&evs, 0, sizeof(evs));
+	api_opts_init(&o);
+	o.on_event = on_event;
+	o.cancelled = cancel_after_a_sleep;
+	stub_start(&s, script, 1);
+	a = mkapi(&s, &evs.f, &o, NULL);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/g", NULL, 0), ERR_FAIL);
+	ck_assert_str_eq(err_last(), "interrupted while waiting for the GitHub rate limit");
+	/* The wait is reported with what it slept: one 200 ms slice. */
+	ck_assert_int_eq(evs.n, 2);
+	ASSERT_EV(1, "wait", "GET", "/g", 0);
+	ck_assert_uint_eq(evs.ev[1].dur_us, 200000);
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
 /* ---- token ---- */
 
 static char *
@@ -1081,6 +1251,7 @@ api_suite(void)
 	TCase *net = tcase_create("transport");
 	TCase *lim = tcase_create("limiter");
 	TCase *tok = tcase_create("token");
+	TCase *ev = tcase_create("events");
 
 	tcase_add_test(pure, test_link_fixture);
 	tcase_add_test(pure, test_link_edge);
@@ -1112,11 +1283,16 @@ api_suite(void)
 	tcase_add_test(lim, test_rate_limit_give_up);
 	tcase_add_test(lim, test_create_caps);
 	tcase_add_test(lim, test_cancel);
+	tcase_set_timeout(ev, 20);
+	tcase_add_test(ev, test_events);
+	tcase_add_test(ev, test_events_connect_refused);
+	tcase_add_test(ev, test_events_interrupted_wait);
 	tcase_add_test(tok, test_token_env);
 	tcase_add_test(tok, test_token_file);
 	suite_add_tcase(s, pure);
 	suite_add_tcase(s, net);
 	suite_add_tcase(s, lim);
 	suite_add_tcase(s, tok);
+	suite_add_tcase(s, ev);
 	return s;
 }

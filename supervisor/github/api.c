@@ -43,6 +43,9 @@ struct api {
 	uint64_t *ring;         /* start times of the last create_per_hour creates */
 	size_t ring_head, ring_n;
 	struct api_stats st;
+	/* The request in progress, named in its events (api_event). */
+	enum api_method ev_method;
+	const char *ev_url;     /* NULL outside api_request */
 	/* State of the transfer in progress. */
 	struct api_response *cur;
 	bool too_big;
@@ -108,13 +111,45 @@ cancelled(struct api *a)
 }
 
 /*
+ * Report an event of the request in progress. The path is cut out of its
+ * URL here, in one place: no origin, no query, no fragment, so neither a
+ * query string nor anything of the headers can reach the hook.
+ */
+static void
+emit(struct api *a, const char *kind, long status, uint64_t start_us, uint64_t dur_us,
+    const char *reason)
+{
+	struct api_event ev;
+	const char *p;
+	size_t n;
+	char *path;
+
+	if (a->o.on_event == NULL || a->ev_url == NULL)
+		return;
+	/* Every URL sent is under the origin (resolve, redirect_target). */
+	p = a->ev_url + strlen(a->origin);
+	n = strcspn(p, "?#");
+	path = n > 0 ? xstrndup(p, n) : xstrdup("/");
+	ev.kind = kind;
+	ev.method = method_names[a->ev_method];
+	ev.path = path;
+	ev.status = status;
+	ev.start_us = start_us;
+	ev.dur_us = dur_us;
+	ev.reason = reason;
+	a->o.on_event(&ev, a->o.arg);
+	free(path);
+}
+
+/*
  * Sleep until monotonic time t. The sleep is summed rather than re-read from
  * the clock so an injected clock that does not advance cannot loop forever.
  */
 static int
 wait_until(struct api *a, uint64_t t, const char *why)
 {
-	uint64_t now = a->o.now_ms(a->o.arg), left, s;
+	uint64_t now = a->o.now_ms(a->o.arg), left, s, slept = 0, start_us;
+	int rc = 0;
 
 	if (t <= now)
 		return 0;
@@ -127,14 +162,21 @@ wait_until(struct api *a, uint64_t t, const char *why)
 	if (left >= LOG_WAIT_MS && t != a->not_before)
 		log_info("waiting %" PRIu64 " s for %s", (left + 999) / 1000, why);
 	a->st.waited_ms += left;
+	start_us = util_wall_us();
 	while (left > 0) {
-		if (cancelled(a))
-			return err_set(ERR_FAIL, "interrupted while waiting for %s", why);
+		if (cancelled(a)) {
+			rc = err_set(ERR_FAIL, "interrupted while waiting for %s", why);
+			break;
+		}
 		s = left < SLEEP_SLICE_MS || a->o.cancelled == NULL ? left : SLEEP_SLICE_MS;
 		a->o.sleep_ms(s, a->o.arg);
+		slept += s;
 		left -= s;
 	}
-	return 0;
+	/* What was slept, not what was planned: an interrupted wait is shorter. */
+	if (slept > 0)
+		emit(a, "wait", 0, start_us, slept * 1000, why);
+	return rc;
 }
 
 /* ---- urls ---- */
@@ -981,6 +1023,7 @@ api_request(struct api_response *r, struct api *a, enum api_method m,
 	struct cache_entry ce;
 	bool use_cache, have_ce = false, quota_free;
 	int tries = 0, rate_tries = 0, hops = 0, rc;
+	uint64_t start_us, start_ns;
 	char *url, *next;
 	CURLcode cc;
 
@@ -998,6 +1041,9 @@ api_request(struct api_response *r, struct api *a, enum api_method m,
 		}
 		if (use_cache)
 			have_ce = cache_load(&ce, a, url) == 0;
+		/* url changes with a redirect: the events name the one sent. */
+		a->ev_method = m;
+		a->ev_url = url;
 		if ((rc = limiter_wait(a, m, flags, quota_free)) != 0)
 			goto out;
 		if (is_mutating(m)) {
@@ -1010,7 +1056,12 @@ api_request(struct api_response *r, struct api *a, enum api_method m,
 			a->st.creates++;
 		}
 		a->st.requests++;
+		start_us = util_wall_us();
+		start_ns = util_now_ns();
 		cc = perform(a, r, m, url, body, have_ce ? ce.etag : NULL, flags);
+		/* The duration from the monotonic clock: a wall-clock step must
+		 * not make a request last a negative or huge time. */
+		emit(a, "request", r->status, start_us, (util_now_ns() - start_ns) / 1000, NULL);
 		log_debug("%s %s -> %ld", method_names[m], url, r->status);
 		if (cc != CURLE_OK) {
 			if (a->too_big) {
@@ -1138,6 +1189,7 @@ api_request(struct api_response *r, struct api *a, enum api_method m,
 		goto out;
 	}
 out:
+	a->ev_url = NULL;
 	buf_release(&ce.raw);
 	free(url);
 	return rc;

@@ -37,6 +37,14 @@
  * within the same origin. A token is never sent over plain http except to
  * a loopback host.
  *
+ * With api_opts.on_event set, the client reports what it did, for the
+ * run's trace: one "request" event after each attempt that went to the
+ * network (each one api_stats.requests counts: retries, redirects and
+ * failed connections included) and one "wait" event after each wait of
+ * the limiter or of a retry's backoff that slept. An event carries the
+ * method, the URL's path (no origin, no query, no fragment: never the
+ * token, a header or a query string), the status and the wall-clock span.
+ *
  * Error texts (err_last) read "<STATUS> <message>[: <errors[]>]" for HTTP
  * errors, e.g. "422 Validation Failed: A pull request already exists for
  * acme:chore/sync-files-api-20240101-120000-abc1234"; callers prefix their
@@ -56,6 +64,25 @@ typedef uint64_t (*api_clock_fn)(void *arg);
 typedef void (*api_sleep_fn)(uint64_t ms, void *arg);
 /* Polled during waits and transfers: nonzero aborts the request. */
 typedef int (*api_cancel_fn)(void *arg);
+
+/* One thing the client did (see the top of this file). */
+struct api_event {
+	const char *kind;            /* "request" or "wait" */
+	const char *method;          /* "GET", ...: the request sent or waiting */
+	const char *path;            /* "/repos/acme/api/pulls": path only, no host,
+	                              * no query */
+	long status;                 /* request: the HTTP status, 0 when no answer
+	                              * came (connection failure, timeout); wait: 0 */
+	uint64_t start_us, dur_us;   /* wall clock, microseconds since the epoch; a
+	                              * wait's dur_us is the time it slept */
+	const char *reason;          /* wait: what it waited for ("the interval
+	                              * between writes"); request: NULL */
+};
+/*
+ * Called synchronously with an event whose strings are borrowed for the
+ * call only. It must not call back into the api.
+ */
+typedef void (*api_event_fn)(const struct api_event *ev, void *arg);
 
 struct api_opts {
 	const char *base_url;        /* default "https://api.github.com" */
@@ -78,7 +105,8 @@ struct api_opts {
 	api_clock_fn wall_ms;        /* Unix epoch ms (for x-ratelimit-reset) */
 	api_sleep_fn sleep_ms;
 	api_cancel_fn cancelled;     /* NULL: never */
-	void *arg;                   /* passed to the four callbacks above */
+	api_event_fn on_event;       /* NULL: none */
+	void *arg;                   /* passed to the five callbacks above */
 };
 
 enum api_method { API_GET, API_POST, API_PATCH, API_PUT, API_DELETE };
