@@ -588,9 +588,9 @@ START_TEST(test_junit_hostile)
 	fixture(&run, recs);
 	root = render(&run, recs, NRECS, &text);
 	suite = x_kid(root, "testsuite", 0);
-	/* Not UTF-8: made valid as report.json does it ('?' for every byte
-	 * outside printable ASCII); markup escaped, the name intact. */
-	f = x_kid(testcase(suite, "evil\"<b>|?x?"), "failure", 0);
+	/* Not UTF-8: made valid as report.json does it (U+FFFD for the bad
+	 * byte, the valid text kept); markup escaped, the name intact. */
+	f = x_kid(testcase(suite, "evil\"<b>|\nx\xEF\xBF\xBD"), "failure", 0);
 	ck_assert_str_eq(x_attr(f, "type"), "exit:3");
 	/* Valid UTF-8 with a control character: the newline kept (as &#10; in
 	 * the attribute), the control replaced. */

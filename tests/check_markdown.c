@@ -228,9 +228,10 @@ START_TEST(test_md_hostile)
 
 	fixture(&run, recs);
 	t = render(&run, recs, NRECS);
-	/* Not UTF-8: '?' as in report.json; markup and the '|' escaped; the
-	 * error's newline a space, its control character '?'. */
-	assert_line(t, "| evil\"\\<b\\>\\|?x? | `exit:3` | 1 | bad \\| \\<b\\>\\&\"q\" ? line2 |");
+	/* Not UTF-8: the bad byte U+FFFD as in report.json; markup and the
+	 * '|' escaped; newlines a space, the error's control character '?'. */
+	assert_line(t, "| evil\"\\<b\\>\\| x\xEF\xBF\xBD | `exit:3` | 1 | bad \\| \\<b\\>\\&\"q\" ? "
+	    "line2 |");
 	ck_assert_ptr_nonnull(strstr(t, "| multi line \\\\ \"\xc3\xa9\" \\& \\<x\\> | `ran` |"));
 	assert_tables(t);
 	free(t);

@@ -398,9 +398,9 @@ START_TEST(test_prom_hostile_labels)
 	fixture(&run, recs);
 	t = render(&run, recs, NRECS);
 	ASSERT_PROM_OK(t);
-	/* Not UTF-8: made so as report.json does ('?'), then escaped. */
-	assert_line(t, "repocast_target_wall_seconds{repo=\"evil\\\"<b>|?x?\",outcome=\"failed\"} "
-	    "0.001000");
+	/* Not UTF-8: made so as report.json does (U+FFFD), then escaped. */
+	assert_line(t, "repocast_target_wall_seconds{repo=\"evil\\\"<b>|\\nx\xEF\xBF\xBD\","
+	    "outcome=\"failed\"} 0.001000");
 	/* Valid UTF-8: the newline, backslash and quotes escaped, the rest kept. */
 	assert_line(t, "repocast_target_wall_seconds{repo=\"multi\\nline \\\\ \\\"\xc3\xa9\\\" & "
 	    "<x>\",outcome=\"ran\"} 0.001000");
@@ -424,7 +424,7 @@ START_TEST(test_prom_duplicate_labels)
 	target(&recs[2], "a\xfe", OUTCOME_RAN, 3, 0, 3000);
 	t = render(&run, recs, 3);
 	ASSERT_PROM_OK(t);
-	assert_line(t, "repocast_target_wall_seconds{repo=\"a?\",outcome=\"ran\"} 0.001000");
+	assert_line(t, "repocast_target_wall_seconds{repo=\"a\xEF\xBF\xBD\",outcome=\"ran\"} 0.001000");
 	ck_assert_ptr_null(strstr(t, "0.003000"));
 	assert_line(t, "# repocast: 1 target(s) left out: their repo label repeats another's");
 	free(t);
