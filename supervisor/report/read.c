@@ -321,6 +321,27 @@ read_argv(char ***argv, const struct rd *c, const json_t *obj)
 	return 0;
 }
 
+static const struct u64_field api_fields[] = {
+	{ "requests", offsetof(struct report_run, api_requests) },
+	{ "not_modified", offsetof(struct report_run, api_not_modified) },
+	{ "rate_limited", offsetof(struct report_run, api_rate_limited) },
+	{ "waited_ms", offsetof(struct report_run, api_waited_ms) },
+};
+
+/* run.api: absent in a report written before it was added. */
+static int
+read_api(struct report_run *r, const struct rd *c, const json_t *obj)
+{
+	struct rd in;
+	char where[64];
+	json_t *o;
+	int rc;
+
+	if ((rc = get_obj(&o, &in, where, sizeof(where), c, obj, "api", J_OPT)) < 0 || o == NULL)
+		return rc;
+	return get_u64s(r, &in, o, api_fields, ARRAY_SIZE(api_fields));
+}
+
 static int
 read_versions(struct report_run *r, const struct rd *c, const json_t *obj)
 {
@@ -367,7 +388,8 @@ read_run(struct report_run *r, const struct rd *c, const json_t *doc)
 	    (rc = read_versions(r, &in, o)) < 0 ||
 	    (rc = read_usage(&r->self, &in, o, "supervisor")) < 0 ||
 	    (rc = read_usage(&r->children, &in, o, "children")) < 0 ||
-	    (rc = get_u64(&r->orphans_reaped, &in, o, "orphans_reaped")) < 0)
+	    (rc = get_u64(&r->orphans_reaped, &in, o, "orphans_reaped")) < 0 ||
+	    (rc = read_api(r, &in, o)) < 0)
 		return rc;
 	return 0;
 }

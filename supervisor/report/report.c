@@ -498,6 +498,9 @@ report_json(struct buf *out, const struct report_run *run, const struct record *
 	json_object_set_new(jrun, "supervisor", usage_json(&run->self));
 	json_object_set_new(jrun, "children", usage_json(&run->children));
 	json_object_set_new(jrun, "orphans_reaped", u64(run->orphans_reaped));
+	json_object_set_new(jrun, "api", json_pack("{s:o,s:o,s:o,s:o}",
+	    "requests", u64(run->api_requests), "not_modified", u64(run->api_not_modified),
+	    "rate_limited", u64(run->api_rate_limited), "waited_ms", u64(run->api_waited_ms)));
 
 	targets = json_array();
 	causes = json_object();

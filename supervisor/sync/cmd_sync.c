@@ -397,6 +397,7 @@ cmd_sync(int argc, char **argv)
 	sigaddset(&stop, SIGTERM);
 	sigprocmask(SIG_BLOCK, &stop, &oldmask);
 	report_run_init(&run, "sync");
+	r.run = &run;
 	if ((rc = sync_load(&r)) < 0) {
 		code = sync_fail(&r, CMD_INPUT, rc);
 		goto out;

@@ -64,6 +64,27 @@ sync_api_cancelled(void *arg)
 	return sync_signal_pending();
 }
 
+/* Every request and wait of the API client, on the supervisor's track of
+ * trace.json. */
+static void
+sync_api_event(const struct api_event *ev, void *arg)
+{
+	struct sync_run *r = arg;
+	char *name;
+
+	if (r->run == NULL)
+		return;
+	if (strcmp(ev->kind, "wait") == 0)
+		name = xasprintf("wait: %s (%s %s)", ev->reason != NULL ? ev->reason : "pace",
+		    ev->method != NULL ? ev->method : "", ev->path != NULL ? ev->path : "");
+	else
+		name = xasprintf("%s %s", ev->method != NULL ? ev->method : "",
+		    ev->path != NULL ? ev->path : "");
+	report_run_add_span(r->run, strcmp(ev->kind, "wait") == 0 ? "wait" : "api", name,
+	    ev->status, ev->start_us, ev->dur_us);
+	free(name);
+}
+
 static int
 sync_open_api(struct sync_run *r)
 {
@@ -81,6 +102,8 @@ sync_open_api(struct sync_run *r)
 		ao.base_url = r->cfg->rc.api_url;
 	ao.cache_dir = cache;
 	ao.cancelled = sync_api_cancelled;  /* rate-limit waits end on Ctrl-C */
+	ao.on_event = sync_api_event;
+	ao.arg = r;
 	/* GitHub's secondary limits ask >= 1 s between writes; a loopback
 	 * forge has none, and pacing it would only slow tests and the demo. */
 	if (api_url_is_loopback(ao.base_url))

@@ -110,6 +110,7 @@ struct sync_run {
 	struct scope scope;
 	struct token *token;
 	struct api *api;
+	struct report_run *run;        /* the run record: the API's spans go there */
 	char *cache_dir;
 	struct sync_source *sources;
 	size_t nsources;

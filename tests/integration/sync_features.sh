@@ -168,6 +168,21 @@ rep=$(last_report)
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 sys.exit([t["name"] for t in d["targets"]] != ["acme/missing"])' "$rep" ||
     fail "--only-failed ran more than acme/missing"
+# the API client's requests are on the supervisor's track of trace.json,
+# and counted in report.json
+python3 - "$(dirname "$rep")" <<'PY2' || fail "no API spans in trace.json"
+import json, os, sys
+d = sys.argv[1]
+ev = json.load(open(os.path.join(d, "trace.json")))["traceEvents"]
+api = [e for e in ev if e.get("cat") == "api"]
+names = [e["name"] for e in api]
+# the path as sent, under the API's base path (/api/v3 on this forge)
+assert any(n.startswith("GET /") and n.endswith("/rate_limit") for n in names), names
+assert any(n.startswith("GET /") and "/repos/acme/missing" in n for n in names), names
+assert all(e["ph"] == "X" and e["dur"] >= 0 for e in api), api
+run = json.load(open(os.path.join(d, "report.json")))["run"]
+assert len(api) == run["api"]["requests"], (len(api), run.get("api"))
+PY2
 # a run whose failures are all gone from the scope: nothing to rerun
 set +e
 rsync_run --only-failed last acme/t1 > "$T/out3" 2>&1
