@@ -118,6 +118,7 @@ fill_recs(struct record *recs)
 	r->exit_code = -1;
 	r->term_signal = SIGKILL;
 	r->sync.pr_url = xstrdup("http://127.0.0.1:1/acme/sync/pull/1");
+	r->sync.pr = PR_UPDATED;
 	r->sync.skipped = true;
 	/* no worker: an error code as cause, outcome not decided */
 	r = &recs[3];
@@ -176,6 +177,7 @@ assert_rec_eq(const struct record *a, const struct record *b)
 	ck_assert_int_eq(a->exit_code, b->exit_code);
 	ck_assert_int_eq(a->term_signal, b->term_signal);
 	ck_assert_pstr_eq(a->sync.pr_url, b->sync.pr_url);
+	ck_assert_int_eq(a->sync.pr, b->sync.pr);
 	ck_assert_int_eq(a->sync.skipped, b->sync.skipped);
 }
 

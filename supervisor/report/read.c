@@ -396,6 +396,26 @@ read_run(struct report_run *r, const struct rd *c, const json_t *doc)
 
 /* ---- a target ---- */
 
+/* "pr": what became of a sync's pull request; absent in older reports. */
+static int
+read_pr(struct record *rec, const struct rd *c, const json_t *obj)
+{
+	char *s = NULL;
+	int pr, rc;
+
+	if ((rc = get_str(&s, c, obj, "pr", J_NULL | J_OPT)) < 0 || s == NULL)
+		return rc;
+	for (pr = PR_OPENED; pr <= PR_CLOSED; pr++)
+		if (strcmp(record_pr_name((enum record_pr)pr), s) == 0)
+			break;
+	if (pr > PR_CLOSED)
+		rc = bad(c, "pr", "is not 'opened', 'updated', 'current' or 'closed'");
+	else
+		rec->sync.pr = (enum record_pr)pr;
+	free(s);
+	return rc;
+}
+
 static const struct u64_field rusage_fields[] = {
 	{ "utime_us", offsetof(struct record, utime_us) },
 	{ "stime_us", offsetof(struct record, stime_us) },
@@ -621,6 +641,7 @@ read_target(struct record *rec, const struct rd *c, const json_t *t)
 	    (rc = read_phases(rec, c, t)) < 0 ||
 	    (rc = read_result(rec, c, t)) < 0 ||
 	    (rc = get_str(&rec->sync.pr_url, c, t, "pr_url", J_NULL)) < 0 ||
+	    (rc = read_pr(rec, c, t)) < 0 ||
 	    (rc = get_bool(&rec->sync.skipped, c, t, "skipped")) < 0)
 		return rc;
 	rec->pid = (pid_t)pid;

@@ -418,6 +418,7 @@ target_json(const struct record *r)
 		json_object_set_new(t, "result", json_null());
 	}
 	json_object_set_new(t, "pr_url", report_json_string(r->sync.pr_url));
+	json_object_set_new(t, "pr", report_json_string(record_pr_name(r->sync.pr)));
 	json_object_set_new(t, "skipped", json_boolean(r->sync.skipped));
 	return t;
 }
