@@ -1,6 +1,7 @@
 /*
  * cmd — the one table from error codes to exit statuses (cmd.h).
  */
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "shared/err.h"
@@ -35,6 +36,19 @@ cmd_exit_status(enum cmd_stage stage, int err)
 		    (exit_table[i].err == ANY_ERR || exit_table[i].err == err))
 			return exit_table[i].status;
 	return EXIT_ENV;
+}
+
+void
+cmd_usage_error(const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("repocast: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fputs(hint, stderr);
 }
 
 int

@@ -35,6 +35,10 @@ enum cmd_stage {
 int cmd_exit_status(enum cmd_stage stage, int err);
 /* Print err_last() as "repocast: ..." on stderr; cmd_exit_status. */
 int cmd_fail(enum cmd_stage stage, int err);
+/* A usage error: "repocast: MSG" on stderr, then the hint (a short usage,
+ * "See 'repocast help CMD'.") as it is. */
+void cmd_usage_error(const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 struct cmd {
 	const char *name;

@@ -79,20 +79,8 @@ struct loaded {
 	size_t n;
 };
 
-static void
-usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("repocast: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n" SHORT_USAGE "See 'repocast help report'.\n", stderr);
-}
+/* What a usage error ends with. */
+#define REPORT_HINT SHORT_USAGE "See 'repocast help report'.\n"
 
 /* "20", "12.5" or "20%": a percentage of at least 0. */
 static int
@@ -441,12 +429,12 @@ do_show(int argc, char **argv)
 		if (rc > 0)
 			fputs(cmd_report_usage, stdout);
 		else
-			usage_error("%s", err_last());
+			cmd_usage_error(REPORT_HINT, "%s", err_last());
 		status = rc > 0 ? EXIT_OK : EXIT_USAGE;
 		goto out;
 	}
 	if (o.npos != 1) {
-		usage_error("'report show' takes one RUN");
+		cmd_usage_error(REPORT_HINT, "'report show' takes one RUN");
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -762,12 +750,12 @@ do_diff(int argc, char **argv)
 		if (rc > 0)
 			fputs(cmd_report_usage, stdout);
 		else
-			usage_error("%s", err_last());
+			cmd_usage_error(REPORT_HINT, "%s", err_last());
 		status = rc > 0 ? EXIT_OK : EXIT_USAGE;
 		goto out;
 	}
 	if (o.npos != 2) {
-		usage_error("'report diff' takes two runs, A and B");
+		cmd_usage_error(REPORT_HINT, "'report diff' takes two runs, A and B");
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -1095,15 +1083,16 @@ merge_usage(struct opts *o, int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (rc < 0) {
-		usage_error("%s", err_last());
+		cmd_usage_error(REPORT_HINT, "%s", err_last());
 		return EXIT_USAGE;
 	}
 	if (o->npos == 0) {
-		usage_error("'report merge' takes the runs to merge");
+		cmd_usage_error(REPORT_HINT, "'report merge' takes the runs to merge");
 		return EXIT_USAGE;
 	}
 	if (o->out == NULL) {
-		usage_error("'report merge' needs -o DIR, the run directory to write");
+		cmd_usage_error(REPORT_HINT,
+		    "'report merge' needs -o DIR, the run directory to write");
 		return EXIT_USAGE;
 	}
 	return -1;
@@ -1170,12 +1159,13 @@ cmd_report(int argc, char **argv)
 	size_t i;
 
 	if (argc < 2) {
-		usage_error("'report' needs a subcommand: show, diff or merge");
+		cmd_usage_error(REPORT_HINT, "'report' needs a subcommand: show, diff or merge");
 		return EXIT_USAGE;
 	}
 	for (i = 0; i < ARRAY_SIZE(subs); i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].fn(argc - 1, argv + 1);
-	usage_error("'%s' is not a 'report' subcommand (show, diff or merge)", argv[1]);
+	cmd_usage_error(REPORT_HINT, "'%s' is not a 'report' subcommand (show, diff or merge)",
+	    argv[1]);
 	return EXIT_USAGE;
 }

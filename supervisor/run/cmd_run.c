@@ -83,20 +83,8 @@ struct run_state {
 	struct progress prog;
 };
 
-static void
-usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("repocast: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nSee 'repocast help run'.\n", stderr);
-}
+/* What a usage error ends with. */
+#define RUN_HINT "See 'repocast help run'.\n"
 
 static int
 parse_u64_flag(uint64_t *out, const char *flag, const char *v, uint64_t min, uint64_t max)
@@ -401,7 +389,7 @@ cmd_run(int argc, char **argv)
 	memset(&run, 0, sizeof(run));
 	cmd_run_opts_init(&o);
 	if ((rc = cmd_run_parse(&o, argc, argv)) < 0) {
-		usage_error("%s", err_last());
+		cmd_usage_error(RUN_HINT, "%s", err_last());
 		exit_code = cmd_exit_status(CMD_INPUT, rc);
 		goto out;
 	}
