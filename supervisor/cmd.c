@@ -3,8 +3,10 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "shared/err.h"
+#include "shared/suggest.h"
 #include "shared/util.h"
 #include "supervisor/cmd.h"
 
@@ -36,6 +38,22 @@ cmd_exit_status(enum cmd_stage stage, int err)
 		    (exit_table[i].err == ANY_ERR || exit_table[i].err == err))
 			return exit_table[i].status;
 	return EXIT_ENV;
+}
+
+int
+cmd_unknown_option(const char *arg, const char *const *names, size_t n)
+{
+	const char *p = arg, *eq, *near;
+	char word[64];
+
+	while (*p == '-')
+		p++;
+	eq = strchr(p, '=');
+	snprintf(word, sizeof(word), "%.*s", (int)(eq != NULL ? (size_t)(eq - p) : strlen(p)), p);
+	near = *word != '\0' ? suggest_closest(word, names, n) : NULL;
+	if (near != NULL)
+		return err_set(ERR_CONFIG, "unknown option '%s' (did you mean '--%s'?)", arg, near);
+	return err_set(ERR_CONFIG, "unknown option '%s'", arg);
 }
 
 void

@@ -35,6 +35,12 @@ enum cmd_stage {
 int cmd_exit_status(enum cmd_stage stage, int err);
 /* Print err_last() as "repocast: ..." on stderr; cmd_exit_status. */
 int cmd_fail(enum cmd_stage stage, int err);
+/*
+ * ERR_CONFIG with err_last "unknown option 'ARG'", and " (did you mean
+ * '--NAME'?)" when one of the n long option names (without "--") is close
+ * to ARG's (shared/suggest.h).
+ */
+int cmd_unknown_option(const char *arg, const char *const *names, size_t n);
 /* A usage error: "repocast: MSG" on stderr, then the hint (a short usage,
  * "See 'repocast help CMD'.") as it is. */
 void cmd_usage_error(const char *hint, const char *fmt, ...)

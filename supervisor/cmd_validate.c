@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "shared/suggest.h"
 #include "shared/util.h"
 #include "supervisor/cmd.h"
 #include "supervisor/config/config.h"
@@ -247,7 +248,14 @@ cmd_validate(int argc, char **argv)
 			fputs(cmd_validate_usage, stdout);
 			return EXIT_OK;
 		} else {
-			fprintf(stderr, "repocast validate: unknown argument '%s'\n", a);
+			static const char *const names[] = { "--json", "--config", "--help" };
+			const char *near = suggest_closest(a, names, ARRAY_SIZE(names));
+
+			if (near != NULL)
+				fprintf(stderr, "repocast validate: unknown argument '%s' (did you mean "
+				    "'%s'?)\n", a, near);
+			else
+				fprintf(stderr, "repocast validate: unknown argument '%s'\n", a);
 			fputs(cmd_validate_usage, stderr);
 			return EXIT_USAGE;
 		}

@@ -7,6 +7,8 @@
 #include <git2.h>
 
 #include "shared/log.h"
+#include "shared/suggest.h"
+#include "shared/util.h"
 #include "supervisor/cmd.h"
 
 static int cmd_version(int argc, char **argv);
@@ -36,6 +38,24 @@ usage(FILE *fp)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(fp, "\nSee 'repocast help <command>' for a command's options.\n");
+}
+
+/* "'sycn' is not a repocast command. The most similar command is 'sync'." */
+static void
+not_a_command(const char *name, const char *tail)
+{
+	const char *names[ARRAY_SIZE(commands)];
+	const char *near;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		names[i] = commands[i].name;
+	near = suggest_closest(name, names, ARRAY_SIZE(names));
+	if (near != NULL)
+		fprintf(stderr, "repocast: '%s' is not a repocast command. The most similar "
+		    "command is '%s'.\n", name, near);
+	else
+		fprintf(stderr, "repocast: '%s' is not a repocast command.%s\n", name, tail);
 }
 
 static const struct cmd *
@@ -75,7 +95,7 @@ cmd_help(int argc, char **argv)
 	}
 	c = find(argv[1]);
 	if (c == NULL) {
-		fprintf(stderr, "repocast: '%s' is not a repocast command\n", argv[1]);
+		not_a_command(argv[1], "");
 		return EXIT_USAGE;
 	}
 	fputs(c->usage, stdout);
@@ -100,8 +120,7 @@ main(int argc, char **argv)
 		return cmd_version(1, argv + 1);
 	c = find(argv[1]);
 	if (c == NULL) {
-		fprintf(stderr, "repocast: '%s' is not a repocast command. See 'repocast --help'.\n",
-		    argv[1]);
+		not_a_command(argv[1], " See 'repocast --help'.");
 		return EXIT_USAGE;
 	}
 	if (argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {

@@ -99,6 +99,41 @@ START_TEST(test_run_flags)
 }
 END_TEST
 
+/* run_options (for "did you mean") lists what the parser knows, and a
+ * typo of one is answered with it. */
+START_TEST(test_run_options_list)
+{
+	struct run_opts o;
+	size_t i;
+
+	for (i = 0; i < run_noptions; i++) {
+		char *flag = xasprintf("--%s", run_options[i]);
+		char *argv[] = { (char *)"run", (char *)"--repos", (char *)"r", (char *)"--no-pr",
+		    flag, (char *)"1", (char *)"--", (char *)"true", NULL };
+		int argc = 8;
+
+		/* A flag that takes no value: the "1" is then the command. */
+		if (strcmp(run_options[i], "no-pr") == 0 || strcmp(run_options[i], "no-progress") == 0)
+			argv[5] = (char *)"--";
+		cmd_run_opts_init(&o);
+		err_clear();
+		(void)cmd_run_parse(&o, argc, argv);
+		ck_assert_msg(strstr(err_last(), "unknown option") == NULL, "%s: %s", flag,
+		    err_last());
+		cmd_run_opts_release(&o);
+		free(flag);
+	}
+	{
+		char *argv[] = { (char *)"run", (char *)"--jbos", (char *)"2", NULL };
+
+		cmd_run_opts_init(&o);
+		ck_assert_int_eq(cmd_run_parse(&o, 3, argv), ERR_CONFIG);
+		ck_assert_str_eq(err_last(), "unknown option '--jbos' (did you mean '--jobs'?)");
+		cmd_run_opts_release(&o);
+	}
+}
+END_TEST
+
 Suite *
 cmd_run_suite(void)
 {
@@ -107,6 +142,7 @@ cmd_run_suite(void)
 
 	tc = tcase_create("flags");
 	tcase_add_test(tc, test_run_flags);
+	tcase_add_test(tc, test_run_options_list);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "shared/buf.h"
+#include "shared/suggest.h"
 #include "shared/util.h"
 #include "supervisor/config/internal.h"
 
@@ -104,6 +105,22 @@ key_index(const char *const *names, const char *key)
 	return -1;
 }
 
+/* "unknown key", with the closest known key when one is near. */
+static void
+unknown_key(struct cwalk *w, const struct cnode *k, const char *const *names)
+{
+	const char *near;
+	size_t n = 0;
+
+	while (names[n] != NULL)
+		n++;
+	near = suggest_closest(k->s, names, n);
+	if (near != NULL)
+		cfg_walk_err(w, k, "unknown key (did you mean '%s'?)", near);
+	else
+		cfg_walk_err(w, k, "unknown key");
+}
+
 static void map_merge(struct cwalk *w, const struct cnode *src, const char *const *names,
     const struct cnode **val, const struct cnode **key, int depth);
 
@@ -131,7 +148,7 @@ map_pairs(struct cwalk *w, const struct cnode *n, const char *const *names,
 		idx = key_index(names, k->s);
 		if (idx < 0) {
 			mark = cfg_walk_push_key(w, k->s);
-			cfg_walk_err(w, k, "unknown key");
+			unknown_key(w, k, names);
 			cfg_walk_pop(w, mark);
 			continue;
 		}

@@ -83,6 +83,15 @@ struct run_state {
 	struct progress prog;
 };
 
+/* The long options cmd_run_parse knows (for "did you mean"; the
+ * check_cmd_run suite holds the two lists equal). */
+const char *const run_options[] = {
+	"repos", "no-pr", "no-progress", "jobs", "timeout", "retries", "grace", "memory",
+	"cpu-seconds", "open-files", "report-dir", "report-format", "metrics-file",
+	"only-failed", "cache-dir", "git-url", "token-file", "log-level",
+};
+const size_t run_noptions = ARRAY_SIZE(run_options);
+
 /* What a usage error ends with. */
 #define RUN_HINT "See 'repocast help run'.\n"
 
@@ -234,7 +243,7 @@ cmd_run_parse(struct run_opts *o, int argc, char **argv)
 				return err_set(ERR_CONFIG, "invalid log level '%s' (error, warn, info, "
 				    "debug, trace)", val);
 		} else {
-			return err_set(ERR_CONFIG, "unknown option '%s'", name);
+			return cmd_unknown_option(name, run_options, ARRAY_SIZE(run_options));
 		}
 	}
 	if (o->repos == NULL)

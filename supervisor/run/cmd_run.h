@@ -35,5 +35,8 @@ void cmd_run_opts_release(struct run_opts *o);
  * naming the bad flag or value.
  */
 int cmd_run_parse(struct run_opts *o, int argc, char **argv);
+/* Every long option cmd_run_parse knows, without "--". */
+extern const char *const run_options[];
+extern const size_t run_noptions;
 
 #endif

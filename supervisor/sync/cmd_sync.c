@@ -88,6 +88,18 @@ static const struct option sync_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* An option getopt does not know, with the closest long option's name. */
+static int
+sync_unknown_option(const char *arg)
+{
+	const char *names[ARRAY_SIZE(sync_longopts)];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sync_longopts); i++)
+		names[i] = sync_longopts[i].name;   /* the last is NULL: skipped */
+	return cmd_unknown_option(arg, names, ARRAY_SIZE(names));
+}
+
 static int
 sync_parse_long(long *out, const char *s, long min, long max, const char *what)
 {
@@ -182,7 +194,7 @@ sync_parse_args(struct sync_opts *o, int argc, char **argv)
 		case ':':
 			return err_set(ERR_CONFIG, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return err_set(ERR_CONFIG, "unknown option '%s'", argv[optind - 1]);
+			return sync_unknown_option(argv[optind - 1]);
 		}
 	}
 	if (o->diff && !o->dry_run)

@@ -68,6 +68,7 @@ expect 2 "\-\-groups value 'nope' matches no group" --groups nope
 expect 2 "\-\-skip-groups value 'nah' matches no group" --skip-groups nah --dry-run
 expect 2 "invalid \-\-jobs value 'x'" --jobs x
 expect 2 "unknown option '\-\-bogus'" --bogus
+expect 2 "unknown option '\-\-dry-rnu' (did you mean '\-\-dry-run'?)" --dry-rnu
 expect 2 "invalid \-\-log-level 'loud'" --log-level loud
 set +e
 "$RC" sync -c "$T/nope.yaml" --token-file "$T/token" > "$T/out" 2>&1

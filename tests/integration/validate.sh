@@ -116,6 +116,23 @@ has err "dir.yaml: cannot read config: not a regular file"
 # 7. Usage.
 expect 2 "$BIN" validate --bogus
 has err "repocast validate: unknown argument '--bogus'"
+expect 2 "$BIN" validate --jsno
+has err "repocast validate: unknown argument '--jsno' (did you mean '--json'?)"
+# did you mean: a command, a config key
+expect 2 "$BIN" sycn
+has err "repocast: 'sycn' is not a repocast command. The most similar command is 'sync'."
+expect 2 "$BIN" deploy
+has err "repocast: 'deploy' is not a repocast command. See 'repocast --help'."
+cat > typo.yaml <<'YAML'
+version: 1
+groups:
+  - name: g
+    id: g
+    source: {repo: a/s, brnach: main}
+    targets: [{repo: a/t, files: [{src: x, dest: x}]}]
+YAML
+expect 2 "$BIN" validate -c typo.yaml
+has err "typo.yaml:5:25: groups[0].source.brnach: unknown key (did you mean 'branch'?)"
 expect 2 "$BIN" validate -c
 has err "option '-c' needs a file"
 expect 0 "$BIN" help validate
