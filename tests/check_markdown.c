@@ -31,15 +31,6 @@ render(const struct report_run *run, const struct record *recs, size_t n)
 	return buf_detach(&b, NULL);
 }
 
-static void
-assert_line(const char *text, const char *line)
-{
-	char *want = xasprintf("\n%s\n", line);
-
-	ck_assert_msg(strstr(text, want) != NULL, "no line '%s' in:\n%s", line, text);
-	free(want);
-}
-
 /* Cell separators in a table line: the '|' not escaped by a backslash. */
 static int
 pipes(const char *line, size_t n)

@@ -7,6 +7,7 @@
 #ifndef REPOCAST_TESTS_REPORTFIX_H
 #define REPOCAST_TESTS_REPORTFIX_H
 
+#include <check.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,16 @@ fixture(struct report_run *run, struct record *r)
 	failed(&r[6], CAUSE_EXIT, 3, "bad | <b>&\"q\"\n\x01 line2");
 	r[6].command_failed = true;
 	target(&r[7], "multi\nline \\ \"\xc3\xa9\" & <x>", OUTCOME_RAN, 1006, 21000, 1000);
+}
+
+/* text holds line as a whole line. */
+static inline void
+assert_line(const char *text, const char *line)
+{
+	char *want = xasprintf("\n%s\n", line);
+
+	ck_assert_msg(strstr(text, want) != NULL, "no line '%s' in:\n%s", line, text);
+	free(want);
 }
 
 #endif
