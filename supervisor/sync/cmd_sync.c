@@ -118,7 +118,6 @@ static int
 sync_parse_args(struct sync_opts *o, int argc, char **argv)
 {
 	enum log_level lvl;
-	unsigned fmt;
 	long v;
 	int c;
 
@@ -169,9 +168,9 @@ sync_parse_args(struct sync_opts *o, int argc, char **argv)
 			o->report_dir = optarg;
 			break;
 		case OPT_REPORTFMT:
-			if (report_formats_parse(&fmt, optarg) < 0)
+			/* Never 0: report.json is always in the mask. */
+			if (report_formats_parse(&o->report_formats, optarg) < 0)
 				return ERR_CONFIG;
-			o->report_formats = optarg;
 			break;
 		case OPT_METRICS:
 			o->metrics_file = optarg;
@@ -249,9 +248,6 @@ sync_finished(struct pool_job *j, void *task, struct record *rec, void *arg)
 	UNUSED(j);
 	record_move(&t->rec, rec);
 	t->has_rec = true;
-	r->done++;
-	if (record_failed(&t->rec))
-		r->failed++;
 	sync_progress(r, t);
 }
 
@@ -449,7 +445,6 @@ cmd_sync(int argc, char **argv)
 		code = cmd_fail(CMD_ENV, rc);
 		goto out;
 	}
-	r.failed = r.nskipped = 0;
 	recs = xcalloc(r.nt + 1, sizeof(*recs));
 	for (i = 0; i < r.nt; i++) {
 		if (!r.t[i].has_rec)

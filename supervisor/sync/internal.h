@@ -46,7 +46,7 @@ struct sync_opts {
 	int jobs;
 	long confirm;
 	const char *report_dir, *token_file, *cache_dir;
-	const char *report_formats;    /* --report-format LIST, or NULL: the config's */
+	unsigned report_formats;       /* --report-format's mask; 0: the config's */
 	const char *metrics_file;      /* --metrics-file PATH, or NULL */
 	const char *only_failed;       /* --only-failed RUN, or NULL */
 	const char **groups, **skip;
@@ -119,7 +119,8 @@ struct sync_run {
 	struct sync_group *groups;     /* in execution order */
 	size_t ngroups;
 	size_t next, end;              /* the pool hands out r->t[next .. end) */
-	size_t done, failed, nskipped; /* nskipped: skipped for a dependency */
+	size_t failed, nskipped;       /* counted once every target has its record;
+	                                * nskipped: skipped for a dependency */
 	struct progress prog;
 	uint64_t t0;
 };

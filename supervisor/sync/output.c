@@ -149,7 +149,7 @@ sync_write_report(struct sync_run *r, struct report_run *run,
     struct record *recs, const char *dir)
 {
 	const struct report_in in = { run, recs, r->nt, dir };
-	unsigned mask;
+	unsigned mask = r->o.report_formats;
 	size_t i;
 	int rc;
 
@@ -163,12 +163,8 @@ sync_write_report(struct sync_run *r, struct report_run *run,
 		run->api_rate_limited = st->rate_limited;
 		run->api_waited_ms = st->waited_ms;
 	}
-	/* Checked when the options and the config were read. */
-	if (r->o.report_formats != NULL)
-		rc = report_formats_parse(&mask, r->o.report_formats);
-	else
-		rc = report_formats_from(&mask, &r->cfg->rc.report_formats);
-	if (rc < 0)
+	/* The config's names were checked when it was read. */
+	if (mask == 0 && (rc = report_formats_from(&mask, &r->cfg->rc.report_formats)) < 0)
 		return rc;
 	rc = report_write(&in, mask);
 	if (r->o.metrics_file != NULL) {
