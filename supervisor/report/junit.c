@@ -15,12 +15,12 @@
  * U+FFFF) then become '?', and markup characters are escaped.
  */
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "shared/utf8.h"
 #include "shared/util.h"
 #include "supervisor/report/report.h"
 
@@ -38,12 +38,12 @@ at_noncharacter(const unsigned char *p)
 static void
 add_xml(struct buf *out, const char *s, bool attr)
 {
-	json_t *j = report_json_string(s != NULL ? s : "");
+	struct buf clean = BUF_INIT;
 	const unsigned char *p;
 
-	if (j == NULL)
-		BUG("junit: cannot make a text valid UTF-8");
-	for (p = (const unsigned char *)json_string_value(j); *p != '\0'; p++) {
+	if (s != NULL)
+		utf8_sanitize(&clean, s, strlen(s));
+	for (p = (const unsigned char *)clean.ptr; *p != '\0'; p++) {
 		switch (*p) {
 		case '&': buf_addstr(out, "&amp;"); continue;
 		case '<': buf_addstr(out, "&lt;"); continue;
@@ -68,7 +68,7 @@ add_xml(struct buf *out, const char *s, bool attr)
 			buf_addch(out, *p);
 		}
 	}
-	json_decref(j);
+	buf_release(&clean);
 }
 
 /* name="value" with a leading space. */

@@ -13,10 +13,10 @@
  * worker's VmHWM, never rusage's maxrss (report-schema.md says why).
  */
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared/utf8.h"
 #include "shared/util.h"
 #include "supervisor/report/report.h"
 
@@ -82,14 +82,14 @@ md_special(unsigned char c)
 static void
 add_cell(struct buf *out, const char *s, size_t max)
 {
-	json_t *j = report_json_string(s != NULL ? s : "");
+	struct buf clean = BUF_INIT;
 	const unsigned char *p, *t;
 	size_t n;
 
-	if (j == NULL)
-		BUG("markdown: cannot make a text valid UTF-8");
-	t = (const unsigned char *)json_string_value(j);
-	n = strlen((const char *)t);
+	if (s != NULL)
+		utf8_sanitize(&clean, s, strlen(s));
+	t = (const unsigned char *)clean.ptr;
+	n = clean.len;
 	if (n > max) {
 		n = max;
 		while (n > 0 && (t[n] & 0xc0) == 0x80)
@@ -113,9 +113,9 @@ add_cell(struct buf *out, const char *s, size_t max)
 			buf_addch(out, *p);
 		}
 	}
-	if (n < strlen((const char *)t))
+	if (n < clean.len)
 		buf_addstr(out, "\xe2\x80\xa6");
-	json_decref(j);
+	buf_release(&clean);
 }
 
 static void

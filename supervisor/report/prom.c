@@ -12,10 +12,10 @@
  * nothing in it only ever goes up.
  */
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared/utf8.h"
 #include "shared/util.h"
 #include "supervisor/report/report.h"
 
@@ -105,12 +105,12 @@ static const struct target_family target_families[] = {
 static void
 add_label_value(struct buf *out, const char *s)
 {
-	json_t *j = report_json_string(s != NULL ? s : "");
+	struct buf clean = BUF_INIT;
 	const char *p;
 
-	if (j == NULL)
-		BUG("prom: cannot make a label value");
-	for (p = json_string_value(j); *p != '\0'; p++) {
+	if (s != NULL)
+		utf8_sanitize(&clean, s, strlen(s));
+	for (p = clean.ptr; *p != '\0'; p++) {
 		if (*p == '\\')
 			buf_addstr(out, "\\\\");
 		else if (*p == '"')
@@ -120,7 +120,7 @@ add_label_value(struct buf *out, const char *s)
 		else
 			buf_addch(out, *p);
 	}
-	json_decref(j);
+	buf_release(&clean);
 }
 
 /* Microseconds as exact decimal seconds: no float rounding. */
@@ -186,11 +186,12 @@ pick_targets(bool *keep, const struct record *recs, size_t n)
 	size_t i, dropped = 0;
 
 	for (i = 0; i < n; i++) {
-		json_t *j = report_json_string(recs[i].name != NULL ? recs[i].name : "");
+		struct buf clean = BUF_INIT;
 
-		v[i].label = xstrdup(json_string_value(j));
+		if (recs[i].name != NULL)
+			utf8_sanitize(&clean, recs[i].name, strlen(recs[i].name));
+		v[i].label = buf_detach(&clean, NULL);
 		v[i].i = i;
-		json_decref(j);
 	}
 	qsort(v, n, sizeof(*v), cmp_named);
 	for (i = 0; i < n; i++) {
