@@ -535,7 +535,11 @@ write_report(const char *dir, const char *id, const struct record *recs, size_t 
 	report_run_init(&run, "run");
 	free(run.id);
 	run.id = xstrdup(id);
-	ck_assert_int_eq(report_write_json(&run, recs, n, p), 0);
+	{
+		const struct report_in in = { &run, recs, n, d };
+
+		ck_assert_int_eq(report_write_format(&in, REPORT_JSON, p), 0);
+	}
 	report_run_release(&run);
 	free(p);
 	free(d);

@@ -187,7 +187,11 @@ START_TEST(test_report_dir_and_id)
 	report_run_init(&run, "run");
 	free(t);
 	t = xasprintf("%s/report.json", dir);
-	ck_assert_int_eq(report_write_json(&run, NULL, 0, t), 0);
+	{
+		const struct report_in in = { &run, NULL, 0, dir };
+
+		ck_assert_int_eq(report_write_format(&in, REPORT_JSON, t), 0);
+	}
 	ck_assert_int_eq(buf_read_file(&b, t), 0);
 	ck_assert_ptr_nonnull(strstr(b.ptr, "\"schema\": 1"));
 	unlink(t);

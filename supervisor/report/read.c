@@ -29,12 +29,6 @@ struct rd {
 /* get()'s flags: the member may be null, may be absent. */
 enum { J_NULL = 1, J_OPT = 2 };
 
-/* A u64 member of an object and where it goes in a struct. */
-struct u64_field {
-	const char *key;
-	size_t off;
-};
-
 #define U64_AT(base, off) ((uint64_t *)(void *)((char *)(base) + (off)))
 
 static int
@@ -151,7 +145,7 @@ get_bool(bool *dst, const struct rd *c, const json_t *obj, const char *key)
 }
 
 static int
-get_u64s(void *base, const struct rd *c, const json_t *obj, const struct u64_field *f,
+get_u64s(void *base, const struct rd *c, const json_t *obj, const struct report_field *f,
     size_t nf)
 {
 	size_t i;
@@ -271,7 +265,7 @@ report_cause_parse(enum record_cause *cause, int *value, const char *s)
 
 /* ---- the run ---- */
 
-static const struct u64_field usage_fields[] = {
+static const struct report_field usage_fields[] = {
 	{ "utime_us", offsetof(struct rusage_sample, utime_us) },
 	{ "stime_us", offsetof(struct rusage_sample, stime_us) },
 	{ "maxrss_kib", offsetof(struct rusage_sample, maxrss_kib) },
@@ -321,7 +315,7 @@ read_argv(char ***argv, const struct rd *c, const json_t *obj)
 	return 0;
 }
 
-static const struct u64_field api_fields[] = {
+static const struct report_field api_fields[] = {
 	{ "requests", offsetof(struct report_run, api_requests) },
 	{ "not_modified", offsetof(struct report_run, api_not_modified) },
 	{ "rate_limited", offsetof(struct report_run, api_rate_limited) },
@@ -416,41 +410,14 @@ read_pr(struct record *rec, const struct rd *c, const json_t *obj)
 	return rc;
 }
 
-static const struct u64_field rusage_fields[] = {
-	{ "utime_us", offsetof(struct record, utime_us) },
-	{ "stime_us", offsetof(struct record, stime_us) },
-	{ "maxrss_kib", offsetof(struct record, maxrss_kib) },
-	{ "vm_hwm_kib", offsetof(struct record, vm_hwm_kib) },
-	{ "minflt", offsetof(struct record, minflt) },
-	{ "majflt", offsetof(struct record, majflt) },
-	{ "nvcsw", offsetof(struct record, nvcsw) },
-	{ "nivcsw", offsetof(struct record, nivcsw) },
-	{ "inblock", offsetof(struct record, inblock) },
-	{ "oublock", offsetof(struct record, oublock) },
-};
-
-static const struct u64_field io_fields[] = {
-	{ "rchar", offsetof(struct record, rchar) },
-	{ "wchar", offsetof(struct record, wchar) },
-	{ "read_bytes", offsetof(struct record, read_bytes) },
-	{ "write_bytes", offsetof(struct record, write_bytes) },
-};
-
-static const struct u64_field channel_fields[] = {
-	{ "bytes_to_worker", offsetof(struct record, bytes_to_worker) },
-	{ "bytes_from_worker", offsetof(struct record, bytes_from_worker) },
-	{ "msgs_to_worker", offsetof(struct record, msgs_to_worker) },
-	{ "msgs_from_worker", offsetof(struct record, msgs_from_worker) },
-};
-
-static const struct u64_field result_fields[] = {
+static const struct report_field result_fields[] = {
 	{ "changed", offsetof(struct msg_result, changed) },
 	{ "added", offsetof(struct msg_result, added) },
 	{ "deleted", offsetof(struct msg_result, deleted) },
 	{ "bytes", offsetof(struct msg_result, bytes) },
 };
 
-static const struct u64_field command_fields[] = {
+static const struct report_field command_fields[] = {
 	{ "wall_ms", offsetof(struct msg_result, cmd_wall_ms) },
 	{ "utime_us", offsetof(struct msg_result, cmd_utime_us) },
 	{ "stime_us", offsetof(struct msg_result, cmd_stime_us) },
@@ -459,7 +426,7 @@ static const struct u64_field command_fields[] = {
 
 static int
 read_group(struct record *rec, const struct rd *c, const json_t *obj, const char *key,
-    const struct u64_field *f, size_t nf)
+    const struct report_field *f, size_t nf)
 {
 	struct rd in;
 	char where[64];
@@ -469,6 +436,22 @@ read_group(struct record *rec, const struct rd *c, const json_t *obj, const char
 	if ((rc = get_obj(&o, &in, where, sizeof(where), c, obj, key, 0)) < 0)
 		return rc;
 	return get_u64s(rec, &in, o, f, nf);
+}
+
+/* rusage, io and channel: the groups report.json writes (report.h). */
+static int
+read_groups(struct record *rec, const struct rd *c, const json_t *obj)
+{
+	size_t g;
+	int rc;
+
+	for (g = 0; g < report_nrecord_groups; g++) {
+		const struct report_group *gr = &report_record_groups[g];
+
+		if ((rc = read_group(rec, c, obj, gr->key, gr->fields, gr->n)) < 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* A signal name member (null: 0) into *sig. */
@@ -634,10 +617,7 @@ read_target(struct record *rec, const struct rd *c, const json_t *t)
 	    (rc = get_int_range(&status, &present, c, t, "worker_exit", J_NULL, 0, INT_MAX)) < 0 ||
 	    (rc = get_signal(&rec->term_signal, c, t, "worker_signal")) < 0 ||
 	    (rc = get_str(&rec->log_path, c, t, "log", J_NULL)) < 0 ||
-	    (rc = read_group(rec, c, t, "rusage", rusage_fields, ARRAY_SIZE(rusage_fields))) < 0 ||
-	    (rc = read_group(rec, c, t, "io", io_fields, ARRAY_SIZE(io_fields))) < 0 ||
-	    (rc = read_group(rec, c, t, "channel", channel_fields,
-	    ARRAY_SIZE(channel_fields))) < 0 ||
+	    (rc = read_groups(rec, c, t)) < 0 ||
 	    (rc = read_phases(rec, c, t)) < 0 ||
 	    (rc = read_result(rec, c, t)) < 0 ||
 	    (rc = get_str(&rec->sync.pr_url, c, t, "pr_url", J_NULL)) < 0 ||

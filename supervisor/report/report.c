@@ -292,7 +292,6 @@ report_percentile(uint64_t *v, size_t n, unsigned p)
 	return sorted_percentile(v, n, p);
 }
 
-
 /* A JSON string for s (NULL -> null). Worker-supplied text may not be
  * UTF-8: bytes jansson rejects become '?' rather than losing the report. */
 json_t *
@@ -353,12 +352,50 @@ usage_json(const struct rusage_sample *s)
 	    "inblock", u64(s->inblock), "oublock", u64(s->oublock));
 }
 
+/* ---- report.json ---- */
+
+#define FIELD_AT(rec, off) ((const uint64_t *)(const void *)((const char *)(rec) + (off)))
+
+static const struct report_field rusage_fields[] = {
+	{ "utime_us", offsetof(struct record, utime_us) },
+	{ "stime_us", offsetof(struct record, stime_us) },
+	{ "maxrss_kib", offsetof(struct record, maxrss_kib) },
+	{ "vm_hwm_kib", offsetof(struct record, vm_hwm_kib) },
+	{ "minflt", offsetof(struct record, minflt) },
+	{ "majflt", offsetof(struct record, majflt) },
+	{ "nvcsw", offsetof(struct record, nvcsw) },
+	{ "nivcsw", offsetof(struct record, nivcsw) },
+	{ "inblock", offsetof(struct record, inblock) },
+	{ "oublock", offsetof(struct record, oublock) },
+};
+
+static const struct report_field io_fields[] = {
+	{ "rchar", offsetof(struct record, rchar) },
+	{ "wchar", offsetof(struct record, wchar) },
+	{ "read_bytes", offsetof(struct record, read_bytes) },
+	{ "write_bytes", offsetof(struct record, write_bytes) },
+};
+
+static const struct report_field channel_fields[] = {
+	{ "bytes_to_worker", offsetof(struct record, bytes_to_worker) },
+	{ "bytes_from_worker", offsetof(struct record, bytes_from_worker) },
+	{ "msgs_to_worker", offsetof(struct record, msgs_to_worker) },
+	{ "msgs_from_worker", offsetof(struct record, msgs_from_worker) },
+};
+
+const struct report_group report_record_groups[] = {
+	{ "rusage", rusage_fields, ARRAY_SIZE(rusage_fields) },
+	{ "io", io_fields, ARRAY_SIZE(io_fields) },
+	{ "channel", channel_fields, ARRAY_SIZE(channel_fields) },
+};
+const size_t report_nrecord_groups = ARRAY_SIZE(report_record_groups);
+
 static json_t *
 target_json(const struct record *r)
 {
 	char start[40], end[40], cause[RECORD_CAUSE_MAX];
 	json_t *t, *phases, *cmd;
-	size_t i;
+	size_t i, g;
 
 	iso_time(start, sizeof(start), r->start_us);
 	iso_time(end, sizeof(end), r->end_us);
@@ -379,19 +416,14 @@ target_json(const struct record *r)
 	    "worker_signal", r->term_signal ? json_string(sigabbrev_np(r->term_signal) ?
 	    sigabbrev_np(r->term_signal) : "?") : json_null(),
 	    "log", report_json_string(r->log_path));
-	json_object_set_new(t, "rusage", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-	    "utime_us", u64(r->utime_us), "stime_us", u64(r->stime_us),
-	    "maxrss_kib", u64(r->maxrss_kib), "vm_hwm_kib", u64(r->vm_hwm_kib),
-	    "minflt", u64(r->minflt), "majflt", u64(r->majflt), "nvcsw", u64(r->nvcsw),
-	    "nivcsw", u64(r->nivcsw), "inblock", u64(r->inblock), "oublock", u64(r->oublock)));
-	json_object_set_new(t, "io", json_pack("{s:o,s:o,s:o,s:o}",
-	    "rchar", u64(r->rchar), "wchar", u64(r->wchar), "read_bytes", u64(r->read_bytes),
-	    "write_bytes", u64(r->write_bytes)));
-	json_object_set_new(t, "channel", json_pack("{s:o,s:o,s:o,s:o}",
-	    "bytes_to_worker", u64(r->bytes_to_worker),
-	    "bytes_from_worker", u64(r->bytes_from_worker),
-	    "msgs_to_worker", u64(r->msgs_to_worker),
-	    "msgs_from_worker", u64(r->msgs_from_worker)));
+	for (g = 0; g < report_nrecord_groups; g++) {
+		const struct report_group *gr = &report_record_groups[g];
+		json_t *o = json_object();
+
+		for (i = 0; i < gr->n; i++)
+			json_object_set_new(o, gr->fields[i].key, u64(*FIELD_AT(r, gr->fields[i].off)));
+		json_object_set_new(t, gr->key, o);
+	}
 	json_object_set_new(t, "phases_ms", phases);
 	if (r->has_result) {
 		const struct msg_result *res = &r->result;
@@ -543,15 +575,3 @@ report_json(struct buf *out, const struct report_run *run, const struct record *
 	json_decref(doc);
 }
 
-int
-report_write_json(const struct report_run *run, const struct record *recs, size_t n,
-    const char *path)
-{
-	struct buf b = BUF_INIT;
-	int rc;
-
-	report_json(&b, run, recs, n);
-	rc = buf_write_file_atomic(&b, path);
-	buf_release(&b);
-	return rc;
-}

@@ -74,12 +74,25 @@ int report_make_dir(char **dir, const char *report_dir, const char *run_id);
 /* Nearest-rank percentile (p in 0..100) of n values (sorted in place). */
 uint64_t report_percentile(uint64_t *v, size_t n, unsigned p);
 
+/* A number member of a report.json object and where it is in a struct. */
+struct report_field {
+	const char *key;
+	size_t off;               /* of a uint64_t */
+};
+
+/* A record's grouped numbers ("rusage", "io", "channel"), in the order
+ * report.json writes them: the writer and the reader (read.c) share them. */
+struct report_group {
+	const char *key;
+	const struct report_field *fields;
+	size_t n;
+};
+extern const struct report_group report_record_groups[];
+extern const size_t report_nrecord_groups;
+
 /* Append the report.json document for run and its n records to out. */
 void report_json(struct buf *out, const struct report_run *run,
     const struct record *recs, size_t n);
-/* Write report.json to path atomically. -1 with err_last set. */
-int report_write_json(const struct report_run *run, const struct record *recs, size_t n,
-    const char *path);
 
 /*
  * The formats a run writes, each a file of the run directory; every one
