@@ -182,6 +182,24 @@ parse_opts(struct opts *o, unsigned allowed, int argc, char **argv)
 	return 0;
 }
 
+/* A subcommand's options: -1 to go on; EXIT_OK after --help (the usage
+ * printed); EXIT_USAGE after a bad option (said on stderr). */
+static int
+sub_opts(struct opts *o, unsigned allowed, int argc, char **argv)
+{
+	int rc = parse_opts(o, allowed, argc, argv);
+
+	if (rc > 0) {
+		fputs(cmd_report_usage, stdout);
+		return EXIT_OK;
+	}
+	if (rc < 0) {
+		cmd_usage_error(REPORT_HINT, "%s", err_last());
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
 static void
 loaded_release(struct loaded *l)
 {
@@ -422,17 +440,12 @@ do_show(int argc, char **argv)
 	struct opts o;
 	struct loaded l;
 	struct buf b = BUF_INIT;
-	int rc, status = EXIT_OK;
+	int rc, status;
 
 	memset(&l, 0, sizeof(l));
-	if ((rc = parse_opts(&o, F_JSON, argc, argv)) != 0) {
-		if (rc > 0)
-			fputs(cmd_report_usage, stdout);
-		else
-			cmd_usage_error(REPORT_HINT, "%s", err_last());
-		status = rc > 0 ? EXIT_OK : EXIT_USAGE;
+	if ((status = sub_opts(&o, F_JSON, argc, argv)) >= 0)
 		goto out;
-	}
+	status = EXIT_OK;
 	if (o.npos != 1) {
 		cmd_usage_error(REPORT_HINT, "'report show' takes one RUN");
 		status = EXIT_USAGE;
@@ -740,20 +753,15 @@ do_diff(int argc, char **argv)
 	struct loaded a, b;
 	struct diff d;
 	struct buf out = BUF_INIT;
-	int rc, status = EXIT_OK;
+	int rc, status;
 	char *text;
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	memset(&d, 0, sizeof(d));
-	if ((rc = parse_opts(&o, F_JSON | F_THRESHOLD, argc, argv)) != 0) {
-		if (rc > 0)
-			fputs(cmd_report_usage, stdout);
-		else
-			cmd_usage_error(REPORT_HINT, "%s", err_last());
-		status = rc > 0 ? EXIT_OK : EXIT_USAGE;
+	if ((status = sub_opts(&o, F_JSON | F_THRESHOLD, argc, argv)) >= 0)
 		goto out;
-	}
+	status = EXIT_OK;
 	if (o.npos != 2) {
 		cmd_usage_error(REPORT_HINT, "'report diff' takes two runs, A and B");
 		status = EXIT_USAGE;
@@ -1076,16 +1084,10 @@ merge_write(const struct loaded *in, size_t nin, struct merge_ent *ents, size_t 
 static int
 merge_usage(struct opts *o, int argc, char **argv)
 {
-	int rc = parse_opts(o, F_OUT, argc, argv);
+	int status = sub_opts(o, F_OUT, argc, argv);
 
-	if (rc > 0) {
-		fputs(cmd_report_usage, stdout);
-		return EXIT_OK;
-	}
-	if (rc < 0) {
-		cmd_usage_error(REPORT_HINT, "%s", err_last());
-		return EXIT_USAGE;
-	}
+	if (status >= 0)
+		return status;
 	if (o->npos == 0) {
 		cmd_usage_error(REPORT_HINT, "'report merge' takes the runs to merge");
 		return EXIT_USAGE;
