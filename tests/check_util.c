@@ -18,7 +18,6 @@ START_TEST(test_util_strings)
 	ck_assert_str_eq(m, "ab");
 	ck_assert_str_eq(f, "x-42");
 	ck_assert_str_eq(o, "y");
-	ck_assert_ptr_ne(o, NULL);
 	ck_assert_ptr_null(xstrdup_or_null(NULL));
 	free(s);
 	free(n);
@@ -86,6 +85,8 @@ START_TEST(test_util_wipe_and_clock)
 	util_wipe(secret, sizeof(secret));
 	for (i = 0; i < sizeof(secret); i++)
 		ck_assert_int_eq(secret[i], 0);
+	/* NULL is accepted; a real secret is freed (valgrind, in CI, sees
+	 * a leak or a bad free). */
 	util_free_secret(NULL);
 	util_free_secret(xstrdup("tok"));
 

@@ -410,15 +410,16 @@ cmd_run(int argc, char **argv)
 	}
 	if (o.only_failed != NULL) {
 		struct strv failed = { NULL, 0 };
+		size_t kept;
 
 		if ((rc = report_failed_names(&failed, o.report_dir, o.only_failed)) < 0) {
 			err_wrap("--only-failed");
 			exit_code = cmd_fail(CMD_INPUT, rc);
 			goto out;
 		}
-		rc = (int)repolist_keep(&st.list, &failed);
+		kept = repolist_keep(&st.list, &failed);
 		strv_release(&failed);
-		if (rc == 0) {
+		if (kept == 0) {
 			/* As GNU parallel's --resume-failed: nothing failed, nothing to do. */
 			log_info("no repository of '%s' failed in run '%s': nothing to rerun",
 			    o.repos, o.only_failed);
