@@ -61,7 +61,9 @@ PY
 export BURN=200000
 RA=$(run_report "$T/repos" "$T/runs")
 RA2=$(run_report "$T/repos" "$T/runs")
-export BURN=400000
+# Four times the work: the CPU time measured on a shared machine then
+# still grows well past 1.5x (twice the work once measured only 1.35x).
+export BURN=800000
 RB=$(run_report "$T/repos" "$T/runs")
 export BURN=200000
 A_ID=$(basename "$(dirname "$RA")")
@@ -113,7 +115,7 @@ grep -q "cannot read report '$T/future/report.json': it has schema 2" "$T/err" |
 # ---- diff
 expect_status 1 rc report diff "$A_ID" "$B_ID" --report-dir "$T/runs"
 grep -Eq "^  heavy .*cpu [^ ]+ -> [^ ]+ \(\+[0-9]+%\)!.*REGRESSION\$" "$T/out" ||
-	fail "diff: heavy's doubled CPU not flagged"
+	fail "diff: heavy's grown CPU not flagged"
 grep -q "regression" "$T/out" || fail "diff: no count"
 expect_status 1 rc report diff "$RA" "$RB" --json
 python3 - "$T/out" <<'PY' || fail "diff --json"
