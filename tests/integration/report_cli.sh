@@ -2,7 +2,7 @@
 # `repocast report show|diff|merge` over real `repocast run`s of two local
 # repositories and three none: entries, one of which fails (exit 3) and
 # one of which burns CPU for a time its environment sets: show (text and
-# JSON, every way of naming a run), diff (a doubled CPU is a regression,
+# JSON, every way of naming a run), diff (a CPU that grew fourfold is a regression,
 # exit 1; the same run, or the same work twice, is not), merge (two shards
 # give the unsharded run's targets, outcomes and causes, in every format;
 # overlapping targets, other commands and other configs are refused).
