@@ -129,17 +129,23 @@ BENCH(Transform4K)
 	static const struct transform_pair vars[] = {
 		{ "REPO_NAME", "api" }, { "OWNER", "acme" }, { "VERSION", "1.2.3" },
 	};
+	struct transform_spec spec;
 	struct transform *t = NULL;
 	struct buf in = BUF_INIT, out = BUF_INIT;
 	uint64_t i;
 
 	make_4k(&in);
-	transform_new(&t, "src-org/template", "acme/api", vars, ARRAY_SIZE(vars), NULL, 0);
-	transform_apply(&out, t, in.ptr, in.len); /* size the output buffer once */
+	memset(&spec, 0, sizeof(spec));
+	spec.repo_from = "src-org/template";
+	spec.repo_to = "acme/api";
+	spec.vars = vars;
+	spec.nvars = ARRAY_SIZE(vars);
+	transform_new(&t, &spec);
+	transform_apply(&out, t, "README.md", in.ptr, in.len); /* size the output buffer once */
 	bench_set_bytes(b, in.len);
 	bench_reset_timer(b);
 	for (i = 0; i < b->n; i++)
-		transform_apply(&out, t, in.ptr, in.len);
+		transform_apply(&out, t, "README.md", in.ptr, in.len);
 	bench_sink(out.ptr);
 	transform_free(t);
 	buf_release(&in);

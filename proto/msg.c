@@ -39,6 +39,7 @@ static const struct msg_schema author_s = SCHEMA("author", author_f);
 static const struct msg_field transforms_f[] = {
 	S("repo_from", job.repo_from),
 	S("repo_to", job.repo_to),
+	B("repo_bare", job.repo_bare),
 	KV("vars", job.vars, job.nvars),
 	KV("emails", job.emails, job.nemails),
 };

@@ -87,6 +87,7 @@ struct msg_job {
 	/* transforms: source repo -> target repo, template vars, emails */
 	char *repo_from;
 	char *repo_to;
+	bool repo_bare;              /* also the bare repository name */
 	struct msg_kv *vars;
 	size_t nvars;
 	struct msg_kv *emails;       /* key "security" / "support" */

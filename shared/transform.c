@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "shared/err.h"
 #include "shared/util.h"
@@ -23,6 +24,7 @@ struct pair {
 
 struct transform {
 	struct pair repo;          /* from == NULL: no repo_name rule */
+	struct pair bare;          /* from == NULL: no bare-name rule */
 	struct pair *vars;         /* from = bare NAME; longest first */
 	size_t nvars;
 	struct pair *emails;
@@ -69,11 +71,19 @@ var_cmp(const void *a, const void *b)
 	return strcmp(x->from, y->from);
 }
 
-int
-transform_new(struct transform **out, const char *repo_from, const char *repo_to,
-    const struct transform_pair *vars, size_t nvars,
-    const struct transform_pair *emails, size_t nemails)
+/* The name part of a valid "owner/name". */
+static const char *
+repo_name_part(const char *repo)
 {
+	return strchr(repo, '/') + 1;
+}
+
+int
+transform_new(struct transform **out, const struct transform_spec *spec)
+{
+	const char *repo_from = spec->repo_from, *repo_to = spec->repo_to;
+	const struct transform_pair *vars = spec->vars, *emails = spec->emails;
+	size_t nvars = spec->nvars, nemails = spec->nemails;
 	struct transform *t;
 	size_t i, j;
 
@@ -81,6 +91,8 @@ transform_new(struct transform **out, const char *repo_from, const char *repo_to
 	if ((repo_from == NULL) != (repo_to == NULL))
 		return err_set(ERR_CONFIG, "repo_name transform needs both source and target "
 		    "repositories");
+	if (spec->repo_bare && repo_from == NULL)
+		return err_set(ERR_CONFIG, "repo_name_bare needs the repo_name transform");
 	if (repo_from != NULL && !repo_valid(repo_from))
 		return err_set(ERR_CONFIG, "invalid repository '%s' for the repo_name transform: "
 		    "expected owner/name", repo_from);
@@ -94,8 +106,12 @@ transform_new(struct transform **out, const char *repo_from, const char *repo_to
 			return err_set(ERR_CONFIG, "variable '%s' has no value", vars[i].from);
 	}
 	t = xcalloc(1, sizeof(*t));
-	if (repo_from != NULL && strcmp(repo_from, repo_to) != 0)
+	if (repo_from != NULL && strcmp(repo_from, repo_to) != 0) {
 		pair_set(&t->repo, repo_from, repo_to);
+		if (spec->repo_bare &&
+		    strcmp(repo_name_part(repo_from), repo_name_part(repo_to)) != 0)
+			pair_set(&t->bare, repo_name_part(repo_from), repo_name_part(repo_to));
+	}
 	t->vars = xcalloc(nvars ? nvars : 1, sizeof(*t->vars));
 	for (i = 0; i < nvars; i++) {
 		/* A repeated name: the later value wins. */
@@ -131,6 +147,7 @@ transform_free(struct transform *t)
 	if (t == NULL)
 		return;
 	pair_release(&t->repo);
+	pair_release(&t->bare);
 	for (i = 0; i < t->nvars; i++)
 		pair_release(&t->vars[i]);
 	for (i = 0; i < t->nemails; i++)
@@ -146,12 +163,19 @@ transform_is_noop(const struct transform *t)
 	return t == NULL || (t->repo.from == NULL && t->nvars == 0 && t->nemails == 0);
 }
 
-/* Characters of a GitHub owner or repository name. */
+/*
+ * A character that continues a GitHub owner or repository name on either
+ * side of a match: letters, digits, '_' (regex \\w) and '-'. '.' is not
+ * one: after the name it starts an extension or ends a sentence
+ * ("owner/repo.svg", "owner/repo.git", "owner/repo."), as go-broadcast's
+ * word boundaries have it. '-' is, unlike \\b: "owner/repo-x" and
+ * "my-owner/repo" are other repositories.
+ */
 static inline bool
 name_ch(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	    c == '-' || c == '_' || c == '.';
+	    c == '-' || c == '_';
 }
 
 static inline bool
@@ -171,26 +195,65 @@ find(const char *d, size_t len, size_t from, const char *needle, size_t nlen)
 	return p != NULL ? (size_t)(p - d) : NONE;
 }
 
-/*
- * Does the repo at d[at..at+flen) stand as a whole owner/name pair? Before
- * it: start or a non-name character ('/', ':', space, quote...). After
- * it: end, a non-name character, ".git", or a '.' ending a sentence.
- */
+/* Does the name at d[at..at+flen) stand whole (see name_ch)? */
 static bool
-repo_bounded(const char *d, size_t len, size_t at, size_t flen)
+name_bounded(const char *d, size_t len, size_t at, size_t flen)
 {
 	size_t e = at + flen;
 
 	if (at > 0 && name_ch((unsigned char)d[at - 1]))
 		return false;
-	if (e == len || !name_ch((unsigned char)d[e]))
-		return true;
-	if (d[e] != '.')
+	return e == len || !name_ch((unsigned char)d[e]);
+}
+
+/* Is d[at) on a line "module github.com/..." (go.mod's module directive)? */
+static bool
+go_module_line(const char *d, size_t at)
+{
+	size_t ls = at, i;
+
+	while (ls > 0 && d[ls - 1] != '\n')
+		ls--;
+	i = ls;
+	while (i < at && (d[i] == ' ' || d[i] == '\t'))
+		i++;
+	if (at - i < 7 || memcmp(d + i, "module", 6) != 0 || (d[i + 6] != ' ' && d[i + 6] != '\t'))
 		return false;
-	if (e + 4 <= len && memcmp(d + e, ".git", 4) == 0 &&
-	    (e + 4 == len || !name_ch((unsigned char)d[e + 4])))
+	for (i += 6; i < at && (d[i] == ' ' || d[i] == '\t' || d[i] == '"'); i++)
+		;
+	return i == at;
+}
+
+/*
+ * Go source and go.mod (go-broadcast's rules for .go and .mod): only the
+ * module path github.com/owner/repo, followed by '/', a quote or the end
+ * ("github.com/owner/repo/pkg", "\"github.com/owner/repo\""), or as the
+ * module directive. A require line's "github.com/owner/repo v1.2.3" and
+ * a plain "owner/repo" in a comment stay.
+ */
+static bool
+go_bounded(const char *d, size_t len, size_t at, size_t flen)
+{
+	static const char host[] = "github.com/";
+	size_t hl = sizeof(host) - 1, e = at + flen, ms;
+
+	if (at < hl || memcmp(d + at - hl, host, hl) != 0)
+		return false;
+	if (e == len || d[e] == '/' || d[e] == '"' || d[e] == '`')
 		return true;
-	return e + 1 == len || !name_ch((unsigned char)d[e + 1]);
+	ms = at - hl;
+	return !name_ch((unsigned char)d[e]) && d[e] != '.' && go_module_line(d, ms);
+}
+
+/* Go source or go.mod, by the extension (case-insensitive, as go-broadcast). */
+static bool
+path_is_go(const char *path)
+{
+	const char *dot = path != NULL ? strrchr(path, '.') : NULL;
+
+	if (dot == NULL || strchr(dot, '/') != NULL)
+		return false;
+	return strcasecmp(dot, ".go") == 0 || strcasecmp(dot, ".mod") == 0;
 }
 
 /* Is the email at d[at..at+flen) a whole address (not inside a longer one)? */
@@ -256,14 +319,16 @@ match_var(const struct transform *t, const char *d, size_t len, size_t at, size_
 	return 0;
 }
 
-enum { K_REPO, K_VAR, K_EMAIL };
+enum { K_REPO, K_BARE, K_VAR, K_EMAIL };
 
 int
-transform_apply(struct buf *out, const struct transform *t, const char *data, size_t len)
+transform_apply(struct buf *out, const struct transform *t, const char *path,
+    const char *data, size_t len)
 {
-	size_t next_repo = NONE, next_var = NONE, next_email[8], copied = 0, i;
+	size_t next_repo = NONE, next_bare = NONE, next_var = NONE, next_email[8], copied = 0, i;
 	size_t nemails = t != NULL ? t->nemails : 0;
 	size_t *ne = nemails <= ARRAY_SIZE(next_email) ? next_email : NULL;
+	bool go = path_is_go(path), hit;
 
 	buf_reset(out);
 	if (transform_is_noop(t)) {
@@ -275,6 +340,8 @@ transform_apply(struct buf *out, const struct transform *t, const char *data, si
 	buf_grow(out, len + len / 16 + 64);
 	if (t->repo.from != NULL)
 		next_repo = find(data, len, 0, t->repo.from, t->repo.flen);
+	if (t->bare.from != NULL && !go)   /* never in Go source: identifiers */
+		next_bare = find(data, len, 0, t->bare.from, t->bare.flen);
 	if (t->nvars > 0)
 		next_var = find_var(data, len, 0, 0);
 	for (i = 0; i < nemails; i++)
@@ -282,6 +349,10 @@ transform_apply(struct buf *out, const struct transform *t, const char *data, si
 	for (;;) {
 		size_t at = next_repo, kind = K_REPO, ei = 0, mlen, vi;
 
+		if (next_bare < at) {
+			at = next_bare;
+			kind = K_BARE;
+		}
 		if (next_var < at) {
 			at = next_var;
 			kind = K_VAR;
@@ -297,12 +368,22 @@ transform_apply(struct buf *out, const struct transform *t, const char *data, si
 			break;
 		switch (kind) {
 		case K_REPO:
-			if (repo_bounded(data, len, at, t->repo.flen)) {
+			hit = go ? go_bounded(data, len, at, t->repo.flen) :
+			    name_bounded(data, len, at, t->repo.flen);
+			if (hit) {
 				buf_add(out, data + copied, at - copied);
 				buf_add(out, t->repo.to, t->repo.tlen);
 				copied = at + t->repo.flen;
 			}
 			next_repo = find(data, len, at + 1, t->repo.from, t->repo.flen);
+			break;
+		case K_BARE:
+			if (name_bounded(data, len, at, t->bare.flen)) {
+				buf_add(out, data + copied, at - copied);
+				buf_add(out, t->bare.to, t->bare.tlen);
+				copied = at + t->bare.flen;
+			}
+			next_bare = find(data, len, at + 1, t->bare.from, t->bare.flen);
 			break;
 		case K_VAR:
 			mlen = match_var(t, data, len, at, &vi);
@@ -330,6 +411,8 @@ transform_apply(struct buf *out, const struct transform *t, const char *data, si
 		/* Candidates inside consumed input are gone. */
 		if (next_repo < copied)
 			next_repo = find(data, len, copied, t->repo.from, t->repo.flen);
+		if (next_bare < copied)
+			next_bare = find(data, len, copied, t->bare.from, t->bare.flen);
 		if (next_var < copied)
 			next_var = find_var(data, len, copied, copied);
 		for (i = 0; i < nemails; i++)

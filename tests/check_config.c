@@ -712,6 +712,9 @@ START_TEST(test_duplicate_key)
 	    "t.yaml:12:9: groups[0].targets[0].repo: duplicate key (first at line 8, column 9)\n");
 	expect_errs(HDR TGT("a/b") "        transform: {variables: {A: x, A: y}}\n",
 	    "t.yaml:12:39: groups[0].targets[0].transform.variables.A: duplicate key\n");
+	expect_errs(HDR TGT("a/b") "        transform: {repo_name_bare: true}\n",
+	    "t.yaml:12:37: groups[0].targets[0].transform: repo_name_bare needs"
+	    " repo_name: true\n");
 }
 END_TEST
 

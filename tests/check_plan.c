@@ -585,7 +585,7 @@ START_TEST(test_plan_transform)
 	t.transform.nvars = 1;
 	ck_assert_int_eq(plan_transform_new(&tx, &g, &t), 0);
 	ck_assert_ptr_nonnull(tx);
-	ck_assert_int_eq(transform_apply(&out, tx, in, strlen(in)), 1);
+	ck_assert_int_eq(transform_apply(&out, tx, "docs/x.md", in, strlen(in)), 1);
 	ck_assert_str_eq(out.ptr, "acme/api api security@acme.example");
 	transform_free(tx);
 	/* A bad target name is reported with the group and target. */

@@ -32,6 +32,7 @@ struct cfg_kv {
 
 struct cfg_transform {
 	bool repo_name;
+	bool repo_name_bare;       /* also the bare name (repocast's own key) */
 	struct cfg_kv *vars;       /* transform.variables, in file order */
 	size_t nvars;
 };

@@ -31,7 +31,7 @@ static const char *const default_excludes[] = {
 
 /* ---- transform, module ---- */
 
-static const char *const transform_keys[] = { "repo_name", "variables", NULL };
+static const char *const transform_keys[] = { "repo_name", "variables", "repo_name_bare", NULL };
 
 static int
 parse_transform(struct cwalk *w, const struct cnode *n, const char *key, struct cfg_transform *t)
@@ -45,8 +45,13 @@ parse_transform(struct cwalk *w, const struct cnode *n, const char *key, struct 
 		cfg_walk_pop(w, mark);
 		return -1;
 	}
-	if (cfg_walk_bool(&t->repo_name, w, val[0], "repo_name") < 0)
+	if (cfg_walk_bool(&t->repo_name, w, val[0], "repo_name") < 0 ||
+	    cfg_walk_bool(&t->repo_name_bare, w, val[2], "repo_name_bare") < 0)
 		rc = -1;
+	else if (t->repo_name_bare && !t->repo_name) {
+		cfg_walk_err(w, val[2], "repo_name_bare needs repo_name: true");
+		rc = -1;
+	}
 	if (!cnode_is_null(val[1])) {
 		const struct cnode *vars = val[1];
 

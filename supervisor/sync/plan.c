@@ -148,6 +148,7 @@ plan_transform_new(struct transform **out, const struct cfg_group *g,
     const struct cfg_target *t)
 {
 	struct transform_pair *vars, emails[2];
+	struct transform_spec spec;
 	size_t i, nemails = 0;
 	int rc;
 
@@ -167,8 +168,15 @@ plan_transform_new(struct transform **out, const struct cfg_group *g,
 		emails[nemails].from = g->source.support_email;
 		emails[nemails++].to = t->support_email;
 	}
-	rc = transform_new(out, t->transform.repo_name ? g->source.repo : NULL,
-	    t->transform.repo_name ? t->repo : NULL, vars, t->transform.nvars, emails, nemails);
+	memset(&spec, 0, sizeof(spec));
+	spec.repo_from = t->transform.repo_name ? g->source.repo : NULL;
+	spec.repo_to = t->transform.repo_name ? t->repo : NULL;
+	spec.repo_bare = t->transform.repo_name && t->transform.repo_name_bare;
+	spec.vars = vars;
+	spec.nvars = t->transform.nvars;
+	spec.emails = emails;
+	spec.nemails = nemails;
+	rc = transform_new(out, &spec);
 	if (rc != 0)
 		err_wrap("group '%s', target '%s': transform", g->name, t->repo);
 	free(vars);

@@ -118,14 +118,16 @@ sync_dir_transform(struct transform **out, const struct cfg_group *g,
     const struct cfg_target *t, const struct cfg_dir *d)
 {
 	struct transform_pair *vars, emails[2];
+	struct transform_spec spec;
 	size_t i, j, n = 0, ne;
-	bool same, repo_name;
+	bool same, repo_name, bare;
 	int rc;
 
 	*out = NULL;
 	/* config has no "unset" for repo_name: a directory can add it, not drop it */
 	repo_name = d->transform.repo_name || t->transform.repo_name;
-	same = repo_name == t->transform.repo_name;
+	bare = d->transform.repo_name_bare || t->transform.repo_name_bare;
+	same = repo_name == t->transform.repo_name && bare == t->transform.repo_name_bare;
 	vars = xcalloc(t->transform.nvars + d->transform.nvars + 1, sizeof(*vars));
 	for (i = 0; i < t->transform.nvars; i++) {
 		vars[n].from = t->transform.vars[i].key;
@@ -147,8 +149,15 @@ sync_dir_transform(struct transform **out, const struct cfg_group *g,
 		return 0;
 	}
 	ne = sync_email_pairs(emails, g, t);
-	rc = transform_new(out, repo_name ? g->source.repo : NULL, repo_name ? t->repo : NULL,
-	    vars, n, emails, ne);
+	memset(&spec, 0, sizeof(spec));
+	spec.repo_from = repo_name ? g->source.repo : NULL;
+	spec.repo_to = repo_name ? t->repo : NULL;
+	spec.repo_bare = repo_name && bare;
+	spec.vars = vars;
+	spec.nvars = n;
+	spec.emails = emails;
+	spec.nemails = ne;
+	rc = transform_new(out, &spec);
 	free(vars);
 	return rc;
 }
@@ -176,7 +185,7 @@ sync_add_entry(struct sync_target *t, const struct plan_entry *e, struct transfo
 			break;
 		if ((rc = source_blob(&blob, &data, &len, &t->source->src, &e->oid)) < 0)
 			return rc;
-		transform_apply(&out, dirx[k], data, len);
+		transform_apply(&out, dirx[k], e->path, data, len);
 		git_blob_free(blob);
 		if (git_odb_hash(&id, out.ptr, out.len, GIT_OBJECT_BLOB) < 0) {
 			buf_release(&out);
@@ -261,6 +270,7 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 	if (tg->transform.repo_name) {
 		job->repo_from = xstrdup(g->source.repo);
 		job->repo_to = xstrdup(tg->repo);
+		job->repo_bare = tg->transform.repo_name_bare;
 	}
 	for (i = 0; i < tg->transform.nvars; i++)
 		sync_kv_add(&job->vars, &job->nvars, tg->transform.vars[i].key,

@@ -28,6 +28,10 @@ module github.com/acme/source/v2
 service: {{SERVICE}} and ${SERVICE}
 mail: security@source.example
 T
+printf 'module github.com/acme/source\n\nrequire github.com/acme/source v1.0.0\n// acme/source\n' \
+    > "$s/go.mod"
+printf '![s](https://img.shields.io/github/stars/acme/source.svg)\ncd source\nsource-x\n' \
+    > "$s/README.md"
 printf 'acme/source\0binary security@source.example\n' > "$s/bin.dat"
 printf '#!/bin/sh\necho acme/source\n' > "$s/run.sh"
 chmod +x "$s/run.sh"
@@ -70,9 +74,12 @@ groups:
         security_email: security@t1.example
         transform:
           repo_name: true
+          repo_name_bare: true
           variables: {SERVICE: t1-svc}
         files:
           - {src: LICENSE, dest: LICENSE}
+          - {src: go.mod, dest: go.mod}
+          - {src: README.md, dest: README.md}
           - {src: tmpl.txt, dest: tmpl.txt}
           - {src: bin.dat, dest: bin.dat}
           - {src: run.sh, dest: bin/run.sh}
@@ -116,8 +123,8 @@ br=$($g1 for-each-ref --format='%(refname:short)' refs/heads/chore/)
 [ "$($g1 rev-parse "$br^")" = "$($g1 rev-parse main)" ] || fail "parent is not the base head"
 $g1 log -1 --format='%an <%ae>' "$br" | grep -q "Sync Bot <bot@example.com>" || fail "author"
 files=$($g1 ls-tree -r --name-only "$br")
-want="LICENSE bin.dat bin/run.sh docs/a.md docs/sub/c.md flatdest/one.txt flatdest/two.txt
-link only/a.go src/main.c tdir/x.txt tmpl.txt workflows/ci.yml"
+want="LICENSE README.md bin.dat bin/run.sh docs/a.md docs/sub/c.md flatdest/one.txt
+flatdest/two.txt go.mod link only/a.go src/main.c tdir/x.txt tmpl.txt workflows/ci.yml"
 [ "$(echo $files)" = "$(echo $want)" ] || fail "t1 tree: $(echo $files)"
 $g1 ls-tree "$br" bin/run.sh | grep -q '^100755 ' || fail "exec bit lost"
 $g1 ls-tree "$br" link | grep -q '^120000 ' || fail "symlink lost"
@@ -129,6 +136,11 @@ echo "$t" | grep -q "github.com/acme/t1/v2" || fail "module path not rewritten"
 echo "$t" | grep -q "service: t1-svc and t1-svc" || fail "variables not applied"
 echo "$t" | grep -q "security@t1.example" || fail "email not applied"
 cmp <($g1 cat-file -p "$br:bin.dat") "$s/bin.dat" || fail "binary file was transformed"
+# repo_name by file type: go.mod only the module path; the bare name in Markdown
+[ "$($g1 cat-file -p "$br:go.mod")" = "$(printf 'module github.com/acme/t1\n\nrequire github.com/acme/source v1.0.0\n// acme/source')" ] ||
+    fail "go.mod: $($g1 cat-file -p "$br:go.mod")"
+[ "$($g1 cat-file -p "$br:README.md")" = "$(printf '![s](https://img.shields.io/github/stars/acme/t1.svg)\ncd t1\nsource-x')" ] ||
+    fail "README.md: $($g1 cat-file -p "$br:README.md")"
 # a directory's transform inherits the target's (repo_name) and overrides SERVICE
 [ "$($g1 cat-file -p "$br:tdir/x.txt")" = "svc dir-svc of acme/t1, team core" ] ||
     fail "directory transform: $($g1 cat-file -p "$br:tdir/x.txt")"

@@ -62,6 +62,7 @@ sync_transform(struct sync_ctx *c)
 {
 	const struct msg_job *job = c->job;
 	struct transform_pair *vars = NULL, *emails = NULL;
+	struct transform_spec spec;
 	size_t i;
 	int rc;
 
@@ -76,9 +77,15 @@ sync_transform(struct sync_ctx *c)
 		emails[i].to = job->emails[i].value;
 	}
 	/* An absent repo_name rewrite may arrive as empty strings. */
-	rc = transform_new(&c->xf, job->repo_from && *job->repo_from ? job->repo_from : NULL,
-	    job->repo_to && *job->repo_to ? job->repo_to : NULL, vars, job->nvars, emails,
-	    job->nemails);
+	memset(&spec, 0, sizeof(spec));
+	spec.repo_from = job->repo_from && *job->repo_from ? job->repo_from : NULL;
+	spec.repo_to = job->repo_to && *job->repo_to ? job->repo_to : NULL;
+	spec.repo_bare = job->repo_bare;
+	spec.vars = vars;
+	spec.nvars = job->nvars;
+	spec.emails = emails;
+	spec.nemails = job->nemails;
+	rc = transform_new(&c->xf, &spec);
 	free(vars);
 	free(emails);
 	return rc;

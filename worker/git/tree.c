@@ -164,7 +164,7 @@ static int
 tree_resolve(struct tree_job *tj, struct tree_entry *t, const void *data, size_t len)
 {
 	if (t->transform) {
-		transform_apply(&tj->scratch, tj->xf, data, len);
+		transform_apply(&tj->scratch, tj->xf, t->path, data, len);
 		if (git_odb_write(&t->result, tj->odb, tj->scratch.ptr, tj->scratch.len,
 		    GIT_OBJECT_BLOB) < 0)
 			return err_git(ERR_FAIL, "cannot write blob for '%s'", t->path);
