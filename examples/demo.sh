@@ -153,7 +153,7 @@ if grep -q " pushed " "$T/second"; then
 	exit 1
 fi
 echo
-echo "demo: change one source file and run again: one new commit per target, same PRs"
+echo "demo: change one source file and run again: each sync branch's commit replaced, same PRs"
 w="$T/work"
 git clone -q "$T/forge/acme/templates.git" "$w"
 printf '\n      - run: make lint\n' >> "$w/.github/workflows/ci.yml"
