@@ -1,8 +1,8 @@
 #!/bin/bash
 # Idempotence and incremental change: a second run with no source change
 # pushes and writes nothing; one changed source file gives exactly the
-# affected targets a new commit on their existing sync branch (still one PR
-# each); a merged sync closes the stale PR; human commits on a sync branch
+# affected targets a new commit on their existing sync branch, replacing
+# the old one (one commit on the base head, still one PR each); a merged sync closes the stale PR; human commits on a sync branch
 # are never overwritten (new branch + PR instead).
 source "$(dirname "$0")/sync_lib.bash"
 sync_lib_init
@@ -62,7 +62,8 @@ diff "$T/heads1" "$T/heads2" || fail "run 2 moved a ref"
 w=$(writes_since "$l")
 [ -z "$w" ] || fail "run 2 wrote to the forge: $w"
 
-# run 3: shared.txt changes: a and b get a new commit on the same branch
+# run 3: shared.txt changes: a and b get a new commit on the same branch, in
+# place of the old one
 l=$(loglen)
 echo "shared v2" > "$T/w/source/shared.txt"
 push_work acme/source main
@@ -82,6 +83,11 @@ for n in a b; do
 	    fail "$n: branch not updated"
 	[ "$(npulls $n)" -eq 1 ] || fail "run 3: $n has $(npulls $n) PRs"
 	br=$(echo "$new" | cut -d' ' -f2)
+	# replaced, not added to: one commit, whose parent is the base head
+	[ "$(git -C "$T/forge/acme/$n.git" rev-list --count "main..$br")" -eq 1 ] ||
+	    fail "$n: the sync branch has more than one commit over main"
+	[ "$(git -C "$T/forge/acme/$n.git" rev-parse "$br^")" = \
+	    "$(git -C "$T/forge/acme/$n.git" rev-parse main)" ] || fail "$n: parent is not the base head"
 	git -C "$T/forge/acme/$n.git" show "$br:$( [ $n = a ] && echo shared.txt || echo conf/shared.txt)" |
 	    grep -q "shared v2" || fail "$n content"
 done
