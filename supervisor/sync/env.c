@@ -180,10 +180,53 @@ sync_load(struct sync_run *r)
 	return 0;
 }
 
+/* Planned requests per target (DESIGN §4): worst case, a 304 not assumed. */
+enum {
+	PF_READS = 4,            /* repo, base ref, pulls, sync branch ref */
+	PF_WRITES = 5,           /* PR, labels, assignees, reviewers, edit */
+	PF_CREATES = 1,          /* the PR */
+};
+
+static void
+sync_plan(struct api_plan *plan, const struct cfg_preflight *pf, unsigned n, bool dry_run)
+{
+	memset(plan, 0, sizeof(*plan));
+	plan->reads = PF_READS * n;
+	plan->writes = dry_run ? 0 : PF_WRITES * n;
+	plan->creates = dry_run ? 0 : PF_CREATES * n;
+	plan->margin_percent = pf->present ? pf->primary_margin_percent : 10;
+	plan->secondary_reserve = pf->present ? pf->secondary_reserve : 0;
+}
+
+/* The most targets of this run that fit the quota now (0: none). */
+static unsigned
+sync_plan_fits(const struct cfg_preflight *pf, const struct github_rate *rate, unsigned n,
+    bool dry_run)
+{
+	struct api_plan plan;
+	char line[8];
+	unsigned lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		sync_plan(&plan, pf, mid, dry_run);
+		if (api_preflight(line, sizeof(line), &plan, &rate->core, NULL) == 0)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	err_clear();
+	return lo;
+}
+
 /*
  * Before anything else touches the API: is the token good, and does the
  * run's worst-case cost fit the quota (DESIGN §4)? GET /rate_limit costs
- * no quota. An auth or network failure here is an environment error.
+ * no quota. An auth failure stops the run; any other failure to read the
+ * budget warns and goes on, or stops it with fail_closed (go-broadcast's
+ * rule). A run over budget is refused before any write, saying what
+ * would pass, unless --ignore-rate-limit-preflight: then the limiter
+ * waits for the reset when the quota runs out.
  */
 static int
 sync_preflight(struct sync_run *r)
@@ -192,24 +235,42 @@ sync_preflight(struct sync_run *r)
 	struct github_rate rate;
 	struct api_plan plan;
 	char line[512];
-	unsigned n = (unsigned)r->scope.n;
+	unsigned n = (unsigned)r->scope.n, fits;
 	int rc;
 
-	if ((rc = github_rate_get(&rate, r->api)) < 0)
-		return rc;
+	if ((rc = github_rate_get(&rate, r->api)) < 0) {
+		if (rc == ERR_AUTH || rc == ERR_NET || rc == ERR_TIMEOUT || (pf->present && pf->fail_closed))
+			return rc;
+		log_warn("rate-limit preflight: %s; going on without it "
+		    "(rate_limit_preflight.fail_closed: true stops here)", err_last());
+		err_clear();
+		return 0;
+	}
 	if (pf->present && !pf->enabled)
 		return 0;
-	memset(&plan, 0, sizeof(plan));
-	plan.reads = 4 * n;      /* repo, base ref, pulls, sync branch ref */
-	plan.writes = r->o.dry_run ? 0 : 5 * n;      /* PR, labels, assignees, reviewers, edit */
-	plan.creates = r->o.dry_run ? 0 : n;
-	plan.margin_percent = pf->present ? pf->primary_margin_percent : 10;
-	plan.secondary_reserve = pf->present ? pf->secondary_reserve : 0;
+	sync_plan(&plan, pf, n, r->o.dry_run);
 	rc = api_preflight(line, sizeof(line), &plan, &rate.core, NULL);
 	log_info("%s", line);
-	if (rc < 0 && pf->present && pf->fail_closed)
-		return rc;
-	return 0;
+	if (rc == 0)
+		return 0;
+	if (r->o.ignore_preflight) {
+		log_warn("rate-limit preflight: over budget, going on as "
+		    "--ignore-rate-limit-preflight says; requests wait for the reset "
+		    "when the quota runs out");
+		err_clear();
+		return 0;
+	}
+	fits = sync_plan_fits(pf, &rate, n, r->o.dry_run);
+	if (fits > 0)
+		return err_set(ERR_LIMIT, "rate-limit preflight: this run of %u %s does not fit "
+		    "the API budget (%s); %u %s would pass now: narrow it with --groups or "
+		    "TARGET filters, wait for the reset, or pass "
+		    "--ignore-rate-limit-preflight to go on and wait for the reset", n,
+		    n == 1 ? "target" : "targets", line, fits, fits == 1 ? "target" : "targets");
+	return err_set(ERR_LIMIT, "rate-limit preflight: this run of %u %s does not fit the "
+	    "API budget (%s); no target would pass now: wait for the reset, or pass "
+	    "--ignore-rate-limit-preflight to go on and wait for it", n,
+	    n == 1 ? "target" : "targets", line);
 }
 
 int

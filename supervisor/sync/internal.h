@@ -43,6 +43,7 @@
 struct sync_opts {
 	const char *config;
 	bool dry_run, diff, json, no_progress, no_skip;
+	bool ignore_preflight;         /* --ignore-rate-limit-preflight */
 	int jobs;
 	long confirm;
 	const char *report_dir, *token_file, *cache_dir;
