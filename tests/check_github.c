@@ -593,7 +593,7 @@ START_TEST(test_pick_fixture)
 	/* The older go-broadcast PR of the same target is a duplicate; the
 	 * hand-made branch, the unrelated PR and the fork's PR are not ours. */
 	ck_assert_uint_eq(d.nothers, 1);
-	ck_assert_int_eq(d.others[0], 9);
+	ck_assert_int_eq(d.others[0].number, 9);
 	ck_assert(discovery_is_current(&d, SRC, DIGEST));
 	ck_assert(discovery_is_current(&d, SRC, NULL));
 	ck_assert(!discovery_is_current(&d, SRC, "other"));
@@ -659,7 +659,13 @@ START_TEST(test_pick_rules)
 	discovery_pick(&d, &p, &t, "develop");
 	ck_assert_ptr_null(d.pr);
 	ck_assert_uint_eq(d.nothers, 1);
+	ck_assert_int_eq(d.others[0].number, 12);
+	ck_assert_ptr_nonnull(d.others[0].head.ref);   /* moved out of p ... */
+	ck_assert_ptr_null(p.v[0].head.ref);           /* ... whose slot is zeroed */
 	discovery_release(&d);
+	github_pulls_release(&p);
+	load_pulls(&p);
+	keep_only(&p, keep, 1);
 	/* Metadata for another source: not ours. */
 	t.source_repo = "acme/other-templates";
 	discovery_pick(&d, &p, &t, "main");

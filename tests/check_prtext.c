@@ -133,7 +133,7 @@ static struct prtext_in
 input(const struct prtext_change *files, size_t n)
 {
 	struct prtext_in in = { "acme/templates", "main", SRC, "acme/api", "develop",
-		DIGEST, files, n };
+		DIGEST, files, n, NULL };
 
 	return in;
 }

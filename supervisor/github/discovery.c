@@ -12,6 +12,8 @@
 void
 discovery_release(struct discovery *d)
 {
+	size_t i;
+
 	if (d == NULL)
 		return;
 	free(d->default_branch);
@@ -19,6 +21,8 @@ discovery_release(struct discovery *d)
 	free(d->clone_url);
 	github_pull_free(d->pr);
 	prtext_meta_release(&d->meta);
+	for (i = 0; i < d->nothers; i++)
+		github_pull_release(&d->others[i]);
 	free(d->others);
 	memset(d, 0, sizeof(*d));
 }
@@ -91,6 +95,14 @@ better(const struct cand *a, const struct cand *b, const struct github_pulls *pu
 	return pa->number > pb->number;
 }
 
+/* Move pulls->v[i] to the end of out->others. */
+static void
+discovery_other(struct discovery *out, struct github_pulls *pulls, size_t i)
+{
+	out->others[out->nothers++] = pulls->v[i];
+	memset(&pulls->v[i], 0, sizeof(pulls->v[i]));
+}
+
 void
 discovery_pick(struct discovery *out, struct github_pulls *pulls,
     const struct discovery_target *t, const char *base_branch)
@@ -110,11 +122,11 @@ discovery_pick(struct discovery *out, struct github_pulls *pulls,
 			continue;
 		}
 		if (better(&c, &best, pulls, base_branch)) {
-			out->others[out->nothers++] = pulls->v[best.idx].number;
+			discovery_other(out, pulls, best.idx);
 			prtext_meta_release(&best.meta);
 			best = c;
 		} else {
-			out->others[out->nothers++] = pulls->v[i].number;
+			discovery_other(out, pulls, i);
 			prtext_meta_release(&c.meta);
 		}
 	}
@@ -123,7 +135,7 @@ discovery_pick(struct discovery *out, struct github_pulls *pulls,
 	/* A sync PR against another base is not this target's current PR. */
 	if (pulls->v[best.idx].base.ref == NULL ||
 	    strcmp(pulls->v[best.idx].base.ref, base_branch) != 0) {
-		out->others[out->nothers++] = pulls->v[best.idx].number;
+		discovery_other(out, pulls, best.idx);
 		prtext_meta_release(&best.meta);
 		return;
 	}

@@ -51,7 +51,7 @@ struct discovery {
 	bool has_meta;               /* pr's body had a readable metadata block */
 	struct prtext_meta meta;     /* that block */
 	struct prtext_branch branch; /* pr's parsed head branch name */
-	int *others;                 /* numbers of this target's other open sync PRs */
+	struct github_pull *others;  /* this target's other open sync PRs (owned) */
 	size_t nothers;
 };
 
@@ -67,7 +67,8 @@ int discovery_run(struct discovery *out, struct api *a,
 /*
  * The selection alone, over an already fetched PR list (pure; used by
  * discovery_run and tests). Moves the chosen PR out of pulls into out->pr
- * (its slot is left zeroed) and fills has_meta, meta, branch and others.
+ * and the other sync PRs into out->others (their slots are left zeroed)
+ * and fills has_meta, meta and branch.
  * base_branch is the target's base. out must be zeroed or released first.
  */
 void discovery_pick(struct discovery *out, struct github_pulls *pulls,

@@ -203,6 +203,57 @@ github_repo_get(struct github_repo **out, struct api *a, const char *repo)
 	return rc;
 }
 
+void
+github_compare_free(struct github_compare *c)
+{
+	if (c == NULL)
+		return;
+	free(c->committer_name);
+	free(c->committer_email);
+	free(c);
+}
+
+int
+github_compare_get(struct github_compare **out, struct api *a, const char *repo,
+    const char *base, const char *head)
+{
+	struct api_response r;
+	json_t *j = NULL, *commits, *last, *who;
+	char *path;
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_repo(repo)) != 0)
+		return rc;
+	path = xasprintf("/repos/%s/compare/%s...%s", repo, base, head);
+	api_response_init(&r);
+	rc = api_request(&r, a, API_GET, path, NULL, 0);
+	if (rc == 0 && (rc = load(&j, r.body.ptr, r.body.len, "comparison")) == 0) {
+		commits = json_object_get(j, "commits");
+		if (!json_is_integer(json_object_get(j, "ahead_by")) ||
+		    !json_is_integer(json_object_get(j, "behind_by")) || !json_is_array(commits)) {
+			rc = err_set(ERR_PROTO, "bad comparison from the github api: no ahead_by, "
+			    "behind_by or commits");
+		} else {
+			*out = xcalloc(1, sizeof(**out));
+			(*out)->ahead_by = (int)json_integer_value(json_object_get(j, "ahead_by"));
+			(*out)->behind_by = (int)json_integer_value(json_object_get(j, "behind_by"));
+			last = json_array_get(commits, json_array_size(commits) - 1);
+			who = json_object_get(json_object_get(last, "commit"), "committer");
+			if (json_is_object(who)) {
+				(*out)->committer_name = jstr(who, "name");
+				(*out)->committer_email = jstr(who, "email");
+			}
+		}
+	}
+	if (rc != 0)
+		err_wrap("cannot compare '%s...%s' of '%s'", base, head, repo);
+	json_decref(j);
+	api_response_release(&r);
+	free(path);
+	return rc;
+}
+
 int
 github_ref_parse(char **ref, char sha[41], const char *json, size_t len)
 {

@@ -69,6 +69,17 @@ struct github_pulls {
 	bool not_modified;           /* every page came from the ETag cache */
 };
 
+/*
+ * GET /repos/{o}/{r}/compare/{base}...{head}: how far head is ahead of
+ * their merge base, and who committed head's newest commit.
+ */
+struct github_compare {
+	int ahead_by;
+	int behind_by;
+	char *committer_name;        /* of the last commit listed; NULL: none */
+	char *committer_email;
+};
+
 struct github_user {
 	char *login;
 	long long id;
@@ -106,6 +117,11 @@ bool github_repo_valid(const char *repo);
  * ERR_NOTFOUND: "repository 'acme/api' not found (or no access)".
  */
 int github_repo_get(struct github_repo **out, struct api *a, const char *repo);
+
+/* Compare base...head (branch names or ids); free with github_compare_free. */
+int github_compare_get(struct github_compare **out, struct api *a, const char *repo,
+    const char *base, const char *head);
+void github_compare_free(struct github_compare *c);
 void github_repo_free(struct github_repo *r);
 
 /*

@@ -35,6 +35,7 @@ pr_text(struct buf *title, struct buf *body, const struct pr_in *in)
 	pin.config_digest = in->config_digest;
 	pin.files = ch;
 	pin.nfiles = in->nfiles;
+	pin.note = in->note;
 	rc = prtext_body(body, &pin, 0);
 	free(ch);
 	return rc;
@@ -43,8 +44,7 @@ pr_text(struct buf *title, struct buf *body, const struct pr_in *in)
 #define CSTRV(s) ((const char *const *)(s).v), (s).n
 
 int
-pr_publish(char **url, bool *created, bool *updated, struct api *a,
-    const struct pr_in *in)
+pr_publish(struct pr_out *out, struct api *a, const struct pr_in *in)
 {
 	struct buf title = BUF_INIT, body = BUF_INIT;
 	struct github_pull_new req;
@@ -53,12 +53,12 @@ pr_publish(char **url, bool *created, bool *updated, struct api *a,
 	bool adopted = false;
 	int rc;
 
-	*url = NULL;
-	*created = *updated = false;
+	memset(out, 0, sizeof(*out));
 	if ((rc = pr_text(&title, &body, in)) < 0)
 		goto out;
 	if (in->existing != NULL && strcmp(in->existing->head.ref, in->head_branch) == 0) {
-		*url = xstrdup(in->existing->html_url ? in->existing->html_url : "");
+		out->url = xstrdup(in->existing->html_url ? in->existing->html_url : "");
+		out->number = in->existing->number;
 		if ((in->existing->title && strcmp(in->existing->title, title.ptr) == 0) &&
 		    (in->existing->body && strcmp(in->existing->body, body.ptr) == 0)) {
 			rc = 0;
@@ -69,7 +69,7 @@ pr_publish(char **url, bool *created, bool *updated, struct api *a,
 		ed.body = body.ptr;
 		if ((rc = github_pull_update(NULL, a, in->repo, in->existing->number, &ed)) < 0)
 			goto out;
-		*updated = true;
+		out->updated = true;
 		goto out;
 	}
 	memset(&req, 0, sizeof(req));
@@ -79,8 +79,9 @@ pr_publish(char **url, bool *created, bool *updated, struct api *a,
 	req.body = body.ptr;
 	if ((rc = github_pull_create_once(&pr, &adopted, a, in->repo, &req)) < 0)
 		goto out;
-	*url = xstrdup(pr->html_url ? pr->html_url : "");
-	*created = !adopted;
+	out->url = xstrdup(pr->html_url ? pr->html_url : "");
+	out->number = pr->number;
+	out->created = !adopted;
 	if ((rc = github_labels_add(a, in->repo, pr->number, CSTRV(in->assign->labels))) < 0 ||
 	    (rc = github_assignees_add(a, in->repo, pr->number,
 	    CSTRV(in->assign->assignees))) < 0 ||
@@ -95,26 +96,80 @@ out:
 	return rc;
 }
 
-int
-pr_close_stale(struct api *a, const char *repo, const struct github_pull *pr,
-    const char *source_commit)
+char *
+pr_stale_comment(const char *repo, const char *source_commit)
 {
-	struct github_pull_edit ed;
-	char *text;
+	return xasprintf("Closing: '%s' is already up to date with the source (%.7s); "
+	    "this sync pull request is no longer needed.", repo, source_commit);
+}
+
+char *
+pr_superseded_comment(int by_number, const char *by_url)
+{
+	if (by_url != NULL && *by_url != '\0')
+		return xasprintf("Closing: superseded by #%d (%s). repocast keeps one open "
+		    "sync pull request per target.", by_number, by_url);
+	return xasprintf("Closing: superseded by #%d. repocast keeps one open sync pull "
+	    "request per target.", by_number);
+}
+
+/*
+ * Would deleting in->pr's branch lose nothing but repocast's own work?
+ * Yes when the base already has all of it (merged), or when it is one
+ * commit ahead of the merge base and repocast committed that one.
+ */
+static int
+pr_branch_ours(bool *ours, struct api *a, const struct pr_close_in *in)
+{
+	struct github_compare *c = NULL;
 	int rc;
 
-	text = xasprintf("Closing: '%s' is already up to date with the source (%.7s); "
-	    "this sync pull request is no longer needed.", repo, source_commit);
-	rc = github_comment_create(a, repo, pr->number, text);
-	free(text);
+	*ours = false;
+	if (in->pr->base.ref == NULL)
+		return 0;
+	rc = github_compare_get(&c, a, in->repo, in->pr->base.ref, in->pr->head.ref);
+	if (rc == ERR_NOTFOUND) {
+		err_clear();
+		return 0;
+	}
 	if (rc < 0)
+		return rc;
+	*ours = c->ahead_by == 0 || (c->ahead_by == 1 && in->author_name != NULL && in->author_email != NULL &&
+	    c->committer_name != NULL && c->committer_email != NULL &&
+	    strcmp(c->committer_name, in->author_name) == 0 &&
+	    strcmp(c->committer_email, in->author_email) == 0);
+	github_compare_free(c);
+	return 0;
+}
+
+int
+pr_close(enum pr_branch_fate *fate, struct api *a, const struct pr_close_in *in)
+{
+	struct github_pull_edit ed;
+	bool ours;
+	int rc;
+
+	*fate = PR_BRANCH_KEPT;
+	if ((rc = github_comment_create(a, in->repo, in->pr->number, in->comment)) < 0)
 		return rc;
 	memset(&ed, 0, sizeof(ed));
 	ed.state = "closed";
-	if ((rc = github_pull_update(NULL, a, repo, pr->number, &ed)) < 0)
+	if ((rc = github_pull_update(NULL, a, in->repo, in->pr->number, &ed)) < 0)
 		return rc;
-	rc = github_branch_delete(a, repo, pr->head.ref);
-	if (rc == ERR_NOTFOUND)
+	if (in->keep_branch || in->pr->head.ref == NULL)
+		return 0;
+	if ((rc = pr_branch_ours(&ours, a, in)) < 0)
+		return rc;
+	if (!ours) {
+		*fate = PR_BRANCH_FOREIGN;
+		return 0;
+	}
+	rc = github_branch_delete(a, in->repo, in->pr->head.ref);
+	if (rc == ERR_NOTFOUND) {
+		err_clear();
 		rc = 0;
+	}
+	if (rc == 0)
+		*fate = PR_BRANCH_DELETED;
 	return rc;
 }

@@ -31,21 +31,53 @@ struct pr_in {
 	size_t nfiles;
 	const struct cfg_assign *assign;   /* labels, assignees, reviewers */
 	const struct github_pull *existing; /* open sync PR on head_branch, or NULL */
+	const char *note;            /* a paragraph for the body, or NULL */
+};
+
+/* Closing one sync PR (pr_close). */
+struct pr_close_in {
+	const char *repo;            /* target owner/name */
+	const struct github_pull *pr;
+	const char *comment;         /* posted before closing */
+	const char *author_name;     /* repocast's commit identity: a branch */
+	const char *author_email;    /*   whose head another made is kept */
+	bool keep_branch;            /* --keep-branches */
+};
+
+/* What pr_close did to the PR's branch. */
+enum pr_branch_fate {
+	PR_BRANCH_DELETED,           /* deleted (or already gone) */
+	PR_BRANCH_KEPT,              /* kept: asked to */
+	PR_BRANCH_FOREIGN,           /* kept: its head is not a commit repocast made */
+};
+
+/* What pr_publish did. */
+struct pr_out {
+	char *url;                   /* the PR's html url (caller frees) */
+	int number;
+	bool created;                /* opened now (not adopted after a lost answer) */
+	bool updated;                /* an existing PR's title or body changed */
 };
 
 /*
  * Open the PR (labels, assignees, reviewers, team reviewers added), or,
  * when in->existing is the PR of head_branch, update its title and body
- * if they changed. *url (caller frees) and *created are set on success.
+ * if they changed. *out is filled on success (zeroed first).
  */
-int pr_publish(char **url, bool *created, bool *updated, struct api *a,
-    const struct pr_in *in);
+int pr_publish(struct pr_out *out, struct api *a, const struct pr_in *in);
 
 /*
- * The target is up to date: comment on, close the stale sync PR and
- * delete its branch (a branch already gone is fine).
+ * Comment on and close in->pr, then delete its branch unless asked to keep
+ * it or it holds commits the base lacks other than one repocast made (GET
+ * compare: 0 ahead of its base, or 1 with committer in->author_*): a
+ * branch carrying someone's commits is never deleted. *fate says which. A branch already
+ * gone is fine.
  */
-int pr_close_stale(struct api *a, const char *repo, const struct github_pull *pr,
-    const char *source_commit);
+int pr_close(enum pr_branch_fate *fate, struct api *a, const struct pr_close_in *in);
+
+/* The comment pr_close posts on a PR made stale by an up-to-date target. */
+char *pr_stale_comment(const char *repo, const char *source_commit);
+/* The comment on a sync PR another one replaces (by_url may be NULL). */
+char *pr_superseded_comment(int by_number, const char *by_url);
 
 #endif

@@ -329,6 +329,8 @@ prtext_body(struct buf *out, const struct prtext_in *in, size_t max)
 		buf_addch(&head, ')');
 	}
 	buf_addstr(&head, ".\n\n");
+	if (in->note != NULL && *in->note != '\0')
+		buf_addf(&head, "> **Note:** %s\n\n", in->note);
 	summary(&head, in);
 	buf_addstr(&head, in->nfiles > 0 ? ":\n\n" : ".\n");
 

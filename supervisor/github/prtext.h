@@ -52,6 +52,7 @@ struct prtext_in {
 	const char *config_digest;
 	const struct prtext_change *files;
 	size_t nfiles;
+	const char *note;            /* a paragraph after the summary, or NULL */
 };
 
 enum prtext_origin { PRTEXT_REPOCAST = 1, PRTEXT_GO_BROADCAST = 2 };

@@ -622,7 +622,8 @@ read_target(struct record *rec, const struct rd *c, const json_t *t)
 	    (rc = read_result(rec, c, t)) < 0 ||
 	    (rc = get_str(&rec->sync.pr_url, c, t, "pr_url", J_NULL)) < 0 ||
 	    (rc = read_pr(rec, c, t)) < 0 ||
-	    (rc = get_bool(&rec->sync.skipped, c, t, "skipped")) < 0)
+	    (rc = get_bool(&rec->sync.skipped, c, t, "skipped")) < 0 ||
+	    (rc = get_str(&rec->sync.note, c, t, "note", J_NULL | J_OPT)) < 0)
 		return rc;
 	rec->pid = (pid_t)pid;
 	rec->exit_code = (int)status;

@@ -97,6 +97,8 @@ struct record {
 	/* Only `repocast sync` sets these (zero in a run): */
 	struct {
 		char *pr_url;     /* the pull request, once written */
+		char *note;       /* what else happened to its PRs (superseded
+				     ones closed, a branch left alone), or NULL */
 		enum record_pr pr; /* what became of it */
 		bool skipped;     /* the skip cache answered; no worker ran */
 	} sync;

@@ -452,6 +452,7 @@ target_json(const struct record *r)
 	json_object_set_new(t, "pr_url", report_json_string(r->sync.pr_url));
 	json_object_set_new(t, "pr", report_json_string(record_pr_name(r->sync.pr)));
 	json_object_set_new(t, "skipped", json_boolean(r->sync.skipped));
+	json_object_set_new(t, "note", report_json_string(r->sync.note));
 	return t;
 }
 

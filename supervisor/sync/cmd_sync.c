@@ -54,6 +54,7 @@ const char cmd_sync_usage[] =
     "      --no-progress      no progress lines\n"
     "      --no-skip, --force run a worker for every target, even one whose\n"
     "                         recorded state shows nothing changed\n"
+    "      --keep-branches    closing a stale or superseded sync PR keeps its branch\n"
     "      --ignore-rate-limit-preflight  go on when the run does not fit the\n"
     "                         API budget (requests then wait for the reset)\n"
     "\n"
@@ -65,7 +66,7 @@ const char cmd_sync_usage[] =
 enum {
 	OPT_DIFF = 256, OPT_GROUPS, OPT_SKIP, OPT_CONFIRM, OPT_JSON, OPT_LOGLEVEL,
 	OPT_REPORTDIR, OPT_TOKENFILE, OPT_NOPROGRESS, OPT_CACHEDIR, OPT_NOSKIP,
-	OPT_REPORTFMT, OPT_METRICS, OPT_ONLYFAILED, OPT_IGNOREPF,
+	OPT_REPORTFMT, OPT_METRICS, OPT_ONLYFAILED, OPT_IGNOREPF, OPT_KEEPBRANCHES,
 };
 
 static const struct option sync_longopts[] = {
@@ -88,6 +89,7 @@ static const struct option sync_longopts[] = {
 	{ "no-skip", no_argument, NULL, OPT_NOSKIP },
 	{ "force", no_argument, NULL, OPT_NOSKIP },
 	{ "ignore-rate-limit-preflight", no_argument, NULL, OPT_IGNOREPF },
+	{ "keep-branches", no_argument, NULL, OPT_KEEPBRANCHES },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -142,6 +144,9 @@ sync_parse_args(struct sync_opts *o, int argc, char **argv)
 			break;
 		case OPT_IGNOREPF:
 			o->ignore_preflight = true;
+			break;
+		case OPT_KEEPBRANCHES:
+			o->keep_branches = true;
 			break;
 		case 'j':
 			if (sync_parse_long(&v, optarg, 1, 1024, "--jobs value") < 0)

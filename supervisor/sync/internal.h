@@ -44,6 +44,7 @@ struct sync_opts {
 	const char *config;
 	bool dry_run, diff, json, no_progress, no_skip;
 	bool ignore_preflight;         /* --ignore-rate-limit-preflight */
+	bool keep_branches;            /* --keep-branches: closing a PR keeps its branch */
 	int jobs;
 	long confirm;
 	const char *report_dir, *token_file, *cache_dir;
@@ -201,6 +202,9 @@ void sync_skip_store(struct sync_run *r, struct sync_target *t);
  * failure turns t's record into failed, cause "pr". Blocks on the API.
  */
 void sync_publish(struct sync_run *r, struct sync_target *t);
+
+/* Commit author: config, else git's environment, else a neutral default. */
+void sync_author(const struct cfg *c, const char **name, const char **email);
 
 /* ---- output.c ---- */
 

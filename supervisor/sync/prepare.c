@@ -75,8 +75,7 @@ sync_kv_add(struct msg_kv **v, size_t *n, const char *k, const char *val)
 	(*n)++;
 }
 
-/* Commit author: config, else git's environment, else a neutral default. */
-static void
+void
 sync_author(const struct cfg *c, const char **name, const char **email)
 {
 	*name = c->rc.author_name;

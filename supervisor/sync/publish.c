@@ -1,13 +1,18 @@
 /*
  * sync_publish — after the workers: per target, what its outcome means
- * for its pull request (supervisor/github/pr.h). pushed: open a PR, or
+ * for its pull requests (supervisor/github/pr.h). pushed: open a PR, or
  * update the reused branch's; up_to_date with an open sync PR: close it
- * as stale; pending_current: report the open PR. Sequential, through the
- * one API limiter, so the event loop never waits on the API.
+ * as stale; pending_current: report the open PR. Then one open sync PR
+ * per target is the rule: every other open sync PR of the target (older
+ * duplicates, go-broadcast's, one against another base, one whose branch
+ * has someone else's commits) is closed with a comment naming the PR
+ * that replaces it. Sequential, through the one API limiter, so the
+ * event loop never waits on the API.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared/buf.h"
 #include "shared/err.h"
 #include "shared/util.h"
 #include "supervisor/sync/internal.h"
@@ -20,40 +25,133 @@ sync_set_failed(struct sync_target *t, const char *text)
 	record_set_cause(&t->rec, CAUSE_PR, 0, text);
 }
 
+/* Append "; text" to the target's summary note and its record's note. */
+static void
+sync_note(struct sync_target *t, const char *text)
+{
+	char *n;
+
+	n = t->note != NULL ? xasprintf("%s; %s", t->note, text) : xstrdup(text);
+	free(t->note);
+	t->note = n;
+	free(t->rec.sync.note);
+	t->rec.sync.note = xstrdup(n);
+}
+
+/* Close pr with comment; note what became of it and its branch. */
+static int
+sync_close(struct sync_run *r, struct sync_target *t, const struct github_pull *pr,
+    const char *comment, const char *what)
+{
+	struct pr_close_in in;
+	enum pr_branch_fate fate;
+	char *text;
+	int rc;
+
+	if (r->o.dry_run) {
+		text = xasprintf("would close %s PR #%d", what, pr->number);
+		sync_note(t, text);
+		free(text);
+		return 0;
+	}
+	memset(&in, 0, sizeof(in));
+	in.repo = t->target->repo;
+	in.pr = pr;
+	in.comment = comment;
+	in.keep_branch = r->o.keep_branches;
+	sync_author(r->cfg, &in.author_name, &in.author_email);
+	if ((rc = pr_close(&fate, r->api, &in)) < 0)
+		return rc;
+	if (fate == PR_BRANCH_FOREIGN)
+		text = xasprintf("closed %s PR #%d (branch '%s' kept: it has commits repocast "
+		    "did not make)", what, pr->number, pr->head.ref);
+	else
+		text = xasprintf("closed %s PR #%d", what, pr->number);
+	sync_note(t, text);
+	free(text);
+	return 0;
+}
+
+/* Close every other open sync PR of t: by_number (by_url) replaces them. */
+static int
+sync_close_others(struct sync_run *r, struct sync_target *t, int by_number,
+    const char *by_url)
+{
+	char *comment = NULL;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < t->found.nothers && rc == 0; i++) {
+		const struct github_pull *o = &t->found.others[i];
+
+		if (by_number > 0) {
+			comment = pr_superseded_comment(by_number, by_url);
+			rc = sync_close(r, t, o, comment, "superseded");
+		} else {
+			comment = pr_stale_comment(t->target->repo, t->source->commit);
+			rc = sync_close(r, t, o, comment, "stale");
+		}
+		free(comment);
+	}
+	return rc;
+}
+
 void
 sync_publish(struct sync_run *r, struct sync_target *t)
 {
 	const struct msg_result *res = &t->rec.result;
+	const struct github_pull *old = t->found.pr;
+	struct pr_out out;
 	struct pr_in in;
+	char *comment, *note = NULL;
+	bool moved;
 	int rc;
 
 	if (!t->has_rec || record_failed(&t->rec) || !t->rec.has_result)
 		return;
-	if (t->rec.outcome == OUTCOME_UP_TO_DATE && t->found.pr != NULL) {
-		if (r->o.dry_run) {
-			t->note = xasprintf("would close stale PR #%d", t->found.pr->number);
-			return;
+	if (t->rec.outcome == OUTCOME_UP_TO_DATE) {
+		if (old != NULL) {
+			comment = pr_stale_comment(t->target->repo, t->source->commit);
+			rc = sync_close(r, t, old, comment, "stale");
+			free(comment);
+			if (rc < 0) {
+				sync_set_failed(t, err_last());
+				return;
+			}
+			if (!r->o.dry_run) {
+				t->pr_closed = true;
+				t->rec.sync.pr = PR_CLOSED;
+				free(t->rec.sync.pr_url);
+				t->rec.sync.pr_url = xstrdup_or_null(old->html_url);
+			}
 		}
-		rc = pr_close_stale(r->api, t->target->repo, t->found.pr, t->source->commit);
-		if (rc < 0) {
+		if (sync_close_others(r, t, 0, NULL) < 0)
 			sync_set_failed(t, err_last());
-			return;
-		}
-		t->pr_closed = true;
-		t->rec.sync.pr = PR_CLOSED;
-		free(t->rec.sync.pr_url);
-		t->rec.sync.pr_url = xstrdup_or_null(t->found.pr->html_url);
-		t->note = xasprintf("closed stale PR #%d", t->found.pr->number);
 		return;
 	}
-	if (t->rec.outcome == OUTCOME_PENDING_CURRENT && t->found.pr != NULL) {
+	if (t->rec.outcome == OUTCOME_PENDING_CURRENT && old != NULL) {
 		free(t->rec.sync.pr_url);
-		t->rec.sync.pr_url = xstrdup(t->found.pr->html_url ? t->found.pr->html_url : "");
+		t->rec.sync.pr_url = xstrdup(old->html_url ? old->html_url : "");
 		t->rec.sync.pr = PR_CURRENT;
+		if (sync_close_others(r, t, old->number, old->html_url) < 0)
+			sync_set_failed(t, err_last());
+		return;
+	}
+	if (t->rec.outcome == OUTCOME_DRY_RUN) {
+		/* sync_close only notes in a dry run; the numbers are the PRs to go */
+		if (old != NULL && strcmp(old->head.ref, res->branch) != 0)
+			sync_close(r, t, old, NULL, "superseded");
+		sync_close_others(r, t, 1, NULL);
 		return;
 	}
 	if (t->rec.outcome != OUTCOME_PUSHED)
 		return;
+	/* The worker left old's branch alone (someone else committed on it). */
+	moved = old != NULL && strcmp(old->head.ref, res->branch) != 0;
+	if (moved)
+		note = xasprintf("The earlier sync branch `%s` (#%d) has commits repocast did "
+		    "not make, so it was not rewritten; this pull request replaces it.",
+		    old->head.ref, old->number);
 	memset(&in, 0, sizeof(in));
 	in.repo = t->target->repo;
 	in.base_branch = t->found.base_branch;
@@ -65,15 +163,30 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 	in.files = t->job.files;
 	in.nfiles = t->job.nfiles;
 	in.assign = &t->target->pr;
-	in.existing = t->found.pr;
+	in.existing = old;
+	in.note = note;
 	free(t->rec.sync.pr_url);
 	t->rec.sync.pr_url = NULL;
-	rc = pr_publish(&t->rec.sync.pr_url, &t->pr_created, &t->pr_updated, r->api, &in);
+	rc = pr_publish(&out, r->api, &in);
+	free(note);
 	if (rc < 0) {
 		sync_set_failed(t, err_last());
 		return;
 	}
+	t->rec.sync.pr_url = out.url;
+	t->pr_created = out.created;
+	t->pr_updated = out.updated;
 	t->rec.sync.pr = t->pr_created ? PR_OPENED : t->pr_updated ? PR_UPDATED : PR_CURRENT;
-	if (t->found.pr != NULL && strcmp(t->found.pr->head.ref, res->branch) != 0)
-		t->note = xasprintf("branch '%s' had other commits: new PR", t->found.pr->head.ref);
+	if (moved) {
+		sync_note(t, "branch had other commits: new PR");
+		comment = pr_superseded_comment(out.number, out.url);
+		rc = sync_close(r, t, old, comment, "superseded");
+		free(comment);
+		if (rc < 0) {
+			sync_set_failed(t, err_last());
+			return;
+		}
+	}
+	if (sync_close_others(r, t, out.number, out.url) < 0)
+		sync_set_failed(t, err_last());
 }

@@ -91,7 +91,8 @@ sync_skip_check(struct sync_run *r, struct sync_target *t)
 	enum record_outcome outcome;
 
 	sync_skip_state(&t->now, r, t);
-	if (r->o.no_skip)
+	/* Another open sync PR of the target must be closed: publish does it. */
+	if (r->o.no_skip || t->found.nothers > 0)
 		return false;
 	sync_skip_key(&k, r, t);
 	if (!skipcache_load(&rec, r->cache_dir, &k) || !skipcache_match(&rec, &t->now) ||

@@ -57,6 +57,7 @@ ROUTES = [(m, re.compile("^" + p + "$"), fn) for m, p, fn in (
     ("POST", R + r"/issues/(\d+)/assignees", "add_assignees"),
     ("GET", R + r"/issues/(\d+)/comments", "list_comments"),
     ("POST", R + r"/issues/(\d+)/comments", "create_comment"),
+    ("GET", R + "/compare/(.+)", "compare"),
     ("GET", R + "/git/refs/(.+)", "get_refs"),
     ("GET", R + "/git/ref/(.+)", "get_ref"),
     ("GET", R + "/git/matching-refs/(.*)", "matching_refs"),
@@ -500,6 +501,32 @@ class Api:
         if not found:
             raise not_found()
         return 200, [shapes.ref(self.urls, r, b, s) for b, s in found], {}
+
+    def compare(self, owner, name, basehead):
+        """GET /repos/{o}/{r}/compare/{base}...{head}: branch names or shas."""
+        r = self.repo(owner, name)
+        doc = "https://docs.github.com/rest/commits/commits#compare-two-commits"
+        base, sep, head = basehead.partition("...")
+        heads = r.heads()
+        b, h = heads.get(base, base), heads.get(head, head)
+        if not sep or not all(re.fullmatch("[0-9a-f]{40}", x) for x in (b, h)) or \
+                r.git("cat-file", "-e", b + "^{commit}").returncode or \
+                r.git("cat-file", "-e", h + "^{commit}").returncode:
+            raise not_found()
+        mb = r.git("merge-base", b, h).stdout.strip()
+        ahead = r.git("rev-list", "--reverse", mb + ".." + h).stdout.split()
+        behind = r.git("rev-list", "--count", mb + ".." + b).stdout.strip()
+        commits = [shapes.commit(self.urls, r, c, r.git("cat-file", "commit", c).stdout)
+                   for c in ahead[:250]]
+        status = ("identical" if not ahead and behind == "0" else
+                  "ahead" if behind == "0" else "behind" if not ahead else "diverged")
+        return 200, {
+            "url": "%s/repos/%s/compare/%s" % (self.urls.api, r.full_name, basehead),
+            "status": status, "ahead_by": len(ahead), "behind_by": int(behind or 0),
+            "total_commits": len(ahead), "commits": commits, "files": [],
+            "merge_base_commit": shapes.commit(self.urls, r, mb,
+                                               r.git("cat-file", "commit", mb).stdout),
+        }, {}
 
     def get_ref(self, owner, name, ref):
         r = self.repo(owner, name)

@@ -6,6 +6,7 @@ clone URLs under /git.
 """
 
 import base64
+import re
 import time
 
 from store import user_id
@@ -238,6 +239,45 @@ def comment(urls, repo, c):
         "created_at": iso(c["created_at"]), "updated_at": iso(c["created_at"]),
         "author_association": "OWNER", "body": c["body"],
         "performed_via_github_app": None,
+    }
+
+
+def _person(line):
+    """'Name <email> 1700000000 +0000' -> {name, email, date}."""
+    m = re.match(r"(.*) <([^>]*)> (\d+) ([+-]\d{4})$", line)
+    if m is None:
+        return {"name": line, "email": "", "date": iso(0)}
+    return {"name": m.group(1), "email": m.group(2), "date": iso(int(m.group(3)))}
+
+
+def commit(urls, repo, sha, raw):
+    """A commit as GET /repos/{o}/{r}/commits/{ref} answers, from `git cat-file commit`."""
+    a = "%s/repos/%s" % (urls.api, repo.full_name)
+    head, _, message = raw.partition("\n\n")
+    fields = {"parent": []}
+    for line in head.split("\n"):
+        k, _, v = line.partition(" ")
+        if k == "parent":
+            fields["parent"].append(v)
+        elif k in ("tree", "author", "committer"):
+            fields[k] = v
+    return {
+        "sha": sha, "node_id": node_id("C", int(sha[:7], 16)),
+        "url": "%s/commits/%s" % (a, sha),
+        "html_url": "%s/%s/commit/%s" % (urls.web, repo.full_name, sha),
+        "commit": {
+            "author": _person(fields.get("author", "")),
+            "committer": _person(fields.get("committer", "")),
+            "message": message.rstrip("\n") if message else "",
+            "tree": {"sha": fields.get("tree", ""),
+                     "url": "%s/git/trees/%s" % (a, fields.get("tree", ""))},
+            "url": "%s/git/commits/%s" % (a, sha),
+            "comment_count": 0,
+        },
+        "author": None, "committer": None,
+        "parents": [{"sha": p, "url": "%s/commits/%s" % (a, p),
+                     "html_url": "%s/%s/commit/%s" % (urls.web, repo.full_name, p)}
+                    for p in fields["parent"]],
     }
 
 

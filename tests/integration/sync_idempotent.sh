@@ -3,7 +3,8 @@
 # pushes and writes nothing; one changed source file gives exactly the
 # affected targets a new commit on their existing sync branch, replacing
 # the old one (one commit on the base head, still one PR each); a merged sync closes the stale PR; human commits on a sync branch
-# are never overwritten (new branch + PR instead).
+# are never overwritten (new branch + PR instead, the old PR closed as
+# superseded with its branch kept).
 source "$(dirname "$0")/sync_lib.bash"
 sync_lib_init
 forge_start
@@ -121,7 +122,20 @@ cat "$T/out"
 [ "$(git -C "$T/forge/acme/a.git" rev-parse "$abr")" = "$human" ] || fail "human commit overwritten"
 [ "$(git -C "$T/forge/acme/a.git" for-each-ref refs/heads/chore/ | wc -l)" -eq 2 ] ||
     fail "no new branch for a"
-[ "$(npulls a)" -eq 2 ] || fail "a: want a second PR"
+# one open sync PR per target: the new one; the old is closed, pointing at it,
+# and its branch (someone's commit on it) is kept
+[ "$(npulls a)" -eq 1 ] || fail "a: want exactly one open PR, got $(npulls a)"
+new=$(api /repos/acme/a/pulls | pj 'd[0]["number"]')
+[ "$new" -eq 2 ] || fail "a: the open PR is #$new, want the new #2"
+api /repos/acme/a/pulls/1 | pjt 'd["state"] == "closed"' || fail "a: old PR #1 not closed"
+api /repos/acme/a/issues/1/comments | pjt 'any("superseded by #2" in c["body"] for c in d)' ||
+    fail "a: no comment on #1 naming #2"
+api /repos/acme/a/pulls/2 | pj 'd["body"]' | grep -q "has commits repocast did not make" ||
+    fail "a: the new PR's body does not say why"
 grep -q "acme/a.*other commits" "$T/out" || fail "the summary does not say why"
+grep -q "acme/a.*closed superseded PR #1 (branch '$abr' kept" "$T/out" ||
+    fail "the summary does not say the old PR was closed and its branch kept"
+pjt '[t for t in d["targets"] if t["name"] == "acme/a"][0]["note"].find("closed superseded PR #1") >= 0' \
+    "$(last_report)" || fail "report.json: no note for acme/a"
 fsck_all
 echo ok
