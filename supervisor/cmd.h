@@ -56,11 +56,13 @@ struct cmd {
 int cmd_validate(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
+int cmd_cancel(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
 extern const char cmd_validate_usage[];
 extern const char cmd_run_usage[];
 extern const char cmd_sync_usage[];
+extern const char cmd_cancel_usage[];
 extern const char cmd_report_usage[];
 
 #endif

@@ -21,6 +21,8 @@ static const struct cmd commands[] = {
 	{ "sync", cmd_sync, "sync files from the source repo to every target", cmd_sync_usage },
 	{ "run", cmd_run, "run a command in every repository, with a resource report",
 	    cmd_run_usage },
+	{ "cancel", cmd_cancel, "close the open sync PRs and delete the sync branches",
+	    cmd_cancel_usage },
 	{ "report", cmd_report, "show, compare or merge the reports of past runs",
 	    cmd_report_usage },
 	{ "validate", cmd_validate, "check a config and show what it would do",

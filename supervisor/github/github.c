@@ -761,6 +761,45 @@ github_branch_delete(struct api *a, const char *repo, const char *branch)
 	return rc;
 }
 
+int
+github_branches_matching(struct strv *out, struct api *a, const char *repo,
+    const char *prefix)
+{
+	struct api_response r;
+	struct buf path = BUF_INIT;
+	json_t *j = NULL, *ref;
+	const char *name;
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = check_repo(repo)) != 0)
+		return rc;
+	buf_addf(&path, "/repos/%s/git/matching-refs/heads/", repo);
+	api_escape(&path, prefix, true);
+	api_response_init(&r);
+	rc = api_request(&r, a, API_GET, path.ptr, NULL, 0);
+	if (rc == 0 && (rc = load(&j, r.body.ptr, r.body.len, "refs")) == 0) {
+		if (!json_is_array(j))
+			rc = err_set(ERR_PROTO, "bad refs from the github api: not a list");
+		json_array_foreach(j, i, ref) {
+			if (rc != 0)
+				break;
+			name = json_string_value(json_object_get(ref, "ref"));
+			if (name != NULL && strncmp(name, "refs/heads/", 11) == 0)
+				strv_add(out, name + 11);
+		}
+	}
+	if (rc != 0) {
+		strv_release(out);
+		err_wrap("cannot list the branches of '%s'", repo);
+	}
+	json_decref(j);
+	api_response_release(&r);
+	buf_release(&path);
+	return rc;
+}
+
 /* ---- rate limit and user ---- */
 
 static void

@@ -195,6 +195,12 @@ int github_comment_create(struct api *a, const char *repo, int number,
  * branch does not exist (GitHub answers 422 "Reference does not exist").
  */
 int github_branch_delete(struct api *a, const char *repo, const char *branch);
+/*
+ * The branches whose names start with prefix (GET .../git/matching-refs/
+ * heads/{prefix}) into out, initialised here, as names without refs/heads/.
+ */
+int github_branches_matching(struct strv *out, struct api *a, const char *repo,
+    const char *prefix);
 
 /* GET /rate_limit (never counted against the quota, never cached). */
 int github_rate_get(struct github_rate *out, struct api *a);

@@ -113,31 +113,27 @@ pr_superseded_comment(int by_number, const char *by_url)
 	    "request per target.", by_number);
 }
 
-/*
- * Would deleting in->pr's branch lose nothing but repocast's own work?
- * Yes when the base already has all of it (merged), or when it is one
- * commit ahead of the merge base and repocast committed that one.
- */
-static int
-pr_branch_ours(bool *ours, struct api *a, const struct pr_close_in *in)
+int
+pr_branch_disposable(bool *ok, struct api *a, const char *repo, const char *base,
+    const char *branch, const char *author_name, const char *author_email)
 {
 	struct github_compare *c = NULL;
 	int rc;
 
-	*ours = false;
-	if (in->pr->base.ref == NULL)
+	*ok = false;
+	if (base == NULL || branch == NULL)
 		return 0;
-	rc = github_compare_get(&c, a, in->repo, in->pr->base.ref, in->pr->head.ref);
+	rc = github_compare_get(&c, a, repo, base, branch);
 	if (rc == ERR_NOTFOUND) {
 		err_clear();
 		return 0;
 	}
 	if (rc < 0)
 		return rc;
-	*ours = c->ahead_by == 0 || (c->ahead_by == 1 && in->author_name != NULL && in->author_email != NULL &&
-	    c->committer_name != NULL && c->committer_email != NULL &&
-	    strcmp(c->committer_name, in->author_name) == 0 &&
-	    strcmp(c->committer_email, in->author_email) == 0);
+	*ok = c->ahead_by == 0 || (c->ahead_by == 1 && author_name != NULL &&
+	    author_email != NULL && c->committer_name != NULL && c->committer_email != NULL &&
+	    strcmp(c->committer_name, author_name) == 0 &&
+	    strcmp(c->committer_email, author_email) == 0);
 	github_compare_free(c);
 	return 0;
 }
@@ -158,7 +154,8 @@ pr_close(enum pr_branch_fate *fate, struct api *a, const struct pr_close_in *in)
 		return rc;
 	if (in->keep_branch || in->pr->head.ref == NULL)
 		return 0;
-	if ((rc = pr_branch_ours(&ours, a, in)) < 0)
+	if ((rc = pr_branch_disposable(&ours, a, in->repo, in->pr->base.ref, in->pr->head.ref,
+	    in->author_name, in->author_email)) < 0)
 		return rc;
 	if (!ours) {
 		*fate = PR_BRANCH_FOREIGN;

@@ -75,6 +75,16 @@ int pr_publish(struct pr_out *out, struct api *a, const struct pr_in *in);
  */
 int pr_close(enum pr_branch_fate *fate, struct api *a, const struct pr_close_in *in);
 
+/*
+ * Would deleting branch lose nothing but repocast's own work? *ok is true
+ * when base already has all of it (merged), or when it is one commit
+ * ahead of their merge base and author_name <author_email> committed that
+ * one (GET .../compare/{base}...{branch}). A branch or base that is gone
+ * gives false.
+ */
+int pr_branch_disposable(bool *ok, struct api *a, const char *repo, const char *base,
+    const char *branch, const char *author_name, const char *author_email);
+
 /* The comment pr_close posts on a PR made stale by an up-to-date target. */
 char *pr_stale_comment(const char *repo, const char *source_commit);
 /* The comment on a sync PR another one replaces (by_url may be NULL). */

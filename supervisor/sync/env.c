@@ -85,7 +85,7 @@ sync_api_event(const struct api_event *ev, void *arg)
 	free(name);
 }
 
-static int
+int
 sync_open_api(struct sync_run *r)
 {
 	struct api_opts ao;

@@ -129,6 +129,9 @@ struct sync_run {
 
 /* ---- env.c ---- */
 
+/* The API client alone (r->cache_dir set): for commands without workers. */
+int sync_open_api(struct sync_run *r);
+
 /*
  * What the user named: the config, the scope, the token (then scrubbed
  * from the environment). 0, or an error code; a config's errors are in

@@ -1,0 +1,454 @@
+/*
+ * cmd_cancel — `repocast cancel`: close every open sync PR of the targets
+ * in scope, with a comment, and delete their sync branches (docs/sync.md,
+ * "Cancel"). No source is fetched and no worker runs: config -> scope ->
+ * token -> per target, discovery's open sync PRs and the branches under
+ * the group's branch prefix that parse as this target's sync branches.
+ * A branch holding someone else's commits is never deleted (the same
+ * check as a superseded PR's, pr_branch_disposable).
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "shared/buf.h"
+#include "shared/err.h"
+#include "shared/log.h"
+#include "shared/strv.h"
+#include "shared/util.h"
+#include "supervisor/cmd.h"
+#include "supervisor/github/pr.h"
+#include "supervisor/github/prtext.h"
+#include "supervisor/github/token.h"
+#include "supervisor/report/report.h"
+#include "supervisor/sync/internal.h"
+
+const char cmd_cancel_usage[] =
+    "usage: repocast cancel [options] [TARGET...]\n"
+    "\n"
+    "Close every open sync pull request of the targets, with a comment, and\n"
+    "delete their sync branches (repocast's and go-broadcast's, found as sync\n"
+    "does). A branch with commits repocast did not make is kept. TARGET filters\n"
+    "targets by repository (owner/name or a shell glob).\n"
+    "\n"
+    "  -c, --config FILE      config file (default sync.yaml)\n"
+    "  -n, --dry-run          say what would be closed and deleted; write nothing\n"
+    "      --groups LIST      only these groups (names or ids, comma-separated)\n"
+    "      --skip-groups LIST skip these groups\n"
+    "      --confirm-scope N  confirm a cancel over more than 5 repositories or\n"
+    "                         more than one group (N = number of repositories)\n"
+    "      --keep-branches    close the pull requests, keep every branch\n"
+    "      --comment TEXT     the comment posted before closing (default: says\n"
+    "                         the sync was cancelled)\n"
+    "      --json             print the per-target result as JSON\n"
+    "      --log-level LEVEL  error, warn, info (default), debug, trace\n"
+    "      --token-file FILE  read the token from FILE (else GITHUB_TOKEN, GH_TOKEN)\n"
+    "      --cache-dir DIR    API cache (default: config, else ~/.cache/repocast)\n"
+    "\n"
+    "Exit status: 0 everything closed (or nothing to close), 1 a close or a\n"
+    "delete failed, 2 usage or config error, 3 environment error (token, network).\n";
+
+#define CANCEL_COMMENT "Closing: the sync was cancelled (repocast cancel)."
+
+struct cancel_opts {
+	const char *comment;
+	bool keep_branches;
+};
+
+/* What became of one target. */
+struct cancel_target {
+	const struct cfg_group *group;
+	const struct cfg_target *target;
+	struct discovery found;
+	struct strv closed;            /* "#N" of each PR closed (or to close) */
+	struct strv deleted;           /* branches deleted (or to delete) */
+	struct strv kept;              /* branches kept: someone else's commits */
+	char *error;                   /* the first failure, or NULL */
+};
+
+enum {
+	OPT_GROUPS = 256, OPT_SKIP, OPT_CONFIRM, OPT_JSON, OPT_LOGLEVEL, OPT_TOKENFILE,
+	OPT_CACHEDIR, OPT_KEEP, OPT_COMMENT,
+};
+
+static const struct option cancel_longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "groups", required_argument, NULL, OPT_GROUPS },
+	{ "skip-groups", required_argument, NULL, OPT_SKIP },
+	{ "confirm-scope", required_argument, NULL, OPT_CONFIRM },
+	{ "keep-branches", no_argument, NULL, OPT_KEEP },
+	{ "comment", required_argument, NULL, OPT_COMMENT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "log-level", required_argument, NULL, OPT_LOGLEVEL },
+	{ "token-file", required_argument, NULL, OPT_TOKENFILE },
+	{ "cache-dir", required_argument, NULL, OPT_CACHEDIR },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+cancel_parse_args(struct sync_opts *o, struct cancel_opts *co, int argc, char **argv)
+{
+	const char *names[ARRAY_SIZE(cancel_longopts)];
+	enum log_level lvl;
+	char *end;
+	long v;
+	size_t i;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	memset(co, 0, sizeof(*co));
+	o->config = "sync.yaml";
+	o->confirm = -1;
+	co->comment = CANCEL_COMMENT;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:n", cancel_longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'n':
+			o->dry_run = true;
+			break;
+		case OPT_GROUPS:
+			o->groups = xrealloc(o->groups, (o->ngroups + 1) * sizeof(char *));
+			o->groups[o->ngroups++] = optarg;
+			break;
+		case OPT_SKIP:
+			o->skip = xrealloc(o->skip, (o->nskip + 1) * sizeof(char *));
+			o->skip[o->nskip++] = optarg;
+			break;
+		case OPT_CONFIRM:
+			v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v < 0 || v > INT_MAX)
+				return err_set(ERR_CONFIG, "invalid --confirm-scope value '%s'", optarg);
+			o->confirm = v;
+			break;
+		case OPT_KEEP:
+			co->keep_branches = true;
+			break;
+		case OPT_COMMENT:
+			if (*optarg == '\0')
+				return err_set(ERR_CONFIG, "--comment needs a text");
+			co->comment = optarg;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_LOGLEVEL:
+			if (log_parse_level(&lvl, optarg) < 0)
+				return err_set(ERR_CONFIG, "invalid --log-level '%s' (want error, warn, "
+				    "info, debug or trace)", optarg);
+			log_set_level(lvl);
+			break;
+		case OPT_TOKENFILE:
+			o->token_file = optarg;
+			break;
+		case OPT_CACHEDIR:
+			o->cache_dir = optarg;
+			break;
+		case ':':
+			return err_set(ERR_CONFIG, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			for (i = 0; i < ARRAY_SIZE(cancel_longopts); i++)
+				names[i] = cancel_longopts[i].name;
+			return cmd_unknown_option(argv[optind - 1], names, ARRAY_SIZE(names));
+		}
+	}
+	o->filters = (const char *const *)argv + optind;
+	o->nfilters = (size_t)(argc - optind);
+	return 0;
+}
+
+static void
+cancel_fail(struct cancel_target *ct, const char *what)
+{
+	if (ct->error == NULL)
+		ct->error = xstrdup(what);
+	err_clear();
+}
+
+/* Delete branch unless kept; record which. base: what it is compared with. */
+static void
+cancel_branch(struct sync_run *r, const struct cancel_opts *co, struct cancel_target *ct,
+    const char *branch, const char *base)
+{
+	const char *an, *ae;
+	bool ok;
+	int rc;
+
+	if (co->keep_branches)
+		return;
+	sync_author(r->cfg, &an, &ae);
+	if (pr_branch_disposable(&ok, r->api, ct->target->repo, base, branch, an, ae) < 0) {
+		cancel_fail(ct, err_last());
+		return;
+	}
+	if (!ok) {
+		strv_add(&ct->kept, branch);
+		return;
+	}
+	if (!r->o.dry_run) {
+		rc = github_branch_delete(r->api, ct->target->repo, branch);
+		if (rc < 0 && rc != ERR_NOTFOUND) {
+			cancel_fail(ct, err_last());
+			return;
+		}
+		err_clear();
+	}
+	strv_add(&ct->deleted, branch);
+}
+
+/* Close pr (comment first); its branch goes with cancel_branch. */
+static void
+cancel_pr(struct sync_run *r, const struct cancel_opts *co, struct cancel_target *ct,
+    const struct github_pull *pr)
+{
+	struct github_pull_edit ed;
+	char num[16];
+
+	if (!r->o.dry_run) {
+		if (github_comment_create(r->api, ct->target->repo, pr->number, co->comment) < 0) {
+			cancel_fail(ct, err_last());
+			return;
+		}
+		memset(&ed, 0, sizeof(ed));
+		ed.state = "closed";
+		if (github_pull_update(NULL, r->api, ct->target->repo, pr->number, &ed) < 0) {
+			cancel_fail(ct, err_last());
+			return;
+		}
+	}
+	snprintf(num, sizeof(num), "#%d", pr->number);
+	strv_add(&ct->closed, num);
+	if (pr->head.ref != NULL)
+		cancel_branch(r, co, ct, pr->head.ref, pr->base.ref);
+}
+
+static bool
+cancel_listed(const struct strv *sv, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* Is branch one of this target's sync branches (prefix and scope)? */
+static bool
+cancel_is_sync_branch(const struct cancel_target *ct, const char *branch)
+{
+	struct prtext_branch br;
+	struct buf scope = BUF_INIT;
+	bool ok;
+
+	if (prtext_branch_parse(&br, branch, ct->group->defaults.branch_prefix) != 0) {
+		err_clear();
+		return false;
+	}
+	prtext_scope(&scope, ct->target->repo);
+	ok = strcmp(br.scope, scope.ptr) == 0;
+	buf_release(&scope);
+	return ok;
+}
+
+static void
+cancel_one(struct sync_run *r, const struct cancel_opts *co, struct cancel_target *ct)
+{
+	struct discovery_target dt;
+	struct strv branches;
+	size_t i;
+
+	memset(&dt, 0, sizeof(dt));
+	dt.repo = ct->target->repo;
+	dt.branch = ct->target->branch;
+	dt.branch_prefix = ct->group->defaults.branch_prefix;
+	dt.source_repo = ct->group->source.repo;
+	if (discovery_run(&ct->found, r->api, &dt) < 0) {
+		cancel_fail(ct, err_last());
+		return;
+	}
+	if (ct->found.pr != NULL)
+		cancel_pr(r, co, ct, ct->found.pr);
+	for (i = 0; i < ct->found.nothers; i++)
+		cancel_pr(r, co, ct, &ct->found.others[i]);
+	/* Sync branches without an open PR (a run cut off before its PR). */
+	if (co->keep_branches)
+		return;
+	if (github_branches_matching(&branches, r->api, ct->target->repo,
+	    ct->group->defaults.branch_prefix) < 0) {
+		cancel_fail(ct, err_last());
+		return;
+	}
+	for (i = 0; i < branches.n; i++) {
+		const char *b = branches.v[i];
+
+		if (!cancel_is_sync_branch(ct, b) || cancel_listed(&ct->deleted, b) ||
+		    cancel_listed(&ct->kept, b))
+			continue;
+		cancel_branch(r, co, ct, b, ct->found.base_branch);
+	}
+	strv_release(&branches);
+}
+
+static char *
+cancel_join(const struct strv *sv)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		buf_addf(&b, "%s%s", i ? ", " : "", sv->v[i]);
+	if (b.ptr == NULL)
+		buf_addstr(&b, "");
+	return buf_detach(&b, NULL);
+}
+
+/* "#12" -> 12, as numbers in --json. */
+static json_t *
+cancel_numbers_json(const struct strv *sv)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		json_array_append_new(a, json_integer(atoi(sv->v[i] + 1)));
+	return a;
+}
+
+static json_t *
+cancel_strv_json(const struct strv *sv)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		json_array_append_new(a, report_json_string(sv->v[i]));
+	return a;
+}
+
+static void
+cancel_print(const struct sync_run *r, const struct cancel_target *ct, size_t n,
+    size_t nfailed)
+{
+	const char *would = r->o.dry_run ? "would be " : "";
+	json_t *j, *arr, *t;
+	char *s;
+	size_t i;
+
+	if (r->o.json) {
+		arr = json_array();
+		for (i = 0; i < n; i++) {
+			t = json_pack("{s:s,s:o,s:o,s:o,s:o}", "name", ct[i].target->repo,
+			    "closed", cancel_numbers_json(&ct[i].closed),
+			    "branches_deleted", cancel_strv_json(&ct[i].deleted),
+			    "branches_kept", cancel_strv_json(&ct[i].kept),
+			    "error", report_json_string(ct[i].error));
+			json_array_append_new(arr, t);
+		}
+		j = json_pack("{s:b,s:o,s:I}", "dry_run", r->o.dry_run, "targets", arr,
+		    "failed", (json_int_t)nfailed);
+		s = json_dumps(j, JSON_INDENT(2));
+		puts(s);
+		free(s);
+		json_decref(j);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const struct cancel_target *x = &ct[i];
+		struct buf line = BUF_INIT;
+		char *v;
+
+		if (x->closed.n > 0) {
+			v = cancel_join(&x->closed);
+			buf_addf(&line, "; %sclosed %s", would, v);
+			free(v);
+		}
+		if (x->deleted.n > 0) {
+			v = cancel_join(&x->deleted);
+			buf_addf(&line, "; branch%s %s %sdeleted", x->deleted.n > 1 ? "es" : "", v,
+			    would);
+			free(v);
+		}
+		if (x->kept.n > 0) {
+			v = cancel_join(&x->kept);
+			buf_addf(&line, "; branch%s %s kept: commits repocast did not make",
+			    x->kept.n > 1 ? "es" : "", v);
+			free(v);
+		}
+		if (x->error != NULL)
+			buf_addf(&line, "; FAILED: %s", x->error);
+		if (line.len == 0)
+			buf_addstr(&line, "; no open sync pull request or sync branch");
+		printf("%s: %s\n", x->target->repo, line.ptr + 2);
+		buf_release(&line);
+	}
+	printf("%zu %s: %zu failed%s\n", n, n == 1 ? "target" : "targets", nfailed,
+	    r->o.dry_run ? " (dry run: nothing written)" : "");
+}
+
+int
+cmd_cancel(int argc, char **argv)
+{
+	struct sync_run r;
+	struct cancel_opts co;
+	struct cancel_target *ct = NULL;
+	size_t i, nfailed = 0;
+	int code = EXIT_OK, rc;
+
+	memset(&r, 0, sizeof(r));
+	if ((rc = cancel_parse_args(&r.o, &co, argc, argv)) < 0) {
+		code = cmd_fail(CMD_INPUT, rc);
+		fputs("usage: repocast cancel [options] [TARGET...]\nSee 'repocast help cancel'.\n",
+		    stderr);
+		goto out;
+	}
+	if ((rc = sync_load(&r)) < 0) {
+		for (i = 0; i < r.errs.n; i++)
+			fprintf(stderr, "%s\n", r.errs.v[i].msg);
+		code = r.errs.n > 0 ? cmd_exit_status(CMD_INPUT, rc) : cmd_fail(CMD_INPUT, rc);
+		goto out;
+	}
+	r.cache_dir = xstrdup(r.o.cache_dir != NULL ? r.o.cache_dir : r.cfg->rc.cache_dir);
+	if ((rc = sync_open_api(&r)) < 0) {
+		code = cmd_fail(CMD_ENV, rc);
+		goto out;
+	}
+	ct = xcalloc(r.scope.n + 1, sizeof(*ct));
+	for (i = 0; i < r.scope.n; i++) {
+		ct[i].group = r.scope.v[i].group;
+		ct[i].target = r.scope.v[i].target;
+		cancel_one(&r, &co, &ct[i]);
+		if (ct[i].error != NULL)
+			nfailed++;
+	}
+	cancel_print(&r, ct, r.scope.n, nfailed);
+	if (code == EXIT_OK && nfailed > 0)
+		code = EXIT_TARGETS;
+out:
+	for (i = 0; ct != NULL && i < r.scope.n; i++) {
+		discovery_release(&ct[i].found);
+		strv_release(&ct[i].closed);
+		strv_release(&ct[i].deleted);
+		strv_release(&ct[i].kept);
+		free(ct[i].error);
+	}
+	free(ct);
+	api_free(r.api);
+	token_free(r.token);
+	scope_release(&r.scope);
+	cfg_free(r.cfg);
+	cfg_errors_release(&r.errs);
+	strv_release(&r.failed_before);
+	free(r.cache_dir);
+	free(r.o.groups);
+	free(r.o.skip);
+	return code;
+}
