@@ -347,6 +347,8 @@ run_select(struct run_state *st, struct report_run *run, struct endpoint *ep)
 	}
 	if (rc < 0 && !(rc == ERR_AUTH && o->token_file == NULL))
 		goto out;
+	if (st->token == NULL && repos_query_any(&q))
+		log_warn("%s: asking the api without a token", err_last());
 	memset(&in, 0, sizeof(in));
 	memset(&stats, 0, sizeof(stats));
 	in.repos_file = o->repos;

@@ -271,6 +271,7 @@ sync_release(struct sync_run *r)
 	}
 	free(r->sources);
 	api_free(r->api);
+	endpoint_release(&r->ep);
 	token_free(r->token);
 	scope_release(&r->scope);
 	cfg_free(r->cfg);
