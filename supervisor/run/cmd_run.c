@@ -1,7 +1,8 @@
 /*
- * cmd_run — `repocast run`: run a command in every repository of a
- * --repos file, one worker per repository, --jobs at a time, and write a
- * run directory with report.json and one log per repository (docs/run.md).
+ * cmd_run — `repocast run`: run a command in every chosen repository (a
+ * --repos file and/or an API query, selection.h), one worker per
+ * repository, --jobs at a time, and write a run directory with report.json
+ * and one log per repository (docs/run.md).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -31,20 +32,37 @@
 #include "supervisor/run/selection.h"
 
 const char cmd_run_usage[] =
-    "usage: repocast run --repos FILE --no-pr [options] -- CMD [ARGS...]\n"
+    "usage: repocast run (--repos FILE | --org ORG | --user USER | --search QUERY)...\n"
+    "                    --no-pr [options] -- CMD [ARGS...]\n"
+    "       repocast run ... --dry-run\n"
     "\n"
-    "Check out every repository listed in FILE (one a line: a local path, a\n"
-    "file:// or http(s):// git URL, or owner/name resolved against --git-url)\n"
-    "into a private temporary directory and run CMD there, one isolated worker\n"
-    "process per repository, with REPOCAST_REPO set to the repository. The\n"
-    "report (report.json, one log per repository under targets/) records each\n"
-    "command's exit and resource use.\n"
+    "Check out every chosen repository into a private temporary directory and\n"
+    "run CMD there, one isolated worker process per repository, with\n"
+    "REPOCAST_REPO set to the repository. The repositories are the union of\n"
+    "the sources: a FILE listing one a line (a local path, a file:// or\n"
+    "http(s):// git URL, or owner/name resolved against --git-url), and the\n"
+    "repositories the GitHub API lists for --org, --user and --search, where\n"
+    "archived repositories and forks are skipped and --topic keeps those\n"
+    "with any of its topics. The report (report.json, one log per repository\n"
+    "under targets/) records the selection and each command's exit and\n"
+    "resource use.\n"
     "\n"
     "Opening pull requests with the changes CMD makes is not available yet:\n"
     "--no-pr is required.\n"
     "\n"
-    "options:\n"
+    "choosing repositories (combinable; see docs/run.md):\n"
     "  --repos FILE        the repositories, one a line (# comments)\n"
+    "  --org ORG           every repository of organization ORG (repeatable)\n"
+    "  --user USER         the repositories USER owns (repeatable)\n"
+    "  --search QUERY      GitHub repository search, e.g. 'topic:go org:acme'\n"
+    "  --topic T           keep API repositories with topic T (repeatable: any)\n"
+    "  --include-archived  keep archived repositories\n"
+    "  --include-forks     keep forks\n"
+    "  --dry-run           print the chosen repositories (stdout) and the\n"
+    "                      skipped ones (stderr); run nothing, write no run\n"
+    "                      directory\n"
+    "\n"
+    "options:\n"
     "  --no-pr             do not commit or open pull requests (required)\n"
     "  --jobs N            workers at a time (default: the number of CPUs)\n"
     "  --timeout D         per-repository deadline, e.g. 90s, 10m (default 10m)\n"
@@ -61,8 +79,12 @@ const char cmd_run_usage[] =
     "  --only-failed RUN   only the repositories that failed in RUN (a run id\n"
     "                      under the report dir, 'last', or a run directory)\n"
     "  --cache-dir DIR     the mirror cache (default ~/.cache/repocast)\n"
-    "  --git-url URL       base for owner/name entries (default https://github.com/)\n"
-    "  --token-file FILE   token for http(s) fetches (else GITHUB_TOKEN, GH_TOKEN)\n"
+    "  --git-url URL       base for owner/name (default GITHUB_SERVER_URL, else\n"
+    "                      https://GH_HOST, else https://github.com)\n"
+    "  --api-url URL       the GitHub API (default GITHUB_API_URL, else\n"
+    "                      https://GH_HOST/api/v3, else https://api.github.com)\n"
+    "  --token-file FILE   token for the API and http(s) fetches (else\n"
+    "                      GITHUB_TOKEN, GH_TOKEN, then 'gh auth token')\n"
     "  --log-level L       error, warn, info, debug, trace\n"
     "  --no-progress       no status line on a terminal (the per-repository\n"
     "                      lines are printed either way)\n"
