@@ -545,16 +545,6 @@ cmd_run(int argc, char **argv)
 		    rc);
 		goto out;
 	}
-	if (o.dry_run) {
-		selection_print(stdout, stderr, &run.selection);
-		fprintf(stderr, "repocast: %zu repositor%s would run (--dry-run: nothing ran, no "
-		    "run directory written)\n", st.list.n, st.list.n == 1 ? "y" : "ies");
-		goto out;
-	}
-	if (st.list.n == 0) {
-		fprintf(stderr, "repocast: no repository matched: nothing to run\n");
-		goto out;
-	}
 	if (o.only_failed != NULL) {
 		struct strv failed = { NULL, 0 };
 		size_t kept;
@@ -572,6 +562,18 @@ cmd_run(int argc, char **argv)
 			    "rerun", o.only_failed);
 			goto out;
 		}
+	}
+	if (o.dry_run) {
+		for (k = 0; k < st.list.n; k++)
+			printf("%s\n", st.list.v[k].name);
+		selection_print_skipped(stderr, &run.selection);
+		fprintf(stderr, "repocast: %zu repositor%s would run (--dry-run: nothing ran, no "
+		    "run directory written)\n", st.list.n, st.list.n == 1 ? "y" : "ies");
+		goto out;
+	}
+	if (st.list.n == 0) {
+		fprintf(stderr, "repocast: no repository matched: nothing to run\n");
+		goto out;
 	}
 	st.tasks = xcalloc(st.list.n, sizeof(*st.tasks));
 	for (k = 0; k < st.list.n; k++)

@@ -128,16 +128,14 @@ selection_resolve(struct repolist *list, struct report_selection *sel, struct ap
 }
 
 void
-selection_print(FILE *out, FILE *err, const struct report_selection *sel)
+selection_print_skipped(FILE *err, const struct report_selection *sel)
 {
 	size_t i;
 
 	for (i = 0; i < sel->n; i++) {
 		const struct report_pick *p = &sel->v[i];
 
-		if (p->skipped == NULL)
-			fprintf(out, "%s\n", p->name);
-		else
+		if (p->skipped != NULL)
 			fprintf(err, "skipped %s (%s, %s)\n", p->name, p->skipped, p->source);
 	}
 }

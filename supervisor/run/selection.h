@@ -38,9 +38,9 @@ int selection_resolve(struct repolist *list, struct report_selection *sel, struc
     const struct selection_in *in);
 
 /*
- * --dry-run's listing: the names that would run on out, one a line; what
- * was skipped on err, one "skipped NAME (REASON, SOURCE)" line each.
+ * For --dry-run: what was skipped, one "skipped NAME (REASON, SOURCE)"
+ * line each, on err (the names that run are the repolist's).
  */
-void selection_print(FILE *out, FILE *err, const struct report_selection *sel);
+void selection_print_skipped(FILE *err, const struct report_selection *sel);
 
 #endif
