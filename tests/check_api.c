@@ -1201,6 +1201,88 @@ START_TEST(test_token_env)
 }
 END_TEST
 
+/* Write an executable gh into dir that runs body (sh). */
+static void
+fake_gh(const char *dir, const char *body)
+{
+	char *path = xasprintf("%s/gh", dir);
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\n%s\n", body);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+	free(path);
+}
+
+START_TEST(test_token_gh)
+{
+	char dir[] = "/tmp/repocast-gh-XXXXXX", *args, *old_path, *path;
+	struct token *t = NULL;
+	struct buf b = BUF_INIT;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	old_path = xstrdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+	path = xasprintf("%s:%s", dir, old_path);
+	args = xasprintf("%s/args", dir);
+	unsetenv("GITHUB_TOKEN");
+	unsetenv("GH_TOKEN");
+
+	/* No gh on PATH: token_load's answer, word for word. */
+	setenv("PATH", dir, 1);
+	ck_assert_int_eq(token_find(&t, NULL, "github.com"), ERR_AUTH);
+	ck_assert_str_eq(err_last(), "no github token: set GITHUB_TOKEN or GH_TOKEN, or "
+	    "pass --token-file");
+
+	setenv("PATH", path, 1);
+	fake_gh(dir, "echo \"$*\" >\"$(dirname \"$0\")/args\"; echo gho_fromgh123");
+	ck_assert_int_eq(token_find(&t, NULL, "ghe.example:8443"), 0);
+	ck_assert_str_eq(token_value(t), "gho_fromgh123");
+	ck_assert_str_eq(t->source, "gh auth token");
+	token_free(t);
+	t = NULL;
+	ck_assert_int_eq(buf_read_file(&b, args), 0);
+	ck_assert_str_eq(b.ptr, "auth token --hostname ghe.example:8443\n");
+	buf_release(&b);
+
+	/* The environment and --token-file come first: gh is not run. */
+	unlink(args);
+	setenv("GH_TOKEN", "from-env", 1);
+	ck_assert_int_eq(token_find(&t, NULL, NULL), 0);
+	ck_assert_str_eq(t->source, "GH_TOKEN");
+	token_free(t);
+	t = NULL;
+	unsetenv("GH_TOKEN");
+	ck_assert_int_eq(token_find(&t, "/nonexistent/token", NULL), ERR_NOTFOUND);
+	ck_assert_int_eq(access(args, F_OK), -1);
+
+	/* A gh that is not logged in, or prints nothing or junk. */
+	fake_gh(dir, "echo 'no oauth token' >&2; exit 1");
+	ck_assert_int_eq(token_find(&t, NULL, NULL), ERR_AUTH);
+	ck_assert_ptr_null(t);
+	ck_assert_ptr_nonnull(strstr(err_last(), "and gh gave none"));
+	ck_assert_ptr_nonnull(strstr(err_last(), "auth token' failed (not logged in?)"));
+	fake_gh(dir, "exit 0");
+	ck_assert_int_eq(token_find(&t, NULL, NULL), ERR_AUTH);
+	ck_assert_ptr_nonnull(strstr(err_last(), "printed no token"));
+	fake_gh(dir, "echo 'two words'");
+	ck_assert_int_eq(token_find(&t, NULL, NULL), ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(err_last(), "github token from gh auth token contains "
+	    "whitespace"));
+	ck_assert_ptr_null(strstr(err_last(), "two words"));
+
+	setenv("PATH", old_path, 1);
+	unlink(args);
+	free(args);
+	args = xasprintf("%s/gh", dir);
+	unlink(args);
+	rmdir(dir);
+	free(args);
+	free(path);
+	free(old_path);
+}
+END_TEST
+
 START_TEST(test_token_file)
 {
 	char big[TOKEN_MAX + 2];
@@ -1289,6 +1371,7 @@ api_suite(void)
 	tcase_add_test(ev, test_events_interrupted_wait);
 	tcase_add_test(tok, test_token_env);
 	tcase_add_test(tok, test_token_file);
+	tcase_add_test(tok, test_token_gh);
 	suite_add_tcase(s, pure);
 	suite_add_tcase(s, net);
 	suite_add_tcase(s, lim);

@@ -39,6 +39,40 @@ parse_err(int argc, const char **argv)
 #define PARSE(...) parse_err((int)(sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(char *)), \
     (const char *[]){ __VA_ARGS__ })
 
+START_TEST(test_run_query_flags)
+{
+	struct run_opts o;
+	const char *argv[] = { "run", "--org", "acme", "--org=beta", "--user", "bob", "--topic",
+		"go", "--topic=ci", "--search", "topic:go fork:true", "--include-archived",
+		"--include-forks", "--api-url", "http://127.0.0.1:1/api/v3", "--git-url=x",
+		"--dry-run", NULL };
+
+	cmd_run_opts_init(&o);
+	ck_assert_int_eq(cmd_run_parse(&o, 17, (char **)argv), 0);
+	ck_assert_uint_eq(o.orgs.n, 2);
+	ck_assert_str_eq(o.orgs.v[0], "acme");
+	ck_assert_str_eq(o.orgs.v[1], "beta");
+	ck_assert_uint_eq(o.users.n, 1);
+	ck_assert_str_eq(o.users.v[0], "bob");
+	ck_assert_uint_eq(o.topics.n, 2);
+	ck_assert_str_eq(o.topics.v[1], "ci");
+	ck_assert_uint_eq(o.searches.n, 1);
+	ck_assert_str_eq(o.searches.v[0], "topic:go fork:true");
+	ck_assert(o.include_archived && o.include_forks && o.dry_run);
+	ck_assert(!o.no_pr);
+	ck_assert_str_eq(o.api_url, "http://127.0.0.1:1/api/v3");
+	ck_assert_str_eq(o.git_url, "x");
+	ck_assert_int_eq(o.argc, 0);
+	cmd_run_opts_release(&o);
+
+	/* Without the flags, the URLs are left to the environment. */
+	cmd_run_opts_init(&o);
+	ck_assert_ptr_null(o.api_url);
+	ck_assert_ptr_null(o.git_url);
+	cmd_run_opts_release(&o);
+}
+END_TEST
+
 START_TEST(test_run_flags)
 {
 	struct run_opts o;
@@ -70,7 +104,23 @@ START_TEST(test_run_flags)
 	    "opening pull requests from 'run' is not available yet: pass --no-pr");
 	ck_assert_str_eq(PARSE("run", "--repos", "f", "--no-pr"),
 	    "no command given (repocast run ... -- CMD ARGS)");
-	ck_assert_str_eq(PARSE("run", "--no-pr", "--", "true"), "--repos FILE is required");
+	ck_assert_str_eq(PARSE("run", "--no-pr", "--", "true"), "no repositories: give --repos "
+	    "FILE, --org ORG, --user USER or --search QUERY");
+	ck_assert_str_eq(PARSE("run", "--topic", "go", "--no-pr", "--", "true"),
+	    "--topic filters the repositories of --org, --user or --search: give one of them");
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--topic", "go", "--no-pr", "--", "true"),
+	    "--topic filters the repositories of --org, --user or --search: give one of them");
+	ck_assert_str_eq(PARSE("run", "--org", "acme", "--no-pr", "--", "true"), "ok");
+	ck_assert_str_eq(PARSE("run", "--user", "bob", "--topic", "go", "--no-pr", "--", "true"),
+	    "ok");
+	ck_assert_str_eq(PARSE("run", "--search", "topic:go", "--dry-run"), "ok");
+	ck_assert_str_eq(PARSE("run", "--org", "acme"),
+	    "no command given (repocast run ... -- CMD ARGS)");
+	ck_assert_str_eq(PARSE("run", "--org", "acme", "--dry-run=1"), "--dry-run takes no value");
+	ck_assert_str_eq(PARSE("run", "--org", "acme", "--include-forks=yes"),
+	    "--include-forks takes no value");
+	ck_assert_str_eq(PARSE("run", "--org"), "--org needs a value");
+	ck_assert_str_eq(PARSE("run", "--api-url"), "--api-url needs a value");
 	ck_assert_str_eq(PARSE("run", "--repos"), "--repos needs a value");
 	ck_assert_str_eq(PARSE("run", "--bogus", "1"), "unknown option '--bogus'");
 	ck_assert_str_eq(PARSE("run", "true"),
@@ -145,6 +195,7 @@ cmd_run_suite(void)
 
 	tc = tcase_create("flags");
 	tcase_add_test(tc, test_run_flags);
+	tcase_add_test(tc, test_run_query_flags);
 	tcase_add_test(tc, test_run_options_list);
 	suite_add_tcase(s, tc);
 	return s;

@@ -93,6 +93,20 @@ START_TEST(test_roundtrip)
 	ck_assert(skipcache_match(&got, &st));
 	buf_reset(&b);
 
+	/* What the PR carries comes back; it is not part of the match. */
+	st.added = 1;
+	st.changed = 12;
+	st.deleted = 9999999999999999999ULL;
+	skipcache_format(&b, &key, &st);
+	ck_assert_ptr_nonnull(strstr(b.ptr, "\nfiles 1 12 9999999999999999999\n"));
+	ck_assert_int_eq(skipcache_parse(&got, b.ptr, b.len, &key), 1);
+	ck_assert_uint_eq(got.added, 1);
+	ck_assert_uint_eq(got.changed, 12);
+	ck_assert_uint_eq(got.deleted, 9999999999999999999ULL);
+	got.added = 0;
+	ck_assert(skipcache_match(&got, &st));
+	buf_reset(&b);
+
 	state_uptodate(&st);
 	skipcache_format(&b, &key, &st);
 	ck_assert_ptr_nonnull(strstr(b.ptr, "\nbranch -\nhead -\n"));
@@ -186,6 +200,14 @@ START_TEST(test_corrupt)
 		{ 10, "outcome pushed" },
 		{ 10, "outcome up_to_date" },   /* up_to_date with a branch */
 		{ 10, "outcome" },
+		{ 11, "files 1 2" },
+		{ 11, "files 1 2 3 4" },
+		{ 11, "files 1 2 x" },
+		{ 11, "files 1  2 3" },
+		{ 11, "files -1 2 3" },
+		{ 11, "files 1 2 3 " },
+		{ 11, "files 1 2 12345678901234567890" },  /* 20 digits */
+		{ 11, "flies 1 2 3" },
 	};
 	struct skipcache_state st, got;
 	struct buf b = BUF_INIT;

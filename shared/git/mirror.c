@@ -315,9 +315,13 @@ mirror_error(struct mirror *m, int git_rc, const char *action)
 	if (git_rc == GIT_EAUTH || contains(msg, "401") || contains(msg, "403") ||
 	    contains(msg, "authentication") || contains(msg, "rejected the token")) {
 		code = ERR_AUTH;
-		why = m->token != NULL ?
-		    "authentication failed (is the token valid and allowed to access it?)" :
-		    "authentication required and no token was given";
+		if (m->token == NULL)
+			/* libgit2's own words ("... but no callback set") name its
+			 * API, not anything the user can change. */
+			return err_set(code, "cannot %s '%s': the server asks for "
+			    "authentication and no token was given (set GITHUB_TOKEN or GH_TOKEN, "
+			    "or pass --token-file)", action, url);
+		why = "authentication failed (is the token valid and allowed to access it?)";
 	} else if (git_rc == GIT_ENOTFOUND || contains(msg, "404") ||
 	    contains(msg, "could not find repository") || contains(msg, "failed to resolve path") ||
 	    contains(msg, "not found")) {

@@ -142,6 +142,9 @@ struct cfg_repocast {
 	char *cache_dir;           /* default $XDG_CACHE_HOME/repocast or ~/.cache/repocast */
 	char *api_url;             /* default https://api.github.com */
 	char *git_url;             /* default https://github.com */
+	struct cfg_pos api_url_pos, git_url_pos; /* line 0: not in the file (the
+	                                          * environment may set them,
+	                                          * supervisor/github/endpoint.h) */
 	char *author_name, *author_email;
 	uint64_t mem_bytes, cpu_seconds, open_files; /* limits; 0 = none */
 	char *report_dir;          /* default .repocast/runs */

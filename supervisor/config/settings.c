@@ -302,8 +302,10 @@ cfg_parse_repocast(struct cwalk *w, const struct cnode *n)
 		cfg_parse_duration(&r->timeout_ms, tmp);
 	cfg_walk_int(&r->retries, w, val[2], "retries", 0, 100);
 	cfg_walk_str(&r->cache_dir, w, val[3], "cache_dir", cfg_check_word);
-	cfg_walk_str(&r->api_url, w, val[4], "api_url", check_url);
-	cfg_walk_str(&r->git_url, w, val[5], "git_url", check_url);
+	if (cfg_walk_str(&r->api_url, w, val[4], "api_url", check_url) > 0)
+		r->api_url_pos = cnode_pos(val[4]);
+	if (cfg_walk_str(&r->git_url, w, val[5], "git_url", check_url) > 0)
+		r->git_url_pos = cnode_pos(val[5]);
 	if (val[6] != NULL) {
 		mark2 = cfg_walk_push_key(w, "author");
 		if (cfg_walk_map(w, val[6], author_keys, sv, sk) == 0) {

@@ -1,9 +1,18 @@
 /* token — see token.h. */
 #include "supervisor/github/token.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "shared/buf.h"
 #include "shared/err.h"
@@ -83,6 +92,158 @@ token_load(struct token **out, const char *file)
 		return take(out, v, strlen(v), "GH_TOKEN");
 	return err_set(ERR_AUTH, "no github token: set GITHUB_TOKEN or GH_TOKEN, "
 	    "or pass --token-file");
+}
+
+/* How long `gh auth token` may take (it may wait on a keyring). */
+#define GH_TIMEOUT_MS 10000
+
+extern char **environ;
+
+/* The first executable "gh" on PATH, or NULL. */
+static char *
+find_gh(void)
+{
+	const char *path = getenv("PATH"), *p;
+
+	if (path == NULL)
+		return NULL;
+	for (p = path;; p++) {
+		size_t n = strcspn(p, ":");
+		char *cand;
+
+		if (n > 0 && n < PATH_MAX) {
+			struct stat st;
+
+			cand = xasprintf("%.*s/gh", (int)n, p);
+			if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
+				return cand;
+			free(cand);
+		}
+		p += n;
+		if (*p == '\0')
+			return NULL;
+	}
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Run gh auth token and read its stdout into b (at most TOKEN_MAX + 2
+ * bytes). 0 when gh exited 0 in time; -1 otherwise (err_last says why).
+ */
+static int
+run_gh(struct buf *b, const char *gh, const char *host)
+{
+	char *argv[6] = { (char *)"gh", (char *)"auth", (char *)"token", NULL, NULL, NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, def;
+	int fds[2] = { -1, -1 }, e, status = 0, rc = -1;
+	uint64_t deadline;
+	pid_t pid = -1;
+	char chunk[256];
+
+	if (host != NULL) {
+		argv[3] = (char *)"--hostname";
+		argv[4] = (char *)host;
+	}
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return err_sys(ERR_FAIL, "cannot run '%s auth token'", gh);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	sigaddset(&def, SIGINT);
+	sigaddset(&def, SIGTERM);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &def);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	e = posix_spawn(&pid, gh, &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	close(fds[1]);
+	if (e != 0) {
+		close(fds[0]);
+		errno = e;
+		return err_sys(ERR_FAIL, "cannot run '%s auth token'", gh);
+	}
+	/* Room for the whole answer up front: no realloc leaves a copy behind. */
+	buf_grow(b, TOKEN_MAX + 3);
+	deadline = mono_ms() + GH_TIMEOUT_MS;
+	for (;;) {
+		struct pollfd pfd = { fds[0], POLLIN, 0 };
+		uint64_t now = mono_ms();
+		ssize_t n;
+
+		if (now >= deadline) {
+			kill(pid, SIGKILL);
+			err_set(ERR_TIMEOUT, "'%s auth token' took longer than %d s", gh,
+			    GH_TIMEOUT_MS / 1000);
+			goto reap;
+		}
+		if (poll(&pfd, 1, (int)(deadline - now)) < 0) {
+			if (errno == EINTR)
+				continue;
+			kill(pid, SIGKILL);
+			err_sys(ERR_FAIL, "cannot read from '%s auth token'", gh);
+			goto reap;
+		}
+		n = read(fds[0], chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (b->len + (size_t)n <= TOKEN_MAX + 2)
+			buf_add(b, chunk, (size_t)n);
+		util_wipe(chunk, sizeof(chunk));
+	}
+	rc = 0;
+reap:
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rc == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		rc = err_set(ERR_AUTH, "'%s auth token' failed (not logged in?)", gh);
+	return rc;
+}
+
+int
+token_find(struct token **out, const char *file, const char *host)
+{
+	struct buf b = BUF_INIT;
+	char *gh;
+	int rc;
+
+	rc = token_load(out, file);
+	if (rc != ERR_AUTH || file != NULL)
+		return rc;
+	if ((gh = find_gh()) == NULL)
+		return rc;
+	rc = run_gh(&b, gh, host);
+	if (rc == 0 && b.len == 0)
+		rc = err_set(ERR_AUTH, "'%s auth token' printed no token", gh);
+	if (rc == 0)
+		rc = take(out, b.ptr, b.len, "gh auth token");
+	if (rc < 0 && *out == NULL) {
+		err_wrap("no github token: GITHUB_TOKEN and GH_TOKEN are unset, no --token-file, "
+		    "and gh gave none");
+		rc = rc == ERR_CONFIG || rc == ERR_LIMIT ? rc : ERR_AUTH;
+	}
+	util_wipe(b.ptr, b.len);
+	buf_release(&b);
+	free(gh);
+	return rc;
 }
 
 const char *

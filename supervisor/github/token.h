@@ -2,7 +2,8 @@
  * token — the GitHub token of one run.
  *
  * The token comes from --token-file when given, else GITHUB_TOKEN, else
- * GH_TOKEN. It lives in exactly one heap string owned by struct token,
+ * GH_TOKEN, else (token_find only) `gh auth token` when gh is on PATH. It
+ * lives in exactly one heap string owned by struct token,
  * wiped before it is freed. It is never logged, never put in argv or in a
  * worker's environment (the supervisor hands it to workers in a CRED frame),
  * and error messages name only where it came from, never its value.
@@ -17,7 +18,8 @@
 
 struct token {
 	char *value;            /* NUL-terminated secret; wiped by token_free */
-	const char *source;     /* "--token-file", "GITHUB_TOKEN" or "GH_TOKEN" */
+	const char *source;     /* "--token-file", "GITHUB_TOKEN", "GH_TOKEN" or
+	                         * "gh auth token" */
 };
 
 /*
@@ -30,6 +32,16 @@ struct token {
  * the token is empty or contains whitespace or control characters.
  */
 int token_load(struct token **out, const char *file);
+
+/*
+ * token_load, and when it finds no token (ERR_AUTH, file NULL) and an
+ * executable gh is on PATH, the output of `gh auth token [--hostname
+ * host]` (stdin /dev/null, stderr discarded, 10 s at most; its output is
+ * read into the token and wiped, never logged or written). A gh that
+ * fails or prints nothing leaves ERR_AUTH, saying gh gave no token.
+ * Blocks while gh runs.
+ */
+int token_find(struct token **out, const char *file, const char *host);
 
 /* Borrowed; valid until token_free. */
 const char *token_value(const struct token *t);

@@ -92,7 +92,69 @@ report_run_release(struct report_run *r)
 	for (i = 0; i < r->nspans; i++)
 		free(r->spans[i].name);
 	free(r->spans);
+	report_selection_release(&r->selection);
 	memset(r, 0, sizeof(*r));
+}
+
+void
+report_selection_add(struct report_selection *s, const char *name, const char *source,
+    const char *skipped)
+{
+	struct report_pick *p;
+
+	ALLOC_GROW(s->v, s->n + 1, s->cap);
+	p = &s->v[s->n++];
+	p->name = xstrdup(name);
+	p->source = xstrdup(source);
+	p->skipped = xstrdup_or_null(skipped);
+}
+
+void
+report_selection_release(struct report_selection *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		free(s->v[i].name);
+		free(s->v[i].source);
+		free(s->v[i].skipped);
+	}
+	free(s->v);
+	strv_release(&s->sources);
+	strv_release(&s->topics);
+	memset(s, 0, sizeof(*s));
+}
+
+static json_t *
+strv_json(const struct strv *v)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		json_array_append_new(a, report_json_string(v->v[i]));
+	return a;
+}
+
+/* run.selection: null unless the command recorded one. */
+static json_t *
+selection_json(const struct report_selection *s)
+{
+	json_t *repos;
+	size_t i;
+
+	if (!s->present)
+		return json_null();
+	repos = json_array();
+	for (i = 0; i < s->n; i++)
+		json_array_append_new(repos, json_pack("{s:o,s:o,s:o}",
+		    "name", report_json_string(s->v[i].name),
+		    "source", report_json_string(s->v[i].source),
+		    "skipped", s->v[i].skipped ? report_json_string(s->v[i].skipped) :
+		    json_null()));
+	return json_pack("{s:o,s:o,s:b,s:b,s:o}", "sources", strv_json(&s->sources),
+	    "topics", strv_json(&s->topics), "include_archived", s->include_archived,
+	    "include_forks", s->include_forks, "repos", repos);
 }
 
 void
@@ -532,6 +594,7 @@ report_json(struct buf *out, const struct report_run *run, const struct record *
 	json_object_set_new(jrun, "supervisor", usage_json(&run->self));
 	json_object_set_new(jrun, "children", usage_json(&run->children));
 	json_object_set_new(jrun, "orphans_reaped", u64(run->orphans_reaped));
+	json_object_set_new(jrun, "selection", selection_json(&run->selection));
 	json_object_set_new(jrun, "api", json_pack("{s:o,s:o,s:o,s:o}",
 	    "requests", u64(run->api_requests), "not_modified", u64(run->api_not_modified),
 	    "rate_limited", u64(run->api_rate_limited), "waited_ms", u64(run->api_waited_ms)));

@@ -31,6 +31,28 @@ struct report_span {
 };
 
 /* The run record. Strings are owned (report_run_release frees them). */
+/* One repository a `run` considered (run.selection.repos[] of report.json). */
+struct report_pick {
+	char *name;               /* owner/name or the repos file entry's name */
+	char *source;             /* "repos:FILE", "org:acme", "user:bob", "search:Q" */
+	char *skipped;            /* why it was left out, NULL when it ran */
+};
+
+/* How a `run` chose its repositories (run.selection; null when absent). */
+struct report_selection {
+	bool present;
+	struct strv sources;      /* "repos:FILE", "org:acme", ... as given */
+	struct strv topics;
+	bool include_archived, include_forks;
+	struct report_pick *v;
+	size_t n, cap;
+};
+
+/* Append one pick (strings copied; skipped may be NULL). */
+void report_selection_add(struct report_selection *s, const char *name, const char *source,
+    const char *skipped);
+void report_selection_release(struct report_selection *s);
+
 struct report_run {
 	char *id;
 	char *command;            /* "run", "sync" */
@@ -49,6 +71,7 @@ struct report_run {
 	struct rusage_sample children;   /* RUSAGE_CHILDREN at the end */
 	/* The supervisor's API use (zero when the command used none). */
 	uint64_t api_requests, api_not_modified, api_rate_limited, api_waited_ms;
+	struct report_selection selection;  /* run: the repositories chosen */
 	struct report_span *spans;       /* in time order; owned */
 	size_t nspans, spans_cap;
 };

@@ -1,7 +1,8 @@
 /*
- * cmd_run — `repocast run`: run a command in every repository of a
- * --repos file, one worker per repository, --jobs at a time, and write a
- * run directory with report.json and one log per repository (docs/run.md).
+ * cmd_run — `repocast run`: run a command in every chosen repository (a
+ * --repos file and/or an API query, selection.h), one worker per
+ * repository, --jobs at a time, and write a run directory with report.json
+ * and one log per repository (docs/run.md).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -24,24 +25,44 @@
 #include "supervisor/report/progress.h"
 #include "supervisor/report/read.h"
 #include "supervisor/report/report.h"
-#include "supervisor/run/repolist.h"
+#include "supervisor/github/endpoint.h"
+#include "supervisor/github/repos.h"
 #include "supervisor/github/token.h"
+#include "supervisor/run/repolist.h"
+#include "supervisor/run/selection.h"
 
 const char cmd_run_usage[] =
-    "usage: repocast run --repos FILE --no-pr [options] -- CMD [ARGS...]\n"
+    "usage: repocast run (--repos FILE | --org ORG | --user USER | --search QUERY)...\n"
+    "                    --no-pr [options] -- CMD [ARGS...]\n"
+    "       repocast run ... --dry-run\n"
     "\n"
-    "Check out every repository listed in FILE (one a line: a local path, a\n"
-    "file:// or http(s):// git URL, or owner/name resolved against --git-url)\n"
-    "into a private temporary directory and run CMD there, one isolated worker\n"
-    "process per repository, with REPOCAST_REPO set to the repository. The\n"
-    "report (report.json, one log per repository under targets/) records each\n"
-    "command's exit and resource use.\n"
+    "Check out every chosen repository into a private temporary directory and\n"
+    "run CMD there, one isolated worker process per repository, with\n"
+    "REPOCAST_REPO set to the repository. The repositories are the union of\n"
+    "the sources: a FILE listing one a line (a local path, a file:// or\n"
+    "http(s):// git URL, or owner/name resolved against --git-url), and the\n"
+    "repositories the GitHub API lists for --org, --user and --search, where\n"
+    "archived repositories and forks are skipped and --topic keeps those\n"
+    "with any of its topics. The report (report.json, one log per repository\n"
+    "under targets/) records the selection and each command's exit and\n"
+    "resource use.\n"
     "\n"
     "Opening pull requests with the changes CMD makes is not available yet:\n"
     "--no-pr is required.\n"
     "\n"
-    "options:\n"
+    "choosing repositories (combinable; see docs/run.md):\n"
     "  --repos FILE        the repositories, one a line (# comments)\n"
+    "  --org ORG           every repository of organization ORG (repeatable)\n"
+    "  --user USER         the repositories USER owns (repeatable)\n"
+    "  --search QUERY      GitHub repository search, e.g. 'topic:go org:acme'\n"
+    "  --topic T           keep API repositories with topic T (repeatable: any)\n"
+    "  --include-archived  keep archived repositories\n"
+    "  --include-forks     keep forks\n"
+    "  --dry-run           print the chosen repositories (stdout) and the\n"
+    "                      skipped ones (stderr); run nothing, write no run\n"
+    "                      directory\n"
+    "\n"
+    "options:\n"
     "  --no-pr             do not commit or open pull requests (required)\n"
     "  --jobs N            workers at a time (default: the number of CPUs)\n"
     "  --timeout D         per-repository deadline, e.g. 90s, 10m (default 10m)\n"
@@ -58,8 +79,12 @@ const char cmd_run_usage[] =
     "  --only-failed RUN   only the repositories that failed in RUN (a run id\n"
     "                      under the report dir, 'last', or a run directory)\n"
     "  --cache-dir DIR     the mirror cache (default ~/.cache/repocast)\n"
-    "  --git-url URL       base for owner/name entries (default https://github.com/)\n"
-    "  --token-file FILE   token for http(s) fetches (else GITHUB_TOKEN, GH_TOKEN)\n"
+    "  --git-url URL       base for owner/name (default GITHUB_SERVER_URL, else\n"
+    "                      https://GH_HOST, else https://github.com)\n"
+    "  --api-url URL       the GitHub API (default GITHUB_API_URL, else\n"
+    "                      https://GH_HOST/api/v3, else https://api.github.com)\n"
+    "  --token-file FILE   token for the API and http(s) fetches (else\n"
+    "                      GITHUB_TOKEN, GH_TOKEN, then 'gh auth token')\n"
     "  --log-level L       error, warn, info, debug, trace\n"
     "  --no-progress       no status line on a terminal (the per-repository\n"
     "                      lines are printed either way)\n"
@@ -89,6 +114,8 @@ const char *const run_options[] = {
 	"repos", "no-pr", "no-progress", "jobs", "timeout", "retries", "grace", "memory",
 	"cpu-seconds", "open-files", "report-dir", "report-format", "metrics-file",
 	"only-failed", "cache-dir", "git-url", "token-file", "log-level",
+	"org", "user", "topic", "search", "include-archived", "include-forks", "dry-run",
+	"api-url",
 };
 const size_t run_noptions = ARRAY_SIZE(run_options);
 
@@ -131,7 +158,6 @@ cmd_run_opts_init(struct run_opts *o)
 	o->retries = 1;
 	o->report_dir = xstrdup(".repocast/runs");
 	o->report_formats = REPORT_ALL;
-	o->git_url = xstrdup("https://github.com/");
 	o->cache_dir = cfg_default_cache_dir();
 	o->log_level = LOG_INFO;
 }
@@ -146,6 +172,11 @@ cmd_run_opts_release(struct run_opts *o)
 	free(o->token_file);
 	free(o->metrics_file);
 	free(o->only_failed);
+	free(o->api_url);
+	strv_release(&o->orgs);
+	strv_release(&o->users);
+	strv_release(&o->topics);
+	strv_release(&o->searches);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -181,13 +212,21 @@ cmd_run_parse(struct run_opts *o, int argc, char **argv)
 		} else {
 			snprintf(name, sizeof(name), "%s", a);
 		}
-		if (strcmp(name, "--no-pr") == 0 || strcmp(name, "--no-progress") == 0) {
+		if (strcmp(name, "--no-pr") == 0 || strcmp(name, "--no-progress") == 0 ||
+		    strcmp(name, "--include-archived") == 0 || strcmp(name, "--include-forks") == 0 ||
+		    strcmp(name, "--dry-run") == 0) {
 			if (val != NULL)
 				return err_set(ERR_CONFIG, "%s takes no value", name);
 			if (strcmp(name, "--no-pr") == 0)
 				o->no_pr = true;
-			else
+			else if (strcmp(name, "--no-progress") == 0)
 				o->no_progress = true;
+			else if (strcmp(name, "--include-archived") == 0)
+				o->include_archived = true;
+			else if (strcmp(name, "--include-forks") == 0)
+				o->include_forks = true;
+			else
+				o->dry_run = true;
 			continue;
 		}
 		if (val == NULL) {
@@ -236,6 +275,13 @@ cmd_run_parse(struct run_opts *o, int argc, char **argv)
 			set_str(&o->cache_dir, val);
 		} else if (strcmp(name, "--git-url") == 0) {
 			set_str(&o->git_url, val);
+		} else if (strcmp(name, "--org") == 0 || strcmp(name, "--user") == 0 ||
+		    strcmp(name, "--topic") == 0 || strcmp(name, "--search") == 0) {
+			/* Repositories by query: repeatable, unioned (selection.h). */
+			strv_add(name[2] == 'o' ? &o->orgs : name[2] == 'u' ? &o->users :
+			    name[2] == 't' ? &o->topics : &o->searches, val);
+		} else if (strcmp(name, "--api-url") == 0) {
+			set_str(&o->api_url, val);
 		} else if (strcmp(name, "--token-file") == 0) {
 			set_str(&o->token_file, val);
 		} else if (strcmp(name, "--log-level") == 0) {
@@ -246,15 +292,21 @@ cmd_run_parse(struct run_opts *o, int argc, char **argv)
 			return cmd_unknown_option(name, run_options, ARRAY_SIZE(run_options));
 		}
 	}
-	if (o->repos == NULL)
-		return err_set(ERR_CONFIG, "--repos FILE is required");
+	if (o->topics.n > 0 && o->orgs.n == 0 && o->users.n == 0 && o->searches.n == 0)
+		return err_set(ERR_CONFIG, "--topic filters the repositories of --org, --user or "
+		    "--search: give one of them");
+	if (o->repos == NULL && o->orgs.n == 0 && o->users.n == 0 && o->searches.n == 0)
+		return err_set(ERR_CONFIG, "no repositories: give --repos FILE, --org ORG, --user "
+		    "USER or --search QUERY");
+	o->argv = argv + i;
+	o->argc = argc - i;
+	if (o->dry_run)
+		return 0;    /* nothing runs: no command or --no-pr needed */
 	if (i >= argc)
 		return err_set(ERR_CONFIG, "no command given (repocast run ... -- CMD ARGS)");
 	if (!o->no_pr)
 		return err_set(ERR_CONFIG, "opening pull requests from 'run' is not available yet: "
 		    "pass --no-pr");
-	o->argv = argv + i;
-	o->argc = argc - i;
 	return 0;
 }
 
@@ -264,6 +316,86 @@ static bool
 is_http(const char *url)
 {
 	return strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0;
+}
+
+/* ---- the repositories ---- */
+
+static bool
+any_http(const struct repolist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (is_http(l->v[i].url))
+			return true;
+	return false;
+}
+
+/*
+ * Where the API and git server are, the token, and the repositories
+ * (selection.h) into st->list and run->selection. A token is optional for
+ * run: only the API query and http(s) entries use one, and `gh auth token`
+ * is asked only when one of them needs it.
+ */
+static int
+run_select(struct run_state *st, struct report_run *run, struct endpoint *ep)
+{
+	const struct run_opts *o = st->o;
+	struct endpoint_in ein;
+	struct repos_query q;
+	struct selection_in in;
+	struct api_stats stats;
+	char *host = NULL;
+	bool asked = false;
+	int rc;
+
+	memset(&ein, 0, sizeof(ein));
+	ein.api_flag = o->api_url;
+	ein.git_flag = o->git_url;
+	if ((rc = endpoint_resolve(ep, &ein)) < 0)
+		return rc;
+	host = endpoint_git_host(ep);
+	memset(&q, 0, sizeof(q));
+	q.orgs = o->orgs;
+	q.users = o->users;
+	q.searches = o->searches;
+	q.topics = o->topics;
+	q.include_archived = o->include_archived;
+	q.include_forks = o->include_forks;
+	rc = token_load(&st->token, o->token_file);
+	if (rc == ERR_AUTH && o->token_file == NULL && repos_query_any(&q)) {
+		asked = true;
+		rc = token_find(&st->token, NULL, host);
+	}
+	if (rc < 0 && !(rc == ERR_AUTH && o->token_file == NULL))
+		goto out;
+	if (st->token == NULL && repos_query_any(&q))
+		log_warn("%s: asking the api without a token", err_last());
+	memset(&in, 0, sizeof(in));
+	memset(&stats, 0, sizeof(stats));
+	in.repos_file = o->repos;
+	in.query = &q;
+	in.ep = ep;
+	in.token = st->token;
+	in.cache_dir = o->cache_dir;
+	rc = selection_resolve(&st->list, &run->selection, &stats, &in);
+	run->api_requests = stats.requests;
+	run->api_not_modified = stats.not_modified;
+	run->api_rate_limited = stats.rate_limited;
+	run->api_waited_ms = stats.waited_ms;
+	if (rc < 0)
+		goto out;
+	if (st->token == NULL && !asked && any_http(&st->list)) {
+		rc = token_find(&st->token, NULL, host);
+		if (rc < 0 && rc != ERR_AUTH)
+			goto out;
+	}
+	if (st->token != NULL)
+		log_debug("github token from %s", st->token->source);
+	rc = 0;
+out:
+	free(host);
+	return rc;
 }
 
 /* ---- pool callbacks ---- */
@@ -389,13 +521,15 @@ cmd_run(int argc, char **argv)
 	struct pool *pool = NULL;
 	struct record *recs = NULL;
 	struct report_in in;
+	struct endpoint ep;
 	char *worker = NULL, *path = NULL, *log_dir = NULL, *scratch = NULL, *tmpenv = NULL;
 	const char *wenv[2] = { NULL, NULL };
 	int rc, i, exit_code = EXIT_OK;
 	size_t k;
 
 	memset(&st, 0, sizeof(st));
-	memset(&run, 0, sizeof(run));
+	memset(&ep, 0, sizeof(ep));
+	report_run_init(&run, "run");
 	cmd_run_opts_init(&o);
 	if ((rc = cmd_run_parse(&o, argc, argv)) < 0) {
 		cmd_usage_error(RUN_HINT, "%s", err_last());
@@ -404,8 +538,11 @@ cmd_run(int argc, char **argv)
 	}
 	log_set_level(o.log_level);
 	st.o = &o;
-	if ((rc = repolist_load(&st.list, o.repos, o.git_url)) < 0) {
-		exit_code = cmd_fail(CMD_INPUT, rc);
+	if ((rc = run_select(&st, &run, &ep)) < 0) {
+		/* A bad repos file or an org that does not exist is the user's; the
+		 * API, the network and the token are the environment's. */
+		exit_code = cmd_fail(rc == ERR_CONFIG || rc == ERR_NOTFOUND ? CMD_INPUT : CMD_ENV,
+		    rc);
 		goto out;
 	}
 	if (o.only_failed != NULL) {
@@ -421,22 +558,27 @@ cmd_run(int argc, char **argv)
 		strv_release(&failed);
 		if (kept == 0) {
 			/* As GNU parallel's --resume-failed: nothing failed, nothing to do. */
-			log_info("no repository of '%s' failed in run '%s': nothing to rerun",
-			    o.repos, o.only_failed);
+			log_info("no repository of this selection failed in run '%s': nothing to "
+			    "rerun", o.only_failed);
 			goto out;
 		}
 	}
-	/* A token is optional for run: only http(s) entries use it. */
-	rc = token_load(&st.token, o.token_file);
-	if (rc < 0 && !(rc == ERR_AUTH && o.token_file == NULL)) {
-		exit_code = cmd_fail(CMD_INPUT, rc);
+	if (o.dry_run) {
+		for (k = 0; k < st.list.n; k++)
+			printf("%s\n", st.list.v[k].name);
+		selection_print_skipped(stderr, &run.selection);
+		fprintf(stderr, "repocast: %zu repositor%s would run (--dry-run: nothing ran, no "
+		    "run directory written)\n", st.list.n, st.list.n == 1 ? "y" : "ies");
+		goto out;
+	}
+	if (st.list.n == 0) {
+		fprintf(stderr, "repocast: no repository matched: nothing to run\n");
 		goto out;
 	}
 	st.tasks = xcalloc(st.list.n, sizeof(*st.tasks));
 	for (k = 0; k < st.list.n; k++)
 		st.tasks[k].e = &st.list.v[k];
 
-	report_run_init(&run, "run");
 	run.argv = xcalloc((size_t)o.argc + 1, sizeof(*run.argv));
 	for (i = 0; i < o.argc; i++)
 		run.argv[i] = xstrdup(o.argv[i]);
@@ -526,6 +668,7 @@ out:
 	free(worker);
 	free(path);
 	report_run_release(&run);
+	endpoint_release(&ep);
 	cmd_run_opts_release(&o);
 	return exit_code;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "shared/log.h"
+#include "shared/strv.h"
 
 struct run_opts {
 	char *repos;
@@ -18,10 +19,15 @@ struct run_opts {
 	uint64_t timeout_ms, grace_ms;
 	int retries;
 	uint64_t mem_bytes, cpu_seconds, open_files;
-	char *report_dir, *cache_dir, *git_url, *token_file;
+	char *report_dir, *cache_dir, *token_file;
+	char *git_url;            /* --git-url, or NULL (then the environment) */
 	unsigned report_formats;  /* mask of enum report_format (report.h) */
 	char *metrics_file;       /* --metrics-file PATH, or NULL */
 	char *only_failed;        /* --only-failed RUN, or NULL */
+	/* Repositories by query (selection.h), the API, --dry-run. */
+	struct strv orgs, users, topics, searches;
+	bool include_archived, include_forks, dry_run;
+	char *api_url;            /* --api-url, or NULL (then the environment) */
 	enum log_level log_level;
 	char **argv;          /* the command: borrowed from the argv given to parse */
 	int argc;

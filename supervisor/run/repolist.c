@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "shared/buf.h"
@@ -199,6 +200,26 @@ repolist_load(struct repolist *l, const char *path, const char *git_url)
 		rc = err_set(ERR_CONFIG, "%s: no repositories listed", path);
 	buf_release(&b);
 	return rc;
+}
+
+int
+repolist_add_repo(struct repolist *l, const char *full_name, const char *git_url)
+{
+	struct repolist_entry *e;
+	size_t i, n = strlen(git_url);
+
+	for (i = 0; i < l->n; i++)
+		if (strcasecmp(l->v[i].name, full_name) == 0)
+			return 1;
+	while (n > 0 && git_url[n - 1] == '/')
+		n--;
+	ALLOC_GROW(l->v, l->n + 1, l->cap);
+	e = &l->v[l->n++];
+	memset(e, 0, sizeof(*e));
+	e->spec = xstrdup(full_name);
+	e->name = xstrdup(full_name);
+	e->url = xasprintf("%.*s/%s.git", (int)n, git_url, full_name);
+	return 0;
 }
 
 size_t

@@ -40,6 +40,13 @@ struct repolist {
 int repolist_parse(struct repolist *l, const char *name, const char *text, const char *git_url);
 /* Read path and parse it; ERR_NOTFOUND when missing; ERR_CONFIG when empty. */
 int repolist_load(struct repolist *l, const char *path, const char *git_url);
+/*
+ * Append owner/name (a repository the API named) fetched from
+ * <git_url>/owner/name.git, unless an entry of that name is already in l
+ * (compared case-insensitively, as GitHub compares names): then 1, nothing
+ * added. 0 when added.
+ */
+int repolist_add_repo(struct repolist *l, const char *full_name, const char *git_url);
 void repolist_release(struct repolist *l);
 /* Keep only the entries whose name is in names (--only-failed), in their
  * order; the others are freed. Returns how many are left. */

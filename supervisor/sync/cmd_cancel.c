@@ -21,6 +21,7 @@
 #include "shared/strv.h"
 #include "shared/util.h"
 #include "supervisor/cmd.h"
+#include "supervisor/github/endpoint.h"
 #include "supervisor/github/pr.h"
 #include "supervisor/github/prtext.h"
 #include "supervisor/github/token.h"
@@ -441,6 +442,7 @@ out:
 		free(ct[i].error);
 	}
 	free(ct);
+	endpoint_release(&r.ep);
 	api_free(r.api);
 	token_free(r.token);
 	scope_release(&r.scope);

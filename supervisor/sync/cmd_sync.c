@@ -34,7 +34,8 @@ const char cmd_sync_usage[] =
     "TARGET filters targets by repository (owner/name or a shell glob).\n"
     "\n"
     "  -c, --config FILE      config file (default sync.yaml)\n"
-    "  -n, --dry-run          compute and show changes; push and write nothing\n"
+    "  -n, --dry-run          compute and show changes; push nothing, write\n"
+    "                         nothing to GitHub (reports and caches are written)\n"
     "      --diff             with --dry-run: print the unified diff\n"
     "  -j, --jobs N           workers at a time (default: config, else CPUs)\n"
     "      --groups LIST      only these groups (names or ids, comma-separated)\n"
@@ -49,7 +50,8 @@ const char cmd_sync_usage[] =
     "      --metrics-file PATH also write metrics.prom to PATH (atomically)\n"
     "      --only-failed RUN  only the targets that failed in RUN (a run id,\n"
     "                         'last', or a run directory or report.json)\n"
-    "      --token-file FILE  read the token from FILE (else GITHUB_TOKEN, GH_TOKEN)\n"
+    "      --token-file FILE  read the token from FILE (else GITHUB_TOKEN, GH_TOKEN,\n"
+    "                         then 'gh auth token')\n"
     "      --cache-dir DIR    mirror cache (default: config, else ~/.cache/repocast)\n"
     "      --no-progress      no progress lines\n"
     "      --no-skip, --force run a worker for every target, even one whose\n"
@@ -57,6 +59,9 @@ const char cmd_sync_usage[] =
     "      --keep-branches    closing a stale or superseded sync PR keeps its branch\n"
     "      --ignore-rate-limit-preflight  go on when the run does not fit the\n"
     "                         API budget (requests then wait for the reset)\n"
+    "\n"
+    "The API and git URLs: the config's repocast.api_url and git_url, else\n"
+    "GITHUB_API_URL and GITHUB_SERVER_URL, else GH_HOST (docs/github.md).\n"
     "\n"
     "Exit status: 0 all targets ok, 1 a target failed, 2 usage or config error,\n"
     "3 environment error (token, network, source), 130 interrupted.\n";
@@ -282,6 +287,7 @@ sync_release(struct sync_run *r)
 	}
 	free(r->sources);
 	api_free(r->api);
+	endpoint_release(&r->ep);
 	token_free(r->token);
 	scope_release(&r->scope);
 	cfg_free(r->cfg);

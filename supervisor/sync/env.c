@@ -30,14 +30,48 @@ sync_report_dir(const struct sync_run *r)
 }
 
 char *
-sync_remote_url(const struct cfg *c, const char *repo)
+sync_remote_url(const struct sync_run *r, const char *repo)
 {
-	const char *base = c->rc.git_url ? c->rc.git_url : "https://github.com";
+	const char *base = r->ep.git_url;
 	size_t n = strlen(base);
 
 	while (n > 0 && base[n - 1] == '/')
 		n--;
 	return xasprintf("%.*s/%s.git", (int)n, base, repo);
+}
+
+/*
+ * api_url and git_url: the config's when the file sets them, else the
+ * environment's, else the defaults (endpoint.h).
+ */
+static int
+sync_endpoint(struct sync_run *r)
+{
+	const struct cfg_repocast *rc = &r->cfg->rc;
+	struct endpoint_in in;
+	char *api_at = NULL, *git_at = NULL;
+	int ret;
+
+	memset(&in, 0, sizeof(in));
+	if (rc->api_url_pos.line > 0) {
+		api_at = xasprintf("%s:%d:%d", r->cfg->path, rc->api_url_pos.line,
+		    rc->api_url_pos.col);
+		in.api_config = rc->api_url;
+		in.api_config_at = api_at;
+	}
+	if (rc->git_url_pos.line > 0) {
+		git_at = xasprintf("%s:%d:%d", r->cfg->path, rc->git_url_pos.line,
+		    rc->git_url_pos.col);
+		in.git_config = rc->git_url;
+		in.git_config_at = git_at;
+	}
+	ret = endpoint_resolve(&r->ep, &in);
+	free(api_at);
+	free(git_at);
+	if (ret == 0)
+		log_debug("api %s (from %s), git %s (from %s)", r->ep.api_url, r->ep.api_from,
+		    r->ep.git_url, r->ep.git_from);
+	return ret;
 }
 
 /*
@@ -98,8 +132,7 @@ sync_open_api(struct sync_run *r)
 	}
 
 	api_opts_init(&ao);
-	if (r->cfg->rc.api_url != NULL)
-		ao.base_url = r->cfg->rc.api_url;
+	ao.base_url = r->ep.api_url;
 	ao.cache_dir = cache;
 	ao.cancelled = sync_api_cancelled;  /* rate-limit waits end on Ctrl-C */
 	ao.on_event = sync_api_event;
@@ -110,6 +143,8 @@ sync_open_api(struct sync_run *r)
 		ao.write_interval_ms = 0;
 	rc = api_new(&r->api, &ao, token_value(r->token));
 	free(cache);
+	if (rc < 0)
+		err_wrap("repocast.api_url (from %s)", r->ep.api_from);
 	return rc;
 }
 
@@ -134,7 +169,7 @@ sync_sources(struct sync_run *r)
 		s = &r->sources[r->nsources++];
 		s->repo = g->source.repo;
 		s->branch = g->source.branch;
-		url = sync_remote_url(r->cfg, g->source.repo);
+		url = sync_remote_url(r, g->source.repo);
 		rc = source_open(&s->src, r->cache_dir, url, g->source.repo, g->source.branch,
 		    token_value(r->token));
 		free(url);
@@ -154,6 +189,7 @@ int
 sync_load(struct sync_run *r)
 {
 	struct scope_opts so;
+	char *host;
 	int rc;
 
 	if ((rc = cfg_load(&r->cfg, r->o.config, &r->errs)) < 0)
@@ -174,7 +210,12 @@ sync_load(struct sync_run *r)
 	if ((rc = scope_resolve(&r->scope, r->cfg, &so)) < 0 ||
 	    (rc = scope_confirm(&r->scope, r->o.confirm, r->o.dry_run)) < 0)
 		return rc;
-	if ((rc = token_load(&r->token, r->o.token_file)) < 0)
+	if ((rc = sync_endpoint(r)) < 0)
+		return rc;
+	host = endpoint_git_host(&r->ep);
+	rc = token_find(&r->token, r->o.token_file, host);
+	free(host);
+	if (rc < 0)
 		return rc;
 	token_scrub_env();
 	return 0;
@@ -239,8 +280,9 @@ sync_preflight(struct sync_run *r)
 	int rc;
 
 	if ((rc = github_rate_get(&rate, r->api)) < 0) {
-		if (rc == ERR_AUTH || rc == ERR_NET || rc == ERR_TIMEOUT || (pf->present && pf->fail_closed))
-			return rc;
+		if (rc == ERR_AUTH || rc == ERR_NET || rc == ERR_TIMEOUT ||
+		    (pf->present && pf->fail_closed))
+			return endpoint_api_error(&r->ep, rc);
 		log_warn("rate-limit preflight: %s; going on without it "
 		    "(rate_limit_preflight.fail_closed: true stops here)", err_last());
 		err_clear();

@@ -31,6 +31,7 @@
 
 #include "supervisor/config/config.h"
 #include "supervisor/github/discovery.h"
+#include "supervisor/github/endpoint.h"
 #include "supervisor/sync/plan.h"
 #include "supervisor/pool/pool.h"
 #include "supervisor/report/progress.h"
@@ -111,6 +112,7 @@ struct sync_run {
 	struct strv failed_before;     /* --only-failed: the targets that failed then */
 	struct scope scope;
 	struct token *token;
+	struct endpoint ep;            /* api_url and git_url, with their origins */
 	struct api *api;
 	struct report_run *run;        /* the run record: the API's spans go there */
 	char *cache_dir;
@@ -147,8 +149,8 @@ int sync_env(struct sync_run *r);
 bool sync_signal_pending(void);
 /* Where run directories go: --report-dir, the config's, the default. */
 const char *sync_report_dir(const struct sync_run *r);
-/* <git_url>/<owner>/<name>.git for repo (caller frees). */
-char *sync_remote_url(const struct cfg *c, const char *repo);
+/* <git_url>/<owner>/<name>.git for repo (caller frees); git_url is r->ep's. */
+char *sync_remote_url(const struct sync_run *r, const char *repo);
 
 /* ---- prepare.c ---- */
 

@@ -74,7 +74,9 @@ sync_summary(struct sync_run *r, const char *report_path)
 	for (i = 0; i < r->nt; i++)
 		if (strlen(r->t[i].target->repo) > w)
 			w = strlen(r->t[i].target->repo);
-	printf("%-*s  %-15s  %-14s  %7s  %s\n", (int)w, "TARGET", "OUTCOME", "FILES +/~/-",
+	/* The counts are the PR's whole change against the base branch (what
+	 * GitHub shows on the PR), not this push's change to the sync branch. */
+	printf("%-*s  %-15s  %-14s  %7s  %s\n", (int)w, "TARGET", "OUTCOME", "VS BASE +/~/-",
 	    "WALL", "DETAIL");
 	for (i = 0; i < r->nt; i++) {
 		const struct sync_target *t = &r->t[i];
@@ -93,10 +95,11 @@ sync_summary(struct sync_run *r, const char *report_path)
 			detail = rec->sync.pr_url;
 		else if (rec->has_result && res->branch != NULL)
 			detail = res->branch;
-		printf("%-*s  %-15s  %-14s  %5llums  %s%s%s%s\n", (int)w, t->target->repo,
+		printf("%-*s  %-15s  %-14s  %5llums  %s%s%s%s%s\n", (int)w, t->target->repo,
 		    outcome ? outcome : "?", files,
 		    (unsigned long long)(rec->wall_us / 1000), detail,
 		    t->pr_created ? " (new PR)" : t->pr_updated ? " (PR updated)" : "",
+		    t->cached ? " (cached: unchanged since the last run, no worker)" : "",
 		    t->note ? "; " : "", t->note ? t->note : "");
 	}
 	if (r->nskipped > 0)

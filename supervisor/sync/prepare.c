@@ -243,7 +243,7 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 	t->job.odb = t->source->src.odb;
 	job->mode = JOB_SYNC;
 	job->target = xstrdup(tg->repo);
-	job->remote_url = sync_remote_url(r->cfg, tg->repo);
+	job->remote_url = sync_remote_url(r, tg->repo);
 	job->cache_dir = xstrdup(r->cache_dir);
 	job->base_branch = xstrdup(t->found.base_branch);
 	if (t->found.base_head[0] != '\0')

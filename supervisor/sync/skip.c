@@ -76,6 +76,10 @@ sync_skip_record(struct sync_target *t, enum record_outcome outcome,
 	t->rec.exit_code = -1;
 	t->rec.has_result = true;
 	t->rec.result.outcome = xstrdup(rec->outcome);
+	/* What its PR carries, as a worker would report it for the same state. */
+	t->rec.result.added = rec->added;
+	t->rec.result.changed = rec->changed;
+	t->rec.result.deleted = rec->deleted;
 	if (pr != NULL) {
 		t->rec.result.branch = xstrdup(rec->branch);
 		t->rec.result.commit = xstrdup(rec->branch_head);
@@ -130,12 +134,16 @@ sync_skip_store(struct sync_run *r, struct sync_target *t)
 		if (t->found.pr != NULL && !t->pr_closed)
 			return;
 		st.branch[0] = st.branch_head[0] = '\0';
+		st.added = st.changed = st.deleted = 0;
 	} else if (rec->outcome == OUTCOME_PENDING_CURRENT ||
 	    (rec->outcome == OUTCOME_PUSHED && rec->sync.pr != PR_NONE)) {
 		if (res->branch == NULL || strlen(res->branch) > SKIPCACHE_BRANCH_MAX)
 			return;
 		snprintf(st.branch, sizeof(st.branch), "%s", res->branch);
 		sync_copy_hex(st.branch_head, res->commit);
+		st.added = res->added;
+		st.changed = res->changed;
+		st.deleted = res->deleted;
 	} else {
 		return;
 	}

@@ -87,11 +87,11 @@ skipcache_format(struct buf *out, const struct skipcache_key *k,
     const struct skipcache_state *st)
 {
 	buf_addf(out, "%s\nversion %s\ntarget %s\ngroup %s\nprefix %s\ndigest %s\n"
-	    "tree %s\nbase %s\nbranch %s\nhead %s\noutcome %s\n", SKIPCACHE_MAGIC,
-	    REPOCAST_VERSION, nz(k->target), nz(k->group), nz(k->branch_prefix),
+	    "tree %s\nbase %s\nbranch %s\nhead %s\noutcome %s\nfiles %llu %llu %llu\n",
+	    SKIPCACHE_MAGIC, REPOCAST_VERSION, nz(k->target), nz(k->group), nz(k->branch_prefix),
 	    nz(k->config_digest), st->source_tree, st->base_head,
 	    st->branch[0] ? st->branch : "-", st->branch_head[0] ? st->branch_head : "-",
-	    st->outcome);
+	    st->outcome, st->added, st->changed, st->deleted);
 }
 
 /*
@@ -138,6 +138,34 @@ take_into(char *dst, size_t cap, const char **p, const char *end, const char *na
 	return true;
 }
 
+/* "files A C D": three decimal counts, nothing else. */
+static bool
+take_counts(struct skipcache_state *st, const char **p, const char *end)
+{
+	unsigned long long *out[3] = { &st->added, &st->changed, &st->deleted };
+	const char *v, *q;
+	size_t n, i;
+
+	if (!take_line(&v, &n, p, end, "files"))
+		return false;
+	q = v;
+	for (i = 0; i < 3; i++) {
+		unsigned long long x = 0;
+		size_t digits = 0;
+
+		if (i > 0 && (q >= v + n || *q++ != ' '))
+			return false;
+		while (q < v + n && *q >= '0' && *q <= '9' && digits < 19) {
+			x = x * 10 + (unsigned long long)(*q++ - '0');
+			digits++;
+		}
+		if (digits == 0)
+			return false;
+		*out[i] = x;
+	}
+	return q == v + n;
+}
+
 int
 skipcache_parse(struct skipcache_state *st, const char *text, size_t len,
     const struct skipcache_key *k)
@@ -160,7 +188,7 @@ skipcache_parse(struct skipcache_state *st, const char *text, size_t len,
 	    !take_into(st->branch, sizeof(st->branch), &p, end, "branch") ||
 	    !take_into(st->branch_head, sizeof(st->branch_head), &p, end, "head") ||
 	    !take_into(st->outcome, sizeof(st->outcome), &p, end, "outcome") ||
-	    p != end || !state_valid(st))
+	    !take_counts(st, &p, end) || p != end || !state_valid(st))
 		goto miss;
 	return 1;
 miss:

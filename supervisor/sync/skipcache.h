@@ -41,6 +41,11 @@ struct skipcache_state {
 	char branch[SKIPCACHE_BRANCH_MAX + 1]; /* open sync PR's branch; "" = none */
 	char branch_head[41];        /* its head; "" = none */
 	char outcome[16];            /* "up_to_date" or "pending_current" */
+	/* What the open PR carries against the base (the worker's counts when
+	 * the record was made; 0 for up_to_date): shown for a cached target as
+	 * the worker would show it. Not part of the state skipcache_match
+	 * compares. */
+	unsigned long long added, changed, deleted;
 };
 
 /* <cache_dir>/state/skip-<16 hex>.txt for k (caller frees). */

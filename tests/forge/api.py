@@ -18,6 +18,9 @@ BODY_MAX = 65536
 DOC_PULLS = "https://docs.github.com/rest/pulls/pulls"
 DOC_REFS = "https://docs.github.com/rest/git/refs"
 DOC_ISSUES = "https://docs.github.com/rest/issues"
+DOC_REPOS = "https://docs.github.com/rest/repos/repos"
+DOC_SEARCH = "https://docs.github.com/rest/search/search#search-repositories"
+SEARCH_MAX = 1000  # GitHub answers at most the first 1000 results of a search
 
 
 class ApiError(Exception):
@@ -45,6 +48,9 @@ ROUTES = [(m, re.compile("^" + p + "$"), fn) for m, p, fn in (
     ("GET", "/user", "get_user"),
     ("GET", "/rate_limit", "get_rate_limit"),
     ("GET", R, "get_repo"),
+    ("GET", "/orgs/([^/]+)/repos", "list_org_repos"),
+    ("GET", "/users/([^/]+)/repos", "list_user_repos"),
+    ("GET", "/search/repositories", "search_repos"),
     ("GET", R + "/pulls", "list_pulls"),
     ("GET", r"/repositories/(\d+)/pulls", "list_pulls_by_id"),
     ("POST", R + "/pulls", "create_pull"),
@@ -181,6 +187,100 @@ class Api:
     def get_repo(self, owner, name):
         r = self.repo(owner, name)
         return 200, shapes.repository(self.urls, r, time.time()), {}
+
+    def _owner_repos(self, owner, kind, types, default_type, default_sort):
+        """GET /orgs/{org}/repos and /users/{u}/repos: every repository of the
+        owner (archived ones and forks included, as GitHub lists them)."""
+        repos = self.store.owner_repos(owner)
+        if repos is None:
+            raise not_found()
+        q = self.query
+        typ = q.get("type", default_type)
+        if typ not in types:
+            raise validation([{"resource": kind, "field": "type", "code": "invalid"}],
+                             DOC_REPOS)
+        sort = q.get("sort", default_sort)
+        if sort not in ("created", "updated", "pushed", "full_name"):
+            raise validation([{"resource": kind, "field": "sort", "code": "invalid"}],
+                             DOC_REPOS)
+        direction = q.get("direction", "asc" if sort == "full_name" else "desc")
+        items = [(r, r.attrs()) for r in repos]
+        if typ == "forks":
+            items = [(r, a) for r, a in items if a["fork"]]
+        elif typ == "sources":
+            items = [(r, a) for r, a in items if not a["fork"]]
+        elif typ in ("public", "private"):
+            items = [(r, a) for r, a in items if a["private"] == (typ == "private")]
+        if sort == "full_name":
+            items.sort(key=lambda x: x[0].full_name.lower(), reverse=(direction == "desc"))
+        else:
+            items.sort(key=lambda x: (x[0].pushed_at(), x[0].full_name.lower()),
+                       reverse=(direction == "desc"))
+        base = "%s/%s/%s/repos" % (self.urls.api, "orgs" if kind == "Organization" else
+                                   "users", owner)
+        page, link = paginate([r for r, _ in items], self.raw_query, base)
+        now = time.time()
+        return 200, [shapes.list_repository(self.urls, r, now) for r in page], \
+            ({"Link": link} if link else {})
+
+    def list_org_repos(self, org):
+        return self._owner_repos(org, "Organization",
+                                 ("all", "public", "private", "forks", "sources", "member"),
+                                 "all", "created")
+
+    def list_user_repos(self, login):
+        return self._owner_repos(login, "User", ("all", "owner", "member"), "owner",
+                                 "full_name")
+
+    def search_repos(self):
+        """GET /search/repositories?q=: words match the name, description or
+        topics; qualifiers topic:, org:, user:, archived:true|false,
+        fork:true|only (forks are left out without one, as on GitHub)."""
+        q = self.query.get("q")
+        if q is None or not q.strip():
+            raise validation([{"resource": "Search", "field": "q", "code": "missing"}],
+                             DOC_SEARCH)
+        topics, owners, words = [], [], []
+        archived = fork = None
+        for tok in q.split():
+            key, sep, val = tok.partition(":")
+            key = key.lower()
+            if not sep:
+                words.append(tok.lower())
+            elif key == "topic":
+                topics.append(val.lower())
+            elif key in ("org", "user"):
+                owners.append(val.lower())
+            elif key == "archived" and val in ("true", "false"):
+                archived = val == "true"
+            elif key == "fork" and val in ("true", "only"):
+                fork = val
+            else:
+                raise validation([{"resource": "Search", "field": "q", "code": "invalid",
+                                   "message": "the forge does not support '%s' in a "
+                                   "search" % tok}], DOC_SEARCH)
+        hits = []
+        for r in self.store.all_repos():
+            a = r.attrs()
+            rtopics = [t.lower() for t in a["topics"]]
+            if owners and r.owner.lower() not in owners:
+                continue
+            if any(t not in rtopics for t in topics):
+                continue
+            if archived is not None and a["archived"] != archived:
+                continue
+            if a["fork"] and fork is None or not a["fork"] and fork == "only":
+                continue
+            text = " ".join([r.name, a["description"] or ""] + rtopics).lower()
+            if any(w not in text for w in words):
+                continue
+            hits.append(r)
+        page, link = paginate(hits[:SEARCH_MAX], self.raw_query,
+                              self.urls.api + "/search/repositories")
+        now = time.time()
+        body = {"total_count": len(hits), "incomplete_results": False,
+                "items": [shapes.list_repository(self.urls, r, now, 1.0) for r in page]}
+        return 200, body, ({"Link": link} if link else {})
 
     def list_pulls_by_id(self, rid):
         r = self.store.repo_by_id(int(rid))

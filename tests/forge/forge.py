@@ -674,8 +674,43 @@ class Handler(BaseHTTPRequestHandler):
                                                 "must be integers"}, None)
                 f.quota.set(body.get("login"), **vals)
                 return self.send_json(200, f.quota.describe(), None)
+        m = re.match(r"^/_forge/repos/([^/]+)/([^/]+)$", path)
+        if m and method in ("GET", "POST"):
+            r = f.store.repo(m.group(1), m.group(2))
+            if r is None or not r.exists():
+                return self.send_json(404, {"message": "no repository %s/%s"
+                                            % (m.group(1), m.group(2))}, None)
+            if method == "POST":
+                why = check_attrs(body)
+                if why is not None:
+                    return self.send_json(400, {"message": why}, None)
+                r.set_attrs(body)
+            return self.send_json(200, r.attrs(), None)
         return self.send_json(404, {"message": "no such control endpoint: %s %s"
                                     % (method, path)}, None)
+
+
+TOPIC_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
+
+
+def check_attrs(body):
+    """Why body is not a valid POST /_forge/repos/{o}/{r} object, or None."""
+    if not isinstance(body, dict):
+        return "expected an object with topics, archived, fork, private, description"
+    for k, v in body.items():
+        if k == "topics":
+            if not isinstance(v, list) or not all(isinstance(t, str) and TOPIC_RE.match(t)
+                                                  for t in v):
+                return "topics: a list of GitHub topics (lowercase letters, digits, '-')"
+        elif k in ("archived", "fork", "private"):
+            if not isinstance(v, bool):
+                return "%s: true or false" % k
+        elif k == "description":
+            if v is not None and not isinstance(v, str):
+                return "description: a string or null"
+        else:
+            return "unknown field '%s'" % k
+    return None
 
 
 class Server(ThreadingHTTPServer):

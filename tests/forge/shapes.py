@@ -66,11 +66,12 @@ def repository(urls, repo, now):
     owner = user(urls, repo.owner)
     owner["type"] = "Organization"
     pushed = iso(repo.pushed_at() or now)
+    attrs = repo.attrs()
     return {
         "id": repo.id, "node_id": node_id("R", repo.id), "name": repo.name,
-        "full_name": repo.full_name, "private": False, "owner": owner,
-        "html_url": "%s/%s" % (urls.web, repo.full_name), "description": None,
-        "fork": False, "url": a,
+        "full_name": repo.full_name, "private": attrs["private"], "owner": owner,
+        "html_url": "%s/%s" % (urls.web, repo.full_name),
+        "description": attrs["description"], "fork": attrs["fork"], "url": a,
         "forks_url": a + "/forks", "keys_url": a + "/keys{/key_id}",
         "collaborators_url": a + "/collaborators{/collaborator}",
         "teams_url": a + "/teams", "hooks_url": a + "/hooks",
@@ -101,9 +102,10 @@ def repository(urls, repo, now):
         "language": None, "has_issues": True, "has_projects": True,
         "has_downloads": True, "has_wiki": True, "has_pages": False,
         "has_discussions": False, "forks_count": 0, "mirror_url": None,
-        "archived": False, "disabled": False, "open_issues_count": 0, "license": None,
+        "archived": attrs["archived"], "disabled": False, "open_issues_count": 0, "license": None,
         "allow_forking": True, "is_template": False, "web_commit_signoff_required": False,
-        "topics": [], "visibility": "public", "forks": 0, "open_issues": 0,
+        "topics": list(attrs["topics"]),
+        "visibility": "private" if attrs["private"] else "public", "forks": 0, "open_issues": 0,
         "watchers": 0, "default_branch": repo.default_branch(),
         "permissions": {"admin": True, "maintain": True, "push": True, "triage": True,
                         "pull": True},
@@ -113,6 +115,25 @@ def repository(urls, repo, now):
         "use_squash_pr_title_as_default": False, "organization": dict(owner),
         "network_count": 0, "subscribers_count": 0,
     }
+
+
+# What GitHub leaves out of a repository in a list (minimal-repository) or a
+# search answer (repo-search-result-item), as against GET /repos/{o}/{r}.
+LIST_OMITS = ("organization", "network_count", "subscribers_count", "temp_clone_token",
+              "allow_squash_merge", "allow_merge_commit", "allow_rebase_merge",
+              "allow_auto_merge", "delete_branch_on_merge", "allow_update_branch",
+              "use_squash_pr_title_as_default")
+
+
+def list_repository(urls, repo, now, score=None):
+    """A repository as GET /orgs/{org}/repos, /users/{u}/repos list it; with
+    score, as an item of GET /search/repositories."""
+    obj = repository(urls, repo, now)
+    for k in LIST_OMITS:
+        obj.pop(k, None)
+    if score is not None:
+        obj["score"] = score
+    return obj
 
 
 def label(urls, repo, lab):

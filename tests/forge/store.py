@@ -184,6 +184,27 @@ class Repo:
             self._state_key = key
         return self._state
 
+    def attrs(self):
+        """What tests set through POST /_forge/repos/{o}/{r}: topics, archived,
+        fork, description, private (a copy; defaults filled in)."""
+        with self.store.lock:
+            a = dict(self.state().get("attrs") or {})
+        a.setdefault("topics", [])
+        a.setdefault("archived", False)
+        a.setdefault("fork", False)
+        a.setdefault("description", None)
+        a.setdefault("private", False)
+        return a
+
+    def set_attrs(self, changes):
+        """Merge changes (already checked) into the stored attributes."""
+        with self.store.lock:
+            st = self.state()
+            a = dict(st.get("attrs") or {})
+            a.update(changes)
+            st["attrs"] = a
+            self.save()
+
     def save(self):
         """Write the state atomically (call with the store lock held)."""
         data = json.dumps(self._state, indent=1, sort_keys=True).encode()
@@ -212,6 +233,30 @@ class Store:
                 r = Repo(self, owner, name)
                 self._repos[key] = r
             return r
+
+    def owner_repos(self, owner):
+        """The existing repositories of owner sorted by name, or None when
+        ROOT/<owner> is not a directory (no such organization or user)."""
+        if not valid_name(owner):
+            return None
+        d = os.path.join(self.root, owner)
+        if not os.path.isdir(d):
+            return None
+        out = []
+        for fn in sorted(os.listdir(d), key=str.lower):
+            if fn.endswith(".git") and valid_name(fn[:-4]):
+                r = self.repo(owner, fn[:-4])
+                if r.exists():
+                    out.append(r)
+        return out
+
+    def all_repos(self):
+        """Every existing repository, by owner then name."""
+        out = []
+        for owner in sorted(os.listdir(self.root), key=str.lower):
+            if valid_name(owner) and os.path.isdir(os.path.join(self.root, owner)):
+                out.extend(self.owner_repos(owner) or [])
+        return out
 
     def repo_by_id(self, rid):
         """The existing Repo whose id is rid, or None (rescans ROOT on a miss)."""

@@ -93,6 +93,20 @@ expect_worker r3 acme/a pending_current
 expect_worker r3 acme/b up_to_date
 run r3f --force
 expect_worker r3f acme/a pending_current
+# The summary shows what the PR carries either way (the same counts against
+# the base), and says when a target was answered from the cache.
+files_of() {  # files_of NAME REPO: the summary's VS BASE column
+	awk -v r="$2" '$1 == r { print $3 }' "$T/$1.out"
+}
+grep -q "^TARGET .*VS BASE +/~/-" "$T/r2.out" || fail "summary header: $(cat "$T/r2.out")"
+[ "$(files_of r3 acme/a)" = 1/0/0 ] || fail "r3: a's files $(files_of r3 acme/a), want 1/0/0"
+[ "$(files_of r2 acme/a)" = "$(files_of r3 acme/a)" ] ||
+	fail "cached a shows $(files_of r2 acme/a), a worker $(files_of r3 acme/a)"
+pjt '[t["result"]["added"] for t in d["targets"] if t["name"] == "acme/a"] == [1]' "$T/r2.json" ||
+	fail "r2: the report's counts for the cached a"
+grep "^acme/a " "$T/r2.out" | grep -q "(cached: unchanged since the last run, no worker)" ||
+	fail "r2: cached not said: $(cat "$T/r2.out")"
+grep "^acme/a " "$T/r3.out" | grep -q "cached" && fail "r3: a worker ran but the line says cached"
 
 # 4. a source change: a pushes again, b is now behind too
 echo "shared v2" > "$T/w/source/shared.txt"
