@@ -271,6 +271,8 @@ INSTALL_MAP = \
 	$(PLUGIN)|$(LIBEXECDIR)/repocast-worker-git.so|644 \
 	man/repocast.1|$(MANDIR)/man1/repocast.1|644 \
 	man/repocast-config.5|$(MANDIR)/man5/repocast-config.5|644 \
+	contrib/completions/repocast.bash|$(BASHCOMPDIR)/repocast|644 \
+	contrib/completions/_repocast|$(ZSHCOMPDIR)/_repocast|644 \
 	README.md|$(DOCDIR)/README.md|644 \
 	examples/sync.yaml|$(DOCDIR)/examples/sync.yaml|644 \
 	examples/demo.yaml|$(DOCDIR)/examples/demo.yaml|644
