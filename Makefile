@@ -275,12 +275,15 @@ INSTALL_MAP = \
 	contrib/completions/_repocast|$(ZSHCOMPDIR)/_repocast|644 \
 	README.md|$(DOCDIR)/README.md|644 \
 	examples/sync.yaml|$(DOCDIR)/examples/sync.yaml|644 \
-	examples/demo.yaml|$(DOCDIR)/examples/demo.yaml|644
+	examples/demo.yaml|$(DOCDIR)/examples/demo.yaml|644 \
+	contrib/systemd/repocast.service|$(DOCDIR)/examples/systemd/repocast.service|644 \
+	contrib/systemd/repocast.timer|$(DOCDIR)/examples/systemd/repocast.timer|644 \
+	contrib/github-actions/repocast.yml|$(DOCDIR)/examples/github-actions/repocast.yml|644
 OWN_DIRS = $(DOCDIR)/examples/systemd $(DOCDIR)/examples/github-actions \
 	$(DOCDIR)/examples $(DOCDIR) $(LIBEXECDIR)
 
 install: all
-	$(Q)for e in $(INSTALL_MAP); do \
+	$(Q)for e in $(foreach e,$(INSTALL_MAP),'$(e)'); do \
 		src=$${e%%|*}; rest=$${e#*|}; dst=$${rest%|*}; mode=$${rest##*|}; \
 		install -d "$(DESTDIR)$$(dirname "$$dst")" && \
 		install -m "$$mode" "$$src" "$(DESTDIR)$$dst" || exit 1; \
@@ -288,7 +291,7 @@ install: all
 	done
 
 uninstall:
-	$(Q)for e in $(INSTALL_MAP); do \
+	$(Q)for e in $(foreach e,$(INSTALL_MAP),'$(e)'); do \
 		rest=$${e#*|}; dst=$${rest%|*}; rm -f "$(DESTDIR)$$dst" || exit 1; \
 	done
 	$(Q)for d in $(OWN_DIRS); do \
