@@ -299,6 +299,13 @@ uninstall:
 		echo "uninstall: keeping $(DESTDIR)$$d: not empty"; \
 	done
 
+# The Debian package (debian/), built in a copy of the tree under build/deb/
+# and checked by lintian (mk/deb.sh).
+deb:
+	$(Q)sh mk/deps.sh dpkg-dev debhelper lintian cpio libgit2-dev libmsgpack-dev libyaml-dev \
+		libcurl4-openssl-dev libjansson-dev check pkg-config
+	$(Q)sh mk/deb.sh $(VERSION)
+
 clean:
 	rm -rf build build-san build-fuzz
 
