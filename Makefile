@@ -302,7 +302,7 @@ uninstall:
 # The Debian package (debian/), built in a copy of the tree under build/deb/
 # and checked by lintian (mk/deb.sh).
 deb:
-	$(Q)sh mk/deps.sh dpkg-dev debhelper lintian cpio libgit2-dev libmsgpack-dev libyaml-dev \
+	$(Q)sh mk/deps.sh build-essential dpkg-dev debhelper lintian cpio libgit2-dev libmsgpack-dev libyaml-dev \
 		libcurl4-openssl-dev libjansson-dev check pkg-config
 	$(Q)sh mk/deb.sh $(VERSION)
 
