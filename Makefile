@@ -10,7 +10,11 @@
 #                   the committed corpus; new inputs land in build-fuzz/corpus/
 #                   (keep the useful ones with: build-fuzz/fuzz_X -merge=1
 #                   tests/fuzz/corpus/X build-fuzz/corpus/X)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (also BINDIR, LIBEXECDIR,
+#                   MANDIR, DOCDIR, BASHCOMPDIR, ZSHCOMPDIR); the worker's
+#                   directory, LIBEXECDIR, is compiled into repocast
+#   make uninstall  the same variables: removes what install put
+#   make deb        a Debian package in build/deb/ (docs/install.md)
 #   make clean
 #
 # Knobs: V=1 (echo commands), CI=true (-Werror), SANITIZE=address,undefined
@@ -63,6 +67,11 @@ endif
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec/repocast
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/repocast
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# zsh's own default; Debian's is /usr/share/zsh/vendor-completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 
 # Sources are found by folder: a new module needs no Makefile edit. What
 # links libgit2 is in a git/ folder (shared/git/, worker/git/); everything
@@ -200,7 +209,7 @@ $(REPLAY_SELFTEST): $(O)/tests/fuzz/replay_selftest.o $(O)/tests/fuzz/selftest/s
 $(BENCH_BIN): $(O)/perf/bench_main.o $(call obj,$(BENCH_SRC)) $(SUP_A) $(WRK_A) $(LIB_A)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-.PHONY: all deps build-tests check test check-symbols demo bench fuzz install clean \
+.PHONY: all deps build-tests check test check-symbols demo bench fuzz install uninstall deb clean \
 	valgrind FORCE
 
 deps:
@@ -253,11 +262,49 @@ fuzz: deps
 			build-fuzz/corpus/$${n#fuzz_} tests/fuzz/corpus/$${n#fuzz_} || exit 1; \
 	done
 
+# What `make install` puts where, one SOURCE|DEST|MODE a word; `make
+# uninstall` removes exactly these files, then the directories that are
+# repocast's own when they are left empty (docs/install.md).
+INSTALL_MAP = \
+	$(REPOCAST)|$(BINDIR)/repocast|755 \
+	$(WORKER)|$(LIBEXECDIR)/repocast-worker|755 \
+	$(PLUGIN)|$(LIBEXECDIR)/repocast-worker-git.so|644 \
+	man/repocast.1|$(MANDIR)/man1/repocast.1|644 \
+	man/repocast-config.5|$(MANDIR)/man5/repocast-config.5|644 \
+	contrib/completions/repocast.bash|$(BASHCOMPDIR)/repocast|644 \
+	contrib/completions/_repocast|$(ZSHCOMPDIR)/_repocast|644 \
+	README.md|$(DOCDIR)/README.md|644 \
+	examples/sync.yaml|$(DOCDIR)/examples/sync.yaml|644 \
+	examples/demo.yaml|$(DOCDIR)/examples/demo.yaml|644 \
+	contrib/systemd/repocast.service|$(DOCDIR)/examples/systemd/repocast.service|644 \
+	contrib/systemd/repocast.timer|$(DOCDIR)/examples/systemd/repocast.timer|644 \
+	contrib/github-actions/repocast.yml|$(DOCDIR)/examples/github-actions/repocast.yml|644
+OWN_DIRS = $(DOCDIR)/examples/systemd $(DOCDIR)/examples/github-actions \
+	$(DOCDIR)/examples $(DOCDIR) $(LIBEXECDIR)
+
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
-	install -m 755 $(REPOCAST) $(DESTDIR)$(BINDIR)/repocast
-	install -m 755 $(WORKER) $(DESTDIR)$(LIBEXECDIR)/repocast-worker
-	install -m 644 $(PLUGIN) $(DESTDIR)$(LIBEXECDIR)/repocast-worker-git.so
+	$(Q)for e in $(foreach e,$(INSTALL_MAP),'$(e)'); do \
+		src=$${e%%|*}; rest=$${e#*|}; dst=$${rest%|*}; mode=$${rest##*|}; \
+		install -d "$(DESTDIR)$$(dirname "$$dst")" && \
+		install -m "$$mode" "$$src" "$(DESTDIR)$$dst" || exit 1; \
+		printf '  %-7s %s\n' INSTALL "$(DESTDIR)$$dst"; \
+	done
+
+uninstall:
+	$(Q)for e in $(foreach e,$(INSTALL_MAP),'$(e)'); do \
+		rest=$${e#*|}; dst=$${rest%|*}; rm -f "$(DESTDIR)$$dst" || exit 1; \
+	done
+	$(Q)for d in $(OWN_DIRS); do \
+		[ ! -d "$(DESTDIR)$$d" ] || rmdir "$(DESTDIR)$$d" 2>/dev/null || \
+		echo "uninstall: keeping $(DESTDIR)$$d: not empty"; \
+	done
+
+# The Debian package (debian/), built in a copy of the tree under build/deb/
+# and checked by lintian (mk/deb.sh).
+deb:
+	$(Q)sh mk/deps.sh build-essential dpkg-dev debhelper lintian cpio libgit2-dev libmsgpack-dev libyaml-dev \
+		libcurl4-openssl-dev libjansson-dev check pkg-config
+	$(Q)sh mk/deb.sh $(VERSION)
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -58,11 +58,13 @@ int cmd_run(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_diagnose(int argc, char **argv);
 
 extern const char cmd_validate_usage[];
 extern const char cmd_run_usage[];
 extern const char cmd_sync_usage[];
 extern const char cmd_cancel_usage[];
 extern const char cmd_report_usage[];
+extern const char cmd_diagnose_usage[];
 
 #endif

@@ -1,7 +1,9 @@
 /*
  * repocast — the supervisor's entry point: dispatch to a subcommand.
  */
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <git2.h>
@@ -10,6 +12,7 @@
 #include "shared/suggest.h"
 #include "shared/util.h"
 #include "supervisor/cmd.h"
+#include "supervisor/config/config.h"
 
 static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
@@ -27,6 +30,8 @@ static const struct cmd commands[] = {
 	    cmd_report_usage },
 	{ "validate", cmd_validate, "check a config and show what it would do",
 	    cmd_validate_usage },
+	{ "diagnose", cmd_diagnose, "check the installation, the token and the API",
+	    cmd_diagnose_usage },
 	{ "version", cmd_version, "print version information", version_usage },
 	{ "help", cmd_help, "show help for a command", help_usage },
 };
@@ -104,6 +109,113 @@ cmd_help(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * The options a usage text names: every "--word" and every "-x" that
+ * starts a word, in order, once each.
+ */
+static void
+complete_flags(const char *usage)
+{
+	const char *p, *e;
+	char seen[4096] = " ";
+	char word[64];
+
+	for (p = usage; *p != '\0'; p++) {
+		if (*p != '-' || (p > usage && strchr(" ,[|(", p[-1]) == NULL))
+			continue;
+		e = p + 1;
+		if (*e == '-')
+			e++;
+		if (!islower((unsigned char)*e))
+			continue;
+		while (islower((unsigned char)*e) || isdigit((unsigned char)*e) || *e == '-')
+			e++;
+		/* a short option is one letter: "-c," or "-c FILE" */
+		if (p[1] != '-' && e - p != 2)
+			continue;
+		if ((size_t)(e - p) + 2 >= sizeof(word))
+			continue;
+		snprintf(word, sizeof(word), " %.*s ", (int)(e - p), p);
+		if (strstr(seen, word) != NULL || strlen(seen) + strlen(word) >= sizeof(seen))
+			continue;
+		strcat(seen, word + 1);
+		printf("%.*s\n", (int)(e - p), p);
+		p = e - 1;
+	}
+}
+
+/* The config's group ids (groups) or its distinct target repos (targets). */
+static int
+complete_config(const char *what, const char *path)
+{
+	struct cfg_errors errs = { NULL, 0, 0 };
+	struct cfg *c = NULL;
+	size_t i, j, k;
+
+	if (cfg_load(&c, path, &errs) < 0) {
+		cfg_errors_release(&errs);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < c->ngroups; i++) {
+		const struct cfg_group *g = &c->groups[i];
+
+		if (strcmp(what, "groups") == 0) {
+			printf("%s\n", g->id);
+			continue;
+		}
+		for (j = 0; j < g->ntargets; j++) {
+			bool dup = false;
+
+			for (k = 0; k < i && !dup; k++) {
+				size_t m;
+
+				for (m = 0; m < c->groups[k].ntargets && !dup; m++)
+					dup = strcmp(c->groups[k].targets[m].repo, g->targets[j].repo) == 0;
+			}
+			if (!dup)
+				printf("%s\n", g->targets[j].repo);
+		}
+	}
+	cfg_free(c);
+	cfg_errors_release(&errs);
+	return EXIT_OK;
+}
+
+/*
+ * repocast __complete commands | flags CMD | groups [-c FILE] | targets
+ * [-c FILE]: one word a line, for the shell completions
+ * (contrib/completions/). Not listed in the help: it is no user command.
+ */
+static int
+cmd_complete(int argc, char **argv)
+{
+	const struct cmd *c;
+	const char *path = "sync.yaml";
+	size_t i;
+
+	if (argc >= 2 && strcmp(argv[1], "commands") == 0) {
+		for (i = 0; i < ARRAY_SIZE(commands); i++)
+			printf("%s\n", commands[i].name);
+		return EXIT_OK;
+	}
+	if (argc == 3 && strcmp(argv[1], "flags") == 0) {
+		if ((c = find(argv[2])) == NULL)
+			return EXIT_USAGE;
+		complete_flags(c->usage);
+		return EXIT_OK;
+	}
+	if (argc >= 2 && (strcmp(argv[1], "groups") == 0 || strcmp(argv[1], "targets") == 0)) {
+		if (argc == 4 && (strcmp(argv[2], "-c") == 0 || strcmp(argv[2], "--config") == 0))
+			path = argv[3];
+		else if (argc != 2)
+			return EXIT_USAGE;
+		return complete_config(argv[1], path);
+	}
+	fprintf(stderr, "usage: repocast __complete commands | flags CMD | groups [-c FILE] | "
+	    "targets [-c FILE]\n");
+	return EXIT_USAGE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -120,6 +232,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--version") == 0)
 		return cmd_version(1, argv + 1);
+	if (strcmp(argv[1], "__complete") == 0)
+		return cmd_complete(argc - 1, argv + 1);
 	c = find(argv[1]);
 	if (c == NULL) {
 		not_a_command(argv[1], " See 'repocast --help'.");

@@ -328,6 +328,38 @@ START_TEST(test_methods)
 }
 END_TEST
 
+/* X-OAuth-Scopes is kept as sent (repocast diagnose shows it); an answer
+ * without it leaves none from the one before. */
+START_TEST(test_oauth_scopes)
+{
+	static const struct stub_resp script[] = {
+		{ 200, "X-OAuth-Scopes: repo, workflow\r\n", "{}", 0, 0 },
+		{ 200, "x-oauth-scopes:\r\n", "{}", 0, 0 },
+		{ 200, NULL, "{}", 0, 0 },
+	};
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct stub s;
+	struct api *a;
+
+	stub_start(&s, script, 3);
+	a = mkapi(&s, &f, NULL, NULL);
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/user", NULL, API_NOCACHE), 0);
+	ck_assert_ptr_nonnull(r.scopes);
+	ck_assert_str_eq(r.scopes, "repo, workflow");
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/user", NULL, API_NOCACHE), 0);
+	ck_assert_ptr_nonnull(r.scopes);
+	ck_assert_str_eq(r.scopes, "");
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/user", NULL, API_NOCACHE), 0);
+	ck_assert_ptr_null(r.scopes);
+	api_response_release(&r);
+	ck_assert_ptr_null(r.scopes);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
 START_TEST(test_etag_cache)
 {
 	static const struct stub_resp script[] = {
@@ -1345,6 +1377,7 @@ api_suite(void)
 	tcase_set_timeout(net, 20);
 	tcase_add_test(net, test_headers_keepalive);
 	tcase_add_test(net, test_methods);
+	tcase_add_test(net, test_oauth_scopes);
 	tcase_add_test(net, test_etag_cache);
 	tcase_add_test(net, test_cache_corrupt);
 	tcase_add_test(net, test_pagination);

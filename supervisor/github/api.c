@@ -392,7 +392,8 @@ response_clear(struct api_response *r)
 	free(r->etag);
 	free(r->link_next);
 	free(r->location);
-	r->etag = r->link_next = r->location = NULL;
+	free(r->scopes);
+	r->etag = r->link_next = r->location = r->scopes = NULL;
 	r->retry_after = -1;
 	r->quota.limit = r->quota.remaining = r->quota.reset = -1;
 	r->status = 0;
@@ -697,7 +698,8 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 		free(r->etag);
 		free(r->link_next);
 		free(r->location);
-		r->etag = r->link_next = r->location = NULL;
+		free(r->scopes);
+		r->etag = r->link_next = r->location = r->scopes = NULL;
 		r->retry_after = -1;
 		r->quota.limit = r->quota.remaining = r->quota.reset = -1;
 		return n;
@@ -717,6 +719,10 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 	} else if (IS("location")) {
 		free(r->location);
 		r->location = v;
+		v = NULL;
+	} else if (IS("x-oauth-scopes")) {
+		free(r->scopes);
+		r->scopes = v;
 		v = NULL;
 	} else if (IS("retry-after")) {
 		long s = parse_long(v);

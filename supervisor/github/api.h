@@ -133,6 +133,8 @@ struct api_response {
 	char *etag;                  /* or NULL */
 	char *link_next;             /* absolute URL of rel="next", or NULL */
 	char *location;              /* Location header, or NULL */
+	char *scopes;                /* X-OAuth-Scopes ("repo, workflow"): a classic
+	                              * token's scopes; NULL when not sent */
 	long retry_after;            /* seconds; -1 when absent */
 	struct api_quota quota;
 	bool not_modified;           /* answered 304, body from the cache */
