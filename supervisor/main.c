@@ -24,6 +24,8 @@ static const struct cmd commands[] = {
 	{ "sync", cmd_sync, "sync files from the source repo to every target", cmd_sync_usage },
 	{ "run", cmd_run, "run a command in every repository, with a resource report",
 	    cmd_run_usage },
+	{ "status", cmd_status, "show which targets are synced, pending or outdated",
+	    cmd_status_usage },
 	{ "cancel", cmd_cancel, "close the open sync PRs and delete the sync branches",
 	    cmd_cancel_usage },
 	{ "report", cmd_report, "show, compare or merge the reports of past runs",

@@ -147,6 +147,27 @@ discovery_pick(struct discovery *out, struct github_pulls *pulls,
 	out->branch = best.br;
 }
 
+const struct github_pull *
+discovery_newest(struct prtext_branch *br, const struct github_pulls *pulls,
+    const struct discovery_target *t)
+{
+	const struct github_pull *best = NULL;
+	struct cand c;
+	size_t i;
+
+	for (i = 0; i < pulls->n; i++) {
+		if (pulls->v[i].head.ref == NULL || !is_ours(&c, &pulls->v[i], t))
+			continue;
+		prtext_meta_release(&c.meta);
+		if (best == NULL || c.br.when > br->when ||
+		    (c.br.when == br->when && pulls->v[i].number > best->number)) {
+			best = &pulls->v[i];
+			*br = c.br;
+		}
+	}
+	return best;
+}
+
 int
 discovery_run(struct discovery *out, struct api *a, const struct discovery_target *t)
 {

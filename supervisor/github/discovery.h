@@ -65,6 +65,14 @@ int discovery_run(struct discovery *out, struct api *a,
     const struct discovery_target *t);
 
 /*
+ * Of pulls (open or closed), the newest sync PR of t by its branch's
+ * timestamp (then number), with that branch parsed into *br; NULL when
+ * none is t's. Pure.
+ */
+const struct github_pull *discovery_newest(struct prtext_branch *br,
+    const struct github_pulls *pulls, const struct discovery_target *t);
+
+/*
  * The selection alone, over an already fetched PR list (pure; used by
  * discovery_run and tests). Moves the chosen PR out of pulls into out->pr
  * and the other sync PRs into out->others (their slots are left zeroed)

@@ -451,7 +451,7 @@ on_pulls_page(const struct api_response *r, void *arg)
 
 static int
 pulls_list(struct github_pulls *out, struct api *a, const char *repo,
-    const char *head, unsigned flags)
+    const char *state, const char *head, unsigned flags, int pages)
 {
 	struct buf path = BUF_INIT;
 	int rc;
@@ -460,7 +460,9 @@ pulls_list(struct github_pulls *out, struct api *a, const char *repo,
 	out->not_modified = true;
 	if ((rc = check_repo(repo)) != 0)
 		return rc;
-	buf_addf(&path, "/repos/%s/pulls?state=open&per_page=100", repo);
+	buf_addf(&path, "/repos/%s/pulls?state=%s&per_page=100", repo, state);
+	if (strcmp(state, "open") != 0)
+		buf_addstr(&path, "&sort=updated&direction=desc");
 	if (head != NULL) {
 		buf_addstr(&path, "&head=");
 		api_escape(&path, head, false);
@@ -475,7 +477,7 @@ pulls_list(struct github_pulls *out, struct api *a, const char *repo,
 			rc = on_pulls_page(&r, out);
 		api_response_release(&r);
 	} else {
-		rc = api_get_pages(a, path.ptr, PULL_PAGES_MAX, on_pulls_page, out);
+		rc = api_get_pages(a, path.ptr, pages, on_pulls_page, out);
 	}
 	if (rc != 0)
 		err_wrap("cannot list pull requests of '%s'", repo);
@@ -487,7 +489,13 @@ int
 github_pulls_list(struct github_pulls *out, struct api *a, const char *repo,
     const char *head)
 {
-	return pulls_list(out, a, repo, head, 0);
+	return pulls_list(out, a, repo, "open", head, 0, PULL_PAGES_MAX);
+}
+
+int
+github_pulls_closed(struct github_pulls *out, struct api *a, const char *repo)
+{
+	return pulls_list(out, a, repo, "closed", NULL, 0, 1);
 }
 
 int
@@ -547,7 +555,7 @@ find_by_head(struct github_pull **out, struct api *a, const char *repo,
 	*out = NULL;
 	buf_add(&head, repo, strcspn(repo, "/"));
 	buf_addf(&head, ":%s", branch);
-	rc = pulls_list(&list, a, repo, head.ptr, API_NOCACHE);
+	rc = pulls_list(&list, a, repo, "open", head.ptr, API_NOCACHE, 1);
 	buf_release(&head);
 	if (rc != 0)
 		goto out;

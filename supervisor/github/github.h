@@ -140,6 +140,11 @@ int github_branch_head(char sha[41], struct api *a, const char *repo,
  */
 int github_pulls_list(struct github_pulls *out, struct api *a, const char *repo,
     const char *head);
+/*
+ * The most recently updated closed PRs (one page of 100: GET .../pulls?
+ * state=closed&sort=updated&direction=desc), as github_pulls_list.
+ */
+int github_pulls_closed(struct github_pulls *out, struct api *a, const char *repo);
 void github_pulls_release(struct github_pulls *p);
 /* Free a heap PR (github_pull_free) or the strings of an embedded one. */
 void github_pull_free(struct github_pull *p);

@@ -20,6 +20,7 @@
 #include "proto/msg.h"
 #include "shared/err.h"
 #include "shared/log.h"
+#include "shared/tmpdir.h"
 #include "shared/util.h"
 #include "supervisor/github/api.h"
 #include "supervisor/cmd.h"
@@ -395,8 +396,14 @@ sync_fail(const struct sync_run *r, enum cmd_stage stage, int rc)
 	return cmd_exit_status(stage, rc);
 }
 
-int
-cmd_sync(int argc, char **argv)
+/*
+ * The run itself, with options o (consumed: the run releases their
+ * lists): sync, or with o->status (a dry run) `repocast status`, which
+ * writes no run directory (the workers' logs go to a private temporary
+ * one) and prints each target's state.
+ */
+static int
+sync_main(const struct sync_opts *o, const char *argv0)
 {
 	struct sync_run r;
 	struct report_run run;
@@ -409,14 +416,8 @@ cmd_sync(int argc, char **argv)
 	int code = EXIT_OK, rc;
 
 	memset(&r, 0, sizeof(r));
+	r.o = *o;
 	r.t0 = util_now_ms();
-	if ((rc = sync_parse_args(&r.o, argc, argv)) < 0) {
-		code = cmd_fail(CMD_INPUT, rc);
-		fputs(cmd_sync_usage, stderr);
-		free(r.o.groups);
-		free(r.o.skip);
-		return code;
-	}
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
@@ -442,18 +443,26 @@ cmd_sync(int argc, char **argv)
 		code = EXIT_INTERRUPTED;
 		goto out;
 	}
-	if (r.o.dry_run)
+	if (r.o.dry_run && !r.o.status)
 		log_info("dry run: nothing will be pushed, no pull request will be written");
 	sync_targets_init(&r);
 	sync_groups_init(&r);
 	progress_init(&r.prog, stderr, r.nt, progress_is_tty(STDERR_FILENO) && !r.o.no_progress);
 	run.config_digest = xstrdup(r.cfg->digest);
-	if ((rc = report_make_dir(&run_dir, sync_report_dir(&r), run.id)) < 0) {
+	if (r.o.status)
+		rc = tmpdir_make(&run_dir, "repocast-status");
+	else
+		rc = report_make_dir(&run_dir, sync_report_dir(&r), run.id);
+	if (rc < 0) {
 		code = cmd_fail(CMD_ENV, rc);
 		goto out;
 	}
 	log_dir = xasprintf("%s/targets", run_dir);
-	worker = pool_find_worker(argv[0]);
+	if (r.o.status && (rc = util_mkdirs(log_dir, 0700)) < 0) {
+		code = cmd_fail(CMD_ENV, rc);
+		goto out;
+	}
+	worker = pool_find_worker(argv0);
 	sync_pool_opts(&po, &r, worker, log_dir, run.id);
 	run.jobs = po.jobs;
 	run.timeout_ms = po.timeout_ms;
@@ -473,6 +482,10 @@ cmd_sync(int argc, char **argv)
 		recs[i] = r.t[i].rec;
 	}
 	progress_end(&r.prog);
+	if (r.o.status) {
+		code = run.interrupted ? EXIT_INTERRUPTED : sync_status_print(&r);
+		goto out;
+	}
 	for (i = 0; i < r.nt && !r.o.json; i++)
 		sync_print_dry(&r.t[i]);
 	code = run.interrupted ? EXIT_INTERRUPTED : r.failed > 0 ? EXIT_TARGETS : EXIT_OK;
@@ -497,9 +510,45 @@ out:
 	sync_signals_restore(&stop, &oldmask);
 	free(worker);
 	free(log_dir);
+	if (r.o.status && run_dir != NULL)
+		tmpdir_remove(run_dir);
 	free(run_dir);
 	free(report_path);
 	report_run_release(&run);
 	sync_release(&r);
 	return code;
 }
+
+int
+cmd_sync(int argc, char **argv)
+{
+	struct sync_opts o;
+	int rc, code;
+
+	if ((rc = sync_parse_args(&o, argc, argv)) < 0) {
+		code = cmd_fail(CMD_INPUT, rc);
+		fputs(cmd_sync_usage, stderr);
+		free(o.groups);
+		free(o.skip);
+		return code;
+	}
+	return sync_main(&o, argv[0]);
+}
+
+int
+cmd_status(int argc, char **argv)
+{
+	struct sync_opts o;
+	int rc, code;
+
+	if ((rc = sync_status_parse_args(&o, argc, argv)) < 0) {
+		code = cmd_fail(CMD_INPUT, rc);
+		fputs("usage: repocast status [options] [TARGET...]\n"
+		    "See 'repocast help status'.\n", stderr);
+		free(o.groups);
+		free(o.skip);
+		return code;
+	}
+	return sync_main(&o, argv[0]);
+}
+

@@ -46,6 +46,7 @@ struct sync_opts {
 	bool dry_run, diff, json, no_progress, no_skip;
 	bool ignore_preflight;         /* --ignore-rate-limit-preflight */
 	bool keep_branches;            /* --keep-branches: closing a PR keeps its branch */
+	bool status;                   /* `repocast status`: a dry run that prints states */
 	int jobs;
 	long confirm;
 	const char *report_dir, *token_file, *cache_dir;
@@ -207,6 +208,13 @@ void sync_skip_store(struct sync_run *r, struct sync_target *t);
  * failure turns t's record into failed, cause "pr". Blocks on the API.
  */
 void sync_publish(struct sync_run *r, struct sync_target *t);
+
+/* ---- cmd_status.c ---- */
+
+/* `repocast status`'s options: a dry run with o->status set. */
+int sync_status_parse_args(struct sync_opts *o, int argc, char **argv);
+/* Print every target's state (table or --json); the exit status. */
+int sync_status_print(struct sync_run *r);
 
 /* Commit author: config, else git's environment, else a neutral default. */
 void sync_author(const struct cfg *c, const char **name, const char **email);

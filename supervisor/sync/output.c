@@ -29,6 +29,8 @@ sync_progress(struct sync_run *r, const struct sync_target *t)
 	progress_finished(p, failed);
 	if (outcome == NULL)
 		outcome = "?";
+	if (r->o.status)
+		return;        /* status prints its table at the end */
 	if (!p->status)
 		progress_line(p, "[%zu/%zu] %s %s (%llu ms)%s%s", p->done, p->total,
 		    t->target->repo, outcome, (unsigned long long)(rec->wall_us / 1000),
