@@ -49,11 +49,13 @@ typed runs2 "NO_COLOR=1"
 ! grep -q $'\033\\[3[12]m' "$T/final" || { cat -v "$T/final"; fail "colour despite NO_COLOR"; }
 grep -q "FAIL" "$T/final" || fail "no FAIL line with NO_COLOR"
 
-# Not a terminal: lines only, never a status line.
+# Not a terminal: lines only (the per-repository ones on stdout), never a
+# status line.
 rc run --repos "$T/repos" --no-pr --jobs 2 --report-dir "$T/runs3" -- sh "$T/cmd.sh" \
     >"$T/out" 2>"$T/err" && fail "p3 should fail the run"
-! grep -q $'\r' "$T/err" || { cat -v "$T/err"; fail "a status line on a pipe"; }
-! grep -q $'\033' "$T/err" || { cat -v "$T/err"; fail "escape codes on a pipe"; }
-grep -q "FAIL" "$T/err" || fail "no FAIL line on a pipe"
+! grep -q $'\r' "$T/err" "$T/out" || { cat -v "$T/err"; fail "a status line on a pipe"; }
+! grep -q $'\033' "$T/err" "$T/out" || { cat -v "$T/err"; fail "escape codes on a pipe"; }
+grep -q "^FAIL p3 " "$T/out" || { cat "$T/out"; fail "no FAIL line on a pipe"; }
+[ "$(grep -c '^ok   p[0-9] ' "$T/out")" -eq 7 ] || { cat "$T/out"; fail "ok lines missing on a pipe"; }
 assert_no_leftovers
 echo "progress_tty: ok"
