@@ -120,7 +120,7 @@ START_TEST(test_run_flags_more)
 	    "ok");
 	ck_assert_str_eq(PARSE("run", "--repos", "f", "--no-pr", "--json", "--", "x"), "ok");
 	ck_assert_str_eq(PARSE("run", "--output", "loud"),
-	    "invalid --output 'loud' (summary, tag or group)");
+	    "invalid --output 'loud' (summary, tag, group or none)");
 	ck_assert_str_eq(PARSE("run", "--repos", "f", "--no-pr", "--json", "--output", "tag",
 	    "--", "x"), "--json and --output tag both want stdout: pick one");
 	ck_assert_str_eq(PARSE("run", "--repos", "f", "--no-pr", "--json", "--output",

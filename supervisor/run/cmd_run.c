@@ -268,7 +268,7 @@ cmd_run_parse(struct run_opts *o, int argc, char **argv)
 	if (!o->no_pr)
 		return err_set(ERR_CONFIG, "opening pull requests from 'run' is not available yet: "
 		    "pass --no-pr");
-	if (o->json && o->output != RUN_OUTPUT_SUMMARY)
+	if (o->json && (o->output == RUN_OUTPUT_TAG || o->output == RUN_OUTPUT_GROUP))
 		return err_set(ERR_CONFIG, "--json and --output %s both want stdout: pick one",
 		    run_output_name(o->output));
 	o->argv = p.rest;
@@ -364,10 +364,7 @@ run_finished(struct pool_job *j, void *task, struct record *final, void *arg)
 	progress_finished(&st->prog, record_failed(&t->rec));
 	if (record_failed(&t->rec))
 		st->nfailed++;
-	if (st->o->json)
-		run_output_task_restart(&st->out, &t->out, t->e->name);  /* the scan's last line */
-	else
-		run_output_finished(&st->out, &t->out, &t->rec);
+	run_output_finished(&st->out, &t->out, &t->rec);
 }
 
 static void
@@ -557,7 +554,7 @@ cmd_run(int argc, char **argv)
 	    st.list.n == 1 ? "y" : "ies", st.list.n < (size_t)o.jobs ? st.list.n : (size_t)o.jobs);
 	progress_init(&st.prog, stderr, st.list.n,
 	    progress_is_tty(STDERR_FILENO) && !o.no_progress);
-	run_output_init(&st.out, o.output, stdout, &st.prog, width);
+	run_output_init(&st.out, o.json ? RUN_OUTPUT_NONE : o.output, stdout, &st.prog, width);
 	pool_run(pool);
 	progress_end(&st.prog);
 	run.interrupted = pool_interrupted(pool);

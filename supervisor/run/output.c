@@ -15,7 +15,7 @@
 
 #define NAME_WIDTH_MAX 40
 
-static const char *const mode_names[] = { "summary", "tag", "group" };
+static const char *const mode_names[] = { "summary", "tag", "group", "none" };
 
 /*
  * What makes a line of output read as an error: the words compilers,
@@ -37,7 +37,7 @@ run_output_parse(enum run_output_mode *out, const char *s)
 			*out = (enum run_output_mode)i;
 			return 0;
 		}
-	return err_set(ERR_CONFIG, "invalid --output '%s' (summary, tag or group)", s);
+	return err_set(ERR_CONFIG, "invalid --output '%s' (summary, tag, group or none)", s);
 }
 
 const char *
@@ -329,6 +329,8 @@ run_output_finished(struct run_output *o, struct run_output_task *t,
     const struct record *rec)
 {
 	flush_partial(o, t, rec->name);
+	if (o->mode == RUN_OUTPUT_NONE)
+		return;
 	hold(o);
 	summary_line(o, t, rec);
 	if (o->mode == RUN_OUTPUT_GROUP)

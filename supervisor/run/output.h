@@ -10,6 +10,7 @@
  *            line
  *   group    each repository's summary line and then its whole output
  *            when it ends (parallel --group)
+ *   none     nothing (what --json uses: stdout is the JSON document's)
  *
  * The output comes from the pool as it goes into the repository's log
  * (pool_ops.output): the supervisor already copies every worker's
@@ -37,6 +38,7 @@ enum run_output_mode {
 	RUN_OUTPUT_SUMMARY,
 	RUN_OUTPUT_TAG,
 	RUN_OUTPUT_GROUP,
+	RUN_OUTPUT_NONE,
 };
 
 /* The longest partial line tag mode holds before it prints it as a line. */
@@ -60,7 +62,7 @@ struct run_output {
 	int name_width;
 };
 
-/* "summary", "tag", "group": 0, or ERR_CONFIG naming the three. */
+/* "summary", "tag", "group", "none": 0, or ERR_CONFIG naming them. */
 int run_output_parse(enum run_output_mode *out, const char *s);
 const char *run_output_name(enum run_output_mode m);
 
