@@ -26,7 +26,7 @@
 #include "supervisor/report/progress.h"
 #include "supervisor/report/read.h"
 #include "supervisor/report/report.h"
-#include "supervisor/run/output.h"
+#include "supervisor/run/run_output.h"
 #include "supervisor/run/repolist.h"
 #include "supervisor/github/token.h"
 

@@ -10,7 +10,7 @@
 
 #include "shared/log.h"
 #include "supervisor/opt.h"
-#include "supervisor/run/output.h"
+#include "supervisor/run/run_output.h"
 
 struct run_opts {
 	char *repos;

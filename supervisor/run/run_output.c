@@ -1,7 +1,7 @@
 /*
- * output — run's stdout (output.h).
+ * run_output — run's stdout (run_output.h).
  */
-#include "supervisor/run/output.h"
+#include "supervisor/run/run_output.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "shared/err.h"
+#include "shared/utf8.h"
 #include "shared/util.h"
 
 #define NAME_WIDTH_MAX 40
@@ -128,12 +129,14 @@ clean_line(char *dst, size_t max, const char *s, size_t n)
 		}
 		dst[k++] = (char)c;
 	}
-	/* A cut sequence: back to its lead byte. */
+	/* A sequence cut at max: back to its lead byte. */
 	if (i < n && k > 0 && ((unsigned char)dst[k - 1] & 0x80)) {
-		while (k > 0 && ((unsigned char)dst[k - 1] & 0xc0) == 0x80)
-			k--;
-		if (k > 0)
-			k--;
+		size_t lead = k - 1;
+
+		while (lead > 0 && ((unsigned char)dst[lead] & 0xc0) == 0x80)
+			lead--;
+		if (utf8_seq_len(dst + lead, k - lead) != k - lead)
+			k = lead;
 	}
 	while (k > 0 && dst[k - 1] == ' ')
 		k--;
@@ -183,18 +186,19 @@ run_output_data(struct run_output *o, struct run_output_task *t, const char *nam
 {
 	const char *end = data + n, *nl;
 	bool wrote = false;
+	size_t len;
 
 	if (o->mode == RUN_OUTPUT_TAG) {
 		hold(o);
 		wrote = true;
 	}
 	while (data < end) {
-		size_t room = RUN_OUTPUT_LINE_MAX - t->partial.len, len;
-
 		nl = memchr(data, '\n', (size_t)(end - data));
 		len = nl != NULL ? (size_t)(nl - data) : (size_t)(end - data);
-		if (len >= room) {
-			/* A line longer than the cap: print what fits as a line. */
+		if (t->partial.len + len > RUN_OUTPUT_LINE_MAX) {
+			/* A line longer than the cap: what fits is printed as a line. */
+			size_t room = RUN_OUTPUT_LINE_MAX - t->partial.len;
+
 			buf_add(&t->partial, data, room);
 			one_line(o, t, name, t->partial.ptr, t->partial.len);
 			buf_setlen(&t->partial, 0);

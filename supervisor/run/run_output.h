@@ -1,5 +1,5 @@
 /*
- * output — what `repocast run` prints on stdout, with GNU parallel's
+ * run_output — what `repocast run` prints on stdout, with GNU parallel's
  * habits (docs/run.md, "Output"):
  *   summary  (default) one line per repository as it ends: outcome, wall
  *            time, CPU, peak memory; a FAIL line adds the cause, the first
