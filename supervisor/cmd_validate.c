@@ -24,6 +24,7 @@ const char cmd_validate_usage[] =
     "\n"
     "  -c, --config FILE   the config to check (default: sync.yaml)\n"
     "      --json          print the summary, or the errors, as JSON on stdout\n"
+    "  -h, --help          this text\n"
     "\n"
     "Every error is printed on stderr as FILE:LINE:COLUMN: message.\n"
     "Exit status: 0 the config is valid, 2 it is not (or a usage error).\n";

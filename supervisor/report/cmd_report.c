@@ -57,6 +57,7 @@ const char cmd_report_usage[] =
     "  --json              show, diff: JSON on stdout\n"
     "  --threshold PCT     diff: the rise that is a regression (default 20)\n"
     "  -o, --output DIR    merge: the run directory to write (must hold no report)\n"
+    "  -h, --help          this text\n"
     "\n"
     "exit status: 0 ok, 1 diff found a regression, 2 usage error or a report\n"
     "that cannot be read or merged, 3 environment error (merge cannot write DIR).\n";

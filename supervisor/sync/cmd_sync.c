@@ -54,6 +54,11 @@ const char cmd_sync_usage[] =
     "      --no-progress      no progress lines\n"
     "      --no-skip, --force run a worker for every target, even one whose\n"
     "                         recorded state shows nothing changed\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "Options as for every command: --opt=value or --opt value, -cFILE or\n"
+    "-c FILE, short flags together (-nj4), a long name may be shortened while\n"
+    "unambiguous, -- ends the options (TARGETs may come before or after them).\n"
     "\n"
     "Exit status: 0 all targets ok, 1 a target failed, 2 usage or config error,\n"
     "3 environment error (token, network, source), 130 interrupted.\n";
