@@ -140,8 +140,7 @@ progress_hide(struct progress *p)
 void
 progress_show(struct progress *p)
 {
-	if (util_now_ms() - p->drawn_ms >= REDRAW_MS)
-		draw(p, true);
+	draw(p, true);
 }
 
 const char *

@@ -41,8 +41,8 @@ void progress_line(struct progress *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /*
  * Something else is about to write to the terminal (stdout on the same
- * terminal): take the status line away; progress_show draws it again,
- * at most ten times a second (until then the next event does).
+ * terminal): progress_hide takes the status line away, progress_show
+ * draws it again once that is written.
  */
 void progress_hide(struct progress *p);
 void progress_show(struct progress *p);

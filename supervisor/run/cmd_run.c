@@ -373,10 +373,11 @@ run_finished(struct pool_job *j, void *task, struct record *final, void *arg)
 	record_move(&t->rec, final);
 	t->done = true;
 	st->ndone++;
-	progress_finished(&st->prog, record_failed(&t->rec));
 	if (record_failed(&t->rec))
 		st->nfailed++;
+	/* The line first: the status line is drawn after it, with this one counted. */
 	run_output_finished(&st->out, &t->out, &t->rec);
+	progress_finished(&st->prog, record_failed(&t->rec));
 }
 
 static void

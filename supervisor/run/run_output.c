@@ -333,6 +333,8 @@ run_output_finished(struct run_output *o, struct run_output_task *t,
     const struct record *rec)
 {
 	flush_partial(o, t, rec->name);
+	/* Only the two short lines stay for --json: the line buffer goes. */
+	buf_release(&t->partial);
 	if (o->mode == RUN_OUTPUT_NONE)
 		return;
 	hold(o);

@@ -181,4 +181,16 @@ grep -q "^usage: repocast sync" "$T/out" || fail "help sync"
 x 2 help sycn
 grep -q "'sycn' is not a repocast command. The most similar command is 'sync'." "$T/err" ||
     { cat "$T/err"; fail "help sycn"; }
+x 2 help --bogus
+usage_error help "unknown option '--bogus'"
+x 2 help sync run
+usage_error help "'help' takes one command"
+x 0 help -h
+[ "$(cat "$T/out")" = "usage: repocast help [COMMAND]" ] || fail "help -h"
+x 0 help -- sync
+grep -q "^usage: repocast sync" "$T/out" || fail "help -- sync"
+x 2 version --bogus
+usage_error version "unknown option '--bogus'"
+x 0 version
+grep -q "^repocast " "$T/out" || fail "version"
 echo "cli_options: ok"
