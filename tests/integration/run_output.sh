@@ -57,11 +57,27 @@ for name in ("a", "b"):
 PY
 
 # ---- group: each repository's lines together, after its summary line ----
-cat >"$T/slow.sh" <<'SH'
-for i in 1 2 3; do echo "$REPOCAST_REPO-$i"; sleep 0.2; done
+# Both commands print their first line before either prints its second
+# (each waits for the other's marker), so their output is interleaved in
+# time; group must still keep each repository's lines together.
+mkdir "$T/marks"
+export MARKS=$T/marks
+cat >"$T/both.sh" <<'SH'
+echo "$REPOCAST_REPO-1"
+: >"$MARKS/$REPOCAST_REPO"
+other=a
+[ "$REPOCAST_REPO" = a ] && other=b
+i=0
+while [ ! -e "$MARKS/$other" ]; do
+	i=$((i + 1))
+	[ $i -lt 500 ] || { echo "gave up waiting for $other"; exit 9; }
+	sleep 0.02
+done
+echo "$REPOCAST_REPO-2"
+echo "$REPOCAST_REPO-3"
 SH
 rc run --repos "$T/ab" --no-pr --jobs 2 --report-dir "$T/runs-group" --output group -- \
-    sh "$T/slow.sh" >"$T/group.out" 2>"$T/group.err" || { cat "$T/group.err"; fail "group run failed"; }
+    sh "$T/both.sh" >"$T/group.out" 2>"$T/group.err" || { cat "$T/group.err"; fail "group run failed"; }
 python3 - "$T/group.out" <<'PY' || { cat "$T/group.out"; fail "group: a repository's lines are not together"; }
 import sys
 lines = open(sys.argv[1]).read().splitlines()
@@ -72,13 +88,14 @@ for name in ("a", "b"):
     assert lines[i[0] + 1:i[0] + 4] == ["%s-%d" % (name, n) for n in (1, 2, 3)], (name, lines)
 assert not any("\t" in l for l in lines), lines
 PY
-# The same commands under tag interleave (they run at the same time).
+# The same commands under tag: both first lines before any second line.
+rm -f "$T"/marks/*
 rc run --repos "$T/ab" --no-pr --jobs 2 --report-dir "$T/runs-group" --output tag -- \
-    sh "$T/slow.sh" >"$T/tag2.out" 2>/dev/null || fail "tag run of slow.sh failed"
+    sh "$T/both.sh" >"$T/tag2.out" 2>/dev/null || fail "tag run of both.sh failed"
 python3 - "$T/tag2.out" <<'PY' || { cat "$T/tag2.out"; fail "tag: the two repositories did not interleave"; }
 import sys
-tagged = [l.split("\t")[0] for l in open(sys.argv[1]).read().splitlines() if "\t" in l]
-assert len(tagged) == 6 and tagged != sorted(tagged), tagged
+tagged = [l.split("\t")[1] for l in open(sys.argv[1]).read().splitlines() if "\t" in l]
+assert len(tagged) == 6 and sorted(tagged[:2]) == ["a-1", "b-1"], tagged
 PY
 
 # ---- the default: one line per repository, nothing of the commands ----
