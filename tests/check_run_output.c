@@ -154,10 +154,42 @@ START_TEST(test_run_output_error_line)
 	ck_assert_ptr_null(run_output_error_line(&f.t));
 	feed(&f, "compiling\n\n   \n");
 	ck_assert_str_eq(run_output_error_line(&f.t), "compiling");    /* the last line */
+	feed(&f, "\033[32mbuilt\033[0m \tall\n");
+	ck_assert_str_eq(run_output_error_line(&f.t), "built all");
 	/* Colours and control bytes go; the first line that reads as an error stays. */
 	feed(&f, "\033[1;31merror\033[0m:\tx.c:3\r\nError 2\nmake: *** [all] Fatal\n");
 	ck_assert_str_eq(run_output_error_line(&f.t), "error: x.c:3");
-	ck_assert_str_eq(f.t.last_line, "make: *** [all] Fatal");
+	/* Every word, in any case, anywhere in a line; none is a substring of
+	 * an ordinary word here. */
+	{
+		static const char *const hits[] = { "x ERROR y", "Fatal", "3 tests FAILED",
+		    "panic: nil", "Cannot open", "sh: No Such file", "cmd: not found",
+		    "Permission denied", NULL };
+		size_t i;
+
+		for (i = 0; hits[i] != NULL; i++) {
+			struct run_output_task t;
+
+			run_output_task_init(&t);
+			run_output_data(&f.o, &t, "x", "ok\n", 3);
+			run_output_data(&f.o, &t, "x", hits[i], strlen(hits[i]));
+			run_output_data(&f.o, &t, "x", "\n", 1);
+			ck_assert_msg(strcmp(run_output_error_line(&t), hits[i]) == 0, "%s", hits[i]);
+			ck_assert_str_eq(t.first_error, hits[i]);
+			run_output_task_release(&t);
+		}
+		for (i = 0; i < 3; i++) {
+			static const char *const misses[] = { "errr", "no-such", "not  found" };
+			struct run_output_task t;
+
+			run_output_task_init(&t);
+			run_output_data(&f.o, &t, "x", misses[i], strlen(misses[i]));
+			run_output_data(&f.o, &t, "x", "\n", 1);
+			ck_assert_str_eq(t.first_error, "");
+			ck_assert_str_eq(run_output_error_line(&t), misses[i]);   /* the last line */
+			run_output_task_release(&t);
+		}
+	}
 	/* Nothing of the summary mode on stdout while it runs. */
 	ck_assert_str_eq(fx_text(&f) ? fx_text(&f) : "", "");
 	/* A new attempt forgets the last one's lines. */

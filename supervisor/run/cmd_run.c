@@ -395,7 +395,7 @@ run_data(struct pool_job *j, void *task, const char *data, size_t n, void *arg)
 /* The run's summary on stdout, as sync --json prints its own: the report's
  * path, the run and one object per repository. */
 static void
-print_json(const struct run_state *st, const struct report_run *run, const char *report_path)
+print_json(struct run_state *st, const struct report_run *run, const char *report_path)
 {
 	json_t *targets = json_array(), *argv = json_array(), *doc;
 	char cause[RECORD_CAUSE_MAX];
@@ -405,7 +405,7 @@ print_json(const struct run_state *st, const struct report_run *run, const char 
 	for (i = 0; i < st->o->argc; i++)
 		json_array_append_new(argv, report_json_string(st->o->argv[i]));
 	for (k = 0; k < st->list.n; k++) {
-		const struct task *t = &st->tasks[k];
+		struct task *t = &st->tasks[k];
 		const struct record *rec = &t->rec;
 		uint64_t peak = rec->vm_hwm_kib;
 

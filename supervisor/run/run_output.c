@@ -22,11 +22,8 @@ static const char *const mode_names[] = { "summary", "tag", "group", "none" };
  * What makes a line of output read as an error: the words compilers,
  * linters, git, make, shells and test runners print on one ("error:",
  * "fatal:", "FAIL", "panic:", "cannot ...", "No such file", "not found",
- * "Permission denied"), in any case.
+ * "Permission denied"), in any case; see reads_as_error.
  */
-static const char *const error_words[] = {
-	"error", "fatal", "fail", "panic", "cannot", "no such", "not found", "denied",
-};
 
 int
 run_output_parse(enum run_output_mode *out, const char *s)
@@ -67,6 +64,8 @@ run_output_task_init(struct run_output_task *t)
 {
 	buf_init(&t->partial, 0);
 	t->first_error[0] = t->last_line[0] = '\0';
+	t->last_len = 0;
+	t->last_dirty = false;
 }
 
 void
@@ -143,29 +142,85 @@ clean_line(char *dst, size_t max, const char *s, size_t n)
 	dst[k] = '\0';
 }
 
+/* Is w (lowercase) at s, in any case? */
 static bool
-reads_as_error(const char *line)
+word_at(const char *s, size_t n, const char *w)
 {
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(error_words); i++)
-		if (strcasestr(line, error_words[i]) != NULL)
-			return true;
+	for (i = 0; w[i] != '\0'; i++)
+		if (i >= n || (s[i] | 0x20) != w[i])
+			return false;
+	return true;
+}
+
+/*
+ * One pass over the line, looking closer only at the letters an error
+ * word starts with: every line of a command's output goes through here,
+ * so this is what the supervisor's CPU per line of output is.
+ */
+static bool
+reads_as_error(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *p = s + i;
+		size_t left = n - i;
+
+		switch (*p | 0x20) {
+		case 'e':
+			if (word_at(p, left, "error"))
+				return true;
+			break;
+		case 'f':
+			if (word_at(p, left, "fatal") || word_at(p, left, "fail"))
+				return true;
+			break;
+		case 'p':
+			if (word_at(p, left, "panic"))
+				return true;
+			break;
+		case 'c':
+			if (word_at(p, left, "cannot"))
+				return true;
+			break;
+		case 'n':
+			if (word_at(p, left, "no such") || word_at(p, left, "not found"))
+				return true;
+			break;
+		case 'd':
+			if (word_at(p, left, "denied"))
+				return true;
+			break;
+		}
+	}
 	return false;
 }
 
-/* One whole line (without its newline) of the task's output. */
+static bool
+blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] > ' ')
+			return false;
+	return true;
+}
+
+/* One whole line (without its newline) of the task's output: the last
+ * line is kept raw (cleaned when asked for), an error line cleaned once. */
 static void
 scan_line(struct run_output_task *t, const char *line, size_t n)
 {
-	char clean[RUN_OUTPUT_ERROR_MAX + 1];
-
-	clean_line(clean, RUN_OUTPUT_ERROR_MAX, line, n);
-	if (clean[0] == '\0')
+	if (blank(line, n))
 		return;
-	memcpy(t->last_line, clean, sizeof(clean));
-	if (t->first_error[0] == '\0' && reads_as_error(clean))
-		memcpy(t->first_error, clean, sizeof(clean));
+	t->last_len = n < sizeof(t->last_raw) ? n : sizeof(t->last_raw);
+	memcpy(t->last_raw, line, t->last_len);
+	t->last_dirty = true;
+	if (t->first_error[0] == '\0' && reads_as_error(line, n))
+		clean_line(t->first_error, RUN_OUTPUT_ERROR_MAX, line, n);
 }
 
 /* A whole line: scanned, and printed with its tag in tag mode. */
@@ -241,13 +296,19 @@ run_output_task_restart(struct run_output *o, struct run_output_task *t, const c
 {
 	flush_partial(o, t, name);
 	t->first_error[0] = t->last_line[0] = '\0';
+	t->last_len = 0;
+	t->last_dirty = false;
 }
 
 const char *
-run_output_error_line(const struct run_output_task *t)
+run_output_error_line(struct run_output_task *t)
 {
 	if (t->first_error[0] != '\0')
 		return t->first_error;
+	if (t->last_dirty) {
+		clean_line(t->last_line, RUN_OUTPUT_ERROR_MAX, t->last_raw, t->last_len);
+		t->last_dirty = false;
+	}
 	return t->last_line[0] != '\0' ? t->last_line : NULL;
 }
 
@@ -277,7 +338,7 @@ fmt_kib(char *b, size_t n, uint64_t kib)
 }
 
 static void
-summary_line(struct run_output *o, const struct run_output_task *t, const struct record *rec)
+summary_line(struct run_output *o, struct run_output_task *t, const struct record *rec)
 {
 	char wall[32], cpu[32], mem[32], cause[RECORD_CAUSE_MAX];
 	uint64_t peak = rec->vm_hwm_kib;

@@ -50,7 +50,10 @@ enum run_output_mode {
 struct run_output_task {
 	struct buf partial;     /* the line not ended yet */
 	char first_error[RUN_OUTPUT_ERROR_MAX + 1]; /* "" until a line reads as an error */
-	char last_line[RUN_OUTPUT_ERROR_MAX + 1];   /* the last line that was not blank */
+	char last_raw[RUN_OUTPUT_ERROR_MAX];        /* the last line that was not blank, */
+	size_t last_len;                            /* as it came (cut) ... */
+	char last_line[RUN_OUTPUT_ERROR_MAX + 1];   /* ... and cleaned, when asked for */
+	bool last_dirty;                            /* last_line is behind last_raw */
 };
 
 struct run_output {
@@ -89,8 +92,9 @@ void run_output_finished(struct run_output *o, struct run_output_task *t,
     const struct record *rec);
 /*
  * The line a FAIL names: for a command that failed, its first error line,
- * else its last line; NULL when it printed nothing (borrowed from t).
+ * else its last line that was not blank; NULL when it printed nothing
+ * (borrowed from t, which it may update).
  */
-const char *run_output_error_line(const struct run_output_task *t);
+const char *run_output_error_line(struct run_output_task *t);
 
 #endif
