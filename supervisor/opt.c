@@ -120,6 +120,8 @@ next_long(struct opt_item *out, struct opt_parser *p, const char *word)
 	int rc;
 
 	snprintf(p->name, sizeof(p->name), "--%.*s", (int)len, name);
+	if (len == 0)   /* "--=x": no name at all, not a prefix of every one */
+		return err_set(ERR_CONFIG, "unknown option '%s'", word);
 	if ((rc = find_long(&s, p, name, len)) == ERR_NOTFOUND)
 		return unknown_long(p, name, len);
 	if (rc < 0)

@@ -143,6 +143,8 @@ START_TEST(test_opt_errors)
 	    "error: unknown option '--dry-rnu' (did you mean '--dry-run'?)");
 	ck_assert_str_eq(P("--hlep"), "error: unknown option '--hlep' (did you mean '--help'?)");
 	ck_assert_str_eq(P("-x"), "error: unknown option '-x'");
+	ck_assert_str_eq(P("--=x"), "error: unknown option '--=x'");
+	ck_assert_str_eq(P("-="), "error: unknown option '-='");
 	/* The first error ends the parse: what came before is kept by the caller. */
 	ck_assert_str_eq(P("-n", "--nope"), "error: unknown option '--nope'");
 }
