@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "shared/err.h"
-#include "shared/suggest.h"
 #include "shared/util.h"
 #include "supervisor/cmd.h"
 
@@ -40,25 +39,10 @@ cmd_exit_status(enum cmd_stage stage, int err)
 	return EXIT_ENV;
 }
 
-int
-cmd_unknown_option(const char *arg, const char *const *names, size_t n)
-{
-	const char *p = arg, *eq, *near;
-	char word[64];
-
-	while (*p == '-')
-		p++;
-	eq = strchr(p, '=');
-	snprintf(word, sizeof(word), "%.*s", (int)(eq != NULL ? (size_t)(eq - p) : strlen(p)), p);
-	near = *word != '\0' ? suggest_closest(word, names, n) : NULL;
-	if (near != NULL)
-		return err_set(ERR_CONFIG, "unknown option '%s' (did you mean '--%s'?)", arg, near);
-	return err_set(ERR_CONFIG, "unknown option '%s'", arg);
-}
-
 void
-cmd_usage_error(const char *hint, const char *fmt, ...)
+cmd_usage_error(const char *usage, const char *name, const char *fmt, ...)
 {
+	const char *nl = strchr(usage, '\n');
 	va_list ap;
 
 	fputs("repocast: ", stderr);
@@ -66,7 +50,15 @@ cmd_usage_error(const char *hint, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	fputs(hint, stderr);
+	fprintf(stderr, "%.*s\nSee 'repocast help %s'.\n",
+	    (int)(nl != NULL ? (size_t)(nl - usage) : strlen(usage)), usage, name);
+}
+
+int
+cmd_usage_fail(const char *usage, const char *name)
+{
+	cmd_usage_error(usage, name, "%s", err_last());
+	return EXIT_USAGE;
 }
 
 int

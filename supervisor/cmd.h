@@ -36,15 +36,14 @@ int cmd_exit_status(enum cmd_stage stage, int err);
 /* Print err_last() as "repocast: ..." on stderr; cmd_exit_status. */
 int cmd_fail(enum cmd_stage stage, int err);
 /*
- * ERR_CONFIG with err_last "unknown option 'ARG'", and " (did you mean
- * '--NAME'?)" when one of the n long option names (without "--") is close
- * to ARG's (shared/suggest.h).
+ * A usage error, as every command answers one: "repocast: MSG" on stderr,
+ * then the two-line usage: the first line of usage (a command's full help
+ * text, or a subcommand's one line) and "See 'repocast help NAME'.".
+ * cmd_usage_fail says err_last() and returns EXIT_USAGE.
  */
-int cmd_unknown_option(const char *arg, const char *const *names, size_t n);
-/* A usage error: "repocast: MSG" on stderr, then the hint (a short usage,
- * "See 'repocast help CMD'.") as it is. */
-void cmd_usage_error(const char *hint, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void cmd_usage_error(const char *usage, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int cmd_usage_fail(const char *usage, const char *name);
 
 struct cmd {
 	const char *name;

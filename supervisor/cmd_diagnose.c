@@ -29,6 +29,7 @@
 #include "shared/err.h"
 #include "shared/util.h"
 #include "supervisor/cmd.h"
+#include "supervisor/opt.h"
 #include "supervisor/config/config.h"
 #include "supervisor/github/api.h"
 #include "supervisor/github/github.h"
@@ -360,43 +361,52 @@ diag_print_text(const json_t *root)
 	    "something a sync needs is missing (see above)");
 }
 
+enum { DOPT_TOKENFILE = 256, DOPT_CACHEDIR, DOPT_REPORTDIR, DOPT_JSON };
+
+static const struct opt_spec diag_optspecs[] = {
+	{ 'c', 'c', "config", true },
+	{ DOPT_TOKENFILE, 0, "token-file", true },
+	{ DOPT_CACHEDIR, 0, "cache-dir", true },
+	{ DOPT_REPORTDIR, 0, "report-dir", true },
+	{ DOPT_JSON, 0, "json", false },
+};
+
+/* 1 when --help was asked for, 0, or ERR_CONFIG. */
 static int
 diag_parse(struct diag_opts *o, int argc, char **argv)
 {
-	static const char *const names[] = { "config", "token-file", "cache-dir", "report-dir",
-		"json", "help" };
-	int i;
+	struct opt_parser p;
+	struct opt_item it;
+	int rc;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], **dst = NULL;
-
-		if (strcmp(a, "--json") == 0) {
-			o->json = true;
-			continue;
-		}
-		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0)
-			dst = &o->config;
-		else if (strcmp(a, "--token-file") == 0)
-			dst = &o->token_file;
-		else if (strcmp(a, "--cache-dir") == 0)
-			dst = &o->cache_dir;
-		else if (strcmp(a, "--report-dir") == 0)
-			dst = &o->report_dir;
-		if (dst == NULL) {
-			cmd_unknown_option(a, names, ARRAY_SIZE(names));
-			cmd_usage_error("See 'repocast help diagnose'.\n", "diagnose: %s", err_last());
-			return -1;
-		}
-		if (i + 1 >= argc) {
-			cmd_usage_error("See 'repocast help diagnose'.\n",
-			    "diagnose: option '%s' needs a value", a);
-			return -1;
-		}
-		*dst = argv[++i];
-		if (dst == &o->config)
+	opt_init(&p, diag_optspecs, ARRAY_SIZE(diag_optspecs), argc, argv);
+	while ((rc = opt_next(&it, &p)) > 0) {
+		switch (it.id) {
+		case OPT_HELP:
+			return 1;
+		case 'c':
+			o->config = it.value;
 			o->config_given = true;
+			break;
+		case DOPT_TOKENFILE:
+			o->token_file = it.value;
+			break;
+		case DOPT_CACHEDIR:
+			o->cache_dir = it.value;
+			break;
+		case DOPT_REPORTDIR:
+			o->report_dir = it.value;
+			break;
+		case DOPT_JSON:
+			o->json = true;
+			break;
+		default:
+			return err_set(ERR_CONFIG, "'diagnose' takes no arguments");
+		}
 	}
-	return 0;
+	if (rc == 0 && p.nrest > 0)
+		rc = err_set(ERR_CONFIG, "'diagnose' takes no arguments");
+	return rc;
 }
 
 int
@@ -410,8 +420,11 @@ cmd_diagnose(int argc, char **argv)
 	int missing = 0, rc;
 	size_t i;
 
-	if (diag_parse(&o, argc, argv) < 0)
-		return EXIT_USAGE;
+	if ((rc = diag_parse(&o, argc, argv)) != 0) {
+		if (rc > 0)
+			fputs(cmd_diagnose_usage, stdout);
+		return rc > 0 ? EXIT_OK : cmd_usage_fail(cmd_diagnose_usage, "diagnose");
+	}
 	/* Without -c a missing sync.yaml is fine: the defaults apply. */
 	if (o.config_given || access(o.config, F_OK) == 0) {
 		rc = cfg_load(&c, o.config, &errs);

@@ -8,10 +8,11 @@
 
 #include <jansson.h>
 
-#include "shared/suggest.h"
+#include "shared/err.h"
 #include "shared/util.h"
 #include "supervisor/cmd.h"
 #include "supervisor/config/config.h"
+#include "supervisor/opt.h"
 
 const char cmd_validate_usage[] =
     "usage: repocast validate [-c FILE] [--json]\n"
@@ -23,6 +24,7 @@ const char cmd_validate_usage[] =
     "\n"
     "  -c, --config FILE   the config to check (default: sync.yaml)\n"
     "      --json          print the summary, or the errors, as JSON on stdout\n"
+    "  -h, --help          this text\n"
     "\n"
     "Every error is printed on stderr as FILE:LINE:COLUMN: message.\n"
     "Exit status: 0 the config is valid, 2 it is not (or a usage error).\n";
@@ -221,45 +223,50 @@ json_print(json_t *j)
 	json_decref(j);
 }
 
+/* The options of validate (opt.h): one row each. */
+enum { VOPT_JSON = 256 };
+
+static const struct opt_spec validate_opts[] = {
+	{ 'c', 'c', "config", true },
+	{ VOPT_JSON, 0, "json", false },
+};
+
 int
 cmd_validate(int argc, char **argv)
 {
 	struct cfg_errors errs = { NULL, 0, 0 };
 	const char *path = "sync.yaml";
 	struct cfg *c = NULL;
+	struct opt_parser p;
+	struct opt_item it;
 	size_t i, *order;
 	int json = 0, rc;
 
-	for (i = 1; i < (size_t)argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--json") == 0) {
-			json = 1;
-		} else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
-			if (i + 1 >= (size_t)argc) {
-				fprintf(stderr, "repocast validate: option '%s' needs a file\n", a);
-				fputs(cmd_validate_usage, stderr);
-				return EXIT_USAGE;
-			}
-			path = argv[++i];
-		} else if (strncmp(a, "--config=", 9) == 0) {
-			path = a + 9;
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+	opt_init(&p, validate_opts, ARRAY_SIZE(validate_opts), argc, argv);
+	while ((rc = opt_next(&it, &p)) > 0) {
+		switch (it.id) {
+		case OPT_HELP:
 			fputs(cmd_validate_usage, stdout);
 			return EXIT_OK;
-		} else {
-			static const char *const names[] = { "--json", "--config", "--help" };
-			const char *near = suggest_closest(a, names, ARRAY_SIZE(names));
-
-			if (near != NULL)
-				fprintf(stderr, "repocast validate: unknown argument '%s' (did you mean "
-				    "'%s'?)\n", a, near);
-			else
-				fprintf(stderr, "repocast validate: unknown argument '%s'\n", a);
-			fputs(cmd_validate_usage, stderr);
-			return EXIT_USAGE;
+		case 'c':
+			path = it.value;
+			break;
+		case VOPT_JSON:
+			json = 1;
+			break;
+		default:
+			err_set(ERR_CONFIG, "unexpected argument '%s' (validate takes no operands)",
+			    it.value);
+			return cmd_usage_fail(cmd_validate_usage, "validate");
 		}
 	}
+	if (rc == 0 && p.nrest > 0) {
+		err_set(ERR_CONFIG, "unexpected argument '%s' (validate takes no operands)",
+		    p.rest[0]);
+		rc = ERR_CONFIG;
+	}
+	if (rc < 0)
+		return cmd_usage_fail(cmd_validate_usage, "validate");
 	rc = cfg_load(&c, path, &errs);
 	if (rc != 0) {
 		for (i = 0; i < errs.n; i++)

@@ -8,11 +8,13 @@
 
 #include <git2.h>
 
+#include "shared/err.h"
 #include "shared/log.h"
 #include "shared/suggest.h"
 #include "shared/util.h"
 #include "supervisor/cmd.h"
 #include "supervisor/config/config.h"
+#include "supervisor/opt.h"
 
 static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
@@ -78,16 +80,51 @@ find(const char *name)
 	return NULL;
 }
 
+/*
+ * The operand of help or version (which take no options but -h): 0 with
+ * *operand the one word or NULL, 1 after -h (usage printed), or
+ * EXIT_USAGE's usage error printed (-1).
+ */
+static int
+main_operand(const char **operand, size_t max, const char *usage, const char *name, int argc,
+    char **argv)
+{
+	struct opt_parser p;
+	struct opt_item it;
+	size_t n = 0;
+	int rc, i;
+
+	*operand = NULL;
+	opt_init(&p, NULL, 0, argc, argv);
+	while ((rc = opt_next(&it, &p)) > 0) {
+		if (it.id == OPT_HELP) {
+			fputs(usage, stdout);
+			return 1;
+		}
+		if (n++ == 0)
+			*operand = it.value;
+	}
+	for (i = 0; rc == 0 && i < p.nrest; i++)
+		if (n++ == 0)
+			*operand = p.rest[i];
+	if (rc == 0 && n > max)
+		rc = err_set(ERR_CONFIG, "'%s' takes %s", name, max == 0 ? "no arguments" :
+		    "one command");
+	if (rc < 0) {
+		cmd_usage_fail(usage, name);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 cmd_version(int argc, char **argv)
 {
-	int maj, min, rev;
+	const char *none;
+	int maj, min, rev, rc;
 
-	(void)argv;
-	if (argc > 1) {
-		fputs(version_usage, stderr);
-		return EXIT_USAGE;
-	}
+	if ((rc = main_operand(&none, 0, version_usage, "version", argc, argv)) != 0)
+		return rc > 0 ? EXIT_OK : EXIT_USAGE;
 	git_libgit2_version(&maj, &min, &rev);
 	printf("repocast %s (libgit2 %d.%d.%d)\n", REPOCAST_VERSION, maj, min, rev);
 	return EXIT_OK;
@@ -97,14 +134,18 @@ static int
 cmd_help(int argc, char **argv)
 {
 	const struct cmd *c;
+	const char *name;
+	int rc;
 
-	if (argc < 2) {
+	if ((rc = main_operand(&name, 1, help_usage, "help", argc, argv)) != 0)
+		return rc > 0 ? EXIT_OK : EXIT_USAGE;
+	if (name == NULL) {
 		usage(stdout);
 		return EXIT_OK;
 	}
-	c = find(argv[1]);
+	c = find(name);
 	if (c == NULL) {
-		not_a_command(argv[1], "");
+		not_a_command(name, "");
 		return EXIT_USAGE;
 	}
 	fputs(c->usage, stdout);

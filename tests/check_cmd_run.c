@@ -116,60 +116,90 @@ START_TEST(test_run_flags)
 	ck_assert_str_eq(PARSE("run", "--search", "topic:go", "--dry-run"), "ok");
 	ck_assert_str_eq(PARSE("run", "--org", "acme"),
 	    "no command given (repocast run ... -- CMD ARGS)");
-	ck_assert_str_eq(PARSE("run", "--org", "acme", "--dry-run=1"), "--dry-run takes no value");
+	ck_assert_str_eq(PARSE("run", "--org", "acme", "--dry-run=1"), "option '--dry-run' takes no value");
 	ck_assert_str_eq(PARSE("run", "--org", "acme", "--include-forks=yes"),
-	    "--include-forks takes no value");
-	ck_assert_str_eq(PARSE("run", "--org"), "--org needs a value");
-	ck_assert_str_eq(PARSE("run", "--api-url"), "--api-url needs a value");
-	ck_assert_str_eq(PARSE("run", "--repos"), "--repos needs a value");
+	    "option '--include-forks' takes no value");
+	ck_assert_str_eq(PARSE("run", "--org"), "option '--org' needs a value");
+	ck_assert_str_eq(PARSE("run", "--api-url"), "option '--api-url' needs a value");
+	ck_assert_str_eq(PARSE("run", "--repos"), "option '--repos' needs a value");
 	ck_assert_str_eq(PARSE("run", "--bogus", "1"), "unknown option '--bogus'");
 	ck_assert_str_eq(PARSE("run", "true"),
 	    "unexpected argument 'true' (the command goes after --)");
-	ck_assert_str_eq(PARSE("run", "--no-pr=1"), "--no-pr takes no value");
+	ck_assert_str_eq(PARSE("run", "--no-pr=1"), "option '--no-pr' takes no value");
 	ck_assert_str_eq(PARSE("run", "--memory", "lots"),
 	    "invalid size 'lots' for --memory (e.g. 512M, 2G)");
 	ck_assert_str_eq(PARSE("run", "--log-level", "loud"),
-	    "invalid log level 'loud' (error, warn, info, debug, trace)");
+	    "invalid --log-level 'loud' (error, warn, info, debug or trace)");
 	/* --jobs: 0, max, max+1 */
 	ck_assert_str_eq(PARSE("run", "--jobs", "0"),
-	    "invalid value '0' for --jobs (a number from 1 to 4096)");
+	    "invalid --jobs value '0' (a number from 1 to 4096)");
 	ck_assert_str_eq(PARSE("run", "--repos", "f", "--jobs", "4096", "--no-pr", "--", "x"),
 	    "ok");
 	ck_assert_str_eq(PARSE("run", "--jobs", "4097"),
-	    "invalid value '4097' for --jobs (a number from 1 to 4096)");
+	    "invalid --jobs value '4097' (a number from 1 to 4096)");
 	ck_assert_str_eq(PARSE("run", "--jobs", "-1"),
-	    "invalid value '-1' for --jobs (a number from 1 to 4096)");
+	    "invalid --jobs value '-1' (a number from 1 to 4096)");
 	/* --retries: 0, max, max+1 */
 	ck_assert_str_eq(PARSE("run", "--repos", "f", "--retries", "0", "--no-pr", "--", "x"),
 	    "ok");
 	ck_assert_str_eq(PARSE("run", "--repos", "f", "--retries", "10", "--no-pr", "--", "x"),
 	    "ok");
 	ck_assert_str_eq(PARSE("run", "--retries", "11"),
-	    "invalid value '11' for --retries (a number from 0 to 10)");
+	    "invalid --retries value '11' (a number from 0 to 10)");
 }
 END_TEST
 
-/* run_options (for "did you mean") lists what the parser knows, and a
- * typo of one is answered with it. */
+/* The short forms and the new flags: -j, --json, --output; --json and
+ * an --output other than summary both want stdout. */
+START_TEST(test_run_flags_more)
+{
+	struct run_opts o;
+	const char *argv[] = { "run", "--repos=f", "--no-pr", "-j2", "--output", "tag", "--",
+		"sh", "-c", "x", NULL };
+
+	cmd_run_opts_init(&o);
+	ck_assert_int_eq(cmd_run_parse(&o, 10, (char **)argv), 0);
+	ck_assert_int_eq(o.jobs, 2);
+	ck_assert_int_eq(o.output, RUN_OUTPUT_TAG);
+	ck_assert_int_eq(o.argc, 3);
+	ck_assert_str_eq(o.argv[1], "-c");   /* after --: the command's, not ours */
+	cmd_run_opts_release(&o);
+
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--no-pr", "-j", "2", "--", "true"), "ok");
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--no-pr", "--output=group", "--", "x"),
+	    "ok");
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--no-pr", "--json", "--", "x"), "ok");
+	ck_assert_str_eq(PARSE("run", "--output", "loud"),
+	    "invalid --output 'loud' (summary, tag, group or none)");
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--no-pr", "--json", "--output", "tag",
+	    "--", "x"), "--json and --output tag both want stdout: pick one");
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--no-pr", "--json", "--output",
+	    "summary", "--", "x"), "ok");
+	ck_assert_str_eq(PARSE("run", "-j"), "option '-j' needs a value");
+	ck_assert_str_eq(PARSE("run", "-x"), "unknown option '-x'");
+}
+END_TEST
+
+/* Every row of the table parses (a value it refuses is not "unknown"),
+ * and a typo of one is answered with it. */
 START_TEST(test_run_options_list)
 {
 	struct run_opts o;
 	size_t i;
 
-	for (i = 0; i < run_noptions; i++) {
-		char *flag = xasprintf("--%s", run_options[i]);
+	for (i = 0; i < run_noptspecs; i++) {
+		char *flag = xasprintf("--%s", run_optspecs[i].long_name);
 		char *argv[] = { (char *)"run", (char *)"--repos", (char *)"r", (char *)"--no-pr",
 		    flag, (char *)"1", (char *)"--", (char *)"true", NULL };
 		int argc = 8;
 
-		/* A flag that takes no value: the "1" is then the command. */
-		if (strcmp(run_options[i], "no-pr") == 0 || strcmp(run_options[i], "no-progress") == 0)
+		/* A flag that takes no value: the "1" would be an operand. */
+		if (!run_optspecs[i].value)
 			argv[5] = (char *)"--";
 		cmd_run_opts_init(&o);
 		err_clear();
 		/* The value "1" may be refused for this option: only an
-		 * "unknown option" would mean the list names a flag the
-		 * parser does not have. */
+		 * "unknown option" would mean the table has a row without a case. */
 		(void)cmd_run_parse(&o, argc, argv);
 		ck_assert_msg(strstr(err_last(), "unknown option") == NULL, "%s: %s", flag,
 		    err_last());
@@ -196,6 +226,7 @@ cmd_run_suite(void)
 	tc = tcase_create("flags");
 	tcase_add_test(tc, test_run_flags);
 	tcase_add_test(tc, test_run_query_flags);
+	tcase_add_test(tc, test_run_flags_more);
 	tcase_add_test(tc, test_run_options_list);
 	suite_add_tcase(s, tc);
 	return s;

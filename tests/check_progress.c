@@ -132,6 +132,45 @@ START_TEST(test_progress_no_color_and_log)
 }
 END_TEST
 
+/* Another writer on the same terminal: hide takes the status line away,
+ * show draws it again. */
+START_TEST(test_progress_hide_show)
+{
+	FILE *f = tmpfile();
+	struct progress p;
+	char *s;
+
+	ck_assert_ptr_nonnull(f);
+	setenv("NO_COLOR", "1", 1);
+	progress_init(&p, f, 2, true);
+	progress_started(&p);
+	ck_assert(p.shown);
+	progress_hide(&p);
+	ck_assert(!p.shown);
+	progress_show(&p);
+	ck_assert(p.shown);
+	progress_end(&p);
+	s = slurp(f);
+	ck_assert_str_eq(s, "\r\033[K[0/2] 1 running, 0 failed, 0.0/s, 0:00 elapsed, ETA --"
+	    "\r\033[K\r\033[K[0/2] 1 running, 0 failed, 0.0/s, 0:00 elapsed, ETA --\r\033[K");
+	free(s);
+	fclose(f);
+	unsetenv("NO_COLOR");
+
+	/* Without a status line both do nothing. */
+	f = tmpfile();
+	progress_init(&p, f, 2, false);
+	progress_started(&p);
+	progress_hide(&p);
+	progress_show(&p);
+	progress_end(&p);
+	s = slurp(f);
+	ck_assert_str_eq(s, "");
+	free(s);
+	fclose(f);
+}
+END_TEST
+
 Suite *
 progress_suite(void)
 {
@@ -142,6 +181,7 @@ progress_suite(void)
 	tcase_add_test(tc, test_progress_status_line);
 	tcase_add_test(tc, test_progress_plain);
 	tcase_add_test(tc, test_progress_no_color_and_log);
+	tcase_add_test(tc, test_progress_hide_show);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -146,11 +146,14 @@ tail_has(const struct pool_job *j, const char *needle)
 	return memmem(j->tail, j->tail_len, needle, strlen(needle)) != NULL;
 }
 
+/* Into the task's log, and to ops->output. */
 static void
 write_file(struct pool_job *j, const char *data, size_t n)
 {
 	ssize_t w;
 
+	if (j->p->ops.output != NULL && n > 0)
+		j->p->ops.output(j, j->task, data, n, j->p->arg);
 	while (j->file_fd >= 0 && n > 0) {
 		w = write(j->file_fd, data, n);
 		if (w < 0 && errno == EINTR)

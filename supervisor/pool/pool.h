@@ -47,6 +47,13 @@ struct pool_ops {
 	/* The task is over (for good, retries done): rec is its final record,
 	 * which the callback may take (record_move); what it leaves is freed. */
 	void (*finished)(struct pool_job *j, void *task, struct record *rec, void *arg);
+	/*
+	 * Optional (NULL: none): n bytes as they go into the task's log (the
+	 * worker's stdout+stderr, its LOG lines, the attempt separators), in
+	 * the order they go there, any chunking; all of an attempt's before
+	 * finished (or the next attempt's started).
+	 */
+	void (*output)(struct pool_job *j, void *task, const char *data, size_t n, void *arg);
 };
 
 struct pool_opts {

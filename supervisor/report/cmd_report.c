@@ -18,12 +18,19 @@
 #include "shared/err.h"
 #include "shared/util.h"
 #include "supervisor/cmd.h"
+#include "supervisor/opt.h"
 #include "supervisor/report/read.h"
 #include "supervisor/report/record.h"
 #include "supervisor/report/report.h"
 
+/* Each subcommand's usage line: the first line of a usage error. */
+#define SHOW_USAGE "usage: repocast report show RUN [--report-dir DIR] [--json]\n"
+#define DIFF_USAGE \
+    "usage: repocast report diff A B [--threshold PCT] [--report-dir DIR] [--json]\n"
+#define MERGE_USAGE "usage: repocast report merge RUN... -o DIR [--report-dir DIR]\n"
+#define SUBS_USAGE "usage: repocast report show|diff|merge [options] RUN...\n"
 #define SHORT_USAGE \
-    "usage: repocast report show RUN [--report-dir DIR] [--json]\n" \
+    SHOW_USAGE \
     "       repocast report diff A B [--threshold PCT] [--report-dir DIR] [--json]\n" \
     "       repocast report merge RUN... -o DIR [--report-dir DIR]\n"
 
@@ -50,6 +57,7 @@ const char cmd_report_usage[] =
     "  --json              show, diff: JSON on stdout\n"
     "  --threshold PCT     diff: the rise that is a regression (default 20)\n"
     "  -o, --output DIR    merge: the run directory to write (must hold no report)\n"
+    "  -h, --help          this text\n"
     "\n"
     "exit status: 0 ok, 1 diff found a regression, 2 usage error or a report\n"
     "that cannot be read or merged, 3 environment error (merge cannot write DIR).\n";
@@ -59,8 +67,30 @@ const char cmd_report_usage[] =
 /* The width of the name column in text output, at most. */
 #define NAME_WIDTH_MAX 40
 
-/* What each subcommand accepts besides --report-dir. */
-enum { F_JSON = 1, F_THRESHOLD = 2, F_OUT = 4 };
+/* The options of the subcommands (opt.h): one table each. */
+enum { ROPT_REPORTDIR = 256, ROPT_JSON, ROPT_THRESHOLD };
+
+static const struct opt_spec show_opts[] = {
+	{ ROPT_REPORTDIR, 0, "report-dir", true },
+	{ ROPT_JSON, 0, "json", false },
+};
+static const struct opt_spec diff_opts[] = {
+	{ ROPT_REPORTDIR, 0, "report-dir", true },
+	{ ROPT_JSON, 0, "json", false },
+	{ ROPT_THRESHOLD, 0, "threshold", true },
+};
+static const struct opt_spec merge_opts[] = {
+	{ ROPT_REPORTDIR, 0, "report-dir", true },
+	{ 'o', 'o', "output", true },
+};
+
+/* A subcommand: its options and its usage line. */
+struct sub {
+	const struct opt_spec *specs;
+	size_t nspecs;
+	const char *usage;
+};
+
 
 struct opts {
 	const char *report_dir;   /* NULL: REPORT_DIR_DEFAULT */
@@ -78,9 +108,6 @@ struct loaded {
 	struct record *recs;
 	size_t n;
 };
-
-/* What a usage error ends with. */
-#define REPORT_HINT SHORT_USAGE "See 'repocast help report'.\n"
 
 /* "20", "12.5" or "20%": a percentage of at least 0. */
 static int
@@ -100,103 +127,63 @@ parse_threshold(double *out, const char *v)
 	return 0;
 }
 
-static int
-opt_value(const char **val, const char *name, int *i, int argc, char **argv)
-{
-	if (*val != NULL)
-		return 0;
-	if (*i + 1 >= argc)
-		return err_set(ERR_CONFIG, "%s needs a value", name);
-	*val = argv[++*i];
-	return 0;
-}
-
-/* One option (argv[*i], which starts with '-'), when allowed. */
-static int
-parse_opt(struct opts *o, unsigned allowed, int *i, int argc, char **argv)
-{
-	const char *a = argv[*i], *val = NULL, *eq = strchr(a, '=');
-	char name[32];
-
-	if (eq != NULL && strncmp(a, "--", 2) == 0) {
-		snprintf(name, sizeof(name), "%.*s", (int)(eq - a), a);
-		val = eq + 1;
-	} else {
-		snprintf(name, sizeof(name), "%s", a);
-	}
-	if (strcmp(name, "--json") == 0 && (allowed & F_JSON)) {
-		if (val != NULL)
-			return err_set(ERR_CONFIG, "--json takes no value");
-		o->json = true;
-		return 0;
-	}
-	if (strcmp(name, "--report-dir") == 0) {
-		if (opt_value(&val, name, i, argc, argv) < 0)
-			return ERR_CONFIG;
-		o->report_dir = val;
-		return 0;
-	}
-	if (strcmp(name, "--threshold") == 0 && (allowed & F_THRESHOLD)) {
-		if (opt_value(&val, name, i, argc, argv) < 0)
-			return ERR_CONFIG;
-		return parse_threshold(&o->threshold, val);
-	}
-	if ((strcmp(name, "-o") == 0 || strcmp(name, "--output") == 0) && (allowed & F_OUT)) {
-		if (opt_value(&val, name, i, argc, argv) < 0)
-			return ERR_CONFIG;
-		o->out = val;
-		return 0;
-	}
-	return err_set(ERR_CONFIG, "unknown option '%s' for 'report %s'", name, argv[0]);
-}
-
 /*
- * The options and positional arguments after the subcommand (argv[0]).
+ * The options and operands after the subcommand (argv[0]).
  * 1 when --help was asked for, 0, or ERR_CONFIG.
  */
 static int
-parse_opts(struct opts *o, unsigned allowed, int argc, char **argv)
+parse_opts(struct opts *o, const struct sub *sub, int argc, char **argv)
 {
-	bool opts_done = false;
-	int i, rc;
+	struct opt_parser p;
+	struct opt_item it;
+	int rc, i;
 
 	memset(o, 0, sizeof(*o));
 	o->threshold = 20;
 	o->pos = xcalloc((size_t)argc, sizeof(*o->pos));
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!opts_done && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0))
+	opt_init(&p, sub->specs, sub->nspecs, argc, argv);
+	while ((rc = opt_next(&it, &p)) > 0) {
+		switch (it.id) {
+		case OPT_HELP:
 			return 1;
-		if (!opts_done && strcmp(a, "--") == 0) {
-			opts_done = true;
-			continue;
-		}
-		if (!opts_done && a[0] == '-' && a[1] != '\0') {
-			if ((rc = parse_opt(o, allowed, &i, argc, argv)) < 0)
+		case OPT_OPERAND:
+			o->pos[o->npos++] = (char *)it.value;
+			break;
+		case ROPT_REPORTDIR:
+			o->report_dir = it.value;
+			break;
+		case ROPT_JSON:
+			o->json = true;
+			break;
+		case ROPT_THRESHOLD:
+			if ((rc = parse_threshold(&o->threshold, it.value)) < 0)
 				return rc;
-			continue;
+			break;
+		case 'o':
+			o->out = it.value;
+			break;
+		default:
+			BUG("report: option %d has no case", it.id);
 		}
-		o->pos[o->npos++] = argv[i];
 	}
-	return 0;
+	for (i = 0; rc == 0 && i < p.nrest; i++)
+		o->pos[o->npos++] = p.rest[i];
+	return rc;
 }
 
 /* A subcommand's options: -1 to go on; EXIT_OK after --help (the usage
  * printed); EXIT_USAGE after a bad option (said on stderr). */
 static int
-sub_opts(struct opts *o, unsigned allowed, int argc, char **argv)
+sub_opts(struct opts *o, const struct sub *sub, int argc, char **argv)
 {
-	int rc = parse_opts(o, allowed, argc, argv);
+	int rc = parse_opts(o, sub, argc, argv);
 
 	if (rc > 0) {
 		fputs(cmd_report_usage, stdout);
 		return EXIT_OK;
 	}
-	if (rc < 0) {
-		cmd_usage_error(REPORT_HINT, "%s", err_last());
-		return EXIT_USAGE;
-	}
+	if (rc < 0)
+		return cmd_usage_fail(sub->usage, "report");
 	return -1;
 }
 
@@ -437,17 +424,18 @@ show_text(struct buf *b, const struct loaded *l)
 static int
 do_show(int argc, char **argv)
 {
+	static const struct sub sub = { show_opts, ARRAY_SIZE(show_opts), SHOW_USAGE };
 	struct opts o;
 	struct loaded l;
 	struct buf b = BUF_INIT;
 	int rc, status;
 
 	memset(&l, 0, sizeof(l));
-	if ((status = sub_opts(&o, F_JSON, argc, argv)) >= 0)
+	if ((status = sub_opts(&o, &sub, argc, argv)) >= 0)
 		goto out;
 	status = EXIT_OK;
 	if (o.npos != 1) {
-		cmd_usage_error(REPORT_HINT, "'report show' takes one RUN");
+		cmd_usage_error(SHOW_USAGE, "report", "'report show' takes one RUN");
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -749,6 +737,7 @@ diff_json(const struct diff *d, const struct loaded *a, const struct loaded *b,
 static int
 do_diff(int argc, char **argv)
 {
+	static const struct sub sub = { diff_opts, ARRAY_SIZE(diff_opts), DIFF_USAGE };
 	struct opts o;
 	struct loaded a, b;
 	struct diff d;
@@ -759,11 +748,11 @@ do_diff(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	memset(&d, 0, sizeof(d));
-	if ((status = sub_opts(&o, F_JSON | F_THRESHOLD, argc, argv)) >= 0)
+	if ((status = sub_opts(&o, &sub, argc, argv)) >= 0)
 		goto out;
 	status = EXIT_OK;
 	if (o.npos != 2) {
-		cmd_usage_error(REPORT_HINT, "'report diff' takes two runs, A and B");
+		cmd_usage_error(DIFF_USAGE, "report", "'report diff' takes two runs, A and B");
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -1084,16 +1073,17 @@ merge_write(const struct loaded *in, size_t nin, struct merge_ent *ents, size_t 
 static int
 merge_usage(struct opts *o, int argc, char **argv)
 {
-	int status = sub_opts(o, F_OUT, argc, argv);
+	static const struct sub sub = { merge_opts, ARRAY_SIZE(merge_opts), MERGE_USAGE };
+	int status = sub_opts(o, &sub, argc, argv);
 
 	if (status >= 0)
 		return status;
 	if (o->npos == 0) {
-		cmd_usage_error(REPORT_HINT, "'report merge' takes the runs to merge");
+		cmd_usage_error(MERGE_USAGE, "report", "'report merge' takes the runs to merge");
 		return EXIT_USAGE;
 	}
 	if (o->out == NULL) {
-		cmd_usage_error(REPORT_HINT,
+		cmd_usage_error(MERGE_USAGE, "report",
 		    "'report merge' needs -o DIR, the run directory to write");
 		return EXIT_USAGE;
 	}
@@ -1161,13 +1151,14 @@ cmd_report(int argc, char **argv)
 	size_t i;
 
 	if (argc < 2) {
-		cmd_usage_error(REPORT_HINT, "'report' needs a subcommand: show, diff or merge");
+		cmd_usage_error(SUBS_USAGE, "report", "'report' needs a subcommand: show, diff or "
+		    "merge");
 		return EXIT_USAGE;
 	}
 	for (i = 0; i < ARRAY_SIZE(subs); i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].fn(argc - 1, argv + 1);
-	cmd_usage_error(REPORT_HINT, "'%s' is not a 'report' subcommand (show, diff or merge)",
-	    argv[1]);
+	cmd_usage_error(SUBS_USAGE, "report", "'%s' is not a 'report' subcommand (show, diff or "
+	    "merge)", argv[1]);
 	return EXIT_USAGE;
 }

@@ -130,6 +130,19 @@ progress_line(struct progress *p, const char *fmt, ...)
 	draw(p, true);
 }
 
+void
+progress_hide(struct progress *p)
+{
+	clear(p);
+	fflush(p->out);
+}
+
+void
+progress_show(struct progress *p)
+{
+	draw(p, true);
+}
+
 const char *
 progress_red(const struct progress *p)
 {

@@ -39,6 +39,13 @@ void progress_finished(struct progress *p, bool failed);
 /* Print a line that stays (no newline needed), above the status line. */
 void progress_line(struct progress *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/*
+ * Something else is about to write to the terminal (stdout on the same
+ * terminal): progress_hide takes the status line away, progress_show
+ * draws it again once that is written.
+ */
+void progress_hide(struct progress *p);
+void progress_show(struct progress *p);
 /* Colour s in red or green when colour is on ("" around it otherwise). */
 const char *progress_red(const struct progress *p);
 const char *progress_green(const struct progress *p);

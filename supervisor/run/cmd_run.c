@@ -5,6 +5,7 @@
  * and one log per repository (docs/run.md).
  */
 #include <errno.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "shared/tmpdir.h"
 #include "shared/util.h"
 #include "supervisor/cmd.h"
+#include "supervisor/opt.h"
 #include "supervisor/run/cmd_run.h"
 #include "supervisor/config/config.h"
 #include "supervisor/pool/pool.h"
@@ -27,6 +29,7 @@
 #include "supervisor/report/report.h"
 #include "supervisor/github/endpoint.h"
 #include "supervisor/github/repos.h"
+#include "supervisor/run/run_output.h"
 #include "supervisor/github/token.h"
 #include "supervisor/run/repolist.h"
 #include "supervisor/run/selection.h"
@@ -47,47 +50,58 @@ const char cmd_run_usage[] =
     "under targets/) records the selection and each command's exit and\n"
     "resource use.\n"
     "\n"
+    "stdout: one line per repository as it ends (ok or FAIL, wall time, CPU,\n"
+    "peak memory; a FAIL line adds the cause, the command's first error line\n"
+    "and its log), or with --output tag every line of every command prefixed\n"
+    "with its repository as it comes, or with --output group each repository's\n"
+    "output in one piece when it ends. On a terminal stderr shows a status line.\n"
+    "\n"
     "Opening pull requests with the changes CMD makes is not available yet:\n"
     "--no-pr is required.\n"
     "\n"
     "choosing repositories (combinable; see docs/run.md):\n"
-    "  --repos FILE        the repositories, one a line (# comments)\n"
-    "  --org ORG           every repository of organization ORG (repeatable)\n"
-    "  --user USER         the repositories USER owns (repeatable)\n"
-    "  --search QUERY      GitHub repository search, e.g. 'topic:go org:acme'\n"
-    "  --topic T           keep API repositories with topic T (repeatable: any)\n"
-    "  --include-archived  keep archived repositories\n"
-    "  --include-forks     keep forks\n"
-    "  --dry-run           print the chosen repositories (stdout) and the\n"
-    "                      skipped ones (stderr); run nothing, write no run\n"
-    "                      directory\n"
+    "      --repos FILE      the repositories, one a line (# comments)\n"
+    "      --org ORG         every repository of organization ORG (repeatable)\n"
+    "      --user USER       the repositories USER owns (repeatable)\n"
+    "      --search QUERY    GitHub repository search, e.g. 'topic:go org:acme'\n"
+    "      --topic T         keep API repositories with topic T (repeatable: any)\n"
+    "      --include-archived  keep archived repositories\n"
+    "      --include-forks   keep forks\n"
+    "      --dry-run         print the chosen repositories (stdout) and the\n"
+    "                        skipped ones (stderr); run nothing, write no run\n"
+    "                        directory\n"
     "\n"
     "options:\n"
-    "  --no-pr             do not commit or open pull requests (required)\n"
-    "  --jobs N            workers at a time (default: the number of CPUs)\n"
-    "  --timeout D         per-repository deadline, e.g. 90s, 10m (default 10m)\n"
-    "  --retries N         extra attempts after a timeout, a signal or a network\n"
-    "                      error (default 1; never after an exit status)\n"
-    "  --grace D           SIGTERM to SIGKILL delay when stopping (default 5s)\n"
-    "  --memory SIZE       memory a worker and its command may add (RLIMIT_AS)\n"
-    "  --cpu-seconds N     CPU seconds per worker and per command (RLIMIT_CPU)\n"
-    "  --open-files N      open files per worker (RLIMIT_NOFILE)\n"
-    "  --report-dir DIR    where run directories go (default .repocast/runs)\n"
-    "  --report-format LIST  formats to write: json,md,html,junit,trace,prom\n"
-    "                      (default all; report.json is always written)\n"
-    "  --metrics-file PATH also write metrics.prom to PATH (atomically)\n"
-    "  --only-failed RUN   only the repositories that failed in RUN (a run id\n"
-    "                      under the report dir, 'last', or a run directory)\n"
-    "  --cache-dir DIR     the mirror cache (default ~/.cache/repocast)\n"
-    "  --git-url URL       base for owner/name (default GITHUB_SERVER_URL, else\n"
-    "                      https://GH_HOST, else https://github.com)\n"
-    "  --api-url URL       the GitHub API (default GITHUB_API_URL, else\n"
-    "                      https://GH_HOST/api/v3, else https://api.github.com)\n"
-    "  --token-file FILE   token for the API and http(s) fetches (else\n"
-    "                      GITHUB_TOKEN, GH_TOKEN, then 'gh auth token')\n"
-    "  --log-level L       error, warn, info, debug, trace\n"
-    "  --no-progress       no status line on a terminal (the per-repository\n"
-    "                      lines are printed either way)\n"
+    "      --no-pr           do not commit or open pull requests (required)\n"
+    "  -j, --jobs N          workers at a time (default: the number of CPUs)\n"
+    "      --output MODE     summary (default), tag, group, or none\n"
+    "      --json            print the run's summary as JSON on stdout\n"
+    "      --timeout D       per-repository deadline, e.g. 90s, 10m (default 10m)\n"
+    "      --retries N       extra attempts after a timeout, a signal or a network\n"
+    "                        error (default 1; never after an exit status)\n"
+    "      --grace D         SIGTERM to SIGKILL delay when stopping (default 5s)\n"
+    "      --memory SIZE     memory a worker and its command may add (RLIMIT_AS)\n"
+    "      --cpu-seconds N   CPU seconds per worker and per command (RLIMIT_CPU)\n"
+    "      --open-files N    open files per worker (RLIMIT_NOFILE)\n"
+    "      --report-dir DIR  where run directories go (default .repocast/runs)\n"
+    "      --report-format LIST  formats to write: json,md,html,junit,trace,prom\n"
+    "                        (default all; report.json is always written)\n"
+    "      --metrics-file PATH  also write metrics.prom to PATH (atomically)\n"
+    "      --only-failed RUN only the repositories that failed in RUN (a run id\n"
+    "                        under the report dir, 'last', or a run directory)\n"
+    "      --cache-dir DIR   the mirror cache (default ~/.cache/repocast)\n"
+    "      --git-url URL     base for owner/name (default GITHUB_SERVER_URL, else\n"
+    "                        https://GH_HOST, else https://github.com)\n"
+    "      --api-url URL     the GitHub API (default GITHUB_API_URL, else\n"
+    "                        https://GH_HOST/api/v3, else https://api.github.com)\n"
+    "      --token-file FILE token for the API and http(s) fetches (else\n"
+    "                        GITHUB_TOKEN, GH_TOKEN, then 'gh auth token')\n"
+    "      --log-level L     error, warn, info, debug, trace\n"
+    "      --no-progress     no status line on a terminal\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "Options as for every command: --opt=value or --opt value, -j4 or -j 4,\n"
+    "a long name may be shortened while unambiguous, -- ends the options.\n"
     "\n"
     "exit status: 0 every command succeeded, 1 one or more failed, 2 usage,\n"
     "3 environment error, 130 interrupted (the partial report is written).\n";
@@ -95,6 +109,7 @@ const char cmd_run_usage[] =
 struct task {
 	const struct repolist_entry *e;
 	struct record rec;
+	struct run_output_task out;
 	bool done;
 };
 
@@ -106,43 +121,57 @@ struct run_state {
 	struct token *token;    /* NULL: none configured */
 	char *run_dir;
 	struct progress prog;
+	struct run_output out;
 };
 
-/* The long options cmd_run_parse knows (for "did you mean"; the
- * check_cmd_run suite holds the two lists equal). */
-const char *const run_options[] = {
-	"repos", "no-pr", "no-progress", "jobs", "timeout", "retries", "grace", "memory",
-	"cpu-seconds", "open-files", "report-dir", "report-format", "metrics-file",
-	"only-failed", "cache-dir", "git-url", "token-file", "log-level",
-	"org", "user", "topic", "search", "include-archived", "include-forks", "dry-run",
-	"api-url",
+/* One row an option (opt.h); a new flag is a row here and a case in
+ * run_parse_one. */
+enum {
+	ROPT_REPOS = 256, ROPT_NOPR, ROPT_NOPROGRESS, ROPT_TIMEOUT, ROPT_RETRIES, ROPT_GRACE,
+	ROPT_MEMORY, ROPT_CPU, ROPT_FILES, ROPT_REPORTDIR, ROPT_REPORTFMT, ROPT_METRICS,
+	ROPT_ONLYFAILED, ROPT_CACHEDIR, ROPT_GITURL, ROPT_TOKENFILE, ROPT_LOGLEVEL, ROPT_JSON,
+	ROPT_OUTPUT, ROPT_ORG, ROPT_USER, ROPT_TOPIC, ROPT_SEARCH, ROPT_ARCHIVED, ROPT_FORKS,
+	ROPT_DRYRUN, ROPT_APIURL,
 };
-const size_t run_noptions = ARRAY_SIZE(run_options);
 
-/* What a usage error ends with. */
-#define RUN_HINT "See 'repocast help run'.\n"
+const struct opt_spec run_optspecs[] = {
+	{ ROPT_REPOS, 0, "repos", true },
+	{ ROPT_NOPR, 0, "no-pr", false },
+	{ ROPT_NOPROGRESS, 0, "no-progress", false },
+	{ 'j', 'j', "jobs", true },
+	{ ROPT_TIMEOUT, 0, "timeout", true },
+	{ ROPT_RETRIES, 0, "retries", true },
+	{ ROPT_GRACE, 0, "grace", true },
+	{ ROPT_MEMORY, 0, "memory", true },
+	{ ROPT_CPU, 0, "cpu-seconds", true },
+	{ ROPT_FILES, 0, "open-files", true },
+	{ ROPT_REPORTDIR, 0, "report-dir", true },
+	{ ROPT_REPORTFMT, 0, "report-format", true },
+	{ ROPT_METRICS, 0, "metrics-file", true },
+	{ ROPT_ONLYFAILED, 0, "only-failed", true },
+	{ ROPT_CACHEDIR, 0, "cache-dir", true },
+	{ ROPT_GITURL, 0, "git-url", true },
+	{ ROPT_TOKENFILE, 0, "token-file", true },
+	{ ROPT_LOGLEVEL, 0, "log-level", true },
+	{ ROPT_JSON, 0, "json", false },
+	{ ROPT_OUTPUT, 0, "output", true },
+	{ ROPT_ORG, 0, "org", true },
+	{ ROPT_USER, 0, "user", true },
+	{ ROPT_TOPIC, 0, "topic", true },
+	{ ROPT_SEARCH, 0, "search", true },
+	{ ROPT_ARCHIVED, 0, "include-archived", false },
+	{ ROPT_FORKS, 0, "include-forks", false },
+	{ ROPT_DRYRUN, 0, "dry-run", false },
+	{ ROPT_APIURL, 0, "api-url", true },
+};
+const size_t run_noptspecs = ARRAY_SIZE(run_optspecs);
 
 static int
-parse_u64_flag(uint64_t *out, const char *flag, const char *v, uint64_t min, uint64_t max)
+parse_duration_flag(uint64_t *out, const struct opt_item *it)
 {
-	char *end;
-	unsigned long long n;
-
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n < min || n > max)
-		return err_set(ERR_CONFIG, "invalid value '%s' for %s (a number from %llu to %llu)",
-		    v, flag, (unsigned long long)min, (unsigned long long)max);
-	*out = n;
-	return 0;
-}
-
-static int
-parse_duration_flag(uint64_t *out, const char *flag, const char *v)
-{
-	if (cfg_parse_duration(out, v) < 0)
+	if (cfg_parse_duration(out, it->value) < 0)
 		return err_set(ERR_CONFIG, "invalid duration '%s' for %s (e.g. 500ms, 90s, 10m, "
-		    "1h30m)", v, flag);
+		    "1h30m)", it->value, it->name);
 	return 0;
 }
 
@@ -187,126 +216,143 @@ set_str(char **dst, const char *v)
 	*dst = xstrdup(v);
 }
 
+/* One option. */
+static int
+run_parse_one(struct run_opts *o, const struct opt_item *it)
+{
+	uint64_t v;
+
+	switch (it->id) {
+	case ROPT_REPOS:
+		set_str(&o->repos, it->value);
+		return 0;
+	case ROPT_NOPR:
+		o->no_pr = true;
+		return 0;
+	case ROPT_NOPROGRESS:
+		o->no_progress = true;
+		return 0;
+	case 'j':
+		if (opt_uint(&v, it, 1, 4096) < 0)
+			return ERR_CONFIG;
+		o->jobs = (int)v;
+		return 0;
+	case ROPT_TIMEOUT:
+		return parse_duration_flag(&o->timeout_ms, it);
+	case ROPT_GRACE:
+		if (parse_duration_flag(&o->grace_ms, it) < 0)
+			return ERR_CONFIG;
+		if (o->grace_ms == 0)
+			return err_set(ERR_CONFIG, "--grace must be more than 0");
+		return 0;
+	case ROPT_RETRIES:
+		if (opt_uint(&v, it, 0, 10) < 0)
+			return ERR_CONFIG;
+		o->retries = (int)v;
+		return 0;
+	case ROPT_MEMORY:
+		if (cfg_parse_size(&o->mem_bytes, it->value) < 0 || o->mem_bytes == 0)
+			return err_set(ERR_CONFIG, "invalid size '%s' for --memory (e.g. 512M, 2G)",
+			    it->value);
+		return 0;
+	case ROPT_CPU:
+		return opt_uint(&o->cpu_seconds, it, 1, UINT32_MAX);
+	case ROPT_FILES:
+		return opt_uint(&o->open_files, it, 16, 1048576);
+	case ROPT_REPORTDIR:
+		set_str(&o->report_dir, it->value);
+		return 0;
+	case ROPT_REPORTFMT:
+		return report_formats_parse(&o->report_formats, it->value) < 0 ? ERR_CONFIG : 0;
+	case ROPT_METRICS:
+		set_str(&o->metrics_file, it->value);
+		return 0;
+	case ROPT_ONLYFAILED:
+		set_str(&o->only_failed, it->value);
+		return 0;
+	case ROPT_CACHEDIR:
+		set_str(&o->cache_dir, it->value);
+		return 0;
+	case ROPT_GITURL:
+		set_str(&o->git_url, it->value);
+		return 0;
+	case ROPT_TOKENFILE:
+		set_str(&o->token_file, it->value);
+		return 0;
+	case ROPT_LOGLEVEL:
+		return opt_log_level(&o->log_level, it);
+	case ROPT_JSON:
+		o->json = true;
+		return 0;
+	case ROPT_OUTPUT:
+		return run_output_parse(&o->output, it->value);
+	/* Repositories by query: repeatable, unioned (selection.h). */
+	case ROPT_ORG:
+		strv_add(&o->orgs, it->value);
+		return 0;
+	case ROPT_USER:
+		strv_add(&o->users, it->value);
+		return 0;
+	case ROPT_TOPIC:
+		strv_add(&o->topics, it->value);
+		return 0;
+	case ROPT_SEARCH:
+		strv_add(&o->searches, it->value);
+		return 0;
+	case ROPT_ARCHIVED:
+		o->include_archived = true;
+		return 0;
+	case ROPT_FORKS:
+		o->include_forks = true;
+		return 0;
+	case ROPT_DRYRUN:
+		o->dry_run = true;
+		return 0;
+	case ROPT_APIURL:
+		set_str(&o->api_url, it->value);
+		return 0;
+	case OPT_OPERAND:
+		return err_set(ERR_CONFIG, "unexpected argument '%s' (the command goes after --)",
+		    it->value);
+	default:
+		BUG("run: option %d has no case", it->id);
+	}
+}
+
 int
 cmd_run_parse(struct run_opts *o, int argc, char **argv)
 {
-	uint64_t v;
-	int i;
+	struct opt_parser p;
+	struct opt_item it;
+	int rc;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL, *eq;
-		char name[32];
-
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (strncmp(a, "--", 2) != 0)
-			return err_set(ERR_CONFIG, "unexpected argument '%s' (the command goes "
-			    "after --)", a);
-		/* --flag=value or --flag value */
-		eq = strchr(a, '=');
-		if (eq != NULL) {
-			snprintf(name, sizeof(name), "%.*s", (int)(eq - a), a);
-			val = eq + 1;
-		} else {
-			snprintf(name, sizeof(name), "%s", a);
-		}
-		if (strcmp(name, "--no-pr") == 0 || strcmp(name, "--no-progress") == 0 ||
-		    strcmp(name, "--include-archived") == 0 || strcmp(name, "--include-forks") == 0 ||
-		    strcmp(name, "--dry-run") == 0) {
-			if (val != NULL)
-				return err_set(ERR_CONFIG, "%s takes no value", name);
-			if (strcmp(name, "--no-pr") == 0)
-				o->no_pr = true;
-			else if (strcmp(name, "--no-progress") == 0)
-				o->no_progress = true;
-			else if (strcmp(name, "--include-archived") == 0)
-				o->include_archived = true;
-			else if (strcmp(name, "--include-forks") == 0)
-				o->include_forks = true;
-			else
-				o->dry_run = true;
-			continue;
-		}
-		if (val == NULL) {
-			if (i + 1 >= argc)
-				return err_set(ERR_CONFIG, "%s needs a value", name);
-			val = argv[++i];
-		}
-		if (strcmp(name, "--repos") == 0) {
-			set_str(&o->repos, val);
-		} else if (strcmp(name, "--jobs") == 0) {
-			if (parse_u64_flag(&v, name, val, 1, 4096) < 0)
-				return -1;
-			o->jobs = (int)v;
-		} else if (strcmp(name, "--timeout") == 0) {
-			if (parse_duration_flag(&o->timeout_ms, name, val) < 0)
-				return -1;
-		} else if (strcmp(name, "--grace") == 0) {
-			if (parse_duration_flag(&o->grace_ms, name, val) < 0)
-				return -1;
-			if (o->grace_ms == 0)
-				return err_set(ERR_CONFIG, "--grace must be more than 0");
-		} else if (strcmp(name, "--retries") == 0) {
-			if (parse_u64_flag(&v, name, val, 0, 10) < 0)
-				return -1;
-			o->retries = (int)v;
-		} else if (strcmp(name, "--memory") == 0) {
-			if (cfg_parse_size(&o->mem_bytes, val) < 0 || o->mem_bytes == 0)
-				return err_set(ERR_CONFIG, "invalid size '%s' for --memory (e.g. 512M, "
-				    "2G)", val);
-		} else if (strcmp(name, "--cpu-seconds") == 0) {
-			if (parse_u64_flag(&o->cpu_seconds, name, val, 1, UINT32_MAX) < 0)
-				return -1;
-		} else if (strcmp(name, "--open-files") == 0) {
-			if (parse_u64_flag(&o->open_files, name, val, 16, 1048576) < 0)
-				return -1;
-		} else if (strcmp(name, "--report-dir") == 0) {
-			set_str(&o->report_dir, val);
-		} else if (strcmp(name, "--report-format") == 0) {
-			if (report_formats_parse(&o->report_formats, val) < 0)
-				return -1;
-		} else if (strcmp(name, "--metrics-file") == 0) {
-			set_str(&o->metrics_file, val);
-		} else if (strcmp(name, "--only-failed") == 0) {
-			set_str(&o->only_failed, val);
-		} else if (strcmp(name, "--cache-dir") == 0) {
-			set_str(&o->cache_dir, val);
-		} else if (strcmp(name, "--git-url") == 0) {
-			set_str(&o->git_url, val);
-		} else if (strcmp(name, "--org") == 0 || strcmp(name, "--user") == 0 ||
-		    strcmp(name, "--topic") == 0 || strcmp(name, "--search") == 0) {
-			/* Repositories by query: repeatable, unioned (selection.h). */
-			strv_add(name[2] == 'o' ? &o->orgs : name[2] == 'u' ? &o->users :
-			    name[2] == 't' ? &o->topics : &o->searches, val);
-		} else if (strcmp(name, "--api-url") == 0) {
-			set_str(&o->api_url, val);
-		} else if (strcmp(name, "--token-file") == 0) {
-			set_str(&o->token_file, val);
-		} else if (strcmp(name, "--log-level") == 0) {
-			if (log_parse_level(&o->log_level, val) < 0)
-				return err_set(ERR_CONFIG, "invalid log level '%s' (error, warn, info, "
-				    "debug, trace)", val);
-		} else {
-			return cmd_unknown_option(name, run_options, ARRAY_SIZE(run_options));
-		}
+	opt_init(&p, run_optspecs, ARRAY_SIZE(run_optspecs), argc, argv);
+	while ((rc = opt_next(&it, &p)) > 0) {
+		if (it.id == OPT_HELP)
+			return 1;
+		if ((rc = run_parse_one(o, &it)) < 0)
+			return rc;
 	}
+	if (rc < 0)
+		return rc;
 	if (o->topics.n > 0 && o->orgs.n == 0 && o->users.n == 0 && o->searches.n == 0)
 		return err_set(ERR_CONFIG, "--topic filters the repositories of --org, --user or "
 		    "--search: give one of them");
 	if (o->repos == NULL && o->orgs.n == 0 && o->users.n == 0 && o->searches.n == 0)
 		return err_set(ERR_CONFIG, "no repositories: give --repos FILE, --org ORG, --user "
 		    "USER or --search QUERY");
-	o->argv = argv + i;
-	o->argc = argc - i;
+	o->argv = p.rest;
+	o->argc = p.nrest;
 	if (o->dry_run)
 		return 0;    /* nothing runs: no command or --no-pr needed */
-	if (i >= argc)
+	if (p.nrest == 0)
 		return err_set(ERR_CONFIG, "no command given (repocast run ... -- CMD ARGS)");
 	if (!o->no_pr)
 		return err_set(ERR_CONFIG, "opening pull requests from 'run' is not available yet: "
 		    "pass --no-pr");
+	if (o->json && (o->output == RUN_OUTPUT_TAG || o->output == RUN_OUTPUT_GROUP))
+		return err_set(ERR_CONFIG, "--json and --output %s both want stdout: pick one",
+		    run_output_name(o->output));
 	return 0;
 }
 
@@ -423,6 +469,8 @@ run_started(struct pool_job *j, void *task, void *arg)
 	int rc;
 
 	progress_started(&st->prog);
+	if (pool_job_record(j)->attempts > 1)
+		run_output_task_restart(&st->out, &t->out, t->e->name);
 	if (st->token != NULL && is_http(t->e->url)) {
 		/* The token travels only here: never in argv or a worker's env. */
 		msg_init(&m, MSG_CRED);
@@ -468,24 +516,74 @@ run_finished(struct pool_job *j, void *task, struct record *final, void *arg)
 {
 	struct run_state *st = arg;
 	struct task *t = task;
-	const struct record *rec = &t->rec;
-	char cause[RECORD_CAUSE_MAX];
 
 	(void)j;
 	record_move(&t->rec, final);
 	t->done = true;
 	st->ndone++;
-	progress_finished(&st->prog, record_failed(rec));
-	if (record_failed(rec)) {
+	if (record_failed(&t->rec))
 		st->nfailed++;
-		progress_line(&st->prog, "%sFAIL%s %s: %s%s%s (%.1fs)", progress_red(&st->prog),
-		    progress_plain(&st->prog), rec->name, record_cause_name(cause, rec),
-		    rec->error ? ": " : "", rec->error ? rec->error : "",
-		    (double)rec->wall_us / 1e6);
-	} else {
-		progress_line(&st->prog, "%sok%s   %s (%.1fs)", progress_green(&st->prog),
-		    progress_plain(&st->prog), rec->name, (double)rec->wall_us / 1e6);
+	/* The line first: the status line is drawn after it, with this one counted. */
+	run_output_finished(&st->out, &t->out, &t->rec);
+	progress_finished(&st->prog, record_failed(&t->rec));
+}
+
+static void
+run_data(struct pool_job *j, void *task, const char *data, size_t n, void *arg)
+{
+	struct run_state *st = arg;
+	struct task *t = task;
+
+	(void)j;
+	run_output_data(&st->out, &t->out, t->e->name, data, n);
+}
+
+/* ---- --json ---- */
+
+/* The run's summary on stdout, as sync --json prints its own: the report's
+ * path, the run and one object per repository. */
+static void
+print_json(struct run_state *st, const struct report_run *run, const char *report_path)
+{
+	json_t *targets = json_array(), *argv = json_array(), *doc;
+	char cause[RECORD_CAUSE_MAX];
+	size_t k;
+	int i;
+
+	for (i = 0; i < st->o->argc; i++)
+		json_array_append_new(argv, report_json_string(st->o->argv[i]));
+	for (k = 0; k < st->list.n; k++) {
+		struct task *t = &st->tasks[k];
+		const struct record *rec = &t->rec;
+		uint64_t peak = rec->vm_hwm_kib;
+
+		if (rec->has_result && rec->result.cmd_maxrss_kib > peak)
+			peak = rec->result.cmd_maxrss_kib;
+		json_array_append_new(targets, json_pack(
+		    "{s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:o}",
+		    "repo", report_json_string(rec->name),
+		    "outcome", report_json_string(record_outcome_name(rec->outcome)),
+		    "cause", report_json_string(record_cause_name(cause, rec)),
+		    "error", report_json_string(rec->error),
+		    "error_line", report_json_string(record_failed(rec) && rec->command_failed ?
+		        run_output_error_line(&t->out) : NULL),
+		    "exit_code", rec->has_result ? json_integer(rec->result.exit_code) : json_null(),
+		    "wall_ms", (json_int_t)(rec->wall_us / 1000),
+		    "cpu_ms", (json_int_t)((rec->utime_us + rec->stime_us) / 1000),
+		    "peak_kib", (json_int_t)peak,
+		    "log", report_json_string(rec->log_path)));
 	}
+	doc = json_pack("{s:o,s:{s:s,s:o,s:i,s:b,s:I,s:I},s:o}",
+	    "report", report_json_string(report_path),
+	    "run", "id", run->id, "argv", argv, "exit_code", run->exit_code,
+	    "interrupted", run->interrupted, "repositories", (json_int_t)st->list.n,
+	    "failed", (json_int_t)st->nfailed,
+	    "targets", targets);
+	if (doc == NULL || json_dumpf(doc, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0)
+		BUG("run: cannot print the JSON summary");
+	putchar('\n');
+	fflush(stdout);
+	json_decref(doc);
 }
 
 /* ---- the command ---- */
@@ -517,7 +615,7 @@ cmd_run(int argc, char **argv)
 	struct run_state st;
 	struct report_run run;
 	struct pool_opts po;
-	struct pool_ops ops = { run_next, run_started, run_message, run_finished };
+	struct pool_ops ops = { run_next, run_started, run_message, run_finished, run_data };
 	struct pool *pool = NULL;
 	struct record *recs = NULL;
 	struct report_in in;
@@ -525,15 +623,16 @@ cmd_run(int argc, char **argv)
 	char *worker = NULL, *path = NULL, *log_dir = NULL, *scratch = NULL, *tmpenv = NULL;
 	const char *wenv[2] = { NULL, NULL };
 	int rc, i, exit_code = EXIT_OK;
-	size_t k;
+	size_t k, width = 0;
 
 	memset(&st, 0, sizeof(st));
 	memset(&ep, 0, sizeof(ep));
 	report_run_init(&run, "run");
 	cmd_run_opts_init(&o);
-	if ((rc = cmd_run_parse(&o, argc, argv)) < 0) {
-		cmd_usage_error(RUN_HINT, "%s", err_last());
-		exit_code = cmd_exit_status(CMD_INPUT, rc);
+	if ((rc = cmd_run_parse(&o, argc, argv)) != 0) {
+		if (rc > 0)
+			fputs(cmd_run_usage, stdout);
+		exit_code = rc > 0 ? EXIT_OK : cmd_usage_fail(cmd_run_usage, "run");
 		goto out;
 	}
 	log_set_level(o.log_level);
@@ -576,8 +675,12 @@ cmd_run(int argc, char **argv)
 		goto out;
 	}
 	st.tasks = xcalloc(st.list.n, sizeof(*st.tasks));
-	for (k = 0; k < st.list.n; k++)
+	for (k = 0; k < st.list.n; k++) {
 		st.tasks[k].e = &st.list.v[k];
+		run_output_task_init(&st.tasks[k].out);
+		if (strlen(st.list.v[k].name) > width)
+			width = strlen(st.list.v[k].name);
+	}
 
 	run.argv = xcalloc((size_t)o.argc + 1, sizeof(*run.argv));
 	for (i = 0; i < o.argc; i++)
@@ -622,6 +725,7 @@ cmd_run(int argc, char **argv)
 	    st.list.n == 1 ? "y" : "ies", st.list.n < (size_t)o.jobs ? st.list.n : (size_t)o.jobs);
 	progress_init(&st.prog, stderr, st.list.n,
 	    progress_is_tty(STDERR_FILENO) && !o.no_progress);
+	run_output_init(&st.out, o.json ? RUN_OUTPUT_NONE : o.output, stdout, &st.prog, width);
 	pool_run(pool);
 	progress_end(&st.prog);
 	run.interrupted = pool_interrupted(pool);
@@ -652,14 +756,18 @@ cmd_run(int argc, char **argv)
 		    st.list.n == 1 ? "y" : "ies", st.nfailed,
 		    run.interrupted ? " (interrupted)" : "", path);
 	}
+	if (o.json)
+		print_json(&st, &run, rc < 0 && access(path, F_OK) != 0 ? NULL : path);
 out:
 	pool_free(pool);
 	tmpdir_remove(scratch);
 	free(scratch);
 	free(tmpenv);
 	free(recs);
-	for (k = 0; st.tasks != NULL && k < st.list.n; k++)
+	for (k = 0; st.tasks != NULL && k < st.list.n; k++) {
 		record_release(&st.tasks[k].rec);
+		run_output_task_release(&st.tasks[k].out);
+	}
 	free(st.tasks);
 	repolist_release(&st.list);
 	token_free(st.token);

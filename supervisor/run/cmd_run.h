@@ -10,6 +10,8 @@
 
 #include "shared/log.h"
 #include "shared/strv.h"
+#include "supervisor/opt.h"
+#include "supervisor/run/run_output.h"
 
 struct run_opts {
 	char *repos;
@@ -29,6 +31,8 @@ struct run_opts {
 	bool include_archived, include_forks, dry_run;
 	char *api_url;            /* --api-url, or NULL (then the environment) */
 	enum log_level log_level;
+	bool json;                /* --json: the run's summary as JSON on stdout */
+	enum run_output_mode output; /* --output summary|tag|group */
 	char **argv;          /* the command: borrowed from the argv given to parse */
 	int argc;
 };
@@ -37,12 +41,12 @@ struct run_opts {
 void cmd_run_opts_init(struct run_opts *o);
 void cmd_run_opts_release(struct run_opts *o);
 /*
- * Parse `run` arguments (argv[0] is "run"). 0, or ERR_CONFIG with err_last
- * naming the bad flag or value.
+ * Parse `run` arguments (argv[0] is "run"). 0; 1 when --help was asked
+ * for; or ERR_CONFIG with err_last naming the bad flag or value.
  */
 int cmd_run_parse(struct run_opts *o, int argc, char **argv);
-/* Every long option cmd_run_parse knows, without "--". */
-extern const char *const run_options[];
-extern const size_t run_noptions;
+/* The option table cmd_run_parse reads (opt.h). */
+extern const struct opt_spec run_optspecs[];
+extern const size_t run_noptspecs;
 
 #endif

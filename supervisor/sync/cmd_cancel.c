@@ -7,7 +7,6 @@
  * A branch holding someone else's commits is never deleted (the same
  * check as a superseded PR's, pr_branch_disposable).
  */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 #include "shared/strv.h"
 #include "shared/util.h"
 #include "supervisor/cmd.h"
+#include "supervisor/opt.h"
 #include "supervisor/github/endpoint.h"
 #include "supervisor/github/pr.h"
 #include "supervisor/github/prtext.h"
@@ -76,93 +76,106 @@ enum {
 	OPT_CACHEDIR, OPT_KEEP, OPT_COMMENT,
 };
 
-static const struct option cancel_longopts[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "dry-run", no_argument, NULL, 'n' },
-	{ "groups", required_argument, NULL, OPT_GROUPS },
-	{ "skip-groups", required_argument, NULL, OPT_SKIP },
-	{ "confirm-scope", required_argument, NULL, OPT_CONFIRM },
-	{ "keep-branches", no_argument, NULL, OPT_KEEP },
-	{ "comment", required_argument, NULL, OPT_COMMENT },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "log-level", required_argument, NULL, OPT_LOGLEVEL },
-	{ "token-file", required_argument, NULL, OPT_TOKENFILE },
-	{ "cache-dir", required_argument, NULL, OPT_CACHEDIR },
-	{ NULL, 0, NULL, 0 },
+static const struct opt_spec cancel_optspecs[] = {
+	{ 'c', 'c', "config", true },
+	{ 'n', 'n', "dry-run", false },
+	{ OPT_GROUPS, 0, "groups", true },
+	{ OPT_SKIP, 0, "skip-groups", true },
+	{ OPT_CONFIRM, 0, "confirm-scope", true },
+	{ OPT_KEEP, 0, "keep-branches", false },
+	{ OPT_COMMENT, 0, "comment", true },
+	{ OPT_JSON, 0, "json", false },
+	{ OPT_LOGLEVEL, 0, "log-level", true },
+	{ OPT_TOKENFILE, 0, "token-file", true },
+	{ OPT_CACHEDIR, 0, "cache-dir", true },
 };
 
 static int
+cancel_parse_one(struct sync_opts *o, struct cancel_opts *co, const struct opt_item *it,
+    int argc)
+{
+	enum log_level lvl;
+	uint64_t v;
+
+	switch (it->id) {
+	case OPT_OPERAND:
+		if (o->filters == NULL)
+			o->filters = xcalloc((size_t)argc, sizeof(*o->filters));
+		o->filters[o->nfilters++] = it->value;
+		return 0;
+	case 'c':
+		o->config = it->value;
+		return 0;
+	case 'n':
+		o->dry_run = true;
+		return 0;
+	case OPT_GROUPS:
+		o->groups = xrealloc(o->groups, (o->ngroups + 1) * sizeof(char *));
+		o->groups[o->ngroups++] = it->value;
+		return 0;
+	case OPT_SKIP:
+		o->skip = xrealloc(o->skip, (o->nskip + 1) * sizeof(char *));
+		o->skip[o->nskip++] = it->value;
+		return 0;
+	case OPT_CONFIRM:
+		if (opt_uint(&v, it, 0, INT_MAX) < 0)
+			return ERR_CONFIG;
+		o->confirm = (long)v;
+		return 0;
+	case OPT_KEEP:
+		co->keep_branches = true;
+		return 0;
+	case OPT_COMMENT:
+		if (*it->value == '\0')
+			return err_set(ERR_CONFIG, "--comment needs a text");
+		co->comment = it->value;
+		return 0;
+	case OPT_JSON:
+		o->json = true;
+		return 0;
+	case OPT_LOGLEVEL:
+		if (opt_log_level(&lvl, it) < 0)
+			return ERR_CONFIG;
+		log_set_level(lvl);
+		return 0;
+	case OPT_TOKENFILE:
+		o->token_file = it->value;
+		return 0;
+	case OPT_CACHEDIR:
+		o->cache_dir = it->value;
+		return 0;
+	default:
+		BUG("cancel: option %d has no case", it->id);
+	}
+}
+
+/* 1 when --help was asked for, 0, or ERR_CONFIG. */
+static int
 cancel_parse_args(struct sync_opts *o, struct cancel_opts *co, int argc, char **argv)
 {
-	const char *names[ARRAY_SIZE(cancel_longopts)];
-	enum log_level lvl;
-	char *end;
-	long v;
-	size_t i;
-	int c;
+	struct opt_parser p;
+	struct opt_item it;
+	int rc, i;
 
 	memset(o, 0, sizeof(*o));
 	memset(co, 0, sizeof(*co));
 	o->config = "sync.yaml";
 	o->confirm = -1;
 	co->comment = CANCEL_COMMENT;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:n", cancel_longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			o->config = optarg;
-			break;
-		case 'n':
-			o->dry_run = true;
-			break;
-		case OPT_GROUPS:
-			o->groups = xrealloc(o->groups, (o->ngroups + 1) * sizeof(char *));
-			o->groups[o->ngroups++] = optarg;
-			break;
-		case OPT_SKIP:
-			o->skip = xrealloc(o->skip, (o->nskip + 1) * sizeof(char *));
-			o->skip[o->nskip++] = optarg;
-			break;
-		case OPT_CONFIRM:
-			v = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || v < 0 || v > INT_MAX)
-				return err_set(ERR_CONFIG, "invalid --confirm-scope value '%s'", optarg);
-			o->confirm = v;
-			break;
-		case OPT_KEEP:
-			co->keep_branches = true;
-			break;
-		case OPT_COMMENT:
-			if (*optarg == '\0')
-				return err_set(ERR_CONFIG, "--comment needs a text");
-			co->comment = optarg;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_LOGLEVEL:
-			if (log_parse_level(&lvl, optarg) < 0)
-				return err_set(ERR_CONFIG, "invalid --log-level '%s' (want error, warn, "
-				    "info, debug or trace)", optarg);
-			log_set_level(lvl);
-			break;
-		case OPT_TOKENFILE:
-			o->token_file = optarg;
-			break;
-		case OPT_CACHEDIR:
-			o->cache_dir = optarg;
-			break;
-		case ':':
-			return err_set(ERR_CONFIG, "option '%s' needs a value", argv[optind - 1]);
-		default:
-			for (i = 0; i < ARRAY_SIZE(cancel_longopts); i++)
-				names[i] = cancel_longopts[i].name;
-			return cmd_unknown_option(argv[optind - 1], names, ARRAY_SIZE(names));
-		}
+	opt_init(&p, cancel_optspecs, ARRAY_SIZE(cancel_optspecs), argc, argv);
+	while ((rc = opt_next(&it, &p)) > 0) {
+		if (it.id == OPT_HELP)
+			return 1;
+		if ((rc = cancel_parse_one(o, co, &it, argc)) < 0)
+			return rc;
 	}
-	o->filters = (const char *const *)argv + optind;
-	o->nfilters = (size_t)(argc - optind);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < p.nrest; i++) {
+		it.id = OPT_OPERAND;
+		it.value = p.rest[i];
+		cancel_parse_one(o, co, &it, argc);
+	}
 	return 0;
 }
 
@@ -405,10 +418,10 @@ cmd_cancel(int argc, char **argv)
 	int code = EXIT_OK, rc;
 
 	memset(&r, 0, sizeof(r));
-	if ((rc = cancel_parse_args(&r.o, &co, argc, argv)) < 0) {
-		code = cmd_fail(CMD_INPUT, rc);
-		fputs("usage: repocast cancel [options] [TARGET...]\nSee 'repocast help cancel'.\n",
-		    stderr);
+	if ((rc = cancel_parse_args(&r.o, &co, argc, argv)) != 0) {
+		if (rc > 0)
+			fputs(cmd_cancel_usage, stdout);
+		code = rc > 0 ? EXIT_OK : cmd_usage_fail(cmd_cancel_usage, "cancel");
 		goto out;
 	}
 	if ((rc = sync_load(&r)) < 0) {
@@ -452,5 +465,6 @@ out:
 	free(r.cache_dir);
 	free(r.o.groups);
 	free(r.o.skip);
+	free(r.o.filters);
 	return code;
 }

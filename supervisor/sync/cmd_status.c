@@ -6,7 +6,6 @@
  * last sync (the open sync PR's branch, else the newest closed one). See
  * docs/sync.md, "Status".
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "shared/log.h"
 #include "shared/util.h"
 #include "supervisor/cmd.h"
+#include "supervisor/opt.h"
 #include "supervisor/github/github.h"
 #include "supervisor/report/report.h"
 #include "supervisor/sync/internal.h"
@@ -55,28 +55,75 @@ enum {
 	OPT_NOSKIP,
 };
 
-static const struct option status_longopts[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "jobs", required_argument, NULL, 'j' },
-	{ "groups", required_argument, NULL, OPT_GROUPS },
-	{ "skip-groups", required_argument, NULL, OPT_SKIP },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "log-level", required_argument, NULL, OPT_LOGLEVEL },
-	{ "token-file", required_argument, NULL, OPT_TOKENFILE },
-	{ "cache-dir", required_argument, NULL, OPT_CACHEDIR },
-	{ "no-skip", no_argument, NULL, OPT_NOSKIP },
-	{ NULL, 0, NULL, 0 },
+static const struct opt_spec status_optspecs[] = {
+	{ 'c', 'c', "config", true },
+	{ 'j', 'j', "jobs", true },
+	{ OPT_GROUPS, 0, "groups", true },
+	{ OPT_SKIP, 0, "skip-groups", true },
+	{ OPT_JSON, 0, "json", false },
+	{ OPT_LOGLEVEL, 0, "log-level", true },
+	{ OPT_TOKENFILE, 0, "token-file", true },
+	{ OPT_CACHEDIR, 0, "cache-dir", true },
+	{ OPT_NOSKIP, 0, "no-skip", false },
 };
 
+static int
+status_parse_one(struct sync_opts *o, const struct opt_item *it, int argc)
+{
+	enum log_level lvl;
+	uint64_t v;
+
+	switch (it->id) {
+	case OPT_OPERAND:
+		if (o->filters == NULL)
+			o->filters = xcalloc((size_t)argc, sizeof(*o->filters));
+		o->filters[o->nfilters++] = it->value;
+		return 0;
+	case 'c':
+		o->config = it->value;
+		return 0;
+	case 'j':
+		if (opt_uint(&v, it, 1, 1024) < 0)
+			return ERR_CONFIG;
+		o->jobs = (int)v;
+		return 0;
+	case OPT_GROUPS:
+		o->groups = xrealloc(o->groups, (o->ngroups + 1) * sizeof(char *));
+		o->groups[o->ngroups++] = it->value;
+		return 0;
+	case OPT_SKIP:
+		o->skip = xrealloc(o->skip, (o->nskip + 1) * sizeof(char *));
+		o->skip[o->nskip++] = it->value;
+		return 0;
+	case OPT_JSON:
+		o->json = true;
+		return 0;
+	case OPT_LOGLEVEL:
+		if (opt_log_level(&lvl, it) < 0)
+			return ERR_CONFIG;
+		log_set_level(lvl);
+		return 0;
+	case OPT_TOKENFILE:
+		o->token_file = it->value;
+		return 0;
+	case OPT_CACHEDIR:
+		o->cache_dir = it->value;
+		return 0;
+	case OPT_NOSKIP:
+		o->no_skip = true;
+		return 0;
+	default:
+		BUG("status: option %d has no case", it->id);
+	}
+}
+
+/* 1 when --help was asked for, 0, or ERR_CONFIG. */
 int
 sync_status_parse_args(struct sync_opts *o, int argc, char **argv)
 {
-	const char *names[ARRAY_SIZE(status_longopts)];
-	enum log_level lvl;
-	char *end;
-	long v;
-	size_t i;
-	int c;
+	struct opt_parser p;
+	struct opt_item it;
+	int rc, i;
 
 	memset(o, 0, sizeof(*o));
 	o->config = "sync.yaml";
@@ -84,56 +131,20 @@ sync_status_parse_args(struct sync_opts *o, int argc, char **argv)
 	o->dry_run = true;
 	o->status = true;
 	o->no_progress = true;     /* the table is the output */
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:j:", status_longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			o->config = optarg;
-			break;
-		case 'j':
-			v = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || v < 1 || v > 1024)
-				return err_set(ERR_CONFIG, "invalid --jobs value '%s' (want 1..1024)",
-				    optarg);
-			o->jobs = (int)v;
-			break;
-		case OPT_GROUPS:
-			o->groups = xrealloc(o->groups, (o->ngroups + 1) * sizeof(char *));
-			o->groups[o->ngroups++] = optarg;
-			break;
-		case OPT_SKIP:
-			o->skip = xrealloc(o->skip, (o->nskip + 1) * sizeof(char *));
-			o->skip[o->nskip++] = optarg;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_LOGLEVEL:
-			if (log_parse_level(&lvl, optarg) < 0)
-				return err_set(ERR_CONFIG, "invalid --log-level '%s' (want error, warn, "
-				    "info, debug or trace)", optarg);
-			log_set_level(lvl);
-			break;
-		case OPT_TOKENFILE:
-			o->token_file = optarg;
-			break;
-		case OPT_CACHEDIR:
-			o->cache_dir = optarg;
-			break;
-		case OPT_NOSKIP:
-			o->no_skip = true;
-			break;
-		case ':':
-			return err_set(ERR_CONFIG, "option '%s' needs a value", argv[optind - 1]);
-		default:
-			for (i = 0; i < ARRAY_SIZE(status_longopts); i++)
-				names[i] = status_longopts[i].name;
-			return cmd_unknown_option(argv[optind - 1], names, ARRAY_SIZE(names));
-		}
+	opt_init(&p, status_optspecs, ARRAY_SIZE(status_optspecs), argc, argv);
+	while ((rc = opt_next(&it, &p)) > 0) {
+		if (it.id == OPT_HELP)
+			return 1;
+		if ((rc = status_parse_one(o, &it, argc)) < 0)
+			return rc;
 	}
-	o->filters = (const char *const *)argv + optind;
-	o->nfilters = (size_t)(argc - optind);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < p.nrest; i++) {
+		it.id = OPT_OPERAND;
+		it.value = p.rest[i];
+		status_parse_one(o, &it, argc);
+	}
 	return 0;
 }
 

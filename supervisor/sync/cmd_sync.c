@@ -6,7 +6,6 @@
  * the other files of supervisor/sync/ (internal.h).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 #include "shared/util.h"
 #include "supervisor/github/api.h"
 #include "supervisor/cmd.h"
+#include "supervisor/opt.h"
 #include "supervisor/sync/internal.h"
 #include "supervisor/github/token.h"
 
@@ -60,6 +60,11 @@ const char cmd_sync_usage[] =
     "      --keep-branches    closing a stale or superseded sync PR keeps its branch\n"
     "      --ignore-rate-limit-preflight  go on when the run does not fit the\n"
     "                         API budget (requests then wait for the reset)\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "Options as for every command: --opt=value or --opt value, -cFILE or\n"
+    "-c FILE, short flags together (-nj4), a long name may be shortened while\n"
+    "unambiguous, -- ends the options (TARGETs may come before or after them).\n"
     "\n"
     "The API and git URLs: the config's repocast.api_url and git_url, else\n"
     "GITHUB_API_URL and GITHUB_SERVER_URL, else GH_HOST (docs/github.md).\n"
@@ -69,154 +74,147 @@ const char cmd_sync_usage[] =
 
 /* ---- options ---- */
 
+/* One row an option (opt.h); a new flag is a row here and a case below. */
 enum {
 	OPT_DIFF = 256, OPT_GROUPS, OPT_SKIP, OPT_CONFIRM, OPT_JSON, OPT_LOGLEVEL,
 	OPT_REPORTDIR, OPT_TOKENFILE, OPT_NOPROGRESS, OPT_CACHEDIR, OPT_NOSKIP,
 	OPT_REPORTFMT, OPT_METRICS, OPT_ONLYFAILED, OPT_IGNOREPF, OPT_KEEPBRANCHES,
 };
 
-static const struct option sync_longopts[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "dry-run", no_argument, NULL, 'n' },
-	{ "diff", no_argument, NULL, OPT_DIFF },
-	{ "jobs", required_argument, NULL, 'j' },
-	{ "groups", required_argument, NULL, OPT_GROUPS },
-	{ "skip-groups", required_argument, NULL, OPT_SKIP },
-	{ "confirm-scope", required_argument, NULL, OPT_CONFIRM },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "log-level", required_argument, NULL, OPT_LOGLEVEL },
-	{ "report-dir", required_argument, NULL, OPT_REPORTDIR },
-	{ "report-format", required_argument, NULL, OPT_REPORTFMT },
-	{ "metrics-file", required_argument, NULL, OPT_METRICS },
-	{ "only-failed", required_argument, NULL, OPT_ONLYFAILED },
-	{ "token-file", required_argument, NULL, OPT_TOKENFILE },
-	{ "cache-dir", required_argument, NULL, OPT_CACHEDIR },
-	{ "no-progress", no_argument, NULL, OPT_NOPROGRESS },
-	{ "no-skip", no_argument, NULL, OPT_NOSKIP },
-	{ "force", no_argument, NULL, OPT_NOSKIP },
-	{ "ignore-rate-limit-preflight", no_argument, NULL, OPT_IGNOREPF },
-	{ "keep-branches", no_argument, NULL, OPT_KEEPBRANCHES },
-	{ NULL, 0, NULL, 0 },
+static const struct opt_spec sync_optspecs[] = {
+	{ 'c', 'c', "config", true },
+	{ 'n', 'n', "dry-run", false },
+	{ OPT_DIFF, 0, "diff", false },
+	{ 'j', 'j', "jobs", true },
+	{ OPT_GROUPS, 0, "groups", true },
+	{ OPT_SKIP, 0, "skip-groups", true },
+	{ OPT_CONFIRM, 0, "confirm-scope", true },
+	{ OPT_JSON, 0, "json", false },
+	{ OPT_LOGLEVEL, 0, "log-level", true },
+	{ OPT_REPORTDIR, 0, "report-dir", true },
+	{ OPT_REPORTFMT, 0, "report-format", true },
+	{ OPT_METRICS, 0, "metrics-file", true },
+	{ OPT_ONLYFAILED, 0, "only-failed", true },
+	{ OPT_TOKENFILE, 0, "token-file", true },
+	{ OPT_CACHEDIR, 0, "cache-dir", true },
+	{ OPT_NOPROGRESS, 0, "no-progress", false },
+	{ OPT_NOSKIP, 0, "no-skip", false },
+	{ OPT_NOSKIP, 0, "force", false },
+	{ OPT_IGNOREPF, 0, "ignore-rate-limit-preflight", false },
+	{ OPT_KEEPBRANCHES, 0, "keep-branches", false },
 };
 
-/* An option getopt does not know, with the closest long option's name. */
+/* One option or operand. */
 static int
-sync_unknown_option(const char *arg)
+sync_parse_one(struct sync_opts *o, const struct opt_item *it, int argc)
 {
-	const char *names[ARRAY_SIZE(sync_longopts)];
-	size_t i;
+	enum log_level lvl;
+	uint64_t v;
 
-	for (i = 0; i < ARRAY_SIZE(sync_longopts); i++)
-		names[i] = sync_longopts[i].name;   /* the last is NULL: skipped */
-	return cmd_unknown_option(arg, names, ARRAY_SIZE(names));
+	switch (it->id) {
+	case OPT_OPERAND:
+		/* A target filter: argv outlives the options. */
+		if (o->filters == NULL)
+			o->filters = xcalloc((size_t)argc, sizeof(*o->filters));
+		o->filters[o->nfilters++] = it->value;
+		return 0;
+	case 'c':
+		o->config = it->value;
+		return 0;
+	case 'n':
+		o->dry_run = true;
+		return 0;
+	case OPT_DIFF:
+		o->diff = true;
+		return 0;
+	case OPT_IGNOREPF:
+		o->ignore_preflight = true;
+		return 0;
+	case OPT_KEEPBRANCHES:
+		o->keep_branches = true;
+		return 0;
+	case 'j':
+		if (opt_uint(&v, it, 1, 1024) < 0)
+			return ERR_CONFIG;
+		o->jobs = (int)v;
+		return 0;
+	case OPT_GROUPS:
+		o->groups = xrealloc(o->groups, (o->ngroups + 1) * sizeof(char *));
+		o->groups[o->ngroups++] = it->value;
+		return 0;
+	case OPT_SKIP:
+		o->skip = xrealloc(o->skip, (o->nskip + 1) * sizeof(char *));
+		o->skip[o->nskip++] = it->value;
+		return 0;
+	case OPT_CONFIRM:
+		if (opt_uint(&v, it, 0, INT_MAX) < 0)
+			return ERR_CONFIG;
+		o->confirm = (long)v;
+		return 0;
+	case OPT_JSON:
+		o->json = true;
+		return 0;
+	case OPT_LOGLEVEL:
+		if (opt_log_level(&lvl, it) < 0)
+			return ERR_CONFIG;
+		log_set_level(lvl);
+		return 0;
+	case OPT_REPORTDIR:
+		o->report_dir = it->value;
+		return 0;
+	case OPT_REPORTFMT:
+		/* Never 0: report.json is always in the mask. */
+		return report_formats_parse(&o->report_formats, it->value) < 0 ? ERR_CONFIG : 0;
+	case OPT_METRICS:
+		o->metrics_file = it->value;
+		return 0;
+	case OPT_ONLYFAILED:
+		o->only_failed = it->value;
+		return 0;
+	case OPT_TOKENFILE:
+		o->token_file = it->value;
+		return 0;
+	case OPT_CACHEDIR:
+		o->cache_dir = it->value;
+		return 0;
+	case OPT_NOPROGRESS:
+		o->no_progress = true;
+		return 0;
+	case OPT_NOSKIP:
+		o->no_skip = true;
+		return 0;
+	default:
+		BUG("sync: option %d has no case", it->id);
+	}
 }
 
-static int
-sync_parse_long(long *out, const char *s, long min, long max, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > max)
-		return err_set(ERR_CONFIG, "invalid %s '%s' (want %ld..%ld)", what, s, min, max);
-	*out = v;
-	return 0;
-}
-
+/* 1 when --help was asked for, 0, or ERR_CONFIG. */
 static int
 sync_parse_args(struct sync_opts *o, int argc, char **argv)
 {
-	enum log_level lvl;
-	long v;
-	int c;
+	struct opt_parser p;
+	struct opt_item it;
+	int rc, i;
 
 	memset(o, 0, sizeof(*o));
 	o->config = "sync.yaml";
 	o->confirm = -1;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "c:nj:", sync_longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			o->config = optarg;
-			break;
-		case 'n':
-			o->dry_run = true;
-			break;
-		case OPT_DIFF:
-			o->diff = true;
-			break;
-		case OPT_IGNOREPF:
-			o->ignore_preflight = true;
-			break;
-		case OPT_KEEPBRANCHES:
-			o->keep_branches = true;
-			break;
-		case 'j':
-			if (sync_parse_long(&v, optarg, 1, 1024, "--jobs value") < 0)
-				return ERR_CONFIG;
-			o->jobs = (int)v;
-			break;
-		case OPT_GROUPS:
-			o->groups = xrealloc(o->groups, (o->ngroups + 1) * sizeof(char *));
-			o->groups[o->ngroups++] = optarg;
-			break;
-		case OPT_SKIP:
-			o->skip = xrealloc(o->skip, (o->nskip + 1) * sizeof(char *));
-			o->skip[o->nskip++] = optarg;
-			break;
-		case OPT_CONFIRM:
-			if (sync_parse_long(&v, optarg, 0, INT_MAX, "--confirm-scope value") < 0)
-				return ERR_CONFIG;
-			o->confirm = v;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_LOGLEVEL:
-			if (log_parse_level(&lvl, optarg) < 0)
-				return err_set(ERR_CONFIG, "invalid --log-level '%s' (want error, warn, "
-				    "info, debug or trace)", optarg);
-			log_set_level(lvl);
-			break;
-		case OPT_REPORTDIR:
-			o->report_dir = optarg;
-			break;
-		case OPT_REPORTFMT:
-			/* Never 0: report.json is always in the mask. */
-			if (report_formats_parse(&o->report_formats, optarg) < 0)
-				return ERR_CONFIG;
-			break;
-		case OPT_METRICS:
-			o->metrics_file = optarg;
-			break;
-		case OPT_ONLYFAILED:
-			o->only_failed = optarg;
-			break;
-		case OPT_TOKENFILE:
-			o->token_file = optarg;
-			break;
-		case OPT_CACHEDIR:
-			o->cache_dir = optarg;
-			break;
-		case OPT_NOPROGRESS:
-			o->no_progress = true;
-			break;
-		case OPT_NOSKIP:
-			o->no_skip = true;
-			break;
-		case ':':
-			return err_set(ERR_CONFIG, "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return sync_unknown_option(argv[optind - 1]);
-		}
+	opt_init(&p, sync_optspecs, ARRAY_SIZE(sync_optspecs), argc, argv);
+	while ((rc = opt_next(&it, &p)) > 0) {
+		if (it.id == OPT_HELP)
+			return 1;
+		if ((rc = sync_parse_one(o, &it, argc)) < 0)
+			return rc;
+	}
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < p.nrest; i++) {
+		it.id = OPT_OPERAND;
+		it.value = p.rest[i];
+		sync_parse_one(o, &it, argc);
 	}
 	if (o->diff && !o->dry_run)
 		return err_set(ERR_CONFIG, "--diff needs --dry-run");
-	o->filters = (const char *const *)argv + optind;
-	o->nfilters = (size_t)(argc - optind);
 	return 0;
 }
 
@@ -297,6 +295,7 @@ sync_release(struct sync_run *r)
 	free(r->cache_dir);
 	free(r->o.groups);
 	free(r->o.skip);
+	free(r->o.filters);
 }
 
 /* Drop the interrupts already acted on, then unblock them. */
@@ -344,7 +343,7 @@ sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
     const struct pool_opts *po)
 {
 	static const struct pool_ops ops = {
-		sync_next, sync_started, sync_message, sync_finished,
+		sync_next, sync_started, sync_message, sync_finished, NULL,
 	};
 	size_t gi, i;
 	int rc;
@@ -525,11 +524,13 @@ cmd_sync(int argc, char **argv)
 	struct sync_opts o;
 	int rc, code;
 
-	if ((rc = sync_parse_args(&o, argc, argv)) < 0) {
-		code = cmd_fail(CMD_INPUT, rc);
-		fputs(cmd_sync_usage, stderr);
+	if ((rc = sync_parse_args(&o, argc, argv)) != 0) {
+		if (rc > 0)
+			fputs(cmd_sync_usage, stdout);
+		code = rc > 0 ? EXIT_OK : cmd_usage_fail(cmd_sync_usage, "sync");
 		free(o.groups);
 		free(o.skip);
+		free(o.filters);
 		return code;
 	}
 	return sync_main(&o, argv[0]);
@@ -541,14 +542,14 @@ cmd_status(int argc, char **argv)
 	struct sync_opts o;
 	int rc, code;
 
-	if ((rc = sync_status_parse_args(&o, argc, argv)) < 0) {
-		code = cmd_fail(CMD_INPUT, rc);
-		fputs("usage: repocast status [options] [TARGET...]\n"
-		    "See 'repocast help status'.\n", stderr);
+	if ((rc = sync_status_parse_args(&o, argc, argv)) != 0) {
+		if (rc > 0)
+			fputs(cmd_status_usage, stdout);
+		code = rc > 0 ? EXIT_OK : cmd_usage_fail(cmd_status_usage, "status");
 		free(o.groups);
 		free(o.skip);
+		free(o.filters);
 		return code;
 	}
 	return sync_main(&o, argv[0]);
 }
-

@@ -55,7 +55,7 @@ struct sync_opts {
 	const char *only_failed;       /* --only-failed RUN, or NULL */
 	const char **groups, **skip;
 	size_t ngroups, nskip;
-	const char *const *filters;
+	const char **filters;          /* the TARGET operands (borrowed from argv) */
 	size_t nfilters;
 };
 

@@ -115,9 +115,9 @@ has err "dir.yaml: cannot read config: not a regular file"
 
 # 7. Usage.
 expect 2 "$BIN" validate --bogus
-has err "repocast validate: unknown argument '--bogus'"
+has err "repocast: unknown option '--bogus'"
 expect 2 "$BIN" validate --jsno
-has err "repocast validate: unknown argument '--jsno' (did you mean '--json'?)"
+has err "repocast: unknown option '--jsno' (did you mean '--json'?)"
 # did you mean: a command, a config key
 expect 2 "$BIN" sycn
 has err "repocast: 'sycn' is not a repocast command. The most similar command is 'sync'."
@@ -134,7 +134,7 @@ YAML
 expect 2 "$BIN" validate -c typo.yaml
 has err "typo.yaml:5:25: groups[0].source.brnach: unknown key (did you mean 'branch'?)"
 expect 2 "$BIN" validate -c
-has err "option '-c' needs a file"
+has err "option '-c' needs a value"
 expect 0 "$BIN" help validate
 has out "usage: repocast validate [-c FILE] [--json]"
 expect 0 "$BIN" validate --help
