@@ -3,8 +3,9 @@
  * supervisor with fd 3 (supervisor -> worker) and fd 4 (worker ->
  * supervisor); stdout/stderr go to the target's log.
  *
- * Order: die with the supervisor (PDEATHSIG, then check it is still our
- * parent), no_new_privs; HELLO -> READY{pid, libgit2}; [CRED]; JOB; the
+ * Order: close every descriptor above the channel's; die with the
+ * supervisor, the whole job with it (PDEATHSIG, then check it is still
+ * our parent); no_new_privs; HELLO -> READY{pid, libgit2}; [CRED]; JOB; the
  * JOB's rlimits; the git plugin when the job touches a repository; the
  * job; STATS last. Exit 0 when the job succeeded, 1 when it failed, 2
  * when started by hand.
@@ -35,16 +36,48 @@
 #include "worker/plugin.h"
 #include "worker/worker.h"
 
+/*
+ * The job's process group is the worker's own: the supervisor starts the
+ * worker as the leader of a new session (spawn.c), and the worker starts
+ * its command without setpgid (run.c), so the command and whatever it
+ * forks share the group, and killing the group ends the whole job
+ * (docs/architecture.md). A SIGKILL for the worker at the supervisor's
+ * death would leave that command running as an orphan: the parent-death
+ * signal is SIGHUP, whose handler kills the group, the worker included.
+ */
+static volatile pid_t supervisor_pid;
+
+static void
+on_parent_death(int sig)
+{
+	(void)sig;
+	/* A stray SIGHUP while the supervisor lives is ignored: after its
+	 * death our parent is a reaper (init, a subreaper), never it. */
+	if (getppid() != supervisor_pid)
+		kill(0, SIGKILL);
+}
+
 /* PDEATHSIG fires only for a parent death after the prctl: check the race. */
 static int
 bind_to_supervisor(void)
 {
 	const char *want = getenv("REPOCAST_SUPERVISOR_PID");
+	struct sigaction sa;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+	supervisor_pid = want != NULL ? (pid_t)strtol(want, NULL, 10) : getppid();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_parent_death;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGHUP, &sa, NULL) < 0)
+		return err_sys(ERR_FAIL, "cannot catch the parent-death signal");
+	/* A write to a dead supervisor fails with EPIPE (handled) instead of
+	 * killing the worker before it could end its job. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGHUP, 0, 0, 0) < 0)
 		return err_sys(ERR_FAIL, "cannot set the parent-death signal");
-	if (want != NULL && strtol(want, NULL, 10) != (long)getppid())
-		return err_set(ERR_FAIL, "the supervisor (pid %s) is gone", want);
+	if (supervisor_pid != getppid())
+		return err_set(ERR_FAIL, "the supervisor (pid %ld) is gone", (long)supervisor_pid);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(ERR_FAIL, "cannot set no_new_privs");
 	return 0;
@@ -188,6 +221,8 @@ main(int argc, char **argv)
 		    "(expects the channel on fds 3 and 4)\n");
 		return 2;
 	}
+	/* Nothing but the channel survives from whoever started us. */
+	close_range(WORKER_FD_OUT + 1, ~0U, 0);
 	memset(&w, 0, sizeof(w));
 	frame_reader_init(&w.in, WORKER_FD_IN, FRAME_MAX_DEFAULT);
 	frame_writer_init(&w.out, WORKER_FD_OUT, FRAME_MAX_DEFAULT);

@@ -398,10 +398,9 @@ job_stop(struct pool_job *j, enum record_cause cause, const char *fmt, ...)
 		    record_cause_name(name, &r), j->stop_error);
 	}
 	cancel_timer(p, &j->deadline_timer);
-	/* Close the channel both ways: nothing more is read from a stream that
-	 * went wrong or from a worker that is being stopped. */
-	close_fd(p, &j->to_fd);
-	close_fd(p, &j->from_fd);
+	/* Signal first, close the channel second: a worker that sees its
+	 * channel end kills its job's group at once (worker/run.c), which
+	 * must not cut the grace short. */
 	if (j->state == JOB_SPAWNED || j->state == JOB_RUNNING) {
 		set_state(j, JOB_STOPPING);
 		kill_group(j, SIGTERM);
@@ -412,6 +411,10 @@ job_stop(struct pool_job *j, enum record_cause cause, const char *fmt, ...)
 			j->grace_timer = evloop_timer(p->loop, p->o.grace_ms, on_grace, j);
 		}
 	}
+	/* Close the channel both ways: nothing more is read from a stream that
+	 * went wrong or from a worker that is being stopped. */
+	close_fd(p, &j->to_fd);
+	close_fd(p, &j->from_fd);
 	/* Already reaped (a bad frame read after the exit): this may end it. */
 	job_check_done(j);
 }
