@@ -97,36 +97,14 @@ set_limit(int res, const char *name, uint64_t v)
 }
 
 /*
- * The JOB's limits. The memory limit is RLIMIT_AS set to the address
- * space the worker already has plus mem_bytes: what a job may add, the
- * same whatever libgit2, libc or a sanitizer mapped at start-up.
+ * The JOB's rlimits: CPU seconds and open files, each process on its own.
+ * Memory and processes bind the whole job, the supervisor's to enforce
+ * (a cgroup or its watchdog, docs/run.md): no RLIMIT_AS, which counted
+ * reserved address space, not memory used, and bound each process alone.
  */
 static int
 apply_limits(const struct msg_job *job)
 {
-	struct buf b = BUF_INIT;
-	unsigned long long pages;
-	char *end;
-
-	if (job->mem_bytes > 0) {
-		/* statm's first field is VmSize in pages: far cheaper for the
-		 * kernel to produce than /proc/self/status. */
-		if (buf_read_file(&b, "/proc/self/statm") < 0) {
-			buf_release(&b);
-			return err_wrap("cannot read the worker's address-space size");
-		}
-		errno = 0;
-		pages = strtoull(b.ptr, &end, 10);
-		if (end == b.ptr || *end != ' ' || errno != 0) {
-			buf_release(&b);
-			return err_set(ERR_FAIL, "cannot read the worker's address-space size: "
-			    "bad /proc/self/statm");
-		}
-		buf_release(&b);
-		if (set_limit(RLIMIT_AS, "RLIMIT_AS",
-		    (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE) + job->mem_bytes) < 0)
-			return -1;
-	}
 	if (job->cpu_seconds > 0 && set_limit(RLIMIT_CPU, "RLIMIT_CPU", job->cpu_seconds) < 0)
 		return -1;
 	if (job->open_files > 0 && set_limit(RLIMIT_NOFILE, "RLIMIT_NOFILE", job->open_files) < 0)
@@ -236,8 +214,7 @@ main(int argc, char **argv)
 	/*
 	 * Only jobs that touch a repository load libgit2 (the plugin):
 	 * loading it costs more than a whole no-op worker (docs/PERFORMANCE.md).
-	 * Before the limits, like the libraries of a linked program: the
-	 * memory limit is what the job adds, whatever was mapped to run it.
+	 * Before the limits, like the libraries of a linked program.
 	 */
 	if (rc == 0 && needs_git(&w.job.u.job) && plugin_load(&w.git) < 0) {
 		log_error("%s", err_last());

@@ -594,6 +594,34 @@ read_result(struct record *rec, const struct rd *c, const json_t *obj)
 	return read_command(res, c, obj);
 }
 
+/* "limits" and "log_dropped_bytes": absent in older reports. */
+static int
+read_limits(struct record *rec, const struct rd *c, const json_t *obj)
+{
+	static const struct report_field f[] = {
+		{ "memory_peak_bytes", offsetof(struct record, job_memory_peak) },
+		{ "processes_peak", offsetof(struct record, job_tasks_peak) },
+	};
+	char where[64], *s = NULL;
+	struct rd in;
+	json_t *o;
+	int rc;
+
+	if (json_object_get(obj, "log_dropped_bytes") != NULL &&
+	    (rc = get_u64(&rec->log_dropped, c, obj, "log_dropped_bytes")) < 0)
+		return rc;
+	if ((rc = get_obj(&o, &in, where, sizeof(where), c, obj, "limits", J_OPT)) < 0 ||
+	    o == NULL)
+		return rc;
+	if ((rc = get_u64s(rec, &in, o, f, ARRAY_SIZE(f))) < 0 ||
+	    (rc = get_str(&s, &in, o, "mechanism", J_NULL)) < 0)
+		return rc;
+	if (s != NULL && record_limit_parse(&rec->limit, s) < 0)
+		rc = bad(&in, "mechanism", "names no mechanism");
+	free(s);
+	return rc;
+}
+
 static int
 read_target(struct record *rec, const struct rd *c, const json_t *t)
 {
@@ -622,7 +650,8 @@ read_target(struct record *rec, const struct rd *c, const json_t *t)
 	    (rc = read_result(rec, c, t)) < 0 ||
 	    (rc = get_str(&rec->sync.pr_url, c, t, "pr_url", J_NULL)) < 0 ||
 	    (rc = read_pr(rec, c, t)) < 0 ||
-	    (rc = get_bool(&rec->sync.skipped, c, t, "skipped")) < 0)
+	    (rc = get_bool(&rec->sync.skipped, c, t, "skipped")) < 0 ||
+	    (rc = read_limits(rec, c, t)) < 0)
 		return rc;
 	rec->pid = (pid_t)pid;
 	rec->exit_code = (int)status;

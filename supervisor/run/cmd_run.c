@@ -20,6 +20,7 @@
 #include "supervisor/cmd.h"
 #include "supervisor/run/cmd_run.h"
 #include "supervisor/config/config.h"
+#include "supervisor/pool/logcap.h"
 #include "supervisor/pool/pool.h"
 #include "supervisor/report/progress.h"
 #include "supervisor/report/read.h"
@@ -48,9 +49,13 @@ const char cmd_run_usage[] =
     "  --retries N         extra attempts after a timeout, a signal or a network\n"
     "                      error (default 1; never after an exit status)\n"
     "  --grace D           SIGTERM to SIGKILL delay when stopping (default 5s)\n"
-    "  --memory SIZE       memory a worker and its command may add (RLIMIT_AS)\n"
+    "  --memory SIZE       memory of the whole job: the worker, the command and\n"
+    "                      all it starts (a cgroup, else the supervisor's watchdog)\n"
+    "  --processes N       processes and threads of the whole job at once\n"
     "  --cpu-seconds N     CPU seconds per worker and per command (RLIMIT_CPU)\n"
     "  --open-files N      open files per worker (RLIMIT_NOFILE)\n"
+    "  --max-log SIZE      cap of each repository's log: its head and tail are\n"
+    "                      kept (default 16M; 0 = no cap)\n"
     "  --report-dir DIR    where run directories go (default .repocast/runs)\n"
     "  --report-format LIST  formats to write: json,md,html,junit,trace,prom\n"
     "                      (default all; report.json is always written)\n"
@@ -87,7 +92,7 @@ struct run_state {
  * check_cmd_run suite holds the two lists equal). */
 const char *const run_options[] = {
 	"repos", "no-pr", "no-progress", "jobs", "timeout", "retries", "grace", "memory",
-	"cpu-seconds", "open-files", "report-dir", "report-format", "metrics-file",
+	"cpu-seconds", "open-files", "processes", "max-log", "report-dir", "report-format", "metrics-file",
 	"only-failed", "cache-dir", "git-url", "token-file", "log-level",
 };
 const size_t run_noptions = ARRAY_SIZE(run_options);
@@ -128,6 +133,7 @@ cmd_run_opts_init(struct run_opts *o)
 	o->jobs = n > 0 ? (int)n : 1;
 	o->timeout_ms = 10 * 60 * 1000;
 	o->grace_ms = POOL_GRACE_MS;
+	o->max_log = LOGCAP_DEFAULT;
 	o->retries = 1;
 	o->report_dir = xstrdup(".repocast/runs");
 	o->report_formats = REPORT_ALL;
@@ -223,6 +229,14 @@ cmd_run_parse(struct run_opts *o, int argc, char **argv)
 		} else if (strcmp(name, "--open-files") == 0) {
 			if (parse_u64_flag(&o->open_files, name, val, 16, 1048576) < 0)
 				return -1;
+		} else if (strcmp(name, "--processes") == 0) {
+			if (parse_u64_flag(&o->processes, name, val, 1, 1 << 22) < 0)
+				return -1;
+		} else if (strcmp(name, "--max-log") == 0) {
+			if (cfg_parse_size(&o->max_log, val) < 0 || (o->max_log > 0 &&
+			    o->max_log < LOGCAP_MIN))
+				return err_set(ERR_CONFIG, "invalid size '%s' for --max-log (0 for no "
+				    "cap, else at least 4K, e.g. 1M)", val);
 		} else if (strcmp(name, "--report-dir") == 0) {
 			set_str(&o->report_dir, val);
 		} else if (strcmp(name, "--report-format") == 0) {
@@ -305,7 +319,6 @@ run_started(struct pool_job *j, void *task, void *arg)
 	m.u.job.cache_dir = st->o->cache_dir;
 	m.u.job.argv.v = st->o->argv;
 	m.u.job.argv.n = (size_t)st->o->argc;
-	m.u.job.mem_bytes = st->o->mem_bytes;
 	m.u.job.cpu_seconds = st->o->cpu_seconds;
 	m.u.job.open_files = st->o->open_files;
 	m.u.job.max_frame = FRAME_MAX_DEFAULT;
@@ -471,11 +484,19 @@ cmd_run(int argc, char **argv)
 	po.run_id = run.id;
 	po.max_frame = FRAME_MAX_DEFAULT;
 	po.mem_bytes = o.mem_bytes;
+	po.processes = o.processes;
+	po.max_log = o.max_log;
 	po.env = wenv;
 	if ((rc = pool_new(&pool, &po, &ops, &st)) < 0) {
 		exit_code = cmd_fail(CMD_ENV, rc);
 		goto out;
 	}
+	run.limits.memory = o.mem_bytes;
+	run.limits.processes = o.processes;
+	run.limits.cpu_seconds = o.cpu_seconds;
+	run.limits.open_files = o.open_files;
+	run.limits.max_log = o.max_log;
+	run.limits.mechanism = pool_limit(pool);
 	log_info("run %s: %zu repositor%s, %zu at a time", run.id, st.list.n,
 	    st.list.n == 1 ? "y" : "ies", st.list.n < (size_t)o.jobs ? st.list.n : (size_t)o.jobs);
 	progress_init(&st.prog, stderr, st.list.n,

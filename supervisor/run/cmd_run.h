@@ -18,6 +18,8 @@ struct run_opts {
 	uint64_t timeout_ms, grace_ms;
 	int retries;
 	uint64_t mem_bytes, cpu_seconds, open_files;
+	uint64_t processes;       /* --processes: the whole job's; 0 = none */
+	uint64_t max_log;         /* --max-log: each log's cap; 0 = none */
 	char *report_dir, *cache_dir, *git_url, *token_file;
 	unsigned report_formats;  /* mask of enum report_format (report.h) */
 	char *metrics_file;       /* --metrics-file PATH, or NULL */

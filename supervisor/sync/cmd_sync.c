@@ -21,7 +21,9 @@
 #include "shared/err.h"
 #include "shared/log.h"
 #include "shared/util.h"
+#include "supervisor/config/config.h"
 #include "supervisor/github/api.h"
+#include "supervisor/pool/logcap.h"
 #include "supervisor/cmd.h"
 #include "supervisor/sync/internal.h"
 #include "supervisor/github/token.h"
@@ -54,6 +56,10 @@ const char cmd_sync_usage[] =
     "      --no-progress      no progress lines\n"
     "      --no-skip, --force run a worker for every target, even one whose\n"
     "                         recorded state shows nothing changed\n"
+    "      --processes N      processes and threads of a target's whole job at\n"
+    "                         once (default: the config's limits.processes)\n"
+    "      --max-log SIZE     cap of each target's log, head and tail kept\n"
+    "                         (default: the config's max_log, else 16M; 0 = none)\n"
     "\n"
     "Exit status: 0 all targets ok, 1 a target failed, 2 usage or config error,\n"
     "3 environment error (token, network, source), 130 interrupted.\n";
@@ -63,7 +69,7 @@ const char cmd_sync_usage[] =
 enum {
 	OPT_DIFF = 256, OPT_GROUPS, OPT_SKIP, OPT_CONFIRM, OPT_JSON, OPT_LOGLEVEL,
 	OPT_REPORTDIR, OPT_TOKENFILE, OPT_NOPROGRESS, OPT_CACHEDIR, OPT_NOSKIP,
-	OPT_REPORTFMT, OPT_METRICS, OPT_ONLYFAILED,
+	OPT_REPORTFMT, OPT_METRICS, OPT_ONLYFAILED, OPT_PROCESSES, OPT_MAXLOG,
 };
 
 static const struct option sync_longopts[] = {
@@ -85,6 +91,8 @@ static const struct option sync_longopts[] = {
 	{ "no-progress", no_argument, NULL, OPT_NOPROGRESS },
 	{ "no-skip", no_argument, NULL, OPT_NOSKIP },
 	{ "force", no_argument, NULL, OPT_NOSKIP },
+	{ "processes", required_argument, NULL, OPT_PROCESSES },
+	{ "max-log", required_argument, NULL, OPT_MAXLOG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -189,6 +197,18 @@ sync_parse_args(struct sync_opts *o, int argc, char **argv)
 			break;
 		case OPT_NOSKIP:
 			o->no_skip = true;
+			break;
+		case OPT_PROCESSES:
+			if (sync_parse_long(&v, optarg, 1, 1 << 22, "--processes value") < 0)
+				return ERR_CONFIG;
+			o->processes = (uint64_t)v;
+			break;
+		case OPT_MAXLOG:
+			if (cfg_parse_size(&o->max_log, optarg) < 0 || (o->max_log > 0 &&
+			    o->max_log < LOGCAP_MIN))
+				return err_set(ERR_CONFIG, "invalid size '%s' for --max-log (0 for no "
+				    "cap, else at least 4K, e.g. 1M)", optarg);
+			o->max_log_set = true;
 			break;
 		case ':':
 			return err_set(ERR_CONFIG, "option '%s' needs a value", argv[optind - 1]);
@@ -310,6 +330,9 @@ sync_pool_opts(struct pool_opts *po, const struct sync_run *r, const char *worke
 	po->run_id = run_id;
 	po->max_frame = FRAME_MAX_DEFAULT;
 	po->mem_bytes = r->cfg->rc.mem_bytes;
+	po->processes = r->o.processes > 0 ? r->o.processes : r->cfg->rc.processes;
+	po->max_log = r->o.max_log_set ? r->o.max_log : r->cfg->rc.max_log_set ?
+	    r->cfg->rc.max_log : LOGCAP_DEFAULT;
 }
 
 /*
@@ -348,6 +371,12 @@ sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
 		*pool = NULL;
 		if ((rc = pool_new(pool, po, &ops, r)) < 0)
 			return rc;
+		run->limits.memory = po->mem_bytes;
+		run->limits.processes = po->processes;
+		run->limits.cpu_seconds = r->cfg->rc.cpu_seconds;
+		run->limits.open_files = r->cfg->rc.open_files;
+		run->limits.max_log = po->max_log;
+		run->limits.mechanism = pool_limit(*pool);
 		r->next = sg->first;
 		r->end = sg->first + sg->n;
 		if (pool_run(*pool) == ERR_INTERRUPTED)
