@@ -128,6 +128,7 @@ writable(const char *dir, const char *name)
 static void
 remove_stale(const char *base)
 {
+	struct buf procs = BUF_INIT;
 	struct dirent *de;
 	char *dir;
 	long pid;
@@ -142,7 +143,8 @@ remove_stale(const char *base)
 		if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
 		dir = xasprintf("%s/%s", base, de->d_name);
-		cgroup_job_kill(dir);
+		if (read_file(&procs, dir, "cgroup.procs") == 0 && procs.len > 0)
+			cgroup_job_kill(dir);
 		if (cgroup_job_remove(dir) == 0)
 			log_info("removed cgroup '%s' of a supervisor that is gone", dir);
 		else
@@ -150,6 +152,7 @@ remove_stale(const char *base)
 		free(dir);
 	}
 	closedir(d);
+	buf_release(&procs);
 }
 
 int
