@@ -99,6 +99,7 @@ struct msg_job {
 	 * are the supervisor's: supervisor/pool/limits.c); 0 = none */
 	uint64_t cpu_seconds;
 	uint64_t open_files;
+	uint64_t seccomp;            /* sync: 0 off, 1 auto, 2 on (worker/seccomp.h) */
 	uint64_t max_frame;
 };
 

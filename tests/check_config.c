@@ -1013,6 +1013,13 @@ START_TEST(test_repocast_section)
 	ck_assert_uint_eq(c->rc.report_formats.n, 1);
 	ck_assert_uint_eq(c->rc.processes, 0);
 	ck_assert(!c->rc.max_log_set);
+	ck_assert_int_eq(c->rc.seccomp, 1);   /* auto */
+	cfg_free(c);
+	c = load_ok(HDR TGT("a/b") "repocast:\n  limits: {seccomp: off}\n");
+	ck_assert_int_eq(c->rc.seccomp, 0);
+	cfg_free(c);
+	c = load_ok(HDR TGT("a/b") "repocast:\n  limits: {seccomp: on}\n");
+	ck_assert_int_eq(c->rc.seccomp, 2);
 	cfg_free(c);
 	/* the whole job's processes and the log cap: 0 (none), 4K, over */
 	c = load_ok(HDR TGT("a/b")

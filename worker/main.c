@@ -34,6 +34,7 @@
 #include "shared/util.h"
 #include "worker/fault.h"
 #include "worker/plugin.h"
+#include "worker/seccomp.h"
 #include "worker/worker.h"
 
 /*
@@ -236,6 +237,15 @@ main(int argc, char **argv)
 		w.git->init();
 		git_started = 1;
 	}
+	/* A sync worker runs no command: from here on it needs no program,
+	 * no process, no mount (seccomp.h). */
+	if (w.job.u.job.mode != JOB_RUN && seccomp_apply(w.job.u.job.seccomp) < 0) {
+		log_error("%s", err_last());
+		worker_error(&w, ERR_CONFIG);
+		rc = -1;
+		goto out;
+	}
+	fault_hook(&w, "sandboxed");
 	worker_phase(&w, "start", util_now_ms() - w.t_start_ms);
 	rc = w.job.u.job.mode == JOB_RUN ? run_job(&w) : w.git->apply_job(&w);
 out:

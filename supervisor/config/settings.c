@@ -239,8 +239,19 @@ static const char *const rc_keys[] = {
 };
 static const char *const author_keys[] = { "name", "email", NULL };
 static const char *const limits_keys[] = {
-	"memory", "cpu_seconds", "open_files", "processes", NULL
+	"memory", "cpu_seconds", "open_files", "processes", "seccomp", NULL
 };
+static const char *const seccomp_modes[] = { "off", "auto", "on", NULL };
+
+static int
+check_seccomp(const char *s, const char **why)
+{
+	if (check_one_of(s, seccomp_modes) < 0) {
+		*why = "expected auto, off or on";
+		return -1;
+	}
+	return 0;
+}
 static const char *const report_keys[] = { "dir", "formats", NULL };
 
 static int
@@ -337,6 +348,10 @@ cfg_parse_repocast(struct cwalk *w, const struct cnode *n)
 			get_u64_limit(w, sv[1], "cpu_seconds", &r->cpu_seconds);
 			get_u64_limit(w, sv[2], "open_files", &r->open_files);
 			get_u64_limit(w, sv[3], "processes", &r->processes);
+			if (cfg_walk_str(&tmp, w, sv[4], "seccomp", check_seccomp) > 0)
+				for (r->seccomp = 0; strcmp(seccomp_modes[r->seccomp], tmp) != 0;
+				    r->seccomp++)
+					;
 		}
 		cfg_walk_pop(w, mark2);
 	}

@@ -271,6 +271,7 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 		sync_kv_add(&job->emails, &job->nemails, emails[i].from, emails[i].to);
 	job->cpu_seconds = r->cfg->rc.cpu_seconds;
 	job->open_files = r->cfg->rc.open_files;
+	job->seccomp = (uint64_t)r->cfg->rc.seccomp;
 	job->max_frame = FRAME_MAX_DEFAULT;
 	return 0;
 }
