@@ -403,8 +403,9 @@ cmd_run(int argc, char **argv)
 	struct record *recs = NULL;
 	struct report_in in;
 	char *worker = NULL, *path = NULL, *log_dir = NULL, *scratch = NULL, *tmpenv = NULL;
+	char prefix[64];
 	const char *wenv[2] = { NULL, NULL };
-	int rc, i, exit_code = EXIT_OK;
+	int rc, i, n, exit_code = EXIT_OK;
 	size_t k;
 
 	memset(&st, 0, sizeof(st));
@@ -467,7 +468,12 @@ cmd_run(int argc, char **argv)
 
 	/* Workers make their checkouts in a scratch directory the supervisor
 	 * removes at the end: a worker killed mid-job leaves nothing behind. */
-	if ((rc = tmpdir_make(&scratch, "repocast-run-")) < 0) {
+	/* Named by our pid: the next run removes what a killed one left. */
+	if ((n = tmpdir_remove_stale("repocast-run-")) > 0)
+		log_info("removed %d scratch director%s of runs that were killed", n,
+		    n == 1 ? "y" : "ies");
+	snprintf(prefix, sizeof(prefix), "repocast-run-%ld-", (long)getpid());
+	if ((rc = tmpdir_make(&scratch, prefix)) < 0) {
 		exit_code = cmd_fail(CMD_ENV, rc);
 		goto out;
 	}

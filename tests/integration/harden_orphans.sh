@@ -47,6 +47,10 @@ for i in 1 2 3; do echo "none:o$i"; done >"$T/repos"
 # Per repository: sh, a background sleep (child), a second sh with two
 # sleeps (grandchildren), and a foreground sleep: 4 sleeps.
 CMD='sleep 30 & sh -c "sleep 30 & sleep 30" & sleep 30'
+# Scratch directories (checkouts) go under $T/tmp: the killed runs leave
+# theirs, the next run removes them.
+mkdir -p "$T/tmp"
+export TMPDIR=$T/tmp
 for delay in 0.05 0.3 full; do
 	# The binary itself, not the rc function: $! must be repocast's pid.
 	REPOCAST_IT_MARK=$MARK "$B/repocast" run --repos "$T/repos" --no-pr --jobs 3 \
@@ -67,10 +71,15 @@ for delay in 0.05 0.3 full; do
 	SUP_PID=
 	gone_within_1s "run killed at $delay"
 done
-# The next run over the same cache and report dir succeeds.
+[ -n "$(ls "$T/tmp" | grep '^repocast-run-')" ] || fail "the killed runs left no scratch directory (the test is moot)"
+# The next run over the same cache and report dir succeeds and clears
+# what the killed ones left.
 rc run --repos "$T/repos" --no-pr --jobs 3 --report-dir "$T/runs" -- sh -c 'echo ok' \
     >"$T/out" 2>&1 || { cat "$T/out"; fail "the run after the kills failed"; }
+grep -q "removed [0-9]* scratch director" "$T/out" || fail "no stale scratch directory removed: $(cat "$T/out")"
+[ -z "$(ls "$T/tmp" | grep '^repocast-run-')" ] || fail "scratch directories left: $(ls "$T/tmp")"
 assert_no_leftovers
+unset TMPDIR
 echo "harden_orphans: run ok"
 
 # ---- sync: kill during discovery, during the push, during the PR ----
