@@ -46,9 +46,9 @@ static const struct msg_field transforms_f[] = {
 static const struct msg_schema transforms_s = SCHEMA("transforms", transforms_f);
 
 static const struct msg_field limits_f[] = {
-	U64("mem_bytes", job.mem_bytes),
 	U64("cpu_seconds", job.cpu_seconds),
 	U64("open_files", job.open_files),
+	U64("seccomp", job.seccomp),
 	U64("max_frame", job.max_frame),
 };
 static const struct msg_schema limits_s = SCHEMA("limits", limits_f);

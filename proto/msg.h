@@ -96,10 +96,11 @@ struct msg_job {
 	struct strv prune_dirs;
 	/* run mode: the command to run in the checkout */
 	struct strv argv;
-	/* limits; 0 = none */
-	uint64_t mem_bytes;
+	/* the worker's rlimits (memory and processes bind the whole job and
+	 * are the supervisor's: supervisor/pool/limits.c); 0 = none */
 	uint64_t cpu_seconds;
 	uint64_t open_files;
+	uint64_t seccomp;            /* sync: 0 off, 1 auto, 2 on (worker/seccomp.h) */
 	uint64_t max_frame;
 };
 

@@ -12,5 +12,11 @@
 int tmpdir_make(char **dir, const char *prefix);
 /* Remove dir and its contents; best effort, never follows symlinks. */
 void tmpdir_remove(const char *dir);
+/*
+ * Remove the directories $TMPDIR/<prefix><PID>-* whose process PID is
+ * gone (what a killed owner left; tmpdir_make with such a prefix made
+ * them). Returns how many were removed.
+ */
+int tmpdir_remove_stale(const char *prefix);
 
 #endif

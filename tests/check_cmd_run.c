@@ -149,6 +149,38 @@ START_TEST(test_run_flags)
 }
 END_TEST
 
+/* The whole job's processes and the log cap: 0, max, max+1. */
+START_TEST(test_run_limit_flags)
+{
+	struct run_opts o;
+	const char *argv[] = { "run", "--repos", "f", "--processes", "5", "--max-log", "1M",
+		"--no-pr", "--", "true", NULL };
+
+	cmd_run_opts_init(&o);
+	ck_assert_uint_eq(o.max_log, 16u << 20);
+	ck_assert_uint_eq(o.processes, 0);
+	ck_assert_int_eq(cmd_run_parse(&o, 10, (char **)argv), 0);
+	ck_assert_uint_eq(o.processes, 5);
+	ck_assert_uint_eq(o.max_log, 1u << 20);
+	cmd_run_opts_release(&o);
+	ck_assert_str_eq(PARSE("run", "--processes", "0"),
+	    "invalid --processes value '0' (a number from 1 to 4194304)");
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--processes", "4194304", "--no-pr", "--",
+	    "x"), "ok");
+	ck_assert_str_eq(PARSE("run", "--processes", "4194305"),
+	    "invalid --processes value '4194305' (a number from 1 to 4194304)");
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--max-log", "0", "--no-pr", "--", "x"),
+	    "ok");
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--max-log", "4K", "--no-pr", "--", "x"),
+	    "ok");
+	ck_assert_str_eq(PARSE("run", "--max-log", "4095"),
+	    "invalid size '4095' for --max-log (0 for no cap, else at least 4K, e.g. 1M)");
+	ck_assert_str_eq(PARSE("run", "--max-log", "lots"),
+	    "invalid size 'lots' for --max-log (0 for no cap, else at least 4K, e.g. 1M)");
+}
+END_TEST
+
+
 /* The short forms and the new flags: -j, --json, --output; --json and
  * an --output other than summary both want stdout. */
 START_TEST(test_run_flags_more)
@@ -227,6 +259,7 @@ cmd_run_suite(void)
 	tcase_add_test(tc, test_run_flags);
 	tcase_add_test(tc, test_run_query_flags);
 	tcase_add_test(tc, test_run_flags_more);
+	tcase_add_test(tc, test_run_limit_flags);
 	tcase_add_test(tc, test_run_options_list);
 	suite_add_tcase(s, tc);
 	return s;

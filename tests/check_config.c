@@ -1014,7 +1014,38 @@ START_TEST(test_repocast_section)
 	ck_assert_uint_eq(c->rc.timeout_ms, 5400000);
 	ck_assert_uint_eq(c->rc.mem_bytes, 1048576);
 	ck_assert_uint_eq(c->rc.report_formats.n, 1);
+	ck_assert_uint_eq(c->rc.processes, 0);
+	ck_assert(!c->rc.max_log_set);
+	ck_assert_int_eq(c->rc.seccomp, 1);   /* auto */
 	cfg_free(c);
+	c = load_ok(HDR TGT("a/b") "repocast:\n  limits: {seccomp: off}\n");
+	ck_assert_int_eq(c->rc.seccomp, 0);
+	cfg_free(c);
+	c = load_ok(HDR TGT("a/b") "repocast:\n  limits: {seccomp: on}\n");
+	ck_assert_int_eq(c->rc.seccomp, 2);
+	cfg_free(c);
+	/* the whole job's processes and the log cap: 0 (none), 4K, over */
+	c = load_ok(HDR TGT("a/b")
+	    "repocast:\n"
+	    "  limits: {processes: 64}\n"
+	    "  max_log: 1M\n");
+	ck_assert_uint_eq(c->rc.processes, 64);
+	ck_assert(c->rc.max_log_set);
+	ck_assert_uint_eq(c->rc.max_log, 1u << 20);
+	cfg_free(c);
+	c = load_ok(HDR TGT("a/b") "repocast:\n  max_log: 0\n");
+	ck_assert(c->rc.max_log_set);
+	ck_assert_uint_eq(c->rc.max_log, 0);
+	cfg_free(c);
+	c = load_ok(HDR TGT("a/b") "repocast:\n  max_log: 4K\n");
+	ck_assert_uint_eq(c->rc.max_log, 4096);
+	cfg_free(c);
+	expect_errs(HDR TGT("a/b")
+	    "repocast:\n"
+	    "  limits: {processes: -1}\n"
+	    "  max_log: 4095\n",
+	    "t.yaml:13:23: repocast.limits.processes: must be an integer from 0 to 1073741824\n"
+	    "t.yaml:14:12: repocast.max_log: a log cap is 0 (none) or at least 4K\n");
 	expect_errs(HDR TGT("a/b")
 	    "repocast:\n"
 	    "  jobs: 5000\n"

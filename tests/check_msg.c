@@ -163,8 +163,7 @@ fill_full(struct msg *m, int type)
 		j->prune_dirs.n = 1;
 		j->argv.v = argv_v;
 		j->argv.n = 3;
-		j->mem_bytes = UINT64_C(1) << 40;
-		j->cpu_seconds = 600;
+		j->cpu_seconds = UINT64_C(1) << 40;
 		j->open_files = 1024;
 		j->max_frame = FRAME_MAX_DEFAULT;
 		break;
@@ -301,8 +300,7 @@ check_full(const struct msg *d, int type, const void *payload, size_t len)
 		check_kv(j->emails, j->nemails, emails_v, 2);
 		check_strv(&j->prune_dirs, prune_v, 1);
 		check_strv(&j->argv, argv_v, 3);
-		ck_assert_uint_eq(j->mem_bytes, UINT64_C(1) << 40);
-		ck_assert_uint_eq(j->cpu_seconds, 600);
+		ck_assert_uint_eq(j->cpu_seconds, UINT64_C(1) << 40);
 		ck_assert_uint_eq(j->open_files, 1024);
 		ck_assert_uint_eq(j->max_frame, FRAME_MAX_DEFAULT);
 		break;
@@ -839,8 +837,8 @@ START_TEST(test_bad_job)
 	ck_assert_bad(&k, "protocol error: job.author: expected map");
 	pk_job_with(&k, "limits", R("\x81\xa3mem\x01"));
 	ck_assert_bad(&k, "protocol error: job.limits: unknown key 'mem'");
-	pk_job_with(&k, "limits", R("\x81\xa9mem_bytes\xff"));
-	ck_assert_bad(&k, "protocol error: job.limits.mem_bytes: expected unsigned integer");
+	pk_job_with(&k, "limits", R("\x81\xab" "cpu_seconds\xff"));
+	ck_assert_bad(&k, "protocol error: job.limits.cpu_seconds: expected unsigned integer");
 	pk_job_with(&k, "delete_paths", R("\x92\xa1x\x01"));
 	ck_assert_bad(&k, "protocol error: job.delete_paths[1]: expected string");
 	pk_job_with(&k, "delete_paths", R("\x80"));

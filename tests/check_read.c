@@ -42,6 +42,12 @@ fill_run(struct report_run *run)
 	run->orphans_reaped = 3;
 	run->self = (struct rusage_sample){ 11, 12, 13, 14, 15, 16, 17, 18, 19 };
 	run->children = (struct rusage_sample){ 21, 22, 23, 24, 25, 26, 27, 28, 29 };
+	run->limits.memory = 256u << 20;
+	run->limits.processes = 0;         /* null in the report */
+	run->limits.cpu_seconds = 600;
+	run->limits.open_files = 1024;
+	run->limits.max_log = 1u << 20;
+	run->limits.mechanism = LIMIT_WATCHDOG;
 }
 
 static void
@@ -91,6 +97,10 @@ fill_recs(struct record *recs)
 	r->result.cmd_maxrss_kib = 11;
 	r->log_path = xstrdup("runs/x/targets/acme__api.log");
 	r->exit_code = 0;
+	r->limit = LIMIT_CGROUP;
+	r->job_memory_peak = 123456789;
+	r->job_tasks_peak = 17;
+	r->log_dropped = 4242;
 	/* the command killed by a signal */
 	r = &recs[1];
 	r->name = xstrdup("acme/crash");
@@ -179,6 +189,10 @@ assert_rec_eq(const struct record *a, const struct record *b)
 	ck_assert_pstr_eq(a->sync.pr_url, b->sync.pr_url);
 	ck_assert_int_eq(a->sync.pr, b->sync.pr);
 	ck_assert_int_eq(a->sync.skipped, b->sync.skipped);
+	ck_assert_int_eq(a->limit, b->limit);
+	ck_assert_uint_eq(a->job_memory_peak, b->job_memory_peak);
+	ck_assert_uint_eq(a->job_tasks_peak, b->job_tasks_peak);
+	ck_assert_uint_eq(a->log_dropped, b->log_dropped);
 }
 
 static void
@@ -210,6 +224,12 @@ assert_run_eq(const struct report_run *a, const struct report_run *b)
 	ck_assert_uint_eq(a->orphans_reaped, b->orphans_reaped);
 	ck_assert_int_eq(memcmp(&a->self, &b->self, sizeof(a->self)), 0);
 	ck_assert_int_eq(memcmp(&a->children, &b->children, sizeof(a->children)), 0);
+	ck_assert_uint_eq(a->limits.memory, b->limits.memory);
+	ck_assert_uint_eq(a->limits.processes, b->limits.processes);
+	ck_assert_uint_eq(a->limits.cpu_seconds, b->limits.cpu_seconds);
+	ck_assert_uint_eq(a->limits.open_files, b->limits.open_files);
+	ck_assert_uint_eq(a->limits.max_log, b->limits.max_log);
+	ck_assert_int_eq(a->limits.mechanism, b->limits.mechanism);
 }
 
 /* ---- the round trip ---- */

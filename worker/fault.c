@@ -2,6 +2,7 @@
 #ifdef REPOCAST_TEST_HOOKS
 #include "worker/fault.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -45,16 +46,48 @@ write_raw(const void *p, size_t n)
 		_exit(97);
 }
 
+static void
+try_exec(struct worker *w)
+{
+	char *argv[] = { (char *)"/bin/true", NULL };
+	pid_t pid;
+
+	execv(argv[0], argv);
+	err_sys(ERR_FAIL, "execve blocked");
+	/* and no new process either */
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	if (pid > 0) {
+		err_set(ERR_FAIL, "fork allowed after %s", err_last());
+	} else {
+		int e = errno;
+		char *first = xstrdup(err_last());
+
+		errno = e;
+		err_sys(ERR_FAIL, "%s; fork blocked", first);
+		free(first);
+	}
+	worker_error(w, ERR_FAIL);
+	_exit(1);
+}
+
 void
 fault_hook(struct worker *w, const char *point)
 {
 	const char *target = w->job.u.job.target ? w->job.u.job.target : "";
 	char fault[64];
 
-	if (strcmp(point, "job") != 0)
-		return;
 	fault_for(fault, sizeof(fault), target);
 	if (fault[0] == '\0')
+		return;
+	/* "exec": once the worker is sandboxed, try to run a program. */
+	if (strcmp(fault, "exec") == 0) {
+		if (strcmp(point, "sandboxed") == 0)
+			try_exec(w);
+		return;
+	}
+	if (strcmp(point, "job") != 0)
 		return;
 	fprintf(stderr, "repocast-worker-test: injecting fault '%s' into '%s'\n", fault, target);
 	fflush(stderr);

@@ -11,7 +11,8 @@
  * garbage (a frame that is not msgpack), oversized (a frame header over
  * the limit), memory (allocate until the limit), network (ERROR network),
  * once-sigkill (SIGKILL on the first attempt only; REPOCAST_FAULT_DIR
- * keeps the state).
+ * keeps the state); and at the hook after the seccomp filter, exec (try
+ * execve and fork, report what happened as an ERROR, exit 1).
  */
 #ifndef REPOCAST_FAULT_H
 #define REPOCAST_FAULT_H

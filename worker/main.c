@@ -3,8 +3,9 @@
  * supervisor with fd 3 (supervisor -> worker) and fd 4 (worker ->
  * supervisor); stdout/stderr go to the target's log.
  *
- * Order: die with the supervisor (PDEATHSIG, then check it is still our
- * parent), no_new_privs; HELLO -> READY{pid, libgit2}; [CRED]; JOB; the
+ * Order: close every descriptor above the channel's; die with the
+ * supervisor, the whole job with it (PDEATHSIG, then check it is still
+ * our parent); no_new_privs; HELLO -> READY{pid, libgit2}; [CRED]; JOB; the
  * JOB's rlimits; the git plugin when the job touches a repository; the
  * job; STATS last. Exit 0 when the job succeeded, 1 when it failed, 2
  * when started by hand.
@@ -33,18 +34,51 @@
 #include "shared/util.h"
 #include "worker/fault.h"
 #include "worker/plugin.h"
+#include "worker/seccomp.h"
 #include "worker/worker.h"
+
+/*
+ * The job's process group is the worker's own: the supervisor starts the
+ * worker as the leader of a new session (spawn.c), and the worker starts
+ * its command without setpgid (run.c), so the command and whatever it
+ * forks share the group, and killing the group ends the whole job
+ * (docs/architecture.md). A SIGKILL for the worker at the supervisor's
+ * death would leave that command running as an orphan: the parent-death
+ * signal is SIGHUP, whose handler kills the group, the worker included.
+ */
+static volatile pid_t supervisor_pid;
+
+static void
+on_parent_death(int sig)
+{
+	(void)sig;
+	/* A stray SIGHUP while the supervisor lives is ignored: after its
+	 * death our parent is a reaper (init, a subreaper), never it. */
+	if (getppid() != supervisor_pid)
+		kill(0, SIGKILL);
+}
 
 /* PDEATHSIG fires only for a parent death after the prctl: check the race. */
 static int
 bind_to_supervisor(void)
 {
 	const char *want = getenv("REPOCAST_SUPERVISOR_PID");
+	struct sigaction sa;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+	supervisor_pid = want != NULL ? (pid_t)strtol(want, NULL, 10) : getppid();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_parent_death;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGHUP, &sa, NULL) < 0)
+		return err_sys(ERR_FAIL, "cannot catch the parent-death signal");
+	/* A write to a dead supervisor fails with EPIPE (handled) instead of
+	 * killing the worker before it could end its job. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGHUP, 0, 0, 0) < 0)
 		return err_sys(ERR_FAIL, "cannot set the parent-death signal");
-	if (want != NULL && strtol(want, NULL, 10) != (long)getppid())
-		return err_set(ERR_FAIL, "the supervisor (pid %s) is gone", want);
+	if (supervisor_pid != getppid())
+		return err_set(ERR_FAIL, "the supervisor (pid %ld) is gone", (long)supervisor_pid);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(ERR_FAIL, "cannot set no_new_privs");
 	return 0;
@@ -64,36 +98,14 @@ set_limit(int res, const char *name, uint64_t v)
 }
 
 /*
- * The JOB's limits. The memory limit is RLIMIT_AS set to the address
- * space the worker already has plus mem_bytes: what a job may add, the
- * same whatever libgit2, libc or a sanitizer mapped at start-up.
+ * The JOB's rlimits: CPU seconds and open files, each process on its own.
+ * Memory and processes bind the whole job, the supervisor's to enforce
+ * (a cgroup or its watchdog, docs/run.md): no RLIMIT_AS, which counted
+ * reserved address space, not memory used, and bound each process alone.
  */
 static int
 apply_limits(const struct msg_job *job)
 {
-	struct buf b = BUF_INIT;
-	unsigned long long pages;
-	char *end;
-
-	if (job->mem_bytes > 0) {
-		/* statm's first field is VmSize in pages: far cheaper for the
-		 * kernel to produce than /proc/self/status. */
-		if (buf_read_file(&b, "/proc/self/statm") < 0) {
-			buf_release(&b);
-			return err_wrap("cannot read the worker's address-space size");
-		}
-		errno = 0;
-		pages = strtoull(b.ptr, &end, 10);
-		if (end == b.ptr || *end != ' ' || errno != 0) {
-			buf_release(&b);
-			return err_set(ERR_FAIL, "cannot read the worker's address-space size: "
-			    "bad /proc/self/statm");
-		}
-		buf_release(&b);
-		if (set_limit(RLIMIT_AS, "RLIMIT_AS",
-		    (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE) + job->mem_bytes) < 0)
-			return -1;
-	}
 	if (job->cpu_seconds > 0 && set_limit(RLIMIT_CPU, "RLIMIT_CPU", job->cpu_seconds) < 0)
 		return -1;
 	if (job->open_files > 0 && set_limit(RLIMIT_NOFILE, "RLIMIT_NOFILE", job->open_files) < 0)
@@ -188,6 +200,8 @@ main(int argc, char **argv)
 		    "(expects the channel on fds 3 and 4)\n");
 		return 2;
 	}
+	/* Nothing but the channel survives from whoever started us. */
+	close_range(WORKER_FD_OUT + 1, ~0U, 0);
 	memset(&w, 0, sizeof(w));
 	frame_reader_init(&w.in, WORKER_FD_IN, FRAME_MAX_DEFAULT);
 	frame_writer_init(&w.out, WORKER_FD_OUT, FRAME_MAX_DEFAULT);
@@ -201,8 +215,7 @@ main(int argc, char **argv)
 	/*
 	 * Only jobs that touch a repository load libgit2 (the plugin):
 	 * loading it costs more than a whole no-op worker (docs/PERFORMANCE.md).
-	 * Before the limits, like the libraries of a linked program: the
-	 * memory limit is what the job adds, whatever was mapped to run it.
+	 * Before the limits, like the libraries of a linked program.
 	 */
 	if (rc == 0 && needs_git(&w.job.u.job) && plugin_load(&w.git) < 0) {
 		log_error("%s", err_last());
@@ -224,6 +237,15 @@ main(int argc, char **argv)
 		w.git->init();
 		git_started = 1;
 	}
+	/* A sync worker runs no command: from here on it needs no program,
+	 * no process, no mount (seccomp.h). */
+	if (w.job.u.job.mode != JOB_RUN && seccomp_apply(w.job.u.job.seccomp) < 0) {
+		log_error("%s", err_last());
+		worker_error(&w, ERR_CONFIG);
+		rc = -1;
+		goto out;
+	}
+	fault_hook(&w, "sandboxed");
 	worker_phase(&w, "start", util_now_ms() - w.t_start_ms);
 	rc = w.job.u.job.mode == JOB_RUN ? run_job(&w) : w.git->apply_job(&w);
 out:

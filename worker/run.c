@@ -2,9 +2,12 @@
  * run — the `repocast run` job: fetch the repository into the mirror
  * cache and check its default branch out into a private temporary
  * directory (the git plugin's checkout, plugin.h), run the command there
- * (a child of the worker, in the worker's process group, output into the
- * target's log), report its exit and resource use in RESULT, remove the
- * directory.
+ * (a child of the worker, in the worker's process group, which is the
+ * job's: no setpgid, so killing the group reaches all it forks; output
+ * into the target's log), report its exit and resource use in RESULT,
+ * remove the directory. While the command runs the worker watches the
+ * channel: its end (the supervisor died or stopped the job) kills the
+ * job's process group, the worker included.
  *
  * The command's environment is the worker's (which never holds a token)
  * plus REPOCAST_REPO; GITHUB_TOKEN and GH_TOKEN are dropped once more.
@@ -12,11 +15,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <poll.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -57,9 +62,88 @@ command_env(const char *repo)
 	return env;
 }
 
+/*
+ * The supervisor's side of the channel is gone: so is the job, at once. A
+ * living supervisor stopping the job signals the group before it closes
+ * the channel (pool.c), so its SIGTERM and grace come first; a dead one
+ * kills nothing any more. SIGKILL ends this process too.
+ */
+static void
+kill_job(void)
+{
+	kill(0, SIGKILL);
+	pause();
+	_exit(1);
+}
+
+/* Read what the supervisor sent during the command: a CANCEL, or its end.
+ * Nothing is flushed here: a dead supervisor's pipe would only fail. */
+static void
+read_channel(struct worker *w)
+{
+	const void *payload;
+	size_t len;
+	struct msg m;
+	int rc;
+
+	if (frame_fill(&w->in) < 0)
+		kill_job();
+	while ((rc = frame_next(&payload, &len, &w->in)) == 1) {
+		if (msg_decode(&m, payload, len) < 0)
+			kill_job();
+		if (m.type == MSG_CANCEL)
+			w->cancelled = 1; /* the supervisor's stop sequence follows */
+		else
+			log_warn("unexpected %s message while the command runs",
+			    msg_type_name(m.type));
+		msg_release(&m);
+	}
+	if (rc < 0 || w->in.eof)
+		kill_job();
+}
+
+/*
+ * Wait for the command while watching the channel (a pidfd for the
+ * command, poll on both). Without a pidfd, a plain wait: the
+ * parent-death signal (main.c) still ends the job with the supervisor.
+ */
+static int
+wait_command(struct worker *w, pid_t pid, int *st, struct rusage *ru)
+{
+	struct pollfd pf[2];
+	int pfd = pidfd_open(pid, 0), n;
+
+	while (pfd >= 0) {
+		pf[0].fd = WORKER_FD_IN;
+		pf[0].events = POLLIN;
+		pf[1].fd = pfd;
+		pf[1].events = POLLIN;
+		pf[0].revents = pf[1].revents = 0;
+		n = poll(pf, 2, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			close(pfd);
+			return err_sys(ERR_FAIL, "cannot wait for the command");
+		}
+		if (pf[1].revents != 0)
+			break;
+		if (pf[0].revents != 0)
+			read_channel(w);
+	}
+	if (pfd >= 0)
+		close(pfd);
+	while (wait4(pid, st, 0, ru) < 0) {
+		if (errno != EINTR)
+			return err_sys(ERR_FAIL, "cannot wait for the command");
+	}
+	return 0;
+}
+
 /* Run argv in dir; fill the command part of res. 0 ran (any exit), -1 not started. */
 static int
-run_command(struct msg_result *res, const struct msg_job *job, const char *dir)
+run_command(struct msg_result *res, struct worker *w, const struct msg_job *job,
+    const char *dir)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -98,12 +182,8 @@ run_command(struct msg_result *res, const struct msg_job *job, const char *dir)
 		rc = 0;
 		goto out;
 	}
-	while (wait4(pid, &st, 0, &ru) < 0) {
-		if (errno != EINTR) {
-			err_sys(ERR_FAIL, "cannot wait for the command");
-			goto out;
-		}
-	}
+	if (wait_command(w, pid, &st, &ru) < 0)
+		goto out;
 	res->cmd_wall_ms = util_now_ms() - t0;
 	rusage_from_sys(&s, &ru);
 	res->cmd_utime_us = s.utime_us;
@@ -161,7 +241,7 @@ run_job(struct worker *w)
 		goto out;
 	}
 	t0 = util_now_ms();
-	if (job->argv.n > 0 && run_command(&m.u.result, job, tree) < 0) {
+	if (job->argv.n > 0 && run_command(&m.u.result, w, job, tree) < 0) {
 		rc = -1;
 		worker_error(w, rc);
 		goto out;

@@ -147,6 +147,10 @@ struct cfg_repocast {
 	                                          * supervisor/github/endpoint.h) */
 	char *author_name, *author_email;
 	uint64_t mem_bytes, cpu_seconds, open_files; /* limits; 0 = none */
+	uint64_t processes;        /* limits.processes: the whole job's; 0 = none */
+	uint64_t max_log;          /* max_log: cap of a target's log; 0 = none */
+	bool max_log_set;          /* max_log given (else the default, 16 MiB) */
+	int seccomp;               /* limits.seccomp: 0 off, 1 auto (default), 2 on */
 	char *report_dir;          /* default .repocast/runs */
 	struct strv report_formats; /* default json md html junit trace prom */
 };

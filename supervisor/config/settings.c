@@ -9,6 +9,7 @@
 
 #include "shared/util.h"
 #include "supervisor/config/internal.h"
+#include "supervisor/pool/logcap.h"
 
 /* ---- settings_presets: validated, then dropped ---- */
 
@@ -234,10 +235,23 @@ cfg_parse_preflight(struct cwalk *w, const struct cnode *n)
 
 static const char *const rc_keys[] = {
 	"jobs", "timeout", "retries", "cache_dir", "api_url", "git_url", "author", "limits",
-	"report", NULL
+	"report", "max_log", NULL
 };
 static const char *const author_keys[] = { "name", "email", NULL };
-static const char *const limits_keys[] = { "memory", "cpu_seconds", "open_files", NULL };
+static const char *const limits_keys[] = {
+	"memory", "cpu_seconds", "open_files", "processes", "seccomp", NULL
+};
+static const char *const seccomp_modes[] = { "off", "auto", "on", NULL };
+
+static int
+check_seccomp(const char *s, const char **why)
+{
+	if (check_one_of(s, seccomp_modes) < 0) {
+		*why = "expected auto, off or on";
+		return -1;
+	}
+	return 0;
+}
 static const char *const report_keys[] = { "dir", "formats", NULL };
 
 static int
@@ -260,6 +274,20 @@ check_url(const char *s, const char **why)
 		return -1;
 	}
 	return cfg_check_token(s, why);
+}
+
+static int
+check_max_log(const char *s, const char **why)
+{
+	uint64_t v;
+
+	if (cfg_check_size(s, why) < 0)
+		return -1;
+	if (cfg_parse_size(&v, s) < 0 || (v > 0 && v < LOGCAP_MIN)) {
+		*why = "a log cap is 0 (none) or at least 4K";
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -321,6 +349,11 @@ cfg_parse_repocast(struct cwalk *w, const struct cnode *n)
 				cfg_parse_size(&r->mem_bytes, tmp);
 			get_u64_limit(w, sv[1], "cpu_seconds", &r->cpu_seconds);
 			get_u64_limit(w, sv[2], "open_files", &r->open_files);
+			get_u64_limit(w, sv[3], "processes", &r->processes);
+			if (cfg_walk_str(&tmp, w, sv[4], "seccomp", check_seccomp) > 0)
+				for (r->seccomp = 0; strcmp(seccomp_modes[r->seccomp], tmp) != 0;
+				    r->seccomp++)
+					;
 		}
 		cfg_walk_pop(w, mark2);
 	}
@@ -331,6 +364,11 @@ cfg_parse_repocast(struct cwalk *w, const struct cnode *n)
 			cfg_walk_strv(&r->report_formats, NULL, w, sv[1], "formats", check_format);
 		}
 		cfg_walk_pop(w, mark2);
+	}
+	/* "0" is no cap; a size is at least 4 KiB (the run's check, cmd_run.c). */
+	if (cfg_walk_str(&tmp, w, val[9], "max_log", check_max_log) > 0) {
+		cfg_parse_size(&r->max_log, tmp);
+		r->max_log_set = true;
 	}
 	free(tmp);
 	cfg_walk_pop(w, mark);

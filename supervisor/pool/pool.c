@@ -22,70 +22,14 @@
 #include "shared/rusage.h"
 #include "shared/util.h"
 #include "supervisor/pool/evloop.h"
+#include "supervisor/pool/internal.h"
 #include "supervisor/pool/spawn.h"
-
-/*
- * One job's life. Transitions are logged at debug level:
- *   SPAWNED -> RUNNING -> EXITED -> (BACKOFF -> SPAWNED ...) -> DONE
- *   any live state -> STOPPING -> KILLED -> EXITED  (the stop sequence)
- */
-enum job_state {
-	JOB_SPAWNED,   /* HELLO and the task's first messages queued, waiting for READY */
-	JOB_RUNNING,   /* READY seen, the task's messages flow */
-	JOB_STOPPING,  /* channel closed, SIGTERM sent, grace running */
-	JOB_KILLED,    /* SIGKILL sent to the process group */
-	JOB_EXITED,    /* reaped; draining the channel and the log pipe */
-	JOB_BACKOFF,   /* waiting to retry */
-	JOB_DONE,
-};
 
 static const char *const state_names[] = {
 	"spawned", "running", "stopping", "killed", "exited", "backoff", "done",
 };
 
-#define TAIL_MAX 1024      /* log bytes kept to explain a death */
 #define DRAIN_MS 2000      /* how long to wait for pipes after the reap */
-
-struct pool_job {
-	struct pool *p;
-	enum job_state state;
-	void *task;
-	const char *name;
-	struct record rec;
-	pid_t pid;
-	int to_fd, from_fd, log_fd, file_fd;
-	struct frame_writer out;
-	struct frame_reader in;
-	uint64_t deadline_timer, grace_timer, drain_timer, backoff_timer;
-	enum record_cause stop_cause; /* set when the pool stopped the worker */
-	char *stop_error;
-	bool got_ready, got_error, reaped;
-	int status;              /* wait status */
-	struct rusage ru;
-	struct rusage_io io;
-	bool have_io;
-	char tail[TAIL_MAX];
-	size_t tail_len;
-	bool saw_oom;            /* the log said "out of memory" */
-	uint64_t t0_ns;
-	uint64_t next_id;
-	struct pool_job *next_live;
-};
-
-struct pool {
-	struct pool_opts o;
-	struct pool_ops ops;
-	void *arg;
-	struct evloop *loop;
-	char **env;
-	struct pool_job *live;   /* jobs holding a slot */
-	int nlive;
-	bool no_more;            /* next() said 0 and nothing can add tasks */
-	bool cancelling;
-	bool killing;            /* second Ctrl-C */
-	uint64_t orphans;
-	struct sigaction old_pipe;
-};
 
 static void job_spawn(struct pool_job *j);
 static void job_stop(struct pool_job *j, enum record_cause cause, const char *fmt, ...)
@@ -120,53 +64,12 @@ cancel_timer(struct pool *p, uint64_t *id)
 }
 
 static void
-tail_add(struct pool_job *j, const char *data, size_t n)
-{
-	if (n >= TAIL_MAX) {
-		memcpy(j->tail, data + n - TAIL_MAX, TAIL_MAX);
-		j->tail_len = TAIL_MAX;
-		return;
-	}
-	if (j->tail_len + n > TAIL_MAX) {
-		size_t drop = j->tail_len + n - TAIL_MAX;
-
-		memmove(j->tail, j->tail + drop, j->tail_len - drop);
-		j->tail_len -= drop;
-	}
-	memcpy(j->tail + j->tail_len, data, n);
-	j->tail_len += n;
-}
-
-/* Checked after every append, so a match across two reads is seen too. */
-#define OOM_TEXT "out of memory"
-
-static int
-tail_has(const struct pool_job *j, const char *needle)
-{
-	return memmem(j->tail, j->tail_len, needle, strlen(needle)) != NULL;
-}
-
-/* Into the task's log, and to ops->output. */
-static void
 write_file(struct pool_job *j, const char *data, size_t n)
 {
-	ssize_t w;
-
+	/* ops->output sees every byte, also what the cap drops from the log. */
 	if (j->p->ops.output != NULL && n > 0)
 		j->p->ops.output(j, j->task, data, n, j->p->arg);
-	while (j->file_fd >= 0 && n > 0) {
-		w = write(j->file_fd, data, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			log_warn("cannot write log of '%s': %s", j->name, strerror(errno));
-			close(j->file_fd);
-			j->file_fd = -1;
-			return;
-		}
-		data += w;
-		n -= (size_t)w;
-	}
+	logcap_write(&j->log, data, n);
 }
 
 /* ---- the channel ---- */
@@ -351,9 +254,6 @@ on_log(int fd, int revents, void *arg)
 		job_check_done(j);
 		return;
 	}
-	tail_add(j, data, (size_t)n);
-	if (!j->saw_oom && tail_has(j, OOM_TEXT))
-		j->saw_oom = true;
 	write_file(j, data, (size_t)n);
 }
 
@@ -401,10 +301,9 @@ job_stop(struct pool_job *j, enum record_cause cause, const char *fmt, ...)
 		    record_cause_name(name, &r), j->stop_error);
 	}
 	cancel_timer(p, &j->deadline_timer);
-	/* Close the channel both ways: nothing more is read from a stream that
-	 * went wrong or from a worker that is being stopped. */
-	close_fd(p, &j->to_fd);
-	close_fd(p, &j->from_fd);
+	/* Signal first, close the channel second: a worker that sees its
+	 * channel end kills its job's group at once (worker/run.c), which
+	 * must not cut the grace short. */
 	if (j->state == JOB_SPAWNED || j->state == JOB_RUNNING) {
 		set_state(j, JOB_STOPPING);
 		kill_group(j, SIGTERM);
@@ -415,6 +314,10 @@ job_stop(struct pool_job *j, enum record_cause cause, const char *fmt, ...)
 			j->grace_timer = evloop_timer(p->loop, p->o.grace_ms, on_grace, j);
 		}
 	}
+	/* Close the channel both ways: nothing more is read from a stream that
+	 * went wrong or from a worker that is being stopped. */
+	close_fd(p, &j->to_fd);
+	close_fd(p, &j->from_fd);
 	/* Already reaped (a bad frame read after the exit): this may end it. */
 	job_check_done(j);
 }
@@ -452,13 +355,7 @@ classify(struct pool_job *j)
 	const struct msg_result *r = &rec->result;
 	bool died = false;
 
-	if (j->stop_cause == CAUSE_TIMEOUT && j->p->o.mem_bytes > 0 && j->saw_oom &&
-	    !rec->has_result) {
-		/* An allocator that cannot even report its failure may hang
-		 * (a sanitizer's does): the deadline found a memory death. */
-		record_set_cause(rec, CAUSE_MEMORY, 0,
-		    "the worker ran out of memory under its limit");
-	} else if (j->stop_cause != CAUSE_NONE) {
+	if (j->stop_cause != CAUSE_NONE) {
 		record_set_cause(rec, j->stop_cause, 0, j->stop_error);
 	} else if (j->got_error) {
 		/* cause/error already hold the worker's ERROR */
@@ -484,18 +381,19 @@ classify(struct pool_job *j)
 		record_set_cause(rec, CAUSE_PROTOCOL, 0, "the worker exited without a result");
 	}
 	if (died) {
-		/* A memory limit shows as an allocation failure the worker did
-		 * not survive: xmalloc and the sanitizers print "out of memory"
-		 * before aborting. Only with a limit set (docs/run.md). */
-		if (j->p->o.mem_bytes > 0 && j->saw_oom)
-			record_set_cause(rec, CAUSE_MEMORY, 0,
-			    "the worker ran out of memory under its limit");
-		else if (WIFSIGNALED(j->status))
+		if (WIFSIGNALED(j->status))
 			record_set_cause(rec, CAUSE_SIGNAL, WTERMSIG(j->status),
 			    "the worker was killed by a signal");
 		else
 			record_set_cause(rec, CAUSE_EXIT, WEXITSTATUS(j->status),
 			    "the worker failed without a result");
+	}
+	/* A job that failed after its cgroup refused it memory or a fork
+	 * failed for that reason (limits.c), whatever its command said. */
+	if (rec->cause != CAUSE_NONE && rec->cause != CAUSE_CANCELLED &&
+	    j->limit_cause != CAUSE_NONE) {
+		record_set_cause(rec, j->limit_cause, 0, j->limit_error);
+		rec->command_failed = false;
 	}
 	if (rec->cause == CAUSE_NONE && r->outcome != NULL &&
 	    record_outcome_parse(&rec->outcome, r->outcome) < 0) {
@@ -555,6 +453,9 @@ release_attempt(struct pool_job *j)
 	free(j->stop_error);
 	j->stop_error = NULL;
 	j->stop_cause = CAUSE_NONE;
+	free(j->limit_error);
+	j->limit_error = NULL;
+	j->limit_cause = CAUSE_NONE;
 }
 
 static void
@@ -575,8 +476,7 @@ static void
 job_free(struct pool_job *j)
 {
 	release_attempt(j);
-	if (j->file_fd >= 0)
-		close(j->file_fd);
+	logcap_close(&j->log);
 	record_release(&j->rec);
 	free(j);
 }
@@ -621,6 +521,8 @@ job_finish(struct pool_job *j)
 	}
 	set_state(j, JOB_DONE);
 	unlink_live(j);
+	j->rec.log_dropped = logcap_dropped(&j->log);
+	logcap_close(&j->log);
 	p->ops.finished(j, j->task, &j->rec, p->arg);
 	job_free(j);
 }
@@ -643,6 +545,7 @@ job_reap(struct pool_job *j)
 		j->have_io = true;
 	else
 		log_debug("%s: %s", j->name, err_last());
+	pool_limits_exited(j);
 	/* Whatever the worker left running in its group goes with it. */
 	kill_group(j, SIGKILL);
 	while (wait4(j->pid, &j->status, 0, &j->ru) < 0) {
@@ -650,6 +553,7 @@ job_reap(struct pool_job *j)
 			BUG("wait4(%ld) failed: %s", (long)j->pid, strerror(errno));
 	}
 	j->reaped = true;
+	pool_limits_reaped(j);
 	cancel_timer(p, &j->deadline_timer);
 	cancel_timer(p, &j->grace_timer);
 	/* The channel to the worker is useless now. */
@@ -727,8 +631,6 @@ job_spawn(struct pool_job *j)
 	j->got_ready = j->got_error = j->reaped = false;
 	j->have_io = false;
 	j->status = 0;
-	j->tail_len = 0;
-	j->saw_oom = false;
 	memset(&j->ru, 0, sizeof(j->ru));
 	j->next_id = 0;
 	j->t0_ns = util_now_ns();
@@ -738,7 +640,7 @@ job_spawn(struct pool_job *j)
 	frame_reader_init(&j->in, -1, p->o.max_frame);
 	j->pid = 0;
 	j->state = JOB_SPAWNED;
-	if (j->rec.attempts > 1 && j->file_fd >= 0) {
+	if (j->rec.attempts > 1) {
 		char line[64];
 
 		snprintf(line, sizeof(line), "--- repocast: attempt %d ---\n", j->rec.attempts);
@@ -759,6 +661,9 @@ job_spawn(struct pool_job *j)
 	log_debug("%s: worker %ld spawned (attempt %d)", j->name, (long)c.pid, j->rec.attempts);
 	evloop_watch(p->loop, j->from_fd, POLLIN, on_from, j);
 	evloop_watch(p->loop, j->log_fd, POLLIN, on_log, j);
+	pool_limits_spawned(j);
+	if (j->state != JOB_SPAWNED)
+		return; /* the limits could not be applied: it is being stopped */
 	if (p->o.timeout_ms > 0)
 		j->deadline_timer = evloop_timer(p->loop, p->o.timeout_ms, on_deadline, j);
 	msg_init(&hello, MSG_HELLO);
@@ -784,7 +689,8 @@ job_new(struct pool *p, void *task, const char *name)
 	j->p = p;
 	j->task = task;
 	j->name = name;
-	j->to_fd = j->from_fd = j->log_fd = j->file_fd = -1;
+	j->to_fd = j->from_fd = j->log_fd = -1;
+	j->log.fd = -1;
 	j->rec.name = xstrdup(name);
 	j->rec.exit_code = -1;
 	j->state = JOB_SPAWNED;
@@ -792,10 +698,8 @@ job_new(struct pool *p, void *task, const char *name)
 		base = record_file_name(name);
 		j->rec.log_path = xasprintf("%s/%s.log", p->o.log_dir, base);
 		free(base);
-		j->file_fd = open(j->rec.log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
-		    O_CLOEXEC, 0644);
-		if (j->file_fd < 0)
-			log_warn("cannot create '%s': %s", j->rec.log_path, strerror(errno));
+		if (logcap_open(&j->log, j->rec.log_path, p->o.max_log) < 0)
+			log_warn("%s", err_last());
 	}
 	j->next_live = p->live;
 	p->live = j;
@@ -906,6 +810,8 @@ pool_new(struct pool **out, const struct pool_opts *opts, const struct pool_ops 
 	evloop_new(&p->loop);
 	if (evloop_signals(p->loop, sigs, ARRAY_SIZE(sigs), on_signal, p) < 0)
 		goto fail;
+	if (pool_limits_init(p) < 0)
+		goto fail;
 	/* Orphaned grandchildren come to us, to be reaped and counted. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
 		err_sys(ERR_FAIL, "cannot become a subreaper");
@@ -950,6 +856,7 @@ pool_free(struct pool *p)
 		job_free(j);
 	}
 	sigaction(SIGPIPE, &p->old_pipe, NULL);
+	pool_limits_release(p);
 	evloop_free(p->loop);
 	spawn_env_free(p->env);
 	free(p);
@@ -958,15 +865,39 @@ pool_free(struct pool *p)
 int
 pool_run(struct pool *p)
 {
+	pool_limits_start(p);
 	fill_slots(p);
 	while (p->nlive > 0) {
 		if (evloop_run_once(p->loop, -1) < 0)
 			BUG("event loop failed: %s", err_last());
 		fill_slots(p);
 	}
+	pool_limits_stop(p);
 	/* Orphans that outlived every worker: reap what has already ended. */
 	reap_children(p);
 	return p->cancelling ? ERR_INTERRUPTED : 0;
+}
+
+enum record_limit
+pool_limit(const struct pool *p)
+{
+	return p->limit;
+}
+
+void
+pool_job_kill_limit(struct pool_job *j, const struct watchdog_job *wj, enum record_cause cause,
+    const char *text)
+{
+	if (j->reaped)
+		return;
+	job_stop(j, cause, "%s", text);
+	/* No grace: what is over a limit goes on growing while it lasts. */
+	cancel_timer(j->p, &j->grace_timer);
+	if (j->state == JOB_STOPPING)
+		set_state(j, JOB_KILLED);
+	kill_group(j, SIGKILL);
+	if (wj != NULL)
+		watchdog_kill(wj);
 }
 
 uint64_t

@@ -66,13 +66,17 @@ struct pool_opts {
 	const char *log_dir;      /* where targets/<name>.log go */
 	const char *run_id;
 	uint64_t max_frame;       /* per-channel frame maximum */
-	uint64_t mem_bytes;       /* worker limits, passed in JOB by the caller; here for cause */
+	uint64_t mem_bytes;       /* the whole job's memory, bytes; 0 = none (limits.c) */
+	uint64_t processes;       /* the whole job's processes and threads; 0 = none */
+	uint64_t max_log;         /* cap of each target's log, bytes; 0 = none (logcap.h) */
 	const char *const *env;   /* "NAME=value" added to workers' environment; may be NULL */
 };
 
 /* The default grace between SIGTERM and SIGKILL, and the first retry delay. */
 #define POOL_GRACE_MS 5000
 #define POOL_BACKOFF_MS 1000
+/* The watchdog's sampling period (10 Hz) where no cgroup holds the limits. */
+#define POOL_WATCHDOG_MS 100
 
 int pool_new(struct pool **out, const struct pool_opts *opts, const struct pool_ops *ops,
     void *arg);
@@ -92,6 +96,8 @@ struct record *pool_job_record(struct pool_job *j);
 const char *pool_job_name(const struct pool_job *j);
 /* Orphaned grandchildren reaped so far (the pool is their subreaper). */
 uint64_t pool_orphans(const struct pool *p);
+/* What enforces the pool's memory and processes limits (LIMIT_NONE: none set). */
+enum record_limit pool_limit(const struct pool *p);
 /* Whether pool_run ended because of SIGINT/SIGTERM. */
 bool pool_interrupted(const struct pool *p);
 

@@ -356,6 +356,52 @@ read_versions(struct report_run *r, const struct rd *c, const json_t *obj)
 	return 0;
 }
 
+/* One of run.limits: null, or {max, mechanism}. */
+static int
+read_run_limit(uint64_t *max, enum record_limit *mech, const struct rd *c, const json_t *obj,
+    const char *key)
+{
+	char where[64], *s = NULL;
+	struct rd in;
+	json_t *o;
+	int rc;
+
+	if ((rc = get_obj(&o, &in, where, sizeof(where), c, obj, key, J_NULL | J_OPT)) < 0 ||
+	    o == NULL)
+		return rc;
+	if ((rc = get_u64(max, &in, o, "max")) < 0 ||
+	    (rc = get_str(&s, &in, o, "mechanism", J_NULL)) < 0)
+		return rc;
+	if (s != NULL && mech != NULL && record_limit_parse(mech, s) < 0)
+		rc = bad(&in, "mechanism", "names no mechanism");
+	free(s);
+	return rc;
+}
+
+/* "limits": absent in older reports. */
+static int
+read_run_limits(struct report_run *r, const struct rd *c, const json_t *obj)
+{
+	char where[64];
+	struct rd in;
+	json_t *o, *ml;
+	int rc;
+
+	if ((rc = get_obj(&o, &in, where, sizeof(where), c, obj, "limits", J_OPT)) < 0 ||
+	    o == NULL)
+		return rc;
+	if ((rc = read_run_limit(&r->limits.memory, &r->limits.mechanism, &in, o, "memory")) < 0 ||
+	    (rc = read_run_limit(&r->limits.processes, &r->limits.mechanism, &in, o,
+	    "processes")) < 0 ||
+	    (rc = read_run_limit(&r->limits.cpu_seconds, NULL, &in, o, "cpu_seconds")) < 0 ||
+	    (rc = read_run_limit(&r->limits.open_files, NULL, &in, o, "open_files")) < 0)
+		return rc;
+	ml = json_object_get(o, "max_log");
+	if (ml != NULL && !json_is_null(ml))
+		rc = get_u64(&r->limits.max_log, &in, o, "max_log");
+	return rc;
+}
+
 static int
 read_run(struct report_run *r, const struct rd *c, const json_t *doc)
 {
@@ -383,7 +429,8 @@ read_run(struct report_run *r, const struct rd *c, const json_t *doc)
 	    (rc = read_usage(&r->self, &in, o, "supervisor")) < 0 ||
 	    (rc = read_usage(&r->children, &in, o, "children")) < 0 ||
 	    (rc = get_u64(&r->orphans_reaped, &in, o, "orphans_reaped")) < 0 ||
-	    (rc = read_api(r, &in, o)) < 0)
+	    (rc = read_api(r, &in, o)) < 0 ||
+	    (rc = read_run_limits(r, &in, o)) < 0)
 		return rc;
 	return 0;
 }
@@ -594,6 +641,34 @@ read_result(struct record *rec, const struct rd *c, const json_t *obj)
 	return read_command(res, c, obj);
 }
 
+/* "limits" and "log_dropped_bytes": absent in older reports. */
+static int
+read_limits(struct record *rec, const struct rd *c, const json_t *obj)
+{
+	static const struct report_field f[] = {
+		{ "memory_peak_bytes", offsetof(struct record, job_memory_peak) },
+		{ "processes_peak", offsetof(struct record, job_tasks_peak) },
+	};
+	char where[64], *s = NULL;
+	struct rd in;
+	json_t *o;
+	int rc;
+
+	if (json_object_get(obj, "log_dropped_bytes") != NULL &&
+	    (rc = get_u64(&rec->log_dropped, c, obj, "log_dropped_bytes")) < 0)
+		return rc;
+	if ((rc = get_obj(&o, &in, where, sizeof(where), c, obj, "limits", J_OPT)) < 0 ||
+	    o == NULL)
+		return rc;
+	if ((rc = get_u64s(rec, &in, o, f, ARRAY_SIZE(f))) < 0 ||
+	    (rc = get_str(&s, &in, o, "mechanism", J_NULL)) < 0)
+		return rc;
+	if (s != NULL && record_limit_parse(&rec->limit, s) < 0)
+		rc = bad(&in, "mechanism", "names no mechanism");
+	free(s);
+	return rc;
+}
+
 static int
 read_target(struct record *rec, const struct rd *c, const json_t *t)
 {
@@ -623,7 +698,8 @@ read_target(struct record *rec, const struct rd *c, const json_t *t)
 	    (rc = get_str(&rec->sync.pr_url, c, t, "pr_url", J_NULL)) < 0 ||
 	    (rc = read_pr(rec, c, t)) < 0 ||
 	    (rc = get_bool(&rec->sync.skipped, c, t, "skipped")) < 0 ||
-	    (rc = get_str(&rec->sync.note, c, t, "note", J_NULL | J_OPT)) < 0)
+	    (rc = get_str(&rec->sync.note, c, t, "note", J_NULL | J_OPT)) < 0 ||
+	    (rc = read_limits(rec, c, t)) < 0)
 		return rc;
 	rec->pid = (pid_t)pid;
 	rec->exit_code = (int)status;

@@ -36,8 +36,30 @@ static const char *const outcome_names[] = {
 /* Indexed by enum record_cause; CAUSE_EXIT, _SIGNAL and _ERROR are made. */
 static const char *const cause_names[] = {
 	NULL, "exit", "signal", "timeout", "protocol", "spawn", "memory",
-	"cancelled", "dependency", "plugin", "pr", "error",
+	"cancelled", "dependency", "plugin", "pr", "pids", "error",
 };
+
+/* Indexed by enum record_limit. */
+static const char *const limit_names[] = { NULL, "cgroup", "watchdog", "rlimit" };
+
+const char *
+record_limit_name(enum record_limit l)
+{
+	return (size_t)l < ARRAY_SIZE(limit_names) ? limit_names[l] : NULL;
+}
+
+int
+record_limit_parse(enum record_limit *out, const char *s)
+{
+	size_t i;
+
+	for (i = 1; s != NULL && i < ARRAY_SIZE(limit_names); i++)
+		if (strcmp(limit_names[i], s) == 0) {
+			*out = (enum record_limit)i;
+			return 0;
+		}
+	return ERR_NOTFOUND;
+}
 
 const char *
 record_pr_name(enum record_pr pr)
@@ -157,6 +179,7 @@ record_reset(struct record *rec)
 		*STR_AT(&keep, task_strings[i]) = *STR_AT(rec, task_strings[i]);
 	keep.attempts = rec->attempts;
 	keep.sync.skipped = rec->sync.skipped;
+	keep.log_dropped = rec->log_dropped; /* one log for every attempt */
 	*rec = keep;
 	rec->exit_code = -1;
 }

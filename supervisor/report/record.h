@@ -55,6 +55,7 @@ enum record_cause {
 	CAUSE_DEPENDENCY,        /* "dependency": a group it depends on failed */
 	CAUSE_PLUGIN,            /* "plugin": the worker's git plugin did not load */
 	CAUSE_PR,                /* "pr": the pull request could not be written */
+	CAUSE_PIDS,              /* "pids": more processes than the limit */
 	CAUSE_ERROR,             /* an error code, cause_value ERR_*: err_name */
 };
 
@@ -65,6 +66,17 @@ enum record_pr {
 	PR_UPDATED,              /* "updated": title or body changed */
 	PR_CURRENT,              /* "current": the open PR already had it all */
 	PR_CLOSED,               /* "closed": stale, the target is up to date */
+};
+
+/*
+ * What measured and enforced a target's whole-job limits (memory,
+ * processes; docs/run.md): a record_limit_name in a report.
+ */
+enum record_limit {
+	LIMIT_NONE,              /* no such limit: null */
+	LIMIT_CGROUP,            /* "cgroup": a delegated cgroup v2 (memory.max, pids.max) */
+	LIMIT_WATCHDOG,          /* "watchdog": the supervisor's sampling of the process group */
+	LIMIT_RLIMIT,            /* "rlimit": setrlimit in the worker (cpu_seconds, open_files) */
 };
 
 /* A cause's longest name ("signal:" and a number, "exit:" and one). */
@@ -94,6 +106,11 @@ struct record {
 	int exit_code;            /* the worker's exit status; -1 when it did not exit */
 	int term_signal;          /* the signal that ended the worker; 0 when none */
 	bool command_failed;      /* cause names the command's end, not the worker's */
+	/* The whole job's limits as enforced (zero when none was set): */
+	enum record_limit limit;  /* what measured and enforced memory and processes */
+	uint64_t job_memory_peak; /* bytes, the job's processes together, as it measured */
+	uint64_t job_tasks_peak;  /* processes and threads at once, as it measured */
+	uint64_t log_dropped;     /* bytes of output left out of the capped log */
 	/* Only `repocast sync` sets these (zero in a run): */
 	struct {
 		char *pr_url;     /* the pull request, once written */
@@ -106,6 +123,10 @@ struct record {
 
 /* "pushed" for OUTCOME_PUSHED, ...; NULL for OUTCOME_NONE. */
 const char *record_outcome_name(enum record_outcome o);
+/* "cgroup" for LIMIT_CGROUP, ...; NULL for LIMIT_NONE. */
+const char *record_limit_name(enum record_limit l);
+/* The mechanism named s: 0, or ERR_NOTFOUND. */
+int record_limit_parse(enum record_limit *out, const char *s);
 /* "opened" for PR_OPENED, ...; NULL for PR_NONE. */
 const char *record_pr_name(enum record_pr pr);
 /* The outcome named s: 0, or ERR_NOTFOUND for a name that is none. */

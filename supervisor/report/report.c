@@ -511,11 +511,39 @@ target_json(const struct record *r)
 	} else {
 		json_object_set_new(t, "result", json_null());
 	}
+	json_object_set_new(t, "limits", json_pack("{s:o,s:o,s:o}",
+	    "mechanism", report_json_string(record_limit_name(r->limit)),
+	    "memory_peak_bytes", u64(r->job_memory_peak),
+	    "processes_peak", u64(r->job_tasks_peak)));
+	json_object_set_new(t, "log_dropped_bytes", u64(r->log_dropped));
 	json_object_set_new(t, "pr_url", report_json_string(r->sync.pr_url));
 	json_object_set_new(t, "pr", report_json_string(record_pr_name(r->sync.pr)));
 	json_object_set_new(t, "skipped", json_boolean(r->sync.skipped));
 	json_object_set_new(t, "note", report_json_string(r->sync.note));
 	return t;
+}
+
+/* One limit: {max, mechanism}, or null when it is not set. */
+static json_t *
+limit_json(uint64_t max, const char *mechanism)
+{
+	if (max == 0)
+		return json_null();
+	return json_pack("{s:o,s:o}", "max", u64(max), "mechanism", report_json_string(mechanism));
+}
+
+static json_t *
+limits_json(const struct report_run *run)
+{
+	const char *whole = record_limit_name(run->limits.mechanism);
+	const char *rlimit = record_limit_name(LIMIT_RLIMIT);
+
+	return json_pack("{s:o,s:o,s:o,s:o,s:o}",
+	    "memory", limit_json(run->limits.memory, whole),
+	    "processes", limit_json(run->limits.processes, whole),
+	    "cpu_seconds", limit_json(run->limits.cpu_seconds, rlimit),
+	    "open_files", limit_json(run->limits.open_files, rlimit),
+	    "max_log", run->limits.max_log ? u64(run->limits.max_log) : json_null());
 }
 
 /* p50/p95/max of one metric over the records. */
@@ -595,6 +623,7 @@ report_json(struct buf *out, const struct report_run *run, const struct record *
 	json_object_set_new(jrun, "children", usage_json(&run->children));
 	json_object_set_new(jrun, "orphans_reaped", u64(run->orphans_reaped));
 	json_object_set_new(jrun, "selection", selection_json(&run->selection));
+	json_object_set_new(jrun, "limits", limits_json(run));
 	json_object_set_new(jrun, "api", json_pack("{s:o,s:o,s:o,s:o}",
 	    "requests", u64(run->api_requests), "not_modified", u64(run->api_not_modified),
 	    "rate_limited", u64(run->api_rate_limited), "waited_ms", u64(run->api_waited_ms)));

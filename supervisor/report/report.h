@@ -67,6 +67,12 @@ struct report_run {
 	bool interrupted;
 	int exit_code;
 	uint64_t orphans_reaped;
+	/* The limits every target ran under (0 = none) and what enforced
+	 * memory and processes (LIMIT_NONE when neither was set). */
+	struct {
+		uint64_t memory, processes, cpu_seconds, open_files, max_log;
+		enum record_limit mechanism;
+	} limits;
 	struct rusage_sample self;       /* supervisor: RUSAGE_SELF at the end */
 	struct rusage_sample children;   /* RUSAGE_CHILDREN at the end */
 	/* The supervisor's API use (zero when the command used none). */

@@ -23,6 +23,7 @@
 #include "supervisor/opt.h"
 #include "supervisor/run/cmd_run.h"
 #include "supervisor/config/config.h"
+#include "supervisor/pool/logcap.h"
 #include "supervisor/pool/pool.h"
 #include "supervisor/report/progress.h"
 #include "supervisor/report/read.h"
@@ -80,9 +81,13 @@ const char cmd_run_usage[] =
     "      --retries N       extra attempts after a timeout, a signal or a network\n"
     "                        error (default 1; never after an exit status)\n"
     "      --grace D         SIGTERM to SIGKILL delay when stopping (default 5s)\n"
-    "      --memory SIZE     memory a worker and its command may add (RLIMIT_AS)\n"
+    "      --memory SIZE     memory of the whole job: the worker, the command and\n"
+    "                        all it starts (a cgroup, else the supervisor's watchdog)\n"
+    "      --processes N     processes and threads of the whole job at once\n"
     "      --cpu-seconds N   CPU seconds per worker and per command (RLIMIT_CPU)\n"
     "      --open-files N    open files per worker (RLIMIT_NOFILE)\n"
+    "      --max-log SIZE    cap of each repository's log: its head and tail are\n"
+    "                        kept (default 16M; 0 = no cap)\n"
     "      --report-dir DIR  where run directories go (default .repocast/runs)\n"
     "      --report-format LIST  formats to write: json,md,html,junit,trace,prom\n"
     "                        (default all; report.json is always written)\n"
@@ -100,7 +105,7 @@ const char cmd_run_usage[] =
     "      --no-progress     no status line on a terminal\n"
     "  -h, --help            this text\n"
     "\n"
-    "Options as for every command: --opt=value or --opt value, -j4 or -j 4,\n"
+    "Options as for every command: --NAME=VALUE or --NAME VALUE, -j4 or -j 4,\n"
     "a long name may be shortened while unambiguous, -- ends the options.\n"
     "\n"
     "exit status: 0 every command succeeded, 1 one or more failed, 2 usage,\n"
@@ -131,7 +136,7 @@ enum {
 	ROPT_MEMORY, ROPT_CPU, ROPT_FILES, ROPT_REPORTDIR, ROPT_REPORTFMT, ROPT_METRICS,
 	ROPT_ONLYFAILED, ROPT_CACHEDIR, ROPT_GITURL, ROPT_TOKENFILE, ROPT_LOGLEVEL, ROPT_JSON,
 	ROPT_OUTPUT, ROPT_ORG, ROPT_USER, ROPT_TOPIC, ROPT_SEARCH, ROPT_ARCHIVED, ROPT_FORKS,
-	ROPT_DRYRUN, ROPT_APIURL,
+	ROPT_DRYRUN, ROPT_APIURL, ROPT_PROCESSES, ROPT_MAXLOG,
 };
 
 const struct opt_spec run_optspecs[] = {
@@ -163,6 +168,8 @@ const struct opt_spec run_optspecs[] = {
 	{ ROPT_FORKS, 0, "include-forks", false },
 	{ ROPT_DRYRUN, 0, "dry-run", false },
 	{ ROPT_APIURL, 0, "api-url", true },
+	{ ROPT_PROCESSES, 0, "processes", true },
+	{ ROPT_MAXLOG, 0, "max-log", true },
 };
 const size_t run_noptspecs = ARRAY_SIZE(run_optspecs);
 
@@ -184,6 +191,7 @@ cmd_run_opts_init(struct run_opts *o)
 	o->jobs = n > 0 ? (int)n : 1;
 	o->timeout_ms = 10 * 60 * 1000;
 	o->grace_ms = POOL_GRACE_MS;
+	o->max_log = LOGCAP_DEFAULT;
 	o->retries = 1;
 	o->report_dir = xstrdup(".repocast/runs");
 	o->report_formats = REPORT_ALL;
@@ -310,6 +318,14 @@ run_parse_one(struct run_opts *o, const struct opt_item *it)
 		return 0;
 	case ROPT_APIURL:
 		set_str(&o->api_url, it->value);
+		return 0;
+	case ROPT_PROCESSES:
+		return opt_uint(&o->processes, it, 1, 1 << 22);
+	case ROPT_MAXLOG:
+		if (cfg_parse_size(&o->max_log, it->value) < 0 || (o->max_log > 0 &&
+		    o->max_log < LOGCAP_MIN))
+			return err_set(ERR_CONFIG, "invalid size '%s' for --max-log (0 for no "
+			    "cap, else at least 4K, e.g. 1M)", it->value);
 		return 0;
 	case OPT_OPERAND:
 		return err_set(ERR_CONFIG, "unexpected argument '%s' (the command goes after --)",
@@ -485,7 +501,6 @@ run_started(struct pool_job *j, void *task, void *arg)
 	m.u.job.cache_dir = st->o->cache_dir;
 	m.u.job.argv.v = st->o->argv;
 	m.u.job.argv.n = (size_t)st->o->argc;
-	m.u.job.mem_bytes = st->o->mem_bytes;
 	m.u.job.cpu_seconds = st->o->cpu_seconds;
 	m.u.job.open_files = st->o->open_files;
 	m.u.job.max_frame = FRAME_MAX_DEFAULT;
@@ -621,8 +636,9 @@ cmd_run(int argc, char **argv)
 	struct report_in in;
 	struct endpoint ep;
 	char *worker = NULL, *path = NULL, *log_dir = NULL, *scratch = NULL, *tmpenv = NULL;
+	char prefix[64];
 	const char *wenv[2] = { NULL, NULL };
-	int rc, i, exit_code = EXIT_OK;
+	int rc, i, n, exit_code = EXIT_OK;
 	size_t k, width = 0;
 
 	memset(&st, 0, sizeof(st));
@@ -699,7 +715,12 @@ cmd_run(int argc, char **argv)
 
 	/* Workers make their checkouts in a scratch directory the supervisor
 	 * removes at the end: a worker killed mid-job leaves nothing behind. */
-	if ((rc = tmpdir_make(&scratch, "repocast-run-")) < 0) {
+	/* Named by our pid: the next run removes what a killed one left. */
+	if ((n = tmpdir_remove_stale("repocast-run-")) > 0)
+		log_info("removed %d scratch director%s of runs that were killed", n,
+		    n == 1 ? "y" : "ies");
+	snprintf(prefix, sizeof(prefix), "repocast-run-%ld-", (long)getpid());
+	if ((rc = tmpdir_make(&scratch, prefix)) < 0) {
 		exit_code = cmd_fail(CMD_ENV, rc);
 		goto out;
 	}
@@ -716,11 +737,19 @@ cmd_run(int argc, char **argv)
 	po.run_id = run.id;
 	po.max_frame = FRAME_MAX_DEFAULT;
 	po.mem_bytes = o.mem_bytes;
+	po.processes = o.processes;
+	po.max_log = o.max_log;
 	po.env = wenv;
 	if ((rc = pool_new(&pool, &po, &ops, &st)) < 0) {
 		exit_code = cmd_fail(CMD_ENV, rc);
 		goto out;
 	}
+	run.limits.memory = o.mem_bytes;
+	run.limits.processes = o.processes;
+	run.limits.cpu_seconds = o.cpu_seconds;
+	run.limits.open_files = o.open_files;
+	run.limits.max_log = o.max_log;
+	run.limits.mechanism = pool_limit(pool);
 	log_info("run %s: %zu repositor%s, %zu at a time", run.id, st.list.n,
 	    st.list.n == 1 ? "y" : "ies", st.list.n < (size_t)o.jobs ? st.list.n : (size_t)o.jobs);
 	progress_init(&st.prog, stderr, st.list.n,

@@ -23,6 +23,8 @@ struct run_opts {
 	uint64_t mem_bytes, cpu_seconds, open_files;
 	char *report_dir, *cache_dir, *token_file;
 	char *git_url;            /* --git-url, or NULL (then the environment) */
+	uint64_t processes;       /* --processes: the whole job's; 0 = none */
+	uint64_t max_log;         /* --max-log: each log's cap; 0 = none */
 	unsigned report_formats;  /* mask of enum report_format (report.h) */
 	char *metrics_file;       /* --metrics-file PATH, or NULL */
 	char *only_failed;        /* --only-failed RUN, or NULL */

@@ -21,7 +21,9 @@
 #include "shared/log.h"
 #include "shared/tmpdir.h"
 #include "shared/util.h"
+#include "supervisor/config/config.h"
 #include "supervisor/github/api.h"
+#include "supervisor/pool/logcap.h"
 #include "supervisor/cmd.h"
 #include "supervisor/opt.h"
 #include "supervisor/sync/internal.h"
@@ -60,9 +62,13 @@ const char cmd_sync_usage[] =
     "      --keep-branches    closing a stale or superseded sync PR keeps its branch\n"
     "      --ignore-rate-limit-preflight  go on when the run does not fit the\n"
     "                         API budget (requests then wait for the reset)\n"
+    "      --processes N      processes and threads of a target's whole job at\n"
+    "                         once (default: the config's limits.processes)\n"
+    "      --max-log SIZE     cap of each target's log, head and tail kept\n"
+    "                         (default: the config's max_log, else 16M; 0 = none)\n"
     "  -h, --help             this text\n"
     "\n"
-    "Options as for every command: --opt=value or --opt value, -cFILE or\n"
+    "Options as for every command: --NAME=VALUE or --NAME VALUE, -cFILE or\n"
     "-c FILE, short flags together (-nj4), a long name may be shortened while\n"
     "unambiguous, -- ends the options (TARGETs may come before or after them).\n"
     "\n"
@@ -79,6 +85,7 @@ enum {
 	OPT_DIFF = 256, OPT_GROUPS, OPT_SKIP, OPT_CONFIRM, OPT_JSON, OPT_LOGLEVEL,
 	OPT_REPORTDIR, OPT_TOKENFILE, OPT_NOPROGRESS, OPT_CACHEDIR, OPT_NOSKIP,
 	OPT_REPORTFMT, OPT_METRICS, OPT_ONLYFAILED, OPT_IGNOREPF, OPT_KEEPBRANCHES,
+	OPT_PROCESSES, OPT_MAXLOG,
 };
 
 static const struct opt_spec sync_optspecs[] = {
@@ -102,6 +109,8 @@ static const struct opt_spec sync_optspecs[] = {
 	{ OPT_NOSKIP, 0, "force", false },
 	{ OPT_IGNOREPF, 0, "ignore-rate-limit-preflight", false },
 	{ OPT_KEEPBRANCHES, 0, "keep-branches", false },
+	{ OPT_PROCESSES, 0, "processes", true },
+	{ OPT_MAXLOG, 0, "max-log", true },
 };
 
 /* One option or operand. */
@@ -132,6 +141,18 @@ sync_parse_one(struct sync_opts *o, const struct opt_item *it, int argc)
 		return 0;
 	case OPT_KEEPBRANCHES:
 		o->keep_branches = true;
+		return 0;
+	case OPT_PROCESSES:
+		if (opt_uint(&v, it, 1, 1 << 22) < 0)
+			return ERR_CONFIG;
+		o->processes = v;
+		return 0;
+	case OPT_MAXLOG:
+		if (cfg_parse_size(&o->max_log, it->value) < 0 || (o->max_log > 0 &&
+		    o->max_log < LOGCAP_MIN))
+			return err_set(ERR_CONFIG, "invalid size '%s' for --max-log (0 for no "
+			    "cap, else at least 4K, e.g. 1M)", it->value);
+		o->max_log_set = true;
 		return 0;
 	case 'j':
 		if (opt_uint(&v, it, 1, 1024) < 0)
@@ -327,6 +348,9 @@ sync_pool_opts(struct pool_opts *po, const struct sync_run *r, const char *worke
 	po->run_id = run_id;
 	po->max_frame = FRAME_MAX_DEFAULT;
 	po->mem_bytes = r->cfg->rc.mem_bytes;
+	po->processes = r->o.processes > 0 ? r->o.processes : r->cfg->rc.processes;
+	po->max_log = r->o.max_log_set ? r->o.max_log : r->cfg->rc.max_log_set ?
+	    r->cfg->rc.max_log : LOGCAP_DEFAULT;
 }
 
 /*
@@ -365,6 +389,12 @@ sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
 		*pool = NULL;
 		if ((rc = pool_new(pool, po, &ops, r)) < 0)
 			return rc;
+		run->limits.memory = po->mem_bytes;
+		run->limits.processes = po->processes;
+		run->limits.cpu_seconds = r->cfg->rc.cpu_seconds;
+		run->limits.open_files = r->cfg->rc.open_files;
+		run->limits.max_log = po->max_log;
+		run->limits.mechanism = pool_limit(*pool);
 		r->next = sg->first;
 		r->end = sg->first + sg->n;
 		if (pool_run(*pool) == ERR_INTERRUPTED)

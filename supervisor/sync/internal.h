@@ -53,6 +53,9 @@ struct sync_opts {
 	unsigned report_formats;       /* --report-format's mask; 0: the config's */
 	const char *metrics_file;      /* --metrics-file PATH, or NULL */
 	const char *only_failed;       /* --only-failed RUN, or NULL */
+	uint64_t processes;            /* --processes; 0: the config's */
+	uint64_t max_log;              /* --max-log, when max_log_set */
+	bool max_log_set;
 	const char **groups, **skip;
 	size_t ngroups, nskip;
 	const char **filters;          /* the TARGET operands (borrowed from argv) */

@@ -278,9 +278,9 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 	ne = sync_email_pairs(emails, g, tg);
 	for (i = 0; i < ne; i++)
 		sync_kv_add(&job->emails, &job->nemails, emails[i].from, emails[i].to);
-	job->mem_bytes = r->cfg->rc.mem_bytes;
 	job->cpu_seconds = r->cfg->rc.cpu_seconds;
 	job->open_files = r->cfg->rc.open_files;
+	job->seccomp = (uint64_t)r->cfg->rc.seccomp;
 	job->max_frame = FRAME_MAX_DEFAULT;
 	return 0;
 }
