@@ -41,6 +41,12 @@ int cmd_fail(enum cmd_stage stage, int err);
  * to ARG's (shared/suggest.h).
  */
 int cmd_unknown_option(const char *arg, const char *const *names, size_t n);
+/*
+ * May dir hold the cache (shared/pathcheck.h: not a system directory,
+ * yours when it exists)? 0, or ERR_CONFIG naming it ("cache directory
+ * '/etc' is a system directory ...").
+ */
+int cmd_check_cache_dir(const char *dir);
 /* A usage error: "repocast: MSG" on stderr, then the hint (a short usage,
  * "See 'repocast help CMD'.") as it is. */
 void cmd_usage_error(const char *hint, const char *fmt, ...)

@@ -504,12 +504,16 @@ END_TEST
 
 START_TEST(test_branch_names)
 {
+	/* What git check-ref-format --branch says of each (libgit2 decides). */
 	static const char *const good[] = {
-		"main", "feature/x", "release-1.2", "a.b", "x@y", "v1_2", NULL
+		"main", "feature/x", "release-1.2", "a.b", "x@y", "v1_2", "a/b/c/d", "x.lockx",
+		"caf\xc3\xa9", "a-", "a+b", "a=b", "a,b", "@x", "x@", "a.lock.b", "UPPER/Case",
+		NULL
 	};
 	static const char *const bad[] = {
-		"", "-x", "@", "/x", "x/", "x.", "a..b", "a//b", "a@{b", "a b", "a~b", "a^b",
-		"a:b", "a?b", "a*b", "a[b", "a\\b", "a\tb", ".x", "a/.x", "x.lock", "a/x.lock/b",
+		"", "-x", "@", "HEAD", "/x", "x/", "x.", "a..b", "a//b", "a@{b", "a b", "a~b",
+		"a^b", "a:b", "a?b", "a*b", "a[b", "a\\b", "a\tb", "a\x7f", ".x", "a/.x",
+		"x.lock", "a/x.lock/b", "a/.", "a/..", ".", "..",
 		NULL
 	};
 	const char *why;
@@ -519,12 +523,18 @@ START_TEST(test_branch_names)
 		ck_assert_msg(cfg_check_branch(good[i], &why) == 0, "rejected '%s'", good[i]);
 	for (i = 0; bad[i] != NULL; i++)
 		ck_assert_msg(cfg_check_branch(bad[i], &why) < 0, "accepted '%s'", bad[i]);
+	ck_assert_int_eq(cfg_check_branch("-x", &why), -1);
+	ck_assert_str_eq(why, "invalid branch name: must not start with '-'");
 	expect_errs(HDR TGT("a/b") "        branch: feat.lock\n",
-	    "t.yaml:12:17: groups[0].targets[0].branch: invalid branch name: a component must"
-	    " not end with '.lock'\n");
+	    "t.yaml:12:17: groups[0].targets[0].branch: invalid branch name: git refuses it (git"
+	    " check-ref-format rules: no '..', '//', '@{', spaces, controls or any of ~ ^ : ? *"
+	    " [ \\; no component starting with '.' or ending in '.lock'; not ending in '/' or"
+	    " '.')\n");
 	expect_errs(HDR TGT("a/b") "    defaults: {branch_prefix: \"sync files\"}\n",
-	    "t.yaml:12:31: groups[0].defaults.branch_prefix: invalid branch name: must not"
-	    " contain spaces or any of ~ ^ : ? * [ \\\n");
+	    "t.yaml:12:31: groups[0].defaults.branch_prefix: invalid branch name: git refuses it"
+	    " (git check-ref-format rules: no '..', '//', '@{', spaces, controls or any of ~ ^ :"
+	    " ? * [ \\; no component starting with '.' or ending in '.lock'; not ending in '/'"
+	    " or '.')\n");
 }
 END_TEST
 

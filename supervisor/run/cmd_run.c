@@ -404,6 +404,10 @@ cmd_run(int argc, char **argv)
 	}
 	log_set_level(o.log_level);
 	st.o = &o;
+	if ((rc = cmd_check_cache_dir(o.cache_dir)) < 0) {
+		exit_code = cmd_fail(CMD_INPUT, rc);
+		goto out;
+	}
 	if ((rc = repolist_load(&st.list, o.repos, o.git_url)) < 0) {
 		exit_code = cmd_fail(CMD_INPUT, rc);
 		goto out;

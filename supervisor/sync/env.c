@@ -15,6 +15,7 @@
 #include "shared/err.h"
 #include "shared/log.h"
 #include "shared/util.h"
+#include "supervisor/cmd.h"
 #include "supervisor/github/api.h"
 #include "supervisor/github/github.h"
 #include "supervisor/sync/internal.h"
@@ -219,6 +220,8 @@ sync_env(struct sync_run *r)
 
 	/* The loader always sets a cache dir (cfg_default_cache_dir). */
 	r->cache_dir = xstrdup(r->o.cache_dir != NULL ? r->o.cache_dir : r->cfg->rc.cache_dir);
+	if ((rc = cmd_check_cache_dir(r->cache_dir)) < 0)
+		return rc;
 	if ((rc = sync_open_api(r)) < 0 || (rc = sync_preflight(r)) < 0 ||
 	    (rc = sync_sources(r)) < 0)
 		return rc;
