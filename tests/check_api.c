@@ -1243,6 +1243,50 @@ START_TEST(test_token_file)
 }
 END_TEST
 
+/* As ssh does for a key: any access by group or others refuses the file. */
+START_TEST(test_token_file_mode)
+{
+	static const int refused[] = { 0644, 0640, 0604, 0660, 0602, 0620, 0610, 0601, 0666 };
+	static const int fine[] = { 0600, 0400, 0700 };
+	struct token *t = NULL;
+	char *p, *want, *odd;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(refused); i++) {
+		p = write_tmp("tok\n", 4, refused[i]);
+		ck_assert_int_eq(token_load(&t, p), ERR_CONFIG);
+		ck_assert_ptr_null(t);
+		want = xasprintf("token file '%s' is accessible by group or others (mode %04o): run"
+		    " 'chmod 600 %s' and try again", p, refused[i], p);
+		ck_assert_str_eq(err_last(), want);
+		ck_assert_ptr_null(strstr(err_last(), "tok\n"));
+		free(want);
+		unlink(p);
+		free(p);
+	}
+	for (i = 0; i < ARRAY_SIZE(fine); i++) {
+		p = write_tmp("tok\n", 4, fine[i]);
+		ck_assert_int_eq(token_load(&t, p), 0);
+		ck_assert_str_eq(token_value(t), "tok");
+		token_free(t);
+		t = NULL;
+		unlink(p);
+		free(p);
+	}
+	/* A name a shell would split is quoted in the command to run. */
+	p = write_tmp("tok\n", 4, 0644);
+	odd = xasprintf("%s it's", p);
+	ck_assert_int_eq(rename(p, odd), 0);
+	ck_assert_int_eq(token_load(&t, odd), ERR_CONFIG);
+	want = xasprintf("run 'chmod 600 '%s it'\\''s'' and try again", p);
+	ck_assert_msg(strstr(err_last(), want) != NULL, "%s", err_last());
+	free(want);
+	unlink(odd);
+	free(odd);
+	free(p);
+}
+END_TEST
+
 Suite *
 api_suite(void)
 {
@@ -1289,6 +1333,7 @@ api_suite(void)
 	tcase_add_test(ev, test_events_interrupted_wait);
 	tcase_add_test(tok, test_token_env);
 	tcase_add_test(tok, test_token_file);
+	tcase_add_test(tok, test_token_file_mode);
 	suite_add_tcase(s, pure);
 	suite_add_tcase(s, net);
 	suite_add_tcase(s, lim);
