@@ -834,6 +834,76 @@ START_TEST(test_create_caps)
 }
 END_TEST
 
+/* 0 turns a cap off: the other still binds; both off, nothing waits. */
+START_TEST(test_create_caps_off)
+{
+	struct stub_resp script[8];
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct api_opts o;
+	struct stub s;
+	struct api *a;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		script[i] = (struct stub_resp){ 201, NULL, "{}", 0, 0 };
+	api_opts_init(&o);
+	o.write_interval_ms = 0;
+	o.create_per_min = 0;
+	o.create_per_hour = 3;
+	stub_start(&s, script, 8);
+	a = mkapi(&s, &f, &o, NULL);
+	api_response_init(&r);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(api_request(&r, a, API_POST, "/c", "{}", API_CREATE), 0);
+	ck_assert_uint_eq(f.slept, 0);
+	ck_assert_int_eq(api_request(&r, a, API_POST, "/c", "{}", API_CREATE), 0);
+	ck_assert_uint_eq(f.now, 3600000);
+	api_free(a);
+	/* Both off and no interval: four creates at the same instant. */
+	o.create_per_hour = 0;
+	f.now = f.slept = 0;
+	a = mkapi(&s, &f, &o, NULL);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(api_request(&r, a, API_POST, "/c", "{}", API_CREATE), 0);
+	ck_assert_uint_eq(f.slept, 0);
+	ck_assert_uint_eq(api_get_stats(a)->creates, 4);
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+/* The interval is the setting, whatever the address (the stub is on 127.0.0.1). */
+START_TEST(test_write_interval_on_loopback)
+{
+	struct stub_resp script[4];
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct api_opts o;
+	struct stub s;
+	struct api *a;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		script[i] = (struct stub_resp){ 201, NULL, "{}", 0, 0 };
+	api_opts_init(&o);
+	ck_assert_uint_eq(o.write_interval_ms, 1000);
+	ck_assert_uint_eq(o.create_per_min, 80);
+	ck_assert_uint_eq(o.create_per_hour, 500);
+	o.write_interval_ms = 250;
+	stub_start(&s, script, 4);
+	a = mkapi(&s, &f, &o, NULL);
+	api_response_init(&r);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(api_request(&r, a, API_PATCH, "/p", "{}", 0), 0);
+	ck_assert_uint_eq(f.slept, 750);
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
 START_TEST(test_once_lost_response)
 {
 	static const struct stub_resp script[] = {
@@ -1326,6 +1396,8 @@ api_suite(void)
 	tcase_add_test(lim, test_primary_exhausted_preemptive);
 	tcase_add_test(lim, test_rate_limit_give_up);
 	tcase_add_test(lim, test_create_caps);
+	tcase_add_test(lim, test_create_caps_off);
+	tcase_add_test(lim, test_write_interval_on_loopback);
 	tcase_add_test(lim, test_cancel);
 	tcase_set_timeout(ev, 20);
 	tcase_add_test(ev, test_events);

@@ -86,6 +86,19 @@ sync_api_event(const struct api_event *ev, void *arg)
 	free(name);
 }
 
+/*
+ * The write pace of the config (repocast.api: GitHub.com's rules unless
+ * set; 0 turns one off). The same for every address: a GitHub Enterprise
+ * Server or a test forge that allows more says so in its config.
+ */
+static void
+sync_api_pace(struct api_opts *ao, const struct cfg *c)
+{
+	ao->write_interval_ms = c->rc.api_write_interval_ms;
+	ao->create_per_min = (unsigned)c->rc.api_creates_per_minute;
+	ao->create_per_hour = (unsigned)c->rc.api_creates_per_hour;
+}
+
 static int
 sync_open_api(struct sync_run *r)
 {
@@ -105,10 +118,7 @@ sync_open_api(struct sync_run *r)
 	ao.cancelled = sync_api_cancelled;  /* rate-limit waits end on Ctrl-C */
 	ao.on_event = sync_api_event;
 	ao.arg = r;
-	/* GitHub's secondary limits ask >= 1 s between writes; a loopback
-	 * forge has none, and pacing it would only slow tests and the demo. */
-	if (api_url_is_loopback(ao.base_url))
-		ao.write_interval_ms = 0;
+	sync_api_pace(&ao, r->cfg);
 	rc = api_new(&r->api, &ao, token_value(r->token));
 	free(cache);
 	return rc;
@@ -192,10 +202,13 @@ sync_preflight(struct sync_run *r)
 	const struct cfg_preflight *pf = &r->cfg->preflight;
 	struct github_rate rate;
 	struct api_plan plan;
+	struct api_opts pace;
 	char line[512];
 	unsigned n = (unsigned)r->scope.n;
 	int rc;
 
+	api_opts_init(&pace);
+	sync_api_pace(&pace, r->cfg);
 	if ((rc = github_rate_get(&rate, r->api)) < 0)
 		return rc;
 	if (pf->present && !pf->enabled)
@@ -206,7 +219,7 @@ sync_preflight(struct sync_run *r)
 	plan.creates = r->o.dry_run ? 0 : n;
 	plan.margin_percent = pf->present ? pf->primary_margin_percent : 10;
 	plan.secondary_reserve = pf->present ? pf->secondary_reserve : 0;
-	rc = api_preflight(line, sizeof(line), &plan, &rate.core, NULL);
+	rc = api_preflight(line, sizeof(line), &plan, &rate.core, &pace);
 	log_info("%s", line);
 	if (rc < 0 && pf->present && pf->fail_closed)
 		return rc;

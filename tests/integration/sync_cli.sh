@@ -13,6 +13,7 @@ seed_targets main acme/r{1..6}
 version: 1
 repocast:
   api_url: http://127.0.0.1:@PORT@/api/v3
+  api: {write_interval: 0}   # a loopback forge has no secondary limits: say so
   git_url: http://127.0.0.1:@PORT@/git
 groups:
   - name: Core
