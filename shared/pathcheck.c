@@ -127,7 +127,15 @@ is_hfs_dotgit(const char *s, size_t len)
 bool
 pathcheck_is_dotgit(const char *comp, size_t len)
 {
-	return is_ntfs_dotgit(comp, len) || is_hfs_dotgit(comp, len);
+	size_t i;
+
+	if (is_ntfs_dotgit(comp, len))
+		return true;
+	/* Pure ASCII: HFS+ folds nothing the NTFS rule has not seen. */
+	for (i = 0; i < len; i++)
+		if ((unsigned char)comp[i] >= 0x80)
+			return is_hfs_dotgit(comp, len);
+	return false;
 }
 
 static bool
@@ -172,8 +180,9 @@ check_components(const char *path, bool strict, const char **why)
 	}
 }
 
-int
-pathcheck_path(const char *path, const char **why)
+/* Both path rules: the strict one adds no empty and no "." segment. */
+static int
+check_path(const char *path, bool strict, const char **why)
 {
 	const char *p;
 
@@ -184,15 +193,19 @@ pathcheck_path(const char *path, const char **why)
 	for (p = path; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return why_fail(why, "path must not contain control characters");
-	return check_components(path, false, why);
+	return check_components(path, strict, why);
+}
+
+int
+pathcheck_path(const char *path, const char **why)
+{
+	return check_path(path, false, why);
 }
 
 int
 pathcheck_tree_path(const char *path, const char **why)
 {
-	if (pathcheck_path(path, why) < 0)
-		return -1;
-	return check_components(path, true, why);
+	return check_path(path, true, why);
 }
 
 int
