@@ -204,8 +204,8 @@ sync_check_links(struct sync_run *r, struct sync_target *t, const struct plan *p
 	const void *data;
 	const char *why = NULL;
 	git_blob *blob = NULL;
-	char *msg;
-	size_t i, len;
+	char *msg, *shown;
+	size_t i, k, len;
 	int rc, bad;
 
 	if (r->cfg->rc.keep_symlinks)
@@ -219,9 +219,14 @@ sync_check_links(struct sync_run *r, struct sync_target *t, const struct plan *p
 			return rc;
 		bad = pathcheck_symlink(e->path, data, len, &why) < 0;
 		if (bad) {
-			msg = xasprintf("symlink '%s' (from '%s') points to '%.*s': %s; set"
-			    " repocast.symlinks: keep to sync it anyway", e->path, e->src,
-			    len > 200 ? 200 : (int)len, (const char *)data, why);
+			/* The link's bytes are the source's: no control character reaches a terminal. */
+			shown = xstrndup(data, len > 200 ? 200 : len);
+			for (k = 0; shown[k] != '\0'; k++)
+				if ((unsigned char)shown[k] < 0x20 || shown[k] == 0x7f)
+					shown[k] = '?';
+			msg = xasprintf("symlink '%s' (from '%s') points to '%s': %s; set"
+			    " repocast.symlinks: keep to sync it anyway", e->path, e->src, shown, why);
+			free(shown);
 			sync_record_none(t, OUTCOME_FAILED, CAUSE_HOSTILE_SYMLINK, 0, msg);
 			t->rec.start_us = t->rec.end_us = util_wall_us();
 			log_error("%s: %s", t->target->repo, msg);

@@ -477,10 +477,15 @@ hostile_cb(const char *root, const git_tree_entry *entry, void *payload)
 {
 	struct hostile_ctx *h = payload;
 	const char *why = NULL;
+	char *p;
 
 	if (pathcheck_name(git_tree_entry_name(entry), &why) == 0)
 		return 0;
 	h->path = xasprintf("%s%s", root, git_tree_entry_name(entry));
+	/* A planted name may hold anything: no control character reaches a log. */
+	for (p = h->path; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	h->why = why;
 	return -1;  /* stops the walk */
 }
