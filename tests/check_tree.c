@@ -330,6 +330,15 @@ START_TEST(test_tree_hostile_base)
 		tree_job_release(&tj);
 		git_tree_free(t);
 	}
+	/* A planted name's control characters do not reach the message. */
+	raw_tree(&id, f.r, "..\\\x1b[2J", NULL);
+	ck_assert_int_eq(git_tree_lookup(&t, f.r, &id), 0);
+	ck_assert_int_eq(tree_job_init(&tj, f.r, t, NULL), 0);
+	ck_assert_int_eq(tree_check_base(&bad, &why, &tj), 1);
+	ck_assert_str_eq(bad, "..\\?[2J");
+	free(bad);
+	tree_job_release(&tj);
+	git_tree_free(t);
 	/* Names next to those are fine. */
 	raw_tree(&id, f.r, ".github", NULL);
 	ck_assert_int_eq(git_tree_lookup(&t, f.r, &id), 0);
