@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "shared/err.h"
+#include "shared/pathcheck.h"
 #include "shared/util.h"
 #include "supervisor/cmd.h"
 
@@ -66,4 +67,14 @@ cmd_fail(enum cmd_stage stage, int err)
 {
 	fprintf(stderr, "repocast: %s\n", err_last());
 	return cmd_exit_status(stage, err);
+}
+
+int
+cmd_check_cache_dir(const char *dir)
+{
+	const char *why = NULL;
+
+	if (pathcheck_cache_dir(dir, &why) < 0)
+		return err_set(ERR_CONFIG, "cache directory '%s' %s", dir, why);
+	return 0;
 }

@@ -44,6 +44,12 @@ int cmd_fail(enum cmd_stage stage, int err);
 void cmd_usage_error(const char *usage, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int cmd_usage_fail(const char *usage, const char *name);
+/*
+ * May dir hold the cache (shared/pathcheck.h: not a system directory,
+ * yours when it exists)? 0, or ERR_CONFIG naming it ("cache directory
+ * '/etc' is a system directory ...").
+ */
+int cmd_check_cache_dir(const char *dir);
 
 struct cmd {
 	const char *name;

@@ -866,6 +866,76 @@ START_TEST(test_create_caps)
 }
 END_TEST
 
+/* 0 turns a cap off: the other still binds; both off, nothing waits. */
+START_TEST(test_create_caps_off)
+{
+	struct stub_resp script[8];
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct api_opts o;
+	struct stub s;
+	struct api *a;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		script[i] = (struct stub_resp){ 201, NULL, "{}", 0, 0 };
+	api_opts_init(&o);
+	o.write_interval_ms = 0;
+	o.create_per_min = 0;
+	o.create_per_hour = 3;
+	stub_start(&s, script, 8);
+	a = mkapi(&s, &f, &o, NULL);
+	api_response_init(&r);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(api_request(&r, a, API_POST, "/c", "{}", API_CREATE), 0);
+	ck_assert_uint_eq(f.slept, 0);
+	ck_assert_int_eq(api_request(&r, a, API_POST, "/c", "{}", API_CREATE), 0);
+	ck_assert_uint_eq(f.now, 3600000);
+	api_free(a);
+	/* Both off and no interval: four creates at the same instant. */
+	o.create_per_hour = 0;
+	f.now = f.slept = 0;
+	a = mkapi(&s, &f, &o, NULL);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(api_request(&r, a, API_POST, "/c", "{}", API_CREATE), 0);
+	ck_assert_uint_eq(f.slept, 0);
+	ck_assert_uint_eq(api_get_stats(a)->creates, 4);
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
+/* The interval is the setting, whatever the address (the stub is on 127.0.0.1). */
+START_TEST(test_write_interval_on_loopback)
+{
+	struct stub_resp script[4];
+	struct fake_clock f = { 0 };
+	struct api_response r;
+	struct api_opts o;
+	struct stub s;
+	struct api *a;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		script[i] = (struct stub_resp){ 201, NULL, "{}", 0, 0 };
+	api_opts_init(&o);
+	ck_assert_uint_eq(o.write_interval_ms, 1000);
+	ck_assert_uint_eq(o.create_per_min, 80);
+	ck_assert_uint_eq(o.create_per_hour, 500);
+	o.write_interval_ms = 250;
+	stub_start(&s, script, 4);
+	a = mkapi(&s, &f, &o, NULL);
+	api_response_init(&r);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(api_request(&r, a, API_PATCH, "/p", "{}", 0), 0);
+	ck_assert_uint_eq(f.slept, 750);
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
 START_TEST(test_once_lost_response)
 {
 	static const struct stub_resp script[] = {
@@ -1357,6 +1427,50 @@ START_TEST(test_token_file)
 }
 END_TEST
 
+/* As ssh does for a key: any access by group or others refuses the file. */
+START_TEST(test_token_file_mode)
+{
+	static const int refused[] = { 0644, 0640, 0604, 0660, 0602, 0620, 0610, 0601, 0666 };
+	static const int fine[] = { 0600, 0400, 0700 };
+	struct token *t = NULL;
+	char *p, *want, *odd;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(refused); i++) {
+		p = write_tmp("tok\n", 4, refused[i]);
+		ck_assert_int_eq(token_load(&t, p), ERR_CONFIG);
+		ck_assert_ptr_null(t);
+		want = xasprintf("token file '%s' is accessible by group or others (mode %04o): run"
+		    " 'chmod 600 %s' and try again", p, refused[i], p);
+		ck_assert_str_eq(err_last(), want);
+		ck_assert_ptr_null(strstr(err_last(), "tok\n"));
+		free(want);
+		unlink(p);
+		free(p);
+	}
+	for (i = 0; i < ARRAY_SIZE(fine); i++) {
+		p = write_tmp("tok\n", 4, fine[i]);
+		ck_assert_int_eq(token_load(&t, p), 0);
+		ck_assert_str_eq(token_value(t), "tok");
+		token_free(t);
+		t = NULL;
+		unlink(p);
+		free(p);
+	}
+	/* A name a shell would split is quoted in the command to run. */
+	p = write_tmp("tok\n", 4, 0644);
+	odd = xasprintf("%s it's", p);
+	ck_assert_int_eq(rename(p, odd), 0);
+	ck_assert_int_eq(token_load(&t, odd), ERR_CONFIG);
+	want = xasprintf("run 'chmod 600 '%s it'\\''s'' and try again", p);
+	ck_assert_msg(strstr(err_last(), want) != NULL, "%s", err_last());
+	free(want);
+	unlink(odd);
+	free(odd);
+	free(p);
+}
+END_TEST
+
 Suite *
 api_suite(void)
 {
@@ -1397,6 +1511,8 @@ api_suite(void)
 	tcase_add_test(lim, test_primary_exhausted_preemptive);
 	tcase_add_test(lim, test_rate_limit_give_up);
 	tcase_add_test(lim, test_create_caps);
+	tcase_add_test(lim, test_create_caps_off);
+	tcase_add_test(lim, test_write_interval_on_loopback);
 	tcase_add_test(lim, test_cancel);
 	tcase_set_timeout(ev, 20);
 	tcase_add_test(ev, test_events);
@@ -1405,6 +1521,7 @@ api_suite(void)
 	tcase_add_test(tok, test_token_env);
 	tcase_add_test(tok, test_token_file);
 	tcase_add_test(tok, test_token_gh);
+	tcase_add_test(tok, test_token_file_mode);
 	suite_add_tcase(s, pure);
 	suite_add_tcase(s, net);
 	suite_add_tcase(s, lim);

@@ -113,6 +113,11 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c->rc.report_dir, ".repocast/runs");
 	ck_assert_uint_eq(c->rc.report_formats.n, 6); /* json md html junit trace prom */
 	ck_assert_ptr_nonnull(strstr(c->rc.cache_dir, "repocast"));
+	/* GitHub.com's pace; outward symlinks refused */
+	ck_assert_uint_eq(c->rc.api_write_interval_ms, 1000);
+	ck_assert_int_eq(c->rc.api_creates_per_minute, 80);
+	ck_assert_int_eq(c->rc.api_creates_per_hour, 500);
+	ck_assert(!c->rc.keep_symlinks);
 	ck_assert(!c->preflight.present);
 	ck_assert(c->preflight.enabled);
 	ck_assert_int_eq(c->preflight.primary_margin_percent, 20);
@@ -504,12 +509,16 @@ END_TEST
 
 START_TEST(test_branch_names)
 {
+	/* What git check-ref-format --branch says of each (libgit2 decides). */
 	static const char *const good[] = {
-		"main", "feature/x", "release-1.2", "a.b", "x@y", "v1_2", NULL
+		"main", "feature/x", "release-1.2", "a.b", "x@y", "v1_2", "a/b/c/d", "x.lockx",
+		"caf\xc3\xa9", "a-", "a+b", "a=b", "a,b", "@x", "x@", "a.lock.b", "UPPER/Case",
+		NULL
 	};
 	static const char *const bad[] = {
-		"", "-x", "@", "/x", "x/", "x.", "a..b", "a//b", "a@{b", "a b", "a~b", "a^b",
-		"a:b", "a?b", "a*b", "a[b", "a\\b", "a\tb", ".x", "a/.x", "x.lock", "a/x.lock/b",
+		"", "-x", "@", "HEAD", "/x", "x/", "x.", "a..b", "a//b", "a@{b", "a b", "a~b",
+		"a^b", "a:b", "a?b", "a*b", "a[b", "a\\b", "a\tb", "a\x7f", ".x", "a/.x",
+		"x.lock", "a/x.lock/b", "a/.", "a/..", ".", "..",
 		NULL
 	};
 	const char *why;
@@ -519,12 +528,18 @@ START_TEST(test_branch_names)
 		ck_assert_msg(cfg_check_branch(good[i], &why) == 0, "rejected '%s'", good[i]);
 	for (i = 0; bad[i] != NULL; i++)
 		ck_assert_msg(cfg_check_branch(bad[i], &why) < 0, "accepted '%s'", bad[i]);
+	ck_assert_int_eq(cfg_check_branch("-x", &why), -1);
+	ck_assert_str_eq(why, "invalid branch name: must not start with '-'");
 	expect_errs(HDR TGT("a/b") "        branch: feat.lock\n",
-	    "t.yaml:12:17: groups[0].targets[0].branch: invalid branch name: a component must"
-	    " not end with '.lock'\n");
+	    "t.yaml:12:17: groups[0].targets[0].branch: invalid branch name: git refuses it (git"
+	    " check-ref-format rules: no '..', '//', '@{', spaces, controls or any of ~ ^ : ? *"
+	    " [ \\; no component starting with '.' or ending in '.lock'; not ending in '/' or"
+	    " '.')\n");
 	expect_errs(HDR TGT("a/b") "    defaults: {branch_prefix: \"sync files\"}\n",
-	    "t.yaml:12:31: groups[0].defaults.branch_prefix: invalid branch name: must not"
-	    " contain spaces or any of ~ ^ : ? * [ \\\n");
+	    "t.yaml:12:31: groups[0].defaults.branch_prefix: invalid branch name: git refuses it"
+	    " (git check-ref-format rules: no '..', '//', '@{', spaces, controls or any of ~ ^ :"
+	    " ? * [ \\; no component starting with '.' or ending in '.lock'; not ending in '/'"
+	    " or '.')\n");
 }
 END_TEST
 
@@ -1003,6 +1018,36 @@ START_TEST(test_presets_and_preflight)
 }
 END_TEST
 
+START_TEST(test_repocast_api_symlinks)
+{
+	struct cfg *c = load_ok(HDR TGT("a/b")
+	    "repocast:\n"
+	    "  api: {write_interval: 250ms, creates_per_minute: 0, creates_per_hour: 2000}\n"
+	    "  symlinks: keep\n");
+
+	ck_assert_uint_eq(c->rc.api_write_interval_ms, 250);
+	ck_assert_int_eq(c->rc.api_creates_per_minute, 0);
+	ck_assert_int_eq(c->rc.api_creates_per_hour, 2000);
+	ck_assert(c->rc.keep_symlinks);
+	cfg_free(c);
+	c = load_ok(HDR TGT("a/b") "repocast: {api: {write_interval: 0}, symlinks: refuse}\n");
+	ck_assert_uint_eq(c->rc.api_write_interval_ms, 0);
+	ck_assert_int_eq(c->rc.api_creates_per_minute, 80);
+	ck_assert(!c->rc.keep_symlinks);
+	cfg_free(c);
+	expect_errs(HDR TGT("a/b")
+	    "repocast:\n"
+	    "  api: {write_interval: 5, creates_per_minute: -1, creates_per_hour: x, burst: 1}\n"
+	    "  symlinks: follow\n",
+	    "t.yaml:13:25: repocast.api.write_interval: expected a duration like 10m, 90s, 1h30m"
+	    " or 500ms\n"
+	    "t.yaml:13:48: repocast.api.creates_per_minute: must be an integer from 0 to 1000000\n"
+	    "t.yaml:13:70: repocast.api.creates_per_hour: expected an integer, got a string\n"
+	    "t.yaml:13:73: repocast.api.burst: unknown key\n"
+	    "t.yaml:14:13: repocast.symlinks: must be \"refuse\" or \"keep\"\n");
+}
+END_TEST
+
 START_TEST(test_repocast_section)
 {
 	struct cfg *c = load_ok(HDR TGT("a/b")
@@ -1192,6 +1237,7 @@ config_suite(void)
 	tcase_add_test(tc, test_file_entry_required);
 	tcase_add_test(tc, test_presets_and_preflight);
 	tcase_add_test(tc, test_repocast_section);
+	tcase_add_test(tc, test_repocast_api_symlinks);
 	tcase_add_test(tc, test_module_and_transform);
 	tcase_add_test(tc, test_durations_sizes);
 	suite_add_tcase(s, tc);

@@ -508,6 +508,8 @@ START_TEST(test_cause_parse)
 		{ "dependency", CAUSE_DEPENDENCY, 0 },
 		{ "plugin", CAUSE_PLUGIN, 0 },
 		{ "pr", CAUSE_PR, 0 },
+		{ "hostile_tree", CAUSE_HOSTILE_TREE, 0 },
+		{ "hostile_symlink", CAUSE_HOSTILE_SYMLINK, 0 },
 		{ "auth", CAUSE_ERROR, ERR_AUTH },
 		{ "network", CAUSE_ERROR, ERR_NET },
 		{ "notfound", CAUSE_ERROR, ERR_NOTFOUND },

@@ -225,8 +225,18 @@ START_TEST(test_tree_bad_input)
 	ck_assert_int_eq(tree_job_init(&tj, f.r, f.base, NULL), 0);
 	entry(&e, "../x", 0100644, "q\n");
 	ck_assert_int_eq(tree_add(&tj, &e), ERR_PROTO);
-	ck_assert_str_eq(err_last(), "manifest: bad path '../x'");
+	ck_assert_str_eq(err_last(), "manifest: bad path '../x': path must not contain a '..'"
+	    " segment");
 	entry(&e, ".git/config", 0100644, "q\n");
+	ck_assert_int_eq(tree_add(&tj, &e), ERR_PROTO);
+	/* git's other spellings of .git (shared/pathcheck.h) */
+	entry(&e, ".GIT/config", 0100644, "q\n");
+	ck_assert_int_eq(tree_add(&tj, &e), ERR_PROTO);
+	entry(&e, "x/git~1/hooks/pre-commit", 0100644, "q\n");
+	ck_assert_int_eq(tree_add(&tj, &e), ERR_PROTO);
+	entry(&e, "x/.git. /config", 0100644, "q\n");
+	ck_assert_int_eq(tree_add(&tj, &e), ERR_PROTO);
+	entry(&e, "..\\x", 0100644, "q\n");
 	ck_assert_int_eq(tree_add(&tj, &e), ERR_PROTO);
 	entry(&e, "a//b", 0100644, "q\n");
 	ck_assert_int_eq(tree_add(&tj, &e), ERR_PROTO);
@@ -257,6 +267,111 @@ START_TEST(test_tree_bad_input)
 }
 END_TEST
 
+/*
+ * A raw tree object holding the one entry name (a blob), written past
+ * libgit2's tree builder, which would refuse the names under test.
+ */
+static void
+raw_tree(git_oid *out, git_repository *r, const char *name, const git_oid *sub_tree)
+{
+	git_odb *odb = NULL;
+	git_oid blob;
+	char buf[256];
+	size_t n;
+
+	ck_assert_int_eq(git_blob_create_from_buffer(&blob, r, "x\n", 2), 0);
+	n = (size_t)snprintf(buf, sizeof(buf), "%s %s", sub_tree ? "40000" : "100644", name);
+	buf[n++] = '\0';
+	memcpy(buf + n, (sub_tree ? sub_tree : &blob)->id, GIT_OID_RAWSZ);
+	n += GIT_OID_RAWSZ;
+	ck_assert_int_eq(git_repository_odb(&odb, r), 0);
+	ck_assert_int_eq(git_odb_write(out, odb, buf, n, GIT_OBJECT_TREE), 0);
+	git_odb_free(odb);
+}
+
+START_TEST(test_tree_hostile_base)
+{
+	static const char *const hostile[] = {
+		".git", ".GIT", ".git ", ".git.", "git~1", ".g\xe2\x80\x8cit", "..", ".", "..\\x",
+	};
+	struct fx f;
+	struct tree_job tj;
+	git_tree *t = NULL;
+	git_oid id, top;
+	const char *why = NULL;
+	char *bad = NULL;
+	size_t i;
+
+	fx_setup(&f);
+	/* The ordinary base: clean. */
+	ck_assert_int_eq(tree_job_init(&tj, f.r, f.base, NULL), 0);
+	ck_assert_int_eq(tree_check_base(&bad, &why, &tj), 0);
+	ck_assert_ptr_null(bad);
+	tree_job_release(&tj);
+	for (i = 0; i < ARRAY_SIZE(hostile); i++) {
+		/* at the top, and one level down ("sub/NAME") */
+		raw_tree(&id, f.r, hostile[i], NULL);
+		raw_tree(&top, f.r, "sub", &id);
+		ck_assert_int_eq(git_tree_lookup(&t, f.r, &top), 0);
+		ck_assert_int_eq(tree_job_init(&tj, f.r, t, NULL), 0);
+		ck_assert_int_eq(tree_check_base(&bad, &why, &tj), 1);
+		ck_assert_ptr_nonnull(bad);
+		ck_assert_msg(strncmp(bad, "sub/", 4) == 0 && strcmp(bad + 4, hostile[i]) == 0,
+		    "found '%s' for '%s'", bad, hostile[i]);
+		ck_assert_ptr_nonnull(why);
+		free(bad);
+		tree_job_release(&tj);
+		git_tree_free(t);
+		ck_assert_int_eq(git_tree_lookup(&t, f.r, &id), 0);
+		ck_assert_int_eq(tree_job_init(&tj, f.r, t, NULL), 0);
+		ck_assert_int_eq(tree_check_base(&bad, &why, &tj), 1);
+		ck_assert_str_eq(bad, hostile[i]);
+		free(bad);
+		tree_job_release(&tj);
+		git_tree_free(t);
+	}
+	/* A planted name's control characters do not reach the message. */
+	raw_tree(&id, f.r, "..\\\x1b[2J", NULL);
+	ck_assert_int_eq(git_tree_lookup(&t, f.r, &id), 0);
+	ck_assert_int_eq(tree_job_init(&tj, f.r, t, NULL), 0);
+	ck_assert_int_eq(tree_check_base(&bad, &why, &tj), 1);
+	ck_assert_str_eq(bad, "..\\?[2J");
+	free(bad);
+	tree_job_release(&tj);
+	git_tree_free(t);
+	/* Names next to those are fine. */
+	raw_tree(&id, f.r, ".github", NULL);
+	ck_assert_int_eq(git_tree_lookup(&t, f.r, &id), 0);
+	ck_assert_int_eq(tree_job_init(&tj, f.r, t, NULL), 0);
+	ck_assert_int_eq(tree_check_base(&bad, &why, &tj), 0);
+	tree_job_release(&tj);
+	git_tree_free(t);
+	/* No base (an empty repository): nothing to check. */
+	ck_assert_int_eq(tree_job_init(&tj, f.r, NULL, NULL), 0);
+	ck_assert_int_eq(tree_check_base(&bad, &why, &tj), 0);
+	tree_job_release(&tj);
+	fx_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_tree_bad_delete_path)
+{
+	struct fx f;
+	struct tree_job tj;
+	struct strv del = { NULL, 0 };
+	git_oid nt;
+
+	fx_setup(&f);
+	ck_assert_int_eq(tree_job_init(&tj, f.r, f.base, NULL), 0);
+	strv_add(&del, ".Git/config");
+	ck_assert_int_eq(tree_build(&nt, &tj, &del, NULL), ERR_PROTO);
+	ck_assert_ptr_nonnull(strstr(err_last(), "bad delete or prune path '.Git/config'"));
+	strv_release(&del);
+	tree_job_release(&tj);
+	fx_teardown(&f);
+}
+END_TEST
+
 Suite *
 tree_suite(void)
 {
@@ -267,6 +382,8 @@ tree_suite(void)
 	tcase_add_test(tc, test_tree_build_delete_prune_modes);
 	tcase_add_test(tc, test_tree_noop_is_base);
 	tcase_add_test(tc, test_tree_bad_input);
+	tcase_add_test(tc, test_tree_hostile_base);
+	tcase_add_test(tc, test_tree_bad_delete_path);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -240,6 +240,13 @@ run_job(struct worker *w)
 		worker_error(w, rc);
 		goto out;
 	}
+	/*
+	 * The token served the fetch; the command needs none. Wiped before
+	 * it starts, so the command (the same user) does not find it in this
+	 * process's memory either.
+	 */
+	util_free_secret(w->token);
+	w->token = NULL;
 	t0 = util_now_ms();
 	if (job->argv.n > 0 && run_command(&m.u.result, w, job, tree) < 0) {
 		rc = -1;

@@ -26,6 +26,7 @@ for ((i = 1; i < N; i++)); do cp -r "$T/forge/acme/t0.git" "$T/forge/acme/t$i.gi
 version: 1
 repocast:
   api_url: http://127.0.0.1:@PORT@/api/v3
+  api: {write_interval: 0}   # a loopback forge has no secondary limits: say so
   git_url: http://127.0.0.1:@PORT@/git
   jobs: 2
 groups:

@@ -83,6 +83,9 @@ set_defaults(struct cfg *c)
 	for (i = 0; i < ARRAY_SIZE(formats); i++)
 		c->rc.report_formats.v[i] = xstrdup(formats[i]);
 	c->rc.report_formats.n = ARRAY_SIZE(formats);
+	c->rc.api_write_interval_ms = 1000;
+	c->rc.api_creates_per_minute = 80;
+	c->rc.api_creates_per_hour = 500;
 	c->preflight.enabled = true;
 	c->preflight.primary_margin_percent = 20;
 	c->preflight.secondary_reserve = 10;

@@ -153,6 +153,11 @@ struct cfg_repocast {
 	int seccomp;               /* limits.seccomp: 0 off, 1 auto (default), 2 on */
 	char *report_dir;          /* default .repocast/runs */
 	struct strv report_formats; /* default json md html junit trace prom */
+	/* API write pace (api:), GitHub.com's rules by default; 0 = off. */
+	uint64_t api_write_interval_ms;  /* default 1000 */
+	int api_creates_per_minute;      /* default 80 */
+	int api_creates_per_hour;        /* default 500 */
+	bool keep_symlinks;        /* symlinks: keep; default refuse outward links */
 };
 
 struct cfg_preflight {

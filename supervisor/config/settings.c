@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared/pathcheck.h"
 #include "shared/util.h"
 #include "supervisor/config/internal.h"
 #include "supervisor/pool/logcap.h"
@@ -235,7 +236,7 @@ cfg_parse_preflight(struct cwalk *w, const struct cnode *n)
 
 static const char *const rc_keys[] = {
 	"jobs", "timeout", "retries", "cache_dir", "api_url", "git_url", "author", "limits",
-	"report", "max_log", NULL
+	"report", "max_log", "api", "symlinks", NULL
 };
 static const char *const author_keys[] = { "name", "email", NULL };
 static const char *const limits_keys[] = {
@@ -253,6 +254,28 @@ check_seccomp(const char *s, const char **why)
 	return 0;
 }
 static const char *const report_keys[] = { "dir", "formats", NULL };
+static const char *const api_keys[] = {
+	"write_interval", "creates_per_minute", "creates_per_hour", NULL
+};
+
+static int
+check_symlinks(const char *s, const char **why)
+{
+	static const char *const ok[] = { "refuse", "keep", NULL };
+
+	if (check_one_of(s, ok) < 0) {
+		*why = "must be \"refuse\" or \"keep\"";
+		return -1;
+	}
+	return 0;
+}
+
+/* Where the cache may live: shared/pathcheck.h (not a system directory, yours). */
+static int
+check_cache_dir(const char *s, const char **why)
+{
+	return pathcheck_cache_dir(s, why);
+}
 
 static int
 check_format(const char *s, const char **why)
@@ -329,7 +352,7 @@ cfg_parse_repocast(struct cwalk *w, const struct cnode *n)
 	if (cfg_walk_str(&tmp, w, val[1], "timeout", check_duration) > 0)
 		cfg_parse_duration(&r->timeout_ms, tmp);
 	cfg_walk_int(&r->retries, w, val[2], "retries", 0, 100);
-	cfg_walk_str(&r->cache_dir, w, val[3], "cache_dir", cfg_check_word);
+	cfg_walk_str(&r->cache_dir, w, val[3], "cache_dir", check_cache_dir);
 	if (cfg_walk_str(&r->api_url, w, val[4], "api_url", check_url) > 0)
 		r->api_url_pos = cnode_pos(val[4]);
 	if (cfg_walk_str(&r->git_url, w, val[5], "git_url", check_url) > 0)
@@ -370,6 +393,20 @@ cfg_parse_repocast(struct cwalk *w, const struct cnode *n)
 		cfg_parse_size(&r->max_log, tmp);
 		r->max_log_set = true;
 	}
+	if (val[10] != NULL) {
+		mark2 = cfg_walk_push_key(w, "api");
+		if (cfg_walk_map(w, val[10], api_keys, sv, sk) == 0) {
+			if (cfg_walk_str(&tmp, w, sv[0], "write_interval", check_duration) > 0)
+				cfg_parse_duration(&r->api_write_interval_ms, tmp);
+			cfg_walk_int(&r->api_creates_per_minute, w, sv[1], "creates_per_minute", 0,
+			    1000000);
+			cfg_walk_int(&r->api_creates_per_hour, w, sv[2], "creates_per_hour", 0,
+			    1000000);
+		}
+		cfg_walk_pop(w, mark2);
+	}
+	if (cfg_walk_str(&tmp, w, val[11], "symlinks", check_symlinks) > 0)
+		r->keep_symlinks = strcmp(tmp, "keep") == 0;
 	free(tmp);
 	cfg_walk_pop(w, mark);
 }

@@ -1,10 +1,13 @@
 /*
  * value — syntax of config values: durations, sizes, repository
- * names, branch names (git's check-ref-format rules), paths and emails.
+ * names, branch names (libgit2's ref rules, shared/git/refname.h), paths
+ * (shared/pathcheck.h: no '..', no .git by git's own rules) and emails.
  */
 #include <stdint.h>
 #include <string.h>
 
+#include "shared/git/refname.h"
+#include "shared/pathcheck.h"
 #include "supervisor/config/internal.h"
 
 int
@@ -125,98 +128,16 @@ cfg_check_repo(const char *s, const char **why)
 	return 0;
 }
 
-/*
- * The first complaint of check about the '/'-separated components of s,
- * left to right (empty components included), or NULL when it has none.
- */
-static const char *
-check_components(const char *s, const char *(*check)(const char *comp, size_t len))
-{
-	const char *p, *comp = s, *msg;
-
-	for (p = s;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		if ((msg = check(comp, (size_t)(p - comp))) != NULL)
-			return msg;
-		if (*p == '\0')
-			return NULL;
-		comp = p + 1;
-	}
-}
-
-static const char *
-branch_component(const char *comp, size_t len)
-{
-	if (comp[0] == '.')
-		return "invalid branch name: a component must not start with '.'";
-	if (len >= 5 && strncmp(comp + len - 5, ".lock", 5) == 0)
-		return "invalid branch name: a component must not end with '.lock'";
-	return NULL;
-}
-
-static const char *
-path_segment(const char *seg, size_t len)
-{
-	if (len == 2 && seg[0] == '.' && seg[1] == '.')
-		return "path must not contain a '..' segment";
-	return NULL;
-}
-
 int
 cfg_check_branch(const char *s, const char **why)
 {
-	const char *p, *msg;
-	size_t len = strlen(s);
-
-	if (len == 0)
-		return why_fail(why, "invalid branch name: must not be empty");
-	if (len > 255)
-		return why_fail(why, "invalid branch name: longer than 255 bytes");
-	if (s[0] == '-')
-		return why_fail(why, "invalid branch name: must not start with '-'");
-	if (strcmp(s, "@") == 0)
-		return why_fail(why, "invalid branch name: must not be '@'");
-	if (s[0] == '/' || s[len - 1] == '/')
-		return why_fail(why, "invalid branch name: must not start or end with '/'");
-	if (s[len - 1] == '.')
-		return why_fail(why, "invalid branch name: must not end with '.'");
-	if (strstr(s, "..") != NULL)
-		return why_fail(why, "invalid branch name: must not contain '..'");
-	if (strstr(s, "//") != NULL)
-		return why_fail(why, "invalid branch name: must not contain '//'");
-	if (strstr(s, "@{") != NULL)
-		return why_fail(why, "invalid branch name: must not contain '@{'");
-	for (p = s; *p != '\0'; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (ch < 0x20 || ch == 0x7f)
-			return why_fail(why, "invalid branch name: must not contain control"
-			    " characters");
-		if (strchr(" ~^:?*[\\", ch) != NULL)
-			return why_fail(why, "invalid branch name: must not contain spaces or any"
-			    " of ~ ^ : ? * [ \\");
-	}
-	if ((msg = check_components(s, branch_component)) != NULL)
-		return why_fail(why, msg);
-	return 0;
+	return refname_check_branch(s, why);
 }
 
 int
 cfg_check_path(const char *s, const char **why)
 {
-	const char *p, *msg;
-
-	if (*s == '\0')
-		return why_fail(why, "path must not be empty");
-	if (s[0] == '/')
-		return why_fail(why, "path must be relative");
-	for (p = s; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return why_fail(why, "path must not contain control characters");
-	if ((msg = check_components(s, path_segment)) != NULL)
-		return why_fail(why, msg);
-	return 0;
+	return pathcheck_path(s, why);
 }
 
 int

@@ -40,8 +40,8 @@ struct api {
 	uint64_t not_before;    /* monotonic ms: no request before this */
 	uint64_t last_write;    /* monotonic ms of the last mutating request */
 	bool have_write;
-	uint64_t *ring;         /* start times of the last create_per_hour creates */
-	size_t ring_head, ring_n;
+	uint64_t *ring;         /* start times of the last ring_cap creates */
+	size_t ring_head, ring_n, ring_cap; /* ring_cap: the larger cap; 0: no caps */
 	struct api_stats st;
 	/* The request in progress, named in its events (api_event). */
 	enum api_method ev_method;
@@ -303,9 +303,10 @@ api_new(struct api **out, const struct api_opts *o, const char *token)
 		api_opts_init(&d);
 		o = &d;
 	}
-	if (o->create_per_min == 0 || o->create_per_hour == 0 ||
+	/* 0 turns a cap off; two caps must nest (a minute's never above the hour's). */
+	if (o->create_per_min > 0 && o->create_per_hour > 0 &&
 	    o->create_per_min > o->create_per_hour)
-		return err_set(ERR_CONFIG, "bad api limits: need 0 < create_per_min "
+		return err_set(ERR_CONFIG, "bad api limits: need create_per_min "
 		    "(%u) <= create_per_hour (%u)", o->create_per_min, o->create_per_hour);
 	if (o->max_retries < 0 || o->max_rate_retries < 0)
 		return err_set(ERR_CONFIG, "bad api limits: negative retry count");
@@ -339,7 +340,9 @@ api_new(struct api **out, const struct api_opts *o, const char *token)
 	    : "repocast/" REPOCAST_VERSION);
 	a->o.user_agent = a->user_agent;
 	a->token = xstrdup_or_null(token);
-	a->ring = xcalloc(a->o.create_per_hour, sizeof(*a->ring));
+	a->ring_cap = a->o.create_per_hour > a->o.create_per_min ? a->o.create_per_hour :
+	    a->o.create_per_min;
+	a->ring = a->ring_cap > 0 ? xcalloc(a->ring_cap, sizeof(*a->ring)) : NULL;
 	a->st.quota.limit = a->st.quota.remaining = a->st.quota.reset = -1;
 	if (o->cache_dir != NULL) {
 		a->cache_dir = xstrdup(o->cache_dir);
@@ -874,14 +877,16 @@ perform(struct api *a, struct api_response *r, enum api_method m, const char *ur
 static uint64_t
 ring_at(const struct api *a, size_t i)
 {
-	return a->ring[(a->ring_head + i) % a->o.create_per_hour];
+	return a->ring[(a->ring_head + i) % a->ring_cap];
 }
 
 static void
 ring_push(struct api *a, uint64_t t)
 {
-	size_t cap = a->o.create_per_hour;
+	size_t cap = a->ring_cap;
 
+	if (cap == 0)
+		return;
 	if (a->ring_n < cap) {
 		a->ring[(a->ring_head + a->ring_n) % cap] = t;
 		a->ring_n++;
@@ -921,13 +926,13 @@ limiter_wait(struct api *a, enum api_method m, unsigned flags, bool quota_free)
 	    "the interval between writes")) != 0)
 		return rc;
 	if (flags & API_CREATE) {
-		if (a->ring_n >= a->o.create_per_min &&
+		if (a->o.create_per_min > 0 && a->ring_n >= a->o.create_per_min &&
 		    (rc = wait_until(a, ring_at(a, a->ring_n - a->o.create_per_min) +
 		    60000, "the per-minute content-creation limit")) != 0)
 			return rc;
-		if (a->ring_n >= a->o.create_per_hour &&
-		    (rc = wait_until(a, ring_at(a, 0) + 3600000,
-		    "the per-hour content-creation limit")) != 0)
+		if (a->o.create_per_hour > 0 && a->ring_n >= a->o.create_per_hour &&
+		    (rc = wait_until(a, ring_at(a, a->ring_n - a->o.create_per_hour) +
+		    3600000, "the per-hour content-creation limit")) != 0)
 			return rc;
 	}
 	return 0;
@@ -1245,6 +1250,7 @@ api_preflight(char *line, size_t len, const struct api_plan *plan,
 	unsigned total = plan->reads + plan->writes;
 	long margin = 0, avail;
 	int pct = plan->margin_percent, rc = 0;
+	bool no_slots = false;
 	unsigned per_min;
 
 	if (o == NULL) {
@@ -1278,25 +1284,32 @@ api_preflight(char *line, size_t len, const struct api_plan *plan,
 		buf_addstr(&b, " vs an unknown remaining quota");
 	}
 	per_min = o->create_per_min;
-	if (plan->secondary_reserve > 0)
-		per_min = (unsigned)plan->secondary_reserve >= per_min ? 0
-		    : per_min - (unsigned)plan->secondary_reserve;
-	buf_addf(&b, "; %u content-creating requests paced at %u/min", plan->creates,
-	    per_min);
-	/* The limiter's window is one minute: up to per_min creates go at once,
-	 * each further per_min costs another minute of waiting. */
-	if (plan->creates > 0 && per_min > 0 && plan->creates <= per_min)
-		buf_addstr(&b, " (no wait)");
-	else if (plan->creates > 0 && per_min > 0)
-		buf_addf(&b, " (at least %u min of waiting)",
-		    (plan->creates + per_min - 1) / per_min - 1);
-	if (plan->creates > 0 && per_min == 0) {
+	if (per_min == 0) {
+		/* Pacing per minute is off (repocast.api.creates_per_minute: 0). */
+		buf_addf(&b, "; %u content-creating requests, not paced per minute",
+		    plan->creates);
+	} else {
+		if (plan->secondary_reserve > 0)
+			per_min = (unsigned)plan->secondary_reserve >= per_min ? 0
+			    : per_min - (unsigned)plan->secondary_reserve;
+		buf_addf(&b, "; %u content-creating requests paced at %u/min", plan->creates,
+		    per_min);
+		/* The limiter's window is one minute: up to per_min creates go at
+		 * once, each further per_min costs another minute of waiting. */
+		if (plan->creates > 0 && per_min > 0 && plan->creates <= per_min)
+			buf_addstr(&b, " (no wait)");
+		else if (plan->creates > 0 && per_min > 0)
+			buf_addf(&b, " (at least %u min of waiting)",
+			    (plan->creates + per_min - 1) / per_min - 1);
+		else if (plan->creates > 0)
+			no_slots = true;
+	}
+	if (no_slots)
 		buf_addf(&why, "%sthe secondary reserve (%d) leaves no create slots",
 		    why.len ? "; " : "", plan->secondary_reserve);
-	} else if (plan->creates > o->create_per_hour) {
+	else if (o->create_per_hour > 0 && plan->creates > o->create_per_hour)
 		buf_addf(&why, "%s%u content-creating requests exceed the %u/hour cap",
 		    why.len ? "; " : "", plan->creates, o->create_per_hour);
-	}
 	if (why.len > 0) {
 		buf_addf(&b, ": insufficient: %s", why.ptr);
 		rc = err_set(ERR_LIMIT, "rate-limit preflight: %s", why.ptr);

@@ -13,6 +13,8 @@
  *     apart (default 1 s);
  *   - content-creating requests (API_CREATE) stay <= create_per_min per
  *     sliding minute (80) and <= create_per_hour per sliding hour (500).
+ * These three are GitHub.com's rules by default; 0 turns one off. They are
+ * settings (repocast.api in the config), never inferred from the address.
  * A rate-limited answer (429, or 403 carrying retry-after, remaining 0 or a
  * "rate limit" message) is retried after retry-after seconds when given,
  * else at x-ratelimit-reset when remaining is 0, else after backoff_min_ms
@@ -94,9 +96,9 @@ struct api_opts {
 	int max_retries;             /* transient failures; default 3 */
 	int max_rate_retries;        /* rate-limited answers; default 5 */
 	uint64_t retry_base_ms;      /* transient backoff start; default 1000 */
-	uint64_t write_interval_ms;  /* between mutating requests; default 1000 */
-	unsigned create_per_min;     /* default 80 */
-	unsigned create_per_hour;    /* default 500 */
+	uint64_t write_interval_ms;  /* between mutating requests; default 1000; 0 off */
+	unsigned create_per_min;     /* default 80; 0 off */
+	unsigned create_per_hour;    /* default 500; 0 off; >= create_per_min when both on */
 	uint64_t backoff_min_ms;     /* secondary limit backoff; default 60000 */
 	uint64_t backoff_max_ms;     /* default 900000 (15 min) */
 	uint64_t max_wait_ms;        /* longest single wait; default 3600000 */

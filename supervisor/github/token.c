@@ -16,7 +16,6 @@
 
 #include "shared/buf.h"
 #include "shared/err.h"
-#include "shared/log.h"
 #include "shared/util.h"
 
 /* Check and copy a candidate; src names where it came from (never the value). */
@@ -48,33 +47,87 @@ take(struct token **out, const char *val, size_t len, const char *src)
 	return 0;
 }
 
+/* "chmod 600 FILE" as a shell would take it: FILE quoted unless plain. */
+static void
+chmod_hint(struct buf *b, const char *file)
+{
+	const char *p;
+
+	buf_addstr(b, "chmod 600 ");
+	if (file[0] != '\0' && strspn(file, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_./-+,:@%=") == strlen(file)) {
+		buf_addstr(b, file);
+		return;
+	}
+	buf_addch(b, '\'');
+	for (p = file; *p != '\0'; p++) {
+		if (*p == '\'')
+			buf_addstr(b, "'\\''");
+		else
+			buf_addch(b, *p);
+	}
+	buf_addch(b, '\'');
+}
+
+/*
+ * The file's bytes, read from the descriptor whose mode was checked (no
+ * window between the check and the read). As ssh does for a private key,
+ * a token file that its group or others may read or write is refused.
+ */
 static int
 load_file(struct token **out, const char *file)
 {
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, hint = BUF_INIT;
 	struct stat st;
-	int rc;
+	char chunk[512];
+	ssize_t n;
+	int fd, rc;
 
-	if (stat(file, &st) == 0) {
-		if (!S_ISREG(st.st_mode))
-			return err_set(ERR_CONFIG, "token file '%s' is not a regular file",
-			    file);
-		if (st.st_size > TOKEN_MAX + 2)
-			return err_set(ERR_LIMIT, "github token from --token-file is "
-			    "longer than %d bytes", TOKEN_MAX);
-		if (st.st_mode & 077)
-			log_warn("token file '%s' is readable by others (chmod 600 it)",
-			    file);
-	}
-	rc = buf_read_file(&b, file);
-	if (rc != 0) {
-		err_wrap("cannot read token file");
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		return err_sys(errno == ENOENT ? ERR_NOTFOUND : ERR_FAIL,
+		    "cannot read token file: cannot open '%s'", file);
+	if (fstat(fd, &st) < 0) {
+		rc = err_sys(ERR_FAIL, "cannot read token file: cannot stat '%s'", file);
 		goto out;
 	}
-	rc = take(out, b.ptr, b.len, "--token-file");
+	if (!S_ISREG(st.st_mode)) {
+		rc = err_set(ERR_CONFIG, "token file '%s' is not a regular file", file);
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		chmod_hint(&hint, file);
+		rc = err_set(ERR_CONFIG, "token file '%s' is accessible by group or others (mode"
+		    " %04o): run '%s' and try again", file, (unsigned)(st.st_mode & 07777),
+		    hint.ptr);
+		goto out;
+	}
+	if (st.st_size > TOKEN_MAX + 2) {
+		rc = err_set(ERR_LIMIT, "github token from --token-file is longer than %d bytes",
+		    TOKEN_MAX);
+		goto out;
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = err_sys(ERR_FAIL, "cannot read token file '%s'", file);
+			goto out;
+		}
+		buf_add(&b, chunk, (size_t)n);
+		if (b.len > TOKEN_MAX + 2) {
+			rc = err_set(ERR_LIMIT, "github token from --token-file is longer than %d"
+			    " bytes", TOKEN_MAX);
+			goto out;
+		}
+	}
+	rc = take(out, b.ptr != NULL ? b.ptr : "", b.len, "--token-file");
 out:
-	util_wipe(b.ptr, b.len);
+	util_wipe(chunk, sizeof(chunk));
+	if (b.ptr != NULL)
+		util_wipe(b.ptr, b.len);
 	buf_release(&b);
+	buf_release(&hint);
+	close(fd);
 	return rc;
 }
 

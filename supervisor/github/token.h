@@ -24,7 +24,8 @@ struct token {
 
 /*
  * Load the token: from file when file is not NULL (trailing whitespace
- * stripped, a warning when the file is readable by group or others), else
+ * stripped; refused with ERR_CONFIG, as ssh refuses a private key, when
+ * its group or others have any access: the message gives the chmod), else
  * from the environment. *out is freed with token_free.
  * Returns 0; ERR_AUTH when no token is configured ("no github token: set
  * GITHUB_TOKEN or GH_TOKEN, or pass --token-file"); ERR_NOTFOUND when the

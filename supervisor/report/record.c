@@ -36,7 +36,8 @@ static const char *const outcome_names[] = {
 /* Indexed by enum record_cause; CAUSE_EXIT, _SIGNAL and _ERROR are made. */
 static const char *const cause_names[] = {
 	NULL, "exit", "signal", "timeout", "protocol", "spawn", "memory",
-	"cancelled", "dependency", "plugin", "pr", "pids", "error",
+	"cancelled", "dependency", "plugin", "pr", "pids", "hostile_tree", "hostile_symlink",
+	"error",
 };
 
 /* Indexed by enum record_limit. */
@@ -127,7 +128,9 @@ record_set_cause(struct record *rec, enum record_cause cause, int value, const c
 void
 record_set_worker_error(struct record *rec, const char *code, const char *text)
 {
-	static const enum record_cause own[] = { CAUSE_TIMEOUT, CAUSE_PROTOCOL, CAUSE_PLUGIN };
+	static const enum record_cause own[] = {
+		CAUSE_TIMEOUT, CAUSE_PROTOCOL, CAUSE_PLUGIN, CAUSE_HOSTILE_TREE,
+	};
 	size_t i;
 
 	free(rec->error);

@@ -56,6 +56,10 @@ enum record_cause {
 	CAUSE_PLUGIN,            /* "plugin": the worker's git plugin did not load */
 	CAUSE_PR,                /* "pr": the pull request could not be written */
 	CAUSE_PIDS,              /* "pids": more processes than the limit */
+	CAUSE_HOSTILE_TREE,      /* "hostile_tree": the target's base tree holds a
+	                          * .git, '..' or other name git refuses (worker) */
+	CAUSE_HOSTILE_SYMLINK,   /* "hostile_symlink": a synced symlink points outside
+	                          * the repository (symlinks: refuse) */
 	CAUSE_ERROR,             /* an error code, cause_value ERR_*: err_name */
 };
 

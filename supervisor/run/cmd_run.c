@@ -94,13 +94,15 @@ const char cmd_run_usage[] =
     "      --metrics-file PATH  also write metrics.prom to PATH (atomically)\n"
     "      --only-failed RUN only the repositories that failed in RUN (a run id\n"
     "                        under the report dir, 'last', or a run directory)\n"
-    "      --cache-dir DIR   the mirror cache (default ~/.cache/repocast)\n"
+    "      --cache-dir DIR   the mirror cache (default ~/.cache/repocast), a\n"
+    "                        directory of your own, not a system directory\n"
     "      --git-url URL     base for owner/name (default GITHUB_SERVER_URL, else\n"
     "                        https://GH_HOST, else https://github.com)\n"
     "      --api-url URL     the GitHub API (default GITHUB_API_URL, else\n"
     "                        https://GH_HOST/api/v3, else https://api.github.com)\n"
     "      --token-file FILE token for the API and http(s) fetches (else\n"
-    "                        GITHUB_TOKEN, GH_TOKEN, then 'gh auth token')\n"
+    "                        GITHUB_TOKEN, GH_TOKEN, then 'gh auth token');\n"
+    "                        refused unless only you can read it (chmod 600)\n"
     "      --log-level L     error, warn, info, debug, trace\n"
     "      --no-progress     no status line on a terminal\n"
     "  -h, --help            this text\n"
@@ -653,6 +655,10 @@ cmd_run(int argc, char **argv)
 	}
 	log_set_level(o.log_level);
 	st.o = &o;
+	if ((rc = cmd_check_cache_dir(o.cache_dir)) < 0) {
+		exit_code = cmd_fail(CMD_INPUT, rc);
+		goto out;
+	}
 	if ((rc = run_select(&st, &run, &ep)) < 0) {
 		/* A bad repos file or an org that does not exist is the user's; the
 		 * API, the network and the token are the environment's. */

@@ -15,6 +15,7 @@
 #include "shared/err.h"
 #include "shared/log.h"
 #include "shared/util.h"
+#include "supervisor/cmd.h"
 #include "supervisor/github/api.h"
 #include "supervisor/github/github.h"
 #include "supervisor/sync/internal.h"
@@ -119,6 +120,19 @@ sync_api_event(const struct api_event *ev, void *arg)
 	free(name);
 }
 
+/*
+ * The write pace of the config (repocast.api: GitHub.com's rules unless
+ * set; 0 turns one off). The same for every address: a GitHub Enterprise
+ * Server or a test forge that allows more says so in its config.
+ */
+static void
+sync_api_pace(struct api_opts *ao, const struct cfg *c)
+{
+	ao->write_interval_ms = c->rc.api_write_interval_ms;
+	ao->create_per_min = (unsigned)c->rc.api_creates_per_minute;
+	ao->create_per_hour = (unsigned)c->rc.api_creates_per_hour;
+}
+
 int
 sync_open_api(struct sync_run *r)
 {
@@ -130,17 +144,13 @@ sync_open_api(struct sync_run *r)
 		free(cache);
 		return rc;
 	}
-
 	api_opts_init(&ao);
 	ao.base_url = r->ep.api_url;
 	ao.cache_dir = cache;
 	ao.cancelled = sync_api_cancelled;  /* rate-limit waits end on Ctrl-C */
 	ao.on_event = sync_api_event;
 	ao.arg = r;
-	/* GitHub's secondary limits ask >= 1 s between writes; a loopback
-	 * forge has none, and pacing it would only slow tests and the demo. */
-	if (api_url_is_loopback(ao.base_url))
-		ao.write_interval_ms = 0;
+	sync_api_pace(&ao, r->cfg);
 	rc = api_new(&r->api, &ao, token_value(r->token));
 	free(cache);
 	if (rc < 0)
@@ -241,8 +251,8 @@ sync_plan(struct api_plan *plan, const struct cfg_preflight *pf, unsigned n, boo
 
 /* The most targets of this run that fit the quota now (0: none). */
 static unsigned
-sync_plan_fits(const struct cfg_preflight *pf, const struct github_rate *rate, unsigned n,
-    bool dry_run)
+sync_plan_fits(const struct cfg_preflight *pf, const struct github_rate *rate,
+    const struct api_opts *pace, unsigned n, bool dry_run)
 {
 	struct api_plan plan;
 	char line[8];
@@ -251,7 +261,7 @@ sync_plan_fits(const struct cfg_preflight *pf, const struct github_rate *rate, u
 	while (lo < hi) {
 		mid = lo + (hi - lo + 1) / 2;
 		sync_plan(&plan, pf, mid, dry_run);
-		if (api_preflight(line, sizeof(line), &plan, &rate->core, NULL) == 0)
+		if (api_preflight(line, sizeof(line), &plan, &rate->core, pace) == 0)
 			lo = mid;
 		else
 			hi = mid - 1;
@@ -275,10 +285,13 @@ sync_preflight(struct sync_run *r)
 	const struct cfg_preflight *pf = &r->cfg->preflight;
 	struct github_rate rate;
 	struct api_plan plan;
+	struct api_opts pace;
 	char line[512];
 	unsigned n = (unsigned)r->scope.n, fits;
 	int rc;
 
+	api_opts_init(&pace);
+	sync_api_pace(&pace, r->cfg);
 	if ((rc = github_rate_get(&rate, r->api)) < 0) {
 		if (rc == ERR_AUTH || rc == ERR_NET || rc == ERR_TIMEOUT ||
 		    (pf->present && pf->fail_closed))
@@ -291,7 +304,7 @@ sync_preflight(struct sync_run *r)
 	if (pf->present && !pf->enabled)
 		return 0;
 	sync_plan(&plan, pf, n, r->o.dry_run);
-	rc = api_preflight(line, sizeof(line), &plan, &rate.core, NULL);
+	rc = api_preflight(line, sizeof(line), &plan, &rate.core, &pace);
 	log_info("%s", line);
 	if (rc == 0)
 		return 0;
@@ -302,7 +315,7 @@ sync_preflight(struct sync_run *r)
 		err_clear();
 		return 0;
 	}
-	fits = sync_plan_fits(pf, &rate, n, r->o.dry_run);
+	fits = sync_plan_fits(pf, &rate, &pace, n, r->o.dry_run);
 	if (fits > 0)
 		return err_set(ERR_LIMIT, "rate-limit preflight: this run of %u %s does not fit "
 		    "the API budget (%s); %u %s would pass now: narrow it with --groups or "
@@ -322,6 +335,8 @@ sync_env(struct sync_run *r)
 
 	/* The loader always sets a cache dir (cfg_default_cache_dir). */
 	r->cache_dir = xstrdup(r->o.cache_dir != NULL ? r->o.cache_dir : r->cfg->rc.cache_dir);
+	if ((rc = cmd_check_cache_dir(r->cache_dir)) < 0)
+		return rc;
 	if ((rc = sync_open_api(r)) < 0 || (rc = sync_preflight(r)) < 0 ||
 	    (rc = sync_sources(r)) < 0)
 		return rc;

@@ -14,6 +14,7 @@
 #include "shared/err.h"
 #include "shared/git/err_git.h"
 #include "shared/glob.h"
+#include "shared/pathcheck.h"
 #include "shared/transform.h"
 #include "shared/util.h"
 
@@ -267,10 +268,17 @@ add_entry(struct ctx *x, char *dest, const char *src, const git_tree_entry *e)
 {
 	struct plan_entry *pe;
 	git_filemode_t mode = git_tree_entry_filemode(e);
+	const char *why = NULL;
 	bool binary = false;
 	size_t size = 0;
 	int rc;
 
+	/* A name from the source tree can make any dest: the worker's rule, here first. */
+	if (pathcheck_tree_path(dest, &why) < 0) {
+		rc = ctx_err(x, "'%s' would be written to '%s': %s", src, dest, why);
+		free(dest);
+		return rc;
+	}
 	if ((rc = cache_get(x->c, git_tree_entry_id(e), &binary, &size)) != 0) {
 		free(dest);
 		return ctx_err(x, "%s", err_last());

@@ -17,6 +17,7 @@
 #include "shared/err.h"
 #include "shared/git/err_git.h"
 #include "shared/log.h"
+#include "shared/pathcheck.h"
 #include "shared/transform.h"
 #include "shared/util.h"
 #include "supervisor/github/prtext.h"
@@ -200,7 +201,53 @@ sync_add_entry(struct sync_target *t, const struct plan_entry *e, struct transfo
 	return 0;
 }
 
-/* The JOB message and manifest for one target. */
+/*
+ * Symlinks that point outside the repository (shared/pathcheck.h), unless
+ * the config keeps them: the target fails with cause hostile_symlink and
+ * no worker. 0 none; 1 recorded; < 0 a link could not be read.
+ */
+static int
+sync_check_links(struct sync_run *r, struct sync_target *t, const struct plan *pl)
+{
+	const void *data;
+	const char *why = NULL;
+	git_blob *blob = NULL;
+	char *msg, *shown;
+	size_t i, k, len;
+	int rc, bad;
+
+	if (r->cfg->rc.keep_symlinks)
+		return 0;
+	for (i = 0; i < pl->n; i++) {
+		const struct plan_entry *e = &pl->entries[i];
+
+		if (e->mode != 0120000)
+			continue;
+		if ((rc = source_blob(&blob, &data, &len, &t->source->src, &e->oid)) < 0)
+			return rc;
+		bad = pathcheck_symlink(e->path, data, len, &why) < 0;
+		if (bad) {
+			/* The link's bytes are the source's: no control character reaches a terminal. */
+			shown = xstrndup(data, len > 200 ? 200 : len);
+			for (k = 0; shown[k] != '\0'; k++)
+				if ((unsigned char)shown[k] < 0x20 || shown[k] == 0x7f)
+					shown[k] = '?';
+			msg = xasprintf("symlink '%s' (from '%s') points to '%s': %s; set"
+			    " repocast.symlinks: keep to sync it anyway", e->path, e->src, shown, why);
+			free(shown);
+			sync_record_none(t, OUTCOME_FAILED, CAUSE_HOSTILE_SYMLINK, 0, msg);
+			t->rec.start_us = t->rec.end_us = util_wall_us();
+			log_error("%s: %s", t->target->repo, msg);
+			free(msg);
+		}
+		git_blob_free(blob);
+		if (bad)
+			return 1;
+	}
+	return 0;
+}
+
+/* The JOB message and manifest for one target (1: recorded as failed). */
 static int
 sync_prepare(struct sync_run *r, struct sync_target *t)
 {
@@ -217,6 +264,10 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 
 	if ((rc = plan_expand(&pl, t->source->cache, t->source->src.tree, g, tg)) < 0)
 		return rc;
+	if ((rc = sync_check_links(r, t, &pl)) != 0) {
+		plan_release(&pl);
+		return rc;
+	}
 	dirx = xcalloc(tg->ndirs + 1, sizeof(*dirx));
 	for (i = 0; i < tg->ndirs && rc == 0; i++)
 		if (tg->dirs[i].has_transform)

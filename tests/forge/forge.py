@@ -357,6 +357,7 @@ class Handler(BaseHTTPRequestHandler):
                                                         int(time.time()))
         log_query = re.sub(r"(access_token|token)=[^&]*", r"\1=REDACTED", query)
         self.rec = {"seq": seq, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "t": round(time.time(), 6),
                     "method": self.command, "path": path + ("?" + log_query if query else ""),
                     "status": 0, "auth": None, "login": None, "fault": None,
                     "dropped": False, "chunked": False, "bytes_in": 0, "bytes_out": 0}

@@ -65,6 +65,7 @@ fi
 
 # --token-file: same path, and GH_TOKEN is scrubbed as well.
 echo "$TOKEN" >"$T/token"
+chmod 600 "$T/token"
 : >"$T/auth"
 rm -rf "$T/runs"
 set +e
@@ -77,6 +78,7 @@ D=$(dirname "$(report_of "$T/runs")")
 grep -rq -- "$TOKEN" "$D" "$T/out" && fail "the token leaked (token file)"
 # An empty token file is a usage error.
 : >"$T/empty"
+chmod 600 "$T/empty"
 set +e
 rc run --repos "$T/repos" --no-pr --token-file "$T/empty" --report-dir "$T/runs2" -- true \
 	>"$T/out" 2>&1

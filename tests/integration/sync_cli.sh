@@ -13,6 +13,7 @@ seed_targets main acme/r{1..6}
 version: 1
 repocast:
   api_url: http://127.0.0.1:@PORT@/api/v3
+  api: {write_interval: 0}   # a loopback forge has no secondary limits: say so
   git_url: http://127.0.0.1:@PORT@/git
 groups:
   - name: Core
@@ -114,6 +115,15 @@ sync_rc 3 "bad token" -c "$T/sync.yaml" --dry-run --token-file "$T/bad-token" \
     --report-dir "$T/runs"
 grep -qi "auth" "$T/out" || { cat "$T/out"; fail "bad token message"; }
 grep -q "wrong-token" "$T/out" && fail "the token was printed"
+# a token file its group or others may read: refused as ssh refuses a key,
+# a usage error like the other token file errors, with the chmod to run
+cp "$T/token" "$T/open-token"
+chmod 644 "$T/open-token"
+sync_rc 2 "open token file" -c "$T/sync.yaml" --dry-run --token-file "$T/open-token" \
+    --report-dir "$T/runs"
+grep -qF "token file '$T/open-token' is accessible by group or others (mode 0644): run 'chmod 600 $T/open-token' and try again" "$T/out" ||
+    { cat "$T/out"; fail "open token file message"; }
+grep -qF "$(cat "$T/token")" "$T/out" && fail "the token was printed"
 # --json
 rsync_run --json --dry-run acme/r5 > "$T/json" 2>/dev/null || fail "--json run"
 pjt 'len(d["targets"]) == 1 and d["targets"][0]["repo"] == "acme/r5" and d["targets"][0]["outcome"] == "dry_run"' \

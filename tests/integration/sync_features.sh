@@ -60,6 +60,7 @@ write_config <<'EOF2'
 version: 1
 repocast:
   api_url: http://127.0.0.1:@PORT@/api/v3
+  api: {write_interval: 0}   # a loopback forge has no secondary limits: say so
   git_url: http://127.0.0.1:@PORT@/git
   jobs: 2
   author: {name: Sync Bot, email: bot@example.com}

@@ -20,6 +20,7 @@ tgt() { printf '      - repo: %s\n        files: [{src: f.txt, dest: f.txt}]\n' 
 version: 1
 repocast:
   api_url: http://127.0.0.1:@PORT@/api/v3
+  api: {write_interval: 0}   # a loopback forge has no secondary limits: say so
   git_url: http://127.0.0.1:@PORT@/git
   jobs: 4
 groups:

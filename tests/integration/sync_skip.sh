@@ -18,6 +18,7 @@ config() {
 version: 1
 repocast:
   api_url: http://127.0.0.1:@PORT@/api/v3
+  api: {write_interval: 0}   # a loopback forge has no secondary limits: say so
   git_url: http://127.0.0.1:@PORT@/git
   jobs: $1
 groups:

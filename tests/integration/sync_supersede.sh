@@ -17,6 +17,7 @@ version: 1
 repocast:
   api_url: http://127.0.0.1:@PORT@/api/v3
   git_url: http://127.0.0.1:@PORT@/git
+  api: {write_interval: 0}
 groups:
   - name: g
     id: g

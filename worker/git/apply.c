@@ -45,6 +45,7 @@ struct sync_ctx {
 	struct sync_newobj *newobj; /* new objects; owned by the odb once added */
 	git_odb *odb;              /* the mirror's object database */
 	int fetch_skipped;         /* the mirror already held what discovery saw */
+	const char *cause;         /* a failure's own cause ("hostile_tree"), or NULL */
 	uint64_t t_phase;
 };
 
@@ -563,6 +564,27 @@ sync_ours(struct sync_ctx *c)
 	return ours;
 }
 
+/*
+ * A commit carries the base tree's entries on: one that holds a name git
+ * refuses (a .git by its rules, "..", planted by a hostile push or a
+ * broken tool) gets no commit on top, and nothing is pushed.
+ */
+static int
+sync_check_base(struct sync_ctx *c)
+{
+	const char *why = NULL;
+	char *bad = NULL;
+	int rc;
+
+	if ((rc = tree_check_base(&bad, &why, &c->tj)) <= 0)
+		return rc;
+	c->cause = "hostile_tree";
+	rc = err_set(ERR_CONFIG, "refusing to commit on '%s' of '%s': its tree holds '%s' (%s),"
+	    " a name git refuses", c->job->base_branch, c->job->target, bad, why);
+	free(bad);
+	return rc;
+}
+
 /* After the new tree exists: pick the outcome and act on it. */
 static int
 sync_outcome(struct sync_ctx *c, const git_oid *new_tree)
@@ -589,6 +611,8 @@ sync_outcome(struct sync_ctx *c, const git_oid *new_tree)
 	branch = reuse ? job->existing_branch : job->sync_branch;
 	if (branch == NULL || *branch == '\0')
 		return err_set(ERR_PROTO, "job: no sync branch given");
+	if ((rc = sync_check_base(c)) < 0)
+		return rc;
 	if (strcmp(branch, job->base_branch) == 0)
 		return err_set(ERR_CONFIG, "refusing to push to the base branch '%s'", branch);
 	if ((rc = sync_commit(&commit, c, new_tree, job->dry_run)) < 0)
@@ -655,7 +679,9 @@ apply_job(struct worker *w)
 	rc = 0;
 	goto out;
 fail:
-	if (!w->cancelled)
+	if (!w->cancelled && c.cause != NULL)
+		worker_error_cause(w, c.cause);
+	else if (!w->cancelled)
 		worker_error(w, rc);
 out:
 	if (c.tj_ready)

@@ -8,6 +8,7 @@
 
 #include "shared/err.h"
 #include "shared/git/err_git.h"
+#include "shared/pathcheck.h"
 #include "shared/transform.h"
 #include "shared/util.h"
 
@@ -48,42 +49,17 @@ tree_job_release(struct tree_job *tj)
 	memset(tj, 0, sizeof(*tj));
 }
 
-static bool
-tree_path_ok(const char *p)
-{
-	const char *s = p;
-	size_t len;
-
-	if (*p == '\0' || *p == '/')
-		return false;
-	while (*s != '\0') {
-		len = strcspn(s, "/");
-		if (len == 0 || (len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
-			return false;
-		if (len == 4 && strncmp(s, ".git", 4) == 0)
-			return false;
-		s += len;
-		if (*s == '/')
-			s++;
-		if (*s == '\0' && s[-1] == '/')
-			return false;
-	}
-	for (s = p; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
-}
-
 int
 tree_add(struct tree_job *tj, const struct msg_manifest_entry *e)
 {
 	struct tree_entry *t;
 	git_tree_entry *te = NULL;
+	const char *why = NULL;
 	bool xform;
 	int exists;
 
-	if (!tree_path_ok(e->path))
-		return err_set(ERR_PROTO, "manifest: bad path '%s'", e->path);
+	if (pathcheck_tree_path(e->path, &why) < 0)
+		return err_set(ERR_PROTO, "manifest: bad path '%s': %s", e->path, why);
 	if (e->mode != MODE_FILE && e->mode != MODE_EXEC && e->mode != MODE_LINK)
 		return err_set(ERR_PROTO, "manifest: bad mode %o for '%s'", e->mode, e->path);
 	ALLOC_GROW(tj->v, tj->n + 1, tj->cap);
@@ -283,16 +259,24 @@ collect_removals(struct walk_ctx *w, const char *path)
 {
 	git_tree_entry *te = NULL;
 	git_tree *sub = NULL;
+	const char *why = NULL;
 	char *clean;
 	size_t len;
 	int rc = 0;
 
-	if (w->tj->base == NULL)
-		return 0;
 	clean = xstrdup(path);
 	len = strlen(clean);
 	while (len > 0 && clean[len - 1] == '/')
 		clean[--len] = '\0';
+	if (len > 0 && pathcheck_tree_path(clean, &why) < 0) {
+		rc = err_set(ERR_PROTO, "job: bad delete or prune path '%s': %s", clean, why);
+		free(clean);
+		return rc;
+	}
+	if (w->tj->base == NULL) {
+		free(clean);
+		return 0;
+	}
 	if (len == 0 || git_tree_entry_bypath(&te, w->tj->base, clean) < 0) {
 		free(clean);
 		return 0;  /* nothing there: nothing to delete */
@@ -362,11 +346,12 @@ tree_build(git_oid *out, struct tree_job *tj, const struct strv *delete_paths,
 		if (strcmp(tj->v[i - 1].path, tj->v[i].path) == 0)
 			return err_set(ERR_PROTO, "manifest: duplicate path '%s'", tj->v[i].path);
 	for (i = 0; delete_paths != NULL && i < delete_paths->n; i++)
-		if (collect_removals(&w, delete_paths->v[i]) < 0)
+		if ((rc = collect_removals(&w, delete_paths->v[i])) < 0)
 			goto out;
 	for (i = 0; prune_dirs != NULL && i < prune_dirs->n; i++)
-		if (collect_removals(&w, prune_dirs->v[i]) < 0)
+		if ((rc = collect_removals(&w, prune_dirs->v[i])) < 0)
 			goto out;
+	rc = ERR_FAIL;  /* what the failures below return */
 	if (w.nrm > 0)
 		qsort(w.rm, w.nrm, sizeof(*w.rm), cmp_str);
 	up = xcalloc(tj->n + w.nrm + 1, sizeof(*up));
@@ -478,4 +463,49 @@ out:
 	git_diff_free(diff);
 	git_tree_free(nt);
 	return rc;
+}
+
+/* ---- the base tree's own names ---- */
+
+struct hostile_ctx {
+	char *path;                /* the first hostile entry found, or NULL */
+	const char *why;
+};
+
+static int
+hostile_cb(const char *root, const git_tree_entry *entry, void *payload)
+{
+	struct hostile_ctx *h = payload;
+	const char *why = NULL;
+	char *p;
+
+	if (pathcheck_name(git_tree_entry_name(entry), &why) == 0)
+		return 0;
+	h->path = xasprintf("%s%s", root, git_tree_entry_name(entry));
+	/* A planted name may hold anything: no control character reaches a log. */
+	for (p = h->path; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	h->why = why;
+	return -1;  /* stops the walk */
+}
+
+int
+tree_check_base(char **bad, const char **why, struct tree_job *tj)
+{
+	struct hostile_ctx h = { NULL, NULL };
+	int rc;
+
+	*bad = NULL;
+	if (tj->base == NULL)
+		return 0;
+	rc = git_tree_walk(tj->base, GIT_TREEWALK_PRE, hostile_cb, &h);
+	if (h.path != NULL) {
+		*bad = h.path;
+		*why = h.why;
+		return 1;
+	}
+	if (rc < 0)
+		return err_git(ERR_FAIL, "cannot walk the base tree");
+	return 0;
 }

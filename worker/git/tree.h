@@ -105,6 +105,15 @@ int tree_build(git_oid *out, struct tree_job *tj, const struct strv *delete_path
     const struct strv *prune_dirs);
 
 /*
+ * Does the base tree hold an entry git itself refuses (shared/pathcheck.h
+ * pathcheck_name: a .git by git's rules, "..", ".", a '/' in a name)? A
+ * commit on top would carry it on. Walks the whole base tree (every
+ * subtree is read once). 0 clean; 1 with *bad the entry's path (caller
+ * frees) and *why a static reason; ERR_FAIL when a tree cannot be read.
+ */
+int tree_check_base(char **bad, const char **why, struct tree_job *tj);
+
+/*
  * Diffstat (and, when patch is non-NULL, the unified diff capped at cap
  * bytes) between the base tree and new_tree, appended to stat/patch.
  */
