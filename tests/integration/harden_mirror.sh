@@ -107,14 +107,14 @@ fault '{"kind":"delay","delay_ms":8000,"method":"POST","path":"/acme/u-slow(\\.g
 # The lost commit is one repocast could have made (same committer, parent
 # on the base branch), so run 3 may build on it.
 m=$(mirror_of u-badref)
-b=$(branch_of u-badref)
-bad=$(GIT_COMMITTER_NAME=$(git -C "$m" log -1 --format=%cn "$b") \
-    GIT_COMMITTER_EMAIL=$(git -C "$m" log -1 --format=%ce "$b") \
-    git -C "$m" commit-tree -m "a commit the mirror loses" -p main "$b^{tree}")
-git -C "$m" push -q --force "$T/forge/acme/u-badref.git" "$bad:refs/heads/$b"
+bb=$(branch_of u-badref)
+bad=$(GIT_COMMITTER_NAME=$(git -C "$m" log -1 --format=%cn "$bb") \
+    GIT_COMMITTER_EMAIL=$(git -C "$m" log -1 --format=%ce "$bb") \
+    git -C "$m" commit-tree -m "a commit the mirror loses" -p main "$bb^{tree}")
+git -C "$m" push -q --force "$T/forge/acme/u-badref.git" "$bad:refs/heads/$bb"
 rm "$m/objects/${bad:0:2}/${bad:2}"
-printf '%s\n' "$bad" > "$m/refs/heads/$b"
-[ "$(forge_head u-badref "$b")" = "$bad" ] || fail "u-badref: forge head"
+printf '%s\n' "$bad" > "$m/refs/heads/$bb"
+[ "$(forge_head u-badref "$bb")" = "$bad" ] || fail "u-badref: forge head"
 ! git -C "$m" cat-file -e "$bad" 2>/dev/null ||
     fail "u-badref: the mirror holds the commit it should lack"
 printf '[core\n\tbroken = \n' > "$(mirror_of u-broken)/config"
@@ -162,9 +162,13 @@ for n in $upd $fresh u-slow; do
 	git -C "$(mirror_of "$n")" fsck --no-dangling > /dev/null 2>"$T/fsck.err" ||
 	    { cat "$T/fsck.err"; fail "run 3: the mirror of acme/$n is not consistent"; }
 done
-grep -q "u-badref.*refs/heads/.*$bad" "$T/out.3" ||
+grep -q "u-badref.*dropped ref 'refs/heads/$bb', whose object $bad" "$T/out.3" ||
     fail "the dropped ref of acme/u-badref is not logged"
 grep -q "u-broken.*moved aside" "$T/out.3" || fail "the rebuilt mirror of acme/u-broken is not logged"
+grep -q "dropped ref 'refs/heads/$bb'" "$T"/runs/*/targets/acme__u-badref.log ||
+    fail "the dropped ref is not in acme/u-badref's log"
+grep -q "moved aside" "$T"/runs/*/targets/acme__u-broken.log ||
+    fail "the rebuilt mirror is not in acme/u-broken's log"
 ls -d "$(mirror_of u-broken)".broken* > /dev/null 2>&1 ||
     fail "the broken mirror of acme/u-broken was not moved aside"
 fsck_all
