@@ -4,13 +4,14 @@
 # one way: the worker SIGKILLed as each phase of the sync ends (fetch,
 # manifest, blobs, tree, commit, cache, push landed, result sent), the
 # forge losing the answer to the push (drop_after: the push landed), the
-# forge holding the push until the target's timeout kills the worker, and
-# a first push (no PR yet) whose answer is lost. Two mirrors are broken by
-# hand: a sync-branch ref naming a commit the mirror does not hold (the
-# forge's head, so a fetch alone would not repair it) and a mirror whose
-# config does not parse. Run 3, with no fault, succeeds for every target:
-# each has exactly one open PR whose head is the forge's branch and holds
-# the new content; the repairs are logged.
+# forge holding the push, or the fetch, until the target's timeout kills
+# the worker, and a first push (no PR yet) whose answer is lost. Two
+# mirrors are broken by hand: a sync-branch ref naming a commit the mirror
+# does not hold (the forge's head, so a fetch alone would not repair it)
+# and a mirror whose config does not parse. Run 3, with no fault, succeeds
+# for every target: each has exactly one open PR whose head is the forge's
+# branch and holds the new content, each mirror passes git fsck, and the
+# repairs are logged.
 source "$(dirname "$0")/sync_lib.bash"
 sync_lib_init
 forge_start
@@ -25,7 +26,8 @@ done
 upd="$upd u-drop u-badref u-broken"
 fresh="n-drop n-push"
 make_repo acme/source main f.txt v1
-for n in $upd $fresh u-slow; do
+slow="u-slow u-slowfetch"
+for n in $upd $fresh $slow; do
 	make_repo "acme/$n" main README.md "$n"
 done
 
@@ -57,7 +59,7 @@ EOF2
 	} > "$file"
 }
 config "$T/sync.yaml" 10m $upd $fresh
-config "$T/slow.yaml" 3s u-slow
+config "$T/slow.yaml" 3s $slow
 
 # rc_cfg FILE N ARGS...: repocast sync of N targets with that config;
 # output in $T/out, exit status in $rc.
@@ -83,9 +85,9 @@ mirror_of() { echo "$T/cache/repocast/mirrors/127.0.0.1_$PORT/git/acme/$1.git"; 
 set -e
 rc_cfg "$T/sync.yaml" 11 $(for n in $upd; do echo "acme/$n"; done)
 [ "$rc" -eq 0 ] || { cat "$T/out"; fail "run 1: exit $rc"; }
-rc_cfg "$T/slow.yaml" 1
+rc_cfg "$T/slow.yaml" 2
 [ "$rc" -eq 0 ] || { cat "$T/out"; fail "run 1 (slow): exit $rc"; }
-for n in $upd u-slow; do
+for n in $upd $slow; do
 	[ "$(open_prs "$n")" -eq 1 ] || fail "run 1: acme/$n has $(open_prs "$n") open PRs"
 done
 branch_of() { api "/repos/acme/$1/pulls?state=open" | pj 'd[0]["head"]["ref"]'; }
@@ -102,6 +104,10 @@ done
 export REPOCAST_FAULTS="$faults,acme/n-push=sigkill@push"
 fault '{"kind":"drop_after","method":"POST","path":"/acme/(u|n)-drop(\\.git)?/git-receive-pack$","count":2}'
 fault '{"kind":"delay","delay_ms":8000,"method":"POST","path":"/acme/u-slow(\\.git)?/git-receive-pack$"}'
+# u-slowfetch's base moves, so its worker must fetch, and the fetch is held.
+printf 'moved\n' > "$T/w/u-slowfetch/README.md"
+push_work acme/u-slowfetch main
+fault '{"kind":"delay","delay_ms":8000,"method":"POST","path":"/acme/u-slowfetch(\\.git)?/git-upload-pack$"}'
 # u-badref: its mirror's sync-branch ref names the forge's head, a commit
 # the mirror does not hold; u-broken: a mirror that cannot be opened.
 # The lost commit is one repocast could have made (same committer, parent
@@ -126,11 +132,13 @@ for n in $phases drop; do
 	o=$(outcome "$rep" "acme/u-$n")
 	[ "$o" = failed ] || fail "run 2: acme/u-$n is '$o', want failed"
 done
-rc_cfg "$T/slow.yaml" 1
+rc_cfg "$T/slow.yaml" 2
 cat "$T/out"
 [ "$rc" -eq 1 ] || fail "run 2 (slow): exit $rc, want 1"
-[ "$(outcome "$(last_report)" acme/u-slow)" = timed_out ] ||
-    fail "run 2: acme/u-slow is '$(outcome "$(last_report)" acme/u-slow)', want timed_out"
+for n in $slow; do
+	o=$(outcome "$(last_report)" "acme/$n")
+	[ "$o" = timed_out ] || fail "run 2: acme/$n is '$o', want timed_out"
+done
 # The lost answers and the kill after the push: the pushes landed.
 for n in u-drop n-drop u-push n-push; do
 	b=$(git -C "$T/forge/acme/$n.git" for-each-ref --format='%(refname)' refs/heads/chore/)
@@ -148,10 +156,10 @@ rc_cfg "$T/sync.yaml" 13
 cat "$T/out"
 cp "$T/out" "$T/out.3"
 [ "$rc" -eq 0 ] || fail "run 3: exit $rc, want 0"
-rc_cfg "$T/slow.yaml" 1
+rc_cfg "$T/slow.yaml" 2
 cat "$T/out"
 [ "$rc" -eq 0 ] || fail "run 3 (slow): exit $rc, want 0"
-for n in $upd $fresh u-slow; do
+for n in $upd $fresh $slow; do
 	[ "$(open_prs "$n")" -eq 1 ] || fail "run 3: acme/$n has $(open_prs "$n") open PRs, want 1"
 	pr=$(api "/repos/acme/$n/pulls?state=open")
 	b=$(echo "$pr" | pj 'd[0]["head"]["ref"]')
