@@ -258,7 +258,7 @@ check_refs(struct mirror *m)
 	size_t ndrop = 0, cap = 0, i;
 	int rc;
 
-	if ((rc = git_repository_config_snapshot(&cfg, m->repo)) < 0 ||
+	if ((rc = git_repository_config(&cfg, m->repo)) < 0 ||
 	    (rc = git_repository_odb(&odb, m->repo)) < 0 ||
 	    (rc = git_reference_iterator_new(&it, m->repo)) < 0) {
 		rc = err_git(ERR_FAIL, "cannot read the mirror");
