@@ -7,9 +7,10 @@
 #   make demo       install, build, run a real fan-out sync against a loopback forge
 #   make bench      micro and end-to-end benchmarks (perf/)
 #   make fuzz       libFuzzer targets (clang), run for FUZZTIME seconds each over
-#                   the committed corpus; new inputs land in build-fuzz/corpus/
-#                   (keep the useful ones with: build-fuzz/fuzz_X -merge=1
-#                   tests/fuzz/corpus/X build-fuzz/corpus/X)
+#                   the committed corpus (FUZZ=name... picks some); new inputs
+#                   land in build-fuzz/corpus/ (keep the useful ones with:
+#                   build-fuzz/fuzz_X -merge=1 tests/fuzz/corpus/X build-fuzz/corpus/X)
+#   make fuzz-smoke every fuzz target for 60 s (CI)
 #   make install    PREFIX=/usr/local DESTDIR= (also BINDIR, LIBEXECDIR,
 #                   MANDIR, DOCDIR, BASHCOMPDIR, ZSHCOMPDIR); the worker's
 #                   directory, LIBEXECDIR, is compiled into repocast
@@ -209,7 +210,7 @@ $(REPLAY_SELFTEST): $(O)/tests/fuzz/replay_selftest.o $(O)/tests/fuzz/selftest/s
 $(BENCH_BIN): $(O)/perf/bench_main.o $(call obj,$(BENCH_SRC)) $(SUP_A) $(WRK_A) $(LIB_A)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-.PHONY: all deps build-tests check test check-symbols demo bench fuzz install uninstall deb clean \
+.PHONY: all deps build-tests check test check-symbols demo bench fuzz fuzz-smoke install uninstall deb clean \
 	valgrind FORCE
 
 deps:
@@ -243,24 +244,39 @@ valgrind: build-tests
 	$(Q)CK_FORK=no valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
 		--track-fds=no $(CHECK_BIN)
 
+# `make fuzz`: each libFuzzer target (FUZZ=name... picks some) for FUZZTIME
+# seconds over its committed corpus (and tests/fuzz/<name>.dict, when there
+# is one); new inputs go to build-fuzz/corpus/<name>/,
+# a crashing input to build-fuzz/crashes/<name>/, and the run stops there
+# with a non-zero status. `make fuzz-smoke` is the same, 60 s each, what CI
+# runs (.ci/run).
 FUZZTIME ?= 60
 FUZZ_CC ?= clang
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
+FUZZ ?= $(FUZZ_NAMES)
 fuzz: deps
+	$(Q)for n in $(FUZZ); do [ -f tests/fuzz/fuzz_$$n.c ] || \
+		{ echo "no fuzz target '$$n' (have: $(FUZZ_NAMES))" >&2; exit 2; }; done
 	$(Q)$(MAKE) --no-print-directory CC=$(FUZZ_CC) O=build-fuzz \
 		SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DFUZZ_LIBFUZZER" \
 		build-fuzz/librepocast.a build-fuzz/libsupervisor.a build-fuzz/libworker.a \
-		$(patsubst tests/fuzz/%.c,build-fuzz/tests/fuzz/%.o,$(FUZZ_SRC))
-	$(Q)for f in $(FUZZ_SRC); do \
-		n=$$(basename $$f .c); \
-		$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o build-fuzz/$$n \
-			build-fuzz/tests/fuzz/$$n.o build-fuzz/libsupervisor.a \
+		$(patsubst %,build-fuzz/tests/fuzz/fuzz_%.o,$(FUZZ))
+	$(Q)for n in $(FUZZ); do \
+		$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o build-fuzz/fuzz_$$n \
+			build-fuzz/tests/fuzz/fuzz_$$n.o build-fuzz/libsupervisor.a \
 			build-fuzz/libworker.a build-fuzz/librepocast.a \
 			$$(pkg-config --libs $(PKGS)) -lm || exit 1; \
-		mkdir -p tests/fuzz/corpus/$${n#fuzz_} build-fuzz/corpus/$${n#fuzz_}; \
-		echo "fuzzing $$n for $(FUZZTIME)s (new inputs: build-fuzz/corpus/$${n#fuzz_})"; \
-		./build-fuzz/$$n -max_total_time=$(FUZZTIME) -max_len=65536 \
-			build-fuzz/corpus/$${n#fuzz_} tests/fuzz/corpus/$${n#fuzz_} || exit 1; \
+		mkdir -p tests/fuzz/corpus/$$n build-fuzz/corpus/$$n build-fuzz/crashes/$$n; \
+		echo "fuzzing $$n for $(FUZZTIME)s (new inputs: build-fuzz/corpus/$$n)"; \
+		dict=; [ ! -f tests/fuzz/$$n.dict ] || dict=-dict=tests/fuzz/$$n.dict; \
+		./build-fuzz/fuzz_$$n -max_total_time=$(FUZZTIME) -max_len=65536 -timeout=10 \
+			-print_final_stats=1 -artifact_prefix=build-fuzz/crashes/$$n/ $$dict \
+			build-fuzz/corpus/$$n tests/fuzz/corpus/$$n || \
+			{ echo "fuzz $$n: failed; the input is in build-fuzz/crashes/$$n/" >&2; exit 1; }; \
 	done
+
+fuzz-smoke:
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZTIME=60
 
 # What `make install` puts where, one SOURCE|DEST|MODE a word; `make
 # uninstall` removes exactly these files, then the directories that are

@@ -127,6 +127,13 @@ START_TEST(test_refs_fixture)
 	ck_assert_str_eq(err_last(), "bad git ref from the github api: no object.sha");
 	ck_assert_ptr_null(ref);
 	free(body);
+	/* 40 characters that are not a commit id (found by fuzz_apijson). */
+	body = xstrdup("{\"ref\":\"refs/heads/x\",\"object\":{\"sha\":"
+	    "\"00000000000000000 0000000000000000000001\"}}");
+	ck_assert_int_eq(github_ref_parse(&ref, sha, body, strlen(body)), ERR_PROTO);
+	ck_assert_ptr_nonnull(strstr(err_last(), "not a 40-digit hex commit id"));
+	ck_assert_ptr_null(ref);
+	free(body);
 }
 END_TEST
 
@@ -197,6 +204,20 @@ START_TEST(test_parse_errors)
 	github_pulls_release(&p);
 	ck_assert_int_eq(github_pull_parse(&pr, "{\"number\":\"1\"}", 14), ERR_PROTO);
 	ck_assert_str_eq(err_last(), "bad pull request from the github api: no number");
+	/* Out of int's range or not positive: never truncated into another PR's number. */
+	{
+		static const char *const bad[] = {
+			"{\"number\":4294967297,\"head\":{\"ref\":\"x\"}}",
+			"{\"number\":0,\"head\":{\"ref\":\"x\"}}",
+			"{\"number\":-1,\"head\":{\"ref\":\"x\"}}",
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+			ck_assert_int_eq(github_pull_parse(&pr, bad[i], strlen(bad[i])), ERR_PROTO);
+			ck_assert_ptr_nonnull(strstr(err_last(), "out of range"));
+			ck_assert_ptr_null(pr);
+		}
+	}
 	ck_assert_int_eq(github_rate_parse(&rate, "{\"resources\":{}}", 16), ERR_PROTO);
 	ck_assert_str_eq(err_last(), "bad rate limit from the github api: no "
 	    "resources.core");

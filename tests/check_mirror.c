@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -592,6 +593,160 @@ START_TEST(test_mirror_open_bad_cache)
 }
 END_TEST
 
+/* Write refs/heads/<name> of the repository at path as a loose ref file. */
+static void
+write_ref(const char *path, const char *name, const git_oid *id)
+{
+	char *file = xasprintf("%s/refs/heads/%s", path, name);
+	FILE *fp = fopen(file, "w");
+
+	ck_assert_ptr_nonnull(fp);
+	fprintf(fp, "%s\n", git_oid_tostr_s(id));
+	ck_assert_int_eq(fclose(fp), 0);
+	free(file);
+}
+
+/*
+ * A ref naming a commit the mirror does not hold (a run killed between the
+ * ref update and its objects), at the commit the remote has: a fetch alone
+ * would keep it (the remote is "current"). Open drops it with a note, and
+ * the next fetch brings the branch back, objects included.
+ */
+START_TEST(test_mirror_open_drops_dangling_ref)
+{
+	struct gitfix_file more[] = { { "sync.txt", "sync\n", 0, 0 } };
+	const char *br[] = { "main", "sync" };
+	struct fix f;
+	struct mirror m;
+	git_commit *c = NULL;
+	git_oid got, lost;
+
+	fix_setup(&f, "main");
+	ck_assert_int_eq(mirror_open(&m, f.cache, f.remote_path, NULL), 0);
+	ck_assert_uint_eq(m.nrepairs, 0);
+	ck_assert_int_eq(mirror_fetch(&m, br, NULL, 1), 0);
+	gitfix_commit(&lost, f.remote, "sync", more, 1);
+	write_ref(m.path, "sync", &lost);
+	mirror_close(&m);
+
+	ck_assert_int_eq(mirror_open(&m, f.cache, f.remote_path, NULL), 0);
+	ck_assert_uint_eq(m.nrepairs, 1);
+	ck_assert_ptr_nonnull(strstr(m.repairs[0], "dropped ref 'refs/heads/sync'"));
+	ck_assert_ptr_nonnull(strstr(m.repairs[0], git_oid_tostr_s(&lost)));
+	ck_assert_int_eq(mirror_branch_oid(&got, &m, "sync"), ERR_NOTFOUND);
+	/* main was sound and is kept. */
+	ck_assert_int_eq(mirror_branch_oid(&got, &m, "main"), 0);
+	ck_assert(git_oid_equal(&got, &f.tip));
+	ck_assert_int_eq(mirror_fetch(&m, br, NULL, 2), 0);
+	ck_assert_int_eq(mirror_branch_oid(&got, &m, "sync"), 0);
+	ck_assert(git_oid_equal(&got, &lost));
+	ck_assert_int_eq(git_commit_lookup(&c, m.repo, &got), 0);
+	git_commit_free(c);
+	mirror_close(&m);
+	/* Repaired: the next open has nothing to say. */
+	ck_assert_int_eq(mirror_open(&m, f.cache, f.remote_path, NULL), 0);
+	ck_assert_uint_eq(m.nrepairs, 0);
+	mirror_close(&m);
+	fix_teardown(&f);
+}
+END_TEST
+
+/* A commit that is there but whose tree is not: dropped too. */
+START_TEST(test_mirror_open_drops_commit_without_tree)
+{
+	const char *br[] = { "main" };
+	struct fix f;
+	struct mirror m;
+	git_oid got, tree, commit;
+	git_odb *odb = NULL;
+	char *loose;
+	char buf[256];
+	int n;
+
+	fix_setup(&f, "main");
+	ck_assert_int_eq(mirror_open(&m, f.cache, f.remote_path, NULL), 0);
+	ck_assert_int_eq(mirror_fetch(&m, br, NULL, 1), 0);
+	/* A loose commit naming a tree nobody wrote. */
+	ck_assert_int_eq(git_oid_fromstr(&tree, "0123456789012345678901234567890123456789"), 0);
+	n = snprintf(buf, sizeof(buf), "tree %s\nauthor A <a@b> 1 +0000\n"
+	    "committer A <a@b> 1 +0000\n\nlost\n", git_oid_tostr_s(&tree));
+	ck_assert_int_eq(git_repository_odb(&odb, m.repo), 0);
+	ck_assert_int_eq(git_odb_write(&commit, odb, buf, (size_t)n, GIT_OBJECT_COMMIT), 0);
+	git_odb_free(odb);
+	write_ref(m.path, "half", &commit);
+	loose = xasprintf("%s/objects/%.2s", m.path, git_oid_tostr_s(&commit));
+	ck_assert_int_eq(access(loose, F_OK), 0);
+	free(loose);
+	mirror_close(&m);
+
+	ck_assert_int_eq(mirror_open(&m, f.cache, f.remote_path, NULL), 0);
+	ck_assert_uint_eq(m.nrepairs, 1);
+	ck_assert_ptr_nonnull(strstr(m.repairs[0], "dropped ref 'refs/heads/half'"));
+	ck_assert_int_eq(mirror_branch_oid(&got, &m, "half"), ERR_NOTFOUND);
+	ck_assert_int_eq(mirror_branch_oid(&got, &m, "main"), 0);
+	mirror_close(&m);
+	fix_teardown(&f);
+}
+END_TEST
+
+/* A mirror that cannot be read is moved aside and rebuilt, and fetches again. */
+START_TEST(test_mirror_open_rebuilds_unreadable)
+{
+	const char *br[] = { "main" };
+	struct fix f;
+	struct mirror m;
+	struct stat st;
+	git_oid got;
+	char *config, *aside;
+	FILE *fp;
+
+	fix_setup(&f, "main");
+	ck_assert_int_eq(mirror_open(&m, f.cache, f.remote_path, NULL), 0);
+	ck_assert_int_eq(mirror_fetch(&m, br, NULL, 1), 0);
+	config = xasprintf("%s/config", m.path);
+	aside = xasprintf("%s.broken", m.path);
+	mirror_close(&m);
+	fp = fopen(config, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs("[core\n\tbare = \n", fp);
+	ck_assert_int_eq(fclose(fp), 0);
+
+	ck_assert_int_eq(mirror_open(&m, f.cache, f.remote_path, NULL), 0);
+	ck_assert_uint_eq(m.nrepairs, 1);
+	ck_assert_ptr_nonnull(strstr(m.repairs[0], "moved aside"));
+	ck_assert_ptr_nonnull(strstr(m.repairs[0], "config"));
+	ck_assert_int_eq(stat(aside, &st), 0);
+	ck_assert_int_eq(mirror_branch_oid(&got, &m, "main"), ERR_NOTFOUND);
+	ck_assert_int_eq(mirror_fetch(&m, br, NULL, 1), 0);
+	ck_assert_int_eq(mirror_branch_oid(&got, &m, "main"), 0);
+	ck_assert(git_oid_equal(&got, &f.tip));
+	mirror_close(&m);
+	free(config);
+	free(aside);
+	fix_teardown(&f);
+}
+END_TEST
+
+/* A missing local object is not a missing repository. */
+START_TEST(test_mirror_error_missing_object)
+{
+	struct mirror m;
+
+	git_libgit2_init();
+	memset(&m, 0, sizeof(m));
+	m.safe_url = (char *)"https://github.com/acme/api.git";
+	git_error_set_str(GIT_ERROR_ODB, "object not found - no match for id (0123)");
+	ck_assert_int_eq(mirror_error(&m, GIT_ENOTFOUND, "push to"), ERR_FAIL);
+	ck_assert_ptr_null(strstr(err_last(), "repository not found"));
+	ck_assert_ptr_nonnull(strstr(err_last(), "object not found"));
+	git_error_set_str(GIT_ERROR_HTTP, "unexpected http status code: 404");
+	ck_assert_int_eq(mirror_error(&m, -1, "fetch"), ERR_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(err_last(), "repository not found"));
+	err_clear();
+	git_libgit2_shutdown();
+}
+END_TEST
+
 Suite *
 mirror_suite(void)
 {
@@ -613,6 +768,10 @@ mirror_suite(void)
 	tcase_add_test(tc, test_mirror_default_branch_empty);
 	tcase_add_test(tc, test_mirror_unlock_keeps_repo);
 	tcase_add_test(tc, test_mirror_open_bad_cache);
+	tcase_add_test(tc, test_mirror_open_drops_dangling_ref);
+	tcase_add_test(tc, test_mirror_open_drops_commit_without_tree);
+	tcase_add_test(tc, test_mirror_open_rebuilds_unreadable);
+	tcase_add_test(tc, test_mirror_error_missing_object);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lock");
 	tcase_set_timeout(tc, 30);

@@ -76,20 +76,26 @@ void
 fault_hook(struct worker *w, const char *point)
 {
 	const char *target = w->job.u.job.target ? w->job.u.job.target : "";
-	char fault[64];
+	const char *at_point = "job";
+	char fault[64], *at;
 
 	fault_for(fault, sizeof(fault), target);
 	if (fault[0] == '\0')
 		return;
+	if ((at = strchr(fault, '@')) != NULL) {
+		*at = '\0';
+		at_point = at + 1;
+	}
 	/* "exec": once the worker is sandboxed, try to run a program. */
 	if (strcmp(fault, "exec") == 0) {
 		if (strcmp(point, "sandboxed") == 0)
 			try_exec(w);
 		return;
 	}
-	if (strcmp(point, "job") != 0)
+	if (strcmp(point, at_point) != 0)
 		return;
-	fprintf(stderr, "repocast-worker-test: injecting fault '%s' into '%s'\n", fault, target);
+	fprintf(stderr, "repocast-worker-test: injecting fault '%s' into '%s' at '%s'\n", fault,
+	    target, point);
 	fflush(stderr);
 	if (strcmp(fault, "segv") == 0) {
 		/* Sanitizers catch SIGSEGV: restore the default so it is a death. */

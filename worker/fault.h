@@ -5,9 +5,12 @@
  * test build (build/tests/bin/repocast-worker-test) does: the release
  * worker has no fault code at all, fault_hook is an empty inline there.
  *
- * The test worker reads REPOCAST_FAULTS="NAME=FAULT,NAME=FAULT..." and at
- * the hook after JOB (limits applied) injects FAULT when the job's target
- * is NAME: segv, sigkill, exit3, hang, hang-term (ignores SIGTERM),
+ * The test worker reads REPOCAST_FAULTS="NAME=FAULT[@POINT],..." and at the
+ * hook POINT injects FAULT when the job's target is NAME. POINT is "job"
+ * (the default: after JOB, limits applied), the name of a phase (hooked in
+ * worker_phase as the phase ends: "fetch", "manifest", "blobs", "tree",
+ * "commit", "cache", "push"; "push" fires once the push has landed) or
+ * "done" (the job's RESULT or ERROR sent, before STATS). FAULT is segv, sigkill, exit3, hang, hang-term (ignores SIGTERM),
  * garbage (a frame that is not msgpack), oversized (a frame header over
  * the limit), memory (allocate until the limit), network (ERROR network),
  * once-sigkill (SIGKILL on the first attempt only; REPOCAST_FAULT_DIR

@@ -248,6 +248,7 @@ main(int argc, char **argv)
 	fault_hook(&w, "sandboxed");
 	worker_phase(&w, "start", util_now_ms() - w.t_start_ms);
 	rc = w.job.u.job.mode == JOB_RUN ? run_job(&w) : w.git->apply_job(&w);
+	fault_hook(&w, "done");
 out:
 	send_stats(&w);
 	for (i = 0; i < w.nphases; i++) {

@@ -13,6 +13,7 @@
 #include "shared/err.h"
 #include "shared/log.h"
 #include "shared/util.h"
+#include "worker/fault.h"
 
 int
 worker_queue(struct worker *w, struct msg *m)
@@ -69,6 +70,7 @@ worker_phase(struct worker *w, const char *name, uint64_t ms)
 	m.u.phase.name = (char *)name;
 	m.u.phase.ms = ms;
 	worker_queue(w, &m);
+	fault_hook(w, name);
 }
 
 void

@@ -14,6 +14,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -24,6 +26,7 @@
 #include "shared/err.h"
 #include "shared/git/err_git.h"
 #include "shared/log.h"
+#include "shared/tmpdir.h"
 #include "shared/util.h"
 
 int
@@ -189,10 +192,164 @@ safe_url(const char *url)
 	return buf_detach(&b, NULL);
 }
 
+/* Record one repair in m->repairs. */
+static void
+note_repair(struct mirror *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+note_repair(struct mirror *m, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	m->repairs = xrealloc(m->repairs, (m->nrepairs + 1) * sizeof(*m->repairs));
+	m->repairs[m->nrepairs++] = buf_detach(&b, NULL);
+}
+
+/*
+ * Is the object a ref names usable: present, and for a commit, its tree
+ * present too (what a sync reads first)? 1 yes, 0 missing, <0 the object
+ * database itself failed.
+ */
+static int
+ref_target_ok(git_odb *odb, git_repository *repo, const git_oid *id)
+{
+	git_commit *c = NULL;
+	size_t len;
+	git_object_t type;
+	int rc;
+
+	rc = git_odb_read_header(&len, &type, odb, id);
+	if (rc == GIT_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return rc;
+	if (type != GIT_OBJECT_COMMIT)
+		return 1;
+	rc = git_commit_lookup(&c, repo, id);
+	if (rc == GIT_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return rc;
+	rc = git_odb_exists(odb, git_commit_tree_id(c));
+	git_commit_free(c);
+	return rc;
+}
+
+/*
+ * Check the refs of an open mirror: a ref naming an object the mirror does
+ * not hold (a run killed between a ref update and the objects it names, a
+ * mirror written by an older repocast) is deleted and noted in m->repairs;
+ * the next fetch brings it back. 0, or <0 with err_last set when the mirror
+ * cannot be read at all (its config, HEAD or refs do not parse).
+ */
+static int
+check_refs(struct mirror *m)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	git_config *cfg = NULL;
+	git_odb *odb = NULL;
+	char **drop = NULL;
+	git_oid *ids = NULL;
+	size_t ndrop = 0, cap = 0, i;
+	int rc;
+
+	if ((rc = git_repository_config(&cfg, m->repo)) < 0 ||
+	    (rc = git_repository_odb(&odb, m->repo)) < 0 ||
+	    (rc = git_reference_iterator_new(&it, m->repo)) < 0) {
+		rc = err_git(ERR_FAIL, "cannot read the mirror");
+		goto out;
+	}
+	while ((rc = git_reference_next(&ref, it)) == 0) {
+		const git_oid *id = git_reference_target(ref);
+		int ok;
+
+		if (id != NULL && (ok = ref_target_ok(odb, m->repo, id)) <= 0) {
+			if (ok < 0) {
+				git_reference_free(ref);
+				rc = err_git(ERR_FAIL, "cannot read the objects of the mirror");
+				goto out;
+			}
+			if (ndrop == cap) {
+				cap = cap ? 2 * cap : 4;
+				drop = xrealloc(drop, cap * sizeof(*drop));
+				ids = xrealloc(ids, cap * sizeof(*ids));
+			}
+			drop[ndrop] = xstrdup(git_reference_name(ref));
+			git_oid_cpy(&ids[ndrop++], id);
+		}
+		git_reference_free(ref);
+	}
+	if (rc != GIT_ITEROVER) {
+		rc = err_git(ERR_FAIL, "cannot list the refs of the mirror");
+		goto out;
+	}
+	/* HEAD of a bare mirror: unborn is fine, unreadable is not. */
+	if ((rc = git_repository_head_unborn(m->repo)) < 0 && rc != GIT_ENOTFOUND) {
+		rc = err_git(ERR_FAIL, "cannot read HEAD of the mirror");
+		goto out;
+	}
+	for (i = 0; i < ndrop; i++) {
+		if ((rc = git_reference_remove(m->repo, drop[i])) < 0) {
+			rc = err_git(ERR_FAIL, "cannot delete ref '%s' of the mirror", drop[i]);
+			goto out;
+		}
+		note_repair(m, "the mirror '%s' of '%s': dropped ref '%s', whose object %s it did "
+		    "not hold; it is fetched again", m->path, m->safe_url, drop[i],
+		    git_oid_tostr_s(&ids[i]));
+	}
+	rc = 0;
+out:
+	for (i = 0; i < ndrop; i++)
+		free(drop[i]);
+	free(drop);
+	free(ids);
+	git_reference_iterator_free(it);
+	git_odb_free(odb);
+	git_config_free(cfg);
+	return rc;
+}
+
+/*
+ * The mirror cannot be read: move it to <path>.broken (replacing an older
+ * one, kept for a post-mortem) and start an empty one. 0, or <0.
+ */
+static int
+rebuild(struct mirror *m, const char *why)
+{
+	char *aside = xasprintf("%s.broken", m->path);
+	struct stat st;
+	int rc;
+
+	git_repository_free(m->repo);
+	m->repo = NULL;
+	if (lstat(aside, &st) == 0)
+		tmpdir_remove(aside);
+	if (rename(m->path, aside) != 0 && errno != ENOENT) {
+		rc = err_sys(ERR_FAIL, "cannot move the broken mirror '%s' aside (%s)", m->path,
+		    why);
+		free(aside);
+		return rc;
+	}
+	if (git_repository_init(&m->repo, m->path, 1) < 0) {
+		rc = err_git(ERR_FAIL, "cannot create mirror '%s' of '%s'", m->path, m->safe_url);
+		free(aside);
+		return rc;
+	}
+	note_repair(m, "the mirror '%s' of '%s' could not be read (%s): moved aside to '%s' "
+	    "and rebuilt", m->path, m->safe_url, why, aside);
+	free(aside);
+	return 0;
+}
+
 int
 mirror_open(struct mirror *m, const char *cache, const char *url, const char *token)
 {
-	char *lockpath = NULL, *parent;
+	char *lockpath = NULL, *parent, *why;
 	int rc;
 
 	memset(m, 0, sizeof(*m));
@@ -222,12 +379,24 @@ mirror_open(struct mirror *m, const char *cache, const char *url, const char *to
 		rc = err_sys(ERR_FAIL, "cannot lock '%s'", lockpath);
 		goto fail;
 	}
+	/* Under the lock: nobody else reads or writes the mirror now. */
 	rc = git_repository_open_bare(&m->repo, m->path);
-	if (rc == GIT_ENOTFOUND)
+	if (rc == GIT_ENOTFOUND && access(m->path, F_OK) != 0) {
 		rc = git_repository_init(&m->repo, m->path, 1);
-	if (rc < 0) {
-		rc = err_git(ERR_FAIL, "cannot open mirror '%s' of '%s'", m->path, m->safe_url);
-		goto fail;
+		if (rc < 0) {
+			rc = err_git(ERR_FAIL, "cannot create mirror '%s' of '%s'", m->path,
+			    m->safe_url);
+			goto fail;
+		}
+	} else if (rc < 0 || check_refs(m) < 0) {
+		if (rc < 0)
+			err_git(ERR_FAIL, "cannot open the mirror");
+		why = xstrdup(err_last());
+		err_clear();
+		rc = rebuild(m, why);
+		free(why);
+		if (rc < 0)
+			goto fail;
 	}
 	free(lockpath);
 	return 0;
@@ -258,6 +427,11 @@ mirror_close(struct mirror *m)
 	free(m->url);
 	free(m->safe_url);
 	m->path = m->url = m->safe_url = NULL;
+	for (size_t i = 0; i < m->nrepairs; i++)
+		free(m->repairs[i]);
+	free(m->repairs);
+	m->repairs = NULL;
+	m->nrepairs = 0;
 	m->token = NULL;
 	if (m->git_inited)
 		git_libgit2_shutdown();
@@ -322,9 +496,15 @@ mirror_error(struct mirror *m, int git_rc, const char *action)
 			    "authentication and no token was given (set GITHUB_TOKEN or GH_TOKEN, "
 			    "or pass --token-file)", action, url);
 		why = "authentication failed (is the token valid and allowed to access it?)";
-	} else if (git_rc == GIT_ENOTFOUND || contains(msg, "404") ||
-	    contains(msg, "could not find repository") || contains(msg, "failed to resolve path") ||
-	    contains(msg, "not found")) {
+	} else if (klass == GIT_ERROR_ODB || klass == GIT_ERROR_OBJECT ||
+	    klass == GIT_ERROR_REFERENCE || klass == GIT_ERROR_TREE ||
+	    klass == GIT_ERROR_INDEXER || klass == GIT_ERROR_ZLIB) {
+		/* Local: an object or ref of the mirror, not the remote repository. */
+		code = ERR_FAIL;
+		why = "the mirror is missing or cannot read an object";
+	} else if (contains(msg, "404") || contains(msg, "could not find repository") ||
+	    contains(msg, "failed to resolve path") || contains(msg, "epository not found") ||
+	    (git_rc == GIT_ENOTFOUND && klass != GIT_ERROR_NET && klass != GIT_ERROR_HTTP)) {
 		code = ERR_NOTFOUND;
 		why = "repository not found";
 	} else if (klass == GIT_ERROR_NET || klass == GIT_ERROR_HTTP || klass == GIT_ERROR_SSL ||

@@ -26,13 +26,22 @@ struct mirror {
 	char *safe_url;        /* url with any user:password@ removed, for messages */
 	int cred_tries;        /* credential callback calls in the current operation */
 	int git_inited;        /* git_libgit2_init done by mirror_open */
+	char **repairs;        /* what mirror_open repaired, one sentence each */
+	size_t nrepairs;
 };
 
 /* Path of the mirror for url under cache (caller frees). */
 char *mirror_path(const char *cache, const char *url);
 /*
  * Open (creating when absent) and lock the mirror for url. Blocks while
- * another process holds the lock. 0, or -1 with err_last set.
+ * another process holds the lock. Under the lock, the mirror is checked
+ * and repaired: a ref naming an object the mirror does not hold (or a
+ * commit whose tree it does not hold) is deleted, so the next fetch brings
+ * it back; a mirror that cannot be read (config, HEAD, refs or object
+ * database unreadable) is moved aside to <path>.broken and rebuilt empty.
+ * Each repair is a sentence in m->repairs, for the caller to log as a
+ * warning.
+ * 0, or -1 with err_last set.
  */
 int mirror_open(struct mirror *m, const char *cache, const char *url, const char *token);
 /* Unlock and free; accepts a zeroed/closed mirror. */

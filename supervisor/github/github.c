@@ -2,6 +2,7 @@
 #include "supervisor/github/github.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -267,10 +268,16 @@ github_ref_parse(char **ref, char sha[41], const char *json, size_t len)
 	if ((rc = load(&j, json, len, "git ref")) != 0)
 		return rc;
 	s = json_string_value(json_object_get(json_object_get(j, "object"), "sha"));
-	if (!json_is_object(j) || s == NULL || strlen(s) != 40) {
+	if (!json_is_object(j) || s == NULL) {
 		json_decref(j);
 		return err_set(ERR_PROTO, "bad git ref from the github api: no "
 		    "object.sha");
+	}
+	/* A full commit id: it reaches the worker's JOB and the skip cache. */
+	if (strlen(s) != 40 || strspn(s, "0123456789abcdefABCDEF") != 40) {
+		json_decref(j);
+		return err_set(ERR_PROTO, "bad git ref from the github api: object.sha "
+		    "is not a 40-digit hex commit id");
 	}
 	memcpy(sha, s, 41);
 	if (ref != NULL)
@@ -349,6 +356,10 @@ pull_from(struct github_pull *p, json_t *j)
 	if (!json_is_object(j) || !json_is_integer(num))
 		return err_set(ERR_PROTO, "bad pull request from the github api: "
 		    "no number");
+	/* Truncated to int, 2^32 + 1 would name PR #1 in later requests. */
+	if (json_integer_value(num) < 1 || json_integer_value(num) > INT_MAX)
+		return err_set(ERR_PROTO, "bad pull request from the github api: "
+		    "number %lld out of range", (long long)json_integer_value(num));
 	head = json_object_get(j, "head");
 	base = json_object_get(j, "base");
 	if (!json_is_string(json_object_get(head, "ref")))
@@ -864,28 +875,39 @@ github_rate_get(struct github_rate *out, struct api *a)
 }
 
 int
+github_user_parse(struct github_user **out, const char *json, size_t len)
+{
+	json_t *j;
+	int rc;
+
+	*out = NULL;
+	if ((rc = load(&j, json, len, "user")) != 0)
+		return rc;
+	if (!json_is_string(json_object_get(j, "login"))) {
+		rc = err_set(ERR_PROTO, "bad user from the github api: no login");
+	} else {
+		*out = xcalloc(1, sizeof(**out));
+		(*out)->login = jstr(j, "login");
+		(*out)->name = jstr(j, "name");
+		(*out)->id = json_integer_value(json_object_get(j, "id"));
+	}
+	json_decref(j);
+	return rc;
+}
+
+int
 github_user_get(struct github_user **out, struct api *a)
 {
 	struct api_response r;
-	json_t *j = NULL;
 	int rc;
 
 	*out = NULL;
 	api_response_init(&r);
 	rc = api_request(&r, a, API_GET, "/user", NULL, 0);
-	if (rc == 0 && (rc = load(&j, r.body.ptr, r.body.len, "user")) == 0) {
-		if (!json_is_string(json_object_get(j, "login"))) {
-			rc = err_set(ERR_PROTO, "bad user from the github api: no login");
-		} else {
-			*out = xcalloc(1, sizeof(**out));
-			(*out)->login = jstr(j, "login");
-			(*out)->name = jstr(j, "name");
-			(*out)->id = json_integer_value(json_object_get(j, "id"));
-		}
-	}
+	if (rc == 0)
+		rc = github_user_parse(out, r.body.ptr, r.body.len);
 	if (rc != 0 && rc != ERR_AUTH)
 		err_wrap("cannot get the authenticated user");
-	json_decref(j);
 	api_response_release(&r);
 	return rc;
 }

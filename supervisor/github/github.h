@@ -227,5 +227,7 @@ int github_labels_parse(struct strv *out, const char *json, size_t len);
 /* A git ref object {"ref", "object": {"sha"}} into ref and sha. */
 int github_ref_parse(char **ref, char sha[41], const char *json, size_t len);
 int github_rate_parse(struct github_rate *out, const char *json, size_t len);
+/* GET /user's answer (free with github_user_free). */
+int github_user_parse(struct github_user **out, const char *json, size_t len);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "shared/err.h"
 #include "shared/git/err_git.h"
+#include "shared/log.h"
 #include "shared/util.h"
 
 int
@@ -25,6 +26,8 @@ source_open(struct source *s, const char *cache, const char *url, const char *re
 	s->branch = xstrdup(branch);
 	if ((rc = mirror_open(&s->mirror, cache, url, token)) != 0)
 		goto fail;
+	for (size_t i = 0; i < s->mirror.nrepairs; i++)
+		log_warn("%s", s->mirror.repairs[i]);
 	if ((rc = mirror_fetch(&s->mirror, branches, NULL, 1)) != 0)
 		goto fail;
 	if ((rc = mirror_branch_oid(&s->commit, &s->mirror, branch)) != 0)

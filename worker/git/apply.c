@@ -300,6 +300,8 @@ sync_fetch(struct sync_ctx *c)
 
 	if ((rc = mirror_open(&c->mir, job->cache_dir, job->remote_url, c->w->token)) < 0)
 		return rc;
+	for (size_t i = 0; i < c->mir.nrepairs; i++)
+		worker_log(c->w, LOG_WARN, "%s", c->mir.repairs[i]);
 	br[0] = job->base_branch;
 	if (job->existing_branch != NULL && strcmp(job->existing_branch, job->base_branch) != 0)
 		br[n++] = job->existing_branch;
@@ -525,7 +527,8 @@ sync_tree_of(git_oid *out, struct sync_ctx *c, const git_oid *commit_id)
 	git_commit *cm = NULL;
 
 	if (git_commit_lookup(&cm, c->mir.repo, commit_id) < 0)
-		return err_git(ERR_FAIL, "cannot read commit of the sync branch");
+		return err_git(ERR_FAIL, "cannot read commit %s of branch '%s' in the mirror of '%s'",
+		    git_oid_tostr_s(commit_id), c->job->existing_branch, c->job->target);
 	git_oid_cpy(out, git_commit_tree_id(cm));
 	git_commit_free(cm);
 	return 0;
@@ -626,6 +629,15 @@ sync_outcome(struct sync_ctx *c, const git_oid *new_tree)
 		return rc;
 	if (job->dry_run)
 		return sync_result(c, "dry_run", &commit, branch, new_tree, job->want_diff);
+	/*
+	 * The new objects reach the mirror's disk before any ref of it names
+	 * them (push_branch sets the branch, then pushes): a run killed at any
+	 * point, or a push whose answer is lost, leaves a mirror whose refs
+	 * all name objects it holds.
+	 */
+	if ((rc = sync_newobj_persist(c)) < 0)
+		return rc;
+	sync_phase(c, "cache");
 	if ((rc = push_branch(&c->mir, branch, job->base_branch, &commit)) < 0)
 		return rc;
 	sync_phase(c, "push");
@@ -672,10 +684,15 @@ apply_job(struct worker *w)
 	sync_phase(&c, "tree");
 	if ((rc = sync_outcome(&c, &new_tree)) < 0)
 		goto fail;
-	/* The result is out; a failure to cache only costs the next run. */
-	if (sync_newobj_persist(&c) < 0)
-		worker_log(w, LOG_WARN, "%s", err_last());
-	sync_phase(&c, "cache");
+	/*
+	 * The result is out; what a run that pushed nothing built (the trees
+	 * of a dry run) is kept for the next one: a failure only costs time.
+	 */
+	if (c.newobj != NULL && c.newobj->n > 0) {
+		if (sync_newobj_persist(&c) < 0)
+			worker_log(w, LOG_WARN, "%s", err_last());
+		sync_phase(&c, "cache");
+	}
 	rc = 0;
 	goto out;
 fail:

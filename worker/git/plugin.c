@@ -13,6 +13,7 @@
 #include "shared/err.h"
 #include "shared/git/err_git.h"
 #include "shared/git/mirror.h"
+#include "shared/log.h"
 #include "shared/util.h"
 #include "worker/worker.h"
 
@@ -51,6 +52,8 @@ fetch_checkout(struct worker *w, const char *dir)
 	rc = mirror_open(&m, job->cache_dir, job->remote_url, w->token);
 	if (rc < 0)
 		return rc;
+	for (size_t i = 0; i < m.nrepairs; i++)
+		worker_log(w, LOG_WARN, "%s", m.repairs[i]);
 	if (job->base_branch != NULL && job->base_branch[0] != '\0')
 		branch = xstrdup(job->base_branch);
 	else if ((rc = mirror_default_branch(&branch, &m)) < 0)

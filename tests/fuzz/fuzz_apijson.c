@@ -1,0 +1,121 @@
+/*
+ * Fuzz the readers of the forge's JSON answers, as the API client reads
+ * them (supervisor/github/): one input is one response body, handed to
+ * every parser an endpoint's answer goes through (repository, pull request
+ * and pull request list, git ref, rate limit, user, labels, error body),
+ * then a parsed PR list goes through discovery's selection of the sync PR.
+ * None may crash, leak or read out of bounds, and what a parser accepts
+ * must hold what its callers rely on.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shared/buf.h"
+#include "shared/err.h"
+#include "shared/strv.h"
+#include "shared/util.h"
+#include "supervisor/github/api.h"
+#include "supervisor/github/discovery.h"
+#include "supervisor/github/github.h"
+#include "tests/fuzz/fuzz.h"
+
+int fuzz_apijson(const uint8_t *data, size_t size);
+
+static bool
+is_hex40(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || strlen(s) != 40)
+		return false;
+	for (i = 0; i < 40; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+		    (s[i] >= 'A' && s[i] <= 'F')))
+			return false;
+	return true;
+}
+
+/* What every caller of a parsed pull request relies on. */
+static bool
+pull_ok(const struct github_pull *p)
+{
+	return p->number > 0 && p->head.ref != NULL;
+}
+
+/* Discovery over the list: the pick is one of the list's PRs, others too. */
+static int
+pick(struct github_pulls *pulls)
+{
+	struct discovery_target t = {
+		.repo = "acme/api",
+		.branch_prefix = "chore/sync-files",
+		.source_repo = "acme/source",
+	};
+	struct discovery d;
+	size_t i;
+	int wrong = 0;
+
+	memset(&d, 0, sizeof(d));
+	discovery_pick(&d, pulls, &t, "main");
+	if (d.pr != NULL && !pull_ok(d.pr))
+		wrong = 1;
+	if (d.nothers > pulls->n)
+		wrong = 1;
+	for (i = 0; i < d.nothers; i++)
+		if (!pull_ok(&d.others[i]))
+			wrong = 1;
+	(void)discovery_is_current(&d, "0123456789abcdef0123456789abcdef01234567", "digest");
+	discovery_release(&d);
+	return wrong;
+}
+
+int
+fuzz_apijson(const uint8_t *data, size_t size)
+{
+	const char *json = (const char *)data;
+	struct github_repo *repo = NULL;
+	struct github_pull *pull = NULL;
+	struct github_pulls pulls = { NULL, 0, false };
+	struct github_rate rate;
+	struct github_user *user = NULL;
+	struct strv labels = { NULL, 0 };
+	struct buf b = BUF_INIT;
+	char sha[41], *ref = NULL;
+	size_t i;
+	int wrong = 0;
+
+	if (github_repo_parse(&repo, json, size) == 0 && repo->full_name == NULL)
+		wrong = 1;
+	github_repo_free(repo);
+	if (github_pull_parse(&pull, json, size) == 0 && !pull_ok(pull))
+		wrong = 1;
+	github_pull_free(pull);
+	if (github_pulls_parse(&pulls, json, size) == 0) {
+		for (i = 0; i < pulls.n; i++)
+			if (!pull_ok(&pulls.v[i]))
+				wrong = 1;
+		/* Moves the chosen PR out of the list (its slot left zeroed). */
+		wrong |= pick(&pulls);
+	}
+	github_pulls_release(&pulls);
+	if (github_ref_parse(&ref, sha, json, size) == 0 && !is_hex40(sha))
+		wrong = 1;
+	free(ref);
+	memset(&rate, 0, sizeof(rate));
+	(void)github_rate_parse(&rate, json, size);
+	if (github_user_parse(&user, json, size) == 0 && user->login == NULL)
+		wrong = 1;
+	github_user_free(user);
+	if (github_labels_parse(&labels, json, size) == 0)
+		for (i = 0; i < labels.n; i++)
+			if (labels.v[i] == NULL)
+				wrong = 1;
+	strv_release(&labels);
+	api_error_format(&b, 422, json, size);
+	buf_release(&b);
+	err_clear();
+	return wrong;
+}
+
+FUZZ_ENTRY(apijson)
