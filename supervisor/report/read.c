@@ -19,6 +19,7 @@
 #include "shared/buf.h"
 #include "shared/err.h"
 #include "shared/util.h"
+#include "supervisor/shard.h"
 
 /* Where the reader is, for messages: the file and the object's path. */
 struct rd {
@@ -336,6 +337,67 @@ read_api(struct report_run *r, const struct rd *c, const json_t *obj)
 	return get_u64s(r, &in, o, api_fields, ARRAY_SIZE(api_fields));
 }
 
+/* run.shard: null when not sharded, absent in older reports. */
+static int
+read_shard(struct report_run *r, const struct rd *c, const json_t *obj)
+{
+	long long k = 0, n = 0;
+	struct rd in;
+	char where[64];
+	json_t *o;
+	bool present;
+	int rc;
+
+	if ((rc = get_obj(&o, &in, where, sizeof(where), c, obj, "shard", J_NULL | J_OPT)) < 0 ||
+	    o == NULL)
+		return rc;
+	if ((rc = get_int_range(&n, &present, &in, o, "count", 0, 1, SHARD_MAX)) < 0 ||
+	    (rc = get_int_range(&k, &present, &in, o, "index", 0, 0, n - 1)) < 0)
+		return rc;
+	r->shard_index = (unsigned)k;
+	r->shard_count = (unsigned)n;
+	return 0;
+}
+
+/* run.groups: each group's id and depends_on; null for `run`, absent in
+ * older reports. */
+static int
+read_groups_deps(struct report_run *r, const struct rd *c, const json_t *obj)
+{
+	char where[96], key[48];
+	struct rd in = { c->file, where };
+	json_t *a, *g, *d;
+	size_t i, j;
+	int rc;
+
+	if ((rc = get(&a, c, obj, "groups", JSON_ARRAY, J_NULL | J_OPT)) < 0 || a == NULL)
+		return rc;
+	r->groups = xcalloc(json_array_size(a) + 1, sizeof(*r->groups));
+	json_array_foreach(a, i, g) {
+		char *id = NULL;
+
+		snprintf(where, sizeof(where), "%s.groups[%zu]", c->where, i);
+		if (!json_is_object(g))
+			return err_set(ERR_PROTO, "cannot read report '%s': %s is not an object",
+			    c->file, where);
+		if ((rc = get_str(&id, &in, g, "id", 0)) < 0)
+			return rc;
+		r->groups[r->ngroups].id = id;
+		r->ngroups++;
+		if ((rc = get(&d, &in, g, "depends_on", JSON_ARRAY, 0)) < 0)
+			return rc;
+		for (j = 0; j < json_array_size(d); j++) {
+			if (!json_is_string(json_array_get(d, j))) {
+				snprintf(key, sizeof(key), "depends_on[%zu]", j);
+				return bad(&in, key, "is not a string");
+			}
+			strv_add(&r->groups[r->ngroups - 1].depends_on,
+			    json_string_value(json_array_get(d, j)));
+		}
+	}
+	return 0;
+}
+
 static int
 read_versions(struct report_run *r, const struct rd *c, const json_t *obj)
 {
@@ -383,7 +445,9 @@ read_run(struct report_run *r, const struct rd *c, const json_t *doc)
 	    (rc = read_usage(&r->self, &in, o, "supervisor")) < 0 ||
 	    (rc = read_usage(&r->children, &in, o, "children")) < 0 ||
 	    (rc = get_u64(&r->orphans_reaped, &in, o, "orphans_reaped")) < 0 ||
-	    (rc = read_api(r, &in, o)) < 0)
+	    (rc = read_api(r, &in, o)) < 0 ||
+	    (rc = read_shard(r, &in, o)) < 0 ||
+	    (rc = read_groups_deps(r, &in, o)) < 0)
 		return rc;
 	return 0;
 }
@@ -620,6 +684,7 @@ read_target(struct record *rec, const struct rd *c, const json_t *t)
 	    (rc = read_groups(rec, c, t)) < 0 ||
 	    (rc = read_phases(rec, c, t)) < 0 ||
 	    (rc = read_result(rec, c, t)) < 0 ||
+	    (rc = get_str(&rec->sync.group, c, t, "group", J_NULL | J_OPT)) < 0 ||
 	    (rc = get_str(&rec->sync.pr_url, c, t, "pr_url", J_NULL)) < 0 ||
 	    (rc = read_pr(rec, c, t)) < 0 ||
 	    (rc = get_bool(&rec->sync.skipped, c, t, "skipped")) < 0)

@@ -96,6 +96,9 @@ struct record {
 	bool command_failed;      /* cause names the command's end, not the worker's */
 	/* Only `repocast sync` sets these (zero in a run): */
 	struct {
+		char *group;      /* the target's group id (--shard merges check
+		                   * depends_on across shards with it); NULL in
+		                   * a report written before it was kept */
 		char *pr_url;     /* the pull request, once written */
 		enum record_pr pr; /* what became of it */
 		bool skipped;     /* the skip cache answered; no worker ran */

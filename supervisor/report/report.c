@@ -92,7 +92,23 @@ report_run_release(struct report_run *r)
 	for (i = 0; i < r->nspans; i++)
 		free(r->spans[i].name);
 	free(r->spans);
+	for (i = 0; i < r->ngroups; i++) {
+		free(r->groups[i].id);
+		strv_release(&r->groups[i].depends_on);
+	}
+	free(r->groups);
 	memset(r, 0, sizeof(*r));
+}
+
+void
+report_run_add_group(struct report_run *r, const char *id, const struct strv *depends_on)
+{
+	struct report_group_deps *g;
+
+	r->groups = xrealloc(r->groups, (r->ngroups + 1) * sizeof(*r->groups));
+	g = &r->groups[r->ngroups++];
+	g->id = xstrdup(id);
+	strv_copy(&g->depends_on, depends_on);
 }
 
 void
@@ -449,10 +465,32 @@ target_json(const struct record *r)
 	} else {
 		json_object_set_new(t, "result", json_null());
 	}
+	json_object_set_new(t, "group", report_json_string(r->sync.group));
 	json_object_set_new(t, "pr_url", report_json_string(r->sync.pr_url));
 	json_object_set_new(t, "pr", report_json_string(record_pr_name(r->sync.pr)));
 	json_object_set_new(t, "skipped", json_boolean(r->sync.skipped));
 	return t;
+}
+
+/* run.groups: null for a run without groups (`run`). */
+static json_t *
+run_groups_json(const struct report_run *run)
+{
+	json_t *a;
+	size_t i, j;
+
+	if (run->groups == NULL)
+		return json_null();
+	a = json_array();
+	for (i = 0; i < run->ngroups; i++) {
+		json_t *deps = json_array();
+
+		for (j = 0; j < run->groups[i].depends_on.n; j++)
+			json_array_append_new(deps, json_string(run->groups[i].depends_on.v[j]));
+		json_array_append_new(a, json_pack("{s:s,s:o}", "id", run->groups[i].id,
+		    "depends_on", deps));
+	}
+	return a;
 }
 
 /* p50/p95/max of one metric over the records. */
@@ -531,6 +569,9 @@ report_json(struct buf *out, const struct report_run *run, const struct record *
 	json_object_set_new(jrun, "supervisor", usage_json(&run->self));
 	json_object_set_new(jrun, "children", usage_json(&run->children));
 	json_object_set_new(jrun, "orphans_reaped", u64(run->orphans_reaped));
+	json_object_set_new(jrun, "shard", run->shard_count == 0 ? json_null() :
+	    json_pack("{s:i,s:i}", "index", (int)run->shard_index, "count", (int)run->shard_count));
+	json_object_set_new(jrun, "groups", run_groups_json(run));
 	json_object_set_new(jrun, "api", json_pack("{s:o,s:o,s:o,s:o}",
 	    "requests", u64(run->api_requests), "not_modified", u64(run->api_not_modified),
 	    "rate_limited", u64(run->api_rate_limited), "waited_ms", u64(run->api_waited_ms)));

@@ -30,6 +30,13 @@ struct report_span {
 	uint64_t start_us, dur_us; /* wall clock, microseconds since the epoch */
 };
 
+/* A group of a sync's config and the ids of the groups it depends on
+ * (run.groups): what `report merge` checks dependencies across shards by. */
+struct report_group_deps {
+	char *id;
+	struct strv depends_on;
+};
+
 /* The run record. Strings are owned (report_run_release frees them). */
 struct report_run {
 	char *id;
@@ -51,6 +58,9 @@ struct report_run {
 	uint64_t api_requests, api_not_modified, api_rate_limited, api_waited_ms;
 	struct report_span *spans;       /* in time order; owned */
 	size_t nspans, spans_cap;
+	unsigned shard_index, shard_count; /* --shard K/N; count 0: not sharded */
+	struct report_group_deps *groups; /* sync: every group of the config; owned */
+	size_t ngroups;
 };
 
 /* Fill id (for now), start time, host, kernel and library versions. */
@@ -61,6 +71,9 @@ void report_run_release(struct report_run *r);
 /* Append a span (name copied) to the supervisor's track. */
 void report_run_add_span(struct report_run *r, const char *cat, const char *name, long status,
     uint64_t start_us, uint64_t dur_us);
+
+/* Append group id (copied) and its dependencies (copied) to run.groups. */
+void report_run_add_group(struct report_run *r, const char *id, const struct strv *depends_on);
 
 /* "20261122T003000Z-1234" for the given wall time (us) and pid. Caller frees. */
 char *report_run_id(uint64_t wall_us, long pid);

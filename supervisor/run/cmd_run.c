@@ -57,6 +57,9 @@ const char cmd_run_usage[] =
     "  --metrics-file PATH also write metrics.prom to PATH (atomically)\n"
     "  --only-failed RUN   only the repositories that failed in RUN (a run id\n"
     "                      under the report dir, 'last', or a run directory)\n"
+    "  --shard K/N         only shard K (from 0) of N: a stable hash of each\n"
+    "                      repository's name; 'slurm' takes K/N from a Slurm\n"
+    "                      job array task (docs/scale-out.md)\n"
     "  --cache-dir DIR     the mirror cache (default ~/.cache/repocast)\n"
     "  --git-url URL       base for owner/name entries (default https://github.com/)\n"
     "  --token-file FILE   token for http(s) fetches (else GITHUB_TOKEN, GH_TOKEN)\n"
@@ -88,7 +91,7 @@ struct run_state {
 const char *const run_options[] = {
 	"repos", "no-pr", "no-progress", "jobs", "timeout", "retries", "grace", "memory",
 	"cpu-seconds", "open-files", "report-dir", "report-format", "metrics-file",
-	"only-failed", "cache-dir", "git-url", "token-file", "log-level",
+	"only-failed", "cache-dir", "git-url", "token-file", "log-level", "shard",
 };
 const size_t run_noptions = ARRAY_SIZE(run_options);
 
@@ -232,6 +235,9 @@ cmd_run_parse(struct run_opts *o, int argc, char **argv)
 			set_str(&o->metrics_file, val);
 		} else if (strcmp(name, "--only-failed") == 0) {
 			set_str(&o->only_failed, val);
+		} else if (strcmp(name, "--shard") == 0) {
+			if (shard_parse(&o->shard, val) < 0)
+				return -1;
 		} else if (strcmp(name, "--cache-dir") == 0) {
 			set_str(&o->cache_dir, val);
 		} else if (strcmp(name, "--git-url") == 0) {
@@ -358,6 +364,20 @@ run_finished(struct pool_job *j, void *task, struct record *final, void *arg)
 
 /* ---- the command ---- */
 
+/* --shard: keep the shard's repositories and say so in the scope line. */
+static void
+run_shard(struct repolist *l, const struct run_opts *o)
+{
+	size_t total = l->n;
+	char sh[64];
+
+	if (o->shard.count == 0)
+		return;
+	repolist_keep_shard(l, &o->shard);
+	log_info("scope: %zu of %zu repositor%s (%s)", l->n, total, total == 1 ? "y" : "ies",
+	    shard_describe(sh, sizeof(sh), &o->shard));
+}
+
 static void
 fill_not_started(struct run_state *st)
 {
@@ -408,6 +428,7 @@ cmd_run(int argc, char **argv)
 		exit_code = cmd_fail(CMD_INPUT, rc);
 		goto out;
 	}
+	run_shard(&st.list, &o);
 	if (o.only_failed != NULL) {
 		struct strv failed = { NULL, 0 };
 		size_t kept;
@@ -441,6 +462,8 @@ cmd_run(int argc, char **argv)
 	for (i = 0; i < o.argc; i++)
 		run.argv[i] = xstrdup(o.argv[i]);
 	run.jobs = o.jobs;
+	run.shard_index = o.shard.index;
+	run.shard_count = o.shard.count;
 	run.timeout_ms = o.timeout_ms;
 	run.retries = o.retries;
 	if ((rc = report_make_dir(&st.run_dir, o.report_dir, run.id)) < 0) {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "shared/log.h"
+#include "supervisor/shard.h"
 
 struct run_opts {
 	char *repos;
@@ -22,6 +23,7 @@ struct run_opts {
 	unsigned report_formats;  /* mask of enum report_format (report.h) */
 	char *metrics_file;       /* --metrics-file PATH, or NULL */
 	char *only_failed;        /* --only-failed RUN, or NULL */
+	struct shard shard;       /* --shard K/N; count 0: every repository */
 	enum log_level log_level;
 	char **argv;          /* the command: borrowed from the argv given to parse */
 	int argc;

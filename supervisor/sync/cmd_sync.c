@@ -54,6 +54,11 @@ const char cmd_sync_usage[] =
     "      --no-progress      no progress lines\n"
     "      --no-skip, --force run a worker for every target, even one whose\n"
     "                         recorded state shows nothing changed\n"
+    "      --shard K/N        only shard K (from 0) of N: a stable hash of each\n"
+    "                         target's name; 'slurm' takes K/N from a Slurm job\n"
+    "                         array task (docs/scale-out.md)\n"
+    "      --shard-own-token  with --shard: this shard's token has a rate-limit\n"
+    "                         budget of its own (else the preflight allows 1/N)\n"
     "\n"
     "Exit status: 0 all targets ok, 1 a target failed, 2 usage or config error,\n"
     "3 environment error (token, network, source), 130 interrupted.\n";
@@ -63,7 +68,7 @@ const char cmd_sync_usage[] =
 enum {
 	OPT_DIFF = 256, OPT_GROUPS, OPT_SKIP, OPT_CONFIRM, OPT_JSON, OPT_LOGLEVEL,
 	OPT_REPORTDIR, OPT_TOKENFILE, OPT_NOPROGRESS, OPT_CACHEDIR, OPT_NOSKIP,
-	OPT_REPORTFMT, OPT_METRICS, OPT_ONLYFAILED,
+	OPT_REPORTFMT, OPT_METRICS, OPT_ONLYFAILED, OPT_SHARD, OPT_SHARD_OWN_TOKEN,
 };
 
 static const struct option sync_longopts[] = {
@@ -85,6 +90,8 @@ static const struct option sync_longopts[] = {
 	{ "no-progress", no_argument, NULL, OPT_NOPROGRESS },
 	{ "no-skip", no_argument, NULL, OPT_NOSKIP },
 	{ "force", no_argument, NULL, OPT_NOSKIP },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "shard-own-token", no_argument, NULL, OPT_SHARD_OWN_TOKEN },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -112,6 +119,17 @@ sync_parse_long(long *out, const char *s, long min, long max, const char *what)
 		return err_set(ERR_CONFIG, "invalid %s '%s' (want %ld..%ld)", what, s, min, max);
 	*out = v;
 	return 0;
+}
+
+/* --shard SPEC (spec not NULL) or --shard-own-token (spec NULL). */
+static int
+sync_parse_shard(struct sync_opts *o, const char *spec)
+{
+	if (spec == NULL) {
+		o->shard_own_token = true;
+		return 0;
+	}
+	return shard_parse(&o->shard, spec);
 }
 
 static int
@@ -190,6 +208,11 @@ sync_parse_args(struct sync_opts *o, int argc, char **argv)
 		case OPT_NOSKIP:
 			o->no_skip = true;
 			break;
+		case OPT_SHARD:
+		case OPT_SHARD_OWN_TOKEN:
+			if (sync_parse_shard(o, c == OPT_SHARD ? optarg : NULL) < 0)
+				return ERR_CONFIG;
+			break;
 		case ':':
 			return err_set(ERR_CONFIG, "option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -198,6 +221,8 @@ sync_parse_args(struct sync_opts *o, int argc, char **argv)
 	}
 	if (o->diff && !o->dry_run)
 		return err_set(ERR_CONFIG, "--diff needs --dry-run");
+	if (o->shard_own_token && o->shard.count == 0)
+		return err_set(ERR_CONFIG, "--shard-own-token needs --shard");
 	o->filters = (const char *const *)argv + optind;
 	o->nfilters = (size_t)(argc - optind);
 	return 0;
@@ -431,6 +456,10 @@ cmd_sync(int argc, char **argv)
 	sync_groups_init(&r);
 	progress_init(&r.prog, stderr, r.nt, progress_is_tty(STDERR_FILENO) && !r.o.no_progress);
 	run.config_digest = xstrdup(r.cfg->digest);
+	run.shard_index = r.o.shard.index;
+	run.shard_count = r.o.shard.count;
+	for (i = 0; i < r.cfg->ngroups; i++)
+		report_run_add_group(&run, r.cfg->groups[i].id, &r.cfg->groups[i].depends_on);
 	if ((rc = report_make_dir(&run_dir, sync_report_dir(&r), run.id)) < 0) {
 		code = cmd_fail(CMD_ENV, rc);
 		goto out;
@@ -449,6 +478,8 @@ cmd_sync(int argc, char **argv)
 	for (i = 0; i < r.nt; i++) {
 		if (!r.t[i].has_rec)
 			sync_record_none(&r.t[i], OUTCOME_CANCELLED, CAUSE_CANCELLED, 0, NULL);
+		if (r.t[i].rec.sync.group == NULL)
+			r.t[i].rec.sync.group = xstrdup(r.t[i].group->id);
 		if (record_failed(&r.t[i].rec))
 			r.failed++;
 		if (r.t[i].rec.outcome == OUTCOME_SKIPPED)

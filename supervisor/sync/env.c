@@ -85,6 +85,25 @@ sync_api_event(const struct api_event *ev, void *arg)
 	free(name);
 }
 
+/* How many shards spend this token's quota at once: N for --shard K/N
+ * unless --shard-own-token says each shard has a token of its own. */
+static unsigned
+sync_token_share(const struct sync_run *r)
+{
+	return r->o.shard.count > 1 && !r->o.shard_own_token ? r->o.shard.count : 1;
+}
+
+/* The API client's create caps: a shard sharing its token gets 1/N of them,
+ * so that the N shards together stay within GitHub's. */
+static void
+sync_api_limits(struct api_opts *ao, const struct sync_run *r)
+{
+	unsigned share = sync_token_share(r);
+
+	ao->create_per_min = ao->create_per_min / share > 0 ? ao->create_per_min / share : 1;
+	ao->create_per_hour = ao->create_per_hour / share > 0 ? ao->create_per_hour / share : 1;
+}
+
 static int
 sync_open_api(struct sync_run *r)
 {
@@ -108,6 +127,7 @@ sync_open_api(struct sync_run *r)
 	 * forge has none, and pacing it would only slow tests and the demo. */
 	if (api_url_is_loopback(ao.base_url))
 		ao.write_interval_ms = 0;
+	sync_api_limits(&ao, r);
 	rc = api_new(&r->api, &ao, token_value(r->token));
 	free(cache);
 	return rc;
@@ -154,6 +174,7 @@ int
 sync_load(struct sync_run *r)
 {
 	struct scope_opts so;
+	char line[160];
 	int rc;
 
 	if ((rc = cfg_load(&r->cfg, r->o.config, &r->errs)) < 0)
@@ -165,6 +186,7 @@ sync_load(struct sync_run *r)
 	so.nskip = r->o.nskip;
 	so.filters = r->o.filters;
 	so.nfilters = r->o.nfilters;
+	so.shard = &r->o.shard;
 	if (r->o.only_failed != NULL) {
 		if ((rc = report_failed_names(&r->failed_before, sync_report_dir(r),
 		    r->o.only_failed)) < 0)
@@ -174,6 +196,7 @@ sync_load(struct sync_run *r)
 	if ((rc = scope_resolve(&r->scope, r->cfg, &so)) < 0 ||
 	    (rc = scope_confirm(&r->scope, r->o.confirm, r->o.dry_run)) < 0)
 		return rc;
+	log_info("%s", scope_describe(line, sizeof(line), &r->scope, &r->o.shard));
 	if ((rc = token_load(&r->token, r->o.token_file)) < 0)
 		return rc;
 	token_scrub_env();
@@ -191,7 +214,8 @@ sync_preflight(struct sync_run *r)
 	const struct cfg_preflight *pf = &r->cfg->preflight;
 	struct github_rate rate;
 	struct api_plan plan;
-	char line[512];
+	struct api_opts ao;
+	char line[512], sh[64];
 	unsigned n = (unsigned)r->scope.n;
 	int rc;
 
@@ -205,8 +229,19 @@ sync_preflight(struct sync_run *r)
 	plan.creates = r->o.dry_run ? 0 : n;
 	plan.margin_percent = pf->present ? pf->primary_margin_percent : 10;
 	plan.secondary_reserve = pf->present ? pf->secondary_reserve : 0;
-	rc = api_preflight(line, sizeof(line), &plan, &rate.core, NULL);
-	log_info("%s", line);
+	plan.share = sync_token_share(r);
+	api_opts_init(&ao);
+	sync_api_limits(&ao, r);
+	rc = api_preflight(line, sizeof(line), &plan, &rate.core, &ao);
+	shard_describe(sh, sizeof(sh), &r->o.shard);
+	if (r->o.shard.count > 1 && r->o.shard_own_token)
+		log_info("%s (%s: its own token, the whole budget)", line, sh);
+	else if (r->o.shard.count > 1)
+		log_info("%s (%s: the token is shared by %u shards, each gets 1/%u of the "
+		    "budget and of the create rate; --shard-own-token when each has its own)",
+		    line, sh, r->o.shard.count, r->o.shard.count);
+	else
+		log_info("%s", line);
 	if (rc < 0 && pf->present && pf->fail_closed)
 		return rc;
 	return 0;
