@@ -337,6 +337,23 @@ read_api(struct report_run *r, const struct rd *c, const json_t *obj)
 	return get_u64s(r, &in, o, api_fields, ARRAY_SIZE(api_fields));
 }
 
+/* A JSON array of strings into sv; key names it for messages. */
+static int
+read_strv(struct strv *sv, const struct rd *c, const json_t *a, const char *key)
+{
+	char what[64];
+	size_t i;
+
+	for (i = 0; i < json_array_size(a); i++) {
+		if (!json_is_string(json_array_get(a, i))) {
+			snprintf(what, sizeof(what), "%s[%zu]", key, i);
+			return bad(c, what, "is not a string");
+		}
+		strv_add(sv, json_string_value(json_array_get(a, i)));
+	}
+	return 0;
+}
+
 /* run.shard: null when not sharded, absent in older reports. */
 static int
 read_shard(struct report_run *r, const struct rd *c, const json_t *obj)
@@ -364,10 +381,10 @@ read_shard(struct report_run *r, const struct rd *c, const json_t *obj)
 static int
 read_groups_deps(struct report_run *r, const struct rd *c, const json_t *obj)
 {
-	char where[96], key[48];
+	char where[96];
 	struct rd in = { c->file, where };
 	json_t *a, *g, *d;
-	size_t i, j;
+	size_t i;
 	int rc;
 
 	if ((rc = get(&a, c, obj, "groups", JSON_ARRAY, J_NULL | J_OPT)) < 0 || a == NULL)
@@ -384,18 +401,76 @@ read_groups_deps(struct report_run *r, const struct rd *c, const json_t *obj)
 			return rc;
 		r->groups[r->ngroups].id = id;
 		r->ngroups++;
-		if ((rc = get(&d, &in, g, "depends_on", JSON_ARRAY, 0)) < 0)
+		if ((rc = get(&d, &in, g, "depends_on", JSON_ARRAY, 0)) < 0 ||
+		    (rc = read_strv(&r->groups[r->ngroups - 1].depends_on, &in, d,
+		    "depends_on")) < 0)
 			return rc;
-		for (j = 0; j < json_array_size(d); j++) {
-			if (!json_is_string(json_array_get(d, j))) {
-				snprintf(key, sizeof(key), "depends_on[%zu]", j);
-				return bad(&in, key, "is not a string");
-			}
-			strv_add(&r->groups[r->ngroups - 1].depends_on,
-			    json_string_value(json_array_get(d, j)));
-		}
 	}
 	return 0;
+}
+
+static int
+read_cross(struct report_merge *m, const struct rd *c, const json_t *a)
+{
+	char where[128];
+	struct rd in = { c->file, where };
+	json_t *d, *ran;
+	size_t i;
+	int rc;
+
+	m->cross = xcalloc(json_array_size(a) + 1, sizeof(*m->cross));
+	json_array_foreach(a, i, d) {
+		struct report_cross_dep *x = &m->cross[m->ncross];
+
+		snprintf(where, sizeof(where), "%s.cross_shard_dependencies[%zu]", c->where, i);
+		if (!json_is_object(d))
+			return err_set(ERR_PROTO, "cannot read report '%s': %s is not an object",
+			    c->file, where);
+		m->ncross++;
+		if ((rc = get_str(&x->group, &in, d, "group", 0)) < 0 ||
+		    (rc = get_str(&x->dependency, &in, d, "dependency", 0)) < 0 ||
+		    (rc = get_u64(&x->dependency_failed, &in, d, "dependency_failed")) < 0 ||
+		    (rc = get(&ran, &in, d, "ran", JSON_ARRAY, 0)) < 0 ||
+		    (rc = read_strv(&x->ran, &in, ran, "ran")) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* run.merge: what `report merge` found; null for any other run, absent in
+ * older reports. */
+static int
+read_merge(struct report_run *r, const struct rd *c, const json_t *obj)
+{
+	long long shards = 0, k;
+	struct report_merge *m;
+	struct rd in;
+	char where[64], what[48];
+	json_t *o, *a, *v;
+	bool present;
+	size_t i;
+	int rc;
+
+	if ((rc = get_obj(&o, &in, where, sizeof(where), c, obj, "merge", J_NULL | J_OPT)) < 0 ||
+	    o == NULL)
+		return rc;
+	m = r->merge = xcalloc(1, sizeof(*m));
+	if ((rc = get_int_range(&shards, &present, &in, o, "shards", J_NULL, 1, SHARD_MAX)) < 0 ||
+	    (rc = get(&a, &in, o, "missing_shards", JSON_ARRAY, 0)) < 0)
+		return rc;
+	m->shards = (unsigned)shards;
+	m->missing = xcalloc(json_array_size(a) + 1, sizeof(*m->missing));
+	json_array_foreach(a, i, v) {
+		k = json_is_integer(v) ? json_integer_value(v) : -1;
+		if (k < 0 || k >= shards) {
+			snprintf(what, sizeof(what), "missing_shards[%zu]", i);
+			return bad(&in, what, "is not a shard index");
+		}
+		m->missing[m->nmissing++] = (unsigned)k;
+	}
+	if ((rc = get(&a, &in, o, "cross_shard_dependencies", JSON_ARRAY, 0)) < 0)
+		return rc;
+	return read_cross(m, &in, a);
 }
 
 static int
@@ -447,7 +522,8 @@ read_run(struct report_run *r, const struct rd *c, const json_t *doc)
 	    (rc = get_u64(&r->orphans_reaped, &in, o, "orphans_reaped")) < 0 ||
 	    (rc = read_api(r, &in, o)) < 0 ||
 	    (rc = read_shard(r, &in, o)) < 0 ||
-	    (rc = read_groups_deps(r, &in, o)) < 0)
+	    (rc = read_groups_deps(r, &in, o)) < 0 ||
+	    (rc = read_merge(r, &in, o)) < 0)
 		return rc;
 	return 0;
 }

@@ -97,7 +97,25 @@ report_run_release(struct report_run *r)
 		strv_release(&r->groups[i].depends_on);
 	}
 	free(r->groups);
+	report_merge_free(r->merge);
 	memset(r, 0, sizeof(*r));
+}
+
+void
+report_merge_free(struct report_merge *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->ncross; i++) {
+		free(m->cross[i].group);
+		free(m->cross[i].dependency);
+		strv_release(&m->cross[i].ran);
+	}
+	free(m->cross);
+	free(m->missing);
+	free(m);
 }
 
 void
@@ -493,6 +511,34 @@ run_groups_json(const struct report_run *run)
 	return a;
 }
 
+/* run.merge: null unless `report merge` wrote the report. */
+static json_t *
+run_merge_json(const struct report_merge *m)
+{
+	json_t *o, *missing, *cross;
+	size_t i, j;
+
+	if (m == NULL)
+		return json_null();
+	missing = json_array();
+	for (i = 0; i < m->nmissing; i++)
+		json_array_append_new(missing, json_integer(m->missing[i]));
+	cross = json_array();
+	for (i = 0; i < m->ncross; i++) {
+		const struct report_cross_dep *d = &m->cross[i];
+		json_t *ran = json_array();
+
+		for (j = 0; j < d->ran.n; j++)
+			json_array_append_new(ran, json_string(d->ran.v[j]));
+		json_array_append_new(cross, json_pack("{s:s,s:s,s:o,s:o}", "group", d->group,
+		    "dependency", d->dependency, "dependency_failed", u64(d->dependency_failed),
+		    "ran", ran));
+	}
+	o = json_pack("{s:o,s:o,s:o}", "shards", m->shards ? json_integer(m->shards) :
+	    json_null(), "missing_shards", missing, "cross_shard_dependencies", cross);
+	return o;
+}
+
 /* p50/p95/max of one metric over the records. */
 static json_t *
 metric_json(const struct record *recs, size_t n, size_t off)
@@ -572,6 +618,7 @@ report_json(struct buf *out, const struct report_run *run, const struct record *
 	json_object_set_new(jrun, "shard", run->shard_count == 0 ? json_null() :
 	    json_pack("{s:i,s:i}", "index", (int)run->shard_index, "count", (int)run->shard_count));
 	json_object_set_new(jrun, "groups", run_groups_json(run));
+	json_object_set_new(jrun, "merge", run_merge_json(run->merge));
 	json_object_set_new(jrun, "api", json_pack("{s:o,s:o,s:o,s:o}",
 	    "requests", u64(run->api_requests), "not_modified", u64(run->api_not_modified),
 	    "rate_limited", u64(run->api_rate_limited), "waited_ms", u64(run->api_waited_ms)));

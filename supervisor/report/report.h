@@ -37,6 +37,23 @@ struct report_group_deps {
 	struct strv depends_on;
 };
 
+/* A group that ran targets in one shard while a group it depends on had
+ * failed targets in another (`report merge`, docs/scale-out.md). */
+struct report_cross_dep {
+	char *group, *dependency;        /* group ids */
+	uint64_t dependency_failed;      /* the dependency's failed targets, all shards */
+	struct strv ran;                 /* the group's targets that ran all the same */
+};
+
+/* What `report merge` found joining shards (run.merge). */
+struct report_merge {
+	unsigned shards;                 /* N of the shards' --shard K/N; 0: none sharded */
+	unsigned *missing;               /* shard indexes without a report, ascending */
+	size_t nmissing;
+	struct report_cross_dep *cross;
+	size_t ncross;
+};
+
 /* The run record. Strings are owned (report_run_release frees them). */
 struct report_run {
 	char *id;
@@ -61,6 +78,7 @@ struct report_run {
 	unsigned shard_index, shard_count; /* --shard K/N; count 0: not sharded */
 	struct report_group_deps *groups; /* sync: every group of the config; owned */
 	size_t ngroups;
+	struct report_merge *merge;      /* a merged run's findings; NULL otherwise; owned */
 };
 
 /* Fill id (for now), start time, host, kernel and library versions. */
@@ -71,6 +89,9 @@ void report_run_release(struct report_run *r);
 /* Append a span (name copied) to the supervisor's track. */
 void report_run_add_span(struct report_run *r, const char *cat, const char *name, long status,
     uint64_t start_us, uint64_t dur_us);
+
+/* Free m and what it owns. Accepts NULL. */
+void report_merge_free(struct report_merge *m);
 
 /* Append group id (copied) and its dependencies (copied) to run.groups. */
 void report_run_add_group(struct report_run *r, const char *id, const struct strv *depends_on);
