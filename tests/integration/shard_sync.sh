@@ -156,6 +156,8 @@ grep -q "warning: shard 0/2 has no report: its targets are not in the merge" "$T
 pjt "d['run']['merge']['missing_shards'] == [0] and d['run']['merge']['shards'] == 2" \
     "$T/m4/report.json" || fail "run.merge of the incomplete merge"
 grep -q "Missing:\*\* shard 0/2 has no report" "$T/m4/report.md" || fail "report.md: missing shard"
+grep -q "<b>Missing:</b> shard 0/2 has no report" "$T/m4/report.html" || fail "report.html: missing shard"
+! grep -q 'id="shards"' "$T/drymerged/report.html" || fail "report.html: a shards section with nothing to say"
 "$RC" report show "$T/m4" | grep -q "^shards    1 merged; missing: shard 0 (of 2)$" ||
     fail "report show: missing shard"
 
@@ -213,6 +215,8 @@ pjt "d['run']['merge']['cross_shard_dependencies'] == [{'group': 'overlay', 'dep
     { pj "d['run']['merge']" "$T/depmerged/report.json"; fail "run.merge.cross_shard_dependencies"; }
 grep -q "Dependency across shards:\*\* group overlay ran" "$T/depmerged/report.md" ||
     fail "report.md: cross-shard dependency"
+grep -q "<b>Dependency across shards:</b> group <code>overlay</code> ran" \
+    "$T/depmerged/report.html" || fail "report.html: cross-shard dependency"
 "$RC" report show "$T/depmerged" | grep -q "^depends   group 'overlay' ran" ||
     fail "report show: cross-shard dependency"
 # each target keeps the record its shard wrote: skipped where base failed,
