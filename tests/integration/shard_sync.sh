@@ -136,6 +136,20 @@ rsync_run --dry-run --shard 0/2 --shard-own-token --report-dir "$T/own" > /dev/n
 grep -q "(shard 0/2: its own token, the whole budget)" "$T/err" || { cat "$T/err"; fail "own token"; }
 ! grep -q "shared by" "$T/err" || fail "own token: budget divided"
 
+# an empty shard (16 targets in 64 shards: the first with none) syncs
+# nothing, writes an empty report and succeeds
+empty=
+for k in $(seq 0 63); do
+	[ -z "$(shard_targets $k 64)" ] && { empty=$k; break; }
+done
+[ -n "$empty" ] || fail "no empty shard among 64"
+rsync_run --dry-run --shard $empty/64 --report-dir "$T/empty" > "$T/out" 2> "$T/err" ||
+    { cat "$T/out" "$T/err"; fail "an empty shard failed"; }
+grep -q "scope: 0 of $ALL targets in 0 of 3 groups (shard $empty/64)" "$T/err" ||
+    { cat "$T/err"; fail "empty shard: scope line"; }
+pjt "d['targets'] == [] and d['run']['shard']['index'] == $empty" "$(newest "$T/empty")report.json" ||
+    fail "empty shard: report"
+
 # --- merge refuses what is not one partition, warns of a missing shard
 rsync_run --dry-run --shard 0/3 --report-dir "$T/three" > /dev/null 2>&1 || true
 set +e
@@ -168,7 +182,7 @@ for k in 0 1 2; do
 	rc=$?
 	set -e
 	# the shard that holds acme/missing fails (1), the others succeed
-	if shard_targets $k 3 | grep -qw acme/missing; then want=1; else want=0; fi
+	if shard_targets $k 3 | grep -w acme/missing > /dev/null; then want=1; else want=0; fi
 	[ "$rc" -eq $want ] || { cat "$T/out$k" "$T/err$k"; fail "sync shard $k/3: exit $rc, want $want"; }
 done
 "$RC" report merge "$(newest "$T/s0")" "$(newest "$T/s1")" "$(newest "$T/s2")" -o "$T/smerged" \
@@ -195,7 +209,7 @@ grep -q "acme/o01 pending_current None" "$T/o.r" || { cat "$T/o.r"; fail "second
 # --- a dependency that fails in another shard (acme/missing in base)
 config base
 kmiss=1
-shard_targets 0 2 | grep -qw acme/missing && kmiss=0
+shard_targets 0 2 | grep -w acme/missing > /dev/null && kmiss=0
 other=$((1 - kmiss))
 ran=$(shard_targets $other 2 | tr ' ' '\n' | grep '^acme/o0' | sort | tr '\n' ' ')
 [ -n "$ran" ] || fail "no overlay target in the shard without acme/missing: change the names"
