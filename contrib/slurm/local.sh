@@ -33,7 +33,7 @@ free_port() {
 }
 
 alive() {
-	[ -f "$D/$1.pid" ] && kill -0 "$(cat "$D/$1.pid")" 2>/dev/null
+	[ -f "$D/$1.pid" ] && [ "$(cat "/proc/$(cat "$D/$1.pid")/comm" 2>/dev/null)" = "$1" ]
 }
 
 write_conf() {
@@ -65,6 +65,8 @@ SlurmctldLogFile=$D/slurmctld.log
 SlurmdLogFile=$D/slurmd.log
 ReturnToService=2
 MpiDefault=none
+# Bind to the addresses above (127.0.0.1), not to every address of the machine.
+CommunicationParameters=NoCtldInAddrAny,NoInAddrAny
 NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=1000 State=UNKNOWN
 PartitionName=debug Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
 EOC
@@ -116,17 +118,24 @@ start() {
 }
 
 stop() {
+	pids=
 	for p in slurmd slurmctld munged; do
 		[ -f "$D/$p.pid" ] || continue
 		pid=$(cat "$D/$p.pid")
-		kill "$pid" 2>/dev/null || true
-		i=0
-		while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 50 ]; do
+		# Only the daemon itself: a stale pid file may name someone else now.
+		if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$p" ] && kill "$pid" 2>/dev/null; then
+			pids="$pids $pid"
+		fi
+		rm -f "$D/$p.pid"
+	done
+	# Each takes a second or two to go; together, not one after another.
+	i=0
+	for pid in $pids; do
+		while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
 		kill -KILL "$pid" 2>/dev/null || true
-		rm -f "$D/$p.pid"
 	done
 }
 

@@ -28,8 +28,21 @@ CONTRIB=$ROOT_DIR/contrib/slurm
 export REPOCAST_SLURM_DIR=$(mktemp -d /tmp/repocast-slurm.XXXXXX)
 chmod 0755 "$REPOCAST_SLURM_DIR"
 lib_at_exit 'sh "$CONTRIB/local.sh" stop; [ -n "${KEEP:-}" ] || rm -rf "$REPOCAST_SLURM_DIR"'
+unset SLURM_CONF
 eval "$(sh "$CONTRIB/local.sh" start)"
 [ -n "${SLURM_CONF:-}" ] || fail "local.sh start printed no SLURM_CONF"
+# loopback only: slurmctld and slurmd listen on 127.0.0.1 and nowhere else
+python3 - "$SLURM_CONF" <<'PY' || fail "the Slurm daemons do not listen on loopback only"
+import re, sys
+conf = open(sys.argv[1]).read()
+ports = [int(re.search(r"^%s=(\d+)$" % k, conf, re.M).group(1)) for k in ("SlurmctldPort", "SlurmdPort")]
+listen = [l.split()[1] for f in ("/proc/net/tcp", "/proc/net/tcp6")
+          for l in open(f).readlines()[1:] if l.split()[3] == "0A"]
+for p in ports:
+    at = [a.split(":")[0] for a in listen if int(a.split(":")[1], 16) == p]
+    if at != ["0100007F"]:
+        sys.exit("FAIL: port %d listens on %s" % (p, at))
+PY
 
 make_repo acme/source main f.txt v1
 names=$(seq -f 'acme/t%02g' 1 38)
@@ -99,7 +112,8 @@ job_end() {
 }
 
 # --- the first array: every target synced once
-echo "slurm.sh: setup done at $(($(date +%s) - t0)) s"; submit "$T/out1"
+echo "slurm.sh: setup done at $(($(date +%s) - t0)) s"
+submit "$T/out1"
 wait_jobs
 M=$T/out1/merged/$ARRAY
 [ -f "$M/report.json" ] || { cat "$T"/out1/logs/*; fail "no merged report"; }
@@ -147,7 +161,8 @@ else
 fi
 
 # --- a second array and an unsharded run: the same outcomes
-echo "slurm.sh: first array done at $(($(date +%s) - t0)) s"; submit "$T/out2"
+echo "slurm.sh: first array and its checks done at $(($(date +%s) - t0)) s"
+submit "$T/out2"
 wait_jobs
 [ -f "$T/out2/merged/$ARRAY/report.json" ] || fail "no merged report of the second array"
 rsync_run --confirm-scope 40 --report-dir "$T/full" > /dev/null 2>&1 && fail "acme/missing must fail"
