@@ -11,7 +11,11 @@
 #            to OUT/merged/ARRAYJOB, Slurm's output to OUT/logs
 # SBATCH_ARGS: more sbatch options for both jobs (word-split), e.g.
 # "--partition=batch --account=platform". The environment (REPOCAST,
-# REPOCAST_CACHE_DIR, REPOCAST_TOKEN_FILE, GITHUB_TOKEN) goes with the jobs.
+# REPOCAST_CACHE_DIR, REPOCAST_TOKEN_FILE) goes with the jobs, but never
+# GITHUB_TOKEN or GH_TOKEN: Slurm keeps a job's environment in its state
+# files, and a token must not be written there. The jobs read the token
+# from a file (REPOCAST_TOKEN_FILE, or --token-file in the arguments) that
+# only their user can read.
 #
 # Prints the array job id and the merge job id, one a line:
 #   array 41
@@ -39,13 +43,23 @@ case $out in
 /*) ;;
 *) out=$PWD/$out ;;
 esac
+case " $* " in
+*" --token-file"*) have_file=1 ;;
+*) have_file=${REPOCAST_TOKEN_FILE:+1} ;;
+esac
+if [ -z "$have_file" ] && { [ -n "${GITHUB_TOKEN:-}" ] || [ -n "${GH_TOKEN:-}" ]; }; then
+	echo "submit.sh: GITHUB_TOKEN/GH_TOKEN are not passed to the jobs (Slurm would store" \
+	    "them in its job state): put the token in a file only you can read and set" \
+	    "REPOCAST_TOKEN_FILE=FILE or pass --token-file FILE" >&2
+	[ "$1" = sync ] && exit 2
+fi
 mkdir -p "$out/logs"
 # shellcheck disable=SC2086 # SBATCH_ARGS is a list of options
-array=$(sbatch --parsable ${SBATCH_ARGS:-} --array=0-$((n - 1)) \
+array=$(env -u GITHUB_TOKEN -u GH_TOKEN sbatch --parsable ${SBATCH_ARGS:-} --array=0-$((n - 1)) \
     --output="$out/logs/%x-%A_%a.out" "$here/repocast-array.sbatch" "$out" "$@")
 array=${array%%;*}
 # shellcheck disable=SC2086
-merge=$(sbatch --parsable ${SBATCH_ARGS:-} --dependency=afterany:"$array" \
+merge=$(env -u GITHUB_TOKEN -u GH_TOKEN sbatch --parsable ${SBATCH_ARGS:-} --dependency=afterany:"$array" \
     --output="$out/logs/%x-%j.out" "$here/repocast-merge.sbatch" "$out" "$array")
 merge=${merge%%;*}
 echo "array $array"

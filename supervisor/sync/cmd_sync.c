@@ -121,17 +121,6 @@ sync_parse_long(long *out, const char *s, long min, long max, const char *what)
 	return 0;
 }
 
-/* --shard SPEC (spec not NULL) or --shard-own-token (spec NULL). */
-static int
-sync_parse_shard(struct sync_opts *o, const char *spec)
-{
-	if (spec == NULL) {
-		o->shard_own_token = true;
-		return 0;
-	}
-	return shard_parse(&o->shard, spec);
-}
-
 static int
 sync_parse_args(struct sync_opts *o, int argc, char **argv)
 {
@@ -209,9 +198,11 @@ sync_parse_args(struct sync_opts *o, int argc, char **argv)
 			o->no_skip = true;
 			break;
 		case OPT_SHARD:
-		case OPT_SHARD_OWN_TOKEN:
-			if (sync_parse_shard(o, c == OPT_SHARD ? optarg : NULL) < 0)
+			if (shard_parse(&o->shard, optarg) < 0)
 				return ERR_CONFIG;
+			break;
+		case OPT_SHARD_OWN_TOKEN:
+			o->shard_own_token = true;
 			break;
 		case ':':
 			return err_set(ERR_CONFIG, "option '%s' needs a value", argv[optind - 1]);

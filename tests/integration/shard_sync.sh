@@ -131,6 +131,19 @@ diff "$T/o.full" "$T/o.merged" || fail "dry run: merged shards differ from the u
 grep -q "acme/b03 up_to_date None" "$T/o.merged" || fail "no up-to-date target in the comparison"
 grep -q "acme/missing failed notfound" "$T/o.merged" || fail "no failed target in the comparison"
 ! grep -q warning "$T/merr" || { cat "$T/merr"; fail "a warning merging complete shards"; }
+# --only-failed of the merged run: each shard reruns its own failed targets
+for k in 0 1; do
+	rsync_run --dry-run --shard $k/2 --only-failed "$T/drymerged" --report-dir "$T/of$k" \
+	    > "$T/out" 2> "$T/err" && rc=0 || rc=$?
+	if shard_targets $k 2 | grep -w acme/missing > /dev/null; then
+		[ "$rc" -eq 1 ] || { cat "$T/err"; fail "shard $k: --only-failed exit $rc"; }
+		grep -q "scope: 1 of 1 target in 1 of 1 group (shard $k/2)" "$T/err" ||
+		    { cat "$T/err"; fail "shard $k: --only-failed scope"; }
+	else
+		[ "$rc" -eq 0 ] && grep -q "nothing to rerun" "$T/err" ||
+		    { cat "$T/err"; fail "shard $k: --only-failed with nothing failed in it"; }
+	fi
+done
 # own token: the whole budget
 rsync_run --dry-run --shard 0/2 --shard-own-token --report-dir "$T/own" > /dev/null 2> "$T/err" || true
 grep -q "(shard 0/2: its own token, the whole budget)" "$T/err" || { cat "$T/err"; fail "own token"; }
