@@ -7,7 +7,8 @@
 # request, and a second array's merged outcomes equal an unsharded run's;
 # Slurm's record of each task (sacct, or jobcomp/filetxt when accounting is
 # off, as in local.sh) shows the task's exit: 1 for the shard holding the
-# target that fails, 0 for the others. Installs slurm-wlm and munge with
+# target that fails, 0 for the others. The daemons listen on loopback only;
+# no token reaches Slurm's state. Installs slurm-wlm and munge with
 # mk/deps.sh; skips (loudly) only where they cannot be installed or it is
 # not root (local.sh runs the daemons as root).
 source "$(dirname "$0")/sync_lib.bash"
@@ -112,6 +113,15 @@ job_end() {
 }
 
 # --- the first array: every target synced once
+# a token in the environment is never handed to Slurm: a sync without a
+# token file is refused before anything is submitted
+set +e
+GITHUB_TOKEN=tok-in-env "$CONTRIB/submit.sh" -n 2 -o "$T/refused" sync -c "$T/sync.yaml" > "$T/out" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -q "GITHUB_TOKEN/GH_TOKEN are not passed to the jobs" "$T/out" ||
+    { cat "$T/out"; fail "submit.sh with the token in the environment: exit $rc"; }
+[ -z "$(squeue -h)" ] || fail "submit.sh submitted a job it refused"
 echo "slurm.sh: setup done at $(($(date +%s) - t0)) s"
 submit "$T/out1"
 wait_jobs
@@ -162,7 +172,12 @@ fi
 
 # --- a second array and an unsharded run: the same outcomes
 echo "slurm.sh: first array and its checks done at $(($(date +%s) - t0)) s"
-submit "$T/out2"
+# with a token file given, a token in the environment is allowed but stays
+# out of Slurm: its state (which holds each pending job's environment) has
+# neither that token nor the token file's
+GITHUB_TOKEN=tok-in-env-$$ submit "$T/out2"
+! grep -rq -e "tok-in-env-$$" -e "$(cat "$T/token")" "$REPOCAST_SLURM_DIR/state" ||
+    fail "a token was written to Slurm's state"
 wait_jobs
 [ -f "$T/out2/merged/$ARRAY/report.json" ] || fail "no merged report of the second array"
 rsync_run --confirm-scope 40 --report-dir "$T/full" > /dev/null 2>&1 && fail "acme/missing must fail"
