@@ -13,9 +13,10 @@
 #include "supervisor/cmd.h"
 #include "supervisor/config/config.h"
 #include "supervisor/opt.h"
+#include "supervisor/shard.h"
 
 const char cmd_validate_usage[] =
-    "usage: repocast validate [-c FILE] [--json]\n"
+    "usage: repocast validate [-c FILE] [--json] [--shard K/N]\n"
     "\n"
     "Check a config and show what it would do: the groups in execution order\n"
     "(priority, enabled state, dependencies) and, per target, the branch, the\n"
@@ -24,6 +25,8 @@ const char cmd_validate_usage[] =
     "\n"
     "  -c, --config FILE   the config to check (default: sync.yaml)\n"
     "      --json          print the summary, or the errors, as JSON on stdout\n"
+    "      --shard K/N     list only the targets of shard K (from 0) of N, as\n"
+    "                      sync --shard takes them ('slurm': from a Slurm array task)\n"
     "  -h, --help          this text\n"
     "\n"
     "Every error is printed on stderr as FILE:LINE:COLUMN: message.\n"
@@ -74,15 +77,22 @@ plural(size_t n, const char *one, const char *many)
 }
 
 static void
-print_text(const struct cfg *c, const size_t *order)
+print_text(const struct cfg *c, const size_t *order, const struct shard *sh)
 {
-	size_t i, j, ntargets = 0;
+	size_t i, j, ntargets = 0, nshard = 0;
+	char desc[64];
 
 	for (i = 0; i < c->ngroups; i++)
-		ntargets += c->groups[i].ntargets;
+		for (j = 0; j < c->groups[i].ntargets; j++) {
+			ntargets++;
+			nshard += shard_holds(sh, c->groups[i].targets[j].repo);
+		}
 	printf("%s: valid (version %d, %zu %s, %zu %s, digest %.12s)\n", c->path, c->version,
 	    c->ngroups, plural(c->ngroups, "group", "groups"), ntargets,
 	    plural(ntargets, "target", "targets"), c->digest);
+	if (sh->count > 0)
+		printf("scope: %zu of %zu %s (%s)\n", nshard, ntargets,
+		    plural(ntargets, "target", "targets"), shard_describe(desc, sizeof(desc), sh));
 	if (c->name != NULL || c->id != NULL)
 		printf("name: %s%s%s%s\n", c->name ? c->name : "", c->id ? " (id " : "",
 		    c->id ? c->id : "", c->id ? ")" : "");
@@ -100,6 +110,8 @@ print_text(const struct cfg *c, const size_t *order)
 			const struct cfg_target *t = &g->targets[j];
 			struct counts n = count_target(t);
 
+			if (!shard_holds(sh, t->repo))
+				continue;
 			printf("   - %s  branch %s\n", t->repo,
 			    t->branch ? t->branch : "(default branch)");
 			printf("      %zu %s: %zu %s, %zu %s, %zu %s\n", t->nfiles + t->ndirs,
@@ -134,7 +146,7 @@ json_str_or_null(const char *s)
 }
 
 static json_t *
-json_summary(const struct cfg *c, const size_t *order)
+json_summary(const struct cfg *c, const size_t *order, const struct shard *sh)
 {
 	json_t *root = json_object(), *groups = json_array(), *rc = json_object();
 	size_t i, j;
@@ -145,6 +157,8 @@ json_summary(const struct cfg *c, const size_t *order)
 	json_object_set_new(root, "name", json_str_or_null(c->name));
 	json_object_set_new(root, "id", json_str_or_null(c->id));
 	json_object_set_new(root, "digest", json_string(c->digest));
+	json_object_set_new(root, "shard", sh->count == 0 ? json_null() : json_pack("{s:i,s:i}",
+	    "index", (int)sh->index, "count", (int)sh->count));
 	for (i = 0; i < c->ngroups; i++) {
 		const struct cfg_group *g = &c->groups[order[i]];
 		json_t *jg = json_object(), *targets = json_array();
@@ -159,8 +173,11 @@ json_summary(const struct cfg *c, const size_t *order)
 		for (j = 0; j < g->ntargets; j++) {
 			const struct cfg_target *t = &g->targets[j];
 			struct counts n = count_target(t);
-			json_t *jt = json_object();
+			json_t *jt;
 
+			if (!shard_holds(sh, t->repo))
+				continue;
+			jt = json_object();
 			json_object_set_new(jt, "repo", json_string(t->repo));
 			json_object_set_new(jt, "branch", json_str_or_null(t->branch));
 			json_object_set_new(jt, "mappings", json_integer((json_int_t)(t->nfiles +
@@ -224,11 +241,12 @@ json_print(json_t *j)
 }
 
 /* The options of validate (opt.h): one row each. */
-enum { VOPT_JSON = 256 };
+enum { VOPT_JSON = 256, VOPT_SHARD };
 
 static const struct opt_spec validate_opts[] = {
 	{ 'c', 'c', "config", true },
 	{ VOPT_JSON, 0, "json", false },
+	{ VOPT_SHARD, 0, "shard", true },
 };
 
 int
@@ -236,6 +254,7 @@ cmd_validate(int argc, char **argv)
 {
 	struct cfg_errors errs = { NULL, 0, 0 };
 	const char *path = "sync.yaml";
+	struct shard sh = { 0, 0, false };
 	struct cfg *c = NULL;
 	struct opt_parser p;
 	struct opt_item it;
@@ -253,6 +272,10 @@ cmd_validate(int argc, char **argv)
 			break;
 		case VOPT_JSON:
 			json = 1;
+			break;
+		case VOPT_SHARD:
+			if (shard_parse(&sh, it.value) < 0)
+				return cmd_usage_fail(cmd_validate_usage, "validate");
 			break;
 		default:
 			err_set(ERR_CONFIG, "unexpected argument '%s' (validate takes no operands)",
@@ -279,9 +302,9 @@ cmd_validate(int argc, char **argv)
 	order = xcalloc(c->ngroups ? c->ngroups : 1, sizeof(*order));
 	cfg_group_order(order, c);
 	if (json)
-		json_print(json_summary(c, order));
+		json_print(json_summary(c, order, &sh));
 	else
-		print_text(c, order);
+		print_text(c, order, &sh);
 	free(order);
 	cfg_free(c);
 	cfg_errors_release(&errs);

@@ -168,7 +168,7 @@ END_TEST
 
 START_TEST(test_preflight)
 {
-	struct api_plan p = { 8, 4, 1, 10, 0 };
+	struct api_plan p = { 8, 4, 1, 10, 0, 0 };
 	struct api_quota q = { 5000, 4999, 1700000000 };
 	char line[512];
 
@@ -214,6 +214,25 @@ START_TEST(test_preflight)
 	q.remaining = -1;
 	ck_assert_int_eq(api_preflight(line, sizeof(line), &p, &q, NULL), 0);
 	ck_assert_ptr_nonnull(strstr(line, "unknown remaining quota"));
+	/* Four shards on one token: each gets a quarter of what the margin
+	 * leaves (1000 - 100 = 900: 225 each); 225 fits, 226 does not. */
+	memset(&p, 0, sizeof(p));
+	p.margin_percent = 10;
+	p.share = 4;
+	q.remaining = 1000;
+	q.reset = 0;
+	p.reads = 225;
+	ck_assert_int_eq(api_preflight(line, sizeof(line), &p, &q, NULL), 0);
+	ck_assert_str_eq(line, "rate-limit preflight: 225 requests planned (225 reads, "
+	    "0 writes, 0 creates) vs 1000 remaining (margin 10% = 100), shared by 4 runs: "
+	    "225 for this one; 0 content-creating requests paced at 80/min: ok");
+	p.reads = 226;
+	ck_assert_int_eq(api_preflight(line, sizeof(line), &p, &q, NULL), ERR_LIMIT);
+	ck_assert_str_eq(err_last(), "rate-limit preflight: 226 requests exceed the "
+	    "225 available");
+	p.share = 1;    /* alone (or its own token): all 900 */
+	ck_assert_int_eq(api_preflight(line, sizeof(line), &p, &q, NULL), 0);
+	ck_assert_ptr_null(strstr(line, "shared"));
 }
 END_TEST
 

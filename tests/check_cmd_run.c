@@ -146,6 +146,20 @@ START_TEST(test_run_flags)
 	    "ok");
 	ck_assert_str_eq(PARSE("run", "--retries", "11"),
 	    "invalid --retries value '11' (a number from 0 to 10)");
+	/* --shard K/N (supervisor/shard.c parses it) */
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--shard=2/3", "--no-pr", "--", "x"), "ok");
+	ck_assert_str_eq(PARSE("run", "--shard", "3/3"), "invalid --shard '3/3': shards are "
+	    "numbered from 0, so K must be below N (3)");
+	ck_assert_str_eq(PARSE("run", "--shard"), "option '--shard' needs a value");
+	{
+		const char *sv[] = { "run", "--repos", "f", "--shard", "1/4", "--no-pr", "--", "x" };
+
+		cmd_run_opts_init(&o);
+		ck_assert_int_eq(cmd_run_parse(&o, 8, (char **)sv), 0);
+		ck_assert_uint_eq(o.shard.index, 1);
+		ck_assert_uint_eq(o.shard.count, 4);
+		cmd_run_opts_release(&o);
+	}
 }
 END_TEST
 

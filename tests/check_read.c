@@ -24,6 +24,34 @@
 
 /* ---- fixtures ---- */
 
+/* --shard's part: the shard, the groups, a merge's findings. */
+static void
+fill_shard(struct report_run *run)
+{
+	struct strv deps = { NULL, 0 };
+
+	run->shard_index = 4;
+	run->shard_count = 5;   /* the last shard: index count-1 */
+	report_run_add_group(run, "base", &deps);
+	strv_add(&deps, "base");
+	strv_add(&deps, "tools");
+	report_run_add_group(run, "overlay", &deps);
+	strv_release(&deps);
+	run->merge = xcalloc(1, sizeof(*run->merge));
+	run->merge->shards = 5;
+	run->merge->missing = xcalloc(2, sizeof(unsigned));
+	run->merge->missing[0] = 0;
+	run->merge->missing[1] = 4;
+	run->merge->nmissing = 2;
+	run->merge->cross = xcalloc(1, sizeof(*run->merge->cross));
+	run->merge->ncross = 1;
+	run->merge->cross[0].group = xstrdup("overlay");
+	run->merge->cross[0].dependency = xstrdup("base");
+	run->merge->cross[0].dependency_failed = 3;
+	strv_add(&run->merge->cross[0].ran, "acme/o1");
+	strv_add(&run->merge->cross[0].ran, "acme/o2");
+}
+
 static void
 fill_run(struct report_run *run)
 {
@@ -48,6 +76,7 @@ fill_run(struct report_run *run)
 	run->limits.open_files = 1024;
 	run->limits.max_log = 1u << 20;
 	run->limits.mechanism = LIMIT_WATCHDOG;
+	fill_shard(run);
 }
 
 static void
@@ -127,6 +156,7 @@ fill_recs(struct record *recs)
 	r->pid = 17;
 	r->exit_code = -1;
 	r->term_signal = SIGKILL;
+	r->sync.group = xstrdup("overlay");
 	r->sync.pr_url = xstrdup("http://127.0.0.1:1/acme/sync/pull/1");
 	r->sync.pr = PR_UPDATED;
 	r->sync.skipped = true;
@@ -186,6 +216,7 @@ assert_rec_eq(const struct record *a, const struct record *b)
 	ck_assert_pstr_eq(a->log_path, b->log_path);
 	ck_assert_int_eq(a->exit_code, b->exit_code);
 	ck_assert_int_eq(a->term_signal, b->term_signal);
+	ck_assert_pstr_eq(a->sync.group, b->sync.group);
 	ck_assert_pstr_eq(a->sync.pr_url, b->sync.pr_url);
 	ck_assert_int_eq(a->sync.pr, b->sync.pr);
 	ck_assert_int_eq(a->sync.skipped, b->sync.skipped);
@@ -230,6 +261,24 @@ assert_run_eq(const struct report_run *a, const struct report_run *b)
 	ck_assert_uint_eq(a->limits.open_files, b->limits.open_files);
 	ck_assert_uint_eq(a->limits.max_log, b->limits.max_log);
 	ck_assert_int_eq(a->limits.mechanism, b->limits.mechanism);
+	ck_assert_uint_eq(a->shard_index, b->shard_index);
+	ck_assert_uint_eq(a->shard_count, b->shard_count);
+	ck_assert_uint_eq(a->ngroups, b->ngroups);
+	for (i = 0; i < a->ngroups; i++) {
+		ck_assert_str_eq(a->groups[i].id, b->groups[i].id);
+		ck_assert_uint_eq(a->groups[i].depends_on.n, b->groups[i].depends_on.n);
+	}
+	ck_assert_int_eq(a->merge == NULL, b->merge == NULL);
+	if (a->merge != NULL) {
+		ck_assert_uint_eq(a->merge->shards, b->merge->shards);
+		ck_assert_uint_eq(a->merge->nmissing, b->merge->nmissing);
+		ck_assert_uint_eq(a->merge->missing[1], b->merge->missing[1]);
+		ck_assert_uint_eq(a->merge->ncross, b->merge->ncross);
+		ck_assert_str_eq(a->merge->cross[0].group, b->merge->cross[0].group);
+		ck_assert_str_eq(a->merge->cross[0].ran.v[1], b->merge->cross[0].ran.v[1]);
+		ck_assert_uint_eq(a->merge->cross[0].dependency_failed,
+		    b->merge->cross[0].dependency_failed);
+	}
 }
 
 /* ---- the round trip ---- */
@@ -446,6 +495,24 @@ START_TEST(test_bad_fields)
 	assert_mutation_refused("targets[0].result.changed", json_true(),
 	    "targets[0].result.changed is not an integer");
 	assert_mutation_refused("targets[3].skipped", NULL, "targets[3].skipped is missing");
+	/* --shard's fields: K below N, N in 1..65536, the groups' and the
+	 * merge's members typed */
+	assert_mutation_refused("run.shard.index", json_integer(5),
+	    "run.shard.index is out of range (0 to 4)");
+	assert_mutation_refused("run.shard.count", json_integer(0),
+	    "run.shard.count is out of range (1 to 65536)");
+	assert_mutation_refused("run.shard.count", json_integer(65537),
+	    "run.shard.count is out of range (1 to 65536)");
+	assert_mutation_refused("run.groups", json_string("base"), "run.groups is not an array");
+	assert_mutation_refused("run.groups[1].depends_on", json_pack("[s,i]", "base", 1),
+	    "run.groups[1].depends_on[1] is not a string");
+	assert_mutation_refused("run.groups[0].id", NULL, "run.groups[0].id is missing");
+	assert_mutation_refused("run.merge.missing_shards", json_pack("[i]", 5),
+	    "run.merge.missing_shards[0] is not a shard index");
+	assert_mutation_refused("run.merge.cross_shard_dependencies[0].ran", json_null(),
+	    "run.merge.cross_shard_dependencies[0].ran is not an array");
+	assert_mutation_refused("targets[2].group", json_integer(1),
+	    "targets[2].group is not a string");
 }
 END_TEST
 
@@ -475,6 +542,23 @@ START_TEST(test_limits)
 	report_records_free(recs, n);
 	report_run_release(&run);
 	free(text);
+	/* Reports from before --shard have no shard, groups, merge or group. */
+	{
+		static const char *const gone[] = { "run.shard", "run.groups", "run.merge",
+		    "targets[2].group" };
+		size_t k;
+
+		for (k = 0; k < ARRAY_SIZE(gone); k++) {
+			text = mutated(gone[k], NULL);
+			ck_assert_int_eq(report_parse(&run, &recs, &n, text, strlen(text), "r.json"),
+			    0);
+			ck_assert_uint_eq(k == 0 ? run.shard_count : k == 1 ? run.ngroups :
+			    k == 2 ? (run.merge == NULL ? 0 : 1) : (recs[2].sync.group != NULL), 0);
+			report_records_free(recs, n);
+			report_run_release(&run);
+			free(text);
+		}
+	}
 	/* "command" is written only for a run's command: absent is fine. */
 	text = mutated("targets[0].command", NULL);
 	ck_assert_int_eq(report_parse(&run, &recs, &n, text, strlen(text), "r.json"), 0);

@@ -149,6 +149,82 @@ START_TEST(test_scope_filters)
 }
 END_TEST
 
+/* --shard: the shards' scopes are disjoint, cover the unsharded one in its
+ * order, and the guard counts every shard's repositories. */
+START_TEST(test_scope_shard)
+{
+	struct cfg *c = load(12, 1);
+	struct scope all, s;
+	struct scope_opts o;
+	struct shard sh = { 0, 3, false };
+	size_t seen[16] = { 0 }, i, j, last;
+	char line[160];
+
+	ck_assert_int_eq(resolve(&all, c, NULL, NULL, NULL, NULL), 0);
+	ck_assert_uint_eq(all.n, 13);
+	ck_assert_str_eq(scope_describe(line, sizeof(line), &all, NULL),
+	    "scope: 13 targets in 2 groups");
+	memset(&o, 0, sizeof(o));
+	o.shard = &sh;
+	for (sh.index = 0; sh.index < 3; sh.index++) {
+		ck_assert_int_eq(scope_resolve(&s, c, &o), 0);
+		ck_assert_uint_eq(s.total, 13);
+		ck_assert_uint_eq(s.total_groups, 2);
+		last = 0;
+		for (i = 0; i < s.n; i++) {
+			for (j = 0; j < all.n && all.v[j].target != s.v[i].target; j++)
+				;
+			ck_assert_uint_lt(j, all.n);
+			ck_assert(i == 0 || j > last);      /* the unsharded order */
+			ck_assert_uint_eq(shard_of(s.v[i].target->repo, 3), sh.index);
+			last = j;
+			seen[j]++;
+		}
+		/* the guard: all 13 across both groups, in every shard */
+		ck_assert_int_eq(scope_confirm(&s, (long)s.n, false), ERR_CONFIG);
+		snprintf(line, sizeof(line), "--confirm-scope %zu does not match the 13 "
+		    "repositories in scope (all shards)", s.n);
+		ck_assert_str_eq(err_last(), line);
+		ck_assert_int_eq(scope_confirm(&s, 13, false), 0);
+		scope_release(&s);
+	}
+	for (j = 0; j < all.n; j++)
+		ck_assert_uint_eq(seen[j], 1);
+	sh.index = 1;
+	ck_assert_int_eq(scope_resolve(&s, c, &o), 0);
+	ck_assert_int_eq(scope_confirm(&s, -1, false), ERR_CONFIG);
+	ck_assert_str_eq(err_last(), "refusing to sync 13 repositories across 2 group(s) "
+	    "(all shards) without confirmation; re-run with --confirm-scope 13");
+	snprintf(line, sizeof(line), "scope: %zu of 13 targets in %zu of 2 groups (shard 1/3)",
+	    s.n, s.ngroups);
+	{
+		char got[160];
+
+		ck_assert_str_eq(scope_describe(got, sizeof(got), &s, &sh), line);
+	}
+	scope_release(&s);
+	/* a filter naming a target of another shard is no error: it matched */
+	for (i = 1; i <= 12; i++) {
+		char name[32];
+		const char *f[1] = { name };
+
+		snprintf(name, sizeof(name), "acme/r%zu", i);
+		if (shard_of(name, 3) == 1)
+			continue;
+		o.filters = f;
+		o.nfilters = 1;
+		ck_assert_int_eq(scope_resolve(&s, c, &o), 0);
+		ck_assert_uint_eq(s.n, 0);
+		ck_assert_uint_eq(s.total, 1);
+		scope_release(&s);
+		break;
+	}
+	ck_assert_uint_le(i, 12);
+	scope_release(&all);
+	cfg_free(c);
+}
+END_TEST
+
 Suite *
 scope_suite(void)
 {
@@ -157,6 +233,7 @@ scope_suite(void)
 
 	tcase_add_test(tc, test_scope_guard_limits);
 	tcase_add_test(tc, test_scope_filters);
+	tcase_add_test(tc, test_scope_shard);
 	suite_add_tcase(s, tc);
 	return s;
 }

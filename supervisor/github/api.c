@@ -1268,6 +1268,10 @@ api_preflight(char *line, size_t len, const struct api_plan *plan,
 		avail = q->remaining - margin;
 		buf_addf(&b, " vs %ld remaining (margin %d%% = %ld)", q->remaining,
 		    pct, margin);
+		if (plan->share > 1) {
+			avail = avail > 0 ? avail / (long)plan->share : 0;
+			buf_addf(&b, ", shared by %u runs: %ld for this one", plan->share, avail);
+		}
 		if (q->reset > 0) {
 			time_t t = (time_t)q->reset;
 			struct tm tm;

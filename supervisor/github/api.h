@@ -228,6 +228,9 @@ struct api_plan {
 	unsigned creates;            /* of which content-creating */
 	int margin_percent;          /* of remaining kept in reserve (0-100) */
 	int secondary_reserve;       /* per-minute create slots kept in reserve */
+	unsigned share;              /* runs spending the token's quota at once (the
+	                              * shards of one run): this run gets 1/share of
+	                              * what the margin leaves; 0 or 1: all of it */
 };
 
 /*

@@ -19,6 +19,7 @@
 #include "shared/util.h"
 #include "supervisor/cmd.h"
 #include "supervisor/opt.h"
+#include "supervisor/report/merge.h"
 #include "supervisor/report/read.h"
 #include "supervisor/report/record.h"
 #include "supervisor/report/report.h"
@@ -285,6 +286,29 @@ name_width(const struct record *recs, size_t n)
 
 /* ---- show ---- */
 
+/* A merged run: its shards, those missing, the cross-shard dependencies. */
+static void
+show_merge(struct buf *b, const struct report_merge *m)
+{
+	size_t i, j;
+
+	if (m == NULL || m->shards == 0)
+		return;
+	buf_addf(b, "shards    %u merged", m->shards - (unsigned)m->nmissing);
+	for (i = 0; i < m->nmissing; i++)
+		buf_addf(b, "%s%u", i ? ", " : "; missing: shard ", m->missing[i]);
+	buf_addf(b, " (of %u)\n", m->shards);
+	for (i = 0; i < m->ncross; i++) {
+		buf_addf(b, "depends   group '%s' ran %zu target%s while '%s' had %llu failed "
+		    "in another shard:", m->cross[i].group, m->cross[i].ran.n,
+		    m->cross[i].ran.n == 1 ? "" : "s", m->cross[i].dependency,
+		    (unsigned long long)m->cross[i].dependency_failed);
+		for (j = 0; j < m->cross[i].ran.n; j++)
+			buf_addf(b, "%s %s", j ? "," : "", m->cross[i].ran.v[j]);
+		buf_addch(b, '\n');
+	}
+}
+
 static void
 show_header(struct buf *b, const struct loaded *l)
 {
@@ -306,6 +330,9 @@ show_header(struct buf *b, const struct loaded *l)
 	    r->host != NULL ? r->host : "?");
 	buf_addf(b, "wall      %s, exit %d%s\n", fmt_us(w, sizeof(w), r->end_us > r->start_us ?
 	    r->end_us - r->start_us : 0), r->exit_code, r->interrupted ? ", interrupted" : "");
+	if (r->shard_count > 0)
+		buf_addf(b, "shard     %u/%u\n", r->shard_index, r->shard_count);
+	show_merge(b, r->merge);
 }
 
 static void
@@ -956,6 +983,8 @@ merge_run(struct report_run *r, const struct loaded *in, size_t nin, const char 
 	r->v_jansson = join_distinct(in, nin, offsetof(struct report_run, v_jansson));
 	r->v_libyaml = join_distinct(in, nin, offsetof(struct report_run, v_libyaml));
 	r->start_us = in[0].run.start_us;
+	for (i = 0; i < in[0].run.ngroups; i++)
+		report_run_add_group(r, in[0].run.groups[i].id, &in[0].run.groups[i].depends_on);
 	for (i = 0; i < nin; i++) {
 		const struct report_run *s = &in[i].run;
 
@@ -1042,9 +1071,11 @@ merge_dir(const char *dir)
 }
 
 /* Write the merged run into dir: logs, then every format. CMD_ENV errors. */
+/* The merge's findings m (consumed) go into the run record, and the
+ * cross-shard dependencies are found in the merged records. */
 static int
 merge_write(const struct loaded *in, size_t nin, struct merge_ent *ents, size_t n,
-    const char *dir)
+    const char *dir, struct report_merge *m)
 {
 	struct report_run run;
 	struct report_in rin;
@@ -1058,6 +1089,9 @@ merge_write(const struct loaded *in, size_t nin, struct merge_ent *ents, size_t 
 		if (rc == 0)
 			rc = merge_log(&recs[i], ents[i].from, dir);
 	}
+	report_merge_deps(m, &in[0].run, recs, n);
+	report_merge_warn(stderr, m);
+	run.merge = m;
 	if (rc == 0) {
 		rin.run = &run;
 		rin.recs = recs;
@@ -1067,6 +1101,25 @@ merge_write(const struct loaded *in, size_t nin, struct merge_ent *ents, size_t 
 	}
 	report_records_free(recs, n);
 	report_run_release(&run);
+	return rc;
+}
+
+/* The shards' partition (merge.h): ERR_CONFLICT when they are not one. */
+static int
+merge_shards(struct report_merge **m, const struct loaded *in, size_t nin)
+{
+	const struct report_run **runs = xcalloc(nin, sizeof(*runs));
+	const char **paths = xcalloc(nin, sizeof(*paths));
+	size_t i;
+	int rc;
+
+	for (i = 0; i < nin; i++) {
+		runs[i] = &in[i].run;
+		paths[i] = in[i].path;
+	}
+	rc = report_merge_shards(m, runs, paths, nin);
+	free(runs);
+	free(paths);
 	return rc;
 }
 
@@ -1096,6 +1149,7 @@ do_merge(int argc, char **argv)
 	struct opts o;
 	struct loaded *in = NULL;
 	struct merge_ent *ents = NULL;
+	struct report_merge *m = NULL;
 	size_t i, nin = 0, n = 0, nfailed = 0;
 	int rc, status;
 
@@ -1112,6 +1166,10 @@ do_merge(int argc, char **argv)
 			status = cmd_fail(CMD_INPUT, rc);
 			goto out;
 		}
+	if ((rc = merge_shards(&m, in, nin)) < 0) {
+		status = cmd_fail(CMD_INPUT, rc);
+		goto out;
+	}
 	if ((rc = merge_targets(&ents, &n, in, nin)) < 0 || (rc = merge_dir(o.out)) < 0) {
 		/* An existing report in DIR is the user's naming; mkdir failing is not. */
 		status = cmd_fail(rc == ERR_CONFLICT || rc == ERR_EXISTS ? CMD_INPUT : CMD_ENV, rc);
@@ -1119,7 +1177,9 @@ do_merge(int argc, char **argv)
 	}
 	for (i = 0; i < n; i++)
 		nfailed += record_failed(ents[i].rec);
-	if ((rc = merge_write(in, nin, ents, n, o.out)) < 0) {
+	rc = merge_write(in, nin, ents, n, o.out, m);
+	m = NULL;
+	if (rc < 0) {
 		status = cmd_fail(CMD_ENV, rc);
 		goto out;
 	}
@@ -1131,6 +1191,7 @@ out:
 		loaded_release(&in[i]);
 	free(in);
 	free(ents);
+	report_merge_free(m);
 	free(o.pos);
 	return status;
 }

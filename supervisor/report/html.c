@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -1518,6 +1519,41 @@ pr_link(struct buf *o, const char *url)
 	buf_addstr(o, "</a>");
 }
 
+/* A merged run's missing shards and cross-shard dependencies
+ * (docs/scale-out.md); nothing for any other run. */
+static void
+section_shards(struct page *p)
+{
+	const struct report_merge *m = p->run->merge;
+	struct buf *o = p->out;
+	size_t i, j;
+
+	if (m == NULL || (m->nmissing == 0 && m->ncross == 0))
+		return;
+	buf_addstr(o, "<section id=\"shards\">\n<h2>Shards</h2>\n<ul>\n");
+	for (i = 0; i < m->nmissing; i++)
+		buf_addf(o, "<li><b>Missing:</b> shard %u/%u has no report: its targets are not in "
+		    "this run.</li>\n", m->missing[i], m->shards);
+	for (i = 0; i < m->ncross; i++) {
+		const struct report_cross_dep *x = &m->cross[i];
+
+		buf_addstr(o, "<li><b>Dependency across shards:</b> group <code>");
+		esc(o, x->group);
+		buf_addf(o, "</code> ran %zu target%s while its dependency <code>", x->ran.n,
+		    x->ran.n == 1 ? "" : "s");
+		esc(o, x->dependency);
+		buf_addf(o, "</code> had %" PRIu64 " failed target%s in another shard:",
+		    x->dependency_failed, x->dependency_failed == 1 ? "" : "s");
+		for (j = 0; j < x->ran.n; j++) {
+			buf_addstr(o, j ? ", " : " ");
+			esc(o, x->ran.v[j]);
+		}
+		buf_addstr(o, "</li>\n");
+	}
+	buf_addstr(o, "</ul>\n<p class=\"src\">From report merge: each target's record is as its "
+	    "shard wrote it.</p>\n</section>\n");
+}
+
 static void
 section_prs(struct page *p)
 {
@@ -1637,6 +1673,7 @@ report_html(struct buf *out, const struct report_in *in)
 	top_table(&p, "heaviest", "Heaviest targets", key_hwm, "By the worker's peak memory "
 	    "(VmHWM from its STATS; never rusage maxrss).");
 	section_failures(&p);
+	section_shards(&p);
 	section_prs(&p);
 	section_targets(&p);
 	buf_addf(out, "<footer class=\"src\">Written by repocast %s from the records of "

@@ -292,6 +292,38 @@ add_failures(struct md *md, const struct report_in *in)
 	buf_addch(md->out, '\n');
 }
 
+/* A merged run's missing shards and cross-shard dependencies (merge.h). */
+static void
+add_merge(struct md *md, const struct report_in *in)
+{
+	const struct report_merge *m = in->run->merge;
+	size_t i, j;
+
+	if (m == NULL || (m->nmissing == 0 && m->ncross == 0))
+		return;
+	buf_addstr(md->out, "## Shards\n\n");
+	for (i = 0; i < m->nmissing; i++)
+		buf_addf(md->out, "- **Missing:** shard %u/%u has no report: its targets are not "
+		    "in this run.\n", m->missing[i], m->shards);
+	for (i = 0; i < m->ncross; i++) {
+		const struct report_cross_dep *x = &m->cross[i];
+
+		buf_addstr(md->out, "- **Dependency across shards:** group ");
+		add_cell(md->out, x->group, MD_NAME_MAX);
+		buf_addf(md->out, " ran %zu target%s while its dependency ", x->ran.n,
+		    x->ran.n == 1 ? "" : "s");
+		add_cell(md->out, x->dependency, MD_NAME_MAX);
+		buf_addf(md->out, " had %" PRIu64 " failed target%s in another shard:",
+		    x->dependency_failed, x->dependency_failed == 1 ? "" : "s");
+		for (j = 0; j < x->ran.n; j++) {
+			buf_addstr(md->out, j ? ", " : " ");
+			add_cell(md->out, x->ran.v[j], MD_NAME_MAX);
+		}
+		buf_addstr(md->out, "\n");
+	}
+	buf_addch(md->out, '\n');
+}
+
 /* "#12" for a URL ending in /pull/12, else "pull request". */
 static void
 add_pr_text(struct buf *out, const char *url)
@@ -478,6 +510,7 @@ report_markdown(struct buf *out, const struct report_in *in)
 	add_title(&md, in);
 	add_summary(&md, in);
 	add_failures(&md, in);
+	add_merge(&md, in);
 	add_prs(&md, in);
 	add_top(&md, in);
 	if (out->len - md.start > MD_MAX)

@@ -19,6 +19,7 @@
 #include "shared/buf.h"
 #include "shared/err.h"
 #include "shared/util.h"
+#include "supervisor/shard.h"
 
 /* Where the reader is, for messages: the file and the object's path. */
 struct rd {
@@ -336,6 +337,142 @@ read_api(struct report_run *r, const struct rd *c, const json_t *obj)
 	return get_u64s(r, &in, o, api_fields, ARRAY_SIZE(api_fields));
 }
 
+/* A JSON array of strings into sv; key names it for messages. */
+static int
+read_strv(struct strv *sv, const struct rd *c, const json_t *a, const char *key)
+{
+	char what[64];
+	size_t i;
+
+	for (i = 0; i < json_array_size(a); i++) {
+		if (!json_is_string(json_array_get(a, i))) {
+			snprintf(what, sizeof(what), "%s[%zu]", key, i);
+			return bad(c, what, "is not a string");
+		}
+		strv_add(sv, json_string_value(json_array_get(a, i)));
+	}
+	return 0;
+}
+
+/* run.shard: null when not sharded, absent in older reports. */
+static int
+read_shard(struct report_run *r, const struct rd *c, const json_t *obj)
+{
+	long long k = 0, n = 0;
+	struct rd in;
+	char where[64];
+	json_t *o;
+	bool present;
+	int rc;
+
+	if ((rc = get_obj(&o, &in, where, sizeof(where), c, obj, "shard", J_NULL | J_OPT)) < 0 ||
+	    o == NULL)
+		return rc;
+	if ((rc = get_int_range(&n, &present, &in, o, "count", 0, 1, SHARD_MAX)) < 0 ||
+	    (rc = get_int_range(&k, &present, &in, o, "index", 0, 0, n - 1)) < 0)
+		return rc;
+	r->shard_index = (unsigned)k;
+	r->shard_count = (unsigned)n;
+	return 0;
+}
+
+/* run.groups: each group's id and depends_on; null for `run`, absent in
+ * older reports. */
+static int
+read_groups_deps(struct report_run *r, const struct rd *c, const json_t *obj)
+{
+	char where[96];
+	struct rd in = { c->file, where };
+	json_t *a, *g, *d;
+	size_t i;
+	int rc;
+
+	if ((rc = get(&a, c, obj, "groups", JSON_ARRAY, J_NULL | J_OPT)) < 0 || a == NULL)
+		return rc;
+	r->groups = xcalloc(json_array_size(a) + 1, sizeof(*r->groups));
+	json_array_foreach(a, i, g) {
+		char *id = NULL;
+
+		snprintf(where, sizeof(where), "%s.groups[%zu]", c->where, i);
+		if (!json_is_object(g))
+			return err_set(ERR_PROTO, "cannot read report '%s': %s is not an object",
+			    c->file, where);
+		if ((rc = get_str(&id, &in, g, "id", 0)) < 0)
+			return rc;
+		r->groups[r->ngroups].id = id;
+		r->ngroups++;
+		if ((rc = get(&d, &in, g, "depends_on", JSON_ARRAY, 0)) < 0 ||
+		    (rc = read_strv(&r->groups[r->ngroups - 1].depends_on, &in, d,
+		    "depends_on")) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+read_cross(struct report_merge *m, const struct rd *c, const json_t *a)
+{
+	char where[128];
+	struct rd in = { c->file, where };
+	json_t *d, *ran;
+	size_t i;
+	int rc;
+
+	m->cross = xcalloc(json_array_size(a) + 1, sizeof(*m->cross));
+	json_array_foreach(a, i, d) {
+		struct report_cross_dep *x = &m->cross[m->ncross];
+
+		snprintf(where, sizeof(where), "%s.cross_shard_dependencies[%zu]", c->where, i);
+		if (!json_is_object(d))
+			return err_set(ERR_PROTO, "cannot read report '%s': %s is not an object",
+			    c->file, where);
+		m->ncross++;
+		if ((rc = get_str(&x->group, &in, d, "group", 0)) < 0 ||
+		    (rc = get_str(&x->dependency, &in, d, "dependency", 0)) < 0 ||
+		    (rc = get_u64(&x->dependency_failed, &in, d, "dependency_failed")) < 0 ||
+		    (rc = get(&ran, &in, d, "ran", JSON_ARRAY, 0)) < 0 ||
+		    (rc = read_strv(&x->ran, &in, ran, "ran")) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* run.merge: what `report merge` found; null for any other run, absent in
+ * older reports. */
+static int
+read_merge(struct report_run *r, const struct rd *c, const json_t *obj)
+{
+	long long shards = 0, k;
+	struct report_merge *m;
+	struct rd in;
+	char where[64], what[48];
+	json_t *o, *a, *v;
+	bool present;
+	size_t i;
+	int rc;
+
+	if ((rc = get_obj(&o, &in, where, sizeof(where), c, obj, "merge", J_NULL | J_OPT)) < 0 ||
+	    o == NULL)
+		return rc;
+	m = r->merge = xcalloc(1, sizeof(*m));
+	if ((rc = get_int_range(&shards, &present, &in, o, "shards", J_NULL, 1, SHARD_MAX)) < 0 ||
+	    (rc = get(&a, &in, o, "missing_shards", JSON_ARRAY, 0)) < 0)
+		return rc;
+	m->shards = (unsigned)shards;
+	m->missing = xcalloc(json_array_size(a) + 1, sizeof(*m->missing));
+	json_array_foreach(a, i, v) {
+		k = json_is_integer(v) ? json_integer_value(v) : -1;
+		if (k < 0 || k >= shards) {
+			snprintf(what, sizeof(what), "missing_shards[%zu]", i);
+			return bad(&in, what, "is not a shard index");
+		}
+		m->missing[m->nmissing++] = (unsigned)k;
+	}
+	if ((rc = get(&a, &in, o, "cross_shard_dependencies", JSON_ARRAY, 0)) < 0)
+		return rc;
+	return read_cross(m, &in, a);
+}
+
 static int
 read_versions(struct report_run *r, const struct rd *c, const json_t *obj)
 {
@@ -430,7 +567,10 @@ read_run(struct report_run *r, const struct rd *c, const json_t *doc)
 	    (rc = read_usage(&r->children, &in, o, "children")) < 0 ||
 	    (rc = get_u64(&r->orphans_reaped, &in, o, "orphans_reaped")) < 0 ||
 	    (rc = read_api(r, &in, o)) < 0 ||
-	    (rc = read_run_limits(r, &in, o)) < 0)
+	    (rc = read_run_limits(r, &in, o)) < 0 ||
+	    (rc = read_shard(r, &in, o)) < 0 ||
+	    (rc = read_groups_deps(r, &in, o)) < 0 ||
+	    (rc = read_merge(r, &in, o)) < 0)
 		return rc;
 	return 0;
 }
@@ -695,6 +835,7 @@ read_target(struct record *rec, const struct rd *c, const json_t *t)
 	    (rc = read_groups(rec, c, t)) < 0 ||
 	    (rc = read_phases(rec, c, t)) < 0 ||
 	    (rc = read_result(rec, c, t)) < 0 ||
+	    (rc = get_str(&rec->sync.group, c, t, "group", J_NULL | J_OPT)) < 0 ||
 	    (rc = get_str(&rec->sync.pr_url, c, t, "pr_url", J_NULL)) < 0 ||
 	    (rc = read_pr(rec, c, t)) < 0 ||
 	    (rc = get_bool(&rec->sync.skipped, c, t, "skipped")) < 0 ||

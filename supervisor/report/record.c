@@ -22,6 +22,7 @@ static const size_t attempt_strings[] = {
 };
 static const size_t task_strings[] = {
 	offsetof(struct record, name),
+	offsetof(struct record, sync.group),
 	offsetof(struct record, sync.pr_url),
 	offsetof(struct record, sync.note),
 	offsetof(struct record, log_path),

@@ -117,6 +117,9 @@ struct record {
 	uint64_t log_dropped;     /* bytes of output left out of the capped log */
 	/* Only `repocast sync` sets these (zero in a run): */
 	struct {
+		char *group;      /* the target's group id (--shard merges check
+		                   * depends_on across shards with it); NULL in
+		                   * a report written before it was kept */
 		char *pr_url;     /* the pull request, once written */
 		char *note;       /* what else happened to its PRs (superseded
 				     ones closed, a branch left alone), or NULL */

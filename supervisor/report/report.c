@@ -93,6 +93,12 @@ report_run_release(struct report_run *r)
 		free(r->spans[i].name);
 	free(r->spans);
 	report_selection_release(&r->selection);
+	for (i = 0; i < r->ngroups; i++) {
+		free(r->groups[i].id);
+		strv_release(&r->groups[i].depends_on);
+	}
+	free(r->groups);
+	report_merge_free(r->merge);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -155,6 +161,34 @@ selection_json(const struct report_selection *s)
 	return json_pack("{s:o,s:o,s:b,s:b,s:o}", "sources", strv_json(&s->sources),
 	    "topics", strv_json(&s->topics), "include_archived", s->include_archived,
 	    "include_forks", s->include_forks, "repos", repos);
+}
+
+void
+report_merge_free(struct report_merge *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->ncross; i++) {
+		free(m->cross[i].group);
+		free(m->cross[i].dependency);
+		strv_release(&m->cross[i].ran);
+	}
+	free(m->cross);
+	free(m->missing);
+	free(m);
+}
+
+void
+report_run_add_group(struct report_run *r, const char *id, const struct strv *depends_on)
+{
+	struct report_group_deps *g;
+
+	r->groups = xrealloc(r->groups, (r->ngroups + 1) * sizeof(*r->groups));
+	g = &r->groups[r->ngroups++];
+	g->id = xstrdup(id);
+	strv_copy(&g->depends_on, depends_on);
 }
 
 void
@@ -516,6 +550,7 @@ target_json(const struct record *r)
 	    "memory_peak_bytes", u64(r->job_memory_peak),
 	    "processes_peak", u64(r->job_tasks_peak)));
 	json_object_set_new(t, "log_dropped_bytes", u64(r->log_dropped));
+	json_object_set_new(t, "group", report_json_string(r->sync.group));
 	json_object_set_new(t, "pr_url", report_json_string(r->sync.pr_url));
 	json_object_set_new(t, "pr", report_json_string(record_pr_name(r->sync.pr)));
 	json_object_set_new(t, "skipped", json_boolean(r->sync.skipped));
@@ -544,6 +579,55 @@ limits_json(const struct report_run *run)
 	    "cpu_seconds", limit_json(run->limits.cpu_seconds, rlimit),
 	    "open_files", limit_json(run->limits.open_files, rlimit),
 	    "max_log", run->limits.max_log ? u64(run->limits.max_log) : json_null());
+}
+
+/* run.groups: null for a run without groups (`run`). */
+static json_t *
+run_groups_json(const struct report_run *run)
+{
+	json_t *a;
+	size_t i, j;
+
+	if (run->groups == NULL)
+		return json_null();
+	a = json_array();
+	for (i = 0; i < run->ngroups; i++) {
+		json_t *deps = json_array();
+
+		for (j = 0; j < run->groups[i].depends_on.n; j++)
+			json_array_append_new(deps, json_string(run->groups[i].depends_on.v[j]));
+		json_array_append_new(a, json_pack("{s:s,s:o}", "id", run->groups[i].id,
+		    "depends_on", deps));
+	}
+	return a;
+}
+
+/* run.merge: null unless `report merge` wrote the report. */
+static json_t *
+run_merge_json(const struct report_merge *m)
+{
+	json_t *o, *missing, *cross;
+	size_t i, j;
+
+	if (m == NULL)
+		return json_null();
+	missing = json_array();
+	for (i = 0; i < m->nmissing; i++)
+		json_array_append_new(missing, json_integer(m->missing[i]));
+	cross = json_array();
+	for (i = 0; i < m->ncross; i++) {
+		const struct report_cross_dep *d = &m->cross[i];
+		json_t *ran = json_array();
+
+		for (j = 0; j < d->ran.n; j++)
+			json_array_append_new(ran, json_string(d->ran.v[j]));
+		json_array_append_new(cross, json_pack("{s:s,s:s,s:o,s:o}", "group", d->group,
+		    "dependency", d->dependency, "dependency_failed", u64(d->dependency_failed),
+		    "ran", ran));
+	}
+	o = json_pack("{s:o,s:o,s:o}", "shards", m->shards ? json_integer(m->shards) :
+	    json_null(), "missing_shards", missing, "cross_shard_dependencies", cross);
+	return o;
 }
 
 /* p50/p95/max of one metric over the records. */
@@ -624,6 +708,10 @@ report_json(struct buf *out, const struct report_run *run, const struct record *
 	json_object_set_new(jrun, "orphans_reaped", u64(run->orphans_reaped));
 	json_object_set_new(jrun, "selection", selection_json(&run->selection));
 	json_object_set_new(jrun, "limits", limits_json(run));
+	json_object_set_new(jrun, "shard", run->shard_count == 0 ? json_null() :
+	    json_pack("{s:i,s:i}", "index", (int)run->shard_index, "count", (int)run->shard_count));
+	json_object_set_new(jrun, "groups", run_groups_json(run));
+	json_object_set_new(jrun, "merge", run_merge_json(run->merge));
 	json_object_set_new(jrun, "api", json_pack("{s:o,s:o,s:o,s:o}",
 	    "requests", u64(run->api_requests), "not_modified", u64(run->api_not_modified),
 	    "rate_limited", u64(run->api_rate_limited), "waited_ms", u64(run->api_waited_ms)));

@@ -30,6 +30,30 @@ struct report_span {
 	uint64_t start_us, dur_us; /* wall clock, microseconds since the epoch */
 };
 
+/* A group of a sync's config and the ids of the groups it depends on
+ * (run.groups): what `report merge` checks dependencies across shards by. */
+struct report_group_deps {
+	char *id;
+	struct strv depends_on;
+};
+
+/* A group that ran targets in one shard while a group it depends on had
+ * failed targets in another (`report merge`, docs/scale-out.md). */
+struct report_cross_dep {
+	char *group, *dependency;        /* group ids */
+	uint64_t dependency_failed;      /* the dependency's failed targets, all shards */
+	struct strv ran;                 /* the group's targets that ran all the same */
+};
+
+/* What `report merge` found joining shards (run.merge). */
+struct report_merge {
+	unsigned shards;                 /* N of the shards' --shard K/N; 0: none sharded */
+	unsigned *missing;               /* shard indexes without a report, ascending */
+	size_t nmissing;
+	struct report_cross_dep *cross;
+	size_t ncross;
+};
+
 /* The run record. Strings are owned (report_run_release frees them). */
 /* One repository a `run` considered (run.selection.repos[] of report.json). */
 struct report_pick {
@@ -80,6 +104,10 @@ struct report_run {
 	struct report_selection selection;  /* run: the repositories chosen */
 	struct report_span *spans;       /* in time order; owned */
 	size_t nspans, spans_cap;
+	unsigned shard_index, shard_count; /* --shard K/N; count 0: not sharded */
+	struct report_group_deps *groups; /* sync: every group of the config; owned */
+	size_t ngroups;
+	struct report_merge *merge;      /* a merged run's findings; NULL otherwise; owned */
 };
 
 /* Fill id (for now), start time, host, kernel and library versions. */
@@ -90,6 +118,12 @@ void report_run_release(struct report_run *r);
 /* Append a span (name copied) to the supervisor's track. */
 void report_run_add_span(struct report_run *r, const char *cat, const char *name, long status,
     uint64_t start_us, uint64_t dur_us);
+
+/* Free m and what it owns. Accepts NULL. */
+void report_merge_free(struct report_merge *m);
+
+/* Append group id (copied) and its dependencies (copied) to run.groups. */
+void report_run_add_group(struct report_run *r, const char *id, const struct strv *depends_on);
 
 /* "20261122T003000Z-1234" for the given wall time (us) and pid. Caller frees. */
 char *report_run_id(uint64_t wall_us, long pid);

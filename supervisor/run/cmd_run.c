@@ -94,6 +94,9 @@ const char cmd_run_usage[] =
     "      --metrics-file PATH  also write metrics.prom to PATH (atomically)\n"
     "      --only-failed RUN only the repositories that failed in RUN (a run id\n"
     "                        under the report dir, 'last', or a run directory)\n"
+    "      --shard K/N       only shard K (from 0) of N: a stable hash of each\n"
+    "                        repository's name; 'slurm' takes K/N from a Slurm\n"
+    "                        job array task (docs/scale-out.md)\n"
     "      --cache-dir DIR   the mirror cache (default ~/.cache/repocast), a\n"
     "                        directory of your own, not a system directory\n"
     "      --git-url URL     base for owner/name (default GITHUB_SERVER_URL, else\n"
@@ -138,7 +141,7 @@ enum {
 	ROPT_MEMORY, ROPT_CPU, ROPT_FILES, ROPT_REPORTDIR, ROPT_REPORTFMT, ROPT_METRICS,
 	ROPT_ONLYFAILED, ROPT_CACHEDIR, ROPT_GITURL, ROPT_TOKENFILE, ROPT_LOGLEVEL, ROPT_JSON,
 	ROPT_OUTPUT, ROPT_ORG, ROPT_USER, ROPT_TOPIC, ROPT_SEARCH, ROPT_ARCHIVED, ROPT_FORKS,
-	ROPT_DRYRUN, ROPT_APIURL, ROPT_PROCESSES, ROPT_MAXLOG,
+	ROPT_DRYRUN, ROPT_APIURL, ROPT_PROCESSES, ROPT_MAXLOG, ROPT_SHARD,
 };
 
 const struct opt_spec run_optspecs[] = {
@@ -172,6 +175,7 @@ const struct opt_spec run_optspecs[] = {
 	{ ROPT_APIURL, 0, "api-url", true },
 	{ ROPT_PROCESSES, 0, "processes", true },
 	{ ROPT_MAXLOG, 0, "max-log", true },
+	{ ROPT_SHARD, 0, "shard", true },
 };
 const size_t run_noptspecs = ARRAY_SIZE(run_optspecs);
 
@@ -321,6 +325,8 @@ run_parse_one(struct run_opts *o, const struct opt_item *it)
 	case ROPT_APIURL:
 		set_str(&o->api_url, it->value);
 		return 0;
+	case ROPT_SHARD:
+		return shard_parse(&o->shard, it->value) < 0 ? ERR_CONFIG : 0;
 	case ROPT_PROCESSES:
 		return opt_uint(&o->processes, it, 1, 1 << 22);
 	case ROPT_MAXLOG:
@@ -605,6 +611,20 @@ print_json(struct run_state *st, const struct report_run *run, const char *repor
 
 /* ---- the command ---- */
 
+/* --shard: keep the shard's repositories and say so in the scope line. */
+static void
+run_shard(struct repolist *l, const struct run_opts *o)
+{
+	size_t total = l->n;
+	char sh[64];
+
+	if (o->shard.count == 0)
+		return;
+	repolist_keep_shard(l, &o->shard);
+	log_info("scope: %zu of %zu repositor%s (%s)", l->n, total, total == 1 ? "y" : "ies",
+	    shard_describe(sh, sizeof(sh), &o->shard));
+}
+
 static void
 fill_not_started(struct run_state *st)
 {
@@ -666,6 +686,7 @@ cmd_run(int argc, char **argv)
 		    rc);
 		goto out;
 	}
+	run_shard(&st.list, &o);
 	if (o.only_failed != NULL) {
 		struct strv failed = { NULL, 0 };
 		size_t kept;
@@ -692,7 +713,9 @@ cmd_run(int argc, char **argv)
 		    "run directory written)\n", st.list.n, st.list.n == 1 ? "y" : "ies");
 		goto out;
 	}
-	if (st.list.n == 0) {
+	/* An empty shard still writes its (empty) report: report merge wants one
+	 * per shard (docs/scale-out.md). */
+	if (st.list.n == 0 && o.shard.count == 0) {
 		fprintf(stderr, "repocast: no repository matched: nothing to run\n");
 		goto out;
 	}
@@ -708,6 +731,8 @@ cmd_run(int argc, char **argv)
 	for (i = 0; i < o.argc; i++)
 		run.argv[i] = xstrdup(o.argv[i]);
 	run.jobs = o.jobs;
+	run.shard_index = o.shard.index;
+	run.shard_count = o.shard.count;
 	run.timeout_ms = o.timeout_ms;
 	run.retries = o.retries;
 	if ((rc = report_make_dir(&st.run_dir, o.report_dir, run.id)) < 0) {

@@ -12,6 +12,7 @@
 #include "shared/strv.h"
 #include "supervisor/opt.h"
 #include "supervisor/run/run_output.h"
+#include "supervisor/shard.h"
 
 struct run_opts {
 	char *repos;
@@ -32,6 +33,7 @@ struct run_opts {
 	struct strv orgs, users, topics, searches;
 	bool include_archived, include_forks, dry_run;
 	char *api_url;            /* --api-url, or NULL (then the environment) */
+	struct shard shard;       /* --shard K/N; count 0: every repository */
 	enum log_level log_level;
 	bool json;                /* --json: the run's summary as JSON on stdout */
 	enum run_output_mode output; /* --output summary|tag|group */

@@ -240,6 +240,21 @@ repolist_keep(struct repolist *l, const struct strv *names)
 	return k;
 }
 
+size_t
+repolist_keep_shard(struct repolist *l, const struct shard *s)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < l->n; i++) {
+		if (shard_holds(s, l->v[i].name))
+			l->v[k++] = l->v[i];
+		else
+			entry_release(&l->v[i]);
+	}
+	l->n = k;
+	return k;
+}
+
 void
 repolist_release(struct repolist *l)
 {

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "shared/strv.h"
+#include "supervisor/shard.h"
 
 struct repolist_entry {
 	char *spec;   /* the line as written (trimmed) */
@@ -51,5 +52,8 @@ void repolist_release(struct repolist *l);
 /* Keep only the entries whose name is in names (--only-failed), in their
  * order; the others are freed. Returns how many are left. */
 size_t repolist_keep(struct repolist *l, const struct strv *names);
+/* Keep only the entries of shard s (--shard; by display name, shard.h),
+ * in their order. Returns how many are left. */
+size_t repolist_keep_shard(struct repolist *l, const struct shard *s);
 
 #endif

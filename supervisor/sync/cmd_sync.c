@@ -26,6 +26,7 @@
 #include "supervisor/pool/logcap.h"
 #include "supervisor/cmd.h"
 #include "supervisor/opt.h"
+#include "supervisor/shard.h"
 #include "supervisor/sync/internal.h"
 #include "supervisor/github/token.h"
 
@@ -68,6 +69,11 @@ const char cmd_sync_usage[] =
     "                         once (default: the config's limits.processes)\n"
     "      --max-log SIZE     cap of each target's log, head and tail kept\n"
     "                         (default: the config's max_log, else 16M; 0 = none)\n"
+    "      --shard K/N        only shard K (from 0) of N: a stable hash of each\n"
+    "                         target's name; 'slurm' takes K/N from a Slurm job\n"
+    "                         array task (docs/scale-out.md)\n"
+    "      --shard-own-token  with --shard: this shard's token has a rate-limit\n"
+    "                         budget of its own (else the preflight allows 1/N)\n"
     "  -h, --help             this text\n"
     "\n"
     "Options as for every command: --NAME=VALUE or --NAME VALUE, -cFILE or\n"
@@ -87,7 +93,7 @@ enum {
 	OPT_DIFF = 256, OPT_GROUPS, OPT_SKIP, OPT_CONFIRM, OPT_JSON, OPT_LOGLEVEL,
 	OPT_REPORTDIR, OPT_TOKENFILE, OPT_NOPROGRESS, OPT_CACHEDIR, OPT_NOSKIP,
 	OPT_REPORTFMT, OPT_METRICS, OPT_ONLYFAILED, OPT_IGNOREPF, OPT_KEEPBRANCHES,
-	OPT_PROCESSES, OPT_MAXLOG,
+	OPT_PROCESSES, OPT_MAXLOG, OPT_SHARD, OPT_SHARD_OWN_TOKEN,
 };
 
 static const struct opt_spec sync_optspecs[] = {
@@ -113,6 +119,8 @@ static const struct opt_spec sync_optspecs[] = {
 	{ OPT_KEEPBRANCHES, 0, "keep-branches", false },
 	{ OPT_PROCESSES, 0, "processes", true },
 	{ OPT_MAXLOG, 0, "max-log", true },
+	{ OPT_SHARD, 0, "shard", true },
+	{ OPT_SHARD_OWN_TOKEN, 0, "shard-own-token", false },
 };
 
 /* One option or operand. */
@@ -148,6 +156,11 @@ sync_parse_one(struct sync_opts *o, const struct opt_item *it, int argc)
 		if (opt_uint(&v, it, 1, 1 << 22) < 0)
 			return ERR_CONFIG;
 		o->processes = v;
+		return 0;
+	case OPT_SHARD:
+		return shard_parse(&o->shard, it->value) < 0 ? ERR_CONFIG : 0;
+	case OPT_SHARD_OWN_TOKEN:
+		o->shard_own_token = true;
 		return 0;
 	case OPT_MAXLOG:
 		if (cfg_parse_size(&o->max_log, it->value) < 0 || (o->max_log > 0 &&
@@ -238,6 +251,8 @@ sync_parse_args(struct sync_opts *o, int argc, char **argv)
 	}
 	if (o->diff && !o->dry_run)
 		return err_set(ERR_CONFIG, "--diff needs --dry-run");
+	if (o->shard_own_token && o->shard.count == 0)
+		return err_set(ERR_CONFIG, "--shard-own-token needs --shard");
 	return 0;
 }
 
@@ -480,6 +495,10 @@ sync_main(const struct sync_opts *o, const char *argv0)
 	sync_groups_init(&r);
 	progress_init(&r.prog, stderr, r.nt, progress_is_tty(STDERR_FILENO) && !r.o.no_progress);
 	run.config_digest = xstrdup(r.cfg->digest);
+	run.shard_index = r.o.shard.index;
+	run.shard_count = r.o.shard.count;
+	for (i = 0; i < r.cfg->ngroups; i++)
+		report_run_add_group(&run, r.cfg->groups[i].id, &r.cfg->groups[i].depends_on);
 	if (r.o.status)
 		rc = tmpdir_make(&run_dir, "repocast-status");
 	else
@@ -506,6 +525,8 @@ sync_main(const struct sync_opts *o, const char *argv0)
 	for (i = 0; i < r.nt; i++) {
 		if (!r.t[i].has_rec)
 			sync_record_none(&r.t[i], OUTCOME_CANCELLED, CAUSE_CANCELLED, 0, NULL);
+		if (r.t[i].rec.sync.group == NULL)
+			r.t[i].rec.sync.group = xstrdup(r.t[i].group->id);
 		if (record_failed(&r.t[i].rec))
 			r.failed++;
 		if (r.t[i].rec.outcome == OUTCOME_SKIPPED)

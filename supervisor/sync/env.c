@@ -133,6 +133,29 @@ sync_api_pace(struct api_opts *ao, const struct cfg *c)
 	ao->create_per_hour = (unsigned)c->rc.api_creates_per_hour;
 }
 
+/* How many shards spend this token's quota at once: N for --shard K/N
+ * unless --shard-own-token says each shard has a token of its own. */
+static unsigned
+sync_token_share(const struct sync_run *r)
+{
+	return r->o.shard.count > 1 && !r->o.shard_own_token ? r->o.shard.count : 1;
+}
+
+/* The API client's create caps: a shard sharing its token gets 1/N of them,
+ * so that the N shards together stay within GitHub's. */
+static void
+sync_api_limits(struct api_opts *ao, const struct sync_run *r)
+{
+	unsigned share = sync_token_share(r);
+
+	/* 0 is "no cap" (repocast.api) and stays so. */
+	if (ao->create_per_min > 0)
+		ao->create_per_min = ao->create_per_min / share > 0 ? ao->create_per_min / share : 1;
+	if (ao->create_per_hour > 0)
+		ao->create_per_hour = ao->create_per_hour / share > 0 ?
+		    ao->create_per_hour / share : 1;
+}
+
 int
 sync_open_api(struct sync_run *r)
 {
@@ -151,6 +174,7 @@ sync_open_api(struct sync_run *r)
 	ao.on_event = sync_api_event;
 	ao.arg = r;
 	sync_api_pace(&ao, r->cfg);
+	sync_api_limits(&ao, r);
 	rc = api_new(&r->api, &ao, token_value(r->token));
 	free(cache);
 	if (rc < 0)
@@ -200,6 +224,7 @@ sync_load(struct sync_run *r)
 {
 	struct scope_opts so;
 	char *host;
+	char line[160];
 	int rc;
 
 	if ((rc = cfg_load(&r->cfg, r->o.config, &r->errs)) < 0)
@@ -211,6 +236,7 @@ sync_load(struct sync_run *r)
 	so.nskip = r->o.nskip;
 	so.filters = r->o.filters;
 	so.nfilters = r->o.nfilters;
+	so.shard = &r->o.shard;
 	if (r->o.only_failed != NULL) {
 		if ((rc = report_failed_names(&r->failed_before, sync_report_dir(r),
 		    r->o.only_failed)) < 0)
@@ -220,6 +246,7 @@ sync_load(struct sync_run *r)
 	if ((rc = scope_resolve(&r->scope, r->cfg, &so)) < 0 ||
 	    (rc = scope_confirm(&r->scope, r->o.confirm, r->o.dry_run)) < 0)
 		return rc;
+	log_info("%s", scope_describe(line, sizeof(line), &r->scope, &r->o.shard));
 	if ((rc = sync_endpoint(r)) < 0)
 		return rc;
 	host = endpoint_git_host(&r->ep);
@@ -239,9 +266,11 @@ enum {
 };
 
 static void
-sync_plan(struct api_plan *plan, const struct cfg_preflight *pf, unsigned n, bool dry_run)
+sync_plan(struct api_plan *plan, const struct cfg_preflight *pf, unsigned n, bool dry_run,
+    unsigned share)
 {
 	memset(plan, 0, sizeof(*plan));
+	plan->share = share;
 	plan->reads = PF_READS * n;
 	plan->writes = dry_run ? 0 : PF_WRITES * n;
 	plan->creates = dry_run ? 0 : PF_CREATES * n;
@@ -252,7 +281,7 @@ sync_plan(struct api_plan *plan, const struct cfg_preflight *pf, unsigned n, boo
 /* The most targets of this run that fit the quota now (0: none). */
 static unsigned
 sync_plan_fits(const struct cfg_preflight *pf, const struct github_rate *rate,
-    const struct api_opts *pace, unsigned n, bool dry_run)
+    const struct api_opts *pace, unsigned n, bool dry_run, unsigned share)
 {
 	struct api_plan plan;
 	char line[8];
@@ -260,7 +289,7 @@ sync_plan_fits(const struct cfg_preflight *pf, const struct github_rate *rate,
 
 	while (lo < hi) {
 		mid = lo + (hi - lo + 1) / 2;
-		sync_plan(&plan, pf, mid, dry_run);
+		sync_plan(&plan, pf, mid, dry_run, share);
 		if (api_preflight(line, sizeof(line), &plan, &rate->core, pace) == 0)
 			lo = mid;
 		else
@@ -286,12 +315,13 @@ sync_preflight(struct sync_run *r)
 	struct github_rate rate;
 	struct api_plan plan;
 	struct api_opts pace;
-	char line[512];
+	char line[512], sh[64];
 	unsigned n = (unsigned)r->scope.n, fits;
 	int rc;
 
 	api_opts_init(&pace);
 	sync_api_pace(&pace, r->cfg);
+	sync_api_limits(&pace, r);
 	if ((rc = github_rate_get(&rate, r->api)) < 0) {
 		if (rc == ERR_AUTH || rc == ERR_NET || rc == ERR_TIMEOUT ||
 		    (pf->present && pf->fail_closed))
@@ -303,9 +333,17 @@ sync_preflight(struct sync_run *r)
 	}
 	if (pf->present && !pf->enabled)
 		return 0;
-	sync_plan(&plan, pf, n, r->o.dry_run);
+	sync_plan(&plan, pf, n, r->o.dry_run, sync_token_share(r));
 	rc = api_preflight(line, sizeof(line), &plan, &rate.core, &pace);
-	log_info("%s", line);
+	shard_describe(sh, sizeof(sh), &r->o.shard);
+	if (r->o.shard.count > 1 && r->o.shard_own_token)
+		log_info("%s (%s: its own token, the whole budget)", line, sh);
+	else if (r->o.shard.count > 1)
+		log_info("%s (%s: the token is shared by %u shards, each gets 1/%u of the "
+		    "budget and of the create rate; --shard-own-token when each has its own)",
+		    line, sh, r->o.shard.count, r->o.shard.count);
+	else
+		log_info("%s", line);
 	if (rc == 0)
 		return 0;
 	if (r->o.ignore_preflight) {
@@ -315,7 +353,7 @@ sync_preflight(struct sync_run *r)
 		err_clear();
 		return 0;
 	}
-	fits = sync_plan_fits(pf, &rate, &pace, n, r->o.dry_run);
+	fits = sync_plan_fits(pf, &rate, &pace, n, r->o.dry_run, sync_token_share(r));
 	if (fits > 0)
 		return err_set(ERR_LIMIT, "rate-limit preflight: this run of %u %s does not fit "
 		    "the API budget (%s); %u %s would pass now: narrow it with --groups or "

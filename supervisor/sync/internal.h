@@ -60,6 +60,8 @@ struct sync_opts {
 	size_t ngroups, nskip;
 	const char **filters;          /* the TARGET operands (borrowed from argv) */
 	size_t nfilters;
+	struct shard shard;            /* --shard; count 0: every target */
+	bool shard_own_token;          /* --shard-own-token */
 };
 
 /* One group's source: mirror fetched once, the commit and its tree. */

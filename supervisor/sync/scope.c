@@ -4,6 +4,7 @@
 #include "supervisor/sync/scope.h"
 
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,17 +129,21 @@ scope_resolve(struct scope *s, const struct cfg *c, const struct scope_opts *o)
 	shit = xcalloc(scope_count_items(o->skip, o->nskip) + 1, sizeof(bool));
 	fhit = xcalloc(o->nfilters + 1, sizeof(bool));
 	cfg_group_order(order, c);
+	s->sharded = o->shard != NULL && o->shard->count > 0;
 	for (i = 0; i < c->ngroups; i++) {
 		const struct cfg_group *g = &c->groups[order[i]];
 		bool named = o->ngroups > 0 && scope_names(g, o->groups, o->ngroups, ghit);
 		bool skipped = o->nskip > 0 && scope_names(g, o->skip, o->nskip, shit);
-		size_t before = s->n;
+		size_t before = s->n, before_total = s->total;
 
 		if (skipped || (o->ngroups > 0 && !named) || (!g->enabled && !named))
 			continue;
 		for (j = 0; j < g->ntargets; j++) {
 			if (!scope_filter_match(g->targets[j].repo, o, fhit) ||
 			    (o->only != NULL && !scope_in(o->only, g->targets[j].repo)))
+				continue;
+			s->total++;
+			if (!shard_holds(o->shard, g->targets[j].repo))
 				continue;
 			ALLOC_GROW(s->v, s->n + 1, s->cap);
 			s->v[s->n].group = g;
@@ -147,6 +152,8 @@ scope_resolve(struct scope *s, const struct cfg *c, const struct scope_opts *o)
 		}
 		if (s->n > before)
 			s->ngroups++;
+		if (s->total > before_total)
+			s->total_groups++;
 	}
 	if (scope_unmatched("groups", o->groups, o->ngroups, ghit) < 0 ||
 	    scope_unmatched("skip", o->skip, o->nskip, shit) < 0 ||
@@ -173,14 +180,33 @@ scope_release(struct scope *s)
 int
 scope_confirm(const struct scope *s, long confirm, bool dry_run)
 {
-	if (dry_run || (s->ngroups <= SCOPE_MAX_GROUPS && s->n <= SCOPE_MAX_REPOS))
+	const char *all = s->sharded ? " (all shards)" : "";
+
+	if (dry_run || (s->total_groups <= SCOPE_MAX_GROUPS && s->total <= SCOPE_MAX_REPOS))
 		return 0;
 	if (confirm < 0)
 		return err_set(ERR_CONFIG,
-		    "refusing to sync %zu repositories across %zu group(s) without confirmation; "
-		    "re-run with --confirm-scope %zu", s->n, s->ngroups, s->n);
-	if ((size_t)confirm != s->n)
+		    "refusing to sync %zu repositories across %zu group(s)%s without confirmation; "
+		    "re-run with --confirm-scope %zu", s->total, s->total_groups,
+		    all, s->total);
+	if ((size_t)confirm != s->total)
 		return err_set(ERR_CONFIG,
-		    "--confirm-scope %ld does not match the %zu repositories in scope", confirm, s->n);
+		    "--confirm-scope %ld does not match the %zu repositories in scope%s", confirm,
+		    s->total, all);
 	return 0;
+}
+
+const char *
+scope_describe(char *buf, size_t len, const struct scope *s, const struct shard *shard)
+{
+	char sh[64];
+
+	if (!s->sharded || shard == NULL)
+		snprintf(buf, len, "scope: %zu target%s in %zu group%s", s->n, s->n == 1 ? "" : "s",
+		    s->ngroups, s->ngroups == 1 ? "" : "s");
+	else
+		snprintf(buf, len, "scope: %zu of %zu target%s in %zu of %zu group%s (%s)", s->n,
+		    s->total, s->total == 1 ? "" : "s", s->ngroups, s->total_groups,
+		    s->total_groups == 1 ? "" : "s", shard_describe(sh, sizeof(sh), shard));
+	return buf;
 }

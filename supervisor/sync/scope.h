@@ -10,10 +10,17 @@
  * then keeps the targets whose repo failed in an earlier run (any of its
  * names may be gone from the config since: those are left out).
  *
+ * With --shard K/N the targets left are those of shard K (shard.h), in
+ * the same order: group order and depends_on hold inside the shard. A
+ * filter or group name is matched against the whole config first, so a
+ * filter whose targets all fall in other shards is no error.
+ *
  * The blast-radius guard follows go-broadcast: a scope of more than one
  * group or more than 5 repositories must be confirmed with
- * --confirm-scope N where N is exactly the number of repositories. A dry
- * run writes nothing and needs no confirmation.
+ * --confirm-scope N where N is exactly the number of repositories. With
+ * --shard, N is the number across all shards (the run's blast radius,
+ * and one number that every task of an array can be given). A dry run
+ * writes nothing and needs no confirmation.
  */
 #ifndef REPOCAST_SCOPE_H
 #define REPOCAST_SCOPE_H
@@ -22,6 +29,7 @@
 #include <stddef.h>
 
 #include "supervisor/config/config.h"
+#include "supervisor/shard.h"
 
 #define SCOPE_MAX_GROUPS 1
 #define SCOPE_MAX_REPOS 5
@@ -35,6 +43,9 @@ struct scope {
 	struct scope_target *v;
 	size_t n, cap;
 	size_t ngroups;                  /* groups with at least one target */
+	size_t total, total_groups;      /* the same across all shards (= n, ngroups
+	                                  * when not sharded) */
+	bool sharded;                    /* resolved with a --shard */
 };
 
 struct scope_opts {
@@ -45,6 +56,7 @@ struct scope_opts {
 	const char *const *filters;      /* positional target filters */
 	size_t nfilters;
 	const struct strv *only;         /* --only-failed: only these repos; NULL: all */
+	const struct shard *shard;       /* --shard: only this shard's; NULL: all */
 };
 
 /*
@@ -60,5 +72,13 @@ void scope_release(struct scope *s);
  * absent. 0 to proceed; ERR_CONFIG with the reason in err_last.
  */
 int scope_confirm(const struct scope *s, long confirm, bool dry_run);
+
+/*
+ * The scope line: "scope: 40 targets in 3 groups" or, sharded, "scope:
+ * 11 of 40 targets in 3 of 3 groups (shard 1/4)", into buf of len bytes.
+ * Returns buf.
+ */
+const char *scope_describe(char *buf, size_t len, const struct scope *s,
+    const struct shard *shard);
 
 #endif
