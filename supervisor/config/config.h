@@ -145,7 +145,11 @@ struct cfg_repocast {
 	uint64_t mem_bytes, cpu_seconds, open_files; /* limits; 0 = none */
 	char *report_dir;          /* default .repocast/runs */
 	struct strv report_formats; /* default json md html junit trace prom */
+	uint64_t max_file_size;    /* bytes; default CFG_MAX_FILE_SIZE; 0 = no cap */
 };
+
+/* GitHub refuses pushes with a file over 100 MiB. */
+#define CFG_MAX_FILE_SIZE (100u * 1024 * 1024)
 
 struct cfg_preflight {
 	bool present;

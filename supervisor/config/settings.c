@@ -234,7 +234,7 @@ cfg_parse_preflight(struct cwalk *w, const struct cnode *n)
 
 static const char *const rc_keys[] = {
 	"jobs", "timeout", "retries", "cache_dir", "api_url", "git_url", "author", "limits",
-	"report", NULL
+	"report", "max_file_size", NULL
 };
 static const char *const author_keys[] = { "name", "email", NULL };
 static const char *const limits_keys[] = { "memory", "cpu_seconds", "open_files", NULL };
@@ -330,6 +330,8 @@ cfg_parse_repocast(struct cwalk *w, const struct cnode *n)
 		}
 		cfg_walk_pop(w, mark2);
 	}
+	if (cfg_walk_str(&tmp, w, val[9], "max_file_size", cfg_check_size) > 0)
+		cfg_parse_size(&r->max_file_size, tmp);
 	free(tmp);
 	cfg_walk_pop(w, mark);
 }

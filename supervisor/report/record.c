@@ -35,7 +35,7 @@ static const char *const outcome_names[] = {
 /* Indexed by enum record_cause; CAUSE_EXIT, _SIGNAL and _ERROR are made. */
 static const char *const cause_names[] = {
 	NULL, "exit", "signal", "timeout", "protocol", "spawn", "memory",
-	"cancelled", "dependency", "plugin", "pr", "error",
+	"cancelled", "dependency", "plugin", "pr", "too_large", "error",
 };
 
 const char *

@@ -55,6 +55,7 @@ enum record_cause {
 	CAUSE_DEPENDENCY,        /* "dependency": a group it depends on failed */
 	CAUSE_PLUGIN,            /* "plugin": the worker's git plugin did not load */
 	CAUSE_PR,                /* "pr": the pull request could not be written */
+	CAUSE_TOO_LARGE,         /* "too_large": a file over repocast.max_file_size */
 	CAUSE_ERROR,             /* an error code, cause_value ERR_*: err_name */
 };
 

@@ -385,7 +385,7 @@ cmd_run(int argc, char **argv)
 	struct run_state st;
 	struct report_run run;
 	struct pool_opts po;
-	struct pool_ops ops = { run_next, run_started, run_message, run_finished };
+	struct pool_ops ops = { run_next, run_started, run_message, run_finished, NULL };
 	struct pool *pool = NULL;
 	struct record *recs = NULL;
 	struct report_in in;
