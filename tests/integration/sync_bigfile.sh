@@ -88,6 +88,17 @@ br=$(sync_branch acme/big)
 # the other two are unchanged
 [ "$(outcome "$rep" acme/mid)" = pending_current ] || fail "acme/mid: $(outcome "$rep" acme/mid)"
 
+# --- the bound itself: small.txt is 6 bytes; a cap of 6 takes it, 5 does not
+config "  max_file_size: 6"
+rsync_run --dry-run acme/small > "$T/out4" 2>&1 || { cat "$T/out4"; fail "a file of exactly the cap"; }
+config "  max_file_size: 5"
+set +e
+rsync_run --dry-run acme/small > "$T/out4" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || { cat "$T/out4"; fail "cap + 1: exit $rc, want 1"; }
+pjt '[t["cause"] for t in d["targets"]] == ["too_large"]' "$(last_report)" || fail "cap + 1: cause"
+
 # --- a cap of 0 means none; a bad size is a config error with its position
 config "  max_file_size: 0"
 "$RC" validate -c "$T/sync.yaml" > /dev/null || fail "max_file_size: 0 does not validate"
