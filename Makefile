@@ -26,7 +26,7 @@
 .DEFAULT_GOAL := all
 
 VERSION := 0.1.0
-PKGS := libgit2 msgpack yaml-0.1 libcurl jansson
+PKGS := libgit2 msgpack yaml-0.1 libcurl jansson zlib
 
 CC ?= cc
 CFLAGS ?= -O2 -g

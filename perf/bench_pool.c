@@ -69,7 +69,8 @@ noop_finished(struct pool_job *j, void *task, struct record *rec, void *arg)
 
 BENCH(PoolNoopWorker)
 {
-	struct pool_ops ops = { noop_next, noop_started, noop_message, noop_finished, NULL };
+	struct pool_ops ops = { noop_next, noop_started, noop_message, noop_finished, NULL,
+		NULL };
 	const char *o = getenv("O");
 	struct pool_opts po;
 	struct noop s = { 0, 0, 0 };

@@ -90,6 +90,14 @@ static const struct msg_field blobs_f[] = {
 	ARR("items", MK_BLOBS, blobs.items, blobs.n),
 };
 
+static const struct msg_field chunk_f[] = {
+	{ "oid", MK_OID, 0, OFF(chunk.oid), 0, NULL },
+	U64("offset", chunk.offset),
+	U64("total", chunk.total),
+	{ "data", MK_BIN, 0, OFF(chunk.data), OFF(chunk.len), NULL },
+	B("last", chunk.last),
+};
+
 static const struct msg_field ready_f[] = {
 	I64("pid", ready.pid),
 	S("libgit2", ready.libgit2),
@@ -153,6 +161,7 @@ static const struct msg_schema manifest_end_s = SCHEMA("manifest_end", count_f);
 static const struct msg_schema blobs_s = SCHEMA("blobs", blobs_f);
 static const struct msg_schema blobs_end_s = { "blobs_end", NULL, 0 };
 static const struct msg_schema cancel_s = { "cancel", NULL, 0 };
+static const struct msg_schema chunk_s = SCHEMA("blob_chunk", chunk_f);
 static const struct msg_schema ready_s = SCHEMA("ready", ready_f);
 static const struct msg_schema phase_s = SCHEMA("phase", phase_f);
 static const struct msg_schema want_s = SCHEMA("want", want_f);
@@ -183,6 +192,7 @@ msg_schema_find(int type)
 	case MSG_BLOBS: return &blobs_s;
 	case MSG_BLOBS_END: return &blobs_end_s;
 	case MSG_CANCEL: return &cancel_s;
+	case MSG_BLOB_CHUNK: return &chunk_s;
 	case MSG_READY: return &ready_s;
 	case MSG_PHASE: return &phase_s;
 	case MSG_WANT: return &want_s;
@@ -348,6 +358,7 @@ msg_copy_fields(struct msg *dst, const struct msg *src, const struct msg_schema 
 		case MK_FILES:
 		case MK_BLOBS:
 		case MK_OIDS:
+		case MK_BIN:
 			/* Streamed and released at once, never kept. */
 			BUG("msg_copy of a %s message", msg_type_name(src->type));
 		default:

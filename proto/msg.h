@@ -9,8 +9,9 @@
  *
  * Ownership: msg_decode fills a struct msg whose strings and arrays are
  * heap copies owned by the msg and released by msg_release, EXCEPT blob
- * data (msg.u.blobs.items[i].data), which points into the frame payload and
- * is valid only as long as that payload is (avoids copying content twice).
+ * data (msg.u.blobs.items[i].data, msg.u.chunk.data), which points into the
+ * frame payload and is valid only as long as that payload is (avoids
+ * copying content twice).
  *
  * Encoding appends one whole payload (without the frame header) to a buf;
  * the caller then hands it to frame_queue. msg_send does both.
@@ -27,7 +28,7 @@
 
 struct frame_writer;
 
-#define PROTO_VERSION 2
+#define PROTO_VERSION 3
 
 enum msg_type {
 	/* supervisor -> worker */
@@ -39,6 +40,7 @@ enum msg_type {
 	MSG_BLOBS = 6,
 	MSG_BLOBS_END = 7,
 	MSG_CANCEL = 8,
+	MSG_BLOB_CHUNK = 9,
 	/* worker -> supervisor */
 	MSG_READY = 32,
 	MSG_PHASE = 33,
@@ -136,6 +138,21 @@ struct msg_blobs {
 	size_t n;
 };
 
+/*
+ * One slice of a blob too large for BLOBS: a blob of `total` bytes travels
+ * as consecutive chunks, offsets 0, len0, len0+len1, ..., the last one
+ * flagged. msg_decode checks offset + len <= total and that `last` is set
+ * exactly when the chunk ends the blob; the order is the receiver's check.
+ */
+struct msg_blob_chunk {
+	char oid[41];
+	uint64_t offset;
+	uint64_t total;
+	const unsigned char *data; /* borrowed from the frame payload */
+	size_t len;
+	bool last;
+};
+
 struct msg_ready {
 	int64_t pid;
 	char *libgit2;
@@ -207,6 +224,7 @@ struct msg {
 		struct msg_manifest manifest;
 		struct msg_count count;  /* MANIFEST_END{count} */
 		struct msg_blobs blobs;
+		struct msg_blob_chunk chunk;
 		struct msg_ready ready;
 		struct msg_phase phase;
 		struct msg_want want;
@@ -225,8 +243,8 @@ void msg_release(struct msg *m);
 /*
  * Deep copy of src into dst (overwritten, not released first), derived
  * from the schema like msg_release. For messages that are kept (RESULT,
- * ERROR, STATS, JOB); a MANIFEST, WANT, BLOBS or FILES message is streamed,
- * never copied: BUG().
+ * ERROR, STATS, JOB); a MANIFEST, WANT, BLOBS, BLOB_CHUNK or FILES message
+ * is streamed, never copied: BUG().
  */
 void msg_copy(struct msg *dst, const struct msg *src);
 /* A copy of n key/value pairs (NULL for none); free with msg_kv_free. */

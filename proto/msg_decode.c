@@ -628,6 +628,12 @@ dec_value(struct dec *d, struct msg *m, const struct msg_field *f,
 		return dec_oids(d, m, f, prefix);
 	case MK_FILES:
 		return dec_files(d, m, f, prefix);
+	case MK_OID:
+		why = rd_oid(d, AT(m, f->off, char));
+		break;
+	case MK_BIN:
+		why = rd_bin(d, AT(m, f->off, const unsigned char *), AT(m, f->off2, size_t));
+		break;
 	default:
 		BUG("msg_decode: field kind %d", f->kind);
 	}
@@ -678,6 +684,26 @@ dec_map(struct dec *d, struct msg *m, const struct msg_schema *s,
 	return 0;
 }
 
+/* Rules across fields, after the body is read. */
+static int
+dec_check(const struct msg *m, const struct msg_schema *s)
+{
+	const struct msg_blob_chunk *c = &m->u.chunk;
+
+	if (m->type != MSG_BLOB_CHUNK)
+		return 0;
+	if (c->offset > c->total || c->len > c->total - c->offset)
+		return err_set(ERR_PROTO,
+		    "protocol error: %s: offset %llu + length %zu exceeds total %llu",
+		    s->name, (unsigned long long)c->offset, c->len,
+		    (unsigned long long)c->total);
+	if (c->last != (c->offset + c->len == c->total))
+		return fail(s->name, "last", SIZE_MAX, NULL, c->last ?
+		    "set on a chunk that does not end the blob" :
+		    "not set on the chunk that ends the blob");
+	return 0;
+}
+
 int
 msg_decode(struct msg *m, const void *payload, size_t len)
 {
@@ -713,6 +739,8 @@ msg_decode(struct msg *m, const void *payload, size_t len)
 		goto fail;
 	}
 	if ((rc = dec_map(&d, m, s, s->name)) < 0)
+		goto fail;
+	if ((rc = dec_check(m, s)) < 0)
 		goto fail;
 	if (d.p != d.end) {
 		snprintf(d.why, sizeof(d.why), "%zu trailing bytes",

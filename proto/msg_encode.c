@@ -186,6 +186,18 @@ enc_value(msgpack_packer *pk, const struct msg *m, const struct msg_field *f)
 			enc_oid(pk, oids[i]);
 		break;
 	}
+	case MK_OID:
+		enc_oid(pk, AT(m, f->off, char));
+		break;
+	case MK_BIN: {
+		const unsigned char *data = *AT(m, f->off, const unsigned char *);
+
+		n = *AT(m, f->off2, size_t);
+		msgpack_pack_bin(pk, n);
+		if (n)
+			msgpack_pack_bin_body(pk, data, n);
+		break;
+	}
 	case MK_FILES: {
 		const struct msg_file *fi = *AT(m, f->off, struct msg_file *);
 

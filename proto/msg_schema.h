@@ -33,6 +33,9 @@ enum msg_kind {
 	MK_BLOBS,     /* blob items: array of [oid, data] */
 	MK_OIDS,      /* want oids: array of 20-byte binaries */
 	MK_FILES,     /* file items: array of [path, status] */
+	MK_OID,       /* char[41] hex at off: one 20-byte binary */
+	MK_BIN,       /* const unsigned char * at off, size_t length at off2:
+	               * binary, borrowed from the payload */
 };
 
 struct msg_schema;

@@ -1091,6 +1091,20 @@ START_TEST(test_repocast_section)
 	    "  max_log: 4095\n",
 	    "t.yaml:13:23: repocast.limits.processes: must be an integer from 0 to 1073741824\n"
 	    "t.yaml:14:12: repocast.max_log: a log cap is 0 (none) or at least 4K\n");
+	c = load_ok(HDR TGT("a/b"));
+	ck_assert_uint_eq(c->rc.max_file_size, 100u << 20);  /* GitHub's limit by default */
+	cfg_free(c);
+	c = load_ok(HDR TGT("a/b") "repocast:\n  max_file_size: 2GiB\n");
+	ck_assert_uint_eq(c->rc.max_file_size, 2ull << 30);
+	cfg_free(c);
+	c = load_ok(HDR TGT("a/b") "repocast:\n  max_file_size: 0\n");
+	ck_assert_uint_eq(c->rc.max_file_size, 0);        /* no cap */
+	cfg_free(c);
+	expect_errs(HDR TGT("a/b") "repocast:\n  max_file_size: [1]\n",
+	    "t.yaml:13:18: repocast.max_file_size: expected a string, got a sequence\n");
+	expect_errs(HDR TGT("a/b") "repocast:\n  max_file_size: 10 MB\n",
+	    "t.yaml:13:18: repocast.max_file_size: expected a size like 512M, 2G, 100k or a"
+	    " number of bytes\n");
 	expect_errs(HDR TGT("a/b")
 	    "repocast:\n"
 	    "  jobs: 5000\n"

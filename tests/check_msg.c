@@ -119,7 +119,7 @@ static struct msg_kv phase_v[] = { { "fetch", "12" }, { "push", "40" } };
 
 static const int all_types[] = {
 	MSG_HELLO, MSG_JOB, MSG_CRED, MSG_MANIFEST, MSG_MANIFEST_END,
-	MSG_BLOBS, MSG_BLOBS_END, MSG_CANCEL, MSG_READY, MSG_PHASE, MSG_WANT,
+	MSG_BLOBS, MSG_BLOBS_END, MSG_CANCEL, MSG_BLOB_CHUNK, MSG_READY, MSG_PHASE, MSG_WANT,
 	MSG_WANT_END, MSG_FILES, MSG_LOG, MSG_RESULT, MSG_ERROR, MSG_STATS,
 };
 
@@ -181,6 +181,14 @@ fill_full(struct msg *m, int type)
 	case MSG_BLOBS:
 		m->u.blobs.items = blobs_v;
 		m->u.blobs.n = 2;
+		break;
+	case MSG_BLOB_CHUNK:
+		memcpy(m->u.chunk.oid, OID2, 41);
+		m->u.chunk.offset = UINT64_C(5) << 32;  /* past 4 GiB: a 64-bit offset */
+		m->u.chunk.total = (UINT64_C(5) << 32) + sizeof(blob_a) - 1;
+		m->u.chunk.data = blob_a;
+		m->u.chunk.len = sizeof(blob_a) - 1;
+		m->u.chunk.last = true;
 		break;
 	case MSG_READY:
 		m->u.ready.pid = 4242;
@@ -337,6 +345,17 @@ check_full(const struct msg *d, int type, const void *payload, size_t len)
 			    (const unsigned char *)payload + len);
 		}
 		break;
+	case MSG_BLOB_CHUNK:
+		ck_assert_str_eq(d->u.chunk.oid, OID2);
+		ck_assert_uint_eq(d->u.chunk.offset, UINT64_C(5) << 32);
+		ck_assert_uint_eq(d->u.chunk.total, (UINT64_C(5) << 32) + sizeof(blob_a) - 1);
+		ck_assert_uint_eq(d->u.chunk.len, sizeof(blob_a) - 1);
+		ck_assert(memcmp(d->u.chunk.data, blob_a, d->u.chunk.len) == 0);
+		ck_assert(d->u.chunk.last);
+		/* Borrowed from the payload, not copied. */
+		ck_assert(d->u.chunk.data >= (const unsigned char *)payload);
+		ck_assert(d->u.chunk.data + d->u.chunk.len <= (const unsigned char *)payload + len);
+		break;
 	case MSG_READY:
 		ck_assert_int_eq(d->u.ready.pid, 4242);
 		ck_assert_str_eq(d->u.ready.libgit2, "1.5.1");
@@ -433,6 +452,11 @@ START_TEST(test_roundtrip_minimal)
 		struct msg m, d;
 
 		msg_init(&m, all_types[t]);
+		if (all_types[t] == MSG_BLOB_CHUNK) {
+			/* An oid has no empty form; an empty blob's one chunk is its last. */
+			memcpy(m.u.chunk.oid, OID1, 41);
+			m.u.chunk.last = true;
+		}
 		msg_encode(&a, &m);
 		ck_assert_int_eq(msg_decode(&d, a.ptr, a.len), 0);
 		ck_assert_int_eq(d.type, all_types[t]);
@@ -1295,7 +1319,7 @@ START_TEST(test_hello_check)
 	m.u.hello.proto = PROTO_VERSION + 1;
 	ck_assert_int_eq(msg_hello_check(&m), ERR_PROTO);
 	ck_assert_str_eq(err_last(),
-	    "protocol version mismatch: peer speaks 3, this side 2");
+	    "protocol version mismatch: peer speaks 4, this side 3");
 	msg_init(&m, MSG_JOB);
 	ck_assert_int_eq(msg_hello_check(&m), ERR_PROTO);
 	ck_assert_str_eq(err_last(), "protocol error: expected hello, got job");
@@ -1307,7 +1331,8 @@ START_TEST(test_names)
 	ck_assert_str_eq(msg_type_name(MSG_HELLO), "hello");
 	ck_assert_str_eq(msg_type_name(MSG_MANIFEST_END), "manifest_end");
 	ck_assert_str_eq(msg_type_name(MSG_STATS), "stats");
-	ck_assert_str_eq(msg_type_name(9), "unknown");
+	ck_assert_str_eq(msg_type_name(MSG_BLOB_CHUNK), "blob_chunk");
+	ck_assert_str_eq(msg_type_name(10), "unknown");
 	ck_assert_str_eq(msg_type_name(-1), "unknown");
 	ck_assert_str_eq(msg_file_status_name(FILE_ADDED), "added");
 	ck_assert_str_eq(msg_file_status_name(FILE_SKIPPED), "skipped");
@@ -1365,6 +1390,91 @@ copy_one(const struct msg *m)
 	msg_release(&b);
 }
 
+/* A BLOB_CHUNK body by hand: oid, offset, total, data of len bytes, last. */
+static void
+pk_chunk(struct pk *k, uint64_t off, uint64_t total, size_t len, bool last)
+{
+	static const unsigned char oid[20] = { 1, 2, 3 };
+	static const unsigned char data[16] = "0123456789abcdef";
+
+	pk_init(k);
+	pk_head(k, MSG_BLOB_CHUNK, 0);
+	msgpack_pack_map(&k->p, 5);
+	pk_str(k, "oid");
+	pk_bin(k, oid, 20);
+	pk_str(k, "offset");
+	msgpack_pack_uint64(&k->p, off);
+	pk_str(k, "total");
+	msgpack_pack_uint64(&k->p, total);
+	pk_str(k, "data");
+	pk_bin(k, data, len);
+	pk_str(k, "last");
+	if (last)
+		msgpack_pack_true(&k->p);
+	else
+		msgpack_pack_false(&k->p);
+}
+
+START_TEST(test_bad_chunk)
+{
+	static const unsigned char oid[20] = { 0 };
+	struct pk k;
+
+	/* In range: a middle chunk, the last one, one that is the whole blob. */
+	pk_chunk(&k, 0, 32, 16, false);
+	ck_assert_int_eq(pk_decode(&k), 0);
+	pk_chunk(&k, 16, 32, 16, true);
+	ck_assert_int_eq(pk_decode(&k), 0);
+	pk_chunk(&k, 0, 16, 16, true);
+	ck_assert_int_eq(pk_decode(&k), 0);
+	pk_chunk(&k, 0, 0, 0, true);
+	ck_assert_int_eq(pk_decode(&k), 0);
+	/* Past the total: by one byte, by the offset alone, by a wrapping sum. */
+	pk_chunk(&k, 17, 32, 16, true);
+	ck_assert_bad(&k, "protocol error: blob_chunk: offset 17 + length 16 exceeds total 32");
+	pk_chunk(&k, 33, 32, 0, false);
+	ck_assert_bad(&k, "protocol error: blob_chunk: offset 33 + length 0 exceeds total 32");
+	pk_chunk(&k, UINT64_MAX, UINT64_MAX, 16, true);
+	ck_assert_bad(&k, "protocol error: blob_chunk: offset 18446744073709551615 + length 16 "
+	    "exceeds total 18446744073709551615");
+	/* The flag must match the position. */
+	pk_chunk(&k, 16, 32, 16, false);
+	ck_assert_bad(&k, "protocol error: blob_chunk.last: not set on the chunk that ends the blob");
+	pk_chunk(&k, 0, 32, 16, true);
+	ck_assert_bad(&k, "protocol error: blob_chunk.last: set on a chunk that does not end the "
+	    "blob");
+	/* Field types: an oid of 19 bytes, data as a string, a missing flag. */
+	pk_init(&k);
+	pk_head(&k, MSG_BLOB_CHUNK, 0);
+	msgpack_pack_map(&k.p, 1);
+	pk_str(&k, "oid");
+	pk_bin(&k, oid, 19);
+	ck_assert_bad(&k, "protocol error: blob_chunk.oid: expected 20-byte binary oid");
+	pk_init(&k);
+	pk_head(&k, MSG_BLOB_CHUNK, 0);
+	msgpack_pack_map(&k.p, 1);
+	pk_str(&k, "data");
+	pk_str(&k, "text");
+	ck_assert_bad(&k, "protocol error: blob_chunk.data: expected binary");
+	pk_init(&k);
+	pk_head(&k, MSG_BLOB_CHUNK, 0);
+	msgpack_pack_map(&k.p, 4);
+	pk_str(&k, "oid");
+	pk_bin(&k, oid, 20);
+	pk_str(&k, "offset");
+	msgpack_pack_uint64(&k.p, 0);
+	pk_str(&k, "total");
+	msgpack_pack_uint64(&k.p, 0);
+	pk_str(&k, "data");
+	pk_bin(&k, oid, 0);
+	ck_assert_bad(&k, "protocol error: blob_chunk.last: missing required field");
+	/* Data cut short: the bin header announces more than is there. */
+	pk_chunk(&k, 0, 16, 16, true);
+	k.b.len -= 8;  /* "last" and its value (6 bytes), and 2 bytes of data */
+	ck_assert_bad(&k, "protocol error: blob_chunk.data: truncated");
+}
+END_TEST
+
 START_TEST(test_copy_streamed_bug)
 {
 	struct msg a;
@@ -1406,6 +1516,7 @@ msg_suite(void)
 	tcase_add_test(tc, test_bad_fields);
 	tcase_add_test(tc, test_bad_job);
 	tcase_add_test(tc, test_bad_items);
+	tcase_add_test(tc, test_bad_chunk);
 	tcase_add_test(tc, test_bombs);
 	tcase_add_test(tc, test_decode_budget);
 	suite_add_tcase(s, tc);

@@ -154,7 +154,7 @@ harness_release(struct harness *h)
 static int
 run_pool(struct harness *h, struct pool_opts *o)
 {
-	struct pool_ops ops = { h_next, h_started, h_message, h_finished, NULL };
+	struct pool_ops ops = { h_next, h_started, h_message, h_finished, NULL, NULL };
 	struct pool *p;
 	char *path = test_worker();
 	int rc;

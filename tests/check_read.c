@@ -594,6 +594,7 @@ START_TEST(test_cause_parse)
 		{ "pr", CAUSE_PR, 0 },
 		{ "hostile_tree", CAUSE_HOSTILE_TREE, 0 },
 		{ "hostile_symlink", CAUSE_HOSTILE_SYMLINK, 0 },
+		{ "too_large", CAUSE_TOO_LARGE, 0 },
 		{ "auth", CAUSE_ERROR, ERR_AUTH },
 		{ "network", CAUSE_ERROR, ERR_NET },
 		{ "notfound", CAUSE_ERROR, ERR_NOTFOUND },

@@ -158,6 +158,8 @@ START_TEST(test_record_names)
 	record_set_cause(&r, CAUSE_DEPENDENCY, 0, "group 'core' failed");
 	ck_assert_str_eq(record_cause_name(buf, &r), "dependency");
 	ck_assert_str_eq(r.error, "group 'core' failed");
+	record_set_cause(&r, CAUSE_TOO_LARGE, 0, NULL);
+	ck_assert_str_eq(record_cause_name(buf, &r), "too_large");
 	record_set_cause(&r, CAUSE_ERROR, ERR_AUTH, NULL);
 	ck_assert_str_eq(record_cause_name(buf, &r), "auth");
 	ck_assert_str_eq(r.error, "group 'core' failed"); /* NULL keeps the text */

@@ -1,7 +1,8 @@
 /*
  * sync_job — the supervisor side of one target: message order, manifest
- * batches, BLOBS batching at the 1 MiB limit, protocol defects. Messages
- * are captured instead of sent through a pool.
+ * batches, BLOBS batching at the 1 MiB limit, larger blobs as BLOB_CHUNKs
+ * under the write queue's back-pressure, protocol defects. Messages are
+ * captured instead of sent through a pool; the queue is a counter.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -17,10 +18,27 @@ struct sent {
 	size_t n;        /* entries, items or oids */
 	size_t bytes;    /* blob bytes */
 	uint64_t count;
+	uint64_t offset, total;  /* BLOB_CHUNK */
+	bool last;
+	char oid[41];
 };
 
-static struct sent cap[64];
+static struct sent cap[256];
 static size_t ncap;
+/* What the capture pretends is queued for the worker: blob bytes sent
+ * since the test last "drained" it. */
+static size_t queued;
+
+/* Chunks of a blob of asm_len bytes are reassembled here. */
+static unsigned char *asm_buf;
+static size_t asm_len;
+
+static size_t
+fake_pending(const struct pool_job *j)
+{
+	(void)j;
+	return queued;
+}
 
 static int
 capture(struct pool_job *j, const struct msg *m)
@@ -40,6 +58,18 @@ capture(struct pool_job *j, const struct msg *m)
 		for (i = 0; i < m->u.blobs.n; i++)
 			cap[ncap].bytes += m->u.blobs.items[i].len;
 	}
+	if (m->type == MSG_BLOB_CHUNK) {
+		cap[ncap].n = 1;
+		cap[ncap].bytes = m->u.chunk.len;
+		cap[ncap].offset = m->u.chunk.offset;
+		cap[ncap].total = m->u.chunk.total;
+		cap[ncap].last = m->u.chunk.last;
+		memcpy(cap[ncap].oid, m->u.chunk.oid, 41);
+	}
+	if (m->type == MSG_BLOB_CHUNK && m->u.chunk.total == asm_len &&
+	    m->u.chunk.offset + m->u.chunk.len <= asm_len)
+		memcpy(asm_buf + m->u.chunk.offset, m->u.chunk.data, m->u.chunk.len);
+	queued += cap[ncap].bytes;
 	ncap++;
 	return 0;
 }
@@ -51,8 +81,10 @@ setup(struct sync_job *s, size_t nentries)
 	size_t i;
 
 	ncap = 0;
+	queued = 0;
 	sync_job_init(s);
 	s->send = capture;
+	s->pending = fake_pending;
 	s->repo = xstrdup("acme/t");
 	memset(oid, 'a', 40);
 	oid[40] = '\0';
@@ -129,7 +161,8 @@ START_TEST(test_sync_job_blobs_limit)
 		{ { 0 }, 0, 0 },                          /* nothing wanted */
 		{ { M / 2, M / 2 }, 2, 1 },               /* exactly the max: one message */
 		{ { M / 2, M / 2 + 1 }, 2, 2 },           /* max + 1: two */
-		{ { M + 1, 10 }, 2, 2 },                  /* a larger blob travels alone */
+		{ { M, 10 }, 2, 2 },                      /* a blob of exactly the max: BLOBS */
+		{ { M + 1, 10 }, 2, 3 },                  /* one byte more: chunks M + 1, then BLOBS */
 		{ { 1, 1, 1 }, 3, 1 },
 	};
 	char *dir;
@@ -145,13 +178,25 @@ START_TEST(test_sync_job_blobs_limit)
 
 		setup(&s, 0);
 		ck_assert_int_eq(git_repository_odb(&s.odb, r), 0);
+		s.src_repo = r;
 		blobs(&s, r, cases[k].sizes, cases[k].n, &w);
 		ck_assert_int_eq(sync_job_message(&s, NULL, &w), 0);
+		/* The queue never filled (each message adds at most 1 MiB to an
+		 * empty one... until 2 MiB): drain and ask again until nothing moves. */
+		for (i = ncap + 1; i != ncap; ) {
+			i = ncap;
+			queued = 0;
+			ck_assert_int_eq(sync_job_writable(&s, NULL), 0);
+		}
 		ck_assert_uint_eq(ncap, cases[k].msgs);
 		for (i = 0, total = 0, sum = 0; i < ncap; i++) {
-			ck_assert_int_eq(cap[i].type, MSG_BLOBS);
-			ck_assert(cap[i].n == 1 || cap[i].bytes <= M);
-			total += cap[i].n;
+			ck_assert(cap[i].bytes <= M);
+			if (cap[i].type == MSG_BLOB_CHUNK) {
+				total += cap[i].last;
+			} else {
+				ck_assert_int_eq(cap[i].type, MSG_BLOBS);
+				total += cap[i].n;
+			}
 			sum += cap[i].bytes;
 		}
 		ck_assert_uint_eq(total, cases[k].n);
@@ -166,6 +211,94 @@ START_TEST(test_sync_job_blobs_limit)
 	git_repository_free(r);
 	gitfix_rmrf(dir);
 	free(dir);
+	git_libgit2_shutdown();
+}
+END_TEST
+
+/*
+ * A 5 MiB blob between two small ones, the queue full when WANT comes:
+ * nothing is read until it drains, each drain adds at most
+ * SYNC_JOB_HIGH_WATER + SYNC_JOB_CHUNK bytes, the chunks are contiguous
+ * and reassemble the blob, and BLOBS_END waits for the last one.
+ */
+START_TEST(test_sync_job_stream_backpressure)
+{
+	const size_t big = 5 * SYNC_JOB_CHUNK + 3;
+	unsigned char *data = xmalloc(big);
+	struct sync_job s;
+	struct msg w, end;
+	git_repository *r;
+	git_oid id;
+	char *dir;
+	size_t i, k, rounds = 0, chunks = 0;
+	uint64_t off = 0;
+
+	for (i = 0; i < big; i++)
+		data[i] = (unsigned char)(i * 7 + i / 4096);
+	git_libgit2_init();
+	dir = gitfix_tmpdir();
+	r = gitfix_init(dir, "main");
+	setup(&s, 0);
+	ck_assert_int_eq(git_repository_odb(&s.odb, r), 0);
+	s.src_repo = r;
+	blobs(&s, r, (const size_t[]){ 10, 20 }, 2, &w);
+	ck_assert_int_eq(git_blob_create_from_buffer(&id, r, data, big), 0);
+	w.u.want.oids = xrealloc(w.u.want.oids, 3 * sizeof(*w.u.want.oids));
+	memcpy(w.u.want.oids[2], w.u.want.oids[1], 41);
+	git_oid_tostr(w.u.want.oids[1], 41, &id);
+	w.u.want.n = 3;
+	sync_job_add_entry(&s, "big.bin", 0100644, w.u.want.oids[1], true, false);
+	asm_buf = xcalloc(1, big);
+	asm_len = big;
+
+	queued = SYNC_JOB_HIGH_WATER;
+	ck_assert_int_eq(sync_job_message(&s, NULL, &w), 0);
+	msg_init(&end, MSG_WANT_END);
+	ck_assert_int_eq(sync_job_message(&s, NULL, &end), 0);
+	ck_assert_uint_eq(ncap, 0);       /* a full queue: nothing read, no BLOBS_END */
+	while (ncap == 0 || cap[ncap - 1].type != MSG_BLOBS_END) {
+		ck_assert_uint_lt(++rounds, 20);
+		queued = 0;
+		ck_assert_int_eq(sync_job_writable(&s, NULL), 0);
+		ck_assert_uint_le(queued, SYNC_JOB_HIGH_WATER + SYNC_JOB_CHUNK);
+	}
+	ck_assert_uint_ge(rounds, 3);     /* 5 MiB took several drains */
+	/* BLOBS(10) CHUNK x6 BLOBS(20) BLOBS_END */
+	ck_assert_int_eq(cap[0].type, MSG_BLOBS);
+	ck_assert_uint_eq(cap[0].bytes, 10);
+	for (k = 1; cap[k].type == MSG_BLOB_CHUNK; k++, chunks++) {
+		ck_assert_str_eq(cap[k].oid, w.u.want.oids[1]);
+		ck_assert_uint_eq(cap[k].offset, off);
+		ck_assert_uint_eq(cap[k].total, big);
+		ck_assert_uint_le(cap[k].bytes, SYNC_JOB_CHUNK);
+		off += cap[k].bytes;
+		ck_assert_int_eq(cap[k].last, off == big);
+	}
+	ck_assert_uint_eq(chunks, 6);
+	ck_assert_uint_eq(off, big);
+	ck_assert(memcmp(asm_buf, data, big) == 0);
+	ck_assert_int_eq(cap[k].type, MSG_BLOBS);
+	ck_assert_uint_eq(cap[k].bytes, 20);
+	ck_assert_int_eq(cap[k + 1].type, MSG_BLOBS_END);
+	ck_assert_uint_eq(ncap, k + 2);
+	ck_assert_uint_eq(s.blobs_sent, 3);
+	ck_assert_uint_eq(s.chunks_sent, 6);
+	/* A second WANT_END, or a WANT after it, is the worker's mistake. */
+	ck_assert_int_eq(sync_job_message(&s, NULL, &end), ERR_PROTO);
+	ck_assert_str_eq(err_last(), "second WANT_END from the worker of 'acme/t'");
+	ck_assert_int_eq(sync_job_message(&s, NULL, &w), ERR_PROTO);
+	ck_assert_str_eq(err_last(), "WANT after WANT_END from the worker of 'acme/t'");
+
+	free(asm_buf);
+	asm_buf = NULL;
+	asm_len = 0;
+	free(w.u.want.oids);
+	git_odb_free(s.odb);
+	sync_job_release(&s);
+	git_repository_free(r);
+	gitfix_rmrf(dir);
+	free(dir);
+	free(data);
 	git_libgit2_shutdown();
 }
 END_TEST
@@ -220,6 +353,7 @@ sync_job_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_sync_job_start_order_and_batches);
 	tcase_add_test(tc, test_sync_job_blobs_limit);
+	tcase_add_test(tc, test_sync_job_stream_backpressure);
 	tcase_add_test(tc, test_sync_job_protocol_defects);
 	suite_add_tcase(s, tc);
 	return s;

@@ -9,6 +9,7 @@
 
 #include "gitfix.h"
 #include "shared/err.h"
+#include "shared/transform.h"
 #include "shared/util.h"
 #include "worker/git/tree.h"
 
@@ -372,6 +373,63 @@ START_TEST(test_tree_bad_delete_path)
 }
 END_TEST
 
+/*
+ * A blob that arrived in BLOB_CHUNKs is already in the odb (the worker's
+ * write stream put it there, id checked): tree_blob_stored resolves every
+ * entry using it, a transformed one from the blob read back.
+ */
+START_TEST(test_tree_blob_stored)
+{
+	static const struct transform_pair vars[] = { { "X", "42" } };
+	const char *text = "v={{X}}\n";
+	struct transform_spec spec;
+	struct transform *xf = NULL;
+	struct fx f;
+	struct tree_job tj;
+	struct msg_manifest_entry e;
+	char (*need)[41] = NULL, hex[41], msg[128];
+	git_oid id, nt, want;
+	size_t n;
+	unsigned mode;
+
+	fx_setup(&f);
+	memset(&spec, 0, sizeof(spec));
+	spec.vars = vars;
+	spec.nvars = 1;
+	ck_assert_int_eq(transform_new(&xf, &spec), 0);
+	ck_assert_int_eq(tree_job_init(&tj, f.r, f.base, xf), 0);
+	entry(&e, "plain.txt", 0100644, text);
+	ck_assert_int_eq(tree_add(&tj, &e), 0);
+	entry(&e, "done.txt", 0100644, text);
+	e.transform = true;
+	ck_assert_int_eq(tree_add(&tj, &e), 0);
+	ck_assert_int_eq(tree_need(&need, &n, &tj), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(git_oid_fromstr(&id, need[0]), 0);
+	ck_assert(tree_wanted(&tj, &id));
+	hexof(hex, "other\n");
+	ck_assert_int_eq(git_oid_fromstr(&nt, hex), 0);
+	ck_assert(!tree_wanted(&tj, &nt));
+	/* what the write stream would have left in the mirror */
+	ck_assert_int_eq(git_odb_write(&want, tj.odb, text, strlen(text), GIT_OBJECT_BLOB), 0);
+	ck_assert_int_eq(tree_blob_stored(&tj, &id, strlen(text)), 0);
+	ck_assert(!tree_wanted(&tj, &id));
+	ck_assert_uint_eq(tj.bytes_in, strlen(text));
+	/* once only */
+	ck_assert_int_eq(tree_blob_stored(&tj, &id, strlen(text)), ERR_PROTO);
+	snprintf(msg, sizeof(msg), "blobs: blob %s was not requested", need[0]);
+	ck_assert_str_eq(err_last(), msg);
+	ck_assert_int_eq(tree_build(&nt, &tj, NULL, NULL), 0);
+	ck_assert_str_eq(at(&f, &nt, "plain.txt", &mode), need[0]);
+	hexof(hex, "v=42\n");
+	ck_assert_str_eq(at(&f, &nt, "done.txt", &mode), hex);
+	free(need);
+	tree_job_release(&tj);
+	transform_free(xf);
+	fx_teardown(&f);
+}
+END_TEST
+
 Suite *
 tree_suite(void)
 {
@@ -383,6 +441,7 @@ tree_suite(void)
 	tcase_add_test(tc, test_tree_noop_is_base);
 	tcase_add_test(tc, test_tree_bad_input);
 	tcase_add_test(tc, test_tree_hostile_base);
+	tcase_add_test(tc, test_tree_blob_stored);
 	tcase_add_test(tc, test_tree_bad_delete_path);
 	suite_add_tcase(s, tc);
 	return s;

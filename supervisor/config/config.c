@@ -75,6 +75,7 @@ set_defaults(struct cfg *c)
 	c->rc.timeout_ms = 10 * 60 * 1000;
 	c->rc.retries = 1;
 	c->rc.seccomp = 1;  /* auto */
+	c->rc.max_file_size = CFG_MAX_FILE_SIZE;
 	c->rc.cache_dir = cfg_default_cache_dir();
 	c->rc.api_url = xstrdup("https://api.github.com");
 	c->rc.git_url = xstrdup("https://github.com");

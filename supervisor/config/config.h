@@ -158,7 +158,11 @@ struct cfg_repocast {
 	int api_creates_per_minute;      /* default 80 */
 	int api_creates_per_hour;        /* default 500 */
 	bool keep_symlinks;        /* symlinks: keep; default refuse outward links */
+	uint64_t max_file_size;    /* bytes; default CFG_MAX_FILE_SIZE; 0 = no cap */
 };
+
+/* GitHub refuses pushes with a file over 100 MiB. */
+#define CFG_MAX_FILE_SIZE (100u * 1024 * 1024)
 
 struct cfg_preflight {
 	bool present;

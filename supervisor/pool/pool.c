@@ -96,12 +96,20 @@ flush_out(struct pool_job *j)
 		evloop_unwatch(j->p->loop, j->to_fd);
 }
 
+/* The worker took bytes: flush more, and let the task refill a drained queue. */
 static void
 on_to(int fd, int revents, void *arg)
 {
+	struct pool_job *j = arg;
+	struct pool *p = j->p;
+
 	(void)fd;
 	(void)revents;
-	flush_out(arg);
+	flush_out(j);
+	if (j->to_fd < 0 || p->ops.writable == NULL || frame_pending(&j->out) >= POOL_LOW_WATER)
+		return;
+	if (p->ops.writable(j, j->task, p->arg) < 0)
+		job_stop(j, CAUSE_PROTOCOL, "%s", err_last());
 }
 
 int
@@ -116,6 +124,12 @@ pool_send(struct pool_job *j, const struct msg *m)
 		return -1;
 	flush_out(j);
 	return 0;
+}
+
+size_t
+pool_pending(const struct pool_job *j)
+{
+	return frame_pending(&j->out);
 }
 
 struct record *

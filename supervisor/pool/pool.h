@@ -54,6 +54,13 @@ struct pool_ops {
 	 * finished (or the next attempt's started).
 	 */
 	void (*output)(struct pool_job *j, void *task, const char *data, size_t n, void *arg);
+	/*
+	 * Optional (NULL: none). The job's write queue, after being full
+	 * enough to wait for the worker, drained below POOL_LOW_WATER bytes:
+	 * queue more (a sender that keeps pool_pending under a bound of its
+	 * own never holds more than that for a slow worker). <0 fails the job.
+	 */
+	int (*writable)(struct pool_job *j, void *task, void *arg);
 };
 
 struct pool_opts {
@@ -72,6 +79,9 @@ struct pool_opts {
 	const char *const *env;   /* "NAME=value" added to workers' environment; may be NULL */
 };
 
+/* Below this many queued bytes the pool asks ops->writable for more. */
+#define POOL_LOW_WATER (1024u * 1024)
+
 /* The default grace between SIGTERM and SIGKILL, and the first retry delay. */
 #define POOL_GRACE_MS 5000
 #define POOL_BACKOFF_MS 1000
@@ -89,6 +99,8 @@ void pool_free(struct pool *p);
 int pool_run(struct pool *p);
 /* Queue a message to the job's worker (non-blocking). */
 int pool_send(struct pool_job *j, const struct msg *m);
+/* Bytes queued for the job's worker and not yet written. */
+size_t pool_pending(const struct pool_job *j);
 /* The job's current record (borrowed). */
 struct record *pool_job_record(struct pool_job *j);
 

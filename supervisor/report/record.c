@@ -38,7 +38,7 @@ static const char *const outcome_names[] = {
 static const char *const cause_names[] = {
 	NULL, "exit", "signal", "timeout", "protocol", "spawn", "memory",
 	"cancelled", "dependency", "plugin", "pr", "pids", "hostile_tree", "hostile_symlink",
-	"error",
+	"too_large", "error",
 };
 
 /* Indexed by enum record_limit. */

@@ -60,6 +60,7 @@ enum record_cause {
 	                          * .git, '..' or other name git refuses (worker) */
 	CAUSE_HOSTILE_SYMLINK,   /* "hostile_symlink": a synced symlink points outside
 	                          * the repository (symlinks: refuse) */
+	CAUSE_TOO_LARGE,         /* "too_large": a file over repocast.max_file_size */
 	CAUSE_ERROR,             /* an error code, cause_value ERR_*: err_name */
 };
 

@@ -652,7 +652,8 @@ cmd_run(int argc, char **argv)
 	struct run_state st;
 	struct report_run run;
 	struct pool_opts po;
-	struct pool_ops ops = { run_next, run_started, run_message, run_finished, run_data };
+	struct pool_ops ops = { run_next, run_started, run_message, run_finished, run_data,
+		NULL };
 	struct pool *pool = NULL;
 	struct record *recs = NULL;
 	struct report_in in;

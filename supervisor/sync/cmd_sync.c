@@ -292,6 +292,15 @@ sync_message(struct pool_job *j, void *task, const struct msg *m, void *arg)
 	return sync_job_message(&t->job, j, m);
 }
 
+static int
+sync_writable(struct pool_job *j, void *task, void *arg)
+{
+	struct sync_target *t = task;
+
+	UNUSED(arg);
+	return sync_job_writable(&t->job, j);
+}
+
 static void
 sync_finished(struct pool_job *j, void *task, struct record *rec, void *arg)
 {
@@ -384,7 +393,7 @@ sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
     const struct pool_opts *po)
 {
 	static const struct pool_ops ops = {
-		sync_next, sync_started, sync_message, sync_finished, NULL,
+		sync_next, sync_started, sync_message, sync_finished, NULL, sync_writable,
 	};
 	size_t gi, i;
 	int rc;

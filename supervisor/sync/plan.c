@@ -17,6 +17,7 @@
 #include "shared/pathcheck.h"
 #include "shared/transform.h"
 #include "shared/util.h"
+#include "supervisor/sync/blobread.h"
 
 /* ---- blob classification cache ---------------------------------------- */
 
@@ -27,8 +28,12 @@ struct slot {
 	bool binary;
 };
 
+/* Blobs up to this size are read whole to classify them, larger ones sniffed. */
+#define PLAN_READ_WHOLE (1024u * 1024)
+
 struct plan_cache {
 	git_repository *repo;
+	git_odb *odb;          /* repo's; owned reference */
 	struct slot *slots;
 	size_t cap;            /* power of two */
 	size_t used;
@@ -40,7 +45,12 @@ plan_cache_new(struct plan_cache **out, git_repository *repo)
 {
 	struct plan_cache *c = xcalloc(1, sizeof(*c));
 
+	*out = NULL;
 	c->repo = repo;
+	if (git_repository_odb(&c->odb, repo) < 0) {
+		free(c);
+		return err_git(ERR_FAIL, "cannot open the object database");
+	}
 	c->cap = 1024;
 	c->slots = xcalloc(c->cap, sizeof(*c->slots));
 	*out = c;
@@ -53,6 +63,7 @@ plan_cache_free(struct plan_cache *c)
 	if (c == NULL)
 		return;
 	free(c->slots);
+	git_odb_free(c->odb);
 	free(c);
 }
 
@@ -95,22 +106,60 @@ cache_grow(struct plan_cache *c)
 	free(old);
 }
 
+/*
+ * Size and binary-ness of a blob. A large one is not read whole (a 500 MiB
+ * file would cost the supervisor 500 MiB): its size comes from the object
+ * header and the binary check from its first BINARY_SNIFF bytes.
+ */
+static int
+cache_classify(struct plan_cache *c, const git_oid *oid, bool *binary, size_t *size)
+{
+	unsigned char head[BINARY_SNIFF];
+	struct blobread *br = NULL;
+	git_blob *blob = NULL;
+	git_object_t type;
+	uint64_t total;
+	size_t len, n = 0, got;
+	int rc;
+
+	if (git_odb_read_header(&len, &type, c->odb, oid) == 0 && type == GIT_OBJECT_BLOB &&
+	    len > PLAN_READ_WHOLE) {
+		if ((rc = blobread_open(&br, &total, c->repo, oid)) < 0)
+			return rc;
+		while (rc == 0 && n < sizeof(head)) {
+			rc = blobread_read(&got, br, head + n, sizeof(head) - n);
+			n += got;
+			if (got == 0)
+				break;
+		}
+		blobread_free(br);
+		if (rc < 0)
+			return rc;
+		*size = (size_t)total;
+		*binary = binary_detect(head, n);
+		return 0;
+	}
+	if (git_blob_lookup(&blob, c->repo, oid) < 0)
+		return err_git(ERR_FAIL, "cannot read blob %s", git_oid_tostr_s(oid));
+	*size = (size_t)git_blob_rawsize(blob);
+	*binary = binary_detect(git_blob_rawcontent(blob), *size);
+	git_blob_free(blob);
+	return 0;
+}
+
 /* Classify a blob: from the cache, else read it once. */
 static int
 cache_get(struct plan_cache *c, const git_oid *oid, bool *binary, size_t *size)
 {
 	struct slot *s = cache_slot(c->slots, c->cap, oid);
-	git_blob *blob = NULL;
+	int rc;
 
 	if (!s->used) {
-		if (git_blob_lookup(&blob, c->repo, oid) < 0)
-			return err_git(ERR_FAIL, "cannot read blob %s", git_oid_tostr_s(oid));
+		if ((rc = cache_classify(c, oid, &s->binary, &s->size)) < 0)
+			return rc;
 		c->reads++;
 		s->used = true;
 		s->oid = *oid;
-		s->size = (size_t)git_blob_rawsize(blob);
-		s->binary = binary_detect(git_blob_rawcontent(blob), s->size);
-		git_blob_free(blob);
 		if (++c->used * 4 > c->cap * 3) {
 			*binary = s->binary;
 			*size = s->size;

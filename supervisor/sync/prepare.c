@@ -247,7 +247,43 @@ sync_check_links(struct sync_run *r, struct sync_target *t, const struct plan *p
 	return 0;
 }
 
-/* The JOB message and manifest for one target (1: recorded as failed). */
+/*
+ * Refuse the target when a file it would sync is over
+ * repocast.max_file_size: 1 (t recorded failed, cause too_large, naming
+ * the first such path and how many more), 0 when every file fits.
+ */
+static int
+sync_too_large(struct sync_run *r, struct sync_target *t, const struct plan *pl)
+{
+	uint64_t max = r->cfg->rc.max_file_size;
+	const struct plan_entry *first = NULL;
+	size_t i, more = 0;
+	char *msg;
+
+	for (i = 0; max > 0 && i < pl->n; i++) {
+		if ((uint64_t)pl->entries[i].size <= max)
+			continue;
+		if (first == NULL)
+			first = &pl->entries[i];
+		else
+			more++;
+	}
+	if (first == NULL)
+		return 0;
+	if (more)
+		msg = xasprintf("file '%s' is %zu bytes, over repocast.max_file_size (%llu bytes); "
+		    "%zu more files are too", first->path, first->size, (unsigned long long)max, more);
+	else
+		msg = xasprintf("file '%s' is %zu bytes, over repocast.max_file_size (%llu bytes)",
+		    first->path, first->size, (unsigned long long)max);
+	sync_record_none(t, OUTCOME_FAILED, CAUSE_TOO_LARGE, 0, msg);
+	t->rec.start_us = t->rec.end_us = util_wall_us();
+	log_info("%s: %s", t->target->repo, msg);
+	free(msg);
+	return 1;
+}
+
+/* The JOB message and manifest for one target: 0, 1 refused (recorded), or an error. */
 static int
 sync_prepare(struct sync_run *r, struct sync_target *t)
 {
@@ -264,7 +300,7 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 
 	if ((rc = plan_expand(&pl, t->source->cache, t->source->src.tree, g, tg)) < 0)
 		return rc;
-	if ((rc = sync_check_links(r, t, &pl)) != 0) {
+	if ((rc = sync_check_links(r, t, &pl)) != 0 || (rc = sync_too_large(r, t, &pl)) != 0) {
 		plan_release(&pl);
 		return rc;
 	}
@@ -292,6 +328,7 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 	t->job.repo = xstrdup(tg->repo);
 	t->job.token = token_value(r->token);
 	t->job.odb = t->source->src.odb;
+	t->job.src_repo = t->source->src.mirror.repo;
 	job->mode = JOB_SYNC;
 	job->target = xstrdup(tg->repo);
 	job->remote_url = sync_remote_url(r, tg->repo);
@@ -379,6 +416,6 @@ sync_prepare_range(struct sync_run *r, size_t first, size_t n)
 		if (sync_skip_check(r, t))
 			continue;
 		if ((rc = sync_prepare(r, t)) < 0)
-			sync_fail_early(t, rc);
+			sync_fail_early(t, rc);  /* > 0: refused, already recorded */
 	}
 }

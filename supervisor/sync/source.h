@@ -3,9 +3,11 @@
  * its mirror is fetched once, the branch resolved to a commit and the
  * commit's tree kept open for planning and for serving blobs to workers.
  *
- * After source_open the mirror's flock is released (mirror_unlock): the
- * objects of the resolved commit never go away, and a target that is the
- * source repository itself must not wait for its own supervisor.
+ * The fetch runs in a forked child (source.c says why: libgit2's indexer
+ * maps the whole pack it receives, which would stay in the supervisor's
+ * RSS). After source_open the mirror's flock is released (mirror_unlock):
+ * the objects of the resolved commit never go away, and a target that is
+ * the source repository itself must not wait for its own supervisor.
  */
 #ifndef REPOCAST_SOURCE_H
 #define REPOCAST_SOURCE_H

@@ -47,6 +47,11 @@ struct sync_ctx {
 	int fetch_skipped;         /* the mirror already held what discovery saw */
 	const char *cause;         /* a failure's own cause ("hostile_tree"), or NULL */
 	uint64_t t_phase;
+	/* a blob arriving in BLOB_CHUNKs, streamed into a loose object */
+	git_odb *loose;            /* the mirror's loose objects alone */
+	git_odb_stream *ws;        /* NULL between streamed blobs */
+	git_oid ws_id;
+	uint64_t ws_total, ws_off;
 };
 
 static void
@@ -359,6 +364,88 @@ sync_manifest(struct sync_ctx *c)
 	}
 }
 
+/*
+ * The loose-object store of the mirror on its own: git_odb_open_wstream
+ * on the mirror's odb would pick the in-memory store (which has no write
+ * stream, so libgit2 would buffer the whole blob); the loose backend
+ * deflates each slice into a temporary file as it arrives.
+ */
+static int
+sync_loose_open(struct sync_ctx *c)
+{
+	git_odb_backend *be = NULL;
+	char *dir;
+	int rc = 0;
+
+	if (c->loose != NULL)
+		return 0;
+	dir = xasprintf("%sobjects", git_repository_path(c->mir.repo));
+	if (git_odb_new(&c->loose) < 0 || git_odb_backend_loose(&be, dir, -1, 0, 0, 0) < 0) {
+		rc = err_git(ERR_FAIL, "cannot open the loose objects of '%s'", dir);
+	} else if (git_odb_add_backend(c->loose, be, 1) < 0) {
+		rc = err_git(ERR_FAIL, "cannot open the loose objects of '%s'", dir);
+		be->free(be);  /* not the odb's until added */
+	}
+	if (rc < 0) {
+		git_odb_free(c->loose);
+		c->loose = NULL;
+	}
+	free(dir);
+	return rc;
+}
+
+static void
+sync_stream_drop(struct sync_ctx *c)
+{
+	git_odb_stream_free(c->ws);
+	c->ws = NULL;
+}
+
+/*
+ * One BLOB_CHUNK: the first (offset 0) opens a write stream of the
+ * announced total, each next one must continue where the last ended, the
+ * last finalizes it and checks the object id against the one announced
+ * (which the manifest named: tree_wanted).
+ */
+static int
+sync_chunk(struct sync_ctx *c, const struct msg_blob_chunk *k)
+{
+	git_oid id, got;
+	int rc;
+
+	if (git_oid_fromstr(&id, k->oid) < 0)
+		return err_set(ERR_PROTO, "blob_chunk: bad oid '%s'", k->oid);
+	if (k->offset == 0 && c->ws == NULL) {
+		if (!tree_wanted(&c->tj, &id))
+			return err_set(ERR_PROTO, "blobs: blob %s was not requested", k->oid);
+		if ((rc = sync_loose_open(c)) < 0)
+			return rc;
+		if (git_odb_open_wstream(&c->ws, c->loose, k->total, GIT_OBJECT_BLOB) < 0) {
+			c->ws = NULL;
+			return err_git(ERR_FAIL, "cannot write blob %s", k->oid);
+		}
+		git_oid_cpy(&c->ws_id, &id);
+		c->ws_total = k->total;
+		c->ws_off = 0;
+	} else if (c->ws == NULL || !git_oid_equal(&id, &c->ws_id) || k->offset != c->ws_off ||
+	    k->total != c->ws_total) {
+		return err_set(ERR_PROTO, "blob_chunk: %s at %llu of %llu out of order", k->oid,
+		    (unsigned long long)k->offset, (unsigned long long)k->total);
+	}
+	if (k->len > 0 && git_odb_stream_write(c->ws, (const char *)k->data, k->len) < 0)
+		return err_git(ERR_FAIL, "cannot write blob %s", k->oid);
+	c->ws_off += k->len;
+	if (!k->last)
+		return 0;
+	rc = git_odb_stream_finalize_write(&got, c->ws);
+	sync_stream_drop(c);
+	if (rc < 0)
+		return err_git(ERR_FAIL, "cannot write blob %s", k->oid);
+	if (!git_oid_equal(&got, &id))
+		return err_set(ERR_PROTO, "blobs: content does not match blob %s", k->oid);
+	return tree_blob_stored(&c->tj, &id, k->total);
+}
+
 static int
 sync_blobs(struct sync_ctx *c)
 {
@@ -386,10 +473,24 @@ sync_blobs(struct sync_ctx *c)
 				rc = err_set(ERR_PROTO, "channel closed while waiting for blobs");
 			goto out;
 		}
+		if (c->ws != NULL && m.type != MSG_BLOB_CHUNK) {
+			rc = err_set(ERR_PROTO, "'%s' inside blob %s (%llu of %llu bytes)",
+			    msg_type_name(m.type), git_oid_tostr_s(&c->ws_id),
+			    (unsigned long long)c->ws_off, (unsigned long long)c->ws_total);
+			msg_release(&m);
+			goto out;
+		}
 		if (m.type == MSG_BLOBS_END) {
 			msg_release(&m);
 			rc = 0;
 			break;
+		}
+		if (m.type == MSG_BLOB_CHUNK) {
+			rc = sync_chunk(c, &m.u.chunk);
+			msg_release(&m);
+			if (rc < 0)
+				goto out;
+			continue;
 		}
 		if (m.type != MSG_BLOBS) {
 			rc = err_set(ERR_PROTO, "unexpected '%s' while waiting for blobs",
@@ -408,6 +509,9 @@ sync_blobs(struct sync_ctx *c)
 			goto out;
 	}
 out:
+	sync_stream_drop(c);
+	git_odb_free(c->loose);
+	c->loose = NULL;
 	free(want);
 	return rc;
 }

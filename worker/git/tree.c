@@ -151,25 +151,34 @@ tree_resolve(struct tree_job *tj, struct tree_entry *t, const void *data, size_t
 	return 0;
 }
 
+/* The first position in widx whose entry's source is id (or past the end). */
+static size_t
+tree_want_first(const struct tree_job *tj, const git_oid *id)
+{
+	size_t lo = 0, hi = tj->nwidx, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (git_oid_cmp(&tj->v[tj->widx[mid]].src, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 int
 tree_blob(struct tree_job *tj, const char *hexoid, const void *data, size_t len)
 {
 	git_oid id, got;
-	size_t lo = 0, hi = tj->nwidx, mid, i;
+	size_t i;
 	int found = 0, written = 0;
 
 	if (strlen(hexoid) != 40 || git_oid_fromstr(&id, hexoid) < 0)
 		return err_set(ERR_PROTO, "blobs: bad oid '%s'", hexoid);
 	if (git_odb_hash(&got, data, len, GIT_OBJECT_BLOB) < 0 || !git_oid_equal(&got, &id))
 		return err_set(ERR_PROTO, "blobs: content does not match blob %s", hexoid);
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (git_oid_cmp(&tj->v[tj->widx[mid]].src, &id) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (i = lo; i < tj->nwidx; i++) {
+	for (i = tree_want_first(tj, &id); i < tj->nwidx; i++) {
 		struct tree_entry *t = &tj->v[tj->widx[i]];
 
 		if (!git_oid_equal(&t->src, &id))
@@ -188,6 +197,58 @@ tree_blob(struct tree_job *tj, const char *hexoid, const void *data, size_t len)
 	}
 	if (!found)
 		return err_set(ERR_PROTO, "blobs: blob %s was not requested", hexoid);
+	tj->bytes_in += len;
+	return 0;
+}
+
+bool
+tree_wanted(const struct tree_job *tj, const git_oid *id)
+{
+	size_t i;
+
+	for (i = tree_want_first(tj, id); i < tj->nwidx; i++) {
+		const struct tree_entry *t = &tj->v[tj->widx[i]];
+
+		if (!git_oid_equal(&t->src, id))
+			break;
+		if (t->state == TREE_WANT)
+			return true;
+	}
+	return false;
+}
+
+int
+tree_blob_stored(struct tree_job *tj, const git_oid *id, uint64_t len)
+{
+	git_odb_object *obj = NULL;
+	size_t i;
+	int found = 0, rc = 0;
+
+	for (i = tree_want_first(tj, id); i < tj->nwidx && rc == 0; i++) {
+		struct tree_entry *t = &tj->v[tj->widx[i]];
+
+		if (!git_oid_equal(&t->src, id))
+			break;
+		if (t->state != TREE_WANT)
+			continue;
+		found = 1;
+		if (!t->transform) {
+			git_oid_cpy(&t->result, &t->src);
+			t->state = TREE_DONE;
+			continue;
+		}
+		/* A transform needs the text whole; read it back once. */
+		if (obj == NULL && git_odb_read(&obj, tj->odb, id) < 0) {
+			rc = err_git(ERR_FAIL, "cannot read blob %s", git_oid_tostr_s(id));
+			break;
+		}
+		rc = tree_resolve(tj, t, git_odb_object_data(obj), git_odb_object_size(obj));
+	}
+	git_odb_object_free(obj);
+	if (rc < 0)
+		return rc;
+	if (!found)
+		return err_set(ERR_PROTO, "blobs: blob %s was not requested", git_oid_tostr_s(id));
 	tj->bytes_in += len;
 	return 0;
 }

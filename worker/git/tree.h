@@ -94,6 +94,15 @@ int tree_need(char (**out)[41], size_t *n, struct tree_job *tj);
  * the mirror's odb for every entry that uses it.
  */
 int tree_blob(struct tree_job *tj, const char *hexoid, const void *data, size_t len);
+/* Is source blob id still wanted (tree_need listed it, no content yet)? */
+bool tree_wanted(const struct tree_job *tj, const git_oid *id);
+/*
+ * Source blob id (len bytes) is now in the mirror's odb, written and its
+ * id checked by the caller (a blob streamed in BLOB_CHUNKs): resolve
+ * every entry that uses it (a transformed one reads it back whole).
+ * ERR_PROTO when it was never asked for.
+ */
+int tree_blob_stored(struct tree_job *tj, const git_oid *id, uint64_t len);
 
 /*
  * Finish: read local blobs, check every wanted blob arrived (ERR_PROTO
