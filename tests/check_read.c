@@ -488,6 +488,7 @@ START_TEST(test_cause_parse)
 		{ "dependency", CAUSE_DEPENDENCY, 0 },
 		{ "plugin", CAUSE_PLUGIN, 0 },
 		{ "pr", CAUSE_PR, 0 },
+		{ "version", CAUSE_VERSION, 0 },
 		{ "auth", CAUSE_ERROR, ERR_AUTH },
 		{ "network", CAUSE_ERROR, ERR_NET },
 		{ "notfound", CAUSE_ERROR, ERR_NOTFOUND },

@@ -274,6 +274,7 @@ sync_release(struct sync_run *r)
 
 	for (i = 0; i < r->nt; i++) {
 		sync_job_release(&r->t[i].job);
+		sync_modules_release(&r->t[i]);
 		discovery_release(&r->t[i].found);
 		if (r->t[i].has_rec)
 			record_release(&r->t[i].rec);
@@ -470,6 +471,7 @@ cmd_sync(int argc, char **argv)
 			r.failed++;
 		if (r.t[i].rec.outcome == OUTCOME_SKIPPED)
 			r.nskipped++;
+		sync_modules_record(&r.t[i]);
 		recs[i] = r.t[i].rec;
 	}
 	progress_end(&r.prog);
