@@ -27,7 +27,7 @@
 
 struct frame_writer;
 
-#define PROTO_VERSION 2
+#define PROTO_VERSION 3
 
 enum msg_type {
 	/* supervisor -> worker */
@@ -94,6 +94,10 @@ struct msg_job {
 	size_t nemails;
 	/* prune: target paths under these dirs that are not in the manifest go */
 	struct strv prune_dirs;
+	/* module sync's update_refs: module path -> version, set in the require
+	 * entries of the target's go.mod (at the root of its base tree) */
+	struct msg_kv *go_requires;
+	size_t ngo_requires;
 	/* run mode: the command to run in the checkout */
 	struct strv argv;
 	/* limits; 0 = none */

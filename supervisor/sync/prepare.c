@@ -285,6 +285,10 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 	ne = sync_email_pairs(emails, g, tg);
 	for (i = 0; i < ne; i++)
 		sync_kv_add(&job->emails, &job->nemails, emails[i].from, emails[i].to);
+	for (i = 0; i < t->nmods; i++)
+		if (t->mods[i].d->module.update_refs && t->mods[i].version != NULL)
+			sync_kv_add(&job->go_requires, &job->ngo_requires, t->mods[i].module_path,
+			    t->mods[i].version);
 	job->mem_bytes = r->cfg->rc.mem_bytes;
 	job->cpu_seconds = r->cfg->rc.cpu_seconds;
 	job->open_files = r->cfg->rc.open_files;
