@@ -200,6 +200,16 @@ sync_sources(struct sync_run *r)
 }
 
 int
+sync_load_config(struct sync_run *r)
+{
+	int rc;
+
+	if ((rc = cfg_load(&r->cfg, r->o.config, &r->errs)) < 0)
+		return rc;
+	return sync_endpoint(r);
+}
+
+int
 sync_load(struct sync_run *r)
 {
 	struct scope_opts so;

@@ -162,6 +162,8 @@ int sync_open_api(struct sync_run *r);
  * r->errs (err_last() when there are none).
  */
 int sync_load(struct sync_run *r);
+/* The config and the endpoints alone (no scope, no token): errors as sync_load. */
+int sync_load_config(struct sync_run *r);
 /*
  * Cache directory, API client, preflight, every in-scope group's source
  * fetched once. 0, or an error code (err_last() says why).
@@ -198,6 +200,14 @@ size_t sync_modules_count(const struct cfg_target *t);
  * error. err_last() names the directory and the version.
  */
 int sync_modules_resolve(struct sync_target *t);
+/*
+ * Resolve module directory d against source s (opened with its tags
+ * unless d is latest with check_tags: false) into m (zeroed first;
+ * release with sync_module_release). Errors as sync_modules_resolve,
+ * without the directory in the message.
+ */
+int sync_module_resolve(struct sync_module *m, struct source *s, const struct cfg_dir *d);
+void sync_module_release(struct sync_module *m);
 /* The trees to expand t's directories from (plan_expand_at), or NULL
  * when t has no module directory at a tag. Caller frees the array. */
 const git_tree **sync_modules_trees(const struct sync_target *t);

@@ -63,18 +63,18 @@ sync_module_path(char **out, struct source *s, const git_tree *tree, const char 
 	return 0;
 }
 
-/* Resolve module directory m (m->d set) of t. */
-static int
-sync_module_resolve(struct sync_module *m, struct sync_target *t)
+int
+sync_module_resolve(struct sync_module *m, struct source *s, const struct cfg_dir *d)
 {
-	const struct cfg_module *mod = &m->d->module;
-	struct source *s = &t->source->src;
+	const struct cfg_module *mod = &d->module;
 	struct semver_spec *sp = NULL;
 	const char *why = NULL;
 	git_oid commit;
 	long pick;
 	int rc;
 
+	memset(m, 0, sizeof(*m));
+	m->d = d;
 	/* The config was validated: a spec that fails here is a bug. */
 	if (semver_spec_parse(&sp, mod->version, mod->check_tags, &why) < 0)
 		BUG("module version '%s' passed validation: %s", mod->version, why);
@@ -84,6 +84,8 @@ sync_module_resolve(struct sync_module *m, struct sync_target *t)
 		rc = 0;
 		goto path;
 	}
+	if (!s->tags)
+		BUG("source '%s' opened without its tags", s->repo);
 	if (semver_spec_kind(sp) == SEMVER_EXACT) {
 		m->version = xstrdup(mod->version);
 	} else {
@@ -125,12 +127,9 @@ sync_modules_resolve(struct sync_target *t)
 		if (!tg->dirs[i].module.present || tg->dirs[i].delete)
 			continue;
 		m = &t->mods[t->nmods++];
+		rc = sync_module_resolve(m, &t->source->src, &tg->dirs[i]);
 		m->dir = i;
-		m->d = &tg->dirs[i];
-		if (!t->source->src.tags && !(strcmp(m->d->module.version, "latest") == 0 &&
-		    !m->d->module.check_tags))
-			BUG("source of '%s' opened without its tags", tg->repo);
-		if ((rc = sync_module_resolve(m, t)) < 0) {
+		if (rc < 0) {
 			err_wrap("directory '%s' module version '%s'", m->d->src,
 			    m->d->module.version);
 			return rc;
@@ -206,15 +205,21 @@ sync_modules_record(struct sync_target *t)
 }
 
 void
+sync_module_release(struct sync_module *m)
+{
+	free(m->version);
+	free(m->module_path);
+	git_tree_free(m->tree);
+	memset(m, 0, sizeof(*m));
+}
+
+void
 sync_modules_release(struct sync_target *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->nmods; i++) {
-		free(t->mods[i].version);
-		free(t->mods[i].module_path);
-		git_tree_free(t->mods[i].tree);
-	}
+	for (i = 0; i < t->nmods; i++)
+		sync_module_release(&t->mods[i]);
 	free(t->mods);
 	t->mods = NULL;
 	t->nmods = 0;
