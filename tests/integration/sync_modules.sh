@@ -216,5 +216,12 @@ check_tree acme/caret third_party/errs v1.3.0
 git -C "$T/forge/acme/caret.git" show "$(branch_of acme/caret):go.mod" |
     grep -q 'github.com/acme/lib/errs v1.3.0 // pinned' || fail "caret: go.mod not at v1.3.0"
 
+# --json names the module versions too
+rsync_run --dry-run --json acme/tilde > "$T/dry.json" 2> "$T/dry.err" ||
+    { cat "$T/dry.err"; fail "dry run of tilde failed"; }
+pjt '(d["targets"][0]["modules"] == [{"dir": "pkg/errs", "dest": "errs", "spec": "~1.1",
+     "version": "v1.1.0", "commit": "'"$(git -C "$src" rev-parse v1.1.0)"'"}])' "$T/dry.json" ||
+    { cat "$T/dry.json"; fail "sync --json modules"; }
+
 fsck_all
 echo "ok: sync_modules"
