@@ -63,6 +63,27 @@ sync_module_path(char **out, struct source *s, const git_tree *tree, const char 
 	return 0;
 }
 
+/* Is dir a directory of tree ("" and "." are the root)? 0, or -1. */
+static int
+sync_module_has_dir(const git_tree *tree, const char *dir)
+{
+	git_tree_entry *e = NULL;
+	size_t n = strlen(dir);
+	char *path;
+	int rc;
+
+	while (n > 0 && dir[n - 1] == '/')
+		n--;
+	if (n == 0 || (n == 1 && dir[0] == '.'))
+		return 0;
+	path = xstrndup(dir, n);
+	rc = git_tree_entry_bypath(&e, tree, path) == 0 &&
+	    git_tree_entry_type(e) == GIT_OBJECT_TREE ? 0 : -1;
+	git_tree_entry_free(e);
+	free(path);
+	return rc;
+}
+
 int
 sync_module_resolve(struct sync_module *m, struct source *s, const struct cfg_dir *d)
 {
@@ -100,6 +121,11 @@ sync_module_resolve(struct sync_module *m, struct source *s, const struct cfg_di
 	if ((rc = source_tag_tree(&m->tree, &commit, s, m->version)) < 0)
 		goto done;
 	git_oid_tostr(m->commit, sizeof(m->commit), &commit);
+	if (sync_module_has_dir(m->tree, d->src) < 0) {
+		rc = err_set(ERR_NOTFOUND, "directory '%s' does not exist at %s of '%s'", d->src,
+		    m->version, s->repo);
+		goto done;
+	}
 path:
 	if ((rc = sync_module_path(&m->module_path, s, m->tree ? m->tree : s->tree,
 	    m->d->src)) < 0)

@@ -33,6 +33,8 @@ git -C "$s" tag v2.0.0
 git -C "$s" tag not-a-version-tag
 echo "package errs // unreleased head" > "$s/pkg/errs/errs.go"
 echo "readme head" > "$s/README.md"
+mkdir -p "$s/pkg/later"
+echo "package later" > "$s/pkg/later/later.go"
 push_work acme/lib main "head"
 git -C "$s" push -q "$T/forge/acme/lib.git" --tags
 src=$T/forge/acme/lib.git
@@ -47,7 +49,7 @@ require (
 make_repo acme/exact main go.mod "module github.com/acme/exact
 
 go 1.21"
-seed_targets main acme/latest acme/tilde acme/nomatch
+seed_targets main acme/latest acme/tilde acme/nomatch acme/nodir
 
 write_config <<'EOF2'
 version: 1
@@ -80,6 +82,9 @@ groups:
       - repo: acme/nomatch
         directories:
           - {src: pkg/errs, dest: errs, module: {type: go, version: ">=3.0.0 <4"}}
+      - repo: acme/nodir
+        directories:
+          - {src: pkg/later, dest: later, module: {type: go, version: v1.1.0}}
 EOF2
 
 # --- validate: the config is fine; a bad version is refused with its place
@@ -97,17 +102,18 @@ grep -q "bad.yaml:$line:$col: groups\[0\].targets\[2\].directories\[0\].module.v
 # --- the modules command
 "$RC" modules list -c "$T/sync.yaml" --token-file "$T/token" > "$T/list.out" ||
     [ $? = 1 ] || fail "modules list failed"
-grep -q 'Total modules configured: 5' "$T/list.out" || { cat "$T/list.out"; fail "list count"; }
+grep -q 'Total modules configured: 6' "$T/list.out" || { cat "$T/list.out"; fail "list count"; }
 grep -q 'Target: acme/caret -> third_party/errs' "$T/list.out" || fail "list target"
 grep -q 'Resolves to: v1.2.0' "$T/list.out" || { cat "$T/list.out"; fail "list resolved"; }
 "$RC" modules list -c "$T/sync.yaml" --token-file "$T/token" --json > "$T/list.json"
 code=$?
 [ "$code" = 1 ] || fail "modules list: exit $code, want 1 (nomatch resolves to nothing)"
-pjt '[m["resolved"] for m in d["modules"]] == ["v1.2.0", "v1.1.0", "v2.0.0", "v1.1.0", None]' \
+pjt '[m["resolved"] for m in d["modules"]] == ["v1.2.0", "v1.1.0", "v2.0.0", "v1.1.0", None, None]' \
     "$T/list.json" || { cat "$T/list.json"; fail "list --json resolved versions"; }
 pjt '(d["modules"][0]["version"] == "^1.1.0" and d["modules"][0]["group"] == "libs" and
      d["modules"][0]["dest"] == "third_party/errs" and d["modules"][0]["update_refs"] and
-     "no tag of" in d["modules"][4]["error"])' "$T/list.json" || fail "list --json fields"
+     "no tag of" in d["modules"][4]["error"] and
+     "does not exist at v1.1.0" in d["modules"][5]["error"])' "$T/list.json" || fail "list --json fields"
 "$RC" modules show pkg/errs -c "$T/sync.yaml" --token-file "$T/token" > "$T/show.out"
 "$RC" modules show github.com/acme/lib/errs -c "$T/sync.yaml" --token-file "$T/token" --json > "$T/show.json"
 "$RC" modules show pkg/none -c "$T/sync.yaml" --token-file "$T/token" > /dev/null 2> "$T/none.err"
@@ -127,7 +133,7 @@ grep -q 'Current Configuration (acme/tilde -> errs): ~1.1' "$T/versions.out" ||
     fail "versions: configuration"
 
 # --- sync: nomatch fails with cause version, the others are pushed
-rsync_run > "$T/sync.out" 2>&1
+rsync_run --confirm-scope 6 > "$T/sync.out" 2>&1
 code=$?
 [ "$code" = 1 ] || { cat "$T/sync.out"; fail "sync: exit $code, want 1"; }
 rep=$(last_report)
@@ -135,6 +141,10 @@ for t in caret exact latest tilde; do
 	[ "$(outcome "$rep" acme/$t)" = pushed ] || { cat "$T/sync.out"; fail "acme/$t not pushed"; }
 done
 [ "$(outcome "$rep" acme/nomatch)" = failed ] || fail "acme/nomatch did not fail"
+pjt '"does not exist at v1.1.0" in [t for t in d["targets"] if t["name"] == "acme/nodir"][0]["error"]' \
+    "$rep" || fail "nodir: error text"
+pjt '[t for t in d["targets"] if t["name"] == "acme/nodir"][0]["cause"] == "version"' "$rep" ||
+    fail "nodir: cause is not version"
 pjt '[t for t in d["targets"] if t["name"] == "acme/nomatch"][0]["cause"] == "version"' "$rep" ||
     fail "nomatch: cause is not version"
 pjt '"no tag of" in [t for t in d["targets"] if t["name"] == "acme/nomatch"][0]["error"]' "$rep" ||
