@@ -226,6 +226,24 @@ check_tree acme/caret third_party/errs v1.3.0
 git -C "$T/forge/acme/caret.git" show "$(branch_of acme/caret):go.mod" |
     grep -q 'github.com/acme/lib/errs v1.3.0 // pinned' || fail "caret: go.mod not at v1.3.0"
 
+# --- the skip cache: unchanged, no worker; a new tag off the branch (the
+# branch head does not move) is a change all the same
+rsync_run acme/caret > "$T/sync3.out" 2>&1 || { cat "$T/sync3.out"; fail "third sync failed"; }
+rep=$(last_report)
+pjt '[t for t in d["targets"] if t["name"] == "acme/caret"][0]["skipped"]' "$rep" ||
+    { cat "$T/sync3.out"; fail "caret: an unchanged rerun was not answered by the skip cache"; }
+head_before=$(git -C "$src" rev-parse main)
+git -C "$s" checkout -q -b side
+echo "package errs // v1.4.0" > "$s/pkg/errs/errs.go"
+git -C "$s" commit -qam "v1.4.0 off the branch"
+git -C "$s" tag v1.4.0
+git -C "$s" push -q "$T/forge/acme/lib.git" v1.4.0
+[ "$(git -C "$src" rev-parse main)" = "$head_before" ] || fail "the branch head moved"
+rsync_run acme/caret > "$T/sync4.out" 2>&1 || { cat "$T/sync4.out"; fail "fourth sync failed"; }
+rep=$(last_report)
+[ "$(outcome "$rep" acme/caret)" = pushed ] || { cat "$T/sync4.out"; fail "caret not moved to v1.4.0"; }
+check_tree acme/caret third_party/errs v1.4.0
+
 # --json names the module versions too
 rsync_run --dry-run --json acme/tilde > "$T/dry.json" 2> "$T/dry.err" ||
     { cat "$T/dry.err"; fail "dry run of tilde failed"; }
