@@ -120,6 +120,15 @@ fill_recs(struct record *recs)
 	r->sync.pr_url = xstrdup("http://127.0.0.1:1/acme/sync/pull/1");
 	r->sync.pr = PR_UPDATED;
 	r->sync.skipped = true;
+	{
+		struct record_module m = { "pkg/errs", "third_party/errs", "^1.1.0", "v1.2.0",
+			"0123456789abcdef0123456789abcdef01234567", "github.com/acme/lib/errs" };
+		struct record_module head = { "pkg/log", "pkg/log", "latest", NULL,
+			"89abcdef0123456789abcdef0123456789abcdef", NULL };
+
+		record_add_module(r, &m);
+		record_add_module(r, &head);
+	}
 	/* no worker: an error code as cause, outcome not decided */
 	r = &recs[3];
 	r->name = xstrdup("acme/auth");
@@ -179,6 +188,17 @@ assert_rec_eq(const struct record *a, const struct record *b)
 	ck_assert_pstr_eq(a->sync.pr_url, b->sync.pr_url);
 	ck_assert_int_eq(a->sync.pr, b->sync.pr);
 	ck_assert_int_eq(a->sync.skipped, b->sync.skipped);
+	ck_assert_uint_eq(a->sync.nmodules, b->sync.nmodules);
+	for (i = 0; i < a->sync.nmodules; i++) {
+		const struct record_module *ma = &a->sync.modules[i], *mb = &b->sync.modules[i];
+
+		ck_assert_str_eq(ma->src, mb->src);
+		ck_assert_str_eq(ma->dest, mb->dest);
+		ck_assert_str_eq(ma->spec, mb->spec);
+		ck_assert_pstr_eq(ma->version, mb->version);
+		ck_assert_pstr_eq(ma->commit, mb->commit);
+		ck_assert_pstr_eq(ma->module, mb->module);
+	}
 }
 
 static void
