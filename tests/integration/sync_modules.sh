@@ -251,5 +251,12 @@ pjt '(d["targets"][0]["modules"] == [{"dir": "pkg/errs", "dest": "errs", "spec":
      "version": "v1.1.0", "commit": "'"$(git -C "$src" rev-parse v1.1.0)"'"}])' "$T/dry.json" ||
     { cat "$T/dry.json"; fail "sync --json modules"; }
 
+# A tag deleted on the remote leaves the mirror too.
+git -C "$src" tag -d v2.0.0 >/dev/null
+"$RC" modules versions pkg/errs -c "$T/sync.yaml" --token-file "$T/token" --json \
+    > "$T/versions2.json" || [ $? = 1 ] || fail "modules versions after a deleted tag"
+pjt 'd["versions"] == ["v1.4.0", "v1.3.0", "v1.2.0", "v1.1.0"]' "$T/versions2.json" ||
+    { cat "$T/versions2.json"; fail "a deleted tag is still listed"; }
+
 fsck_all
 echo "ok: sync_modules"
