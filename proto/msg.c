@@ -70,6 +70,7 @@ static const struct msg_field job_f[] = {
 	SV("delete_paths", job.delete_paths),
 	SUB("transforms", transforms_s),
 	SV("prune_dirs", job.prune_dirs),
+	KV("go_requires", job.go_requires, job.ngo_requires),
 	SV("argv", job.argv),
 	SUB("limits", limits_s),
 };

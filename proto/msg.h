@@ -96,6 +96,10 @@ struct msg_job {
 	size_t nemails;
 	/* prune: target paths under these dirs that are not in the manifest go */
 	struct strv prune_dirs;
+	/* module sync's update_refs: module path -> version, set in the require
+	 * entries of the target's go.mod (at the root of its base tree) */
+	struct msg_kv *go_requires;
+	size_t ngo_requires;
 	/* run mode: the command to run in the checkout */
 	struct strv argv;
 	/* the worker's rlimits (memory and processes bind the whole job and

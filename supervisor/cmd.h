@@ -63,6 +63,7 @@ int cmd_run(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_modules(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
 
@@ -71,6 +72,7 @@ extern const char cmd_run_usage[];
 extern const char cmd_sync_usage[];
 extern const char cmd_cancel_usage[];
 extern const char cmd_status_usage[];
+extern const char cmd_modules_usage[];
 extern const char cmd_report_usage[];
 extern const char cmd_diagnose_usage[];
 

@@ -1153,6 +1153,34 @@ START_TEST(test_module_and_transform)
 }
 END_TEST
 
+START_TEST(test_module_versions)
+{
+	expect_errs(HDR
+	    "      - repo: a/b\n"
+	    "        directories:\n"
+	    "          - {src: a, dest: a, module: {type: go, version: not-a-version}}\n"
+	    "          - {src: b, dest: b, module: {type: go, version: \">=1.0.0 <2\"}}\n"
+	    "          - {src: c, dest: c, module: {type: go, version: v1.2}}\n"
+	    "          - {src: d, dest: d, module: {version: ^1.2, check_tags: false}}\n"
+	    "          - {src: e, dest: e, module: {version: v1.2.0, check_tags: false}}\n"
+	    "          - {src: f, dest: f, module: {version: latest, check_tags: false,"
+	    " update_refs: true}}\n"
+	    "          - {src: g, dest: g, module: {version: \"~1.4, <1.4.5\"}}\n",
+	    "t.yaml:10:59: groups[0].targets[0].directories[0].module.version: invalid version"
+	    " 'not-a-version': expected versions like 1.2.3, 1.2, 1.x with an optional operator"
+	    " (=, !=, >, >=, <, <=, ~, ^)\n"
+	    "t.yaml:12:59: groups[0].targets[0].directories[2].module.version: invalid version"
+	    " 'v1.2': not a version tag: expected vMAJOR.MINOR.PATCH, optionally with"
+	    " -PRERELEASE\n"
+	    "t.yaml:13:49: groups[0].targets[0].directories[3].module.version: invalid version"
+	    " '^1.2': with check_tags: false only an exact tag (v1.2.3) or latest is accepted:"
+	    " a constraint needs the tags\n"
+	    "t.yaml:15:49: groups[0].targets[0].directories[5].module.version: latest with"
+	    " check_tags: false syncs the branch head, which has no version for update_refs to"
+	    " write\n");
+}
+END_TEST
+
 START_TEST(test_durations_sizes)
 {
 	uint64_t v;
@@ -1253,6 +1281,7 @@ config_suite(void)
 	tcase_add_test(tc, test_repocast_section);
 	tcase_add_test(tc, test_repocast_api_symlinks);
 	tcase_add_test(tc, test_module_and_transform);
+	tcase_add_test(tc, test_module_versions);
 	tcase_add_test(tc, test_durations_sizes);
 	suite_add_tcase(s, tc);
 

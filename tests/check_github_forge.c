@@ -209,7 +209,7 @@ START_TEST(test_forge_pr_flow)
 	static const char *const users[] = { "alice" };
 	static const char *const teams[] = { "platform" };
 	struct prtext_in in = { "acme/templates", "main", SRC, "acme/api", "main",
-		DIGEST, files, 1, NULL };
+		DIGEST, files, 1, NULL, NULL, 0 };
 	struct discovery_target t = { "acme/api", NULL, PREFIX, "acme/templates", true };
 	struct github_pull_edit e = { "[Sync] retitled", NULL, NULL, NULL };
 	struct buf title = BUF_INIT, body = BUF_INIT;

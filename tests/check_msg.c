@@ -100,6 +100,7 @@ static char *argv_v[] = { "make", "-j2", "test" };
 static struct msg_kv vars_v[] = { { "SERVICE", "api" }, { "ENV", "" } };
 static struct msg_kv emails_v[] = { { "security", "sec@x.org" },
 	{ "support", "help@x.org" } };
+static struct msg_kv requires_v[] = { { "github.com/acme/lib/errs", "v1.2.0" } };
 static struct msg_manifest_entry ents_v[] = {
 	{ "README.md", 0100644, OID1, false, true },
 	{ "bin/run", 0100755, OID2, true, false },
@@ -161,6 +162,8 @@ fill_full(struct msg *m, int type)
 		j->nemails = 2;
 		j->prune_dirs.v = prune_v;
 		j->prune_dirs.n = 1;
+		j->go_requires = requires_v;
+		j->ngo_requires = 1;
 		j->argv.v = argv_v;
 		j->argv.n = 3;
 		j->cpu_seconds = UINT64_C(1) << 40;
@@ -307,6 +310,7 @@ check_full(const struct msg *d, int type, const void *payload, size_t len)
 		check_kv(j->vars, j->nvars, vars_v, 2);
 		check_kv(j->emails, j->nemails, emails_v, 2);
 		check_strv(&j->prune_dirs, prune_v, 1);
+		check_kv(j->go_requires, j->ngo_requires, requires_v, 1);
 		check_strv(&j->argv, argv_v, 3);
 		ck_assert_uint_eq(j->cpu_seconds, UINT64_C(1) << 40);
 		ck_assert_uint_eq(j->open_files, 1024);

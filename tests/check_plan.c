@@ -608,7 +608,7 @@ START_TEST(test_source_open)
 	char *tx;
 
 	ck_assert_int_eq(git_reference_name_to_id(&tip, fx.repo, "refs/heads/main"), 0);
-	ck_assert_int_eq(source_open(&s, cache, fx.dir, "src-org/template", "main", NULL), 0);
+	ck_assert_int_eq(source_open(&s, cache, fx.dir, "src-org/template", "main", false, NULL), 0);
 	ck_assert(git_oid_equal(&s.commit, &tip));
 	ck_assert_str_eq(s.commit_hex, git_oid_tostr_s(&tip));
 	ck_assert(git_oid_equal(git_tree_id(s.tree), git_tree_id(fx.tree)));
@@ -633,7 +633,7 @@ START_TEST(test_source_open)
 	source_close(&s);
 	source_close(&s);
 	/* A missing branch. */
-	ck_assert_int_eq(source_open(&s, cache, fx.dir, "src-org/template", "nope", NULL),
+	ck_assert_int_eq(source_open(&s, cache, fx.dir, "src-org/template", "nope", false, NULL),
 	    ERR_NOTFOUND);
 	tx = xasprintf("cannot read source 'src-org/template' branch 'nope': cannot fetch '%s': "
 	    "branch 'nope' not found", fx.dir);

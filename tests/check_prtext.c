@@ -133,7 +133,7 @@ static struct prtext_in
 input(const struct prtext_change *files, size_t n)
 {
 	struct prtext_in in = { "acme/templates", "main", SRC, "acme/api", "develop",
-		DIGEST, files, n, NULL };
+		DIGEST, files, n, NULL, NULL, 0 };
 
 	return in;
 }
@@ -166,6 +166,33 @@ START_TEST(test_body_roundtrip)
 	ck_assert(!m.files_truncated);
 	ck_assert_str_eq(m.files[2].path, "old.txt");
 	ck_assert_str_eq(m.files[2].status, "deleted");
+	prtext_meta_release(&m);
+	buf_release(&b);
+}
+END_TEST
+
+START_TEST(test_body_modules)
+{
+	static const struct prtext_module mods[] = {
+		{ "pkg/errors", "vendor/errors", "v1.2.0", SRC },
+		{ "pkg/log", "pkg/log", NULL, SRC },
+	};
+	struct prtext_in in = input(changes, 1);
+	struct prtext_meta m;
+	struct buf b = BUF_INIT;
+
+	in.modules = mods;
+	in.nmodules = 2;
+	ck_assert_int_eq(prtext_body(&b, &in, 0), 0);
+	ck_assert_ptr_nonnull(strstr(b.ptr, "`develop`).\n\nModule directories at their "
+	    "versions:\n\n- `pkg/errors` -> `vendor/errors` at `v1.2.0` (commit `" SRC "`)\n"
+	    "- `pkg/log` -> `pkg/log` at the branch head (commit `" SRC "`)\n\n1 file changed"));
+	ck_assert_ptr_nonnull(strstr(b.ptr, "\"modules\":[{\"dir\":\"pkg/errors\",\"dest\":"
+	    "\"vendor/errors\",\"version\":\"v1.2.0\",\"commit\":\"" SRC "\"},{\"dir\":"
+	    "\"pkg/log\",\"dest\":\"pkg/log\",\"version\":null,"));
+	/* the block still reads back */
+	ck_assert_int_eq(prtext_meta_parse(&m, b.ptr), 0);
+	ck_assert_str_eq(m.source_commit, SRC);
 	prtext_meta_release(&m);
 	buf_release(&b);
 }
@@ -451,6 +478,7 @@ prtext_suite(void)
 	TCase *meta = tcase_create("metadata");
 
 	tcase_add_test(names, test_title);
+	tcase_add_test(names, test_body_modules);
 	tcase_add_test(names, test_scope);
 	tcase_add_test(names, test_branch_name);
 	tcase_add_test(names, test_branch_parse);

@@ -160,6 +160,15 @@ fill_recs(struct record *recs)
 	r->sync.pr_url = xstrdup("http://127.0.0.1:1/acme/sync/pull/1");
 	r->sync.pr = PR_UPDATED;
 	r->sync.skipped = true;
+	{
+		struct record_module m = { "pkg/errs", "third_party/errs", "^1.1.0", "v1.2.0",
+			"0123456789abcdef0123456789abcdef01234567", "github.com/acme/lib/errs" };
+		struct record_module head = { "pkg/log", "pkg/log", "latest", NULL,
+			"89abcdef0123456789abcdef0123456789abcdef", NULL };
+
+		record_add_module(r, &m);
+		record_add_module(r, &head);
+	}
 	/* no worker: an error code as cause, outcome not decided */
 	r = &recs[3];
 	r->name = xstrdup("acme/auth");
@@ -224,6 +233,17 @@ assert_rec_eq(const struct record *a, const struct record *b)
 	ck_assert_uint_eq(a->job_memory_peak, b->job_memory_peak);
 	ck_assert_uint_eq(a->job_tasks_peak, b->job_tasks_peak);
 	ck_assert_uint_eq(a->log_dropped, b->log_dropped);
+	ck_assert_uint_eq(a->sync.nmodules, b->sync.nmodules);
+	for (i = 0; i < a->sync.nmodules; i++) {
+		const struct record_module *ma = &a->sync.modules[i], *mb = &b->sync.modules[i];
+
+		ck_assert_str_eq(ma->src, mb->src);
+		ck_assert_str_eq(ma->dest, mb->dest);
+		ck_assert_str_eq(ma->spec, mb->spec);
+		ck_assert_pstr_eq(ma->version, mb->version);
+		ck_assert_pstr_eq(ma->commit, mb->commit);
+		ck_assert_pstr_eq(ma->module, mb->module);
+	}
 }
 
 static void
@@ -595,6 +615,7 @@ START_TEST(test_cause_parse)
 		{ "hostile_tree", CAUSE_HOSTILE_TREE, 0 },
 		{ "hostile_symlink", CAUSE_HOSTILE_SYMLINK, 0 },
 		{ "too_large", CAUSE_TOO_LARGE, 0 },
+		{ "version", CAUSE_VERSION, 0 },
 		{ "auth", CAUSE_ERROR, ERR_AUTH },
 		{ "network", CAUSE_ERROR, ERR_NET },
 		{ "notfound", CAUSE_ERROR, ERR_NOTFOUND },

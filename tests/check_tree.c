@@ -430,6 +430,58 @@ START_TEST(test_tree_blob_stored)
 }
 END_TEST
 
+/* update_refs: the base go.mod's require entry set; the errors. */
+START_TEST(test_tree_set_requires)
+{
+	static const struct gitfix_file with_gomod[] = {
+		{ "go.mod", "module x\n\nrequire github.com/a/lib v1.0.0\n", 0, 0 },
+		{ "a.txt", "alpha\n", 0, 0 },
+	};
+	static const struct msg_kv req[] = { { "github.com/a/lib", "v1.2.0" },
+		{ "github.com/b/new", "v0.1.0" } };
+	const char *want = "module x\n\nrequire github.com/a/lib v1.2.0\n\n"
+	    "require github.com/b/new v0.1.0\n";
+	struct fx f;
+	struct tree_job tj;
+	struct msg_manifest_entry e;
+	git_oid head, tree_id;
+	git_commit *c = NULL;
+	git_tree *base = NULL;
+	char hex[41];
+
+	fx_setup(&f);
+	/* no go.mod in the base: refused */
+	ck_assert_int_eq(tree_job_init(&tj, f.r, f.base, NULL), 0);
+	ck_assert_int_eq(tree_set_requires(&tj, req, 2), ERR_CONFIG);
+	ck_assert_str_eq(err_last(), "update_refs: the target has no go.mod at its root");
+	ck_assert_int_eq(tree_set_requires(&tj, req, 0), 0);  /* nothing asked: nothing */
+	tree_job_release(&tj);
+
+	gitfix_commit(&head, f.r, "main", with_gomod, ARRAY_SIZE(with_gomod));
+	ck_assert_int_eq(git_commit_lookup(&c, f.r, &head), 0);
+	ck_assert_int_eq(git_commit_tree(&base, c), 0);
+	git_commit_free(c);
+	ck_assert_int_eq(tree_job_init(&tj, f.r, base, NULL), 0);
+	ck_assert_int_eq(tree_set_requires(&tj, req, 2), 0);
+	ck_assert_int_eq(tree_build(&tree_id, &tj, NULL, NULL), 0);
+	hexof(hex, want);
+	ck_assert_str_eq(at(&f, &tree_id, "go.mod", NULL), hex);
+	ck_assert_int_eq(file_status(&tj, "go.mod"), FILE_MODIFIED);
+	tree_job_release(&tj);
+
+	/* a go.mod synced from the source as well: refused */
+	ck_assert_int_eq(tree_job_init(&tj, f.r, base, NULL), 0);
+	entry(&e, "go.mod", 0100644, "module y\n");
+	ck_assert_int_eq(tree_add(&tj, &e), 0);
+	ck_assert_int_eq(tree_set_requires(&tj, req, 1), ERR_CONFIG);
+	ck_assert_str_eq(err_last(), "update_refs: go.mod is also synced from the source; it "
+	    "cannot be both");
+	tree_job_release(&tj);
+	git_tree_free(base);
+	fx_teardown(&f);
+}
+END_TEST
+
 Suite *
 tree_suite(void)
 {
@@ -442,6 +494,7 @@ tree_suite(void)
 	tcase_add_test(tc, test_tree_bad_input);
 	tcase_add_test(tc, test_tree_hostile_base);
 	tcase_add_test(tc, test_tree_blob_stored);
+	tcase_add_test(tc, test_tree_set_requires);
 	tcase_add_test(tc, test_tree_bad_delete_path);
 	suite_add_tcase(s, tc);
 	return s;

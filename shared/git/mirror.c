@@ -651,6 +651,34 @@ done:
 }
 
 int
+mirror_fetch_tags(struct mirror *m, const char *pattern)
+{
+	git_fetch_options fo;
+	git_remote *remote = NULL;
+	char *spec = xasprintf("+refs/tags/%s:refs/tags/%s", pattern, pattern);
+	char *specs_v[1] = { spec };
+	git_strarray specs = { specs_v, 1 };
+	int rc;
+
+	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	if ((rc = connect_remote(&remote, m, &fo.callbacks, "fetch")) != 0)
+		goto done;
+	/* A tag deleted or moved on the remote must not survive in the mirror. */
+	fo.prune = GIT_FETCH_PRUNE;
+	fo.update_fetchhead = 0;
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	if ((rc = git_remote_fetch(remote, &specs, &fo, "repocast: fetch tags")) < 0)
+		rc = mirror_error(m, rc, "fetch the tags of");
+done:
+	if (remote != NULL) {
+		git_remote_disconnect(remote);
+		git_remote_free(remote);
+	}
+	free(spec);
+	return rc;
+}
+
+int
 mirror_default_branch(char **branch, struct mirror *m)
 {
 	git_remote_callbacks cbs;

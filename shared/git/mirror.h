@@ -54,6 +54,12 @@ void mirror_close(struct mirror *m);
  * ERR_AUTH on 401/403, ERR_NET on transport errors.
  */
 int mirror_fetch(struct mirror *m, const char *const *branches, const int *optional, size_t n);
+/*
+ * Fetch the remote's tags matching pattern (a refspec glob below
+ * refs/tags/, e.g. "v*") into refs/tags/ of the mirror, force-updating and
+ * pruning the local ones the remote no longer has. Errors as mirror_fetch.
+ */
+int mirror_fetch_tags(struct mirror *m, const char *pattern);
 /* Fetch the remote's HEAD symref target into *branch (caller frees). */
 int mirror_default_branch(char **branch, struct mirror *m);
 /* Resolve refs/heads/<branch> in the mirror; ERR_NOTFOUND when absent. */

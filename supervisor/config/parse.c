@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "shared/buf.h"
+#include "shared/semver.h"
 #include "shared/util.h"
 #include "supervisor/config/internal.h"
 
@@ -120,6 +121,33 @@ check_module_type(const char *s, const char **why)
 	return 0;
 }
 
+/*
+ * version must be a tag, latest or a constraint (shared/semver.h); with
+ * check_tags false only a tag or latest, and update_refs needs a version
+ * to write, which latest without the tags does not give.
+ */
+static int
+check_module_version(struct cwalk *w, const struct cnode *v, const struct cfg_module *m)
+{
+	struct semver_spec *sp;
+	const char *why = NULL;
+	size_t mark;
+	int rc = 0;
+
+	mark = cfg_walk_push_key(w, "version");
+	if (semver_spec_parse(&sp, m->version, m->check_tags, &why) < 0) {
+		cfg_walk_err(w, v, "invalid version '%s': %s", m->version, why);
+		rc = -1;
+	} else if (semver_spec_kind(sp) == SEMVER_LATEST && !m->check_tags && m->update_refs) {
+		cfg_walk_err(w, v, "latest with check_tags: false syncs the branch head, "
+		    "which has no version for update_refs to write");
+		rc = -1;
+	}
+	semver_spec_free(sp);
+	cfg_walk_pop(w, mark);
+	return rc;
+}
+
 static int
 parse_module(struct cwalk *w, const struct cnode *n, struct cfg_module *m)
 {
@@ -139,16 +167,18 @@ parse_module(struct cwalk *w, const struct cnode *n, struct cfg_module *m)
 	}
 	if (cfg_walk_str(&m->type, w, val[0], "type", check_module_type) < 0)
 		rc = -1;
-	if (val[1] == NULL) {
-		cfg_walk_missing(w, n, "version");
-		rc = -1;
-	} else if (cfg_walk_str(&m->version, w, val[1], "version", cfg_check_token) < 0) {
-		rc = -1;
-	}
 	if (cfg_walk_bool(&m->check_tags, w, val[2], "check_tags") < 0)
 		rc = -1;
 	if (cfg_walk_bool(&m->update_refs, w, val[3], "update_refs") < 0)
 		rc = -1;
+	if (val[1] == NULL) {
+		cfg_walk_missing(w, n, "version");
+		rc = -1;
+	} else if (cfg_walk_str(&m->version, w, val[1], "version", cfg_check_word) < 0) {
+		rc = -1;
+	} else if (m->version != NULL && check_module_version(w, val[1], m) < 0) {
+		rc = -1;
+	}
 	cfg_walk_pop(w, mark);
 	return rc;
 }

@@ -36,6 +36,8 @@ pr_text(struct buf *title, struct buf *body, const struct pr_in *in)
 	pin.files = ch;
 	pin.nfiles = in->nfiles;
 	pin.note = in->note;
+	pin.modules = in->modules;
+	pin.nmodules = in->nmodules;
 	rc = prtext_body(body, &pin, 0);
 	free(ch);
 	return rc;

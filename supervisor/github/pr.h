@@ -20,6 +20,7 @@
 #include "supervisor/github/api.h"
 #include "supervisor/config/config.h"
 #include "supervisor/github/github.h"
+#include "supervisor/github/prtext.h"
 
 struct pr_in {
 	const char *repo;            /* target owner/name */
@@ -32,6 +33,8 @@ struct pr_in {
 	const struct cfg_assign *assign;   /* labels, assignees, reviewers */
 	const struct github_pull *existing; /* open sync PR on head_branch, or NULL */
 	const char *note;            /* a paragraph for the body, or NULL */
+	const struct prtext_module *modules; /* module directories at their versions */
+	size_t nmodules;
 };
 
 /* Closing one sync PR (pr_close). */

@@ -237,6 +237,18 @@ meta_line(struct buf *out, const struct prtext_in *in, bool with_files)
 	if (in->config_digest != NULL)
 		json_object_set_new(j, "config_digest", json_string(in->config_digest));
 	json_object_set_new(j, "file_count", json_integer((json_int_t)in->nfiles));
+	if (in->nmodules > 0) {
+		json_t *mods = json_array();
+
+		for (i = 0; i < in->nmodules; i++) {
+			const struct prtext_module *m = &in->modules[i];
+
+			json_array_append_new(mods, json_pack("{s:s, s:s, s:o, s:s}", "dir", m->dir,
+			    "dest", m->dest, "version", m->version ? json_string(m->version) :
+			    json_null(), "commit", m->commit));
+		}
+		json_object_set_new(j, "modules", mods);
+	}
 	if (with_files) {
 		files = json_array();
 		for (i = 0; i < in->nfiles; i++)
@@ -329,6 +341,26 @@ prtext_body(struct buf *out, const struct prtext_in *in, size_t max)
 		buf_addch(&head, ')');
 	}
 	buf_addstr(&head, ".\n\n");
+	if (in->nmodules > 0) {
+		buf_addstr(&head, "Module directories at their versions:\n\n");
+		for (i = 0; i < in->nmodules; i++) {
+			const struct prtext_module *m = &in->modules[i];
+
+			buf_addstr(&head, "- ");
+			add_code(&head, m->dir);
+			buf_addstr(&head, " -> ");
+			add_code(&head, m->dest);
+			buf_addstr(&head, " at ");
+			if (m->version != NULL)
+				add_code(&head, m->version);
+			else
+				buf_addstr(&head, "the branch head");
+			buf_addstr(&head, " (commit ");
+			add_code(&head, m->commit);
+			buf_addstr(&head, ")\n");
+		}
+		buf_addch(&head, '\n');
+	}
 	if (in->note != NULL && *in->note != '\0')
 		buf_addf(&head, "> **Note:** %s\n\n", in->note);
 	summary(&head, in);

@@ -42,6 +42,14 @@ struct prtext_change {
 	const char *status;          /* "added", "modified", "deleted" ... */
 };
 
+/* A module directory synced at a version (docs/modules.md). */
+struct prtext_module {
+	const char *dir;             /* source directory */
+	const char *dest;
+	const char *version;         /* the tag; NULL: the branch head */
+	const char *commit;          /* full id of the commit its files came from */
+};
+
 /* What the body is built from (all borrowed). */
 struct prtext_in {
 	const char *source_repo;     /* "owner/name" */
@@ -53,6 +61,8 @@ struct prtext_in {
 	const struct prtext_change *files;
 	size_t nfiles;
 	const char *note;            /* a paragraph after the summary, or NULL */
+	const struct prtext_module *modules;  /* listed, and "modules" in the block */
+	size_t nmodules;
 };
 
 enum prtext_origin { PRTEXT_REPOCAST = 1, PRTEXT_GO_BROADCAST = 2 };

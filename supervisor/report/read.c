@@ -597,6 +597,48 @@ read_pr(struct record *rec, const struct rd *c, const json_t *obj)
 	return rc;
 }
 
+/* "modules": a sync target's module directories; absent for the others. */
+static int
+read_modules(struct record *rec, const struct rd *c, const json_t *obj)
+{
+	struct record_module m;
+	struct rd in;
+	char where[64];
+	json_t *a;
+	size_t i;
+	int rc;
+
+	if ((rc = get(&a, c, obj, "modules", JSON_ARRAY, J_OPT)) < 0 || a == NULL)
+		return rc;
+	for (i = 0; i < json_array_size(a); i++) {
+		const json_t *o = json_array_get(a, i);
+
+		snprintf(where, sizeof(where), "%s.modules[%zu]", c->where, i);
+		in.file = c->file;
+		in.where = where;
+		if (!json_is_object(o))
+			return err_set(ERR_PROTO, "cannot read report '%s': %s is not an object",
+			    c->file, where);
+		memset(&m, 0, sizeof(m));
+		if ((rc = get_str(&m.src, &in, o, "dir", 0)) == 0 &&
+		    (rc = get_str(&m.dest, &in, o, "dest", 0)) == 0 &&
+		    (rc = get_str(&m.spec, &in, o, "spec", 0)) == 0 &&
+		    (rc = get_str(&m.version, &in, o, "version", J_NULL)) == 0 &&
+		    (rc = get_str(&m.commit, &in, o, "commit", J_NULL)) == 0 &&
+		    (rc = get_str(&m.module, &in, o, "module", J_NULL)) == 0)
+			record_add_module(rec, &m);
+		free(m.src);
+		free(m.dest);
+		free(m.spec);
+		free(m.version);
+		free(m.commit);
+		free(m.module);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static const struct report_field result_fields[] = {
 	{ "changed", offsetof(struct msg_result, changed) },
 	{ "added", offsetof(struct msg_result, added) },
@@ -840,7 +882,8 @@ read_target(struct record *rec, const struct rd *c, const json_t *t)
 	    (rc = read_pr(rec, c, t)) < 0 ||
 	    (rc = get_bool(&rec->sync.skipped, c, t, "skipped")) < 0 ||
 	    (rc = get_str(&rec->sync.note, c, t, "note", J_NULL | J_OPT)) < 0 ||
-	    (rc = read_limits(rec, c, t)) < 0)
+	    (rc = read_limits(rec, c, t)) < 0 ||
+	    (rc = read_modules(rec, c, t)) < 0)
 		return rc;
 	rec->pid = (pid_t)pid;
 	rec->exit_code = (int)status;

@@ -38,7 +38,7 @@ static const char *const outcome_names[] = {
 static const char *const cause_names[] = {
 	NULL, "exit", "signal", "timeout", "protocol", "spawn", "memory",
 	"cancelled", "dependency", "plugin", "pr", "pids", "hostile_tree", "hostile_symlink",
-	"too_large", "error",
+	"too_large", "version", "error",
 };
 
 /* Indexed by enum record_limit. */
@@ -184,6 +184,8 @@ record_reset(struct record *rec)
 	keep.attempts = rec->attempts;
 	keep.sync.skipped = rec->sync.skipped;
 	keep.log_dropped = rec->log_dropped; /* one log for every attempt */
+	keep.sync.modules = rec->sync.modules;
+	keep.sync.nmodules = rec->sync.nmodules;
 	*rec = keep;
 	rec->exit_code = -1;
 }
@@ -198,6 +200,17 @@ record_release(struct record *rec)
 	record_reset(rec);
 	for (i = 0; i < ARRAY_SIZE(task_strings); i++)
 		free(*STR_AT(rec, task_strings[i]));
+	for (i = 0; i < rec->sync.nmodules; i++) {
+		struct record_module *m = &rec->sync.modules[i];
+
+		free(m->src);
+		free(m->dest);
+		free(m->spec);
+		free(m->version);
+		free(m->commit);
+		free(m->module);
+	}
+	free(rec->sync.modules);
 	memset(rec, 0, sizeof(*rec));
 }
 
@@ -216,11 +229,33 @@ copy_strings(struct record *dst, const struct record *src, const size_t *off, si
 void
 record_copy(struct record *dst, const struct record *src)
 {
+	size_t i;
+
 	*dst = *src;
 	copy_strings(dst, src, attempt_strings, ARRAY_SIZE(attempt_strings));
 	copy_strings(dst, src, task_strings, ARRAY_SIZE(task_strings));
 	dst->phases = msg_kv_dup(src->phases, src->nphases);
 	msg_result_copy(&dst->result, &src->result);
+	dst->sync.modules = NULL;
+	dst->sync.nmodules = 0;
+	for (i = 0; i < src->sync.nmodules; i++)
+		record_add_module(dst, &src->sync.modules[i]);
+}
+
+void
+record_add_module(struct record *rec, const struct record_module *m)
+{
+	struct record_module *d;
+
+	rec->sync.modules = xrealloc(rec->sync.modules,
+	    (rec->sync.nmodules + 1) * sizeof(*rec->sync.modules));
+	d = &rec->sync.modules[rec->sync.nmodules++];
+	d->src = xstrdup_or_null(m->src);
+	d->dest = xstrdup_or_null(m->dest);
+	d->spec = xstrdup_or_null(m->spec);
+	d->version = xstrdup_or_null(m->version);
+	d->commit = xstrdup_or_null(m->commit);
+	d->module = xstrdup_or_null(m->module);
 }
 
 void

@@ -61,6 +61,7 @@ enum record_cause {
 	CAUSE_HOSTILE_SYMLINK,   /* "hostile_symlink": a synced symlink points outside
 	                          * the repository (symlinks: refuse) */
 	CAUSE_TOO_LARGE,         /* "too_large": a file over repocast.max_file_size */
+	CAUSE_VERSION,           /* "version": no tag satisfies a module's version */
 	CAUSE_ERROR,             /* an error code, cause_value ERR_*: err_name */
 };
 
@@ -88,6 +89,15 @@ enum record_limit {
 #define RECORD_CAUSE_MAX 32
 
 /* Times in microseconds unless named. */
+/* A module directory a sync target synced at a version (docs/modules.md). */
+struct record_module {
+	char *src, *dest;         /* the directory mapping */
+	char *spec;               /* module.version as written */
+	char *version;            /* the tag chosen; NULL: the branch head */
+	char *commit;             /* the commit its files came from */
+	char *module;             /* go.mod's module path, or NULL */
+};
+
 struct record {
 	char *name;               /* owner/repo or the repo list entry */
 	enum record_outcome outcome;
@@ -126,6 +136,8 @@ struct record {
 				     ones closed, a branch left alone), or NULL */
 		enum record_pr pr; /* what became of it */
 		bool skipped;     /* the skip cache answered; no worker ran */
+		struct record_module *modules; /* its module directories */
+		size_t nmodules;
 	} sync;
 };
 
@@ -167,6 +179,8 @@ void record_reset(struct record *rec);
 void record_phases_release(struct record *rec);
 /* Free what a record owns (not the struct); rec becomes zeroed. Accepts NULL. */
 void record_release(struct record *rec);
+/* Append one module (the strings are copied; version may be NULL). */
+void record_add_module(struct record *rec, const struct record_module *m);
 /* Deep copy of src into dst (overwritten, not released first). */
 void record_copy(struct record *dst, const struct record *src);
 /* dst takes what src owns (dst overwritten); src becomes zeroed. */

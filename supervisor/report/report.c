@@ -415,7 +415,8 @@ cause_source(const struct record *r)
 {
 	if (r->command_failed)
 		return "command";
-	if (r->attempts == 0 || r->cause == CAUSE_PR || r->cause == CAUSE_DEPENDENCY)
+	if (r->attempts == 0 || r->cause == CAUSE_PR || r->cause == CAUSE_DEPENDENCY ||
+	    r->cause == CAUSE_VERSION)
 		return "supervisor";
 	return "worker";
 }
@@ -555,6 +556,22 @@ target_json(const struct record *r)
 	json_object_set_new(t, "pr", report_json_string(record_pr_name(r->sync.pr)));
 	json_object_set_new(t, "skipped", json_boolean(r->sync.skipped));
 	json_object_set_new(t, "note", report_json_string(r->sync.note));
+	if (r->sync.nmodules > 0) {
+		json_t *mods = json_array();
+		size_t k;
+
+		for (k = 0; k < r->sync.nmodules; k++) {
+			const struct record_module *m = &r->sync.modules[k];
+
+			json_array_append_new(mods, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}",
+			    "dir", report_json_string(m->src), "dest", report_json_string(m->dest),
+			    "spec", report_json_string(m->spec),
+			    "version", report_json_string(m->version),
+			    "commit", report_json_string(m->commit),
+			    "module", report_json_string(m->module)));
+		}
+		json_object_set_new(t, "modules", mods);
+	}
 	return t;
 }
 

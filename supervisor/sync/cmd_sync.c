@@ -320,6 +320,7 @@ sync_release(struct sync_run *r)
 
 	for (i = 0; i < r->nt; i++) {
 		sync_job_release(&r->t[i].job);
+		sync_modules_release(&r->t[i]);
 		discovery_release(&r->t[i].found);
 		if (r->t[i].has_rec)
 			record_release(&r->t[i].rec);
@@ -540,6 +541,7 @@ sync_main(const struct sync_opts *o, const char *argv0)
 			r.failed++;
 		if (r.t[i].rec.outcome == OUTCOME_SKIPPED)
 			r.nskipped++;
+		sync_modules_record(&r.t[i]);
 		recs[i] = r.t[i].rec;
 	}
 	progress_end(&r.prog);

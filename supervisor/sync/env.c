@@ -182,7 +182,21 @@ sync_open_api(struct sync_run *r)
 	return rc;
 }
 
-/* Fetch each distinct source (repo, branch) of the in-scope groups once. */
+/* Does an in-scope target of g's source sync a module directory? */
+static bool
+sync_source_needs_tags(const struct sync_run *r, const struct cfg_group *g)
+{
+	size_t i;
+
+	for (i = 0; i < r->scope.n; i++)
+		if (sync_source_same_groups(r->scope.v[i].group, g) &&
+		    sync_modules_count(r->scope.v[i].target) > 0)
+			return true;
+	return false;
+}
+
+/* Fetch each distinct source (repo, branch) of the in-scope groups once;
+ * with their v* tags when a module directory needs them. */
 static int
 sync_sources(struct sync_run *r)
 {
@@ -205,7 +219,7 @@ sync_sources(struct sync_run *r)
 		s->branch = g->source.branch;
 		url = sync_remote_url(r, g->source.repo);
 		rc = source_open(&s->src, r->cache_dir, url, g->source.repo, g->source.branch,
-		    token_value(r->token));
+		    sync_source_needs_tags(r, g), token_value(r->token));
 		free(url);
 		if (rc < 0) {
 			err_wrap("group '%s'", g->id);
@@ -217,6 +231,16 @@ sync_sources(struct sync_run *r)
 		log_info("source %s@%s: %.12s", g->source.repo, g->source.branch, s->commit);
 	}
 	return 0;
+}
+
+int
+sync_load_config(struct sync_run *r)
+{
+	int rc;
+
+	if ((rc = cfg_load(&r->cfg, r->o.config, &r->errs)) < 0)
+		return rc;
+	return sync_endpoint(r);
 }
 
 int

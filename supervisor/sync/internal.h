@@ -32,6 +32,7 @@
 #include "supervisor/config/config.h"
 #include "supervisor/github/discovery.h"
 #include "supervisor/github/endpoint.h"
+#include "supervisor/github/prtext.h"
 #include "supervisor/sync/plan.h"
 #include "supervisor/pool/pool.h"
 #include "supervisor/report/progress.h"
@@ -81,6 +82,25 @@ sync_source_same(const struct sync_source *s, const struct cfg_group *g)
 	return strcmp(s->repo, g->source.repo) == 0 && strcmp(s->branch, g->source.branch) == 0;
 }
 
+/* Do groups a and b read from the same source (repo and branch)? */
+static inline bool
+sync_source_same_groups(const struct cfg_group *a, const struct cfg_group *b)
+{
+	return strcmp(a->source.repo, b->source.repo) == 0 &&
+	    strcmp(a->source.branch, b->source.branch) == 0;
+}
+
+/* One module directory of a target, resolved (modules.c). */
+struct sync_module {
+	size_t dir;                    /* index in the target's dirs */
+	const struct cfg_dir *d;       /* borrowed from the config */
+	char *version;                 /* the chosen tag; NULL: the branch head
+	                                * (latest with check_tags: false) */
+	char commit[41];               /* the commit its files come from */
+	char *module_path;             /* go.mod's module at that commit, or NULL */
+	git_tree *tree;                /* the tag's tree (owned); NULL: the branch's */
+};
+
 struct sync_target {
 	const struct cfg_group *group;
 	const struct cfg_target *target;
@@ -93,6 +113,8 @@ struct sync_target {
 	bool cached;                   /* skipped: the skip cache matched */
 	struct skipcache_state now;    /* source/discovery state of this run */
 	char *note;                    /* shown in the summary */
+	struct sync_module *mods;      /* its module directories, resolved */
+	size_t nmods;
 	bool pr_created, pr_updated, pr_closed;
 };
 
@@ -146,6 +168,8 @@ int sync_open_api(struct sync_run *r);
  * r->errs (err_last() when there are none).
  */
 int sync_load(struct sync_run *r);
+/* The config and the endpoints alone (no scope, no token): errors as sync_load. */
+int sync_load_config(struct sync_run *r);
 /*
  * Cache directory, API client, preflight, every in-scope group's source
  * fetched once. 0, or an error code (err_last() says why).
@@ -168,6 +192,40 @@ void sync_targets_init(struct sync_run *r);
  * no worker. Blocks on the API.
  */
 void sync_prepare_range(struct sync_run *r, size_t first, size_t n);
+
+/* ---- modules.c ---- */
+
+/* How many of t's directories sync a module (`module:`, not a delete)? */
+size_t sync_modules_count(const struct cfg_target *t);
+/*
+ * Resolve every module directory of t against its source's tags (the
+ * source was opened with its tags when t has any): t->mods. 0;
+ * ERR_NOTFOUND when no tag satisfies a version or an exact tag is absent
+ * (the target fails with cause "version"); ERR_CONFIG when update_refs
+ * finds no go.mod module in the directory at that tag; -1 on a git
+ * error. err_last() names the directory and the version.
+ */
+int sync_modules_resolve(struct sync_target *t);
+/*
+ * Resolve module directory d against source s (opened with its tags
+ * unless d is latest with check_tags: false) into m (zeroed first;
+ * release with sync_module_release). Errors as sync_modules_resolve,
+ * without the directory in the message.
+ */
+int sync_module_resolve(struct sync_module *m, struct source *s, const struct cfg_dir *d);
+void sync_module_release(struct sync_module *m);
+/* The trees to expand t's directories from (plan_expand_at), or NULL
+ * when t has no module directory at a tag. Caller frees the array. */
+const git_tree **sync_modules_trees(const struct sync_target *t);
+/* A digest of the module commits, folded into the skip cache's source
+ * tree id so that a new matching tag is a change (hex, 41 bytes). */
+void sync_modules_digest(char out[41], const struct sync_target *t, const char *source_tree);
+/* t's modules for the PR text (borrowed strings; caller frees the array). */
+struct prtext_module *sync_modules_prtext(const struct sync_target *t);
+/* t's resolved modules into its record (rec.sync.modules). */
+void sync_modules_record(struct sync_target *t);
+/* Free t->mods. */
+void sync_modules_release(struct sync_target *t);
 
 /* ---- target.c ---- */
 

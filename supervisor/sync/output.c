@@ -55,6 +55,7 @@ void
 sync_print_dry(const struct sync_target *t)
 {
 	const struct msg_result *res = &t->rec.result;
+	size_t i;
 
 	if (t->rec.outcome != OUTCOME_DRY_RUN)
 		return;
@@ -62,10 +63,34 @@ sync_print_dry(const struct sync_target *t)
 	    res->commit ? res->commit : "", res->branch ? res->branch : "",
 	    (unsigned long long)res->added, (unsigned long long)res->changed,
 	    (unsigned long long)res->deleted);
+	for (i = 0; i < t->rec.sync.nmodules; i++) {
+		const struct record_module *m = &t->rec.sync.modules[i];
+
+		printf("   module %s -> %s: %s at %s (%.12s)\n", m->src, m->dest, m->spec,
+		    m->version ? m->version : "the branch head", m->commit ? m->commit : "");
+	}
 	if (res->diffstat != NULL)
 		fputs(res->diffstat, stdout);
 	if (res->diff != NULL)
 		fputs(res->diff, stdout);
+}
+
+/* A target's module directories for --json: [{dir, dest, spec, version, commit}]. */
+static json_t *
+sync_modules_json(const struct record *rec)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < rec->sync.nmodules; i++) {
+		const struct record_module *m = &rec->sync.modules[i];
+
+		json_array_append_new(a, json_pack("{s:o,s:o,s:o,s:o,s:o}",
+		    "dir", report_json_string(m->src), "dest", report_json_string(m->dest),
+		    "spec", report_json_string(m->spec), "version", report_json_string(m->version),
+		    "commit", report_json_string(m->commit)));
+	}
+	return a;
 }
 
 void
@@ -140,6 +165,9 @@ sync_print_json(struct sync_run *r, const char *report_path)
 		    "added", (json_int_t)res->added, "changed", (json_int_t)res->changed,
 		    "deleted", (json_int_t)res->deleted,
 		    "wall_ms", (json_int_t)(t->rec.wall_us / 1000)));
+		if (t->rec.sync.nmodules > 0)
+			json_object_set_new(json_array_get(targets, i), "modules",
+			    sync_modules_json(&t->rec));
 	}
 	doc = json_pack("{s:o,s:o}", "report", report_json_string(report_path),
 	    "targets", targets);

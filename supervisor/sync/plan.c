@@ -590,6 +590,13 @@ int
 plan_expand(struct plan *p, struct plan_cache *c, const git_tree *tree,
     const struct cfg_group *g, const struct cfg_target *t)
 {
+	return plan_expand_at(p, c, tree, NULL, g, t);
+}
+
+int
+plan_expand_at(struct plan *p, struct plan_cache *c, const git_tree *tree,
+    const git_tree *const *dir_trees, const struct cfg_group *g, const struct cfg_target *t)
+{
 	struct ctx x;
 	size_t i;
 	int rc = 0;
@@ -645,7 +652,8 @@ plan_expand(struct plan *p, struct plan_cache *c, const git_tree *tree,
 			add_str(&p->deletes, &p->ndeletes, &p->deletes_cap, dd);
 			continue;
 		}
-		rc = expand_dir(&x, tree, d);
+		rc = expand_dir(&x, dir_trees != NULL && dir_trees[i] != NULL ? dir_trees[i] : tree,
+		    d);
 	}
 	if (rc == 0) {
 		if (p->n > 1)

@@ -78,6 +78,13 @@ size_t plan_cache_reads(const struct plan_cache *c);
  */
 int plan_expand(struct plan *p, struct plan_cache *c, const git_tree *tree,
     const struct cfg_group *g, const struct cfg_target *t);
+/*
+ * The same, with directory i of t expanded from dir_trees[i] instead when
+ * that is not NULL (a module directory at its version's tag: a tree of the
+ * same repository). dir_trees may be NULL, else has t->ndirs items.
+ */
+int plan_expand_at(struct plan *p, struct plan_cache *c, const git_tree *tree,
+    const git_tree *const *dir_trees, const struct cfg_group *g, const struct cfg_target *t);
 void plan_release(struct plan *p);
 /*
  * The target-level transform of t (repo_name, variables, emails) as the

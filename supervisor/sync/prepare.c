@@ -291,6 +291,7 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 	const struct cfg_target *tg = t->target;
 	struct msg_job *job = &t->job.job.u.job;
 	struct plan pl = PLAN_INIT;
+	const git_tree **trees;
 	struct transform **dirx;
 	struct buf b = BUF_INIT;
 	struct transform_pair emails[2];
@@ -298,7 +299,10 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 	size_t i, ne;
 	int rc;
 
-	if ((rc = plan_expand(&pl, t->source->cache, t->source->src.tree, g, tg)) < 0)
+	trees = sync_modules_trees(t);
+	rc = plan_expand_at(&pl, t->source->cache, t->source->src.tree, trees, g, tg);
+	free(trees);
+	if (rc < 0)
 		return rc;
 	if ((rc = sync_check_links(r, t, &pl)) != 0 || (rc = sync_too_large(r, t, &pl)) != 0) {
 		plan_release(&pl);
@@ -346,9 +350,12 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 		job->existing_branch = xstrdup(t->found.pr->head.ref);
 		job->existing_head = xstrdup(t->found.pr->head.sha);
 	}
-	job->commit_message = xasprintf("sync: update files from %s (%.7s)\n\n"
-	    "Source: %s@%s %s\n", g->source.repo, t->source->commit, g->source.repo,
-	    g->source.branch, t->source->commit);
+	buf_addf(&b, "sync: update files from %s (%.7s)\n\nSource: %s@%s %s\n", g->source.repo,
+	    t->source->commit, g->source.repo, g->source.branch, t->source->commit);
+	for (i = 0; i < t->nmods; i++)
+		buf_addf(&b, "Module: %s at %s (%s)\n", t->mods[i].d->src,
+		    t->mods[i].version ? t->mods[i].version : "the branch head", t->mods[i].commit);
+	job->commit_message = buf_detach(&b, NULL);
 	sync_author(r->cfg, &an, &ae);
 	job->author_name = xstrdup(an);
 	job->author_email = xstrdup(ae);
@@ -366,6 +373,10 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 	ne = sync_email_pairs(emails, g, tg);
 	for (i = 0; i < ne; i++)
 		sync_kv_add(&job->emails, &job->nemails, emails[i].from, emails[i].to);
+	for (i = 0; i < t->nmods; i++)
+		if (t->mods[i].d->module.update_refs && t->mods[i].version != NULL)
+			sync_kv_add(&job->go_requires, &job->ngo_requires, t->mods[i].module_path,
+			    t->mods[i].version);
 	job->cpu_seconds = r->cfg->rc.cpu_seconds;
 	job->open_files = r->cfg->rc.open_files;
 	job->seccomp = (uint64_t)r->cfg->rc.seccomp;
@@ -400,6 +411,16 @@ sync_prepare_range(struct sync_run *r, size_t first, size_t n)
 		struct discovery_target dt;
 		int rc;
 
+		/* Before any request: a version no tag satisfies needs no API call. */
+		if (sync_modules_count(t->target) > 0 && (rc = sync_modules_resolve(t)) < 0) {
+			if (rc == ERR_NOTFOUND) {
+				sync_record_none(t, OUTCOME_FAILED, CAUSE_VERSION, 0, err_last());
+				t->rec.start_us = t->rec.end_us = util_wall_us();
+			} else {
+				sync_fail_early(t, rc);
+			}
+			continue;
+		}
 		memset(&dt, 0, sizeof(dt));
 		dt.repo = t->target->repo;
 		dt.branch = t->target->branch;

@@ -104,6 +104,7 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 	struct pr_out out;
 	struct pr_in in;
 	char *comment, *note = NULL;
+	struct prtext_module *mods;
 	bool moved;
 	int rc;
 
@@ -165,10 +166,13 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 	in.assign = &t->target->pr;
 	in.existing = old;
 	in.note = note;
+	in.modules = mods = sync_modules_prtext(t);
+	in.nmodules = t->nmods;
 	free(t->rec.sync.pr_url);
 	t->rec.sync.pr_url = NULL;
 	rc = pr_publish(&out, r->api, &in);
 	free(note);
+	free(mods);
 	if (rc < 0) {
 		sync_set_failed(t, err_last());
 		return;

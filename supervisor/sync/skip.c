@@ -50,6 +50,13 @@ sync_skip_state(struct skipcache_state *now, struct sync_run *r, struct sync_tar
 	memset(now, 0, sizeof(*now));
 	git_oid_tostr(now->source_tree, sizeof(now->source_tree),
 	    git_tree_id(t->source->src.tree));
+	/* Module directories come from tags: a new matching tag is a change. */
+	if (t->nmods > 0) {
+		char tree[41];
+
+		memcpy(tree, now->source_tree, sizeof(tree));
+		sync_modules_digest(now->source_tree, t, tree);
+	}
 	sync_copy_hex(now->base_head, t->found.base_head);
 	if (pr == NULL)
 		return;

@@ -86,9 +86,26 @@ source_fetch(struct source *s)
 	return rc;
 }
 
+/* s->tag_names: the mirror's refs/tags/v*. */
+static int
+source_list_tags(struct source *s)
+{
+	git_strarray names = { NULL, 0 };
+	size_t i;
+
+	if (git_reference_list(&names, s->mirror.repo) < 0)
+		return err_git(ERR_FAIL, "cannot list the tags");
+	for (i = 0; i < names.count; i++)
+		if (strncmp(names.strings[i], "refs/tags/v", 11) == 0)
+			strv_add(&s->tag_names, names.strings[i] + 10);
+	git_strarray_dispose(&names);
+	s->tags = true;
+	return 0;
+}
+
 int
 source_open(struct source *s, const char *cache, const char *url, const char *repo,
-    const char *branch, const char *token)
+    const char *branch, bool tags, const char *token)
 {
 	git_commit *commit = NULL;
 	int rc;
@@ -102,6 +119,9 @@ source_open(struct source *s, const char *cache, const char *url, const char *re
 	for (size_t i = 0; i < s->mirror.nrepairs; i++)
 		log_warn("%s", s->mirror.repairs[i]);
 	if ((rc = source_fetch(s)) != 0)
+		goto fail;
+	if (tags && ((rc = mirror_fetch_tags(&s->mirror, "v*")) != 0 ||
+	    (rc = source_list_tags(s)) != 0))
 		goto fail;
 	if ((rc = mirror_branch_oid(&s->commit, &s->mirror, branch)) != 0)
 		goto fail;
@@ -143,6 +163,41 @@ source_close(struct source *s)
 	free(s->repo);
 	free(s->branch);
 	s->repo = s->branch = NULL;
+	strv_release(&s->tag_names);
+	s->tags = false;
+}
+
+int
+source_tag_tree(git_tree **tree, git_oid *commit, struct source *s, const char *tag)
+{
+	git_object *obj = NULL;
+	git_commit *c = NULL;
+	char *ref = xasprintf("refs/tags/%s", tag);
+	int rc;
+
+	*tree = NULL;
+	rc = git_revparse_single(&obj, s->mirror.repo, ref);
+	if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC || rc == GIT_EAMBIGUOUS) {
+		rc = err_set(ERR_NOTFOUND, "tag '%s' not found in source '%s'", tag, s->repo);
+		goto done;
+	}
+	if (rc < 0) {
+		rc = err_git(ERR_FAIL, "cannot read tag '%s' of source '%s'", tag, s->repo);
+		goto done;
+	}
+	if (git_object_peel((git_object **)&c, obj, GIT_OBJECT_COMMIT) < 0) {
+		rc = err_set(ERR_NOTFOUND, "tag '%s' of source '%s' names no commit", tag,
+		    s->repo);
+		goto done;
+	}
+	git_oid_cpy(commit, git_commit_id(c));
+	if ((rc = git_commit_tree(tree, c)) < 0)
+		rc = err_git(ERR_FAIL, "cannot read the tree of tag '%s'", tag);
+done:
+	git_commit_free(c);
+	git_object_free(obj);
+	free(ref);
+	return rc;
 }
 
 int

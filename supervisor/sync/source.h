@@ -13,8 +13,10 @@
 #define REPOCAST_SOURCE_H
 
 #include <git2.h>
+#include <stdbool.h>
 
 #include "shared/git/mirror.h"
+#include "shared/strv.h"
 
 struct source {
 	struct mirror mirror;
@@ -25,17 +27,21 @@ struct source {
 	git_tree *tree;            /* the commit's tree; owned */
 	git_odb *odb;              /* the mirror's object database; owned, lent to
 	                            * every job of the source (sync_job.odb) */
+	bool tags;                 /* the v* tags were fetched (module sync) */
+	struct strv tag_names;     /* then: every refs/tags/v* name, without
+	                            * refs/tags/, in refname order */
 };
 
 /*
- * Open the mirror of url in cache, fetch branch, resolve it. repo names the
- * source in messages. Blocks on the network and on the mirror lock. 0, or
+ * Open the mirror of url in cache, fetch branch, resolve it; with tags
+ * also fetch the remote's refs/tags/v* (pruning deleted ones) and list
+ * them in s->tag_names. repo names the source in messages. Blocks on the network and on the mirror lock. 0, or
  * ERR_NOTFOUND (repository or branch missing), ERR_AUTH, ERR_NET, -1, with
  * err_last "cannot read source 'owner/name' branch 'b': ...". token is
  * borrowed and must outlive s.
  */
 int source_open(struct source *s, const char *cache, const char *url, const char *repo,
-    const char *branch, const char *token);
+    const char *branch, bool tags, const char *token);
 /* Release everything; accepts a zeroed or already closed source. */
 void source_close(struct source *s);
 /*
@@ -44,5 +50,12 @@ void source_close(struct source *s);
  */
 int source_blob(git_blob **blob, const void **data, size_t *len, struct source *s,
     const git_oid *oid);
+
+/*
+ * The commit a tag of the mirror names (an annotated tag peeled) and its
+ * tree (free with git_tree_free). ERR_NOTFOUND when refs/tags/<tag> is
+ * absent or does not lead to a commit.
+ */
+int source_tag_tree(git_tree **tree, git_oid *commit, struct source *s, const char *tag);
 
 #endif

@@ -783,6 +783,8 @@ apply_job(struct worker *w)
 	if ((rc = sync_blobs(&c)) < 0)
 		goto fail;
 	sync_phase(&c, "blobs");
+	if ((rc = tree_set_requires(&c.tj, c.job->go_requires, c.job->ngo_requires)) < 0)
+		goto fail;
 	if ((rc = tree_build(&new_tree, &c.tj, &c.job->delete_paths, &c.job->prune_dirs)) < 0)
 		goto fail;
 	sync_phase(&c, "tree");

@@ -9,6 +9,7 @@
 #include "shared/err.h"
 #include "shared/git/err_git.h"
 #include "shared/pathcheck.h"
+#include "shared/gomod.h"
 #include "shared/transform.h"
 #include "shared/util.h"
 
@@ -569,4 +570,59 @@ tree_check_base(char **bad, const char **why, struct tree_job *tj)
 	if (rc < 0)
 		return err_git(ERR_FAIL, "cannot walk the base tree");
 	return 0;
+}
+
+int
+tree_set_requires(struct tree_job *tj, const struct msg_kv *req, size_t n)
+{
+	struct msg_manifest_entry e;
+	struct buf cur = BUF_INIT, next = BUF_INIT;
+	git_tree_entry *te = NULL;
+	git_blob *blob = NULL;
+	git_oid id;
+	size_t i;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < tj->n; i++)
+		if (strcmp(tj->v[i].path, "go.mod") == 0)
+			return err_set(ERR_CONFIG, "update_refs: go.mod is also synced from the "
+			    "source; it cannot be both");
+	if (tj->base == NULL || git_tree_entry_bypath(&te, tj->base, "go.mod") != 0 ||
+	    git_tree_entry_type(te) != GIT_OBJECT_BLOB) {
+		git_tree_entry_free(te);
+		err_clear();
+		return err_set(ERR_CONFIG, "update_refs: the target has no go.mod at its root");
+	}
+	if (git_blob_lookup(&blob, tj->repo, git_tree_entry_id(te)) < 0) {
+		rc = err_git(ERR_FAIL, "cannot read the target's go.mod");
+		goto out;
+	}
+	buf_add(&cur, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	for (i = 0; i < n; i++) {
+		buf_reset(&next);
+		if ((rc = gomod_set_require(&next, cur.ptr ? cur.ptr : "", cur.len, req[i].key,
+		    req[i].value)) < 0)
+			goto out;
+		buf_reset(&cur);
+		buf_add(&cur, next.ptr ? next.ptr : "", next.len);
+	}
+	if (git_odb_write(&id, tj->odb, cur.ptr ? cur.ptr : "", cur.len, GIT_OBJECT_BLOB) < 0) {
+		rc = err_git(ERR_FAIL, "cannot write the new go.mod");
+		goto out;
+	}
+	/* An entry like any synced file: tree_build compares it with the base. */
+	memset(&e, 0, sizeof(e));
+	e.path = (char *)"go.mod";
+	e.mode = git_tree_entry_filemode(te) == GIT_FILEMODE_BLOB_EXECUTABLE ? MODE_EXEC :
+	    MODE_FILE;
+	git_oid_tostr(e.oid, sizeof(e.oid), &id);
+	rc = tree_add(tj, &e);
+out:
+	git_blob_free(blob);
+	git_tree_entry_free(te);
+	buf_release(&cur);
+	buf_release(&next);
+	return rc;
 }

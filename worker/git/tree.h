@@ -105,6 +105,15 @@ bool tree_wanted(const struct tree_job *tj, const git_oid *id);
 int tree_blob_stored(struct tree_job *tj, const git_oid *id, uint64_t len);
 
 /*
+ * Module sync's update_refs: set each req[i] (module path -> version) in
+ * the require entries of the base tree's root go.mod (shared/gomod.h) and
+ * add the result as the entry "go.mod". Call after every tree_add and
+ * tree_blob, before tree_build. ERR_CONFIG when the base has no go.mod or
+ * the manifest syncs go.mod itself. n == 0: nothing.
+ */
+int tree_set_requires(struct tree_job *tj, const struct msg_kv *req, size_t n);
+
+/*
  * Finish: read local blobs, check every wanted blob arrived (ERR_PROTO
  * otherwise), remove delete paths and, under each prune dir, base files
  * not in the manifest; write the new tree into *out. Fills files and the
