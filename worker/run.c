@@ -6,6 +6,12 @@
  * target's log), report its exit and resource use in RESULT, remove the
  * directory.
  *
+ * When the JOB names a sync_branch (a run that opens pull requests) and
+ * the command succeeded, the plugin commits what it changed and pushes the
+ * branch (worker/git/commit.h); RESULT's outcome is then unchanged,
+ * pushed or dry_run. The worker never talks to the API: the supervisor
+ * opens the pull requests.
+ *
  * The command's environment is the worker's (which never holds a token)
  * plus REPOCAST_REPO; GITHUB_TOKEN and GH_TOKEN are dropped once more.
  */
@@ -169,9 +175,25 @@ run_job(struct worker *w)
 	worker_phase(w, "command", util_now_ms() - t0);
 	rc = (m.u.result.exit_code == 0 && m.u.result.term_signal == 0) ? 0 : ERR_FAIL;
 	m.u.result.outcome = (char *)(rc == 0 ? "ran" : "failed");
+	if (rc == 0 && job->sync_branch != NULL && job->sync_branch[0] != '\0') {
+		if (w->git == NULL) {
+			rc = err_set(ERR_CONFIG, "'%s' has no repository to commit to", job->target);
+			worker_error(w, rc);
+			goto out;
+		}
+		if ((rc = w->git->commit(w, tree, &m.u.result)) < 0) {
+			worker_log(w, LOG_ERROR, "%s", err_last());
+			worker_error(w, rc);
+			goto out;
+		}
+	}
 	if (worker_send(w, &m) < 0)
 		rc = -1;
 out:
+	free(m.u.result.commit);
+	free(m.u.result.branch);
+	free(m.u.result.diffstat);
+	free(m.u.result.diff);
 	tmpdir_remove(dir);
 	free(tree);
 	free(dir);

@@ -37,6 +37,8 @@ enum record_outcome {
 	OUTCOME_FAILED,          /* "failed" */
 	OUTCOME_TIMED_OUT,       /* "timed_out" */
 	OUTCOME_CANCELLED,       /* "cancelled" */
+	OUTCOME_UNCHANGED,       /* "unchanged": run, the command changed nothing (the
+				    last outcome: counts are sized by it) */
 };
 
 /*
@@ -94,7 +96,8 @@ struct record {
 	int exit_code;            /* the worker's exit status; -1 when it did not exit */
 	int term_signal;          /* the signal that ended the worker; 0 when none */
 	bool command_failed;      /* cause names the command's end, not the worker's */
-	/* Only `repocast sync` sets these (zero in a run): */
+	/* `repocast sync` sets these, and a run that opens pull requests
+	 * (pr_url, pr; zero in a run with --no-pr): */
 	struct {
 		char *pr_url;     /* the pull request, once written */
 		char *note;       /* what else happened to its PRs (superseded

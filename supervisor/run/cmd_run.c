@@ -25,10 +25,12 @@
 #include "supervisor/report/progress.h"
 #include "supervisor/report/read.h"
 #include "supervisor/report/report.h"
+#include "supervisor/github/api.h"
 #include "supervisor/github/endpoint.h"
 #include "supervisor/github/repos.h"
 #include "supervisor/github/token.h"
 #include "supervisor/run/repolist.h"
+#include "supervisor/run/runpr.h"
 #include "supervisor/run/selection.h"
 
 const char cmd_run_usage[] =
@@ -104,6 +106,9 @@ struct run_state {
 	struct task *tasks;
 	size_t next, ndone, nfailed;
 	struct token *token;    /* NULL: none configured */
+	struct endpoint *ep;
+	struct api *api;        /* the pull requests' (NULL with --no-pr, --diff) */
+	char *commit_message;   /* the run's commits (NULL with --no-pr) */
 	char *run_dir;
 	struct progress prog;
 };
@@ -115,7 +120,8 @@ const char *const run_options[] = {
 	"cpu-seconds", "open-files", "report-dir", "report-format", "metrics-file",
 	"only-failed", "cache-dir", "git-url", "token-file", "log-level",
 	"org", "user", "topic", "search", "include-archived", "include-forks", "dry-run",
-	"api-url",
+	"api-url", "branch", "title", "body", "body-file", "labels", "reviewers", "draft",
+	"diff",
 };
 const size_t run_noptions = ARRAY_SIZE(run_options);
 
@@ -177,6 +183,7 @@ cmd_run_opts_release(struct run_opts *o)
 	strv_release(&o->users);
 	strv_release(&o->topics);
 	strv_release(&o->searches);
+	runpr_opts_release(&o->pr);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -191,7 +198,7 @@ int
 cmd_run_parse(struct run_opts *o, int argc, char **argv)
 {
 	uint64_t v;
-	int i;
+	int i, rc;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL, *eq;
@@ -211,6 +218,13 @@ cmd_run_parse(struct run_opts *o, int argc, char **argv)
 			val = eq + 1;
 		} else {
 			snprintf(name, sizeof(name), "%s", a);
+		}
+		/* --branch, --title, --body, --body-file, --labels, --reviewers,
+		 * --draft, --diff: the pull requests' own (runpr.h). */
+		if ((rc = runpr_parse_flag(&o->pr, name, val, argc, argv, &i)) != 0) {
+			if (rc < 0)
+				return rc;
+			continue;
 		}
 		if (strcmp(name, "--no-pr") == 0 || strcmp(name, "--no-progress") == 0 ||
 		    strcmp(name, "--include-archived") == 0 || strcmp(name, "--include-forks") == 0 ||
@@ -300,14 +314,10 @@ cmd_run_parse(struct run_opts *o, int argc, char **argv)
 		    "USER or --search QUERY");
 	o->argv = argv + i;
 	o->argc = argc - i;
-	if (o->dry_run)
-		return 0;    /* nothing runs: no command or --no-pr needed */
-	if (i >= argc)
+	/* --dry-run runs nothing: no command needed */
+	if (!o->dry_run && i >= argc)
 		return err_set(ERR_CONFIG, "no command given (repocast run ... -- CMD ARGS)");
-	if (!o->no_pr)
-		return err_set(ERR_CONFIG, "opening pull requests from 'run' is not available yet: "
-		    "pass --no-pr");
-	return 0;
+	return runpr_opts_finish(&o->pr, o->no_pr, o->dry_run, o->argv, o->argc);
 }
 
 /* ---- the token ---- */
@@ -441,6 +451,13 @@ run_started(struct pool_job *j, void *task, void *arg)
 	m.u.job.cpu_seconds = st->o->cpu_seconds;
 	m.u.job.open_files = st->o->open_files;
 	m.u.job.max_frame = FRAME_MAX_DEFAULT;
+	if (!st->o->no_pr) {
+		/* commit and push what the command changed (worker/git/commit.h) */
+		m.u.job.sync_branch = st->o->pr.branch;
+		m.u.job.commit_message = st->commit_message;
+		m.u.job.dry_run = st->o->pr.diff;
+		m.u.job.want_diff = st->o->pr.diff;
+	}
 	rc = pool_send(j, &m);
 	return rc;
 }
@@ -486,6 +503,110 @@ run_finished(struct pool_job *j, void *task, struct record *final, void *arg)
 		progress_line(&st->prog, "%sok%s   %s (%.1fs)", progress_green(&st->prog),
 		    progress_plain(&st->prog), rec->name, (double)rec->wall_us / 1e6);
 	}
+}
+
+/* ---- the pull requests (after the workers, like sync_publish) ---- */
+
+/*
+ * Before anything runs: every repository must be one the API can open a
+ * PR in, and a run that pushes needs a token and the API.
+ */
+static int
+pr_prepare(struct run_state *st)
+{
+	struct api_opts ao;
+	char *cache, *host;
+	int rc;
+
+	if ((rc = runpr_check_entries(&st->list)) < 0)
+		return rc;
+	st->commit_message = runpr_commit_message(&st->o->pr, st->o->argv, st->o->argc);
+	if (st->o->pr.diff)
+		return 0;     /* a preview pushes nothing and asks the API nothing */
+	if (st->token == NULL) {
+		host = endpoint_git_host(st->ep);
+		rc = token_find(&st->token, st->o->token_file, host);
+		free(host);
+		if (rc < 0) {
+			err_wrap("opening pull requests needs a token (--token-file, "
+			    "GITHUB_TOKEN, GH_TOKEN or gh auth token; or pass --no-pr)");
+			return ERR_AUTH;
+		}
+	}
+	cache = xasprintf("%s/api", st->o->cache_dir);
+	if ((rc = util_mkdirs(cache, 0700)) < 0) {
+		free(cache);
+		return rc;
+	}
+	api_opts_init(&ao);
+	ao.base_url = st->ep->api_url;
+	ao.cache_dir = cache;
+	rc = api_new(&st->api, &ao, token_value(st->token));
+	free(cache);
+	if (rc < 0)
+		err_wrap("repocast.api_url (from %s)", st->ep->api_from);
+	return rc;
+}
+
+/* Open or update the PR of every repository whose branch was pushed. */
+static void
+pr_publish_all(struct run_state *st)
+{
+	struct runpr_out out;
+	struct runpr_in in;
+	size_t k;
+
+	for (k = 0; k < st->list.n; k++) {
+		struct task *t = &st->tasks[k];
+		struct record *rec = &t->rec;
+
+		if (!t->done || record_failed(rec) || rec->outcome != OUTCOME_PUSHED ||
+		    !rec->has_result)
+			continue;
+		memset(&in, 0, sizeof(in));
+		in.text.repo = t->e->name;
+		in.text.branch = rec->result.branch;
+		in.text.commit = rec->result.commit;
+		in.text.diffstat = rec->result.diffstat;
+		in.text.body = st->o->pr.body;
+		in.text.argv = st->o->argv;
+		in.text.argc = st->o->argc;
+		in.o = &st->o->pr;
+		if (runpr_publish(&out, st->api, &in) < 0) {
+			rec->outcome = OUTCOME_FAILED;
+			record_set_cause(rec, CAUSE_PR, 0, err_last());
+			st->nfailed++;
+			progress_line(&st->prog, "%sFAIL%s %s: pr: %s", progress_red(&st->prog),
+			    progress_plain(&st->prog), rec->name, rec->error);
+			continue;
+		}
+		free(rec->sync.pr_url);
+		rec->sync.pr_url = out.url;
+		rec->sync.pr = out.created ? PR_OPENED : out.updated ? PR_UPDATED : PR_CURRENT;
+		progress_line(&st->prog, "pr   %s: %s #%d %s", rec->name,
+		    record_pr_name(rec->sync.pr), out.number, out.url);
+	}
+}
+
+/* --diff: every repository's diffstat and diff on stdout. */
+static void
+pr_print_diffs(const struct run_state *st)
+{
+	size_t k;
+
+	for (k = 0; k < st->list.n; k++) {
+		const struct record *rec = &st->tasks[k].rec;
+
+		if (rec->outcome == OUTCOME_UNCHANGED)
+			printf("=== %s: unchanged\n", rec->name);
+		if (rec->outcome != OUTCOME_DRY_RUN || !rec->has_result)
+			continue;
+		printf("=== %s: would push branch '%s'\n%s\n%s", rec->name,
+		    rec->result.branch ? rec->result.branch : "",
+		    rec->result.diffstat ? rec->result.diffstat : "",
+		    rec->result.diff ? rec->result.diff : "");
+	}
+	fflush(stdout);
 }
 
 /* ---- the command ---- */
@@ -575,6 +696,11 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, "repocast: no repository matched: nothing to run\n");
 		goto out;
 	}
+	st.ep = &ep;
+	if (!o.no_pr && (rc = pr_prepare(&st)) < 0) {
+		exit_code = cmd_fail(rc == ERR_CONFIG ? CMD_INPUT : CMD_ENV, rc);
+		goto out;
+	}
 	st.tasks = xcalloc(st.list.n, sizeof(*st.tasks));
 	for (k = 0; k < st.list.n; k++)
 		st.tasks[k].e = &st.list.v[k];
@@ -623,11 +749,15 @@ cmd_run(int argc, char **argv)
 	progress_init(&st.prog, stderr, st.list.n,
 	    progress_is_tty(STDERR_FILENO) && !o.no_progress);
 	pool_run(pool);
-	progress_end(&st.prog);
 	run.interrupted = pool_interrupted(pool);
+	if (!run.interrupted && st.api != NULL)
+		pr_publish_all(&st);
+	progress_end(&st.prog);
 	run.orphans_reaped = pool_orphans(pool);
 	if (run.interrupted)
 		fill_not_started(&st);
+	if (o.pr.diff)
+		pr_print_diffs(&st);
 
 	exit_code = run.interrupted ? EXIT_INTERRUPTED : st.nfailed > 0 ? EXIT_TARGETS : EXIT_OK;
 	report_run_end(&run);
@@ -662,6 +792,8 @@ out:
 		record_release(&st.tasks[k].rec);
 	free(st.tasks);
 	repolist_release(&st.list);
+	api_free(st.api);
+	free(st.commit_message);
 	token_free(st.token);
 	free(st.run_dir);
 	free(log_dir);

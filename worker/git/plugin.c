@@ -14,7 +14,12 @@
 #include "shared/git/err_git.h"
 #include "shared/git/mirror.h"
 #include "shared/util.h"
+#include "worker/git/commit.h"
 #include "worker/worker.h"
+
+/* What the job's one checkout came from: the base of its commit. A worker
+ * runs one job, so one is enough. */
+static struct commit_base checked_out;
 
 static void
 git_start(void)
@@ -25,6 +30,8 @@ git_start(void)
 static void
 git_end(void)
 {
+	free(checked_out.branch);
+	checked_out.branch = NULL;
 	git_libgit2_shutdown();
 }
 
@@ -73,6 +80,9 @@ fetch_checkout(struct worker *w, const char *dir)
 		goto out;
 	}
 	worker_phase(w, "checkout", util_now_ms() - t0);
+	free(checked_out.branch);
+	checked_out.branch = xstrdup(branch);
+	git_oid_cpy(&checked_out.oid, &oid);
 	rc = 0;
 out:
 	git_tree_free(tree);
@@ -80,6 +90,14 @@ out:
 	free(branch);
 	mirror_close(&m);
 	return rc;
+}
+
+static int
+commit_checkout(struct worker *w, const char *dir, struct msg_result *res)
+{
+	if (checked_out.branch == NULL)
+		return err_set(ERR_PROTO, "nothing was checked out to commit");
+	return commit_run_changes(res, w, dir, &checked_out);
 }
 
 /* Found by plugin_open with dlsym(PLUGIN_SYMBOL); the plugin's only entry. */
@@ -91,4 +109,5 @@ const struct plugin_ops plugin_git = {
 	git_end,
 	apply_job,
 	fetch_checkout,
+	commit_checkout,
 };

@@ -1,0 +1,141 @@
+#!/bin/bash
+# `repocast run` without --no-pr: after the command succeeds, what it
+# changed (as `git add -A` would take it: .gitignore honoured, deletions
+# too) is committed, pushed to the run's branch and one PR per changed
+# repository is opened; an unchanged repository gets none (outcome
+# unchanged). A rerun updates the same PR. --diff previews and pushes
+# nothing; a failing command pushes nothing; a lost create answer is
+# reconciled (still one PR); a local path is refused.
+source "$(dirname "$0")/sync_lib.bash"
+sync_lib_init
+forge_start
+
+seed_targets main acme/a acme/b acme/c
+# b ignores *.log: the command's log file must not be committed
+printf '*.log\n' > "$T/w/b/.gitignore"
+echo gone > "$T/w/b/old.txt"
+push_work acme/b main "ignore logs"
+printf '%s\n' acme/a acme/b acme/c > "$T/repos"
+
+control() {
+	python3 -c 'import sys, urllib.request
+req = urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method=sys.argv[3],
+                             headers={"Content-Type": "application/json"})
+urllib.request.urlopen(req, timeout=10).read()' "http://127.0.0.1:$PORT$1" "${2:-}" "${3:-POST}"
+}
+# each step has its own report dir: its one report is the step's
+STEP=0
+step_report() { ls "$T/runs$STEP"/*/report.json; }
+open_prs() { api "/repos/$1/pulls?state=open" | pj 'len(d)'; }
+heads() { git -C "$T/forge/$1.git" for-each-ref --format='%(refname:short)' refs/heads/; }
+run_pr() {
+	"$RC" run --repos "$T/repos" --token-file "$T/token" --report-dir "$T/runs$STEP" \
+	    --git-url "http://127.0.0.1:$PORT/git" --api-url "http://127.0.0.1:$PORT/api/v3" \
+	    --no-progress --jobs 2 --retries 0 "$@"
+}
+# a and b change, c does not; b also writes an ignored file and deletes one
+CMD='case "$REPOCAST_REPO" in acme/c) ;; acme/b) echo x >> README.md; echo noise > build.log; rm old.txt ;; *) echo x >> README.md ;; esac'
+BR=repocast/run-change
+
+STEP=1
+# 1. --diff: the command runs, the diff is shown, nothing is pushed or written
+before=$(for r in a b c; do heads acme/$r; done | sort | tr '\n' ' ')
+run_pr --diff --branch $BR -- sh -c "$CMD" > "$T/diff" 2> "$T/err" || { cat "$T/err"; fail "--diff failed"; }
+grep -q '^=== acme/a: would push branch' "$T/diff" || { cat "$T/diff"; fail "no diff for a"; }
+grep -q '^=== acme/c: unchanged' "$T/diff" || { cat "$T/diff"; fail "c not unchanged"; }
+grep -q '^+x$' "$T/diff" || fail "the diff does not show the change"
+grep -q 'build.log' "$T/diff" && fail "the ignored file is in the diff"
+after=$(for r in a b c; do heads acme/$r; done | sort | tr '\n' ' ')
+[ "$before" = "$after" ] || fail "--diff pushed: $before -> $after"
+for r in a b c; do [ "$(open_prs acme/$r)" -eq 0 ] || fail "--diff opened a PR in $r"; done
+[ -z "$(forge_writes)" ] || fail "--diff wrote to the API: $(forge_writes)"
+R=$(step_report)
+[ "$(outcome "$R" acme/a)" = dry_run ] || fail "a: $(outcome "$R" acme/a), want dry_run"
+[ "$(outcome "$R" acme/c)" = unchanged ] || fail "c: $(outcome "$R" acme/c), want unchanged"
+
+STEP=2
+# 2. a failing command pushes nothing and opens nothing
+set +e
+run_pr --branch $BR -- sh -c "$CMD; exit 1" > "$T/out" 2>&1
+code=$?
+set -e
+[ "$code" -eq 1 ] || { cat "$T/out"; fail "failing command: exit $code, want 1"; }
+after=$(for r in a b c; do heads acme/$r; done | sort | tr '\n' ' ')
+[ "$before" = "$after" ] || fail "a failing command pushed: $after"
+for r in a b c; do [ "$(open_prs acme/$r)" -eq 0 ] || fail "a failing command opened a PR in $r"; done
+
+STEP=3
+# 3. the run: one PR per changed repository, none for c
+run_pr --branch $BR --title "Add x" --body "Why: testing." --labels automated,run \
+    --draft -- sh -c "$CMD" > "$T/out" 2>&1 || { cat "$T/out"; fail "run failed"; }
+R=$(step_report)
+for r in a b; do
+	[ "$(outcome "$R" acme/$r)" = pushed ] || fail "$r: $(outcome "$R" acme/$r), want pushed"
+	[ "$(open_prs acme/$r)" -eq 1 ] || fail "$r: $(open_prs acme/$r) open PRs, want 1"
+done
+[ "$(outcome "$R" acme/c)" = unchanged ] || fail "c: $(outcome "$R" acme/c), want unchanged"
+[ "$(open_prs acme/c)" -eq 0 ] || fail "c got a PR"
+heads acme/c | grep -q "^$BR\$" && fail "c got a branch"
+api /repos/acme/a/pulls > "$T/pa"
+pjt "d[0]['head']['ref'] == '$BR' and d[0]['title'] == 'Add x' and d[0]['draft']" "$T/pa" \
+    || fail "a's PR: $(cat "$T/pa")"
+pjt "sorted(l['name'] for l in d[0]['labels']) == ['automated', 'run']" "$T/pa" || fail "labels"
+pjt "'Why: testing.' in d[0]['body'] and 'repocast-run-metadata' in d[0]['body']" "$T/pa" \
+    || fail "a's body: $(pj "d[0]['body']" "$T/pa")"
+url_a=$(pj "d[0]['html_url']" "$T/pa")
+pjt "[(t['pr'], t['pr_url']) for t in d['targets'] if t['name']=='acme/a'] == [('opened', '$url_a')]" \
+    "$R" || fail "a's pr/pr_url in the report"
+# b's commit: README changed, old.txt deleted, build.log not committed
+git -C "$T/forge/acme/b.git" ls-tree -r --name-only $BR > "$T/btree"
+grep -qx README.md "$T/btree" || fail "README.md missing"
+grep -qx build.log "$T/btree" && fail "the ignored build.log was committed"
+grep -qx old.txt "$T/btree" && fail "the deleted old.txt is still there"
+[ "$(git -C "$T/forge/acme/b.git" rev-list --count main..$BR)" -eq 1 ] || fail "not one commit"
+num_a=$(pj "d[0]['number']" "$T/pa")
+
+STEP=4
+# 4. a rerun with a further change updates the same PR (still one open)
+CMD2='case "$REPOCAST_REPO" in acme/c) ;; *) echo x >> README.md; echo y >> README.md ;; esac'
+run_pr --branch $BR --title "Add x and y" -- sh -c "$CMD2" > "$T/out" 2>&1 ||
+    { cat "$T/out"; fail "rerun failed"; }
+for r in a b; do [ "$(open_prs acme/$r)" -eq 1 ] || fail "$r: two PRs after the rerun"; done
+api /repos/acme/a/pulls > "$T/pa"
+[ "$(pj "d[0]['number']" "$T/pa")" = "$num_a" ] || fail "a new PR instead of an update"
+[ "$(pj "d[0]['title']" "$T/pa")" = "Add x and y" ] || fail "title not updated"
+git -C "$T/forge/acme/a.git" show $BR:README.md | grep -qx y || fail "the branch lacks the new change"
+R=$(step_report)
+pjt "[t for t in d['targets'] if t['name']=='acme/a'][0]['pr'] == 'updated'" "$R" ||
+    fail "a's pr is not 'updated': $(cat "$R" | head -c 600)"
+
+STEP=5
+# 5. default branch from the command; a lost create answer is reconciled
+make_repo acme/d main README.md d
+printf 'acme/d\n' > "$T/repos"
+control /_forge/faults '{"kind": "drop_after", "method": "POST", "path": "/repos/acme/d/pulls$", "count": 1}'
+run_pr -- sh -c 'echo z >> README.md' > "$T/out" 2>&1 || { cat "$T/out"; fail "run on d failed"; }
+control /_forge/faults "" DELETE
+[ "$(open_prs acme/d)" -eq 1 ] || fail "d: $(open_prs acme/d) PRs after a lost create"
+# adopted after the lost answer (the fault fired), not opened twice
+pjt "[t['pr'] for t in d['targets']] == ['current']" "$(step_report)" ||
+    fail "d's PR was not reconciled: $(pj "[t['pr'] for t in d['targets']]" "$(step_report)")"
+pjt "d[0]['head']['ref'] == 'repocast/run-sh-c-echo-z-readme-md'" <(api /repos/acme/d/pulls) ||
+    fail "default branch: $(api /repos/acme/d/pulls | pj "d[0]['head']['ref']")"
+
+STEP=6
+# 6. refused: a local path, a bad branch name, PR flags with --no-pr
+printf '%s\n' "$T/forge/acme/a.git" > "$T/local"
+set +e
+"$RC" run --repos "$T/local" --report-dir "$T/runs-local" -- true > "$T/out" 2>&1; code=$?
+set -e
+[ "$code" -eq 2 ] && grep -q "pass --no-pr" "$T/out" || { cat "$T/out"; fail "local path: exit $code"; }
+[ ! -e "$T/runs-local" ] || fail "a refused run wrote a run directory"
+set +e
+run_pr --branch 'bad..name' -- true > "$T/out" 2>&1; code=$?
+set -e
+[ "$code" -eq 2 ] && grep -q "invalid branch name" "$T/out" || { cat "$T/out"; fail "bad branch: $code"; }
+set +e
+run_pr --no-pr --title x -- true > "$T/out" 2>&1; code=$?
+set -e
+[ "$code" -eq 2 ] && grep -q "cannot go with --no-pr" "$T/out" || { cat "$T/out"; fail "--no-pr --title"; }
+fsck_all
+echo "run_pr: ok"
