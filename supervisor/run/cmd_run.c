@@ -471,6 +471,8 @@ run_started(struct pool_job *j, void *task, void *arg)
 	if (!st->o->no_pr) {
 		/* commit and push what the command changed (worker/git/commit.h) */
 		m.u.job.sync_branch = st->o->pr.branch;
+		m.u.job.author_name = (char *)RUNPR_AUTHOR_NAME;
+		m.u.job.author_email = (char *)RUNPR_AUTHOR_EMAIL;
 		m.u.job.commit_message = st->commit_message;
 		m.u.job.dry_run = st->o->pr.diff;
 		m.u.job.want_diff = st->o->pr.diff;
@@ -565,7 +567,31 @@ pr_prepare(struct run_state *st)
 	return rc;
 }
 
-/* Open or update the PR of every repository whose branch was pushed. */
+/* An earlier run's PR of a repository the command no longer changes is stale. */
+static void
+pr_close_unchanged(struct run_state *st, struct record *rec, const char *repo)
+{
+	struct runpr_out out;
+
+	if (runpr_close_stale(&out, st->api, repo, st->o->pr.branch) < 0) {
+		rec->outcome = OUTCOME_FAILED;
+		record_set_cause(rec, CAUSE_PR, 0, err_last());
+		st->nfailed++;
+		progress_line(&st->prog, "%sFAIL%s %s: pr: %s", progress_red(&st->prog),
+		    progress_plain(&st->prog), rec->name, rec->error);
+		return;
+	}
+	if (out.number == 0)
+		return;
+	free(rec->sync.pr_url);
+	rec->sync.pr_url = out.url;
+	rec->sync.pr = PR_CLOSED;
+	progress_line(&st->prog, "pr   %s: closed #%d %s (the command changed nothing)",
+	    rec->name, out.number, out.url);
+}
+
+/* Open or update the PR of every repository whose branch was pushed; close
+ * the stale one of a repository left unchanged. */
 static void
 pr_publish_all(struct run_state *st)
 {
@@ -577,8 +603,13 @@ pr_publish_all(struct run_state *st)
 		struct task *t = &st->tasks[k];
 		struct record *rec = &t->rec;
 
-		if (!t->done || record_failed(rec) || rec->outcome != OUTCOME_PUSHED ||
-		    !rec->has_result)
+		if (!t->done || record_failed(rec) || !rec->has_result)
+			continue;
+		if (rec->outcome == OUTCOME_UNCHANGED) {
+			pr_close_unchanged(st, rec, t->e->name);
+			continue;
+		}
+		if (rec->outcome != OUTCOME_PUSHED)
 			continue;
 		memset(&in, 0, sizeof(in));
 		in.text.repo = t->e->name;

@@ -12,6 +12,7 @@
 #include "shared/util.h"
 #include "supervisor/config/config.h"
 #include "supervisor/github/github.h"
+#include "supervisor/github/pr.h"
 #include "supervisor/github/prtext.h"
 
 #define RUNPR_META_MARK "<!-- repocast-run-metadata"
@@ -451,5 +452,43 @@ out:
 	github_pull_free(pr);
 	github_repo_free(r);
 	buf_release(&body);
+	return rc;
+}
+
+int
+runpr_close_stale(struct runpr_out *out, struct api *a, const char *repo, const char *branch)
+{
+	struct github_repo *r = NULL;
+	struct github_pull *pr = NULL;
+	struct pr_close_in in;
+	enum pr_branch_fate fate;
+	char *comment = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = github_repo_get(&r, a, repo)) < 0)
+		goto out;
+	if (r->default_branch == NULL) {
+		rc = err_set(ERR_PROTO, "repository '%s' has no default branch", repo);
+		goto out;
+	}
+	if ((rc = find_open(&pr, a, repo, r->default_branch, branch)) < 0 || pr == NULL)
+		goto out;
+	comment = xasprintf("Closing: the command of this pull request no longer changes "
+	    "anything in '%s' (on %s); it is no longer needed.", repo, r->default_branch);
+	memset(&in, 0, sizeof(in));
+	in.repo = repo;
+	in.pr = pr;
+	in.comment = comment;
+	in.author_name = RUNPR_AUTHOR_NAME;
+	in.author_email = RUNPR_AUTHOR_EMAIL;
+	if ((rc = pr_close(&fate, a, &in)) < 0)
+		goto out;
+	out->url = xstrdup(pr->html_url ? pr->html_url : "");
+	out->number = pr->number;
+out:
+	free(comment);
+	github_pull_free(pr);
+	github_repo_free(r);
 	return rc;
 }

@@ -116,4 +116,18 @@ struct runpr_out {
  */
 int runpr_publish(struct runpr_out *out, struct api *a, const struct runpr_in *in);
 
+/* The commit identity of a run's commits (worker/git/commit.c's default). */
+#define RUNPR_AUTHOR_NAME "repocast"
+#define RUNPR_AUTHOR_EMAIL "repocast@localhost"
+
+/*
+ * The command changed nothing in repo: close the run's open PR of branch
+ * (found as runpr_publish finds it), if any, with a comment saying so,
+ * and delete the branch unless it has commits other than the one a run
+ * made (pr_close). *out->url/number name the closed PR; out->number 0:
+ * there was none. Blocks on the API.
+ */
+int runpr_close_stale(struct runpr_out *out, struct api *a, const char *repo,
+    const char *branch);
+
 #endif

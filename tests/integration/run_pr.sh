@@ -5,7 +5,8 @@
 # repository is opened; an unchanged repository gets none (outcome
 # unchanged). A rerun updates the same PR. --diff previews and pushes
 # nothing; a failing command pushes nothing; a lost create answer is
-# reconciled (still one PR); a local path is refused.
+# reconciled (still one PR); a rerun whose command changes nothing closes
+# the stale PR; a local path is refused.
 source "$(dirname "$0")/sync_lib.bash"
 sync_lib_init
 forge_start
@@ -106,6 +107,20 @@ git -C "$T/forge/acme/a.git" show $BR:README.md | grep -qx y || fail "the branch
 R=$(step_report)
 pjt "[t for t in d['targets'] if t['name']=='acme/a'][0]['pr'] == 'updated'" "$R" ||
     fail "a's pr is not 'updated': $(cat "$R" | head -c 600)"
+
+# 4b. the command changes nothing any more: the stale PRs are closed with a
+# comment and the run's branches deleted
+STEP=45
+run_pr --branch $BR -- true > "$T/out" 2>&1 || { cat "$T/out"; fail "no-op rerun failed"; }
+for r in a b c; do
+	[ "$(open_prs acme/$r)" -eq 0 ] || fail "$r: a stale PR stayed open"
+	heads acme/$r | grep -q "^$BR\$" && fail "$r: the run's branch stayed"
+done
+R=$(step_report)
+pjt "[(t['name'], t['outcome'], t['pr']) for t in d['targets']] == [('acme/a', 'unchanged', 'closed'), ('acme/b', 'unchanged', 'closed'), ('acme/c', 'unchanged', None)]" "$R" ||
+    fail "no-op rerun: $(pj "[(t['name'], t['outcome'], t['pr']) for t in d['targets']]" "$R")"
+api "/repos/acme/a/issues/$num_a/comments" | pjt "'no longer changes anything' in d[-1]['body']" ||
+    fail "no closing comment"
 
 STEP=5
 # 5. default branch from the command; a lost create answer is reconciled
