@@ -124,6 +124,7 @@ struct run_state {
 	size_t next, ndone, nfailed;
 	struct token *token;    /* NULL: none configured */
 	struct endpoint *ep;
+	struct runcfg cfg;      /* -c CONFIG (zeroed without one) */
 	struct api *api;        /* the pull requests' (NULL with --no-pr, --diff) */
 	char *commit_message;   /* the run's commits (NULL with --no-pr) */
 	char *run_dir;
@@ -138,7 +139,7 @@ const char *const run_options[] = {
 	"only-failed", "cache-dir", "git-url", "token-file", "log-level",
 	"org", "user", "topic", "search", "include-archived", "include-forks", "dry-run",
 	"api-url", "branch", "title", "body", "body-file", "labels", "reviewers", "draft",
-	"diff",
+	"diff", "config", "groups", "skip-groups",
 };
 const size_t run_noptions = ARRAY_SIZE(run_options);
 
@@ -201,6 +202,7 @@ cmd_run_opts_release(struct run_opts *o)
 	strv_release(&o->topics);
 	strv_release(&o->searches);
 	runpr_opts_release(&o->pr);
+	runcfg_opts_release(&o->cfg);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -225,6 +227,8 @@ cmd_run_parse(struct run_opts *o, int argc, char **argv)
 			i++;
 			break;
 		}
+		if (strcmp(a, "-c") == 0)
+			a = "--config";    /* the one short flag, as sync has it */
 		if (strncmp(a, "--", 2) != 0)
 			return err_set(ERR_CONFIG, "unexpected argument '%s' (the command goes "
 			    "after --)", a);
@@ -237,8 +241,10 @@ cmd_run_parse(struct run_opts *o, int argc, char **argv)
 			snprintf(name, sizeof(name), "%s", a);
 		}
 		/* --branch, --title, --body, --body-file, --labels, --reviewers,
-		 * --draft, --diff: the pull requests' own (runpr.h). */
-		if ((rc = runpr_parse_flag(&o->pr, name, val, argc, argv, &i)) != 0) {
+		 * --draft, --diff: the pull requests' own (runpr.h); --config,
+		 * --groups, --skip-groups: targets from a sync config (runcfg.h). */
+		if ((rc = runpr_parse_flag(&o->pr, name, val, argc, argv, &i)) != 0 ||
+		    (rc = runcfg_parse_flag(&o->cfg, name, val, argc, argv, &i)) != 0) {
 			if (rc < 0)
 				return rc;
 			continue;
@@ -326,9 +332,12 @@ cmd_run_parse(struct run_opts *o, int argc, char **argv)
 	if (o->topics.n > 0 && o->orgs.n == 0 && o->users.n == 0 && o->searches.n == 0)
 		return err_set(ERR_CONFIG, "--topic filters the repositories of --org, --user or "
 		    "--search: give one of them");
-	if (o->repos == NULL && o->orgs.n == 0 && o->users.n == 0 && o->searches.n == 0)
-		return err_set(ERR_CONFIG, "no repositories: give --repos FILE, --org ORG, --user "
-		    "USER or --search QUERY");
+	if ((rc = runcfg_opts_check(&o->cfg)) < 0)
+		return rc;
+	if (o->repos == NULL && o->orgs.n == 0 && o->users.n == 0 && o->searches.n == 0 &&
+	    o->cfg.config == NULL)
+		return err_set(ERR_CONFIG, "no repositories: give --repos FILE, -c CONFIG, --org "
+		    "ORG, --user USER or --search QUERY");
 	o->argv = argv + i;
 	o->argc = argc - i;
 	/* --dry-run runs nothing: no command needed */
@@ -379,6 +388,11 @@ run_select(struct run_state *st, struct report_run *run, struct endpoint *ep)
 	memset(&ein, 0, sizeof(ein));
 	ein.api_flag = o->api_url;
 	ein.git_flag = o->git_url;
+	if (o->cfg.config != NULL) {
+		if ((rc = runcfg_load(&st->cfg, &o->cfg)) < 0)
+			return rc;
+		runcfg_endpoint(&ein, &st->cfg);
+	}
 	if ((rc = endpoint_resolve(ep, &ein)) < 0)
 		return rc;
 	host = endpoint_git_host(ep);
@@ -412,6 +426,8 @@ run_select(struct run_state *st, struct report_run *run, struct endpoint *ep)
 	run->api_waited_ms = stats.waited_ms;
 	if (rc < 0)
 		goto out;
+	if (st->cfg.cfg != NULL)
+		runcfg_add(&st->list, &run->selection, &st->cfg, ep->git_url);
 	if (st->token == NULL && !asked && any_http(&st->list)) {
 		rc = token_find(&st->token, NULL, host);
 		if (rc < 0 && rc != ERR_AUTH)
@@ -461,6 +477,7 @@ run_started(struct pool_job *j, void *task, void *arg)
 	m.u.job.mode = JOB_RUN;
 	m.u.job.target = (char *)t->e->name;
 	m.u.job.remote_url = t->e->url;
+	m.u.job.base_branch = t->e->branch;
 	m.u.job.cache_dir = st->o->cache_dir;
 	m.u.job.argv.v = st->o->argv;
 	m.u.job.argv.n = (size_t)st->o->argc;
@@ -569,11 +586,11 @@ pr_prepare(struct run_state *st)
 
 /* An earlier run's PR of a repository the command no longer changes is stale. */
 static void
-pr_close_unchanged(struct run_state *st, struct record *rec, const char *repo)
+pr_close_unchanged(struct run_state *st, struct record *rec, const struct repolist_entry *e)
 {
 	struct runpr_out out;
 
-	if (runpr_close_stale(&out, st->api, repo, st->o->pr.branch) < 0) {
+	if (runpr_close_stale(&out, st->api, e->name, e->branch, st->o->pr.branch) < 0) {
 		rec->outcome = OUTCOME_FAILED;
 		record_set_cause(rec, CAUSE_PR, 0, err_last());
 		st->nfailed++;
@@ -606,13 +623,14 @@ pr_publish_all(struct run_state *st)
 		if (!t->done || record_failed(rec) || !rec->has_result)
 			continue;
 		if (rec->outcome == OUTCOME_UNCHANGED) {
-			pr_close_unchanged(st, rec, t->e->name);
+			pr_close_unchanged(st, rec, t->e);
 			continue;
 		}
 		if (rec->outcome != OUTCOME_PUSHED)
 			continue;
 		memset(&in, 0, sizeof(in));
 		in.text.repo = t->e->name;
+		in.text.base = t->e->branch;
 		in.text.branch = rec->result.branch;
 		in.text.commit = rec->result.commit;
 		in.text.diffstat = rec->result.diffstat;
@@ -840,6 +858,7 @@ out:
 		record_release(&st.tasks[k].rec);
 	free(st.tasks);
 	repolist_release(&st.list);
+	runcfg_release(&st.cfg);
 	api_free(st.api);
 	free(st.commit_message);
 	token_free(st.token);

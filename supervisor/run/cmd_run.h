@@ -10,6 +10,7 @@
 
 #include "shared/log.h"
 #include "shared/strv.h"
+#include "supervisor/run/runcfg.h"
 #include "supervisor/run/runpr.h"
 
 struct run_opts {
@@ -30,6 +31,7 @@ struct run_opts {
 	bool include_archived, include_forks, dry_run;
 	char *api_url;            /* --api-url, or NULL (then the environment) */
 	struct runpr_opts pr;     /* the pull requests (runpr.h) unless --no-pr */
+	struct runcfg_opts cfg;   /* -c CONFIG, --groups, --skip-groups (runcfg.h) */
 	enum log_level log_level;
 	char **argv;          /* the command: borrowed from the argv given to parse */
 	int argc;

@@ -393,6 +393,19 @@ out:
 	return rc;
 }
 
+/* GET /repos/{o}/{r}: *r holds its default branch. */
+static int
+default_branch(struct github_repo **r, struct api *a, const char *repo)
+{
+	int rc;
+
+	if ((rc = github_repo_get(r, a, repo)) < 0)
+		return rc;
+	if ((*r)->default_branch == NULL)
+		return err_set(ERR_PROTO, "repository '%s' has no default branch", repo);
+	return 0;
+}
+
 int
 runpr_publish(struct runpr_out *out, struct api *a, const struct runpr_in *in)
 {
@@ -406,13 +419,10 @@ runpr_publish(struct runpr_out *out, struct api *a, const struct runpr_in *in)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = github_repo_get(&r, a, text.repo)) < 0)
+	if (text.base == NULL && (rc = default_branch(&r, a, text.repo)) < 0)
 		goto out;
-	if (r->default_branch == NULL) {
-		rc = err_set(ERR_PROTO, "repository '%s' has no default branch", text.repo);
-		goto out;
-	}
-	text.base = r->default_branch;
+	if (text.base == NULL)
+		text.base = r->default_branch;
 	runpr_body(&body, &text);
 	if ((rc = find_open(&pr, a, text.repo, text.base, text.branch)) < 0)
 		goto out;
@@ -456,7 +466,8 @@ out:
 }
 
 int
-runpr_close_stale(struct runpr_out *out, struct api *a, const char *repo, const char *branch)
+runpr_close_stale(struct runpr_out *out, struct api *a, const char *repo, const char *base,
+    const char *branch)
 {
 	struct github_repo *r = NULL;
 	struct github_pull *pr = NULL;
@@ -466,16 +477,14 @@ runpr_close_stale(struct runpr_out *out, struct api *a, const char *repo, const 
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = github_repo_get(&r, a, repo)) < 0)
+	if (base == NULL && (rc = default_branch(&r, a, repo)) < 0)
 		goto out;
-	if (r->default_branch == NULL) {
-		rc = err_set(ERR_PROTO, "repository '%s' has no default branch", repo);
-		goto out;
-	}
-	if ((rc = find_open(&pr, a, repo, r->default_branch, branch)) < 0 || pr == NULL)
+	if (base == NULL)
+		base = r->default_branch;
+	if ((rc = find_open(&pr, a, repo, base, branch)) < 0 || pr == NULL)
 		goto out;
 	comment = xasprintf("Closing: the command of this pull request no longer changes "
-	    "anything in '%s' (on %s); it is no longer needed.", repo, r->default_branch);
+	    "anything in '%s' (on %s); it is no longer needed.", repo, base);
 	memset(&in, 0, sizeof(in));
 	in.repo = repo;
 	in.pr = pr;

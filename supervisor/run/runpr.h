@@ -95,7 +95,8 @@ void runpr_body(struct buf *out, const struct runpr_text_in *in);
 int runpr_meta_branch(char **branch, const char *body);
 
 struct runpr_in {
-	struct runpr_text_in text;   /* repo, branch, commit, ... (base filled here) */
+	struct runpr_text_in text;   /* repo, branch, commit, ...; base NULL: the
+					repository's default branch (GET /repos) */
 	const struct runpr_opts *o;  /* title, labels, reviewers, draft */
 };
 
@@ -109,7 +110,8 @@ struct runpr_out {
 /*
  * Open the PR of in->text.branch in in->text.repo, or update the open one
  * (found by its head, preferring one whose metadata names the branch):
- * the base is the repository's default branch (GET /repos); a create goes
+ * the base is text.base, else the repository's default branch (GET
+ * /repos); a create goes
  * through github_pull_create_once (a lost answer is reconciled by listing
  * the head's PRs, never two PRs). Labels and reviewers are added to a new
  * PR. Blocks on the API. 0 with *out filled (zeroed first), or an error.
@@ -122,12 +124,13 @@ int runpr_publish(struct runpr_out *out, struct api *a, const struct runpr_in *i
 
 /*
  * The command changed nothing in repo: close the run's open PR of branch
+ * against base (NULL: the default branch)
  * (found as runpr_publish finds it), if any, with a comment saying so,
  * and delete the branch unless it has commits other than the one a run
  * made (pr_close). *out->url/number name the closed PR; out->number 0:
  * there was none. Blocks on the API.
  */
 int runpr_close_stale(struct runpr_out *out, struct api *a, const char *repo,
-    const char *branch);
+    const char *base, const char *branch);
 
 #endif

@@ -152,5 +152,50 @@ set +e
 run_pr --no-pr --title x -- true > "$T/out" 2>&1; code=$?
 set -e
 [ "$code" -eq 2 ] && grep -q "cannot go with --no-pr" "$T/out" || { cat "$T/out"; fail "--no-pr --title"; }
+
+# 7. -c CONFIG: the targets of the groups in scope, on each target's branch,
+# with the config's api_url and git_url
+git -C "$T/w/c" checkout -qb dev
+echo "on dev" > "$T/w/c/DEV.md"
+push_work acme/c dev "dev work"
+cat > "$T/run.yaml" <<EOF2
+version: 1
+repocast:
+  api_url: http://127.0.0.1:$PORT/api/v3
+  git_url: http://127.0.0.1:$PORT/git
+groups:
+  - name: one
+    id: one
+    source: {repo: acme/a, branch: main}
+    targets:
+      - repo: acme/c
+        branch: dev
+        files: [{src: README.md, dest: X.md}]
+  - name: two
+    id: two
+    source: {repo: acme/a, branch: main}
+    targets:
+      - repo: acme/d
+        files: [{src: README.md, dest: X.md}]
+EOF2
+STEP=7
+"$RC" run -c "$T/run.yaml" --groups one --token-file "$T/token" --report-dir "$T/runs7" \
+    --no-progress --title "dev change" -- sh -c 'test -f DEV.md && echo more >> DEV.md' \
+    > "$T/out" 2>&1 || { cat "$T/out"; fail "run -c failed"; }
+R=$(step_report)
+pjt "[(t['name'], t['outcome']) for t in d['targets']] == [('acme/c', 'pushed')]" "$R" ||
+    fail "-c --groups one: $(pj "[(t['name'], t['outcome']) for t in d['targets']]" "$R")"
+pjt "'config:$T/run.yaml' in d['run']['selection']['sources']" "$R" || fail "selection sources"
+api /repos/acme/c/pulls > "$T/pc"
+pjt "[(p['base']['ref'], p['title']) for p in d] == [('dev', 'dev change')]" "$T/pc" ||
+    fail "the PR is not against the target's branch: $(cat "$T/pc" | head -c 300)"
+set +e
+"$RC" run -c "$T/run.yaml" --groups nope --no-pr --report-dir "$T/runs8" -- true > "$T/out" 2>&1
+code=$?
+"$RC" run --repos "$T/repos" --groups one --no-pr -- true > "$T/out2" 2>&1
+code2=$?
+set -e
+[ "$code" -eq 2 ] || { cat "$T/out"; fail "unknown group: exit $code"; }
+[ "$code2" -eq 2 ] && grep -q "give -c CONFIG" "$T/out2" || { cat "$T/out2"; fail "--groups without -c"; }
 fsck_all
 echo "run_pr: ok"
