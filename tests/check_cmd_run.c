@@ -104,7 +104,7 @@ START_TEST(test_run_flags)
 	ck_assert_str_eq(PARSE("run", "--repos", "f", "--no-pr"),
 	    "no command given (repocast run ... -- CMD ARGS)");
 	ck_assert_str_eq(PARSE("run", "--no-pr", "--", "true"), "no repositories: give --repos "
-	    "FILE, --org ORG, --user USER or --search QUERY");
+	    "FILE, -c CONFIG, --org ORG, --user USER or --search QUERY");
 	ck_assert_str_eq(PARSE("run", "--topic", "go", "--no-pr", "--", "true"),
 	    "--topic filters the repositories of --org, --user or --search: give one of them");
 	ck_assert_str_eq(PARSE("run", "--repos", "f", "--topic", "go", "--no-pr", "--", "true"),
