@@ -34,7 +34,8 @@
 #include "supervisor/run/selection.h"
 
 const char cmd_run_usage[] =
-    "usage: repocast run (--repos FILE | --org ORG | --user USER | --search QUERY)...\n"
+    "usage: repocast run (--repos FILE | -c CONFIG | --org ORG | --user USER |\n"
+    "                     --search QUERY)...\n"
     "                    [--no-pr | PR options] [options] -- CMD [ARGS...]\n"
     "       repocast run ... --dry-run\n"
     "\n"
@@ -71,6 +72,10 @@ const char cmd_run_usage[] =
     "\n"
     "choosing repositories (combinable; see docs/run.md):\n"
     "  --repos FILE        the repositories, one a line (# comments)\n"
+    "  -c, --config FILE   every target of a sync config's groups in scope, on\n"
+    "                      its branch (the config's api_url, git_url apply)\n"
+    "  --groups LIST       with -c: only these groups (names or ids)\n"
+    "  --skip-groups LIST  with -c: skip these groups\n"
     "  --org ORG           every repository of organization ORG (repeatable)\n"
     "  --user USER         the repositories USER owns (repeatable)\n"
     "  --search QUERY      GitHub repository search, e.g. 'topic:go org:acme'\n"
