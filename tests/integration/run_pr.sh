@@ -135,6 +135,17 @@ pjt "[t['pr'] for t in d['targets']] == ['current']" "$(step_report)" ||
     fail "d's PR was not reconciled: $(pj "[t['pr'] for t in d['targets']]" "$(step_report)")"
 pjt "d[0]['head']['ref'] == 'repocast/run-sh-c-echo-z-readme-md'" <(api /repos/acme/d/pulls) ||
     fail "default branch: $(api /repos/acme/d/pulls | pj "d[0]['head']['ref']")"
+num_d=$(api /repos/acme/d/pulls | pj "d[0]['number']")
+# the same command again after the base moved: the same PR, updated
+echo "more" > "$T/w/d/NEW.md"
+push_work acme/d main "base moves"
+STEP=55
+run_pr -- sh -c 'echo z >> README.md' > "$T/out" 2>&1 || { cat "$T/out"; fail "rerun on d failed"; }
+[ "$(open_prs acme/d)" -eq 1 ] || fail "d: two PRs after the same command again"
+pjt "d[0]['number'] == $num_d" <(api /repos/acme/d/pulls) || fail "d: a new PR for the same command"
+pjt "[t['pr'] for t in d['targets']] == ['updated']" "$(step_report)" || fail "d's PR not updated"
+git -C "$T/forge/acme/d.git" show repocast/run-sh-c-echo-z-readme-md:NEW.md >/dev/null ||
+    fail "d: the branch is not on the new base"
 
 STEP=6
 # 6. refused: a local path, a bad branch name, PR flags with --no-pr
