@@ -147,6 +147,25 @@ pjt "[t['pr'] for t in d['targets']] == ['updated']" "$(step_report)" || fail "d
 git -C "$T/forge/acme/d.git" show repocast/run-sh-c-echo-z-readme-md:NEW.md >/dev/null ||
     fail "d: the branch is not on the new base"
 
+# someone commits on the run's branch: the next run does not overwrite it
+DBR=repocast/run-sh-c-echo-z-readme-md
+git -C "$T/w/d" fetch -q "$T/forge/acme/d.git" "$DBR"
+git -C "$T/w/d" checkout -q -b mine FETCH_HEAD
+echo "by hand" > "$T/w/d/HAND.md"
+git -C "$T/w/d" add HAND.md
+git -C "$T/w/d" commit -qm "a human commit"
+git -C "$T/w/d" push -q "$T/forge/acme/d.git" "HEAD:refs/heads/$DBR"
+hand=$(git -C "$T/forge/acme/d.git" rev-parse "$DBR")
+STEP=56
+set +e
+run_pr -- sh -c 'echo z >> README.md' > "$T/out" 2>&1
+code=$?
+set -e
+[ "$code" -eq 1 ] || { cat "$T/out"; fail "a branch with a human commit: exit $code, want 1"; }
+grep -q "has commits repocast did not make" "$T/out" || { cat "$T/out"; fail "no reason given"; }
+[ "$(git -C "$T/forge/acme/d.git" rev-parse "$DBR")" = "$hand" ] || fail "the human commit was overwritten"
+[ "$(open_prs acme/d)" -eq 1 ] || fail "d: PRs changed"
+
 STEP=6
 # 6. refused: a local path, a bad branch name, PR flags with --no-pr
 printf '%s\n' "$T/forge/acme/a.git" > "$T/local"

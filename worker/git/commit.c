@@ -100,20 +100,66 @@ out:
 	return rc;
 }
 
+/*
+ * May the push replace what the remote's branch holds? Yes when it does not
+ * exist, or has nothing the base lacks but one commit name <email>
+ * committed (an earlier run's; the rule pr_close uses before deleting a
+ * branch). Someone else's commits on it are never overwritten.
+ */
+static int
+branch_replaceable(bool *ok, struct mirror *m, const char *branch, const git_oid *base,
+    const char *name, const char *email)
+{
+	const char *names[1] = { branch };
+	const int optional[1] = { 1 };
+	const git_signature *who;
+	git_commit *c = NULL;
+	git_oid head;
+	size_t ahead, behind;
+	int rc;
+
+	*ok = false;
+	if ((rc = mirror_fetch(m, names, optional, 1)) < 0)
+		return rc;
+	rc = mirror_branch_oid(&head, m, branch);
+	if (rc == ERR_NOTFOUND) {
+		err_clear();
+		*ok = true;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	if (git_graph_ahead_behind(&ahead, &behind, m->repo, &head, base) < 0 ||
+	    git_commit_lookup(&c, m->repo, &head) < 0)
+		return err_git(ERR_FAIL, "cannot compare branch '%s' with its base", branch);
+	who = git_commit_committer(c);
+	*ok = ahead == 0 || (ahead == 1 && who != NULL && strcmp(who->name, name) == 0 &&
+	    strcmp(who->email, email) == 0);
+	git_commit_free(c);
+	return 0;
+}
+
+/* The JOB's author, else repocast's (the wire sends an absent string as ""). */
+static void
+job_author(const char **name, const char **email, const struct msg_job *job)
+{
+	*name = job->author_name && *job->author_name ? job->author_name : "repocast";
+	*email = job->author_email && *job->author_email ? job->author_email :
+	    "repocast@localhost";
+}
+
 static int
 make_commit(git_oid *out, git_repository *repo, const struct msg_job *job, git_tree *tree,
     git_commit *parent)
 {
-	/* the wire sends an absent string as "" */
-	const char *name = job->author_name && *job->author_name ? job->author_name : "repocast";
-	const char *email = job->author_email && *job->author_email ? job->author_email :
-	    "repocast@localhost";
+	const char *name, *email;
 	const char *text = job->commit_message && *job->commit_message ? job->commit_message :
 	    "repocast run\n";
 	const git_commit *parents[1] = { parent };
 	git_signature *sig = NULL;
 	int rc = 0;
 
+	job_author(&name, &email, job);
 	if (git_signature_now(&sig, name, email) < 0)
 		return err_git(ERR_CONFIG, "bad commit author '%s <%s>'", name, email);
 	if (git_commit_create(out, repo, NULL, sig, sig, NULL, text, tree, 1, parents) < 0)
@@ -166,7 +212,20 @@ commit_run_changes(struct msg_result *res, struct worker *w, const char *dir,
 		goto out;
 	worker_phase(w, "commit", util_now_ms() - t0);
 	if (!job->dry_run) {
+		const char *name, *email;
+		bool ok;
+
 		t0 = util_now_ms();
+		job_author(&name, &email, job);
+		if ((rc = branch_replaceable(&ok, &m, job->sync_branch, &base->oid, name,
+		    email)) < 0)
+			goto out;
+		if (!ok) {
+			rc = err_set(ERR_CONFLICT, "branch '%s' of '%s' has commits repocast did not "
+			    "make: not overwritten (give the run another --branch)",
+			    job->sync_branch, job->target);
+			goto out;
+		}
 		if ((rc = push_branch(&m, job->sync_branch, base->branch, &commit_id)) < 0)
 			goto out;
 		worker_phase(w, "push", util_now_ms() - t0);
