@@ -393,6 +393,17 @@ out:
 	return rc;
 }
 
+/* --labels and --reviewers onto PR number (no request for an empty list). */
+static int
+add_people(struct api *a, const char *repo, int number, const struct runpr_opts *o)
+{
+	int rc;
+
+	if ((rc = github_labels_add(a, repo, number, CSTRV(o->labels))) < 0)
+		return rc;
+	return github_reviewers_request(a, repo, number, CSTRV(o->reviewers), NULL, 0);
+}
+
 /* GET /repos/{o}/{r}: *r holds its default branch. */
 static int
 default_branch(struct github_repo **r, struct api *a, const char *repo)
@@ -429,17 +440,17 @@ runpr_publish(struct runpr_out *out, struct api *a, const struct runpr_in *in)
 	if (pr != NULL) {
 		out->url = xstrdup(pr->html_url ? pr->html_url : "");
 		out->number = pr->number;
-		if (pr->title != NULL && strcmp(pr->title, in->o->title) == 0 && pr->body != NULL &&
-		    strcmp(pr->body, body.ptr) == 0) {
-			rc = 0;
-			goto out;
+		if (pr->title == NULL || strcmp(pr->title, in->o->title) != 0 || pr->body == NULL ||
+		    strcmp(pr->body, body.ptr) != 0) {
+			memset(&ed, 0, sizeof(ed));
+			ed.title = in->o->title;
+			ed.body = body.ptr;
+			if ((rc = github_pull_update(NULL, a, text.repo, pr->number, &ed)) < 0)
+				goto out;
+			out->updated = true;
 		}
-		memset(&ed, 0, sizeof(ed));
-		ed.title = in->o->title;
-		ed.body = body.ptr;
-		if ((rc = github_pull_update(NULL, a, text.repo, pr->number, &ed)) < 0)
-			goto out;
-		out->updated = true;
+		/* this run's labels and reviewers join what the PR has */
+		rc = add_people(a, text.repo, pr->number, in->o);
 		goto out;
 	}
 	memset(&req, 0, sizeof(req));
@@ -453,11 +464,7 @@ runpr_publish(struct runpr_out *out, struct api *a, const struct runpr_in *in)
 	out->url = xstrdup(pr->html_url ? pr->html_url : "");
 	out->number = pr->number;
 	out->created = !adopted;
-	if ((rc = github_labels_add(a, text.repo, pr->number, CSTRV(in->o->labels))) < 0 ||
-	    (rc = github_reviewers_request(a, text.repo, pr->number, CSTRV(in->o->reviewers),
-	    NULL, 0)) < 0)
-		goto out;
-	rc = 0;
+	rc = add_people(a, text.repo, pr->number, in->o);
 out:
 	github_pull_free(pr);
 	github_repo_free(r);

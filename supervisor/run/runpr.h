@@ -113,8 +113,8 @@ struct runpr_out {
  * the base is text.base, else the repository's default branch (GET
  * /repos); a create goes
  * through github_pull_create_once (a lost answer is reconciled by listing
- * the head's PRs, never two PRs). Labels and reviewers are added to a new
- * PR. Blocks on the API. 0 with *out filled (zeroed first), or an error.
+ * the head's PRs, never two PRs). The labels and reviewers are added to
+ * the PR, new or found (GitHub adds them to what it has). Blocks on the API. 0 with *out filled (zeroed first), or an error.
  */
 int runpr_publish(struct runpr_out *out, struct api *a, const struct runpr_in *in);
 

@@ -97,12 +97,14 @@ num_a=$(pj "d[0]['number']" "$T/pa")
 STEP=4
 # 4. a rerun with a further change updates the same PR (still one open)
 CMD2='case "$REPOCAST_REPO" in acme/c) ;; *) echo x >> README.md; echo y >> README.md ;; esac'
-run_pr --branch $BR --title "Add x and y" -- sh -c "$CMD2" > "$T/out" 2>&1 ||
+run_pr --branch $BR --title "Add x and y" --labels extra -- sh -c "$CMD2" > "$T/out" 2>&1 ||
     { cat "$T/out"; fail "rerun failed"; }
 for r in a b; do [ "$(open_prs acme/$r)" -eq 1 ] || fail "$r: two PRs after the rerun"; done
 api /repos/acme/a/pulls > "$T/pa"
 [ "$(pj "d[0]['number']" "$T/pa")" = "$num_a" ] || fail "a new PR instead of an update"
 [ "$(pj "d[0]['title']" "$T/pa")" = "Add x and y" ] || fail "title not updated"
+pjt "sorted(l['name'] for l in d[0]['labels']) == ['automated', 'extra', 'run']" "$T/pa" ||
+    fail "labels after the rerun: $(pj "[l['name'] for l in d[0]['labels']]" "$T/pa")"
 git -C "$T/forge/acme/a.git" show $BR:README.md | grep -qx y || fail "the branch lacks the new change"
 R=$(step_report)
 pjt "[t for t in d['targets'] if t['name']=='acme/a'][0]['pr'] == 'updated'" "$R" ||
