@@ -35,7 +35,7 @@ run_pr() {
 	    --no-progress --jobs 2 --retries 0 "$@"
 }
 # a and b change, c does not; b also writes an ignored file and deletes one
-CMD='case "$REPOCAST_REPO" in acme/c) ;; acme/b) echo x >> README.md; echo noise > build.log; rm old.txt ;; *) echo x >> README.md ;; esac'
+CMD='case "$REPOCAST_REPO" in acme/c) ;; acme/b) echo x >> README.md; echo noise > build.log; rm old.txt; mkdir -p .github/w; echo y > .github/w/ci.yml; printf "#!/bin/sh\n" > run.sh; chmod +x run.sh ;; *) echo x >> README.md ;; esac'
 BR=repocast/run-change
 
 STEP=1
@@ -91,6 +91,8 @@ git -C "$T/forge/acme/b.git" ls-tree -r --name-only $BR > "$T/btree"
 grep -qx README.md "$T/btree" || fail "README.md missing"
 grep -qx build.log "$T/btree" && fail "the ignored build.log was committed"
 grep -qx old.txt "$T/btree" && fail "the deleted old.txt is still there"
+grep -qx .github/w/ci.yml "$T/btree" || fail "a new file in a new hidden directory was not committed"
+git -C "$T/forge/acme/b.git" ls-tree $BR run.sh | grep -q "^100755 " || fail "run.sh lost its mode"
 [ "$(git -C "$T/forge/acme/b.git" rev-list --count main..$BR)" -eq 1 ] || fail "not one commit"
 num_a=$(pj "d[0]['number']" "$T/pa")
 
