@@ -231,5 +231,18 @@ code2=$?
 set -e
 [ "$code" -eq 2 ] || { cat "$T/out"; fail "unknown group: exit $code"; }
 [ "$code2" -eq 2 ] && grep -q "give -c CONFIG" "$T/out2" || { cat "$T/out2"; fail "--groups without -c"; }
+# no token anywhere (a gh that has none either): refused before anything runs
+mkdir -p "$T/bin"
+printf '#!/bin/sh\nexit 1\n' > "$T/bin/gh"
+chmod +x "$T/bin/gh"
+set +e
+env -u GITHUB_TOKEN -u GH_TOKEN PATH="$T/bin:$PATH" "$RC" run --repos "$T/repos" \
+    --git-url "http://127.0.0.1:$PORT/git" --api-url "http://127.0.0.1:$PORT/api/v3" \
+    --report-dir "$T/runs-notoken" -- true > "$T/out" 2>&1
+code=$?
+set -e
+[ "$code" -eq 3 ] && grep -q "opening pull requests needs a token" "$T/out" ||
+    { cat "$T/out"; fail "no token: exit $code, want 3"; }
+[ ! -e "$T/runs-notoken" ] || fail "a run without a token wrote a run directory"
 fsck_all
 echo "run_pr: ok"
