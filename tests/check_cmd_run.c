@@ -100,12 +100,11 @@ START_TEST(test_run_flags)
 	    "ok");
 	ck_assert_str_eq(PARSE("run", "--repos", "f", "--grace", "0", "--no-pr", "--", "true"),
 	    "--grace must be more than 0");
-	ck_assert_str_eq(PARSE("run", "--repos", "f", "--", "true"),
-	    "opening pull requests from 'run' is not available yet: pass --no-pr");
+	ck_assert_str_eq(PARSE("run", "--repos", "f", "--", "true"), "ok");
 	ck_assert_str_eq(PARSE("run", "--repos", "f", "--no-pr"),
 	    "no command given (repocast run ... -- CMD ARGS)");
 	ck_assert_str_eq(PARSE("run", "--no-pr", "--", "true"), "no repositories: give --repos "
-	    "FILE, --org ORG, --user USER or --search QUERY");
+	    "FILE, -c CONFIG, --org ORG, --user USER or --search QUERY");
 	ck_assert_str_eq(PARSE("run", "--topic", "go", "--no-pr", "--", "true"),
 	    "--topic filters the repositories of --org, --user or --search: give one of them");
 	ck_assert_str_eq(PARSE("run", "--repos", "f", "--topic", "go", "--no-pr", "--", "true"),

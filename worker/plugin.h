@@ -16,12 +16,13 @@
 #define REPOCAST_PLUGIN_H
 
 struct worker;
+struct msg_result;
 
 #define PLUGIN_FILE "repocast-worker-git.so"
 /* The one symbol the plugin exports for the worker: a struct plugin_ops. */
 #define PLUGIN_SYMBOL "plugin_git"
 /* Bumped when struct plugin_ops or struct worker change shape. */
-#define PLUGIN_ABI 1
+#define PLUGIN_ABI 2
 
 struct plugin_ops {
 	int abi;                /* PLUGIN_ABI of the plugin's build */
@@ -38,6 +39,14 @@ struct plugin_ops {
 	 * 0, or <0 with err_last() set.
 	 */
 	int (*checkout)(struct worker *w, const char *dir);
+	/*
+	 * After a command that succeeded in dir (the last checkout's), when the
+	 * JOB names a sync_branch: commit what it changed on the checked-out
+	 * commit and push the branch unless dry_run (worker/git/commit.h).
+	 * Fills res (outcome, commit, branch, counts, diffstat, diff; the
+	 * strings are the caller's to free with free()). 0, or <0 with err_last.
+	 */
+	int (*commit)(struct worker *w, const char *dir, struct msg_result *res);
 };
 
 /*

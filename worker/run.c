@@ -9,6 +9,12 @@
  * channel: its end (the supervisor died or stopped the job) kills the
  * job's process group, the worker included.
  *
+ * When the JOB names a sync_branch (a run that opens pull requests) and
+ * the command succeeded, the plugin commits what it changed and pushes the
+ * branch (worker/git/commit.h); RESULT's outcome is then unchanged,
+ * pushed or dry_run. The worker never talks to the API: the supervisor
+ * opens the pull requests.
+ *
  * The command's environment is the worker's (which never holds a token)
  * plus REPOCAST_REPO; GITHUB_TOKEN and GH_TOKEN are dropped once more.
  */
@@ -241,12 +247,18 @@ run_job(struct worker *w)
 		goto out;
 	}
 	/*
-	 * The token served the fetch; the command needs none. Wiped before
-	 * it starts, so the command (the same user) does not find it in this
-	 * process's memory either.
+	 * The token served the fetch; the command needs none. Without a push
+	 * to come (--no-pr, or a preview) it is wiped before the command
+	 * starts, so the command (the same user) does not find it in this
+	 * process's memory either. A run that pushes keeps it for the push:
+	 * the command still gets it neither in its environment nor in its
+	 * argv, and reading this process's memory needs ptrace rights over it
+	 * (docs/SECURITY.md).
 	 */
-	util_free_secret(w->token);
-	w->token = NULL;
+	if (job->sync_branch == NULL || job->sync_branch[0] == '\0' || job->dry_run) {
+		util_free_secret(w->token);
+		w->token = NULL;
+	}
 	t0 = util_now_ms();
 	if (job->argv.n > 0 && run_command(&m.u.result, w, job, tree) < 0) {
 		rc = -1;
@@ -256,9 +268,25 @@ run_job(struct worker *w)
 	worker_phase(w, "command", util_now_ms() - t0);
 	rc = (m.u.result.exit_code == 0 && m.u.result.term_signal == 0) ? 0 : ERR_FAIL;
 	m.u.result.outcome = (char *)(rc == 0 ? "ran" : "failed");
+	if (rc == 0 && job->sync_branch != NULL && job->sync_branch[0] != '\0') {
+		if (w->git == NULL) {
+			rc = err_set(ERR_CONFIG, "'%s' has no repository to commit to", job->target);
+			worker_error(w, rc);
+			goto out;
+		}
+		if ((rc = w->git->commit(w, tree, &m.u.result)) < 0) {
+			worker_log(w, LOG_ERROR, "%s", err_last());
+			worker_error(w, rc);
+			goto out;
+		}
+	}
 	if (worker_send(w, &m) < 0)
 		rc = -1;
 out:
+	free(m.u.result.commit);
+	free(m.u.result.branch);
+	free(m.u.result.diffstat);
+	free(m.u.result.diff);
 	tmpdir_remove(dir);
 	free(tree);
 	free(dir);

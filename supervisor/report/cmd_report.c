@@ -338,7 +338,7 @@ show_header(struct buf *b, const struct loaded *l)
 static void
 show_outcomes(struct buf *b, const struct loaded *l)
 {
-	size_t count[OUTCOME_CANCELLED + 1] = { 0 };  /* the last outcome */
+	size_t count[OUTCOME_UNCHANGED + 1] = { 0 };  /* the last outcome */
 	size_t i;
 	bool first = true;
 

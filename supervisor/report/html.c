@@ -41,7 +41,7 @@
 #define PHASES_MAX 24     /* distinct phase names; later ones are summed as "other" */
 #define LABEL_CHARS 32    /* a name in a chart, in code points; the tooltip has it all */
 
-#define NOUTCOMES (OUTCOME_CANCELLED + 1)
+#define NOUTCOMES (OUTCOME_UNCHANGED + 1)
 #define NPALETTE 8
 
 /* The SVG geometry, in viewBox units (the page scales them to its width). */
@@ -70,6 +70,7 @@ static const char *const outcome_colour[NOUTCOMES] = {
 	[OUTCOME_FAILED] = "#cf222e",
 	[OUTCOME_TIMED_OUT] = "#e16f24",
 	[OUTCOME_CANCELLED] = "#8250df",
+	[OUTCOME_UNCHANGED] = "#7ad38f",
 };
 
 /* Phases, by the order they were first reported in. */

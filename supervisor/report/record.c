@@ -31,7 +31,7 @@ static const size_t task_strings[] = {
 /* Indexed by enum record_outcome. */
 static const char *const outcome_names[] = {
 	NULL, "ok", "ran", "pushed", "up_to_date", "pending_current", "dry_run",
-	"skipped", "failed", "timed_out", "cancelled",
+	"skipped", "failed", "timed_out", "cancelled", "unchanged",
 };
 
 /* Indexed by enum record_cause; CAUSE_EXIT, _SIGNAL and _ERROR are made. */

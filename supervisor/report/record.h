@@ -37,6 +37,8 @@ enum record_outcome {
 	OUTCOME_FAILED,          /* "failed" */
 	OUTCOME_TIMED_OUT,       /* "timed_out" */
 	OUTCOME_CANCELLED,       /* "cancelled" */
+	OUTCOME_UNCHANGED,       /* "unchanged": run, the command changed nothing (the
+				    last outcome: counts are sized by it) */
 };
 
 /*
@@ -126,7 +128,8 @@ struct record {
 	uint64_t job_memory_peak; /* bytes, the job's processes together, as it measured */
 	uint64_t job_tasks_peak;  /* processes and threads at once, as it measured */
 	uint64_t log_dropped;     /* bytes of output left out of the capped log */
-	/* Only `repocast sync` sets these (zero in a run): */
+	/* `repocast sync` sets these, and a run that opens pull requests
+	 * (pr_url, pr; zero in a run with --no-pr): */
 	struct {
 		char *group;      /* the target's group id (--shard merges check
 		                   * depends_on across shards with it); NULL in

@@ -28,16 +28,19 @@
 #include "supervisor/report/progress.h"
 #include "supervisor/report/read.h"
 #include "supervisor/report/report.h"
+#include "supervisor/github/api.h"
 #include "supervisor/github/endpoint.h"
 #include "supervisor/github/repos.h"
 #include "supervisor/run/run_output.h"
 #include "supervisor/github/token.h"
 #include "supervisor/run/repolist.h"
+#include "supervisor/run/runpr.h"
 #include "supervisor/run/selection.h"
 
 const char cmd_run_usage[] =
-    "usage: repocast run (--repos FILE | --org ORG | --user USER | --search QUERY)...\n"
-    "                    --no-pr [options] -- CMD [ARGS...]\n"
+    "usage: repocast run (--repos FILE | -c CONFIG | --org ORG | --user USER |\n"
+    "                     --search QUERY)...\n"
+    "                    [--no-pr | PR options] [options] -- CMD [ARGS...]\n"
     "       repocast run ... --dry-run\n"
     "\n"
     "Check out every chosen repository into a private temporary directory and\n"
@@ -57,11 +60,32 @@ const char cmd_run_usage[] =
     "with its repository as it comes, or with --output group each repository's\n"
     "output in one piece when it ends. On a terminal stderr shows a status line.\n"
     "\n"
-    "Opening pull requests with the changes CMD makes is not available yet:\n"
-    "--no-pr is required.\n"
+    "Unless --no-pr is given, what a successful CMD changed in a repository\n"
+    "(as 'git add -A' takes it: .gitignore honoured, deletions included) is\n"
+    "committed on its default branch, pushed to the run's branch and one pull\n"
+    "request per repository is opened, or updated when the branch already has\n"
+    "one (a rerun of the same command). No change: no commit, no PR, outcome\n"
+    "'unchanged'. A failed CMD pushes nothing. Every repository must then be\n"
+    "owner/name (from --repos or the API); a path, a URL or none: needs --no-pr.\n"
+    "\n"
+    "pull requests (see docs/run.md):\n"
+    "      --branch NAME     the branch to push (default repocast/run-<slug of\n"
+    "                        CMD>; git's branch-name rules)\n"
+    "      --title TEXT      the PR title (default 'repocast run: CMD')\n"
+    "      --body TEXT       text at the top of the PR body\n"
+    "      --body-file FILE  the same, read from FILE\n"
+    "      --labels A,B      labels to add to the PR (repeatable)\n"
+    "      --reviewers A,B   reviewers to request on the PR (repeatable)\n"
+    "      --draft           open new PRs as drafts\n"
+    "      --diff            preview: run CMD, print each repository's diff on\n"
+    "                        stdout, push nothing, open nothing (no API writes)\n"
     "\n"
     "choosing repositories (combinable; see docs/run.md):\n"
     "      --repos FILE      the repositories, one a line (# comments)\n"
+    "  -c, --config FILE     every target of a sync config's groups in scope, on\n"
+    "                        its branch (the config's api_url, git_url apply)\n"
+    "      --groups LIST     with -c: only these groups (names or ids)\n"
+    "      --skip-groups LIST  with -c: skip these groups\n"
     "      --org ORG         every repository of organization ORG (repeatable)\n"
     "      --user USER       the repositories USER owns (repeatable)\n"
     "      --search QUERY    GitHub repository search, e.g. 'topic:go org:acme'\n"
@@ -70,10 +94,10 @@ const char cmd_run_usage[] =
     "      --include-forks   keep forks\n"
     "      --dry-run         print the chosen repositories (stdout) and the\n"
     "                        skipped ones (stderr); run nothing, write no run\n"
-    "                        directory\n"
+    "                        directory (--diff previews the change instead)\n"
     "\n"
     "options:\n"
-    "      --no-pr           do not commit or open pull requests (required)\n"
+    "      --no-pr           only run CMD: commit nothing, open no pull request\n"
     "  -j, --jobs N          workers at a time (default: the number of CPUs)\n"
     "      --output MODE     summary (default), tag, group, or none\n"
     "      --json            print the run's summary as JSON on stdout\n"
@@ -103,7 +127,7 @@ const char cmd_run_usage[] =
     "                        https://GH_HOST, else https://github.com)\n"
     "      --api-url URL     the GitHub API (default GITHUB_API_URL, else\n"
     "                        https://GH_HOST/api/v3, else https://api.github.com)\n"
-    "      --token-file FILE token for the API and http(s) fetches (else\n"
+    "      --token-file FILE token for the API, http(s) fetches and pushes (else\n"
     "                        GITHUB_TOKEN, GH_TOKEN, then 'gh auth token');\n"
     "                        refused unless only you can read it (chmod 600)\n"
     "      --log-level L     error, warn, info, debug, trace\n"
@@ -129,6 +153,10 @@ struct run_state {
 	struct task *tasks;
 	size_t next, ndone, nfailed;
 	struct token *token;    /* NULL: none configured */
+	struct endpoint *ep;
+	struct runcfg cfg;      /* -c CONFIG (zeroed without one) */
+	struct api *api;        /* the pull requests' (NULL with --no-pr, --diff) */
+	char *commit_message;   /* the run's commits (NULL with --no-pr) */
 	char *run_dir;
 	struct progress prog;
 	struct run_output out;
@@ -142,6 +170,8 @@ enum {
 	ROPT_ONLYFAILED, ROPT_CACHEDIR, ROPT_GITURL, ROPT_TOKENFILE, ROPT_LOGLEVEL, ROPT_JSON,
 	ROPT_OUTPUT, ROPT_ORG, ROPT_USER, ROPT_TOPIC, ROPT_SEARCH, ROPT_ARCHIVED, ROPT_FORKS,
 	ROPT_DRYRUN, ROPT_APIURL, ROPT_PROCESSES, ROPT_MAXLOG, ROPT_SHARD,
+	ROPT_BRANCH, ROPT_TITLE, ROPT_BODY, ROPT_BODYFILE, ROPT_LABELS, ROPT_REVIEWERS,
+	ROPT_DRAFT, ROPT_DIFF, ROPT_GROUPS, ROPT_SKIPGROUPS,
 };
 
 const struct opt_spec run_optspecs[] = {
@@ -176,6 +206,17 @@ const struct opt_spec run_optspecs[] = {
 	{ ROPT_PROCESSES, 0, "processes", true },
 	{ ROPT_MAXLOG, 0, "max-log", true },
 	{ ROPT_SHARD, 0, "shard", true },
+	{ ROPT_BRANCH, 0, "branch", true },
+	{ ROPT_TITLE, 0, "title", true },
+	{ ROPT_BODY, 0, "body", true },
+	{ ROPT_BODYFILE, 0, "body-file", true },
+	{ ROPT_LABELS, 0, "labels", true },
+	{ ROPT_REVIEWERS, 0, "reviewers", true },
+	{ ROPT_DRAFT, 0, "draft", false },
+	{ ROPT_DIFF, 0, "diff", false },
+	{ 'c', 'c', "config", true },
+	{ ROPT_GROUPS, 0, "groups", true },
+	{ ROPT_SKIPGROUPS, 0, "skip-groups", true },
 };
 const size_t run_noptspecs = ARRAY_SIZE(run_optspecs);
 
@@ -220,6 +261,8 @@ cmd_run_opts_release(struct run_opts *o)
 	strv_release(&o->users);
 	strv_release(&o->topics);
 	strv_release(&o->searches);
+	runpr_opts_release(&o->pr);
+	runcfg_opts_release(&o->cfg);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -228,6 +271,24 @@ set_str(char **dst, const char *v)
 {
 	free(*dst);
 	*dst = xstrdup(v);
+}
+
+/* An option runpr_parse_flag or runcfg_parse_flag reads, by its long name. */
+static int
+run_parse_named(struct run_opts *o, const struct opt_item *it, bool cfg)
+{
+	const struct opt_spec *sp;
+	char name[40];
+	int i = 0, rc;
+
+	for (sp = run_optspecs; sp->id != it->id; sp++)
+		;
+	snprintf(name, sizeof(name), "--%s", sp->long_name);
+	rc = cfg ? runcfg_parse_flag(&o->cfg, name, it->value, 0, NULL, &i) :
+	    runpr_parse_flag(&o->pr, name, it->value, 0, NULL, &i);
+	if (rc == 0)
+		BUG("run: '%s' is not the pull requests' or the config's", name);
+	return rc < 0 ? rc : 0;
 }
 
 /* One option. */
@@ -325,6 +386,13 @@ run_parse_one(struct run_opts *o, const struct opt_item *it)
 	case ROPT_APIURL:
 		set_str(&o->api_url, it->value);
 		return 0;
+	/* The pull requests' own (runpr.h) and a sync config's targets
+	 * (runcfg.h): their parsers take the long name and the value. */
+	case ROPT_BRANCH: case ROPT_TITLE: case ROPT_BODY: case ROPT_BODYFILE:
+	case ROPT_LABELS: case ROPT_REVIEWERS: case ROPT_DRAFT: case ROPT_DIFF:
+		return run_parse_named(o, it, false);
+	case 'c': case ROPT_GROUPS: case ROPT_SKIPGROUPS:
+		return run_parse_named(o, it, true);
 	case ROPT_SHARD:
 		return shard_parse(&o->shard, it->value) < 0 ? ERR_CONFIG : 0;
 	case ROPT_PROCESSES:
@@ -362,22 +430,21 @@ cmd_run_parse(struct run_opts *o, int argc, char **argv)
 	if (o->topics.n > 0 && o->orgs.n == 0 && o->users.n == 0 && o->searches.n == 0)
 		return err_set(ERR_CONFIG, "--topic filters the repositories of --org, --user or "
 		    "--search: give one of them");
-	if (o->repos == NULL && o->orgs.n == 0 && o->users.n == 0 && o->searches.n == 0)
-		return err_set(ERR_CONFIG, "no repositories: give --repos FILE, --org ORG, --user "
-		    "USER or --search QUERY");
+	if ((rc = runcfg_opts_check(&o->cfg)) < 0)
+		return rc;
+	if (o->repos == NULL && o->orgs.n == 0 && o->users.n == 0 && o->searches.n == 0 &&
+	    o->cfg.config == NULL)
+		return err_set(ERR_CONFIG, "no repositories: give --repos FILE, -c CONFIG, --org "
+		    "ORG, --user USER or --search QUERY");
 	o->argv = p.rest;
 	o->argc = p.nrest;
-	if (o->dry_run)
-		return 0;    /* nothing runs: no command or --no-pr needed */
-	if (p.nrest == 0)
+	/* --dry-run runs nothing: no command needed */
+	if (!o->dry_run && p.nrest == 0)
 		return err_set(ERR_CONFIG, "no command given (repocast run ... -- CMD ARGS)");
-	if (!o->no_pr)
-		return err_set(ERR_CONFIG, "opening pull requests from 'run' is not available yet: "
-		    "pass --no-pr");
 	if (o->json && (o->output == RUN_OUTPUT_TAG || o->output == RUN_OUTPUT_GROUP))
 		return err_set(ERR_CONFIG, "--json and --output %s both want stdout: pick one",
 		    run_output_name(o->output));
-	return 0;
+	return runpr_opts_finish(&o->pr, o->no_pr, o->dry_run, o->argv, o->argc);
 }
 
 /* ---- the token ---- */
@@ -422,6 +489,11 @@ run_select(struct run_state *st, struct report_run *run, struct endpoint *ep)
 	memset(&ein, 0, sizeof(ein));
 	ein.api_flag = o->api_url;
 	ein.git_flag = o->git_url;
+	if (o->cfg.config != NULL) {
+		if ((rc = runcfg_load(&st->cfg, &o->cfg)) < 0)
+			return rc;
+		runcfg_endpoint(&ein, &st->cfg);
+	}
 	if ((rc = endpoint_resolve(ep, &ein)) < 0)
 		return rc;
 	host = endpoint_git_host(ep);
@@ -455,6 +527,8 @@ run_select(struct run_state *st, struct report_run *run, struct endpoint *ep)
 	run->api_waited_ms = stats.waited_ms;
 	if (rc < 0)
 		goto out;
+	if (st->cfg.cfg != NULL)
+		runcfg_add(&st->list, &run->selection, &st->cfg, ep->git_url);
 	if (st->token == NULL && !asked && any_http(&st->list)) {
 		rc = token_find(&st->token, NULL, host);
 		if (rc < 0 && rc != ERR_AUTH)
@@ -506,12 +580,22 @@ run_started(struct pool_job *j, void *task, void *arg)
 	m.u.job.mode = JOB_RUN;
 	m.u.job.target = (char *)t->e->name;
 	m.u.job.remote_url = t->e->url;
+	m.u.job.base_branch = t->e->branch;
 	m.u.job.cache_dir = st->o->cache_dir;
 	m.u.job.argv.v = st->o->argv;
 	m.u.job.argv.n = (size_t)st->o->argc;
 	m.u.job.cpu_seconds = st->o->cpu_seconds;
 	m.u.job.open_files = st->o->open_files;
 	m.u.job.max_frame = FRAME_MAX_DEFAULT;
+	if (!st->o->no_pr) {
+		/* commit and push what the command changed (worker/git/commit.h) */
+		m.u.job.sync_branch = st->o->pr.branch;
+		m.u.job.author_name = (char *)RUNPR_AUTHOR_NAME;
+		m.u.job.author_email = (char *)RUNPR_AUTHOR_EMAIL;
+		m.u.job.commit_message = st->commit_message;
+		m.u.job.dry_run = st->o->pr.diff;
+		m.u.job.want_diff = st->o->pr.diff;
+	}
 	rc = pool_send(j, &m);
 	return rc;
 }
@@ -607,6 +691,140 @@ print_json(struct run_state *st, const struct report_run *run, const char *repor
 	putchar('\n');
 	fflush(stdout);
 	json_decref(doc);
+}
+
+/* ---- the pull requests (after the workers, like sync_publish) ---- */
+
+/*
+ * Before anything runs: every repository must be one the API can open a
+ * PR in, and a run that pushes needs a token and the API.
+ */
+static int
+pr_prepare(struct run_state *st)
+{
+	struct api_opts ao;
+	char *cache, *host;
+	int rc;
+
+	if ((rc = runpr_check_entries(&st->list)) < 0)
+		return rc;
+	st->commit_message = runpr_commit_message(&st->o->pr, st->o->argv, st->o->argc);
+	if (st->o->pr.diff)
+		return 0;     /* a preview pushes nothing and asks the API nothing */
+	if (st->token == NULL) {
+		host = endpoint_git_host(st->ep);
+		rc = token_find(&st->token, st->o->token_file, host);
+		free(host);
+		if (rc < 0) {
+			err_wrap("opening pull requests needs a token (--token-file, "
+			    "GITHUB_TOKEN, GH_TOKEN or gh auth token; or pass --no-pr)");
+			return ERR_AUTH;
+		}
+	}
+	cache = xasprintf("%s/api", st->o->cache_dir);
+	if ((rc = util_mkdirs(cache, 0700)) < 0) {
+		free(cache);
+		return rc;
+	}
+	api_opts_init(&ao);
+	ao.base_url = st->ep->api_url;
+	ao.cache_dir = cache;
+	rc = api_new(&st->api, &ao, token_value(st->token));
+	free(cache);
+	if (rc < 0)
+		err_wrap("repocast.api_url (from %s)", st->ep->api_from);
+	return rc;
+}
+
+/* An earlier run's PR of a repository the command no longer changes is stale. */
+static void
+pr_close_unchanged(struct run_state *st, struct record *rec, const struct repolist_entry *e)
+{
+	struct runpr_out out;
+
+	if (runpr_close_stale(&out, st->api, e->name, e->branch, st->o->pr.branch) < 0) {
+		rec->outcome = OUTCOME_FAILED;
+		record_set_cause(rec, CAUSE_PR, 0, err_last());
+		st->nfailed++;
+		progress_line(&st->prog, "%sFAIL%s %s: pr: %s", progress_red(&st->prog),
+		    progress_plain(&st->prog), rec->name, rec->error);
+		return;
+	}
+	if (out.number == 0)
+		return;
+	free(rec->sync.pr_url);
+	rec->sync.pr_url = out.url;
+	rec->sync.pr = PR_CLOSED;
+	progress_line(&st->prog, "pr   %s: closed #%d %s (the command changed nothing)",
+	    rec->name, out.number, out.url);
+}
+
+/* Open or update the PR of every repository whose branch was pushed; close
+ * the stale one of a repository left unchanged. */
+static void
+pr_publish_all(struct run_state *st)
+{
+	struct runpr_out out;
+	struct runpr_in in;
+	size_t k;
+
+	for (k = 0; k < st->list.n; k++) {
+		struct task *t = &st->tasks[k];
+		struct record *rec = &t->rec;
+
+		if (!t->done || record_failed(rec) || !rec->has_result)
+			continue;
+		if (rec->outcome == OUTCOME_UNCHANGED) {
+			pr_close_unchanged(st, rec, t->e);
+			continue;
+		}
+		if (rec->outcome != OUTCOME_PUSHED)
+			continue;
+		memset(&in, 0, sizeof(in));
+		in.text.repo = t->e->name;
+		in.text.base = t->e->branch;
+		in.text.branch = rec->result.branch;
+		in.text.commit = rec->result.commit;
+		in.text.diffstat = rec->result.diffstat;
+		in.text.body = st->o->pr.body;
+		in.text.argv = st->o->argv;
+		in.text.argc = st->o->argc;
+		in.o = &st->o->pr;
+		if (runpr_publish(&out, st->api, &in) < 0) {
+			rec->outcome = OUTCOME_FAILED;
+			record_set_cause(rec, CAUSE_PR, 0, err_last());
+			st->nfailed++;
+			progress_line(&st->prog, "%sFAIL%s %s: pr: %s", progress_red(&st->prog),
+			    progress_plain(&st->prog), rec->name, rec->error);
+			continue;
+		}
+		free(rec->sync.pr_url);
+		rec->sync.pr_url = out.url;
+		rec->sync.pr = out.created ? PR_OPENED : out.updated ? PR_UPDATED : PR_CURRENT;
+		progress_line(&st->prog, "pr   %s: %s #%d %s", rec->name,
+		    record_pr_name(rec->sync.pr), out.number, out.url);
+	}
+}
+
+/* --diff: every repository's diffstat and diff on stdout. */
+static void
+pr_print_diffs(const struct run_state *st)
+{
+	size_t k;
+
+	for (k = 0; k < st->list.n; k++) {
+		const struct record *rec = &st->tasks[k].rec;
+
+		if (rec->outcome == OUTCOME_UNCHANGED)
+			printf("=== %s: unchanged\n", rec->name);
+		if (rec->outcome != OUTCOME_DRY_RUN || !rec->has_result)
+			continue;
+		printf("=== %s: would push branch '%s'\n%s\n%s", rec->name,
+		    rec->result.branch ? rec->result.branch : "",
+		    rec->result.diffstat ? rec->result.diffstat : "",
+		    rec->result.diff ? rec->result.diff : "");
+	}
+	fflush(stdout);
 }
 
 /* ---- the command ---- */
@@ -720,6 +938,11 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, "repocast: no repository matched: nothing to run\n");
 		goto out;
 	}
+	st.ep = &ep;
+	if (!o.no_pr && (rc = pr_prepare(&st)) < 0) {
+		exit_code = cmd_fail(rc == ERR_CONFIG ? CMD_INPUT : CMD_ENV, rc);
+		goto out;
+	}
 	st.tasks = xcalloc(st.list.n, sizeof(*st.tasks));
 	for (k = 0; k < st.list.n; k++) {
 		st.tasks[k].e = &st.list.v[k];
@@ -788,11 +1011,15 @@ cmd_run(int argc, char **argv)
 	    progress_is_tty(STDERR_FILENO) && !o.no_progress);
 	run_output_init(&st.out, o.json ? RUN_OUTPUT_NONE : o.output, stdout, &st.prog, width);
 	pool_run(pool);
-	progress_end(&st.prog);
 	run.interrupted = pool_interrupted(pool);
+	if (!run.interrupted && st.api != NULL)
+		pr_publish_all(&st);
+	progress_end(&st.prog);
 	run.orphans_reaped = pool_orphans(pool);
 	if (run.interrupted)
 		fill_not_started(&st);
+	if (o.pr.diff)
+		pr_print_diffs(&st);
 
 	exit_code = run.interrupted ? EXIT_INTERRUPTED : st.nfailed > 0 ? EXIT_TARGETS : EXIT_OK;
 	report_run_end(&run);
@@ -831,6 +1058,9 @@ out:
 	}
 	free(st.tasks);
 	repolist_release(&st.list);
+	runcfg_release(&st.cfg);
+	api_free(st.api);
+	free(st.commit_message);
 	token_free(st.token);
 	free(st.run_dir);
 	free(log_dir);

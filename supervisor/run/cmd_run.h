@@ -13,6 +13,8 @@
 #include "supervisor/opt.h"
 #include "supervisor/run/run_output.h"
 #include "supervisor/shard.h"
+#include "supervisor/run/runcfg.h"
+#include "supervisor/run/runpr.h"
 
 struct run_opts {
 	char *repos;
@@ -34,6 +36,8 @@ struct run_opts {
 	bool include_archived, include_forks, dry_run;
 	char *api_url;            /* --api-url, or NULL (then the environment) */
 	struct shard shard;       /* --shard K/N; count 0: every repository */
+	struct runpr_opts pr;     /* the pull requests (runpr.h) unless --no-pr */
+	struct runcfg_opts cfg;   /* -c CONFIG, --groups, --skip-groups (runcfg.h) */
 	enum log_level log_level;
 	bool json;                /* --json: the run's summary as JSON on stdout */
 	enum run_output_mode output; /* --output summary|tag|group */

@@ -130,6 +130,7 @@ entry_release(struct repolist_entry *e)
 	free(e->spec);
 	free(e->name);
 	free(e->url);
+	free(e->branch);
 }
 
 int

@@ -24,6 +24,7 @@ struct repolist_entry {
 	char *spec;   /* the line as written (trimmed) */
 	char *name;   /* display name: owner/name or the entry's base name */
 	char *url;    /* what the worker fetches: absolute path, URL, or "none:" */
+	char *branch; /* the branch to check out (a config target's); NULL: the default */
 	int line;
 };
 

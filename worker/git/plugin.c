@@ -15,7 +15,12 @@
 #include "shared/git/mirror.h"
 #include "shared/log.h"
 #include "shared/util.h"
+#include "worker/git/commit.h"
 #include "worker/worker.h"
+
+/* What the job's one checkout came from: the base of its commit. A worker
+ * runs one job, so one is enough. */
+static struct commit_base checked_out;
 
 static void
 git_start(void)
@@ -26,6 +31,8 @@ git_start(void)
 static void
 git_end(void)
 {
+	free(checked_out.branch);
+	checked_out.branch = NULL;
 	git_libgit2_shutdown();
 }
 
@@ -76,6 +83,9 @@ fetch_checkout(struct worker *w, const char *dir)
 		goto out;
 	}
 	worker_phase(w, "checkout", util_now_ms() - t0);
+	free(checked_out.branch);
+	checked_out.branch = xstrdup(branch);
+	git_oid_cpy(&checked_out.oid, &oid);
 	rc = 0;
 out:
 	git_tree_free(tree);
@@ -83,6 +93,14 @@ out:
 	free(branch);
 	mirror_close(&m);
 	return rc;
+}
+
+static int
+commit_checkout(struct worker *w, const char *dir, struct msg_result *res)
+{
+	if (checked_out.branch == NULL)
+		return err_set(ERR_PROTO, "nothing was checked out to commit");
+	return commit_run_changes(res, w, dir, &checked_out);
 }
 
 /* Found by plugin_open with dlsym(PLUGIN_SYMBOL); the plugin's only entry. */
@@ -94,4 +112,5 @@ const struct plugin_ops plugin_git = {
 	git_end,
 	apply_job,
 	fetch_checkout,
+	commit_checkout,
 };
