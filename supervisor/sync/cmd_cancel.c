@@ -21,6 +21,7 @@
 #include "shared/util.h"
 #include "supervisor/cmd.h"
 #include "supervisor/opt.h"
+#include "supervisor/shard.h"
 #include "supervisor/github/endpoint.h"
 #include "supervisor/github/pr.h"
 #include "supervisor/github/prtext.h"
@@ -49,6 +50,8 @@ const char cmd_cancel_usage[] =
     "      --log-level LEVEL  error, warn, info (default), debug, trace\n"
     "      --token-file FILE  read the token from FILE (else GITHUB_TOKEN, GH_TOKEN)\n"
     "      --cache-dir DIR    API cache (default: config, else ~/.cache/repocast)\n"
+    "      --shard K/N        only shard K (from 0) of N, as sync --shard takes them\n"
+    "                         ('slurm': from a Slurm array task)\n"
     "\n"
     "Exit status: 0 everything closed (or nothing to close), 1 a close or a\n"
     "delete failed, 2 usage or config error, 3 environment error (token, network).\n";
@@ -73,7 +76,7 @@ struct cancel_target {
 
 enum {
 	OPT_GROUPS = 256, OPT_SKIP, OPT_CONFIRM, OPT_JSON, OPT_LOGLEVEL, OPT_TOKENFILE,
-	OPT_CACHEDIR, OPT_KEEP, OPT_COMMENT,
+	OPT_CACHEDIR, OPT_KEEP, OPT_COMMENT, OPT_SHARD,
 };
 
 static const struct opt_spec cancel_optspecs[] = {
@@ -88,6 +91,7 @@ static const struct opt_spec cancel_optspecs[] = {
 	{ OPT_LOGLEVEL, 0, "log-level", true },
 	{ OPT_TOKENFILE, 0, "token-file", true },
 	{ OPT_CACHEDIR, 0, "cache-dir", true },
+	{ OPT_SHARD, 0, "shard", true },
 };
 
 static int
@@ -144,6 +148,8 @@ cancel_parse_one(struct sync_opts *o, struct cancel_opts *co, const struct opt_i
 	case OPT_CACHEDIR:
 		o->cache_dir = it->value;
 		return 0;
+	case OPT_SHARD:
+		return shard_parse(&o->shard, it->value) < 0 ? ERR_CONFIG : 0;
 	default:
 		BUG("cancel: option %d has no case", it->id);
 	}

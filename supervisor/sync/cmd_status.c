@@ -18,6 +18,7 @@
 #include "shared/util.h"
 #include "supervisor/cmd.h"
 #include "supervisor/opt.h"
+#include "supervisor/shard.h"
 #include "supervisor/github/github.h"
 #include "supervisor/report/report.h"
 #include "supervisor/sync/internal.h"
@@ -46,13 +47,15 @@ const char cmd_status_usage[] =
     "      --cache-dir DIR    mirror cache (default: config, else ~/.cache/repocast)\n"
     "      --no-skip          check every target with a worker, even one the skip\n"
     "                         cache knows\n"
+    "      --shard K/N        only shard K (from 0) of N, as sync --shard takes them\n"
+    "                         ('slurm': from a Slurm array task)\n"
     "\n"
     "Exit status: 0 every target synced or pending, 1 a target outdated or in\n"
     "error, 2 usage or config error, 3 environment error (token, network, source).\n";
 
 enum {
 	OPT_GROUPS = 256, OPT_SKIP, OPT_JSON, OPT_LOGLEVEL, OPT_TOKENFILE, OPT_CACHEDIR,
-	OPT_NOSKIP,
+	OPT_NOSKIP, OPT_SHARD,
 };
 
 static const struct opt_spec status_optspecs[] = {
@@ -65,6 +68,7 @@ static const struct opt_spec status_optspecs[] = {
 	{ OPT_TOKENFILE, 0, "token-file", true },
 	{ OPT_CACHEDIR, 0, "cache-dir", true },
 	{ OPT_NOSKIP, 0, "no-skip", false },
+	{ OPT_SHARD, 0, "shard", true },
 };
 
 static int
@@ -112,6 +116,8 @@ status_parse_one(struct sync_opts *o, const struct opt_item *it, int argc)
 	case OPT_NOSKIP:
 		o->no_skip = true;
 		return 0;
+	case OPT_SHARD:
+		return shard_parse(&o->shard, it->value) < 0 ? ERR_CONFIG : 0;
 	default:
 		BUG("status: option %d has no case", it->id);
 	}

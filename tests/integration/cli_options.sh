@@ -113,7 +113,7 @@ usage_error run "unknown option '--jbos' (did you mean '--jobs'?)"
 x 2 run --no-pr=1
 usage_error run "option '--no-pr' takes no value"
 x 2 run --re x
-usage_error run "option '--re' is ambiguous (--repos, --retries, --report-dir, --report-format)"
+usage_error run "option '--re' is ambiguous (--repos, --retries, --report-dir, --report-format, --reviewers)"
 x 2 run -j 0 --repos "$T/repos" --no-pr -- true
 usage_error run "invalid -j value '0' (a number from 1 to 4096)"
 full_help run run --help

@@ -54,6 +54,12 @@ git -C "$T/w/c-human" add -A
 GIT_COMMITTER_NAME=Human GIT_COMMITTER_EMAIL=human@example.com git -C "$T/w/c-human" commit -qm human
 git -C "$T/w/c-human" push -q origin "$cbr"
 
+# --shard with --dry-run: the two shards name every target once
+(rcancel --dry-run --shard 0/2; rcancel --dry-run --shard 1/2) 2>/dev/null |
+    grep -o '^acme/[a-z]*:' | sort > "$T/shards"
+[ "$(tr '\n' ' ' < "$T/shards")" = "acme/a: acme/b: acme/c: " ] ||
+    fail "cancel --shard: the shards do not partition the targets: $(cat "$T/shards")"
+
 # --dry-run: says what it would do, writes nothing
 l=$(wc -l < "$T/forge/.forge/requests.log")
 rcancel --dry-run > "$T/out" 2>&1 || { cat "$T/out"; fail "dry run failed"; }

@@ -99,4 +99,15 @@ cat "$T/out"
 grep -Eq '^g +acme/a +outdated +#1 ' "$T/out" || fail "table: a outdated with its PR"
 grep -Eq '^g +acme/c +outdated +- ' "$T/out" || fail "table: c outdated"
 grep -q "^3 targets: 0 synced, 0 pending, 3 outdated, 0 error" "$T/out" || fail "table: totals"
+# --shard: the two shards' targets are disjoint and cover every target
+set +e
+rstatus --json --shard 0/2 acme/a acme/b acme/c > "$T/s0.json" 2>/dev/null
+rstatus --json --shard 1/2 acme/a acme/b acme/c > "$T/s1.json" 2>/dev/null
+set -e
+python3 -c 'import json,sys
+a = [t["name"] for t in json.load(open(sys.argv[1]))["targets"]]
+b = [t["name"] for t in json.load(open(sys.argv[2]))["targets"]]
+assert not set(a) & set(b), (a, b)
+assert sorted(a + b) == ["acme/a", "acme/b", "acme/c"], (a, b)' "$T/s0.json" "$T/s1.json" ||
+    fail "status --shard: the shards do not partition the targets"
 echo "sync_status: ok"
