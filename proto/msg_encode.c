@@ -190,7 +190,7 @@ enc_value(msgpack_packer *pk, const struct msg *m, const struct msg_field *f)
 		enc_oid(pk, AT(m, f->off, char));
 		break;
 	case MK_BIN: {
-		const unsigned char *data = *AT(m, f->off, const unsigned char *);
+		const unsigned char *data = *AT(m, f->off, unsigned char *);
 
 		n = *AT(m, f->off2, size_t);
 		msgpack_pack_bin(pk, n);
