@@ -74,58 +74,31 @@ struct cancel_target {
 	char *error;                   /* the first failure, or NULL */
 };
 
-enum {
-	OPT_GROUPS = 256, OPT_SKIP, OPT_CONFIRM, OPT_JSON, OPT_LOGLEVEL, OPT_TOKENFILE,
-	OPT_CACHEDIR, OPT_KEEP, OPT_COMMENT, OPT_SHARD,
-};
+enum { OPT_KEEP = SYNC_OPT_OWN, OPT_COMMENT };
 
 static const struct opt_spec cancel_optspecs[] = {
 	{ 'c', 'c', "config", true },
 	{ 'n', 'n', "dry-run", false },
-	{ OPT_GROUPS, 0, "groups", true },
-	{ OPT_SKIP, 0, "skip-groups", true },
-	{ OPT_CONFIRM, 0, "confirm-scope", true },
+	{ SYNC_OPT_GROUPS, 0, "groups", true },
+	{ SYNC_OPT_SKIP, 0, "skip-groups", true },
+	{ SYNC_OPT_CONFIRM, 0, "confirm-scope", true },
 	{ OPT_KEEP, 0, "keep-branches", false },
 	{ OPT_COMMENT, 0, "comment", true },
-	{ OPT_JSON, 0, "json", false },
-	{ OPT_LOGLEVEL, 0, "log-level", true },
-	{ OPT_TOKENFILE, 0, "token-file", true },
-	{ OPT_CACHEDIR, 0, "cache-dir", true },
-	{ OPT_SHARD, 0, "shard", true },
+	{ SYNC_OPT_JSON, 0, "json", false },
+	{ SYNC_OPT_LOGLEVEL, 0, "log-level", true },
+	{ SYNC_OPT_TOKENFILE, 0, "token-file", true },
+	{ SYNC_OPT_CACHEDIR, 0, "cache-dir", true },
+	{ SYNC_OPT_SHARD, 0, "shard", true },
 };
 
+/* One of cancel's own options; arg is the struct cancel_opts. */
 static int
-cancel_parse_one(struct sync_opts *o, struct cancel_opts *co, const struct opt_item *it,
-    int argc)
+cancel_parse_one(struct sync_opts *o, const struct opt_item *it, void *arg)
 {
-	enum log_level lvl;
-	uint64_t v;
+	struct cancel_opts *co = arg;
 
+	UNUSED(o);
 	switch (it->id) {
-	case OPT_OPERAND:
-		if (o->filters == NULL)
-			o->filters = xcalloc((size_t)argc, sizeof(*o->filters));
-		o->filters[o->nfilters++] = it->value;
-		return 0;
-	case 'c':
-		o->config = it->value;
-		return 0;
-	case 'n':
-		o->dry_run = true;
-		return 0;
-	case OPT_GROUPS:
-		o->groups = xrealloc(o->groups, (o->ngroups + 1) * sizeof(char *));
-		o->groups[o->ngroups++] = it->value;
-		return 0;
-	case OPT_SKIP:
-		o->skip = xrealloc(o->skip, (o->nskip + 1) * sizeof(char *));
-		o->skip[o->nskip++] = it->value;
-		return 0;
-	case OPT_CONFIRM:
-		if (opt_uint(&v, it, 0, INT_MAX) < 0)
-			return ERR_CONFIG;
-		o->confirm = (long)v;
-		return 0;
 	case OPT_KEEP:
 		co->keep_branches = true;
 		return 0;
@@ -134,22 +107,6 @@ cancel_parse_one(struct sync_opts *o, struct cancel_opts *co, const struct opt_i
 			return err_set(ERR_CONFIG, "--comment needs a text");
 		co->comment = it->value;
 		return 0;
-	case OPT_JSON:
-		o->json = true;
-		return 0;
-	case OPT_LOGLEVEL:
-		if (opt_log_level(&lvl, it) < 0)
-			return ERR_CONFIG;
-		log_set_level(lvl);
-		return 0;
-	case OPT_TOKENFILE:
-		o->token_file = it->value;
-		return 0;
-	case OPT_CACHEDIR:
-		o->cache_dir = it->value;
-		return 0;
-	case OPT_SHARD:
-		return shard_parse(&o->shard, it->value) < 0 ? ERR_CONFIG : 0;
 	default:
 		BUG("cancel: option %d has no case", it->id);
 	}
@@ -159,30 +116,13 @@ cancel_parse_one(struct sync_opts *o, struct cancel_opts *co, const struct opt_i
 static int
 cancel_parse_args(struct sync_opts *o, struct cancel_opts *co, int argc, char **argv)
 {
-	struct opt_parser p;
-	struct opt_item it;
-	int rc, i;
-
 	memset(o, 0, sizeof(*o));
 	memset(co, 0, sizeof(*co));
 	o->config = "sync.yaml";
 	o->confirm = -1;
 	co->comment = CANCEL_COMMENT;
-	opt_init(&p, cancel_optspecs, ARRAY_SIZE(cancel_optspecs), argc, argv);
-	while ((rc = opt_next(&it, &p)) > 0) {
-		if (it.id == OPT_HELP)
-			return 1;
-		if ((rc = cancel_parse_one(o, co, &it, argc)) < 0)
-			return rc;
-	}
-	if (rc < 0)
-		return rc;
-	for (i = 0; i < p.nrest; i++) {
-		it.id = OPT_OPERAND;
-		it.value = p.rest[i];
-		cancel_parse_one(o, co, &it, argc);
-	}
-	return 0;
+	return sync_parse_opts(o, cancel_optspecs, ARRAY_SIZE(cancel_optspecs), argc, argv,
+	    cancel_parse_one, co);
 }
 
 static void

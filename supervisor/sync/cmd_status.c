@@ -53,105 +53,40 @@ const char cmd_status_usage[] =
     "Exit status: 0 every target synced or pending, 1 a target outdated or in\n"
     "error, 2 usage or config error, 3 environment error (token, network, source).\n";
 
-enum {
-	OPT_GROUPS = 256, OPT_SKIP, OPT_JSON, OPT_LOGLEVEL, OPT_TOKENFILE, OPT_CACHEDIR,
-	OPT_NOSKIP, OPT_SHARD,
-};
-
 static const struct opt_spec status_optspecs[] = {
 	{ 'c', 'c', "config", true },
 	{ 'j', 'j', "jobs", true },
-	{ OPT_GROUPS, 0, "groups", true },
-	{ OPT_SKIP, 0, "skip-groups", true },
-	{ OPT_JSON, 0, "json", false },
-	{ OPT_LOGLEVEL, 0, "log-level", true },
-	{ OPT_TOKENFILE, 0, "token-file", true },
-	{ OPT_CACHEDIR, 0, "cache-dir", true },
-	{ OPT_NOSKIP, 0, "no-skip", false },
-	{ OPT_SHARD, 0, "shard", true },
+	{ SYNC_OPT_GROUPS, 0, "groups", true },
+	{ SYNC_OPT_SKIP, 0, "skip-groups", true },
+	{ SYNC_OPT_JSON, 0, "json", false },
+	{ SYNC_OPT_LOGLEVEL, 0, "log-level", true },
+	{ SYNC_OPT_TOKENFILE, 0, "token-file", true },
+	{ SYNC_OPT_CACHEDIR, 0, "cache-dir", true },
+	{ SYNC_OPT_NOSKIP, 0, "no-skip", false },
+	{ SYNC_OPT_SHARD, 0, "shard", true },
 };
 
+/* status has no options of its own: every row is a shared one. */
 static int
-status_parse_one(struct sync_opts *o, const struct opt_item *it, int argc)
+status_parse_one(struct sync_opts *o, const struct opt_item *it, void *arg)
 {
-	enum log_level lvl;
-	uint64_t v;
-
-	switch (it->id) {
-	case OPT_OPERAND:
-		if (o->filters == NULL)
-			o->filters = xcalloc((size_t)argc, sizeof(*o->filters));
-		o->filters[o->nfilters++] = it->value;
-		return 0;
-	case 'c':
-		o->config = it->value;
-		return 0;
-	case 'j':
-		if (opt_uint(&v, it, 1, 1024) < 0)
-			return ERR_CONFIG;
-		o->jobs = (int)v;
-		return 0;
-	case OPT_GROUPS:
-		o->groups = xrealloc(o->groups, (o->ngroups + 1) * sizeof(char *));
-		o->groups[o->ngroups++] = it->value;
-		return 0;
-	case OPT_SKIP:
-		o->skip = xrealloc(o->skip, (o->nskip + 1) * sizeof(char *));
-		o->skip[o->nskip++] = it->value;
-		return 0;
-	case OPT_JSON:
-		o->json = true;
-		return 0;
-	case OPT_LOGLEVEL:
-		if (opt_log_level(&lvl, it) < 0)
-			return ERR_CONFIG;
-		log_set_level(lvl);
-		return 0;
-	case OPT_TOKENFILE:
-		o->token_file = it->value;
-		return 0;
-	case OPT_CACHEDIR:
-		o->cache_dir = it->value;
-		return 0;
-	case OPT_NOSKIP:
-		o->no_skip = true;
-		return 0;
-	case OPT_SHARD:
-		return shard_parse(&o->shard, it->value) < 0 ? ERR_CONFIG : 0;
-	default:
-		BUG("status: option %d has no case", it->id);
-	}
+	UNUSED(o);
+	UNUSED(arg);
+	BUG("status: option %d has no case", it->id);
 }
 
 /* 1 when --help was asked for, 0, or ERR_CONFIG. */
 int
 sync_status_parse_args(struct sync_opts *o, int argc, char **argv)
 {
-	struct opt_parser p;
-	struct opt_item it;
-	int rc, i;
-
 	memset(o, 0, sizeof(*o));
 	o->config = "sync.yaml";
 	o->confirm = -1;
 	o->dry_run = true;
 	o->status = true;
 	o->no_progress = true;     /* the table is the output */
-	opt_init(&p, status_optspecs, ARRAY_SIZE(status_optspecs), argc, argv);
-	while ((rc = opt_next(&it, &p)) > 0) {
-		if (it.id == OPT_HELP)
-			return 1;
-		if ((rc = status_parse_one(o, &it, argc)) < 0)
-			return rc;
-	}
-	if (rc < 0)
-		return rc;
-	for (i = 0; i < p.nrest; i++) {
-		it.id = OPT_OPERAND;
-		it.value = p.rest[i];
-		status_parse_one(o, &it, argc);
-	}
-	return 0;
+	return sync_parse_opts(o, status_optspecs, ARRAY_SIZE(status_optspecs), argc, argv,
+	    status_parse_one, NULL);
 }
 
 enum status_state { ST_SYNCED, ST_PENDING, ST_OUTDATED, ST_ERROR };

@@ -88,44 +88,13 @@ const char cmd_sync_usage[] =
 
 /* ---- options ---- */
 
-/* One row an option (opt.h); a new flag is a row here and a case below. */
-enum {
-	OPT_DIFF = 256, OPT_GROUPS, OPT_SKIP, OPT_CONFIRM, OPT_JSON, OPT_LOGLEVEL,
-	OPT_REPORTDIR, OPT_TOKENFILE, OPT_NOPROGRESS, OPT_CACHEDIR, OPT_NOSKIP,
-	OPT_REPORTFMT, OPT_METRICS, OPT_ONLYFAILED, OPT_IGNOREPF, OPT_KEEPBRANCHES,
-	OPT_PROCESSES, OPT_MAXLOG, OPT_SHARD, OPT_SHARD_OWN_TOKEN,
-};
-
-static const struct opt_spec sync_optspecs[] = {
-	{ 'c', 'c', "config", true },
-	{ 'n', 'n', "dry-run", false },
-	{ OPT_DIFF, 0, "diff", false },
-	{ 'j', 'j', "jobs", true },
-	{ OPT_GROUPS, 0, "groups", true },
-	{ OPT_SKIP, 0, "skip-groups", true },
-	{ OPT_CONFIRM, 0, "confirm-scope", true },
-	{ OPT_JSON, 0, "json", false },
-	{ OPT_LOGLEVEL, 0, "log-level", true },
-	{ OPT_REPORTDIR, 0, "report-dir", true },
-	{ OPT_REPORTFMT, 0, "report-format", true },
-	{ OPT_METRICS, 0, "metrics-file", true },
-	{ OPT_ONLYFAILED, 0, "only-failed", true },
-	{ OPT_TOKENFILE, 0, "token-file", true },
-	{ OPT_CACHEDIR, 0, "cache-dir", true },
-	{ OPT_NOPROGRESS, 0, "no-progress", false },
-	{ OPT_NOSKIP, 0, "no-skip", false },
-	{ OPT_NOSKIP, 0, "force", false },
-	{ OPT_IGNOREPF, 0, "ignore-rate-limit-preflight", false },
-	{ OPT_KEEPBRANCHES, 0, "keep-branches", false },
-	{ OPT_PROCESSES, 0, "processes", true },
-	{ OPT_MAXLOG, 0, "max-log", true },
-	{ OPT_SHARD, 0, "shard", true },
-	{ OPT_SHARD_OWN_TOKEN, 0, "shard-own-token", false },
-};
-
-/* One option or operand. */
-static int
-sync_parse_one(struct sync_opts *o, const struct opt_item *it, int argc)
+/*
+ * The options sync, status and cancel share (internal.h): one case each
+ * here, the TARGET operands too; 1 handled, 0 not a shared one, or
+ * ERR_CONFIG.
+ */
+int
+sync_parse_shared(struct sync_opts *o, const struct opt_item *it, int argc)
 {
 	enum log_level lvl;
 	uint64_t v;
@@ -136,13 +105,125 @@ sync_parse_one(struct sync_opts *o, const struct opt_item *it, int argc)
 		if (o->filters == NULL)
 			o->filters = xcalloc((size_t)argc, sizeof(*o->filters));
 		o->filters[o->nfilters++] = it->value;
-		return 0;
+		return 1;
 	case 'c':
 		o->config = it->value;
-		return 0;
+		return 1;
 	case 'n':
 		o->dry_run = true;
+		return 1;
+	case 'j':
+		if (opt_uint(&v, it, 1, 1024) < 0)
+			return ERR_CONFIG;
+		o->jobs = (int)v;
+		return 1;
+	case SYNC_OPT_GROUPS:
+		o->groups = xrealloc(o->groups, (o->ngroups + 1) * sizeof(char *));
+		o->groups[o->ngroups++] = it->value;
+		return 1;
+	case SYNC_OPT_SKIP:
+		o->skip = xrealloc(o->skip, (o->nskip + 1) * sizeof(char *));
+		o->skip[o->nskip++] = it->value;
+		return 1;
+	case SYNC_OPT_CONFIRM:
+		if (opt_uint(&v, it, 0, INT_MAX) < 0)
+			return ERR_CONFIG;
+		o->confirm = (long)v;
+		return 1;
+	case SYNC_OPT_JSON:
+		o->json = true;
+		return 1;
+	case SYNC_OPT_LOGLEVEL:
+		if (opt_log_level(&lvl, it) < 0)
+			return ERR_CONFIG;
+		log_set_level(lvl);
+		return 1;
+	case SYNC_OPT_TOKENFILE:
+		o->token_file = it->value;
+		return 1;
+	case SYNC_OPT_CACHEDIR:
+		o->cache_dir = it->value;
+		return 1;
+	case SYNC_OPT_SHARD:
+		return shard_parse(&o->shard, it->value) < 0 ? ERR_CONFIG : 1;
+	case SYNC_OPT_NOSKIP:
+		o->no_skip = true;
+		return 1;
+	default:
 		return 0;
+	}
+}
+
+int
+sync_parse_opts(struct sync_opts *o, const struct opt_spec *specs, size_t n, int argc,
+    char **argv, int (*own)(struct sync_opts *, const struct opt_item *, void *), void *arg)
+{
+	struct opt_parser p;
+	struct opt_item it;
+	int rc, i;
+
+	opt_init(&p, specs, n, argc, argv);
+	while ((rc = opt_next(&it, &p)) > 0) {
+		if (it.id == OPT_HELP)
+			return 1;
+		if ((rc = sync_parse_shared(o, &it, argc)) == 0)
+			rc = own(o, &it, arg);
+		if (rc < 0)
+			return rc;
+	}
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < p.nrest; i++) {
+		it.id = OPT_OPERAND;
+		it.value = p.rest[i];
+		sync_parse_shared(o, &it, argc);
+	}
+	return 0;
+}
+
+/* sync's own options (the shared ones are internal.h's SYNC_OPT_*). */
+enum {
+	OPT_DIFF = SYNC_OPT_OWN, OPT_REPORTDIR, OPT_NOPROGRESS, OPT_REPORTFMT, OPT_METRICS,
+	OPT_ONLYFAILED, OPT_IGNOREPF, OPT_KEEPBRANCHES, OPT_PROCESSES, OPT_MAXLOG,
+	OPT_SHARD_OWN_TOKEN,
+};
+
+/* One row an option (opt.h); a new flag is a row here and a case below. */
+static const struct opt_spec sync_optspecs[] = {
+	{ 'c', 'c', "config", true },
+	{ 'n', 'n', "dry-run", false },
+	{ OPT_DIFF, 0, "diff", false },
+	{ 'j', 'j', "jobs", true },
+	{ SYNC_OPT_GROUPS, 0, "groups", true },
+	{ SYNC_OPT_SKIP, 0, "skip-groups", true },
+	{ SYNC_OPT_CONFIRM, 0, "confirm-scope", true },
+	{ SYNC_OPT_JSON, 0, "json", false },
+	{ SYNC_OPT_LOGLEVEL, 0, "log-level", true },
+	{ OPT_REPORTDIR, 0, "report-dir", true },
+	{ OPT_REPORTFMT, 0, "report-format", true },
+	{ OPT_METRICS, 0, "metrics-file", true },
+	{ OPT_ONLYFAILED, 0, "only-failed", true },
+	{ SYNC_OPT_TOKENFILE, 0, "token-file", true },
+	{ SYNC_OPT_CACHEDIR, 0, "cache-dir", true },
+	{ OPT_NOPROGRESS, 0, "no-progress", false },
+	{ SYNC_OPT_NOSKIP, 0, "no-skip", false },
+	{ SYNC_OPT_NOSKIP, 0, "force", false },
+	{ OPT_IGNOREPF, 0, "ignore-rate-limit-preflight", false },
+	{ OPT_KEEPBRANCHES, 0, "keep-branches", false },
+	{ OPT_PROCESSES, 0, "processes", true },
+	{ OPT_MAXLOG, 0, "max-log", true },
+	{ SYNC_OPT_SHARD, 0, "shard", true },
+	{ OPT_SHARD_OWN_TOKEN, 0, "shard-own-token", false },
+};
+
+/* One of sync's own options. */
+static int
+sync_parse_one(struct sync_opts *o, const struct opt_item *it, void *arg)
+{
+	uint64_t v;
+
+	UNUSED(arg);
+	switch (it->id) {
 	case OPT_DIFF:
 		o->diff = true;
 		return 0;
@@ -157,8 +238,6 @@ sync_parse_one(struct sync_opts *o, const struct opt_item *it, int argc)
 			return ERR_CONFIG;
 		o->processes = v;
 		return 0;
-	case OPT_SHARD:
-		return shard_parse(&o->shard, it->value) < 0 ? ERR_CONFIG : 0;
 	case OPT_SHARD_OWN_TOKEN:
 		o->shard_own_token = true;
 		return 0;
@@ -168,32 +247,6 @@ sync_parse_one(struct sync_opts *o, const struct opt_item *it, int argc)
 			return err_set(ERR_CONFIG, "invalid size '%s' for --max-log (0 for no "
 			    "cap, else at least 4K, e.g. 1M)", it->value);
 		o->max_log_set = true;
-		return 0;
-	case 'j':
-		if (opt_uint(&v, it, 1, 1024) < 0)
-			return ERR_CONFIG;
-		o->jobs = (int)v;
-		return 0;
-	case OPT_GROUPS:
-		o->groups = xrealloc(o->groups, (o->ngroups + 1) * sizeof(char *));
-		o->groups[o->ngroups++] = it->value;
-		return 0;
-	case OPT_SKIP:
-		o->skip = xrealloc(o->skip, (o->nskip + 1) * sizeof(char *));
-		o->skip[o->nskip++] = it->value;
-		return 0;
-	case OPT_CONFIRM:
-		if (opt_uint(&v, it, 0, INT_MAX) < 0)
-			return ERR_CONFIG;
-		o->confirm = (long)v;
-		return 0;
-	case OPT_JSON:
-		o->json = true;
-		return 0;
-	case OPT_LOGLEVEL:
-		if (opt_log_level(&lvl, it) < 0)
-			return ERR_CONFIG;
-		log_set_level(lvl);
 		return 0;
 	case OPT_REPORTDIR:
 		o->report_dir = it->value;
@@ -207,17 +260,8 @@ sync_parse_one(struct sync_opts *o, const struct opt_item *it, int argc)
 	case OPT_ONLYFAILED:
 		o->only_failed = it->value;
 		return 0;
-	case OPT_TOKENFILE:
-		o->token_file = it->value;
-		return 0;
-	case OPT_CACHEDIR:
-		o->cache_dir = it->value;
-		return 0;
 	case OPT_NOPROGRESS:
 		o->no_progress = true;
-		return 0;
-	case OPT_NOSKIP:
-		o->no_skip = true;
 		return 0;
 	default:
 		BUG("sync: option %d has no case", it->id);
@@ -228,27 +272,15 @@ sync_parse_one(struct sync_opts *o, const struct opt_item *it, int argc)
 static int
 sync_parse_args(struct sync_opts *o, int argc, char **argv)
 {
-	struct opt_parser p;
-	struct opt_item it;
-	int rc, i;
+	int rc;
 
 	memset(o, 0, sizeof(*o));
 	o->config = "sync.yaml";
 	o->confirm = -1;
-	opt_init(&p, sync_optspecs, ARRAY_SIZE(sync_optspecs), argc, argv);
-	while ((rc = opt_next(&it, &p)) > 0) {
-		if (it.id == OPT_HELP)
-			return 1;
-		if ((rc = sync_parse_one(o, &it, argc)) < 0)
-			return rc;
-	}
-	if (rc < 0)
+	rc = sync_parse_opts(o, sync_optspecs, ARRAY_SIZE(sync_optspecs), argc, argv,
+	    sync_parse_one, NULL);
+	if (rc != 0)
 		return rc;
-	for (i = 0; i < p.nrest; i++) {
-		it.id = OPT_OPERAND;
-		it.value = p.rest[i];
-		sync_parse_one(o, &it, argc);
-	}
 	if (o->diff && !o->dry_run)
 		return err_set(ERR_CONFIG, "--diff needs --dry-run");
 	if (o->shard_own_token && o->shard.count == 0)

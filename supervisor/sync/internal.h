@@ -272,6 +272,29 @@ void sync_skip_store(struct sync_run *r, struct sync_target *t);
  */
 void sync_publish(struct sync_run *r, struct sync_target *t);
 
+/* ---- options (cmd_sync.c) ---- */
+
+/*
+ * The option ids sync, status and cancel share (with 'c', 'n' and 'j'): a
+ * command's table uses these for them, its own ids start at SYNC_OPT_OWN.
+ */
+enum {
+	SYNC_OPT_GROUPS = 256, SYNC_OPT_SKIP, SYNC_OPT_CONFIRM, SYNC_OPT_JSON, SYNC_OPT_LOGLEVEL,
+	SYNC_OPT_TOKENFILE, SYNC_OPT_CACHEDIR, SYNC_OPT_SHARD, SYNC_OPT_NOSKIP, SYNC_OPT_OWN,
+};
+
+struct opt_item;
+struct opt_spec;
+/* A shared option or a TARGET operand into o: 1, 0 when it is not one, ERR_CONFIG. */
+int sync_parse_shared(struct sync_opts *o, const struct opt_item *it, int argc);
+/*
+ * Read argv with the n specs: the shared options by sync_parse_shared, the
+ * others by own (0 or ERR_CONFIG; arg its cookie). 1 when --help was asked
+ * for, 0, or ERR_CONFIG. o's defaults are the caller's.
+ */
+int sync_parse_opts(struct sync_opts *o, const struct opt_spec *specs, size_t n, int argc,
+    char **argv, int (*own)(struct sync_opts *, const struct opt_item *, void *), void *arg);
+
 /* ---- cmd_status.c ---- */
 
 /* `repocast status`'s options: a dry run with o->status set. */
