@@ -230,18 +230,6 @@ fmt_us(char *b, size_t n, uint64_t us)
 }
 
 static const char *
-fmt_kib(char *b, size_t n, uint64_t kib)
-{
-	if (kib < 1024)
-		snprintf(b, n, "%llu KiB", (unsigned long long)kib);
-	else if (kib < 1024 * 1024)
-		snprintf(b, n, "%.1f MiB", (double)kib / 1024);
-	else
-		snprintf(b, n, "%.2f GiB", (double)kib / (1024 * 1024));
-	return b;
-}
-
-static const char *
 fmt_time(char *b, size_t n, uint64_t us)
 {
 	time_t t = (time_t)(us / 1000000);
@@ -431,7 +419,7 @@ show_top(struct buf *b, const struct loaded *l, int width, const char *title,
 		buf_addf(b, "\n%s\n", title);
 	for (i = 0; i < m && i < TOP_N; i++)
 		buf_addf(b, "  %-*s  %s\n", width, v[i]->name, kib ?
-		    fmt_kib(s, sizeof(s), metric(v[i])) : fmt_us(s, sizeof(s), metric(v[i])));
+		    report_fmt_kib(s, sizeof(s), metric(v[i])) : fmt_us(s, sizeof(s), metric(v[i])));
 	free(v);
 }
 
@@ -627,8 +615,8 @@ diff_metric_text(struct buf *b, const struct diff_row *row, size_t m)
 	double pct;
 
 	if (metrics[m].kib) {
-		fmt_kib(sx, sizeof(sx), x);
-		fmt_kib(sy, sizeof(sy), y);
+		report_fmt_kib(sx, sizeof(sx), x);
+		report_fmt_kib(sy, sizeof(sy), y);
 	} else {
 		fmt_us(sx, sizeof(sx), x);
 		fmt_us(sy, sizeof(sy), y);

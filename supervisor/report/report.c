@@ -773,3 +773,15 @@ report_json(struct buf *out, const struct report_run *run, const struct record *
 	json_decref(doc);
 }
 
+
+const char *
+report_fmt_kib(char *b, size_t n, uint64_t kib)
+{
+	if (kib < 1024)
+		snprintf(b, n, "%llu KiB", (unsigned long long)kib);
+	else if (kib < 1024 * 1024)
+		snprintf(b, n, "%.1f MiB", (double)kib / 1024);
+	else
+		snprintf(b, n, "%.2f GiB", (double)kib / (1024 * 1024));
+	return b;
+}

@@ -219,4 +219,7 @@ int report_write(const struct report_in *in, unsigned formats);
  */
 struct json_t *report_json_string(const char *s);
 
+/* kib as "812 KiB", "8.3 MiB" or "1.25 GiB" into b (n bytes); returns b. */
+const char *report_fmt_kib(char *b, size_t n, uint64_t kib);
+
 #endif

@@ -13,6 +13,7 @@
 #include "shared/err.h"
 #include "shared/utf8.h"
 #include "shared/util.h"
+#include "supervisor/report/report.h"
 
 #define NAME_WIDTH_MAX 40
 
@@ -325,18 +326,6 @@ fmt_us(char *b, size_t n, uint64_t us)
 	return b;
 }
 
-static const char *
-fmt_kib(char *b, size_t n, uint64_t kib)
-{
-	if (kib < 1024)
-		snprintf(b, n, "%llu KiB", (unsigned long long)kib);
-	else if (kib < 1024 * 1024)
-		snprintf(b, n, "%.1f MiB", (double)kib / 1024);
-	else
-		snprintf(b, n, "%.2f GiB", (double)kib / (1024 * 1024));
-	return b;
-}
-
 static void
 summary_line(struct run_output *o, struct run_output_task *t, const struct record *rec)
 {
@@ -353,7 +342,7 @@ summary_line(struct run_output *o, struct run_output_task *t, const struct recor
 	    o->color ? "\033[0m" : "", o->name_width, rec->name,
 	    fmt_us(wall, sizeof(wall), rec->wall_us),
 	    fmt_us(cpu, sizeof(cpu), rec->utime_us + rec->stime_us),
-	    fmt_kib(mem, sizeof(mem), peak));
+	    report_fmt_kib(mem, sizeof(mem), peak));
 	if (failed) {
 		if (rec->command_failed && run_output_error_line(t) != NULL)
 			why = run_output_error_line(t);
