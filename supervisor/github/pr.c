@@ -61,6 +61,8 @@ pr_publish(struct pr_out *out, struct api *a, const struct pr_in *in)
 	if (in->existing != NULL && strcmp(in->existing->head.ref, in->head_branch) == 0) {
 		out->url = xstrdup(in->existing->html_url ? in->existing->html_url : "");
 		out->number = in->existing->number;
+		out->draft = in->existing->draft;
+		out->node_id = xstrdup_or_null(in->existing->node_id);
 		if ((in->existing->title && strcmp(in->existing->title, title.ptr) == 0) &&
 		    (in->existing->body && strcmp(in->existing->body, body.ptr) == 0)) {
 			rc = 0;
@@ -79,10 +81,13 @@ pr_publish(struct pr_out *out, struct api *a, const struct pr_in *in)
 	req.head = in->head_branch;
 	req.base = in->base_branch;
 	req.body = body.ptr;
+	req.draft = in->draft;
 	if ((rc = github_pull_create_once(&pr, &adopted, a, in->repo, &req)) < 0)
 		goto out;
 	out->url = xstrdup(pr->html_url ? pr->html_url : "");
 	out->number = pr->number;
+	out->draft = pr->draft;
+	out->node_id = xstrdup_or_null(pr->node_id);
 	out->created = !adopted;
 	if ((rc = github_labels_add(a, in->repo, pr->number, CSTRV(in->assign->labels))) < 0 ||
 	    (rc = github_assignees_add(a, in->repo, pr->number,

@@ -35,6 +35,7 @@ struct pr_in {
 	const char *note;            /* a paragraph for the body, or NULL */
 	const struct prtext_module *modules; /* module directories at their versions */
 	size_t nmodules;
+	bool draft;                  /* open a new PR as a draft */
 };
 
 /* Closing one sync PR (pr_close). */
@@ -60,6 +61,8 @@ struct pr_out {
 	int number;
 	bool created;                /* opened now (not adopted after a lost answer) */
 	bool updated;                /* an existing PR's title or body changed */
+	bool draft;                  /* the PR is a draft (an existing PR stays as it is) */
+	char *node_id;               /* its GraphQL id (caller frees); may be NULL */
 };
 
 /*
