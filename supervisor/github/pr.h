@@ -91,6 +91,17 @@ int pr_close(enum pr_branch_fate *fate, struct api *a, const struct pr_close_in 
 int pr_branch_disposable(bool *ok, struct api *a, const char *repo, const char *base,
     const char *branch, const char *author_name, const char *author_email);
 
+/*
+ * Delete branch of repo when pr_branch_disposable says it holds nothing
+ * but repocast's work against base; *fate says what became of it
+ * (PR_BRANCH_FOREIGN: kept). A branch already gone counts as deleted.
+ * With dry_run nothing is deleted, *fate says what would be. pr_close,
+ * cancel and merge all drop branches through it.
+ */
+int pr_branch_drop(enum pr_branch_fate *fate, struct api *a, const char *repo,
+    const char *base, const char *branch, const char *author_name,
+    const char *author_email, bool dry_run);
+
 /* The comment pr_close posts on a PR made stale by an up-to-date target. */
 char *pr_stale_comment(const char *repo, const char *source_commit);
 /* The comment on a sync PR another one replaces (by_url may be NULL). */

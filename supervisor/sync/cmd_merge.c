@@ -230,34 +230,20 @@ static void
 merge_branch(struct sync_run *r, const struct merge_opts *mo, struct merge_target *mt,
     const char *base)
 {
+	enum pr_branch_fate fate;
 	const char *an, *ae;
-	bool ok;
-	int rc;
 
 	if (mo->keep_branches || mt->branch == NULL)
 		return;
 	sync_author(r->cfg, &an, &ae);
-	if (pr_branch_disposable(&ok, r->api, mt->target->repo, base, mt->branch, an, ae) < 0) {
+	/* The merge is done: a branch that cannot be deleted is kept, said in the log. */
+	if (pr_branch_drop(&fate, r->api, mt->target->repo, base, mt->branch, an, ae,
+	    r->o.dry_run) < 0) {
 		log_warn("%s: branch '%s' kept: %s", mt->target->repo, mt->branch, err_last());
 		err_clear();
-		mt->kept = true;
-		return;
 	}
-	if (!ok) {
-		mt->kept = true;
-		return;
-	}
-	if (!r->o.dry_run) {
-		rc = github_branch_delete(r->api, mt->target->repo, mt->branch);
-		if (rc < 0 && rc != ERR_NOTFOUND) {
-			log_warn("%s: %s", mt->target->repo, err_last());
-			err_clear();
-			mt->kept = true;
-			return;
-		}
-		err_clear();
-	}
-	mt->deleted = true;
+	mt->deleted = fate == PR_BRANCH_DELETED;
+	mt->kept = !mt->deleted;
 }
 
 static void
