@@ -14,9 +14,9 @@ Endpoints (routed from api.py):
 A repository's merge switches are attributes (POST /_forge/repos/{o}/{r}):
 allow_squash_merge, allow_merge_commit, allow_rebase_merge (default true),
 allow_auto_merge (default false), protected (the base branch wants what only an
-admin may skip, as a required review: mergeable_state "blocked" and a 405),
-required_checks (a 405 while the head's checks are not green), enforce_admins
-(protection holds for admins too; every forge login is an admin otherwise),
+admin may skip, as a required review: mergeable_state "blocked"; a 405 with
+enforce_admins, as every forge login is an admin), required_checks (a 405 while
+the head's checks are not all green, or none reported: for everyone),
 mergeable_after (GETs of a pull request answering mergeable null first).
 State lives in the repository's JSON (statuses, check_runs per commit).
 """
@@ -67,7 +67,7 @@ def resolve(repo, ref):
     return sha
 
 
-def combined(repo, st, sha):
+def combined(st, sha):
     """(state, statuses) of GitHub's combined status: failure when any is
     error or failure, pending when any is pending or none is set, else success."""
     sts = list((st.get("statuses") or {}).get(sha, {}).values())
@@ -219,7 +219,7 @@ class Merge:
             sha = resolve(r, ref)
             if sha is None:
                 raise self._no_commit(ref)
-            state, sts = combined(r, r.state(), sha)
+            state, sts = combined(r.state(), sha)
             a = "%s/repos/%s" % (self.urls.api, r.full_name)
             return 200, {"state": state, "statuses": [self._status_obj(r, s) for s in sts],
                          "sha": sha, "total_count": len(sts),
@@ -233,7 +233,7 @@ class Merge:
             sha = resolve(r, ref)
             if sha is None:
                 raise self._no_commit(ref)
-            _, sts = combined(r, r.state(), sha)
+            _, sts = combined(r.state(), sha)
             sts.sort(key=lambda s: s["updated_at"], reverse=True)
             return 200, [self._status_obj(r, s) for s in sts], {}
 
@@ -335,12 +335,11 @@ class Merge:
             if not attrs.get(METHODS[method], True):
                 raise refuse(405, "%s are not allowed on this repository."
                              % METHOD_WORDS[method])
-            admin_skips = not attrs.get("enforce_admins")
-            if attrs.get("required_checks") and not admin_skips:
+            if attrs.get("required_checks"):
                 green, which = checks_green(st, pr["head_sha"])
                 if not green:
                     raise refuse(405, 'Required status check "%s" is expected.' % which)
-            if attrs.get("protected") and not admin_skips:
+            if attrs.get("protected") and attrs.get("enforce_admins"):
                 raise refuse(405, "At least 1 approving review is required by reviewers "
                              "with write access.")
             base, head = pr["base_sha"], pr["head_sha"]

@@ -11,7 +11,7 @@ sync_lib_init
 forge_start
 
 make_repo acme/source main shared.txt "shared v1"
-ALL="sq mc rb pend fail conf dr moved prot enf"
+ALL="sq mc rb pend fail conf dr moved prot enf req"
 for n in $ALL; do make_repo acme/$n main README.md "$n" other.txt "base $n"; done
 
 {
@@ -48,12 +48,12 @@ req = urllib.request.Request(sys.argv[1], data=sys.argv[3].encode(), method="POS
 urllib.request.urlopen(req, timeout=10).read()' \
 	    "http://127.0.0.1:$PORT/api/v3$1" "$(cat "$T/token")" "$2"
 }
-rmerge() { "$RC" merge -c "$T/sync.yaml" --token-file "$T/token" --confirm-scope 10 "$@"; }
+rmerge() { "$RC" merge -c "$T/sync.yaml" --token-file "$T/token" --confirm-scope 11 "$@"; }
 head_of() { git -C "$T/forge/acme/$1.git" rev-parse "refs/heads/$2"; }
 sync_branch() { git -C "$T/forge/acme/$1.git" for-each-ref --format='%(refname:short)' refs/heads/chore/; }
 state_of() { pj '[t for t in d["targets"] if t["name"] == "acme/'"$1"'"][0]["'"${2:-state}"'"]' "$T/out.json"; }
 
-rsync_run --confirm-scope 10 > "$T/out" 2>&1 || { cat "$T/out"; fail "sync failed"; }
+rsync_run --confirm-scope 11 > "$T/out" 2>&1 || { cat "$T/out"; fail "sync failed"; }
 grep -q "acme/dr .*draft PR" "$T/out" || { cat "$T/out"; fail "pr_draft: true: no draft PR said"; }
 [ "$(api /repos/acme/dr/pulls/1 | pj 'd["draft"]')" = true ] || fail "dr: PR is not a draft"
 [ "$(api /repos/acme/sq/pulls/1 | pj 'd["draft"]')" = false ] || fail "sq: PR is a draft"
@@ -76,6 +76,9 @@ push_work acme/conf main "conflicting change"
 # prot: protection only an admin passes; enf: enforced for admins too
 control /_forge/repos/acme/prot '{"protected": true}'
 control /_forge/repos/acme/enf '{"protected": true, "enforce_admins": true}'
+# req: a required check that never reported: no status, no run (green to
+# repocast, as GitHub shows it), and GitHub's 405 at the merge
+control /_forge/repos/acme/req '{"required_checks": true}'
 
 # --dry-run: says what would happen, writes nothing
 l=$(wc -l < "$T/forge/.forge/requests.log")
@@ -116,16 +119,20 @@ wait "$mover" || fail "could not move the head of acme/moved"
 cat "$T/out.json" "$T/err"
 [ "$rc" -eq 1 ] || fail "merge: exit $rc, want 1"
 control /_forge/faults "" DELETE
-want="sq=merged mc=merged rb=merged pend=pending fail=checks_failed conf=not_mergeable dr=draft moved=moved prot=blocked enf=blocked"
+want="sq=merged mc=merged rb=merged pend=pending fail=checks_failed conf=not_mergeable dr=draft moved=moved prot=blocked enf=blocked req=refused"
 got=$(for n in $ALL; do printf '%s=%s ' "$n" "$(state_of $n)"; done)
 [ "$got" = "$want " ] || fail "merge states: $got, want $want"
 [ "$(state_of sq method)" = squash ] && [ "$(state_of mc method)" = merge ] &&
     [ "$(state_of rb method)" = rebase ] || fail "merge methods in --json"
-pjt 'd["failed"] == 5 and not d["dry_run"] and not d["admin"] and d["counts"]["merged"] == 3' \
+pjt 'd["failed"] == 6 and not d["dry_run"] and not d["admin"] and d["counts"]["merged"] == 3' \
     "$T/out.json" || fail "--json counts"
 pjt 'all(set(t) >= {"group","name","state","pr","url","method","head","merge_commit","reason","branch","branch_deleted","failed"} for t in d["targets"])' \
     "$T/out.json" || fail "--json fields"
 case $(state_of fail reason) in *ci/test*failure*) ;; *) fail "fail: reason names no check" ;; esac
+case $(state_of req reason) in *405*'Required status check "forge" is expected'*) ;;
+	*) fail "req: the 405 is not reported: $(state_of req reason)" ;; esac
+[ "$(forge_writes | grep -c '^PUT /api/v3/repos/acme/req/pulls/1/merge$')" -eq 1 ] ||
+    fail "req: the refused merge was not sent exactly once"
 
 # squash: one new commit on main, parent the old main, the file landed
 [ "$(git -C "$T/forge/acme/sq.git" rev-parse main^)" = "$sq_base" ] || fail "sq: not one commit on main"
@@ -146,7 +153,7 @@ for n in sq mc rb; do
 	[ "$(api /repos/acme/$n/pulls/1 | pj 'd["merged"]')" = true ] || fail "$n: PR not merged"
 	[ "$(state_of $n branch_deleted)" = true ] || fail "$n: branch_deleted"
 done
-for n in pend fail conf dr moved prot enf; do
+for n in pend fail conf dr moved prot enf req; do
 	[ "$(api /repos/acme/$n/pulls | pj 'len(d)')" -eq 1 ] || fail "$n: PR not left open"
 done
 # blocked without --admin: no merge was even sent for prot or enf
