@@ -391,6 +391,7 @@ pull_from(struct github_pull *p, json_t *j)
 	p->mergeable = json_is_boolean(json_object_get(j, "mergeable")) ?
 	    jbool(j, "mergeable") : -1;
 	p->mergeable_state = jstr(j, "mergeable_state");
+	p->auto_merge = json_is_object(json_object_get(j, "auto_merge"));
 	p->head.ref = jstr(head, "ref");
 	p->head.sha = jstr(head, "sha");
 	p->head.label = jstr(head, "label");

@@ -53,6 +53,7 @@ struct github_pull {
 	int mergeable;               /* 1, 0, or -1: null (GitHub has not computed it
 	                              * yet) or absent (a list item) */
 	char *mergeable_state;       /* "clean", "blocked", "dirty", ...; NULL: absent */
+	bool auto_merge;             /* auto_merge is set (GitHub's auto-merge is on) */
 	struct {
 		char *ref;           /* branch name */
 		char *sha;           /* full commit id */

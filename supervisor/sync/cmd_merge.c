@@ -193,6 +193,27 @@ merge_set(struct merge_target *mt, enum cmd_merge_state st, const char *why)
 		err_clear();
 }
 
+/* Why a PR is left in state st (a new string, or NULL). */
+static char *
+merge_reason(enum cmd_merge_state st, const struct cmd_merge_facts *f, const char *check)
+{
+	switch (st) {
+	case MERGE_PENDING:
+		return xstrdup_or_null(f->checks == GITHUB_CHECKS_GREEN ?
+		    "GitHub has not computed mergeability yet" : check);
+	case MERGE_CHECKS_FAILED:
+		return xstrdup_or_null(check);
+	case MERGE_NOT_MERGEABLE:
+		return xasprintf("GitHub finds it not mergeable (mergeable_state %s)",
+		    f->mergeable_state != NULL ? f->mergeable_state : "unknown");
+	case MERGE_BLOCKED:
+		return xstrdup("branch protection blocks the merge (--admin merges with the "
+		    "token's admin rights)");
+	default:
+		return NULL;
+	}
+}
+
 static void
 merge_sleep(unsigned ms)
 {
@@ -299,10 +320,8 @@ merge_one(struct sync_run *r, const struct merge_opts *mo, struct merge_target *
 	}
 	mt->state = cmd_merge_decide(&f);
 	if (mt->state != MERGE_READY) {
-		merge_set(mt, mt->state, mt->state == MERGE_PENDING && f.checks ==
-		    GITHUB_CHECKS_GREEN ? "GitHub has not computed mergeability yet" :
-		    mt->state == MERGE_BLOCKED ? "branch protection blocks the merge "
-		    "(--admin merges with the token's admin rights)" : ck.what);
+		merge_set(mt, mt->state, NULL);
+		mt->why = merge_reason(mt->state, &f, ck.what);
 		goto out;
 	}
 	if (github_repo_get(&repo, r->api, name) < 0) {

@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "shared/buf.h"
 #include "shared/err.h"
@@ -104,22 +105,42 @@ sync_automerge_labels(struct strv *out, const char *env, const struct cfg *c)
 	return (int)out->n;
 }
 
+/* Is label on the PR already (GitHub matches label names case-insensitively)? */
+static bool
+sync_has_label(const struct github_pull *pr, const char *label)
+{
+	size_t i;
+
+	for (i = 0; pr != NULL && i < pr->labels.n; i++)
+		if (strcasecmp(pr->labels.v[i], label) == 0)
+			return true;
+	return false;
+}
+
 /*
- * --automerge on t's open sync PR (number, node_id): add the automerge
- * labels, then enable GitHub's auto-merge when the repository allows it.
- * Neither failing fails the target: a note says why.
+ * --automerge on t's open sync PR (number, node_id; old: the PR as
+ * discovery listed it, or NULL for a new one): add the automerge labels
+ * it lacks, then enable GitHub's auto-merge when the repository allows it
+ * and it is not on yet. Neither failing fails the target: a note says why.
  */
 static void
-sync_automerge(struct sync_run *r, struct sync_target *t, int number, const char *node_id)
+sync_automerge(struct sync_run *r, struct sync_target *t, int number, const char *node_id,
+    const struct github_pull *old)
 {
 	struct github_repo *repo = NULL;
-	struct strv labels;
+	struct strv labels, all;
 	const char *method;
 	char *text;
+	size_t i;
 
 	if (!r->o.automerge)
 		return;
-	sync_automerge_labels(&labels, getenv("GO_BROADCAST_AUTOMERGE_LABELS"), r->cfg);
+	sync_automerge_labels(&all, getenv("GO_BROADCAST_AUTOMERGE_LABELS"), r->cfg);
+	memset(&labels, 0, sizeof(labels));
+	for (i = 0; i < all.n; i++)
+		if (!sync_has_label(old, all.v[i]))
+			strv_add(&labels, all.v[i]);
+	strv_release(&all);
 	if (r->o.dry_run) {
 		sync_note(t, labels.n > 0 ? "would add the automerge labels and enable "
 		    "auto-merge where allowed" : "would enable auto-merge where allowed");
@@ -134,6 +155,10 @@ sync_automerge(struct sync_run *r, struct sync_target *t, int number, const char
 		err_clear();
 	}
 	strv_release(&labels);
+	if (old != NULL && old->auto_merge) {
+		sync_note(t, "auto-merge already enabled");
+		return;
+	}
 	if (github_repo_get(&repo, r->api, t->target->repo) < 0) {
 		text = xasprintf("auto-merge not enabled: %s", err_last());
 	} else if (!repo->allow_auto_merge) {
@@ -221,7 +246,7 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 		if (sync_close_others(r, t, old->number, old->html_url) < 0)
 			sync_set_failed(t, err_last());
 		else
-			sync_automerge(r, t, old->number, old->node_id);
+			sync_automerge(r, t, old->number, old->node_id, old);
 		return;
 	}
 	if (t->rec.outcome == OUTCOME_DRY_RUN) {
@@ -233,7 +258,7 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 			sync_note(t, old != NULL && strcmp(old->head.ref, res->branch) == 0 &&
 			    !old->draft ? "the open PR is not a draft and stays so" :
 			    "would open a draft PR");
-		sync_automerge(r, t, 0, NULL);
+		sync_automerge(r, t, 0, NULL, NULL);
 		return;
 	}
 	if (t->rec.outcome != OUTCOME_PUSHED)
@@ -291,6 +316,7 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 	if (sync_close_others(r, t, out.number, out.url) < 0)
 		sync_set_failed(t, err_last());
 	else
-		sync_automerge(r, t, out.number, out.node_id);
+		sync_automerge(r, t, out.number, out.node_id, out.created ||
+		    old == NULL || strcmp(old->head.ref, res->branch) != 0 ? NULL : old);
 	free(out.node_id);
 }

@@ -89,6 +89,13 @@ grep -q "acme/a .*auto-merge enabled (merge)" "$T/out" || fail "a: auto-merge no
     fail "a: auto-merge not enabled on the forge"
 tail -n +"$((l + 1))" "$T/forge/.forge/requests.log" > "$T/slice"
 [ "$(writes_in "$T/slice" | grep -c '^POST /api/graphql$')" -eq 1 ] || fail "a: not one GraphQL POST"
+# again: the labels are there and auto-merge is on: nothing is written
+l=$(wc -l < "$T/forge/.forge/requests.log")
+GO_BROADCAST_AUTOMERGE_LABELS="automerge,ship-it" rsync_run --automerge acme/a > "$T/out" 2>&1 ||
+    { cat "$T/out"; fail "second sync --automerge failed"; }
+grep -q "acme/a .*auto-merge already enabled" "$T/out" || { cat "$T/out"; fail "a: not said already enabled"; }
+tail -n +"$((l + 1))" "$T/forge/.forge/requests.log" > "$T/slice"
+[ -z "$(writes_in "$T/slice")" ] || fail "a: a repeated --automerge wrote: $(writes_in "$T/slice")"
 
 # the config's labels when the environment names none; b's repository
 # disallows auto-merge: no mutation sent, a note, exit 0
