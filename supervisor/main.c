@@ -30,6 +30,8 @@ static const struct cmd commands[] = {
 	    cmd_status_usage },
 	{ "cancel", cmd_cancel, "close the open sync PRs and delete the sync branches",
 	    cmd_cancel_usage },
+	{ "merge", cmd_merge, "merge the open sync PRs whose checks have passed",
+	    cmd_merge_usage },
 	{ "modules", cmd_modules, "list module directories and the versions they resolve to",
 	    cmd_modules_usage },
 	{ "report", cmd_report, "show, compare or merge the reports of past runs",

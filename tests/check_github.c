@@ -80,8 +80,44 @@ START_TEST(test_repo_fixture)
 	ck_assert(r->can_push);
 	ck_assert(!r->private_repo);
 	ck_assert(!r->archived);
+	ck_assert(r->allow_squash_merge && r->allow_merge_commit && r->allow_rebase_merge);
+	ck_assert(!r->allow_auto_merge);
 	github_repo_free(r);
 	free(body);
+	/* absent (a token without admin rights is not shown them): GitHub's defaults */
+	ck_assert_int_eq(github_repo_parse(&r, "{\"full_name\":\"a/b\","
+	    "\"allow_squash_merge\":false,\"allow_auto_merge\":true}", 70), 0);
+	ck_assert(!r->allow_squash_merge && r->allow_merge_commit && r->allow_rebase_merge);
+	ck_assert(r->allow_auto_merge);
+	github_repo_free(r);
+}
+END_TEST
+
+START_TEST(test_pull_mergeable)
+{
+	static const char *const cases[] = {
+		"{\"number\":1,\"head\":{\"ref\":\"x\"},\"mergeable\":true,"
+		"\"mergeable_state\":\"clean\",\"node_id\":\"PR_kw\"}",
+		"{\"number\":1,\"head\":{\"ref\":\"x\"},\"mergeable\":false,"
+		"\"mergeable_state\":\"dirty\"}",
+		"{\"number\":1,\"head\":{\"ref\":\"x\"},\"mergeable\":null}",
+		"{\"number\":1,\"head\":{\"ref\":\"x\"}}",
+	};
+	static const int want[] = { 1, 0, -1, -1 };
+	struct github_pull *pr;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		ck_assert_int_eq(github_pull_parse(&pr, cases[i], strlen(cases[i])), 0);
+		ck_assert_int_eq(pr->mergeable, want[i]);
+		if (i == 0) {
+			ck_assert_str_eq(pr->mergeable_state, "clean");
+			ck_assert_str_eq(pr->node_id, "PR_kw");
+		}
+		if (i == 3)
+			ck_assert_ptr_null(pr->mergeable_state);
+		github_pull_free(pr);
+	}
 }
 END_TEST
 
@@ -766,6 +802,7 @@ github_suite(void)
 	TCase *disc = tcase_create("discovery");
 
 	tcase_add_test(fx, test_repo_fixture);
+	tcase_add_test(fx, test_pull_mergeable);
 	tcase_add_test(fx, test_labels_fixture);
 	tcase_add_test(fx, test_refs_fixture);
 	tcase_add_test(fx, test_issues_are_not_pulls);

@@ -344,6 +344,8 @@ merge_assign(struct check *k, const struct cfg_group *g, struct cfg_target *t)
 	    &g->defaults.assign.reviewers);
 	merge_one(k, &t->pr.team_reviewers, &g->global.team_reviewers, &t->own.team_reviewers,
 	    &g->defaults.assign.team_reviewers);
+	if (!t->pr_draft_set)
+		t->pr_draft = g->defaults.pr_draft;
 }
 
 static void

@@ -106,6 +106,9 @@ struct cfg_target {
 	char *blob_size_limit;                         /* as written, or NULL */
 	struct cfg_assign own;                         /* as written on the target */
 	struct cfg_assign pr;                          /* merged: what the PR gets */
+	bool pr_draft;             /* open the PR as a draft: the target's pr_draft,
+	                            * else its group's defaults.pr_draft */
+	bool pr_draft_set;         /* pr_draft written on the target */
 	char *clone_mode;          /* go-broadcast's "sparse"/"full"; accepted, unused */
 	struct cfg_pos pos;
 	struct cfg_pos repo_pos;
@@ -128,6 +131,7 @@ struct cfg_group {
 	struct {
 		char *branch_prefix;       /* default "chore/sync-files" */
 		struct cfg_assign assign;  /* labels default [automated-sync] */
+		bool pr_draft;             /* default false */
 	} defaults;
 	struct cfg_target *targets;
 	size_t ntargets;
@@ -159,6 +163,8 @@ struct cfg_repocast {
 	int api_creates_per_hour;        /* default 500 */
 	bool keep_symlinks;        /* symlinks: keep; default refuse outward links */
 	uint64_t max_file_size;    /* bytes; default CFG_MAX_FILE_SIZE; 0 = no cap */
+	struct strv automerge_labels; /* sync --automerge's labels (the environment's
+	                               * GO_BROADCAST_AUTOMERGE_LABELS wins) */
 };
 
 /* GitHub refuses pushes with a file over 100 MiB. */

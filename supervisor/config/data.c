@@ -209,6 +209,7 @@ cfg_free(struct cfg *c)
 	free(c->rc.author_email);
 	free(c->rc.report_dir);
 	strv_release(&c->rc.report_formats);
+	strv_release(&c->rc.automerge_labels);
 	free(c);
 }
 

@@ -377,17 +377,19 @@ static const char *const global_keys[] = {
 	"pr_labels", "pr_assignees", "pr_reviewers", "pr_team_reviewers", NULL
 };
 static const char *const defaults_keys[] = {
-	"pr_labels", "pr_assignees", "pr_reviewers", "pr_team_reviewers", "branch_prefix", NULL
+	"pr_labels", "pr_assignees", "pr_reviewers", "pr_team_reviewers", "branch_prefix",
+	"pr_draft", NULL
 };
 
 enum {
 	T_LABELS, T_ASSIGNEES, T_REVIEWERS, T_TEAM_REVIEWERS, T_REPO, T_BRANCH, T_FILES, T_DIRS,
 	T_FILE_REFS, T_DIR_REFS, T_TRANSFORM, T_SEC_EMAIL, T_SUP_EMAIL, T_BLOB, T_CLONE,
+	T_DRAFT,
 };
 static const char *const target_keys[] = {
 	"pr_labels", "pr_assignees", "pr_reviewers", "pr_team_reviewers", "repo", "branch",
 	"files", "directories", "file_list_refs", "directory_list_refs", "transform",
-	"security_email", "support_email", "blob_size_limit", "clone_mode", NULL
+	"security_email", "support_email", "blob_size_limit", "clone_mode", "pr_draft", NULL
 };
 
 static int
@@ -436,6 +438,8 @@ parse_target(struct cwalk *w, const struct cnode *n, void *item)
 	cfg_walk_str(&t->support_email, w, val[T_SUP_EMAIL], "support_email", cfg_check_email);
 	cfg_walk_str(&t->blob_size_limit, w, val[T_BLOB], "blob_size_limit", cfg_check_size);
 	cfg_walk_str(&t->clone_mode, w, val[T_CLONE], "clone_mode", check_clone_mode);
+	if (val[T_DRAFT] != NULL && cfg_walk_bool(&t->pr_draft, w, val[T_DRAFT], "pr_draft") > 0)
+		t->pr_draft_set = true;
 	parse_assign(w, val, &t->own);
 	if (w->errs->n != before)
 		t->parse_failed = true;
@@ -510,6 +514,7 @@ parse_group(struct cwalk *w, const struct cnode *n, void *item)
 		if (cfg_walk_map(w, val[G_DEFAULTS], defaults_keys, sv, sk) == 0) {
 			parse_assign(w, sv, &g->defaults.assign);
 			cfg_walk_str(&g->defaults.branch_prefix, w, sv[4], "branch_prefix", cfg_check_branch);
+			cfg_walk_bool(&g->defaults.pr_draft, w, sv[5], "pr_draft");
 		}
 		cfg_walk_pop(w, mark);
 	}

@@ -236,7 +236,7 @@ cfg_parse_preflight(struct cwalk *w, const struct cnode *n)
 
 static const char *const rc_keys[] = {
 	"jobs", "timeout", "retries", "cache_dir", "api_url", "git_url", "author", "limits",
-	"report", "max_log", "api", "symlinks", "max_file_size", NULL
+	"report", "max_log", "api", "symlinks", "max_file_size", "automerge_labels", NULL
 };
 static const char *const author_keys[] = { "name", "email", NULL };
 static const char *const limits_keys[] = {
@@ -409,6 +409,7 @@ cfg_parse_repocast(struct cwalk *w, const struct cnode *n)
 		r->keep_symlinks = strcmp(tmp, "keep") == 0;
 	if (cfg_walk_str(&tmp, w, val[12], "max_file_size", cfg_check_size) > 0)
 		cfg_parse_size(&r->max_file_size, tmp);
+	cfg_walk_strv(&r->automerge_labels, NULL, w, val[13], "automerge_labels", cfg_check_word);
 	free(tmp);
 	cfg_walk_pop(w, mark);
 }

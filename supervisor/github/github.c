@@ -70,6 +70,15 @@ jbool(json_t *o, const char *key)
 	return json_is_true(json_object_get(o, key));
 }
 
+/* key's boolean, or dflt when it is absent or not a boolean. */
+static bool
+jbool_or(json_t *o, const char *key, bool dflt)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_boolean(v) ? json_is_true(v) : dflt;
+}
+
 static int
 load(json_t **out, const char *json, size_t len, const char *what)
 {
@@ -167,6 +176,10 @@ github_repo_parse(struct github_repo **out, const char *json, size_t len)
 	r->archived = jbool(j, "archived");
 	r->fork = jbool(j, "fork");
 	r->can_push = jbool(json_object_get(j, "permissions"), "push");
+	r->allow_squash_merge = jbool_or(j, "allow_squash_merge", true);
+	r->allow_merge_commit = jbool_or(j, "allow_merge_commit", true);
+	r->allow_rebase_merge = jbool_or(j, "allow_rebase_merge", true);
+	r->allow_auto_merge = jbool_or(j, "allow_auto_merge", false);
 	json_decref(j);
 	*out = r;
 	return 0;
@@ -319,6 +332,8 @@ github_pull_release(struct github_pull *p)
 	if (p == NULL)
 		return;
 	free(p->html_url);
+	free(p->node_id);
+	free(p->mergeable_state);
 	free(p->state);
 	free(p->title);
 	free(p->body);
@@ -372,6 +387,11 @@ pull_from(struct github_pull *p, json_t *j)
 	p->body = jstr(j, "body");
 	p->draft = jbool(j, "draft");
 	p->merged = jbool(j, "merged");
+	p->node_id = jstr(j, "node_id");
+	p->mergeable = json_is_boolean(json_object_get(j, "mergeable")) ?
+	    jbool(j, "mergeable") : -1;
+	p->mergeable_state = jstr(j, "mergeable_state");
+	p->auto_merge = json_is_object(json_object_get(j, "auto_merge"));
 	p->head.ref = jstr(head, "ref");
 	p->head.sha = jstr(head, "sha");
 	p->head.label = jstr(head, "label");
@@ -632,6 +652,28 @@ github_pull_create_once(struct github_pull **out, bool *adopted, struct api *a,
 		}
 	}
 	buf_release(&first);
+	return rc;
+}
+
+int
+github_pull_get(struct github_pull **out, struct api *a, const char *repo, int number)
+{
+	struct api_response r;
+	char *path;
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_repo(repo)) != 0)
+		return rc;
+	path = xasprintf("/repos/%s/pulls/%d", repo, number);
+	api_response_init(&r);
+	rc = api_request(&r, a, API_GET, path, NULL, API_NOCACHE);
+	if (rc == 0)
+		rc = github_pull_parse(out, r.body.ptr, r.body.len);
+	if (rc != 0)
+		err_wrap("cannot get pull request #%d of '%s'", number, repo);
+	api_response_release(&r);
+	free(path);
 	return rc;
 }
 

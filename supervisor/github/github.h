@@ -34,6 +34,10 @@ struct github_repo {
 	bool archived;
 	bool fork;
 	bool can_push;               /* permissions.push (false when absent) */
+	/* The merge methods allowed (GitHub's defaults when absent: the three
+	 * methods true, auto-merge false). */
+	bool allow_squash_merge, allow_merge_commit, allow_rebase_merge;
+	bool allow_auto_merge;
 	bool not_modified;           /* the answer came from the ETag cache (304) */
 };
 
@@ -45,6 +49,11 @@ struct github_pull {
 	char *body;                  /* may be NULL */
 	bool draft;
 	bool merged;
+	char *node_id;               /* the GraphQL id (enablePullRequestAutoMerge) */
+	int mergeable;               /* 1, 0, or -1: null (GitHub has not computed it
+	                              * yet) or absent (a list item) */
+	char *mergeable_state;       /* "clean", "blocked", "dirty", ...; NULL: absent */
+	bool auto_merge;             /* auto_merge is set (GitHub's auto-merge is on) */
 	struct {
 		char *ref;           /* branch name */
 		char *sha;           /* full commit id */
@@ -170,6 +179,9 @@ int github_pull_create(struct github_pull **out, bool *maybe_created,
  */
 int github_pull_create_once(struct github_pull **out, bool *adopted, struct api *a,
     const char *repo, const struct github_pull_new *req);
+
+/* GET /repos/{o}/{r}/pulls/{n} (never from the ETag cache: mergeable changes). */
+int github_pull_get(struct github_pull **out, struct api *a, const char *repo, int number);
 
 /* PATCH /repos/{o}/{r}/pulls/{n}; *out (may be NULL) gets the updated PR. */
 int github_pull_update(struct github_pull **out, struct api *a, const char *repo,

@@ -61,6 +61,8 @@ pr_publish(struct pr_out *out, struct api *a, const struct pr_in *in)
 	if (in->existing != NULL && strcmp(in->existing->head.ref, in->head_branch) == 0) {
 		out->url = xstrdup(in->existing->html_url ? in->existing->html_url : "");
 		out->number = in->existing->number;
+		out->draft = in->existing->draft;
+		out->node_id = xstrdup_or_null(in->existing->node_id);
 		if ((in->existing->title && strcmp(in->existing->title, title.ptr) == 0) &&
 		    (in->existing->body && strcmp(in->existing->body, body.ptr) == 0)) {
 			rc = 0;
@@ -79,10 +81,13 @@ pr_publish(struct pr_out *out, struct api *a, const struct pr_in *in)
 	req.head = in->head_branch;
 	req.base = in->base_branch;
 	req.body = body.ptr;
+	req.draft = in->draft;
 	if ((rc = github_pull_create_once(&pr, &adopted, a, in->repo, &req)) < 0)
 		goto out;
 	out->url = xstrdup(pr->html_url ? pr->html_url : "");
 	out->number = pr->number;
+	out->draft = pr->draft;
+	out->node_id = xstrdup_or_null(pr->node_id);
 	out->created = !adopted;
 	if ((rc = github_labels_add(a, in->repo, pr->number, CSTRV(in->assign->labels))) < 0 ||
 	    (rc = github_assignees_add(a, in->repo, pr->number,
@@ -141,10 +146,35 @@ pr_branch_disposable(bool *ok, struct api *a, const char *repo, const char *base
 }
 
 int
+pr_branch_drop(enum pr_branch_fate *fate, struct api *a, const char *repo,
+    const char *base, const char *branch, const char *author_name,
+    const char *author_email, bool dry_run)
+{
+	bool ours;
+	int rc;
+
+	*fate = PR_BRANCH_KEPT;
+	if ((rc = pr_branch_disposable(&ours, a, repo, base, branch, author_name,
+	    author_email)) < 0)
+		return rc;
+	if (!ours) {
+		*fate = PR_BRANCH_FOREIGN;
+		return 0;
+	}
+	rc = dry_run ? 0 : github_branch_delete(a, repo, branch);
+	if (rc == ERR_NOTFOUND) {
+		err_clear();
+		rc = 0;
+	}
+	if (rc == 0)
+		*fate = PR_BRANCH_DELETED;
+	return rc;
+}
+
+int
 pr_close(enum pr_branch_fate *fate, struct api *a, const struct pr_close_in *in)
 {
 	struct github_pull_edit ed;
-	bool ours;
 	int rc;
 
 	*fate = PR_BRANCH_KEPT;
@@ -156,19 +186,6 @@ pr_close(enum pr_branch_fate *fate, struct api *a, const struct pr_close_in *in)
 		return rc;
 	if (in->keep_branch || in->pr->head.ref == NULL)
 		return 0;
-	if ((rc = pr_branch_disposable(&ours, a, in->repo, in->pr->base.ref, in->pr->head.ref,
-	    in->author_name, in->author_email)) < 0)
-		return rc;
-	if (!ours) {
-		*fate = PR_BRANCH_FOREIGN;
-		return 0;
-	}
-	rc = github_branch_delete(a, in->repo, in->pr->head.ref);
-	if (rc == ERR_NOTFOUND) {
-		err_clear();
-		rc = 0;
-	}
-	if (rc == 0)
-		*fate = PR_BRANCH_DELETED;
-	return rc;
+	return pr_branch_drop(fate, a, in->repo, in->pr->base.ref, in->pr->head.ref,
+	    in->author_name, in->author_email, false);
 }

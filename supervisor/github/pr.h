@@ -35,6 +35,7 @@ struct pr_in {
 	const char *note;            /* a paragraph for the body, or NULL */
 	const struct prtext_module *modules; /* module directories at their versions */
 	size_t nmodules;
+	bool draft;                  /* open a new PR as a draft */
 };
 
 /* Closing one sync PR (pr_close). */
@@ -60,6 +61,8 @@ struct pr_out {
 	int number;
 	bool created;                /* opened now (not adopted after a lost answer) */
 	bool updated;                /* an existing PR's title or body changed */
+	bool draft;                  /* the PR is a draft (an existing PR stays as it is) */
+	char *node_id;               /* its GraphQL id (caller frees); may be NULL */
 };
 
 /*
@@ -87,6 +90,17 @@ int pr_close(enum pr_branch_fate *fate, struct api *a, const struct pr_close_in 
  */
 int pr_branch_disposable(bool *ok, struct api *a, const char *repo, const char *base,
     const char *branch, const char *author_name, const char *author_email);
+
+/*
+ * Delete branch of repo when pr_branch_disposable says it holds nothing
+ * but repocast's work against base; *fate says what became of it
+ * (PR_BRANCH_FOREIGN: kept). A branch already gone counts as deleted.
+ * With dry_run nothing is deleted, *fate says what would be. pr_close,
+ * cancel and merge all drop branches through it.
+ */
+int pr_branch_drop(enum pr_branch_fate *fate, struct api *a, const char *repo,
+    const char *base, const char *branch, const char *author_name,
+    const char *author_email, bool dry_run);
 
 /* The comment pr_close posts on a PR made stale by an up-to-date target. */
 char *pr_stale_comment(const char *repo, const char *source_commit);

@@ -138,30 +138,18 @@ static void
 cancel_branch(struct sync_run *r, const struct cancel_opts *co, struct cancel_target *ct,
     const char *branch, const char *base)
 {
+	enum pr_branch_fate fate;
 	const char *an, *ae;
-	bool ok;
-	int rc;
 
 	if (co->keep_branches)
 		return;
 	sync_author(r->cfg, &an, &ae);
-	if (pr_branch_disposable(&ok, r->api, ct->target->repo, base, branch, an, ae) < 0) {
+	if (pr_branch_drop(&fate, r->api, ct->target->repo, base, branch, an, ae,
+	    r->o.dry_run) < 0) {
 		cancel_fail(ct, err_last());
 		return;
 	}
-	if (!ok) {
-		strv_add(&ct->kept, branch);
-		return;
-	}
-	if (!r->o.dry_run) {
-		rc = github_branch_delete(r->api, ct->target->repo, branch);
-		if (rc < 0 && rc != ERR_NOTFOUND) {
-			cancel_fail(ct, err_last());
-			return;
-		}
-		err_clear();
-	}
-	strv_add(&ct->deleted, branch);
+	strv_add(fate == PR_BRANCH_DELETED ? &ct->deleted : &ct->kept, branch);
 }
 
 /* Close pr (comment first); its branch goes with cancel_branch. */

@@ -63,6 +63,10 @@ const char cmd_sync_usage[] =
     "      --no-skip, --force run a worker for every target, even one whose\n"
     "                         recorded state shows nothing changed\n"
     "      --keep-branches    closing a stale or superseded sync PR keeps its branch\n"
+    "      --draft            open new sync PRs as drafts (as pr_draft: true does)\n"
+    "      --automerge        add the automerge labels (GO_BROADCAST_AUTOMERGE_LABELS,\n"
+    "                         else the config's automerge_labels) to the sync PR and\n"
+    "                         enable GitHub's auto-merge where the repository allows it\n"
     "      --ignore-rate-limit-preflight  go on when the run does not fit the\n"
     "                         API budget (requests then wait for the reset)\n"
     "      --processes N      processes and threads of a target's whole job at\n"
@@ -185,7 +189,7 @@ sync_parse_opts(struct sync_opts *o, const struct opt_spec *specs, size_t n, int
 enum {
 	OPT_DIFF = SYNC_OPT_OWN, OPT_REPORTDIR, OPT_NOPROGRESS, OPT_REPORTFMT, OPT_METRICS,
 	OPT_ONLYFAILED, OPT_IGNOREPF, OPT_KEEPBRANCHES, OPT_PROCESSES, OPT_MAXLOG,
-	OPT_SHARD_OWN_TOKEN,
+	OPT_SHARD_OWN_TOKEN, OPT_DRAFT, OPT_AUTOMERGE,
 };
 
 /* One row an option (opt.h); a new flag is a row here and a case below. */
@@ -210,6 +214,8 @@ static const struct opt_spec sync_optspecs[] = {
 	{ SYNC_OPT_NOSKIP, 0, "force", false },
 	{ OPT_IGNOREPF, 0, "ignore-rate-limit-preflight", false },
 	{ OPT_KEEPBRANCHES, 0, "keep-branches", false },
+	{ OPT_DRAFT, 0, "draft", false },
+	{ OPT_AUTOMERGE, 0, "automerge", false },
 	{ OPT_PROCESSES, 0, "processes", true },
 	{ OPT_MAXLOG, 0, "max-log", true },
 	{ SYNC_OPT_SHARD, 0, "shard", true },
@@ -232,6 +238,12 @@ sync_parse_one(struct sync_opts *o, const struct opt_item *it, void *arg)
 		return 0;
 	case OPT_KEEPBRANCHES:
 		o->keep_branches = true;
+		return 0;
+	case OPT_DRAFT:
+		o->draft = true;
+		return 0;
+	case OPT_AUTOMERGE:
+		o->automerge = true;
 		return 0;
 	case OPT_PROCESSES:
 		if (opt_uint(&v, it, 1, 1 << 22) < 0)

@@ -47,6 +47,8 @@ struct sync_opts {
 	bool dry_run, diff, json, no_progress, no_skip;
 	bool ignore_preflight;         /* --ignore-rate-limit-preflight */
 	bool keep_branches;            /* --keep-branches: closing a PR keeps its branch */
+	bool draft;                    /* --draft: new PRs are drafts */
+	bool automerge;                /* --automerge: labels, and GitHub's auto-merge */
 	bool status;                   /* `repocast status`: a dry run that prints states */
 	int jobs;
 	long confirm;
@@ -116,6 +118,7 @@ struct sync_target {
 	struct sync_module *mods;      /* its module directories, resolved */
 	size_t nmods;
 	bool pr_created, pr_updated, pr_closed;
+	bool pr_draft;                 /* its open sync PR is a draft */
 };
 
 /* A group's state in this run (groups.c). */
@@ -271,6 +274,14 @@ void sync_skip_store(struct sync_run *r, struct sync_target *t);
  * failure turns t's record into failed, cause "pr". Blocks on the API.
  */
 void sync_publish(struct sync_run *r, struct sync_target *t);
+/*
+ * sync --automerge's labels into out (initialised here): env's
+ * comma-separated names (GO_BROADCAST_AUTOMERGE_LABELS; blanks trimmed,
+ * empty items dropped) when it names any, else the config's
+ * repocast.automerge_labels. Returns how many. Pure.
+ */
+struct strv;
+int sync_automerge_labels(struct strv *out, const char *env, const struct cfg *c);
 
 /* ---- options (cmd_sync.c) ---- */
 

@@ -165,6 +165,10 @@ sync_print_json(struct sync_run *r, const char *report_path)
 		    "added", (json_int_t)res->added, "changed", (json_int_t)res->changed,
 		    "deleted", (json_int_t)res->deleted,
 		    "wall_ms", (json_int_t)(t->rec.wall_us / 1000)));
+		json_object_set_new(json_array_get(targets, i), "pr_draft",
+		    json_boolean(t->pr_draft));
+		json_object_set_new(json_array_get(targets, i), "note",
+		    report_json_string(t->note));
 		if (t->rec.sync.nmodules > 0)
 			json_object_set_new(json_array_get(targets, i), "modules",
 			    sync_modules_json(&t->rec));

@@ -11,11 +11,16 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "shared/buf.h"
 #include "shared/err.h"
+#include "shared/log.h"
+#include "shared/strv.h"
 #include "shared/util.h"
 #include "supervisor/sync/internal.h"
+#include "supervisor/github/checks.h"
+#include "supervisor/github/graphql.h"
 #include "supervisor/github/pr.h"
 
 static void
@@ -70,6 +75,109 @@ sync_close(struct sync_run *r, struct sync_target *t, const struct github_pull *
 	sync_note(t, text);
 	free(text);
 	return 0;
+}
+
+int
+sync_automerge_labels(struct strv *out, const char *env, const struct cfg *c)
+{
+	const char *p = env, *e;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	while (p != NULL && *p != '\0') {
+		e = p + strcspn(p, ",");
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		i = (size_t)(e - p);
+		while (i > 0 && (p[i - 1] == ' ' || p[i - 1] == '\t'))
+			i--;
+		if (i > 0) {
+			char *s = xstrndup(p, i);
+
+			strv_add(out, s);
+			free(s);
+		}
+		p = *e != '\0' ? e + 1 : e;
+	}
+	if (out->n == 0)
+		for (i = 0; i < c->rc.automerge_labels.n; i++)
+			strv_add(out, c->rc.automerge_labels.v[i]);
+	return (int)out->n;
+}
+
+/* Is label on the PR already (GitHub matches label names case-insensitively)? */
+static bool
+sync_has_label(const struct github_pull *pr, const char *label)
+{
+	size_t i;
+
+	for (i = 0; pr != NULL && i < pr->labels.n; i++)
+		if (strcasecmp(pr->labels.v[i], label) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * --automerge on t's open sync PR (number, node_id; old: the PR as
+ * discovery listed it, or NULL for a new one): add the automerge labels
+ * it lacks, then enable GitHub's auto-merge when the repository allows it
+ * and it is not on yet. Neither failing fails the target: a note says why.
+ */
+static void
+sync_automerge(struct sync_run *r, struct sync_target *t, int number, const char *node_id,
+    const struct github_pull *old)
+{
+	struct github_repo *repo = NULL;
+	struct strv labels, all;
+	const char *method;
+	char *text;
+	size_t i;
+
+	if (!r->o.automerge)
+		return;
+	sync_automerge_labels(&all, getenv("GO_BROADCAST_AUTOMERGE_LABELS"), r->cfg);
+	memset(&labels, 0, sizeof(labels));
+	for (i = 0; i < all.n; i++)
+		if (!sync_has_label(old, all.v[i]))
+			strv_add(&labels, all.v[i]);
+	strv_release(&all);
+	if (r->o.dry_run) {
+		sync_note(t, labels.n > 0 ? "would add the automerge labels and enable "
+		    "auto-merge where allowed" : "would enable auto-merge where allowed");
+		strv_release(&labels);
+		return;
+	}
+	if (labels.n > 0 && github_labels_add(r->api, t->target->repo, number,
+	    (const char *const *)labels.v, labels.n) < 0) {
+		text = xasprintf("automerge labels not added: %s", err_last());
+		sync_note(t, text);
+		free(text);
+		err_clear();
+	}
+	strv_release(&labels);
+	if (old != NULL && old->auto_merge) {
+		sync_note(t, "auto-merge already enabled");
+		return;
+	}
+	if (github_repo_get(&repo, r->api, t->target->repo) < 0) {
+		text = xasprintf("auto-merge not enabled: %s", err_last());
+	} else if (!repo->allow_auto_merge) {
+		text = xstrdup("auto-merge not enabled: the repository does not allow it");
+	} else if ((method = github_merge_method(repo->allow_squash_merge,
+	    repo->allow_merge_commit, repo->allow_rebase_merge)) == NULL) {
+		text = xstrdup("auto-merge not enabled: the repository allows no merge method");
+	} else if (node_id == NULL) {
+		text = xstrdup("auto-merge not enabled: the pull request has no node_id");
+	} else if (graphql_automerge_enable(r->api, node_id, method) < 0) {
+		text = xasprintf("auto-merge not enabled: %s", err_last());
+	} else {
+		text = xasprintf("auto-merge enabled (%s)", method);
+	}
+	sync_note(t, text);
+	log_info("%s: #%d: %s", t->target->repo, number, text);
+	free(text);
+	err_clear();
+	github_repo_free(repo);
 }
 
 /* Close every other open sync PR of t: by_number (by_url) replaces them. */
@@ -134,8 +242,11 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 		free(t->rec.sync.pr_url);
 		t->rec.sync.pr_url = xstrdup(old->html_url ? old->html_url : "");
 		t->rec.sync.pr = PR_CURRENT;
+		t->pr_draft = old->draft;
 		if (sync_close_others(r, t, old->number, old->html_url) < 0)
 			sync_set_failed(t, err_last());
+		else
+			sync_automerge(r, t, old->number, old->node_id, old);
 		return;
 	}
 	if (t->rec.outcome == OUTCOME_DRY_RUN) {
@@ -143,6 +254,11 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 		if (old != NULL && strcmp(old->head.ref, res->branch) != 0)
 			sync_close(r, t, old, NULL, "superseded");
 		sync_close_others(r, t, 1, NULL);
+		if (r->o.draft || t->target->pr_draft)
+			sync_note(t, old != NULL && strcmp(old->head.ref, res->branch) == 0 &&
+			    !old->draft ? "the open PR is not a draft and stays so" :
+			    "would open a draft PR");
+		sync_automerge(r, t, 0, NULL, NULL);
 		return;
 	}
 	if (t->rec.outcome != OUTCOME_PUSHED)
@@ -168,6 +284,7 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 	in.note = note;
 	in.modules = mods = sync_modules_prtext(t);
 	in.nmodules = t->nmods;
+	in.draft = r->o.draft || t->target->pr_draft;
 	free(t->rec.sync.pr_url);
 	t->rec.sync.pr_url = NULL;
 	rc = pr_publish(&out, r->api, &in);
@@ -181,6 +298,11 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 	t->pr_created = out.created;
 	t->pr_updated = out.updated;
 	t->rec.sync.pr = t->pr_created ? PR_OPENED : t->pr_updated ? PR_UPDATED : PR_CURRENT;
+	t->pr_draft = out.draft;
+	if (out.draft)
+		sync_note(t, "draft PR");
+	else if (in.draft)
+		sync_note(t, "the open PR is not a draft and stays so");
 	if (moved) {
 		sync_note(t, "branch had other commits: new PR");
 		comment = pr_superseded_comment(out.number, out.url);
@@ -193,4 +315,8 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 	}
 	if (sync_close_others(r, t, out.number, out.url) < 0)
 		sync_set_failed(t, err_last());
+	else
+		sync_automerge(r, t, out.number, out.node_id, out.created ||
+		    old == NULL || strcmp(old->head.ref, res->branch) != 0 ? NULL : old);
+	free(out.node_id);
 }

@@ -11,6 +11,7 @@ import re
 import time
 from urllib.parse import parse_qsl, unquote, urlencode
 
+import merge
 import shapes
 from shapes import error
 
@@ -70,7 +71,7 @@ ROUTES = [(m, re.compile("^" + p + "$"), fn) for m, p, fn in (
     ("POST", R + "/git/refs", "create_ref"),
     ("PATCH", R + "/git/refs/(.+)", "update_ref"),
     ("DELETE", R + "/git/refs/(.+)", "delete_ref"),
-)]
+) + tuple((m, R + p, fn) for m, p, fn in merge.ROUTES)]
 
 
 def route(forge, method, path, query, raw_body, login):
@@ -86,7 +87,7 @@ def route(forge, method, path, query, raw_body, login):
     raise not_found()
 
 
-class Api:
+class Api(merge.Merge):
     """One request's view: who asks, with what query and body."""
 
     def __init__(self, forge, login, query, raw_body):
@@ -157,7 +158,11 @@ class Api:
     def render(self, repo, st, pr, full=True, repo_obj=None):
         if repo_obj is None:
             repo_obj = shapes.repository(self.urls, repo, time.time())
-        return shapes.pull(self.urls, repo, st, pr, repo_obj, full)
+        obj = shapes.pull(self.urls, repo, st, pr, repo_obj, full)
+        if full:
+            obj["mergeable"], obj["mergeable_state"] = merge.mergeable(repo, pr)
+            obj["rebaseable"] = obj["mergeable"]
+        return obj
 
     def check_body_len(self, text, resource):
         if isinstance(text, str) and len(text) > BODY_MAX:

@@ -35,10 +35,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import api  # noqa: E402
 import faults  # noqa: E402
+import gql_mutation  # noqa: E402
 import shapes  # noqa: E402
 import store  # noqa: E402
 
 API_PREFIX = "/api/v3"
+GRAPHQL_PATH = "/api/graphql"  # GitHub Enterprise's, next to /api/v3
 API_BODY_MAX = 25 * 1024 * 1024
 DRAIN_MAX = 1024 * 1024
 REQUEST_MEMORY = 100000
@@ -379,6 +381,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.git(path, query, fault)
             elif path == API_PREFIX or path.startswith(API_PREFIX + "/"):
                 self.api(path[len(API_PREFIX):] or "/", query, fault)
+            elif path == GRAPHQL_PATH:
+                self.api(None, query, fault)
             else:
                 self.send_json(404, shapes.error("Not Found", status=404), None)
             self.finish_body()
@@ -457,7 +461,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(403, shapes.error(self.primary_message(login), DOC_RATE),
                                   login)
         try:
-            status, obj, extra = api.route(f, self.command, sub, query, raw, login)
+            if sub is None:
+                status, obj, extra = graphql_route(f, self.command, raw, login)
+            else:
+                status, obj, extra = api.route(f, self.command, sub, query, raw, login)
         except api.ApiError as e:
             status, obj, extra = e.status, e.body, e.headers
         except Exception:
@@ -691,6 +698,22 @@ class Handler(BaseHTTPRequestHandler):
                                     % (method, path)}, None)
 
 
+def graphql_route(forge, method, raw, login):
+    """POST /api/graphql: the documents gql_mutation knows; anything else is
+    answered as GitHub answers a document it cannot run."""
+    if method != "POST":
+        raise api.not_found()
+    try:
+        doc = json.loads(raw.decode("utf-8")) if raw else None
+    except (UnicodeDecodeError, ValueError):
+        raise api.ApiError(400, shapes.error("Problems parsing JSON", status=400))
+    got = gql_mutation.answer(forge, doc, login)
+    if got is None:
+        return 200, {"errors": [{"message": "the forge answers only the "
+                                 "enablePullRequestAutoMerge mutation"}]}, {}
+    return got[0], got[1], {}
+
+
 TOPIC_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
 
 
@@ -703,9 +726,14 @@ def check_attrs(body):
             if not isinstance(v, list) or not all(isinstance(t, str) and TOPIC_RE.match(t)
                                                   for t in v):
                 return "topics: a list of GitHub topics (lowercase letters, digits, '-')"
-        elif k in ("archived", "fork", "private"):
+        elif k in ("archived", "fork", "private", "allow_squash_merge", "allow_merge_commit",
+                   "allow_rebase_merge", "allow_auto_merge", "protected", "required_checks",
+                   "enforce_admins"):
             if not isinstance(v, bool):
                 return "%s: true or false" % k
+        elif k == "mergeable_after":
+            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 100:
+                return "mergeable_after: an integer 0..100"
         elif k == "description":
             if v is not None and not isinstance(v, str):
                 return "description: a string or null"

@@ -109,8 +109,10 @@ def repository(urls, repo, now):
         "watchers": 0, "default_branch": repo.default_branch(),
         "permissions": {"admin": True, "maintain": True, "push": True, "triage": True,
                         "pull": True},
-        "temp_clone_token": "", "allow_squash_merge": True, "allow_merge_commit": True,
-        "allow_rebase_merge": True, "allow_auto_merge": False,
+        "temp_clone_token": "", "allow_squash_merge": attrs["allow_squash_merge"],
+        "allow_merge_commit": attrs["allow_merge_commit"],
+        "allow_rebase_merge": attrs["allow_rebase_merge"],
+        "allow_auto_merge": attrs["allow_auto_merge"],
         "delete_branch_on_merge": False, "allow_update_branch": False,
         "use_squash_pr_title_as_default": False, "organization": dict(owner),
         "network_count": 0, "subscribers_count": 0,
@@ -186,7 +188,8 @@ def pull(urls, repo, st, pr, repo_obj, full):
         "body": pr["body"], "created_at": iso(pr["created_at"]),
         "updated_at": iso(pr["updated_at"]),
         "closed_at": iso(pr["closed_at"]) if pr["closed_at"] else None,
-        "merged_at": None, "merge_commit_sha": None,
+        "merged_at": iso(pr["merged_at"]) if pr.get("merged_at") else None,
+        "merge_commit_sha": pr.get("merge_commit_sha"),
         "assignee": assignees[0] if assignees else None, "assignees": assignees,
         "requested_reviewers": [user(urls, x) for x in pr["requested_reviewers"]],
         "requested_teams": [team(urls, repo, x) for x in pr["requested_teams"]],
@@ -208,13 +211,16 @@ def pull(urls, repo, st, pr, repo_obj, full):
             "commits": {"href": "%s/pulls/%d/commits" % (a, n)},
             "statuses": {"href": "%s/statuses/%s" % (a, pr["head_sha"])},
         },
-        "author_association": "OWNER", "auto_merge": None, "active_lock_reason": None,
+        "author_association": "OWNER", "auto_merge": pr.get("auto_merge"),
+        "active_lock_reason": None,
     }
     if full:
         ncomments = sum(1 for c in st["comments"] if c["issue"] == n)
         obj.update({
-            "merged": False, "mergeable": None, "rebaseable": None,
-            "mergeable_state": "unknown", "merged_by": None, "comments": ncomments,
+            "merged": bool(pr.get("merged")), "mergeable": None, "rebaseable": None,
+            "mergeable_state": "unknown",
+            "merged_by": user(urls, pr["merged_by"]) if pr.get("merged_by") else None,
+            "comments": ncomments,
             "review_comments": 0, "maintainer_can_modify": False, "commits": 1,
             "additions": 0, "deletions": 0, "changed_files": 0,
         })

@@ -194,6 +194,11 @@ class Repo:
         a.setdefault("fork", False)
         a.setdefault("description", None)
         a.setdefault("private", False)
+        for k in ("allow_squash_merge", "allow_merge_commit", "allow_rebase_merge"):
+            a.setdefault(k, True)
+        for k in ("allow_auto_merge", "protected", "required_checks", "enforce_admins"):
+            a.setdefault(k, False)
+        a.setdefault("mergeable_after", 0)
         return a
 
     def set_attrs(self, changes):

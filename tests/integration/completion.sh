@@ -50,8 +50,8 @@ mapfile -t got < <(comp "$RC" sync -c "$T/missing.yaml" --groups "")
 [ ${#got[@]} -eq 0 ] || fail "a missing config offers '${got[*]}'"
 
 # a command's options are those of its help text
-mapfile -t got < <(comp "$RC" sync --dr)
-[ "${got[*]}" = --dry-run ] || fail "--dr: '${got[*]}'"
+mapfile -t got < <(comp "$RC" sync --dry)
+[ "${got[*]}" = --dry-run ] || fail "--dry: '${got[*]}'"
 mapfile -t got < <(comp "$RC" sync -)
 for f in $("$RC" help sync | grep -o -- '--[a-z][a-z-]*' | sort -u); do
 	has "$f" "${got[@]}" || fail "sync: $f from the help text is not offered"
