@@ -106,14 +106,19 @@ close_fd(int *fd)
  * (dup2, close_range, sigaction, read, execve, write, _exit).
  */
 static void
-standby(int go, int in, int out, int errfd, const char *path, char *const argv[],
-    char *const envp[])
+standby(int go, int in, int out, int errfd, const int parents[4], const char *path,
+    char *const argv[], char *const envp[])
 {
 	static const char msg[] = "cannot start the signer\n";
 	struct sigaction sa;
 	char c;
 	ssize_t n;
+	int i;
 
+	/* The parent's ends: holding the go pipe's write end would keep the
+	 * read below from ever seeing the parent close it. */
+	for (i = 0; i < 4; i++)
+		close(parents[i]);
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
 		_exit(127);
 	/* Everything else of the worker's (the channel, the mirror) closes at
@@ -214,8 +219,11 @@ sign_prepare(struct sign *s, const struct msg_job *job)
 		err_sys(ERR_FAIL, "cannot start the signer");
 		goto out;
 	}
-	if (pid == 0)
-		standby(go[0], in[0], out[1], er[1], path, (char *const *)argv, env);
+	if (pid == 0) {
+		const int parents[4] = { go[1], in[1], out[0], er[0] };
+
+		standby(go[0], in[0], out[1], er[1], parents, path, (char *const *)argv, env);
+	}
 	s->pid = pid;
 	s->go_fd = go[1];
 	s->in_fd = in[1];

@@ -107,6 +107,16 @@ verify acme/ssh "${SSH_OK[@]}"
 pjt 'd["run"]["signing"] == {"method": "ssh", "key": "'"$T/keys/bot"'", "fingerprint": "'"$FP"'", "from": "repocast.commit"}' \
     "$(last_report)" || fail "ssh: report's signing: $(signing_of)"
 no_secret
+# again: nothing to commit, the readied signer is never used and the worker
+# ends at once
+head=$(git -C "$T/forge/acme/ssh.git" rev-parse "$(branch_of acme/ssh)")
+sync_as "$T/home" > "$T/out" 2>&1 || { cat "$T/out"; fail "ssh: second sync failed"; }
+[ "$(outcome "$(last_report)" acme/ssh)" = pending_current ] ||
+    fail "ssh: second sync: $(outcome "$(last_report)" acme/ssh)"
+[ "$(git -C "$T/forge/acme/ssh.git" rev-parse "$(branch_of acme/ssh)")" = "$head" ] ||
+    fail "ssh: second sync pushed"
+pjt '[t for t in d["targets"]][0]["wall_us"] < 20000000' "$(last_report)" ||
+    fail "ssh: the unused signer held the worker"
 
 # --- 2. sign: openpgp with a key id in a throwaway keyring
 cfg acme/pgp "{sign: openpgp, key: $GPGID}"
