@@ -19,11 +19,12 @@
 #include "shared/util.h"
 #include "worker/sign.h"
 
-static char dir[] = "/tmp/check_sign.XXXXXX";
+static char dir[64];
 
 static void
 setup(void)
 {
+	snprintf(dir, sizeof(dir), "/tmp/check_sign.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 }
 

@@ -17,14 +17,18 @@
 #include "shared/git/signcfg.h"
 #include "shared/util.h"
 
-static char dir[] = "/tmp/check_signcfg.XXXXXX";
-static char *gitcfg;
+static char dir[64];
+static char *gitcfg, *home;
 
+/* Each test its own directory, and HOME as it was after (CK_FORK=no runs
+ * every test in one process). */
 static void
 setup(void)
 {
+	snprintf(dir, sizeof(dir), "/tmp/check_signcfg.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	gitcfg = xasprintf("%s/.gitconfig", dir);
+	home = xstrdup_or_null(getenv("HOME"));
 }
 
 static void
@@ -33,6 +37,11 @@ teardown(void)
 	unlink(gitcfg);
 	free(gitcfg);
 	rmdir(dir);
+	if (home != NULL)
+		setenv("HOME", home, 1);
+	else
+		unsetenv("HOME");
+	free(home);
 }
 
 static void
@@ -214,6 +223,7 @@ START_TEST(test_default_config_home)
 	ck_assert_int_eq(s.method, SIGNCFG_SSH);
 	ck_assert_str_eq(s.key, "/keys/from-home");
 	signcfg_release(&s);
+	git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, NULL);
 	git_libgit2_shutdown();
 }
 END_TEST
