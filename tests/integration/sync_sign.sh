@@ -10,14 +10,14 @@
 # fails the target with cause signing and the forge gets no new ref;
 # sign: false overrides git's config; `repocast run` signs the same way;
 # the report and `repocast diagnose` name the method and the key's
-# fingerprint or id, never the key. x509 (gpgsm) is checked for its
-# settings only: a self-signed certificate for gpgsm is not cheap to make.
+# fingerprint or id, never the key. x509: gpgsm with a self-signed
+# certificate in its own GNUPGHOME, verified by git verify-commit too.
 source "$(dirname "$0")/sync_lib.bash"
 sync_lib_init
 
-for p in ssh-keygen ssh-agent ssh-add gpg gpgconf; do
+for p in ssh-keygen ssh-agent ssh-add gpg gpgsm gpgconf; do
 	command -v "$p" >/dev/null ||
-	    fail "$p is not installed: the signing test cannot run (apt-get install openssh-client gnupg)"
+	    fail "$p is not installed: the signing test cannot run (apt-get install openssh-client gnupg gpgsm)"
 done
 forge_start
 
@@ -43,8 +43,23 @@ gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
 GPGID=$(gpg --batch --with-colons --list-secret-keys bot@example.com 2>/dev/null | awk -F: '/^fpr/ {print $10; exit}')
 [ -n "$GPGID" ] || fail "no gpg key id"
 
+# x509: a self-signed signing certificate, trusted as a root, no CRLs
+SM=$T/gpgsm
+mkdir -m 700 "$SM"
+lib_at_exit 'GNUPGHOME=$SM gpgconf --kill gpg-agent >/dev/null 2>&1'
+printf 'disable-crl-checks\n' > "$SM/gpgsm.conf"
+printf 'Key-Type: RSA\nKey-Length: 2048\nKey-Usage: sign\nSerial: random\nName-DN: CN=Sync Bot,O=Test\nName-Email: bot@example.com\n' \
+    > "$T/x509.parm"
+GNUPGHOME=$SM gpgsm --batch --pinentry-mode loopback --passphrase '' --armor \
+    --gen-key "$T/x509.parm" > "$T/x509.pem" 2> "$T/x509.err" ||
+    { cat "$T/x509.err"; fail "gpgsm could not make a certificate"; }
+GNUPGHOME=$SM gpgsm --batch --import "$T/x509.pem" 2> /dev/null
+SMID=$(GNUPGHOME=$SM gpgsm --with-colons --list-secret-keys 2>/dev/null | awk -F: '/^fpr/ {print $10; exit}')
+[ -n "$SMID" ] || fail "no gpgsm certificate"
+printf '%s S relax\n' "$SMID" > "$SM/trustlist.txt"
+
 make_repo acme/source main shared.txt "shared v1"
-seed_targets main acme/ssh acme/pgp acme/gitcfg acme/literal acme/missing acme/locked \
+seed_targets main acme/ssh acme/pgp acme/x509 acme/gitcfg acme/literal acme/missing acme/locked \
     acme/badid acme/off acme/run
 
 # cfg TARGET [COMMIT-LINE]: a config with one target and repocast.commit.
@@ -126,6 +141,15 @@ git -C "$T/forge/acme/pgp.git" cat-file commit "$(branch_of acme/pgp)" |
     grep -q '^gpgsig -----BEGIN PGP SIGNATURE-----' || fail "openpgp: no PGP gpgsig header"
 pjt 'd["run"]["signing"]["method"] == "openpgp" and d["run"]["signing"]["key"] == "'"$GPGID"'"' \
     "$(last_report)" || fail "openpgp: report's signing: $(signing_of)"
+
+# --- 2b. sign: x509 with gpgsm and the certificate's fingerprint
+cfg acme/x509 "{sign: x509, key: $SMID}"
+GNUPGHOME=$SM sync_as "$T/home" > "$T/out" 2>&1 || { cat "$T/out"; fail "x509: sync failed"; }
+GNUPGHOME=$SM verify acme/x509 -c gpg.format=x509
+git -C "$T/forge/acme/x509.git" cat-file commit "$(branch_of acme/x509)" |
+    grep -q '^gpgsig -----BEGIN SIGNED MESSAGE-----' || fail "x509: no S/MIME gpgsig header"
+pjt 'd["run"]["signing"]["method"] == "x509" and d["run"]["signing"]["key"] == "'"$SMID"'"' \
+    "$(last_report)" || fail "x509: report's signing: $(signing_of)"
 
 # --- 3. no sign: key: git's config (commit.gpgsign, gpg.format, user.signingkey)
 mkdir -p "$T/gh"
