@@ -28,7 +28,7 @@
 
 struct frame_writer;
 
-#define PROTO_VERSION 3
+#define PROTO_VERSION 4
 
 enum msg_type {
 	/* supervisor -> worker */

@@ -1331,7 +1331,7 @@ START_TEST(test_hello_check)
 	m.u.hello.proto = PROTO_VERSION + 1;
 	ck_assert_int_eq(msg_hello_check(&m), ERR_PROTO);
 	ck_assert_str_eq(err_last(),
-	    "protocol version mismatch: peer speaks 4, this side 3");
+	    "protocol version mismatch: peer speaks 5, this side 4");
 	msg_init(&m, MSG_JOB);
 	ck_assert_int_eq(msg_hello_check(&m), ERR_PROTO);
 	ck_assert_str_eq(err_last(), "protocol error: expected hello, got job");
