@@ -121,6 +121,8 @@ sync_as "$T/home" > "$T/out" 2>&1 || { cat "$T/out"; fail "ssh: sync failed"; }
 verify acme/ssh "${SSH_OK[@]}"
 pjt 'd["run"]["signing"] == {"method": "ssh", "key": "'"$T/keys/bot"'", "fingerprint": "'"$FP"'", "from": "repocast.commit"}' \
     "$(last_report)" || fail "ssh: report's signing: $(signing_of)"
+grep -qF "Commits signed with ssh ($FP)." "$(dirname "$(last_report)")/report.md" ||
+    { head -5 "$(dirname "$(last_report)")/report.md"; fail "ssh: report.md does not say"; }
 no_secret
 # again: nothing to commit, the readied signer is never used and the worker
 # ends at once
