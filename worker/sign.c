@@ -331,6 +331,7 @@ int
 sign_buffer(struct buf *out, struct sign *s, const char *data, size_t len)
 {
 	struct buf err = BUF_INIT, msg = BUF_INIT;
+	struct sigaction ign, old_pipe;
 	int st = 0, rc;
 	pid_t pid;
 	const char c = 'g';
@@ -343,7 +344,14 @@ sign_buffer(struct buf *out, struct sign *s, const char *data, size_t len)
 	if (write(s->go_fd, &c, 1) != 1)
 		return err_sys(ERR_AUTH, "cannot sign the commit: cannot start '%s'", s->program);
 	close_fd(&s->go_fd);
+	/* A signer that stops reading (it failed on its key first) is an EPIPE
+	 * here, not a SIGPIPE; and a full pipe never blocks the reads. */
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &ign, &old_pipe);
+	fcntl(s->in_fd, F_SETFL, fcntl(s->in_fd, F_GETFL) | O_NONBLOCK);
 	rc = exchange(s, out, &err, data, len);
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	while ((pid = waitpid(s->pid, &st, 0)) < 0 && errno == EINTR)
 		;
 	s->pid = -1;
