@@ -127,9 +127,11 @@ no_secret
 # again: nothing to commit, the readied signer is never used and the worker
 # ends at once
 head=$(git -C "$T/forge/acme/ssh.git" rev-parse "$(branch_of acme/ssh)")
-sync_as "$T/home" > "$T/out" 2>&1 || { cat "$T/out"; fail "ssh: second sync failed"; }
+sync_as "$T/home" --no-skip > "$T/out" 2>&1 || { cat "$T/out"; fail "ssh: second sync failed"; }
 [ "$(outcome "$(last_report)" acme/ssh)" = pending_current ] ||
     fail "ssh: second sync: $(outcome "$(last_report)" acme/ssh)"
+pjt '"fetch" in d["targets"][0]["phases_ms"]' "$(last_report)" ||
+    fail "ssh: second sync ran no worker (--no-skip)"
 [ "$(git -C "$T/forge/acme/ssh.git" rev-parse "$(branch_of acme/ssh)")" = "$head" ] ||
     fail "ssh: second sync pushed"
 pjt '[t for t in d["targets"]][0]["wall_us"] < 20000000' "$(last_report)" ||
