@@ -53,6 +53,13 @@ static const struct msg_field limits_f[] = {
 };
 static const struct msg_schema limits_s = SCHEMA("limits", limits_f);
 
+static const struct msg_field sign_f[] = {
+	OS("method", job.sign_method),
+	OS("key", job.sign_key),
+	OS("program", job.sign_program),
+};
+static const struct msg_schema sign_s = SCHEMA("sign", sign_f);
+
 static const struct msg_field job_f[] = {
 	{ "mode", MK_MODE, 0, OFF(job.mode), 0, NULL },
 	S("target", job.target),
@@ -72,6 +79,7 @@ static const struct msg_field job_f[] = {
 	SV("prune_dirs", job.prune_dirs),
 	KV("go_requires", job.go_requires, job.ngo_requires),
 	SV("argv", job.argv),
+	SUB("sign", sign_s),
 	SUB("limits", limits_s),
 };
 

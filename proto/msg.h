@@ -28,7 +28,7 @@
 
 struct frame_writer;
 
-#define PROTO_VERSION 3
+#define PROTO_VERSION 4
 
 enum msg_type {
 	/* supervisor -> worker */
@@ -102,6 +102,13 @@ struct msg_job {
 	size_t ngo_requires;
 	/* run mode: the command to run in the checkout */
 	struct strv argv;
+	/* sign{method, key, program}, all optional: how the commit is signed
+	 * (worker/sign.h). method "ssh", "openpgp" or "x509" (NULL: unsigned);
+	 * key a key file's path, a "key::" public key or a key id, never key
+	 * material; program the signer to run. */
+	char *sign_method;
+	char *sign_key;
+	char *sign_program;
 	/* the worker's rlimits (memory and processes bind the whole job and
 	 * are the supervisor's: supervisor/pool/limits.c); 0 = none */
 	uint64_t cpu_seconds;

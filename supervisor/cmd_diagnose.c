@@ -35,6 +35,7 @@
 #include "supervisor/github/github.h"
 #include "supervisor/github/token.h"
 #include "supervisor/pool/pool.h"
+#include "supervisor/signing.h"
 
 /* The worker loads its git half from its own directory (worker/plugin.h). */
 #define DIAG_PLUGIN_FILE "repocast-worker-git.so"
@@ -47,7 +48,8 @@ const char cmd_diagnose_usage[] =
     "and of the libraries it runs with, where the worker and its git plugin\n"
     "are, whether a token is set (where from, and its scopes; never the token\n"
     "itself), whether the API answers and accepts it, the rate limit left,\n"
-    "the mirror cache (location, size) and the report directory. The config\n"
+    "the mirror cache (location, size), the report directory, and how commits\n"
+    "are signed (method, key fingerprint or id, program; never the key). The config\n"
     "(default sync.yaml, when that file exists) gives the API URL, the cache\n"
     "and the report directory.\n"
     "\n"
@@ -58,8 +60,8 @@ const char cmd_diagnose_usage[] =
     "      --json             print the findings as one JSON object\n"
     "\n"
     "Exit status: 0 everything a sync needs is there, 2 usage or config error,\n"
-    "3 something is missing: the worker, the plugin, a token, or an API that\n"
-    "answers and accepts the token.\n";
+    "3 something is missing: the worker, the plugin, a token, an API that\n"
+    "answers and accepts the token, or a signing key or program.\n";
 
 struct diag_opts {
 	const char *config;
@@ -301,6 +303,71 @@ found(const json_t *o)
 	return json_is_true(json_object_get(o, "found")) ? "found" : "MISSING";
 }
 
+/* Is prog (a name looked up in $PATH, or a path) an executable? */
+static bool
+diag_program_found(const char *prog)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+	bool found = false;
+	char *cand;
+
+	if (strchr(prog, '/') != NULL)
+		return access(prog, X_OK) == 0;
+	for (p = path != NULL ? path : ""; !found && *p != '\0'; p = *colon ? colon + 1 : colon) {
+		colon = strchrnul(p, ':');
+		cand = xasprintf("%.*s/%s", (int)(colon - p), p, prog);
+		found = colon > p && access(cand, X_OK) == 0;
+		free(cand);
+	}
+	return found;
+}
+
+/*
+ * How a sync would sign its commits (docs/signing.md): the method, the key
+ * (its fingerprint or id, never the key), the program and where it all
+ * came from; an error (counted missing) when that cannot work: no key for
+ * ssh, a key file that is not there, a signer not installed.
+ */
+static void
+diag_signing(json_t *root, const struct cfg *c, int *missing)
+{
+	const char *name = c != NULL ? c->rc.author_name : NULL;
+	const char *email = c != NULL ? c->rc.author_email : NULL;
+	struct signing s;
+	json_t *o = json_object();
+	char *err = NULL;
+
+	if (name == NULL && (name = getenv("GIT_AUTHOR_NAME")) == NULL)
+		name = "repocast";
+	if (email == NULL && (email = getenv("GIT_AUTHOR_EMAIL")) == NULL)
+		email = "repocast@users.noreply.github.com";
+	if (signing_resolve(&s, c, name, email) < 0) {
+		err = xstrdup(err_last());
+	} else if (signing_on(&s)) {
+		json_object_set_new(o, "method", json_string(signcfg_mode_name(s.how.method)));
+		json_object_set_new(o, "key", json_string(s.shown));
+		json_object_set_new(o, "fingerprint", s.fingerprint != NULL ?
+		    json_string(s.fingerprint) : json_null());
+		json_object_set_new(o, "program", json_string(s.how.program));
+		if (!diag_program_found(s.how.program))
+			err = xasprintf("the signing program '%s' is not installed", s.how.program);
+		else if (s.how.method == SIGNCFG_SSH && strncmp(s.how.key, "key::", 5) != 0 &&
+		    access(s.how.key, R_OK) != 0)
+			err = xasprintf("cannot read the signing key '%s': %s", s.how.key,
+			    strerror(errno));
+	}
+	if (json_object_get(o, "method") == NULL)
+		json_object_set_new(o, "method", json_null());
+	json_object_set_new(o, "from", json_string(c != NULL && c->rc.commit_sign != SIGNCFG_GIT ?
+	    "repocast.commit" : "git config"));
+	json_object_set_new(o, "error", err != NULL ? json_string(err) : json_null());
+	if (err != NULL)
+		(*missing)++;
+	json_object_set_new(root, "signing", o);
+	free(err);
+	signing_release(&s);
+}
+
 static void
 diag_print_text(const json_t *root)
 {
@@ -309,6 +376,7 @@ diag_print_text(const json_t *root)
 	const json_t *a = json_object_get(root, "api"), *c = json_object_get(root, "cache");
 	const json_t *r = json_object_get(root, "report_dir"), *cf = json_object_get(root, "config");
 	const json_t *rl = json_object_get(a, "rate_limit"), *sc = json_object_get(t, "scopes");
+	const json_t *sg = json_object_get(root, "signing");
 	const char *key;
 	json_t *val;
 	size_t i;
@@ -357,6 +425,16 @@ diag_print_text(const json_t *root)
 		    json_integer_value(json_object_get(r, "runs")));
 	else
 		printf("report dir: %s (not created yet)\n", str_of(r, "path"));
+	if (json_is_string(json_object_get(sg, "method"))) {
+		printf("signing:    %s, key %s", str_of(sg, "method"), str_of(sg, "key"));
+		if (json_is_string(json_object_get(sg, "fingerprint")))
+			printf(" (%s)", str_of(sg, "fingerprint"));
+		printf(", program %s, from %s\n", str_of(sg, "program"), str_of(sg, "from"));
+	} else if (!json_is_string(json_object_get(sg, "error"))) {
+		printf("signing:    off (%s)\n", str_of(sg, "from"));
+	}
+	if (json_is_string(json_object_get(sg, "error")))
+		printf("signing:    ERROR: %s\n", str_of(sg, "error"));
 	printf("%s\n", json_is_true(json_object_get(root, "ok")) ? "ok" :
 	    "something a sync needs is missing (see above)");
 }
@@ -454,6 +532,7 @@ cmd_diagnose(int argc, char **argv)
 	free(cache);
 	json_object_set_new(root, "report_dir", diag_dir(o.report_dir != NULL ? o.report_dir :
 	    c != NULL && c->rc.report_dir != NULL ? c->rc.report_dir : ".repocast/runs", true));
+	diag_signing(root, c, &missing);
 	json_object_set_new(root, "ok", json_boolean(missing == 0));
 	if (o.json) {
 		char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

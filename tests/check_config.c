@@ -1048,6 +1048,40 @@ START_TEST(test_repocast_api_symlinks)
 }
 END_TEST
 
+START_TEST(test_repocast_commit)
+{
+	struct cfg *c = load_ok(HDR TGT("a/b") "repocast: {api: {write_interval: 0}}\n");
+
+	ck_assert_int_eq(c->rc.commit_sign, SIGNCFG_GIT);   /* absent: git's config */
+	ck_assert_ptr_null(c->rc.commit_key);
+	cfg_free(c);
+	c = load_ok(HDR TGT("a/b") "repocast:\n  commit: {sign: ssh, key: ~/.ssh/id_ed25519}\n");
+	ck_assert_int_eq(c->rc.commit_sign, SIGNCFG_SSH);
+	ck_assert_str_eq(c->rc.commit_key, "~/.ssh/id_ed25519");
+	ck_assert_int_eq(c->rc.commit_sign_pos.line, 13);
+	ck_assert_int_eq(c->rc.commit_sign_pos.col, 18);
+	cfg_free(c);
+	c = load_ok(HDR TGT("a/b") "repocast:\n  commit: {sign: false}\n");
+	ck_assert_int_eq(c->rc.commit_sign, SIGNCFG_OFF);
+	cfg_free(c);
+	c = load_ok(HDR TGT("a/b") "repocast:\n  commit: {sign: openpgp, key: 0xABCDEF12}\n");
+	ck_assert_int_eq(c->rc.commit_sign, SIGNCFG_OPENPGP);
+	ck_assert_str_eq(c->rc.commit_key, "0xABCDEF12");
+	cfg_free(c);
+	c = load_ok(HDR TGT("a/b") "repocast:\n  commit: {sign: x509}\n");
+	ck_assert_int_eq(c->rc.commit_sign, SIGNCFG_X509);
+	cfg_free(c);
+	expect_errs(HDR TGT("a/b")
+	    "repocast:\n"
+	    "  commit: {sign: gpg, key: '', armor: true}\n",
+	    "t.yaml:13:18: repocast.commit.sign: expected ssh, openpgp, x509 or false\n"
+	    "t.yaml:13:28: repocast.commit.key: must not be empty\n"
+	    "t.yaml:13:32: repocast.commit.armor: unknown key\n");
+	expect_errs(HDR TGT("a/b") "repocast:\n  commit: [ssh]\n",
+	    "t.yaml:13:11: repocast.commit: expected a mapping, got a sequence\n");
+}
+END_TEST
+
 START_TEST(test_repocast_section)
 {
 	struct cfg *c = load_ok(HDR TGT("a/b")
@@ -1280,6 +1314,7 @@ config_suite(void)
 	tcase_add_test(tc, test_presets_and_preflight);
 	tcase_add_test(tc, test_repocast_section);
 	tcase_add_test(tc, test_repocast_api_symlinks);
+	tcase_add_test(tc, test_repocast_commit);
 	tcase_add_test(tc, test_module_and_transform);
 	tcase_add_test(tc, test_module_versions);
 	tcase_add_test(tc, test_durations_sizes);

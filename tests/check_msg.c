@@ -166,6 +166,9 @@ fill_full(struct msg *m, int type)
 		j->ngo_requires = 1;
 		j->argv.v = argv_v;
 		j->argv.n = 3;
+		j->sign_method = "ssh";
+		j->sign_key = "/home/bot/.ssh/id_ed25519";
+		j->sign_program = "ssh-keygen";
 		j->cpu_seconds = UINT64_C(1) << 40;
 		j->open_files = 1024;
 		j->max_frame = FRAME_MAX_DEFAULT;
@@ -312,6 +315,9 @@ check_full(const struct msg *d, int type, const void *payload, size_t len)
 		check_strv(&j->prune_dirs, prune_v, 1);
 		check_kv(j->go_requires, j->ngo_requires, requires_v, 1);
 		check_strv(&j->argv, argv_v, 3);
+		ck_assert_str_eq(j->sign_method, "ssh");
+		ck_assert_str_eq(j->sign_key, "/home/bot/.ssh/id_ed25519");
+		ck_assert_str_eq(j->sign_program, "ssh-keygen");
 		ck_assert_uint_eq(j->cpu_seconds, UINT64_C(1) << 40);
 		ck_assert_uint_eq(j->open_files, 1024);
 		ck_assert_uint_eq(j->max_frame, FRAME_MAX_DEFAULT);
@@ -473,6 +479,8 @@ START_TEST(test_roundtrip_minimal)
 			ck_assert_ptr_null(d.u.job.existing_branch);
 			ck_assert_ptr_null(d.u.job.existing_head);
 			ck_assert_ptr_null(d.u.job.base_head);
+			ck_assert_ptr_null(d.u.job.sign_method);
+			ck_assert_ptr_null(d.u.job.sign_key);
 			ck_assert_uint_eq(d.u.job.delete_paths.n, 0);
 			ck_assert_uint_eq(d.u.job.nvars, 0);
 			ck_assert(!d.u.job.dry_run);
@@ -1323,7 +1331,7 @@ START_TEST(test_hello_check)
 	m.u.hello.proto = PROTO_VERSION + 1;
 	ck_assert_int_eq(msg_hello_check(&m), ERR_PROTO);
 	ck_assert_str_eq(err_last(),
-	    "protocol version mismatch: peer speaks 4, this side 3");
+	    "protocol version mismatch: peer speaks 5, this side 4");
 	msg_init(&m, MSG_JOB);
 	ck_assert_int_eq(msg_hello_check(&m), ERR_PROTO);
 	ck_assert_str_eq(err_last(), "protocol error: expected hello, got job");

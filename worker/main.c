@@ -203,6 +203,7 @@ main(int argc, char **argv)
 	/* Nothing but the channel survives from whoever started us. */
 	close_range(WORKER_FD_OUT + 1, ~0U, 0);
 	memset(&w, 0, sizeof(w));
+	sign_init(&w.sign);
 	frame_reader_init(&w.in, WORKER_FD_IN, FRAME_MAX_DEFAULT);
 	frame_writer_init(&w.out, WORKER_FD_OUT, FRAME_MAX_DEFAULT);
 	w.t_start_ms = util_now_ms();
@@ -237,6 +238,13 @@ main(int argc, char **argv)
 		w.git->init();
 		git_started = 1;
 	}
+	/* The signer's child is forked now, before the filter forbids it. */
+	if (sign_prepare(&w.sign, &w.job.u.job) < 0) {
+		log_error("%s", err_last());
+		worker_error_cause(&w, "signing");
+		rc = -1;
+		goto out;
+	}
 	/* A sync worker runs no command: from here on it needs no program,
 	 * no process, no mount (seccomp.h). */
 	if (w.job.u.job.mode != JOB_RUN && seccomp_apply(w.job.u.job.seccomp) < 0) {
@@ -250,6 +258,7 @@ main(int argc, char **argv)
 	rc = w.job.u.job.mode == JOB_RUN ? run_job(&w) : w.git->apply_job(&w);
 	fault_hook(&w, "done");
 out:
+	sign_release(&w.sign);
 	send_stats(&w);
 	for (i = 0; i < w.nphases; i++) {
 		free(w.phases[i].key);

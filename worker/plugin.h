@@ -22,7 +22,7 @@ struct msg_result;
 /* The one symbol the plugin exports for the worker: a struct plugin_ops. */
 #define PLUGIN_SYMBOL "plugin_git"
 /* Bumped when struct plugin_ops or struct worker change shape. */
-#define PLUGIN_ABI 2
+#define PLUGIN_ABI 3
 
 struct plugin_ops {
 	int abi;                /* PLUGIN_ABI of the plugin's build */

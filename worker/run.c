@@ -276,7 +276,10 @@ run_job(struct worker *w)
 		}
 		if ((rc = w->git->commit(w, tree, &m.u.result)) < 0) {
 			worker_log(w, LOG_ERROR, "%s", err_last());
-			worker_error(w, rc);
+			if (w->cause != NULL)
+				worker_error_cause(w, w->cause);
+			else
+				worker_error(w, rc);
 			goto out;
 		}
 	}

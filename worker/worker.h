@@ -18,6 +18,7 @@
 
 #include "proto/frame.h"
 #include "proto/msg.h"
+#include "worker/sign.h"
 
 struct plugin_ops;
 
@@ -37,6 +38,10 @@ struct worker {
 	/* The git plugin (plugin.h): set by main before a job that needs a
 	 * repository (sync, run with a remote); NULL for the others. */
 	const struct plugin_ops *git;
+	/* The commit signer (sign.h): readied by main before the sandbox. */
+	struct sign sign;
+	/* A failure's own cause the plugin names ("signing"), or NULL. */
+	const char *cause;
 };
 
 /* Encode, queue and flush one message, and what was queued before (blocking). */

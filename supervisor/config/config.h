@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shared/git/signcfg.h"
 #include "shared/strv.h"
 
 struct cfg_pos {
@@ -165,6 +166,10 @@ struct cfg_repocast {
 	uint64_t max_file_size;    /* bytes; default CFG_MAX_FILE_SIZE; 0 = no cap */
 	struct strv automerge_labels; /* sync --automerge's labels (the environment's
 	                               * GO_BROADCAST_AUTOMERGE_LABELS wins) */
+	/* commit: how commits are signed (docs/signing.md) */
+	enum signcfg_mode commit_sign; /* SIGNCFG_GIT (absent): git's config decides */
+	struct cfg_pos commit_sign_pos;
+	char *commit_key;          /* a key file, a "key::" public key or a key id */
 };
 
 /* GitHub refuses pushes with a file over 100 MiB. */

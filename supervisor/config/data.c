@@ -206,6 +206,7 @@ cfg_free(struct cfg *c)
 	free(c->rc.api_url);
 	free(c->rc.git_url);
 	free(c->rc.author_name);
+	free(c->rc.commit_key);
 	free(c->rc.author_email);
 	free(c->rc.report_dir);
 	strv_release(&c->rc.report_formats);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared/git/signcfg.h"
 #include "shared/pathcheck.h"
 #include "shared/util.h"
 #include "supervisor/config/internal.h"
@@ -236,8 +237,10 @@ cfg_parse_preflight(struct cwalk *w, const struct cnode *n)
 
 static const char *const rc_keys[] = {
 	"jobs", "timeout", "retries", "cache_dir", "api_url", "git_url", "author", "limits",
-	"report", "max_log", "api", "symlinks", "max_file_size", "automerge_labels", NULL
+	"report", "max_log", "api", "symlinks", "max_file_size", "automerge_labels", "commit",
+	NULL
 };
+static const char *const commit_keys[] = { "sign", "key", NULL };
 static const char *const author_keys[] = { "name", "email", NULL };
 static const char *const limits_keys[] = {
 	"memory", "cpu_seconds", "open_files", "processes", "seccomp", NULL
@@ -271,6 +274,14 @@ check_symlinks(const char *s, const char **why)
 }
 
 /* Where the cache may live: shared/pathcheck.h (not a system directory, yours). */
+static int
+check_sign(const char *s, const char **why)
+{
+	enum signcfg_mode m;
+
+	return signcfg_mode_parse(&m, s, why);
+}
+
 static int
 check_cache_dir(const char *s, const char **why)
 {
@@ -410,6 +421,17 @@ cfg_parse_repocast(struct cwalk *w, const struct cnode *n)
 	if (cfg_walk_str(&tmp, w, val[12], "max_file_size", cfg_check_size) > 0)
 		cfg_parse_size(&r->max_file_size, tmp);
 	cfg_walk_strv(&r->automerge_labels, NULL, w, val[13], "automerge_labels", cfg_check_word);
+	if (val[14] != NULL) {
+		mark2 = cfg_walk_push_key(w, "commit");
+		if (cfg_walk_map(w, val[14], commit_keys, sv, sk) == 0) {
+			if (cfg_walk_str(&tmp, w, sv[0], "sign", check_sign) > 0) {
+				signcfg_mode_parse(&r->commit_sign, tmp, NULL);
+				r->commit_sign_pos = cnode_pos(sv[0]);
+			}
+			cfg_walk_str(&r->commit_key, w, sv[1], "key", cfg_check_word);
+		}
+		cfg_walk_pop(w, mark2);
+	}
 	free(tmp);
 	cfg_walk_pop(w, mark);
 }

@@ -962,6 +962,12 @@ merge_run(struct report_run *r, const struct loaded *in, size_t nin, const char 
 	r->command = xstrdup(in[0].run.command);
 	r->argv = argv_dup(in[0].run.argv);
 	r->config_digest = xstrdup_or_null(in[0].run.config_digest);
+	/* The first shard's (the shards of one config sign alike; each
+	 * machine's git config could differ: its own report says). */
+	r->signing.method = xstrdup_or_null(in[0].run.signing.method);
+	r->signing.key = xstrdup_or_null(in[0].run.signing.key);
+	r->signing.fingerprint = xstrdup_or_null(in[0].run.signing.fingerprint);
+	r->signing.from = xstrdup_or_null(in[0].run.signing.from);
 	r->host = join_distinct(in, nin, offsetof(struct report_run, host));
 	r->kernel = join_distinct(in, nin, offsetof(struct report_run, kernel));
 	r->v_repocast = join_distinct(in, nin, offsetof(struct report_run, v_repocast));

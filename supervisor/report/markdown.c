@@ -192,7 +192,17 @@ add_title(struct md *md, const struct report_in *in)
 	add_cell(md->out, run->id, MD_NAME_MAX);
 	buf_addstr(md->out, " on ");
 	add_cell(md->out, run->host, MD_NAME_MAX);
-	buf_addf(md->out, ", exit status %d.\n\n", run->exit_code);
+	buf_addf(md->out, ", exit status %d.", run->exit_code);
+	/* Which key signed (docs/signing.md): its fingerprint or id, never the key. */
+	if (run->signing.method != NULL) {
+		buf_addstr(md->out, " Commits signed with ");
+		add_cell(md->out, run->signing.method, MD_NAME_MAX);
+		buf_addstr(md->out, " (");
+		add_cell(md->out, run->signing.fingerprint != NULL ? run->signing.fingerprint :
+		    run->signing.key != NULL ? run->signing.key : "", MD_NAME_MAX);
+		buf_addstr(md->out, ").");
+	}
+	buf_addstr(md->out, "\n\n");
 	if (run->interrupted)
 		buf_addstr(md->out, "> **Interrupted:** the run was stopped before every target "
 		    "finished; the targets it did not start are `cancelled`.\n\n");

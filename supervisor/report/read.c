@@ -539,6 +539,26 @@ read_run_limits(struct report_run *r, const struct rd *c, const json_t *obj)
 	return rc;
 }
 
+/* "signing": null (none), absent in older reports. */
+static int
+read_signing(struct report_run *r, const struct rd *c, const json_t *obj)
+{
+	char where[64];
+	struct rd in;
+	json_t *o;
+	int rc;
+
+	if ((rc = get_obj(&o, &in, where, sizeof(where), c, obj, "signing", J_NULL | J_OPT)) < 0 ||
+	    o == NULL)
+		return rc;
+	if ((rc = get_str(&r->signing.method, &in, o, "method", 0)) < 0 ||
+	    (rc = get_str(&r->signing.key, &in, o, "key", J_NULL)) < 0 ||
+	    (rc = get_str(&r->signing.fingerprint, &in, o, "fingerprint", J_NULL)) < 0 ||
+	    (rc = get_str(&r->signing.from, &in, o, "from", J_NULL)) < 0)
+		return rc;
+	return 0;
+}
+
 static int
 read_run(struct report_run *r, const struct rd *c, const json_t *doc)
 {
@@ -568,6 +588,7 @@ read_run(struct report_run *r, const struct rd *c, const json_t *doc)
 	    (rc = get_u64(&r->orphans_reaped, &in, o, "orphans_reaped")) < 0 ||
 	    (rc = read_api(r, &in, o)) < 0 ||
 	    (rc = read_run_limits(r, &in, o)) < 0 ||
+	    (rc = read_signing(r, &in, o)) < 0 ||
 	    (rc = read_shard(r, &in, o)) < 0 ||
 	    (rc = read_groups_deps(r, &in, o)) < 0 ||
 	    (rc = read_merge(r, &in, o)) < 0)

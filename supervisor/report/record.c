@@ -38,7 +38,7 @@ static const char *const outcome_names[] = {
 static const char *const cause_names[] = {
 	NULL, "exit", "signal", "timeout", "protocol", "spawn", "memory",
 	"cancelled", "dependency", "plugin", "pr", "pids", "hostile_tree", "hostile_symlink",
-	"too_large", "version", "error",
+	"too_large", "version", "signing", "error",
 };
 
 /* Indexed by enum record_limit. */
@@ -130,7 +130,7 @@ void
 record_set_worker_error(struct record *rec, const char *code, const char *text)
 {
 	static const enum record_cause own[] = {
-		CAUSE_TIMEOUT, CAUSE_PROTOCOL, CAUSE_PLUGIN, CAUSE_HOSTILE_TREE,
+		CAUSE_TIMEOUT, CAUSE_PROTOCOL, CAUSE_PLUGIN, CAUSE_HOSTILE_TREE, CAUSE_SIGNING,
 	};
 	size_t i;
 

@@ -64,6 +64,8 @@ enum record_cause {
 	                          * the repository (symlinks: refuse) */
 	CAUSE_TOO_LARGE,         /* "too_large": a file over repocast.max_file_size */
 	CAUSE_VERSION,           /* "version": no tag satisfies a module's version */
+	CAUSE_SIGNING,           /* "signing": the commit could not be signed
+	                          * (worker; docs/signing.md): nothing pushed */
 	CAUSE_ERROR,             /* an error code, cause_value ERR_*: err_name */
 };
 

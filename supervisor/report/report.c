@@ -83,6 +83,10 @@ report_run_release(struct report_run *r)
 	free(r->host);
 	free(r->kernel);
 	free(r->config_digest);
+	free(r->signing.method);
+	free(r->signing.key);
+	free(r->signing.fingerprint);
+	free(r->signing.from);
 	free(r->v_repocast);
 	free(r->v_libgit2);
 	free(r->v_libcurl);
@@ -725,6 +729,11 @@ report_json(struct buf *out, const struct report_run *run, const struct record *
 	json_object_set_new(jrun, "orphans_reaped", u64(run->orphans_reaped));
 	json_object_set_new(jrun, "selection", selection_json(&run->selection));
 	json_object_set_new(jrun, "limits", limits_json(run));
+	json_object_set_new(jrun, "signing", run->signing.method == NULL ? json_null() :
+	    json_pack("{s:s,s:o,s:o,s:o}", "method", run->signing.method,
+	    "key", report_json_string(run->signing.key),
+	    "fingerprint", report_json_string(run->signing.fingerprint),
+	    "from", report_json_string(run->signing.from)));
 	json_object_set_new(jrun, "shard", run->shard_count == 0 ? json_null() :
 	    json_pack("{s:i,s:i}", "index", (int)run->shard_index, "count", (int)run->shard_count));
 	json_object_set_new(jrun, "groups", run_groups_json(run));

@@ -97,6 +97,14 @@ struct report_run {
 		uint64_t memory, processes, cpu_seconds, open_files, max_log;
 		enum record_limit mechanism;
 	} limits;
+	/* How the run signed its commits (docs/signing.md); method NULL: it
+	 * signed none. Names a key, never holds one. */
+	struct {
+		char *method;     /* "ssh", "openpgp", "x509" */
+		char *key;        /* a key file's path, "key::<type>", or a key id */
+		char *fingerprint; /* ssh: "SHA256:..." when readable; else NULL */
+		char *from;       /* "repocast.commit" or "git config" */
+	} signing;
 	struct rusage_sample self;       /* supervisor: RUSAGE_SELF at the end */
 	struct rusage_sample children;   /* RUSAGE_CHILDREN at the end */
 	/* The supervisor's API use (zero when the command used none). */

@@ -23,6 +23,7 @@
 #include "supervisor/opt.h"
 #include "supervisor/run/cmd_run.h"
 #include "supervisor/config/config.h"
+#include "supervisor/signing.h"
 #include "supervisor/pool/logcap.h"
 #include "supervisor/pool/pool.h"
 #include "supervisor/report/progress.h"
@@ -157,6 +158,7 @@ struct run_state {
 	struct runcfg cfg;      /* -c CONFIG (zeroed without one) */
 	struct api *api;        /* the pull requests' (NULL with --no-pr, --diff) */
 	char *commit_message;   /* the run's commits (NULL with --no-pr) */
+	struct signing sign;    /* how they are signed (docs/signing.md) */
 	char *run_dir;
 	struct progress prog;
 	struct run_output out;
@@ -595,6 +597,8 @@ run_started(struct pool_job *j, void *task, void *arg)
 		m.u.job.commit_message = st->commit_message;
 		m.u.job.dry_run = st->o->pr.diff;
 		m.u.job.want_diff = st->o->pr.diff;
+		if (!st->o->pr.diff)
+			signing_borrow(&st->sign, &m.u.job);
 	}
 	rc = pool_send(j, &m);
 	return rc;
@@ -711,6 +715,10 @@ pr_prepare(struct run_state *st)
 	st->commit_message = runpr_commit_message(&st->o->pr, st->o->argv, st->o->argc);
 	if (st->o->pr.diff)
 		return 0;     /* a preview pushes nothing and asks the API nothing */
+	/* -c CONFIG's repocast.commit, else git's config (docs/signing.md). */
+	if ((rc = signing_resolve(&st->sign, st->cfg.cfg, RUNPR_AUTHOR_NAME,
+	    RUNPR_AUTHOR_EMAIL)) < 0)
+		return rc;
 	if (st->token == NULL) {
 		host = endpoint_git_host(st->ep);
 		rc = token_find(&st->token, st->o->token_file, host);
@@ -955,6 +963,7 @@ cmd_run(int argc, char **argv)
 	for (i = 0; i < o.argc; i++)
 		run.argv[i] = xstrdup(o.argv[i]);
 	run.jobs = o.jobs;
+	signing_to_report(&st.sign, &run);
 	run.shard_index = o.shard.index;
 	run.shard_count = o.shard.count;
 	run.timeout_ms = o.timeout_ms;
@@ -1061,6 +1070,7 @@ out:
 	runcfg_release(&st.cfg);
 	api_free(st.api);
 	free(st.commit_message);
+	signing_release(&st.sign);
 	token_free(st.token);
 	free(st.run_dir);
 	free(log_dir);

@@ -362,6 +362,7 @@ sync_release(struct sync_run *r)
 {
 	size_t i;
 
+	signing_release(&r->sign);
 	for (i = 0; i < r->nt; i++) {
 		sync_job_release(&r->t[i].job);
 		sync_modules_release(&r->t[i]);
@@ -528,6 +529,23 @@ sync_main(const struct sync_opts *o, const char *argv0)
 		code = sync_fail(&r, CMD_INPUT, rc);
 		goto out;
 	}
+	/* Before any fetch: a signing setting that cannot work is the config's
+	 * error. status commits nothing. */
+	if (!r.o.status) {
+		const char *an, *ae;
+
+		sync_author(r.cfg, &an, &ae);
+		if ((rc = signing_resolve(&r.sign, r.cfg, an, ae)) < 0) {
+			code = sync_fail(&r, CMD_INPUT, rc);
+			goto out;
+		}
+		if (signing_on(&r.sign)) {
+			char *d = signing_describe(&r.sign);
+
+			log_debug("signing: %s", d);
+			free(d);
+		}
+	}
 	if (r.o.only_failed != NULL && r.scope.n == 0) {
 		/* As GNU parallel's --resume-failed: nothing failed, nothing to do. */
 		log_info("no target in scope failed in run '%s': nothing to rerun", r.o.only_failed);
@@ -549,6 +567,7 @@ sync_main(const struct sync_opts *o, const char *argv0)
 	sync_groups_init(&r);
 	progress_init(&r.prog, stderr, r.nt, progress_is_tty(STDERR_FILENO) && !r.o.no_progress);
 	run.config_digest = xstrdup(r.cfg->digest);
+	signing_to_report(&r.sign, &run);
 	run.shard_index = r.o.shard.index;
 	run.shard_count = r.o.shard.count;
 	for (i = 0; i < r.cfg->ngroups; i++)

@@ -37,6 +37,7 @@
 #include "supervisor/pool/pool.h"
 #include "supervisor/report/progress.h"
 #include "supervisor/report/report.h"
+#include "supervisor/signing.h"
 #include "supervisor/sync/scope.h"
 #include "supervisor/sync/skipcache.h"
 #include "supervisor/sync/source.h"
@@ -157,6 +158,7 @@ struct sync_run {
 	size_t failed, nskipped;       /* counted once every target has its record;
 	                                * nskipped: skipped for a dependency */
 	struct progress prog;
+	struct signing sign;           /* how commits are signed (sync, not status) */
 	uint64_t t0;
 };
 

@@ -361,6 +361,9 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 	job->author_email = xstrdup(ae);
 	job->dry_run = r->o.dry_run;
 	job->want_diff = r->o.diff;
+	/* A dry run's commit is not written, so not signed (docs/signing.md). */
+	if (!r->o.dry_run)
+		signing_to_job(&r->sign, job);
 	if (tg->transform.repo_name) {
 		job->repo_from = xstrdup(g->source.repo);
 		job->repo_to = xstrdup(tg->repo);

@@ -22,6 +22,7 @@
 #include "shared/git/mirror.h"
 #include "shared/transform.h"
 #include "shared/util.h"
+#include "worker/git/gitsign.h"
 #include "worker/git/push.h"
 #include "worker/git/tree.h"
 #include "worker/worker.h"
@@ -542,7 +543,11 @@ sync_send_files(struct sync_ctx *c)
 	return rc;
 }
 
-/* The commit object (written to the mirror unless dry), parent = base head. */
+/*
+ * The commit object (written to the mirror unless dry), parent = base head;
+ * signed when the JOB says (gitsign.h). A dry run's is never signed: it is
+ * not written, and asks no key for a passphrase-less preview.
+ */
 static int
 sync_commit(git_oid *out, struct sync_ctx *c, const git_oid *tree_id, int dry)
 {
@@ -572,9 +577,8 @@ sync_commit(git_oid *out, struct sync_ctx *c, const git_oid *tree_id, int dry)
 			err_git(ERR_FAIL, "cannot build the commit");
 			goto out;
 		}
-	} else if (git_commit_create(out, c->mir.repo, NULL, sig, sig, NULL, msgtext, tree, 1,
-	    parents) < 0) {
-		err_git(ERR_FAIL, "cannot create the commit");
+	} else if (gitsign_commit(out, &c->cause, c->w, c->mir.repo, sig, msgtext, tree,
+	    c->base_commit) < 0) {
 		goto out;
 	}
 	rc = 0;

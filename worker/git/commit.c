@@ -9,6 +9,7 @@
 #include "shared/git/err_git.h"
 #include "shared/git/mirror.h"
 #include "shared/util.h"
+#include "worker/git/gitsign.h"
 #include "worker/git/push.h"
 #include "worker/worker.h"
 
@@ -149,21 +150,31 @@ job_author(const char **name, const char **email, const struct msg_job *job)
 }
 
 static int
-make_commit(git_oid *out, git_repository *repo, const struct msg_job *job, git_tree *tree,
-    git_commit *parent)
+make_commit(git_oid *out, struct worker *w, git_repository *repo, const struct msg_job *job,
+    git_tree *tree, git_commit *parent)
 {
 	const char *name, *email;
 	const char *text = job->commit_message && *job->commit_message ? job->commit_message :
 	    "repocast run\n";
 	const git_commit *parents[1] = { parent };
+	const char *cause = NULL;
 	git_signature *sig = NULL;
+	git_buf gb = GIT_BUF_INIT;
 	int rc = 0;
 
 	job_author(&name, &email, job);
 	if (git_signature_now(&sig, name, email) < 0)
 		return err_git(ERR_CONFIG, "bad commit author '%s <%s>'", name, email);
-	if (git_commit_create(out, repo, NULL, sig, sig, NULL, text, tree, 1, parents) < 0)
-		rc = err_git(ERR_FAIL, "cannot create the commit");
+	/* A preview's commit is not written (and not signed): its id alone. */
+	if (job->dry_run) {
+		if (git_commit_create_buffer(&gb, repo, sig, sig, NULL, text, tree, 1, parents) < 0 ||
+		    git_odb_hash(out, gb.ptr, gb.size, GIT_OBJECT_COMMIT) < 0)
+			rc = err_git(ERR_FAIL, "cannot build the commit");
+		git_buf_dispose(&gb);
+	} else if ((rc = gitsign_commit(out, &cause, w, repo, sig, text, tree, parent)) < 0 &&
+	    cause != NULL) {
+		w->cause = cause;
+	}
 	git_signature_free(sig);
 	return rc;
 }
@@ -208,7 +219,7 @@ commit_run_changes(struct msg_result *res, struct worker *w, const char *dir,
 	if ((rc = tree_changes(res, &stat, job->want_diff ? &patch : NULL, m.repo, base_tree,
 	    new_tree)) < 0)
 		goto out;
-	if ((rc = make_commit(&commit_id, m.repo, job, new_tree, parent)) < 0)
+	if ((rc = make_commit(&commit_id, w, m.repo, job, new_tree, parent)) < 0)
 		goto out;
 	worker_phase(w, "commit", util_now_ms() - t0);
 	if (!job->dry_run) {
