@@ -159,6 +159,11 @@ struct cfg_repocast {
 	int api_creates_per_hour;        /* default 500 */
 	bool keep_symlinks;        /* symlinks: keep; default refuse outward links */
 	uint64_t max_file_size;    /* bytes; default CFG_MAX_FILE_SIZE; 0 = no cap */
+	/* auth: a GitHub App (supervisor/github/app.h); NULL/0 when not set. */
+	char *auth_app_id;         /* decimal digits */
+	char *auth_key_file;       /* the App's private key (PEM), as written */
+	char *auth_installation_id; /* decimal digits; NULL: looked up per owner */
+	struct cfg_pos auth_pos;   /* of auth:, line 0 when absent */
 };
 
 /* GitHub refuses pushes with a file over 100 MiB. */

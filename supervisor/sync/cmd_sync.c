@@ -312,6 +312,12 @@ sync_started(struct pool_job *j, void *task, void *arg)
 	struct sync_target *t = task;
 
 	progress_started(&r->prog);
+	/* Fetched now, not when planned: an App's token may have been replaced
+	 * since, and a retry gets a fresh one. */
+	if (r->app != NULL && sync_repo_token(&t->job.token, r, t->target->repo) < 0) {
+		log_warn("%s: %s", t->target->repo, err_last());
+		return -1;
+	}
 	return sync_job_start(&t->job, j);
 }
 
@@ -366,6 +372,7 @@ sync_release(struct sync_run *r)
 	}
 	free(r->sources);
 	api_free(r->api);
+	app_free(r->app);
 	endpoint_release(&r->ep);
 	token_free(r->token);
 	scope_release(&r->scope);
@@ -586,6 +593,7 @@ sync_main(const struct sync_opts *o, const char *argv0)
 	code = run.interrupted ? EXIT_INTERRUPTED : r.failed > 0 ? EXIT_TARGETS : EXIT_OK;
 	run.exit_code = code;
 	report_run_end(&run);
+	sync_report_auth(&r, &run);
 	report_path = xasprintf("%s/report.json", run_dir);
 	if (sync_write_report(&r, &run, recs, run_dir) < 0) {
 		fprintf(stderr, "repocast: %s\n", err_last());
