@@ -73,7 +73,7 @@ ROUTES = [(m, re.compile("^" + p + "$"), fn) for m, p, fn in (
 )]
 
 
-def route(forge, method, path, query, raw_body, login):
+def route(forge, method, path, query, raw_body, login, quota_key=None):
     """Answer one authenticated request: (status, obj or None, headers).
     Raises ApiError for GitHub's error answers."""
     for m, rx, fn in ROUTES:
@@ -82,6 +82,7 @@ def route(forge, method, path, query, raw_body, login):
         match = rx.match(path)
         if match is not None:
             req = Api(forge, login, query, raw_body)
+            req.quota_key = quota_key or login
             return getattr(req, fn)(*[unquote(g) for g in match.groups()])
     raise not_found()
 
@@ -94,6 +95,7 @@ class Api:
         self.store = forge.store
         self.urls = forge.urls
         self.login = login
+        self.quota_key = login
         self.raw_query = query
         self.query = dict(parse_qsl(query, keep_blank_values=True))
         self.raw_body = raw_body
@@ -170,7 +172,7 @@ class Api:
         return 200, shapes.full_user(self.urls, self.login), {}
 
     def get_rate_limit(self):
-        core = self.forge.quota.snapshot(self.login)
+        core = self.forge.quota.snapshot(self.quota_key)
         reset = core["reset"]
 
         def res(name, limit):
