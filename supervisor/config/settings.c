@@ -432,9 +432,9 @@ cfg_parse_repocast(struct cwalk *w, const struct cnode *n)
 			cfg_walk_str(&r->auth_installation_id, w, sv[2], "installation_id",
 			    check_id);
 			/* One without the other has no effect: refuse it. */
-			if ((r->auth_app_id == NULL) != (r->auth_key_file == NULL))
+			if (cnode_is_null(sv[0]) != cnode_is_null(sv[1]))
 				cfg_walk_err(w, val[13], "needs both app_id and private_key_file");
-			else if (r->auth_installation_id != NULL && r->auth_app_id == NULL)
+			else if (!cnode_is_null(sv[2]) && cnode_is_null(sv[0]))
 				cfg_walk_err(w, val[13], "installation_id needs app_id and "
 				    "private_key_file");
 		}
