@@ -207,6 +207,38 @@ grep -q "private key file '$T/open.pem' is accessible by group or others (mode 0
 no_secrets "$T/err"
 echo "sync_app: key mode: ok"
 
+# --- diagnose names the App and each owner's installation, never a secret
+config "$T/app.pem" 0 acme/a beta/c
+"$RC" diagnose -c "$T/sync.yaml" --json > "$T/out" 2> "$T/err" ||
+    { cat "$T/out" "$T/err"; fail "diagnose with the App: want exit 0"; }
+pjt 'd["token"] is None and d["app"]["id"] == "4242" and d["app"]["accepted"] and d["app"]["slug"] == "repocast-test"' \
+    "$T/out" || { cat "$T/out"; fail "diagnose: the App"; }
+pjt '[(i["owner"], i["id"], i["rate_limit"]["limit"]) for i in d["app"]["installations"]] == [("acme", 1001, 5000), ("beta", 1002, 5000)]' \
+    "$T/out" || { cat "$T/out"; fail "diagnose: the installations"; }
+no_secrets "$T/out" "$T/err"
+config "$T/app.pem" 0 acme/a gamma/e
+set +e
+"$RC" diagnose -c "$T/sync.yaml" > "$T/out" 2> "$T/err"
+rc=$?
+set -e
+cat "$T/out"
+[ "$rc" -eq 3 ] || fail "diagnose without gamma's installation: exit $rc, want 3"
+grep -q "^identity: *GitHub App 4242 (from repocast.auth (.*); key $T/app.pem), slug repocast-test$" \
+    "$T/out" || fail "diagnose: the identity line"
+grep -q "^  acme  *installation 1001, rate limit [0-9]* of 5000 left" "$T/out" ||
+    fail "diagnose: acme's line"
+grep -q "^  gamma  *NO INSTALLATION: GitHub App 4242 is not installed on 'gamma'" "$T/out" ||
+    fail "diagnose: gamma's line"
+config "$T/other.pem" 0 acme/a
+set +e
+"$RC" diagnose -c "$T/sync.yaml" > "$T/out" 2> "$T/err"
+rc=$?
+set -e
+[ "$rc" -eq 3 ] || fail "diagnose with the wrong key: exit $rc, want 3"
+grep -q "REFUSED: .*A JSON web token could not be decoded" "$T/out" ||
+    { cat "$T/out"; fail "diagnose: the refused JWT"; }
+echo "sync_app: diagnose: ok"
+
 # --- --token-file beside an App: refused (exit 2), nothing sent
 config "$T/app.pem" 0 acme/a
 m=$(mark)
