@@ -250,6 +250,14 @@ set -e
 grep -q -- "--token-file and a GitHub App (repocast.auth (.*)) are both given: use one" "$T/err" ||
     fail "--token-file with an App: the error"
 [ "$(mark)" -eq "$m" ] || fail "--token-file with an App: requests were sent"
+# repocast run does not authenticate as an App: its config's auth is refused
+set +e
+"$RC" run -c "$T/sync.yaml" --no-pr --report-dir "$T/runs" -- true > "$T/out" 2> "$T/err"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || { cat "$T/err"; fail "run with repocast.auth: exit $rc, want 2"; }
+grep -q "sync.yaml:7:5: repocast.auth: repocast run does not authenticate as a GitHub App" \
+    "$T/err" || { cat "$T/err"; fail "run with repocast.auth: the error"; }
 
 # --- the App from the environment (and GITHUB_TOKEN beside it left unused)
 sed -i '/^  auth:$/,/private_key_file/d' "$T/sync.yaml"
