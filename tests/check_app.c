@@ -152,7 +152,8 @@ START_TEST(test_key_refused)
 	ck_assert_int_eq(app_key_load(&k, write_key("open.pem", 0644)), ERR_CONFIG);
 	ck_assert_ptr_null(k);
 	ck_assert_ptr_nonnull(strstr(err_last(), "is accessible by group or others (mode 0644)"));
-	ck_assert_ptr_nonnull(strstr(err_last(), "run 'chmod 600 '"));
+	ck_assert_ptr_nonnull(strstr(err_last(), "/open.pem' is accessible"));
+	ck_assert_ptr_nonnull(strstr(err_last(), ": run 'chmod 600 /tmp/check_app."));
 	ck_assert_ptr_null(strstr(err_last(), "PRIVATE"));
 	ck_assert_int_eq(app_key_load(&k, write_key("group.pem", 0640)), ERR_CONFIG);
 	snprintf(path, sizeof(path), "%s/missing.pem", dir);

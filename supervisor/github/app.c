@@ -63,7 +63,13 @@ chmod_hint(struct buf *b, const char *file)
 {
 	const char *p;
 
-	buf_addstr(b, "chmod 600 '");
+	buf_addstr(b, "chmod 600 ");
+	if (file[0] != '\0' && strspn(file, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_./-+,:@%=") == strlen(file)) {
+		buf_addstr(b, file);
+		return;
+	}
+	buf_addch(b, '\'');
 	for (p = file; *p != '\0'; p++) {
 		if (*p == '\'')
 			buf_addstr(b, "'\\''");

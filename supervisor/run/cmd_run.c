@@ -1033,6 +1033,8 @@ cmd_run(int argc, char **argv)
 	exit_code = run.interrupted ? EXIT_INTERRUPTED : st.nfailed > 0 ? EXIT_TARGETS : EXIT_OK;
 	report_run_end(&run);
 	run.exit_code = exit_code;
+	if (st.token != NULL)
+		report_run_set_auth(&run, "token", st.token->source, NULL);
 	recs = xcalloc(st.list.n, sizeof(*recs));
 	for (k = 0; k < st.list.n; k++)
 		recs[k] = st.tasks[k].rec;

@@ -200,8 +200,8 @@ set +e
 app_sync > "$T/out" 2> "$T/err"
 rc=$?
 set -e
-[ "$rc" -ne 0 ] && [ "$rc" -ne 1 ] || fail "key mode 0644: exit $rc"
-grep -q "private key file '$T/open.pem' is accessible by group or others (mode 0644): run 'chmod 600 '$T/open.pem'' and try again" "$T/err" ||
+[ "$rc" -eq 2 ] || fail "key mode 0644: exit $rc, want 2"
+grep -q "private key file '$T/open.pem' is accessible by group or others (mode 0644): run 'chmod 600 $T/open.pem' and try again" "$T/err" ||
     { cat "$T/err"; fail "key mode 0644: the error does not say so"; }
 [ "$(mark)" -eq "$m" ] || fail "key mode 0644: requests were sent"
 no_secrets "$T/err"
@@ -275,4 +275,8 @@ set -e
 [ "$rc" -eq 2 ] || fail "GITHUB_APP_ID alone: exit $rc, want 2"
 grep -q "GITHUB_APP_ID is set without GITHUB_APP_PRIVATE_KEY_FILE" "$T/err" ||
     fail "GITHUB_APP_ID alone: the error"
+# --- a token run says so in its report
+app_sync --dry-run --token-file "$T/token" > "$T/out" 2> "$T/err" || { cat "$T/err"; fail "token run"; }
+pjt 'd["run"]["auth"] == {"kind": "token", "source": "--token-file"}' "$(last_report)" ||
+    fail "token run: report's auth $(pj 'd["run"]["auth"]' "$(last_report)")"
 echo "sync_app: ok"
