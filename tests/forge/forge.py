@@ -11,7 +11,7 @@ accepts connections; stops cleanly on SIGTERM or SIGINT. Serves:
   /_forge/...                  control: health, faults, request log, quota
 Repositories are the bare repos DIR/<owner>/<name>.git. The forge's own state
 lives in DIR/.forge/ (tokens, repos/*.json, requests.log). See docs/forge.md.
-Python 3 standard library only.
+Python 3 standard library (and python3-cryptography for a GitHub App, apps.py).
 """
 
 import argparse
