@@ -19,6 +19,8 @@
 #include "shared/err.h"
 #include "supervisor/github/app.h"
 
+#include "httpstub.h"
+
 static char dir[] = "/tmp/check_app.XXXXXX";
 static EVP_PKEY *pkey;
 
@@ -225,6 +227,113 @@ START_TEST(test_resolve)
 }
 END_TEST
 
+/* {"token": tok, "expires_at": now + in} */
+static void
+token_body(char *out, size_t n, const char *tok, long in)
+{
+	time_t t = time(NULL) + in;
+	struct tm tm;
+	char when[32];
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(out, n, "{\"token\":\"%s\",\"expires_at\":\"%s\"}", tok, when);
+}
+
+START_TEST(test_tokens)
+{
+	static char t1[128], t2[128], t3[128], tb[128];
+	struct stub_resp script[] = {
+		{ 200, NULL, "{\"id\":7,\"account\":{\"login\":\"acme\"}}", 0, 0 },
+		{ 201, NULL, t1, 0, 0 },
+		{ 201, NULL, t2, 0, 0 },
+		{ 201, NULL, t3, 0, 0 },
+		{ 404, NULL, "{\"message\":\"Not Found\"}", 0, 0 },
+		{ 404, NULL, "{\"message\":\"Not Found\"}", 0, 0 },
+		{ 200, NULL, "{\"id\":8}", 0, 0 },
+		{ 201, NULL, tb, 0, 0 },
+		{ 401, NULL, "{\"message\":\"A JSON web token could not be decoded\"}", 0, 0 },
+		{ 401, NULL, "{\"message\":\"A JSON web token could not be decoded\"}", 0, 0 },
+	};
+	struct app_opts ao = { "4242", NULL, NULL, "test" };
+	struct app_owner_info oi;
+	struct api_opts o;
+	struct app *a = NULL;
+	struct stub s;
+	const char *tok;
+	uint64_t id = 0;
+
+	token_body(t1, sizeof(t1), "ghs_one", 3600);
+	token_body(t2, sizeof(t2), "ghs_two", -1);     /* expired as it arrives */
+	token_body(t3, sizeof(t3), "ghs_three", 3600);
+	token_body(tb, sizeof(tb), "ghs_b", 3600);
+	stub_start(&s, script, 10);
+	api_opts_init(&o);
+	o.base_url = s.url;
+	o.write_interval_ms = 0;
+	o.max_retries = 0;
+	ao.key_file = write_key("k.pem", 0600);
+	ck_assert_int_eq(app_new(&a, &ao, &o), 0);
+	ck_assert_uint_eq(s.nreqs, 0);
+	/* The owner's installation through its repository, then its token. */
+	ck_assert_int_eq(app_token(&tok, &id, a, "acme", "a", false), 0);
+	ck_assert_str_eq(tok, "ghs_one");
+	ck_assert_uint_eq(id, 7);
+	ck_assert_uint_eq(s.nreqs, 2);
+	ck_assert_str_eq(s.reqs[0].target, "/repos/acme/a/installation");
+	ck_assert_ptr_nonnull(strstr(s.reqs[0].headers, "Authorization: Bearer eyJ"));
+	ck_assert_str_eq(s.reqs[1].method, "POST");
+	ck_assert_str_eq(s.reqs[1].target, "/app/installations/7/access_tokens");
+	/* Cached per installation (any repository of the owner, any case). */
+	ck_assert_int_eq(app_token(&tok, NULL, a, "ACME", "b", false), 0);
+	ck_assert_str_eq(tok, "ghs_one");
+	ck_assert_uint_eq(s.nreqs, 2);
+	/* Refused by the API (stale): a new one; expired: a new one again. */
+	ck_assert_int_eq(app_token(&tok, NULL, a, "acme", "a", true), 0);
+	ck_assert_str_eq(tok, "ghs_two");
+	ck_assert_int_eq(app_token(&tok, NULL, a, "acme", "a", false), 0);
+	ck_assert_str_eq(tok, "ghs_three");
+	ck_assert_uint_eq(s.nreqs, 4);
+	ck_assert_uint_eq(app_owners(a, 0, &oi), 1);
+	ck_assert_str_eq(oi.owner, "acme");
+	ck_assert_uint_eq(oi.installation, 7);
+	ck_assert_uint_eq(oi.tokens, 3);
+	/* Not installed: said once, remembered. */
+	ck_assert_int_eq(app_token(&tok, NULL, a, "gamma", "e", false), ERR_AUTH);
+	ck_assert_str_eq(err_last(), "GitHub App 4242 is not installed on 'gamma' (GET "
+	    "/repos/gamma/e/installation: 404): install it there, or leave that owner's "
+	    "targets out");
+	ck_assert(app_not_installed(a, "gamma"));
+	ck_assert(!app_not_installed(a, "acme"));
+	ck_assert_int_eq(app_token(&tok, NULL, a, "gamma", "f", false), ERR_AUTH);
+	ck_assert_uint_eq(s.nreqs, 5);
+	/* An owner without a repository: the org's route, then the user's. */
+	ck_assert_int_eq(app_auth(&tok, "/orgs/beta/repos?per_page=100", false, a), 0);
+	ck_assert_str_eq(tok, "ghs_b");
+	ck_assert_str_eq(s.reqs[5].target, "/orgs/beta/installation");
+	ck_assert_str_eq(s.reqs[6].target, "/users/beta/installation");
+	/* A path naming no owner: the one set, else an error. */
+	ck_assert_int_eq(app_auth(&tok, "/rate_limit", false, a), ERR_AUTH);
+	ck_assert_ptr_nonnull(strstr(err_last(), "names no owner"));
+	app_set_owner(a, "acme");
+	ck_assert_int_eq(app_auth(&tok, "/rate_limit", false, a), 0);
+	ck_assert_str_eq(tok, "ghs_three");
+	ck_assert_int_eq(app_auth(&tok, "/repos/beta/c/pulls", false, a), 0);
+	ck_assert_str_eq(tok, "ghs_b");
+	ck_assert_uint_eq(s.nreqs, 8);
+	/* A refused JWT: signed anew once, then the error says so. */
+	ck_assert_int_eq(app_token(&tok, NULL, a, "delta", "x", false), ERR_AUTH);
+	ck_assert_ptr_nonnull(strstr(err_last(), "GitHub App 4242 (from test): the API refused "
+	    "its JWT: authentication failed at"));
+	ck_assert_ptr_nonnull(strstr(err_last(), "A JSON web token could not be decoded"));
+	ck_assert(!app_not_installed(a, "delta"));
+	ck_assert_uint_eq(s.nreqs, 10);
+	app_free(a);
+	app_free(NULL);
+	stub_stop(&s);
+}
+END_TEST
+
 Suite *
 app_suite(void)
 {
@@ -236,6 +345,7 @@ app_suite(void)
 	tcase_add_test(tc, test_jwt);
 	tcase_add_test(tc, test_key_refused);
 	tcase_add_test(tc, test_resolve);
+	tcase_add_test(tc, test_tokens);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
