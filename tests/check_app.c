@@ -21,12 +21,13 @@
 
 #include "httpstub.h"
 
-static char dir[] = "/tmp/check_app.XXXXXX";
+static char dir[32];
 static EVP_PKEY *pkey;
 
 static void
 setup(void)
 {
+	snprintf(dir, sizeof(dir), "/tmp/check_app.XXXXXX");  /* each test: CK_FORK=no too */
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	pkey = EVP_RSA_gen(2048);
 	ck_assert_ptr_nonnull(pkey);
