@@ -483,7 +483,9 @@ class Handler(BaseHTTPRequestHandler):
             msg = "Requires authentication" if token is None else "Bad credentials"
             return self.send_json(401, shapes.error(msg, status=401), None)
         if inst is not None and not self.installation_may(inst, sub):
-            # An installation sees its own account's repositories alone.
+            # An installation sees its own account's repositories alone (a 404
+            # costs a request, as any other).
+            f.quota.charge(qkey)
             return self.send_json(404, shapes.error("Not Found", status=404), qkey)
         free = sub == "/rate_limit"
         if not free and f.quota.exhausted(qkey):

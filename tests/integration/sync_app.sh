@@ -90,6 +90,63 @@ no_secrets() {
 	done
 }
 
+# --- the forge's App itself: JWT checks, installation tokens that expire and
+# see their own account alone
+app_json 2
+python3 - "$T" "$PORT" <<'PY' || fail "the forge's App"
+import base64, json, sys, time, urllib.error, urllib.request
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+t, port = sys.argv[1], sys.argv[2]
+def b64(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+def jwt(key="app", **kw):
+    now = int(time.time())
+    c = {"iat": now - 60, "exp": now + 540, "iss": 4242}
+    c.update(kw)
+    k = serialization.load_pem_private_key(open("%s/%s.pem" % (t, key), "rb").read(), None)
+    m = b64(b'{"alg":"RS256","typ":"JWT"}') + "." + b64(json.dumps(c).encode())
+    return m + "." + b64(k.sign(m.encode(), padding.PKCS1v15(), hashes.SHA256()))
+def call(method, path, tok):
+    r = urllib.request.Request("http://127.0.0.1:%s/api/v3%s" % (port, path), method=method,
+                               headers={"Authorization": "Bearer " + tok},
+                               data=b"{}" if method == "POST" else None)
+    try:
+        with urllib.request.urlopen(r, timeout=10) as a:
+            return a.status, json.loads(a.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+now = int(time.time())
+for kw, key, msg in [({}, "other", "A JSON web token could not be decoded"),
+                     ({"exp": now + 700}, "app", "'Expiration time' claim ('exp') is too far in the future."),
+                     ({"iat": now + 300, "exp": now + 400}, "app", "'Issued at' claim ('iat') must be an Integer"),
+                     ({"iat": now - 700, "exp": now - 100}, "app", "'Expiration time' claim ('exp') must be a numeric value"),
+                     ({"iss": 1}, "app", "Integration not found")]:
+    st, body = call("GET", "/app", jwt(key, **kw))
+    assert st == 401 and body["message"].startswith(msg), (kw, st, body)
+    assert body["documentation_url"], body
+st, body = call("GET", "/app", jwt())
+assert st == 200 and body["slug"] == "repocast-test" and body["id"] == 4242, body
+st, body = call("GET", "/repos/acme/a/installation", jwt())
+assert st == 200 and body["id"] == 1001 and body["account"]["login"] == "acme", body
+assert call("GET", "/repos/gamma/e/installation", jwt())[0] == 404
+assert call("GET", "/users/beta/installation", jwt())[1]["id"] == 1002
+assert call("GET", "/repos/acme/a", jwt())[0] == 403  # a JWT opens the App's endpoints alone
+st, body = call("POST", "/app/installations/1001/access_tokens", jwt())
+assert st == 201 and body["token"].startswith("ghs_") and body["expires_at"].endswith("Z"), body
+tok = body["token"]
+st, body = call("GET", "/repos/acme/a", tok)
+assert st == 200 and body["full_name"] == "acme/a", (st, body)
+assert call("GET", "/repos/beta/c", tok)[0] == 404  # another installation's account
+st, body = call("GET", "/rate_limit", tok)
+assert st == 200 and body["resources"]["core"]["used"] == 2, body  # its own window
+time.sleep(2.2)
+st, body = call("GET", "/repos/acme/a", tok)
+assert st == 401 and body["message"] == "Bad credentials", (st, body)
+PY
+app_json 3600
+echo "sync_app: forge: ok"
+
 # --- two owners, two installations, and an owner without the App
 config "$T/app.pem" 0 acme/a acme/b beta/c beta/d gamma/e
 m=$(mark)
@@ -141,6 +198,11 @@ assert sorted(r["path"] for r in tok) == ["/api/v3/app/installations/1001/access
                                            "/api/v3/app/installations/1002/access_tokens"], tok
 PY
 no_secrets "$T/out" "$T/err" $(find "$(dirname "$rep")" -type f)
+# status authenticates the same way
+"$RC" status -c "$T/sync.yaml" --json acme/a beta/c > "$T/out" 2> "$T/err" ||
+    { cat "$T/out" "$T/err"; fail "status with the App: want exit 0"; }
+pjt '[t["state"] for t in d["targets"]] == ["pending", "pending"]' "$T/out" ||
+    { cat "$T/out"; fail "status with the App: not pending"; }
 echo "sync_app: two installations: ok"
 
 # --- a token that expires in 3 s, in a run of ~6 s: replaced inside the run;
