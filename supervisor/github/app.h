@@ -47,6 +47,7 @@ struct app;
  * app_key_free.
  */
 int app_key_load(struct app_key **out, const char *file);
+/* Free the key (libcrypto's EVP_PKEY_free); accepts NULL. */
 void app_key_free(struct app_key *k);
 
 /* Append base64url of p (RFC 4648 §5, no padding) to out. Pure. */
@@ -87,6 +88,7 @@ int app_opts_resolve(struct app_opts *o, bool *set, char *from_buf, size_t from_
  * freed with app_free.
  */
 int app_new(struct app **out, const struct app_opts *o, const struct api_opts *ao);
+/* Wipe the JWT and every token, free the key and the client; accepts NULL. */
 void app_free(struct app *a);
 
 /*
