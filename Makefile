@@ -26,7 +26,7 @@
 .DEFAULT_GOAL := all
 
 VERSION := 0.1.0
-PKGS := libgit2 msgpack yaml-0.1 libcurl jansson zlib
+PKGS := libgit2 msgpack yaml-0.1 libcurl jansson zlib libcrypto
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -319,7 +319,7 @@ uninstall:
 # and checked by lintian (mk/deb.sh).
 deb:
 	$(Q)sh mk/deps.sh build-essential dpkg-dev debhelper lintian cpio libgit2-dev libmsgpack-dev libyaml-dev \
-		libcurl4-openssl-dev libjansson-dev check pkg-config
+		libcurl4-openssl-dev libjansson-dev libssl-dev check pkg-config
 	$(Q)sh mk/deb.sh $(VERSION)
 
 clean:

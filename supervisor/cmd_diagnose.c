@@ -32,6 +32,7 @@
 #include "supervisor/opt.h"
 #include "supervisor/config/config.h"
 #include "supervisor/github/api.h"
+#include "supervisor/github/app.h"
 #include "supervisor/github/github.h"
 #include "supervisor/github/token.h"
 #include "supervisor/pool/pool.h"
@@ -254,6 +255,100 @@ diag_token(json_t *root, const struct diag_opts *o, const struct cfg *c, int *mi
 	token_free(tok);
 }
 
+static const char *str_of(const json_t *o, const char *key);
+
+/*
+ * A GitHub App instead of a token: the key read (mode checked), GET /app
+ * with its JWT (the App's slug: the JWT is accepted), and for each owner
+ * of the config's targets its installation and that installation's rate
+ * limit. Never the key, the JWT or a token.
+ */
+static void
+diag_app(json_t *root, const struct app_opts *ao, const struct cfg *c, int *missing)
+{
+	struct api_opts o;
+	struct app *app = NULL;
+	struct api *a = NULL;
+	struct github_rate rate;
+	json_t *aj = json_object(), *inst = json_array(), *api = json_object();
+	char *slug = NULL;
+	size_t g, t, k;
+	int rc;
+
+	json_object_set_new(root, "token", json_null());
+	json_object_set_new(root, "app", aj);
+	json_object_set_new(root, "api", api);
+	json_object_set_new(aj, "id", json_string(ao->app_id));
+	json_object_set_new(aj, "from", json_string(ao->from));
+	json_object_set_new(aj, "private_key_file", json_string(ao->key_file));
+	json_object_set_new(aj, "installation_id", ao->installation_id != NULL ?
+	    json_string(ao->installation_id) : json_null());
+	json_object_set_new(aj, "installations", inst);
+	api_opts_init(&o);
+	if (c != NULL && c->rc.api_url != NULL)
+		o.base_url = c->rc.api_url;
+	o.timeout_ms = 15000;
+	o.max_retries = 1;
+	o.max_rate_retries = 0;
+	o.max_wait_ms = 1000;
+	json_object_set_new(api, "url", json_string(o.base_url));
+	if ((rc = app_new(&app, ao, &o)) < 0) {
+		json_object_set_new(aj, "accepted", json_false());
+		json_object_set_new(aj, "error", json_string(err_last()));
+		(*missing)++;
+		return;
+	}
+	rc = app_describe(&slug, app);
+	json_object_set_new(api, "reachable", json_boolean(rc != ERR_NET && rc != ERR_TIMEOUT));
+	json_object_set_new(aj, "accepted", json_boolean(rc == 0));
+	if (rc < 0) {
+		json_object_set_new(aj, "error", json_string(err_last()));
+		(*missing)++;
+		app_free(app);
+		return;
+	}
+	json_object_set_new(aj, "slug", json_string(slug));
+	free(slug);
+	o.auth = app_auth;
+	o.auth_arg = app;
+	if (api_new(&a, &o, NULL) < 0) {
+		json_object_set_new(api, "error", json_string(err_last()));
+		(*missing)++;
+		app_free(app);
+		return;
+	}
+	for (g = 0; c != NULL && g < c->ngroups; g++) {
+		for (t = 0; t < c->groups[g].ntargets; t++) {
+			const char *repo = c->groups[g].targets[t].repo, *tok;
+			char owner[128];
+			uint64_t id = 0;
+			json_t *ij;
+
+			snprintf(owner, sizeof(owner), "%.*s", (int)strcspn(repo, "/"), repo);
+			for (k = 0; k < json_array_size(inst); k++)
+				if (strcmp(str_of(json_array_get(inst, k), "owner"), owner) == 0)
+					break;
+			if (k < json_array_size(inst))
+				continue;
+			ij = json_pack("{s:s}", "owner", owner);
+			json_array_append_new(inst, ij);
+			if ((rc = app_token(&tok, &id, app, owner, strchr(repo, '/') + 1, false)) < 0) {
+				json_object_set_new(ij, "id", json_null());
+				json_object_set_new(ij, "error", json_string(err_last()));
+				(*missing)++;
+				continue;
+			}
+			json_object_set_new(ij, "id", json_integer((json_int_t)id));
+			app_set_owner(app, owner);
+			if (github_rate_get(&rate, a) == 0)
+				json_object_set_new(ij, "rate_limit", diag_quota(&rate.core));
+			app_set_owner(app, NULL);
+		}
+	}
+	api_free(a);
+	app_free(app);
+}
+
 static json_t *
 diag_dir(const char *path, bool count_runs)
 {
@@ -389,7 +484,35 @@ diag_print_text(const json_t *root)
 	printf("plugin:     %s (%s)\n", str_of(p, "path"), found(p));
 	printf("config:     %s\n", json_is_string(json_object_get(cf, "path")) ?
 	    str_of(cf, "path") : "none (defaults)");
-	if (json_is_true(json_object_get(t, "present"))) {
+	if (json_object_get(root, "app") != NULL) {
+		const json_t *ap = json_object_get(root, "app"), *in, *q;
+
+		printf("identity:   GitHub App %s (from %s; key %s)", str_of(ap, "id"),
+		    str_of(ap, "from"), str_of(ap, "private_key_file"));
+		if (json_is_true(json_object_get(ap, "accepted")))
+			printf(", slug %s\n", str_of(ap, "slug"));
+		else
+			printf("\n            REFUSED: %s\n", str_of(ap, "error"));
+		in = json_object_get(ap, "installations");
+		for (i = 0; i < json_array_size(in); i++) {
+			const json_t *e = json_array_get(in, i);
+
+			q = json_object_get(e, "rate_limit");
+			if (json_is_integer(json_object_get(e, "id")))
+				printf("  %-16s installation %" JSON_INTEGER_FORMAT, str_of(e, "owner"),
+				    json_integer_value(json_object_get(e, "id")));
+			else
+				printf("  %-16s NO INSTALLATION: %s", str_of(e, "owner"),
+				    str_of(e, "error"));
+			if (q != NULL)
+				printf(", rate limit %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT
+				    " left, resets %s", json_integer_value(json_object_get(q,
+				    "remaining")), json_integer_value(json_object_get(q, "limit")),
+				    str_of(q, "reset"));
+			printf("\n");
+		}
+	} else if (json_is_true(json_object_get(t, "present"))) {
+		printf("identity:   token from %s\n", str_of(t, "from"));
 		printf("token:      from %s", str_of(t, "from"));
 		if (json_is_string(json_object_get(t, "login")))
 			printf(", user %s", str_of(t, "login"));
@@ -494,7 +617,9 @@ cmd_diagnose(int argc, char **argv)
 	struct cfg_errors errs = { NULL, 0, 0 };
 	struct cfg *c = NULL;
 	json_t *root, *cf;
-	char *cache;
+	struct app_opts ao;
+	bool use_app = false;
+	char *cache, at[200] = "", from[256];
 	int missing = 0, rc;
 	size_t i;
 
@@ -521,7 +646,24 @@ cmd_diagnose(int argc, char **argv)
 	cf = json_object();
 	json_object_set_new(cf, "path", c != NULL ? json_string(o.config) : json_null());
 	json_object_set_new(root, "config", cf);
-	diag_token(root, &o, c, &missing);
+	if (c != NULL)
+		snprintf(at, sizeof(at), "%s:%d:%d", o.config, c->rc.auth_pos.line,
+		    c->rc.auth_pos.col);
+	if ((rc = app_opts_resolve(&ao, &use_app, from, sizeof(from), c != NULL ?
+	    c->rc.auth_app_id : NULL, c != NULL ? c->rc.auth_key_file : NULL, c != NULL ?
+	    c->rc.auth_installation_id : NULL, at)) == 0 && use_app && o.token_file != NULL)
+		rc = err_set(ERR_CONFIG, "--token-file and a GitHub App (%s) are both given: "
+		    "use one", ao.from);
+	if (rc < 0) {
+		fprintf(stderr, "repocast: %s\n", err_last());
+		json_decref(root);
+		cfg_free(c);
+		return EXIT_USAGE;
+	}
+	if (use_app)
+		diag_app(root, &ao, c, &missing);
+	else
+		diag_token(root, &o, c, &missing);
 	if (o.cache_dir != NULL)
 		cache = xstrdup(o.cache_dir);
 	else if (c != NULL && c->rc.cache_dir != NULL)

@@ -539,6 +539,87 @@ START_TEST(test_pagination)
 }
 END_TEST
 
+/* An auth callback's calls, and the token it hands each time. */
+struct auth_log {
+	char paths[8][128];
+	bool stale[8];
+	char tok[8][16];
+	int n;
+	int fail_at;                 /* 1-based call that fails; 0: none */
+};
+
+static int
+auth_cb(const char **token, const char *path, bool stale, void *arg)
+{
+	struct auth_log *l = arg;
+
+	ck_assert_int_lt(l->n, 8);
+	snprintf(l->paths[l->n], sizeof(l->paths[0]), "%s", path);
+	l->stale[l->n] = stale;
+	snprintf(l->tok[l->n], sizeof(l->tok[0]), "tok%d", l->n + 1);
+	*token = l->tok[l->n];
+	if (++l->n == l->fail_at)
+		return err_set(ERR_AUTH, "no installation here");
+	return 0;
+}
+
+START_TEST(test_auth_callback)
+{
+	static char h1[256];
+	struct stub_resp script[] = {
+		{ 200, h1, "[1]", 0, 0 },
+		{ 401, NULL, "{\"message\":\"Bad credentials\"}", 0, 0 },
+		{ 200, NULL, "[2]", 0, 0 },
+		{ 401, NULL, "{\"message\":\"Bad credentials\"}", 0, 0 },
+		{ 401, NULL, "{\"message\":\"Bad credentials\"}", 0, 0 },
+	};
+	struct fake_clock f = { 0 };
+	struct auth_log l = { .fail_at = 6 };
+	struct pages p = { 0 };
+	struct api_response r;
+	struct api_opts o;
+	struct stub s;
+	struct api *a;
+
+	stub_start(&s, script, 5);
+	snprintf(h1, sizeof(h1), "Link: <%s/repositories/1/pulls?page=2>; rel=\"next\"\r\n",
+	    s.url);
+	api_opts_init(&o);
+	o.auth = auth_cb;
+	o.auth_arg = &l;
+	o.auth_hint = "the installation";
+	o.write_interval_ms = 0;
+	a = mkapi(&s, &f, &o, NULL);
+	/* Page 2's link names no owner: the callback gets the first page's path.
+	 * Its 401 is answered once with a fresh token (stale). */
+	ck_assert_int_eq(api_get_pages(a, "/repos/acme/api/pulls", 0, on_page, &p), 0);
+	ck_assert_int_eq(p.n, 2);
+	ck_assert_int_eq(l.n, 3);
+	ck_assert_str_eq(l.paths[0], "/repos/acme/api/pulls");
+	ck_assert_str_eq(l.paths[1], "/repos/acme/api/pulls");
+	ck_assert_str_eq(l.paths[2], "/repos/acme/api/pulls");
+	ck_assert(!l.stale[0] && !l.stale[1] && l.stale[2]);
+	ck_assert_ptr_nonnull(strstr(s.reqs[0].headers, "Authorization: Bearer tok1\r\n"));
+	ck_assert_ptr_nonnull(strstr(s.reqs[1].headers, "Authorization: Bearer tok2\r\n"));
+	ck_assert_ptr_nonnull(strstr(s.reqs[2].headers, "Authorization: Bearer tok3\r\n"));
+	ck_assert_ptr_null(strstr(s.reqs[0].headers, TOKEN));
+	/* Refused twice: once more only, then ERR_AUTH with the hint; API_ONCE too. */
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_POST, "/repos/beta/x/pulls", "{}", API_ONCE),
+	    ERR_AUTH);
+	ck_assert_ptr_nonnull(strstr(err_last(), "401 Bad credentials (check the installation)"));
+	ck_assert_int_eq(l.n, 5);
+	ck_assert_uint_eq(s.nreqs, 5);
+	/* A callback that fails: the request is not sent. */
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/repos/gamma/y", NULL, 0), ERR_AUTH);
+	ck_assert_str_eq(err_last(), "no installation here");
+	ck_assert_uint_eq(s.nreqs, 5);
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
 START_TEST(test_pagination_other_host)
 {
 	static const struct stub_resp script[] = {
@@ -1515,6 +1596,7 @@ api_suite(void)
 	tcase_add_test(net, test_cache_corrupt);
 	tcase_add_test(net, test_pagination);
 	tcase_add_test(net, test_pagination_other_host);
+	tcase_add_test(net, test_auth_callback);
 	tcase_add_test(net, test_redirects);
 	tcase_add_test(net, test_retry_5xx);
 	tcase_add_test(net, test_4xx_not_retried);

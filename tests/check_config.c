@@ -1082,6 +1082,40 @@ START_TEST(test_repocast_commit)
 }
 END_TEST
 
+START_TEST(test_repocast_auth)
+{
+	struct cfg *c = load_ok(HDR TGT("a/b")
+	    "repocast:\n"
+	    "  auth: {app_id: 4242, private_key_file: /etc/app.pem, installation_id: 99}\n");
+
+	ck_assert_str_eq(c->rc.auth_app_id, "4242");
+	ck_assert_str_eq(c->rc.auth_key_file, "/etc/app.pem");
+	ck_assert_str_eq(c->rc.auth_installation_id, "99");
+	ck_assert_int_eq(c->rc.auth_pos.line, 13);
+	cfg_free(c);
+	c = load_ok(HDR TGT("a/b") "repocast: {jobs: 1}\n");
+	ck_assert_ptr_null(c->rc.auth_app_id);
+	ck_assert_int_eq(c->rc.auth_pos.line, 0);
+	cfg_free(c);
+	expect_errs(HDR TGT("a/b")
+	    "repocast:\n"
+	    "  auth: {app_id: 0x1, private_key_file: k.pem, installation_id: -3, token: t}\n",
+	    "t.yaml:13:18: repocast.auth.app_id: expected a positive integer (the id GitHub"
+	    " shows)\n"
+	    "t.yaml:13:65: repocast.auth.installation_id: expected a positive integer (the id"
+	    " GitHub shows)\n"
+	    "t.yaml:13:69: repocast.auth.token: unknown key\n");
+	expect_errs(HDR TGT("a/b")
+	    "repocast:\n"
+	    "  auth: {installation_id: 3}\n",
+	    "t.yaml:13:9: repocast.auth: installation_id needs app_id and private_key_file\n");
+	expect_errs(HDR TGT("a/b")
+	    "repocast:\n"
+	    "  auth: {app_id: 12}\n",
+	    "t.yaml:13:9: repocast.auth: needs both app_id and private_key_file\n");
+}
+END_TEST
+
 START_TEST(test_repocast_section)
 {
 	struct cfg *c = load_ok(HDR TGT("a/b")
@@ -1315,6 +1349,7 @@ config_suite(void)
 	tcase_add_test(tc, test_repocast_section);
 	tcase_add_test(tc, test_repocast_api_symlinks);
 	tcase_add_test(tc, test_repocast_commit);
+	tcase_add_test(tc, test_repocast_auth);
 	tcase_add_test(tc, test_module_and_transform);
 	tcase_add_test(tc, test_module_versions);
 	tcase_add_test(tc, test_durations_sizes);

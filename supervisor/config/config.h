@@ -170,6 +170,11 @@ struct cfg_repocast {
 	enum signcfg_mode commit_sign; /* SIGNCFG_GIT (absent): git's config decides */
 	struct cfg_pos commit_sign_pos;
 	char *commit_key;          /* a key file, a "key::" public key or a key id */
+	/* auth: a GitHub App (supervisor/github/app.h); NULL/0 when not set. */
+	char *auth_app_id;         /* decimal digits */
+	char *auth_key_file;       /* the App's private key (PEM), as written */
+	char *auth_installation_id; /* decimal digits; NULL: looked up per owner */
+	struct cfg_pos auth_pos;   /* of auth:, line 0 when absent */
 };
 
 /* GitHub refuses pushes with a file over 100 MiB. */

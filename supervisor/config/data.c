@@ -209,6 +209,9 @@ cfg_free(struct cfg *c)
 	free(c->rc.commit_key);
 	free(c->rc.author_email);
 	free(c->rc.report_dir);
+	free(c->rc.auth_app_id);
+	free(c->rc.auth_key_file);
+	free(c->rc.auth_installation_id);
 	strv_release(&c->rc.report_formats);
 	strv_release(&c->rc.automerge_labels);
 	free(c);

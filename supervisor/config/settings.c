@@ -238,9 +238,23 @@ cfg_parse_preflight(struct cwalk *w, const struct cnode *n)
 static const char *const rc_keys[] = {
 	"jobs", "timeout", "retries", "cache_dir", "api_url", "git_url", "author", "limits",
 	"report", "max_log", "api", "symlinks", "max_file_size", "automerge_labels", "commit",
-	NULL
+	"auth", NULL
 };
 static const char *const commit_keys[] = { "sign", "key", NULL };
+static const char *const auth_keys[] = { "app_id", "private_key_file", "installation_id", NULL };
+
+/* A GitHub App or installation id: a positive decimal number. */
+static int
+check_id(const char *s, const char **why)
+{
+	size_t n = strspn(s, "0123456789");
+
+	if (n == 0 || s[n] != '\0' || n > 18 || s[0] == '0') {
+		*why = "expected a positive integer (the id GitHub shows)";
+		return -1;
+	}
+	return 0;
+}
 static const char *const author_keys[] = { "name", "email", NULL };
 static const char *const limits_keys[] = {
 	"memory", "cpu_seconds", "open_files", "processes", "seccomp", NULL
@@ -429,6 +443,23 @@ cfg_parse_repocast(struct cwalk *w, const struct cnode *n)
 				r->commit_sign_pos = cnode_pos(sv[0]);
 			}
 			cfg_walk_str(&r->commit_key, w, sv[1], "key", cfg_check_word);
+		}
+		cfg_walk_pop(w, mark2);
+	}
+	if (val[15] != NULL) {
+		mark2 = cfg_walk_push_key(w, "auth");
+		r->auth_pos = cnode_pos(val[15]);
+		if (cfg_walk_map(w, val[15], auth_keys, sv, sk) == 0) {
+			cfg_walk_str(&r->auth_app_id, w, sv[0], "app_id", check_id);
+			cfg_walk_str(&r->auth_key_file, w, sv[1], "private_key_file", cfg_check_word);
+			cfg_walk_str(&r->auth_installation_id, w, sv[2], "installation_id",
+			    check_id);
+			/* One without the other has no effect: refuse it. */
+			if (cnode_is_null(sv[0]) != cnode_is_null(sv[1]))
+				cfg_walk_err(w, val[15], "needs both app_id and private_key_file");
+			else if (!cnode_is_null(sv[2]) && cnode_is_null(sv[0]))
+				cfg_walk_err(w, val[15], "installation_id needs app_id and "
+				    "private_key_file");
 		}
 		cfg_walk_pop(w, mark2);
 	}

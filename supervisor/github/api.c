@@ -36,7 +36,9 @@ struct api {
 	char *cache_dir;
 	char *user_agent;
 	char *token;            /* secret: wiped by api_free */
-	bool loopback;
+	const char *req_token;  /* the token of the request in progress (borrowed) */
+	const char *pages_path; /* api_get_pages: the path naming every page */
+	bool loopback, plain;
 	uint64_t not_before;    /* monotonic ms: no request before this */
 	uint64_t last_write;    /* monotonic ms of the last mutating request */
 	bool have_write;
@@ -330,7 +332,8 @@ api_new(struct api **out, const struct api_opts *o, const char *token)
 		err_set(ERR_CONFIG, "api url '%s' is not an http(s) url", a->o.base_url);
 		goto fail;
 	}
-	if (plain && !a->loopback && token != NULL) {
+	a->plain = plain;
+	if (plain && !a->loopback && (token != NULL || o->auth != NULL)) {
 		err_set(ERR_CONFIG, "refusing to send a token over plain http to '%s' "
 		    "(use https)", a->origin);
 		goto fail;
@@ -362,6 +365,17 @@ api_new(struct api **out, const struct api_opts *o, const char *token)
 fail:
 	api_free(a);
 	return rc;
+}
+
+int
+api_set_token(struct api *a, const char *token)
+{
+	if (a->plain && !a->loopback && token != NULL)
+		return err_set(ERR_CONFIG, "refusing to send a token over plain http to '%s' "
+		    "(use https)", a->origin);
+	util_free_secret(a->token);
+	a->token = xstrdup_or_null(token);
+	return 0;
 }
 
 void
@@ -812,9 +826,9 @@ perform(struct api *a, struct api_response *r, enum api_method m, const char *ur
 		buf_addf(&line, "If-None-Match: %s", if_none_match);
 		h = curl_slist_append(h, line.ptr);
 	}
-	if (a->token != NULL) {
+	if (a->req_token != NULL) {
 		buf_reset(&line);
-		buf_addf(&line, "Authorization: Bearer %s", a->token);
+		buf_addf(&line, "Authorization: Bearer %s", a->req_token);
 		h = curl_slist_append(h, line.ptr);
 		util_wipe(line.ptr, line.len);
 	}
@@ -974,8 +988,9 @@ http_error(const struct api *a, const struct api_response *r, const char *what)
 	api_error_format(&m, r->status, r->body.ptr, r->body.len);
 	switch (r->status) {
 	case 401:
-		code = err_set(ERR_AUTH, "authentication failed at '%s': %s (check "
-		    "GITHUB_TOKEN, GH_TOKEN or --token-file)", a->origin, m.ptr);
+		code = err_set(ERR_AUTH, "authentication failed at '%s': %s (check %s)",
+		    a->origin, m.ptr, a->o.auth_hint != NULL ? a->o.auth_hint :
+		    "GITHUB_TOKEN, GH_TOKEN or --token-file");
 		break;
 	case 404:
 		code = err_set(ERR_NOTFOUND, "%s", m.ptr);
@@ -1032,7 +1047,8 @@ api_request(struct api_response *r, struct api *a, enum api_method m,
     const char *path, const char *body, unsigned flags)
 {
 	struct cache_entry ce;
-	bool use_cache, have_ce = false, quota_free;
+	bool use_cache, have_ce = false, quota_free, stale = false;
+	const char *auth_path = a->pages_path != NULL ? a->pages_path : path;
 	int tries = 0, rate_tries = 0, hops = 0, rc;
 	uint64_t start_us, start_ns;
 	char *url, *next;
@@ -1056,6 +1072,10 @@ api_request(struct api_response *r, struct api *a, enum api_method m,
 		a->ev_method = m;
 		a->ev_url = url;
 		if ((rc = limiter_wait(a, m, flags, quota_free)) != 0)
+			goto out;
+		a->req_token = a->token;
+		if (a->o.auth != NULL &&
+		    (rc = a->o.auth(&a->req_token, auth_path, stale, a->o.auth_arg)) != 0)
 			goto out;
 		if (is_mutating(m)) {
 			a->last_write = a->o.now_ms(a->o.arg);
@@ -1172,6 +1192,14 @@ api_request(struct api_response *r, struct api *a, enum api_method m,
 			url = next;
 			continue;
 		}
+		/* A refused token of an auth callback may have expired early: once
+		 * more with a fresh one. Nothing was done, so API_ONCE allows it. */
+		if (r->status == 401 && a->o.auth != NULL && !stale) {
+			stale = true;
+			log_debug("%s %s: 401, once more with a fresh token", method_names[m],
+			    url);
+			continue;
+		}
 		if (is_redirect(r->status)) {
 			rc = err_set(ERR_PROTO, "unexpected redirect %ld from '%s'",
 			    r->status, url);
@@ -1201,6 +1229,7 @@ api_request(struct api_response *r, struct api *a, enum api_method m,
 	}
 out:
 	a->ev_url = NULL;
+	a->req_token = NULL;
 	buf_release(&ce.raw);
 	free(url);
 	return rc;
@@ -1224,7 +1253,9 @@ api_get_pages(struct api *a, const char *path, unsigned max_pages,
 			break;
 		}
 		api_response_init(&r);
+		a->pages_path = path;
 		rc = api_request(&r, a, API_GET, url, NULL, 0);
+		a->pages_path = NULL;
 		if (rc == 0)
 			rc = fn(&r, arg);
 		next = r.link_next;

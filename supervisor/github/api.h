@@ -85,6 +85,17 @@ struct api_event {
  * call only. It must not call back into the api.
  */
 typedef void (*api_event_fn)(const struct api_event *ev, void *arg);
+/*
+ * The token of one request, when the token depends on what is asked (a
+ * GitHub App's installation token per owner, supervisor/github/app.h).
+ * path names the request: the path given to api_request, or to
+ * api_get_pages for every page it follows (a next link may not name the
+ * owner). stale is true when the server refused the last token given for
+ * this request with 401: hand a fresh one (the request is sent again once).
+ * Set *token (borrowed until the next call; NULL: none) and return 0, or
+ * an error code with err_last set: the request fails with it unsent.
+ */
+typedef int (*api_auth_fn)(const char **token, const char *path, bool stale, void *arg);
 
 struct api_opts {
 	const char *base_url;        /* default "https://api.github.com" */
@@ -109,6 +120,10 @@ struct api_opts {
 	api_cancel_fn cancelled;     /* NULL: never */
 	api_event_fn on_event;       /* NULL: none */
 	void *arg;                   /* passed to the five callbacks above */
+	api_auth_fn auth;            /* NULL: api_new's token for every request */
+	void *auth_arg;              /* passed to auth */
+	const char *auth_hint;       /* what a 401 says to check; default
+	                              * "GITHUB_TOKEN, GH_TOKEN or --token-file" */
 };
 
 enum api_method { API_GET, API_POST, API_PATCH, API_PUT, API_DELETE };
@@ -164,7 +179,8 @@ void api_opts_init(struct api_opts *o);
 
 /*
  * Create a client. token may be NULL (unauthenticated); it is copied and
- * the copy wiped by api_free. Returns 0; ERR_CONFIG for a bad base_url
+ * the copy wiped by api_free. With o->auth set, token is unused: every
+ * request asks o->auth for its own. Returns 0; ERR_CONFIG for a bad base_url
  * ("api url 'x' is not an http(s) url"), for plain http with a token to a
  * non-loopback host, or for inconsistent limits; -1 when libcurl or the
  * cache dir cannot be set up. *out is freed with api_free.
@@ -211,6 +227,14 @@ typedef int (*api_page_fn)(const struct api_response *r, void *arg);
  */
 int api_get_pages(struct api *a, const char *path, unsigned max_pages,
     api_page_fn fn, void *arg);
+
+/*
+ * Replace the token of every later request (copied; the old copy is wiped;
+ * NULL: none). For a client whose token changes in a run (a GitHub App's
+ * JWT). Refused like api_new: ERR_CONFIG for plain http to a non-loopback
+ * host.
+ */
+int api_set_token(struct api *a, const char *token);
 
 /* Borrowed; valid until api_free. */
 const struct api_stats *api_get_stats(const struct api *a);

@@ -103,7 +103,65 @@ report_run_release(struct report_run *r)
 	}
 	free(r->groups);
 	report_merge_free(r->merge);
+	free(r->auth_kind);
+	free(r->auth_source);
+	free(r->auth_app_id);
+	for (i = 0; i < r->ninstallations; i++)
+		free(r->installations[i].owner);
+	free(r->installations);
 	memset(r, 0, sizeof(*r));
+}
+
+void
+report_run_set_auth(struct report_run *r, const char *kind, const char *source,
+    const char *app_id)
+{
+	free(r->auth_kind);
+	free(r->auth_source);
+	free(r->auth_app_id);
+	r->auth_kind = xstrdup(kind);
+	r->auth_source = xstrdup_or_null(source);
+	r->auth_app_id = xstrdup_or_null(app_id);
+}
+
+void
+report_run_add_installation(struct report_run *r, const char *owner, uint64_t id,
+    unsigned tokens)
+{
+	struct report_installation *in;
+
+	r->installations = xrealloc(r->installations,
+	    (r->ninstallations + 1) * sizeof(*r->installations));
+	in = &r->installations[r->ninstallations++];
+	in->owner = xstrdup(owner);
+	in->id = id;
+	in->tokens = tokens;
+}
+
+static json_t *u64(uint64_t v);
+
+/* run.auth: null when unknown (a merged run, an old report). */
+static json_t *
+auth_json(const struct report_run *r)
+{
+	json_t *o, *a;
+	size_t i;
+
+	if (r->auth_kind == NULL)
+		return json_null();
+	o = json_pack("{s:s,s:o}", "kind", r->auth_kind, "source",
+	    report_json_string(r->auth_source));
+	if (strcmp(r->auth_kind, "app") != 0)
+		return o;
+	json_object_set_new(o, "app_id", report_json_string(r->auth_app_id));
+	a = json_array();
+	for (i = 0; i < r->ninstallations; i++)
+		json_array_append_new(a, json_pack("{s:s,s:o,s:i}", "owner",
+		    r->installations[i].owner, "id", r->installations[i].id > 0 ?
+		    u64(r->installations[i].id) : json_null(), "tokens",
+		    (int)r->installations[i].tokens));
+	json_object_set_new(o, "installations", a);
+	return o;
 }
 
 void
@@ -738,6 +796,7 @@ report_json(struct buf *out, const struct report_run *run, const struct record *
 	    json_pack("{s:i,s:i}", "index", (int)run->shard_index, "count", (int)run->shard_count));
 	json_object_set_new(jrun, "groups", run_groups_json(run));
 	json_object_set_new(jrun, "merge", run_merge_json(run->merge));
+	json_object_set_new(jrun, "auth", auth_json(run));
 	json_object_set_new(jrun, "api", json_pack("{s:o,s:o,s:o,s:o}",
 	    "requests", u64(run->api_requests), "not_modified", u64(run->api_not_modified),
 	    "rate_limited", u64(run->api_rate_limited), "waited_ms", u64(run->api_waited_ms)));

@@ -116,7 +116,26 @@ struct report_run {
 	struct report_group_deps *groups; /* sync: every group of the config; owned */
 	size_t ngroups;
 	struct report_merge *merge;      /* a merged run's findings; NULL otherwise; owned */
+	/* Who the run was on the API (never a secret); auth_kind NULL: unknown. */
+	char *auth_kind;                 /* "token" or "app" */
+	char *auth_source;               /* where the token or the App's settings came from */
+	char *auth_app_id;               /* app: the App's id */
+	struct report_installation *installations; /* app: per owner asked about */
+	size_t ninstallations;
 };
+
+struct report_installation {
+	char *owner;
+	uint64_t id;                     /* 0: the App is not installed there */
+	unsigned tokens;                 /* installation tokens minted in the run */
+};
+
+/* Set the run's identity (strings copied; app_id NULL for a token). */
+void report_run_set_auth(struct report_run *r, const char *kind, const char *source,
+    const char *app_id);
+/* Append one owner's installation (app auth). */
+void report_run_add_installation(struct report_run *r, const char *owner, uint64_t id,
+    unsigned tokens);
 
 /* Fill id (for now), start time, host, kernel and library versions. */
 void report_run_init(struct report_run *r, const char *command);

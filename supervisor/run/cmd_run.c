@@ -494,8 +494,17 @@ run_select(struct run_state *st, struct report_run *run, struct endpoint *ep)
 	if (o->cfg.config != NULL) {
 		if ((rc = runcfg_load(&st->cfg, &o->cfg)) < 0)
 			return rc;
+		/* Refused rather than ignored: run would use another identity. */
+		if (st->cfg.cfg->rc.auth_app_id != NULL)
+			return err_set(ERR_CONFIG, "%s:%d:%d: repocast.auth: repocast run does not "
+			    "authenticate as a GitHub App (sync, status and cancel do); give it a "
+			    "token (--token-file, GITHUB_TOKEN or GH_TOKEN)", st->cfg.cfg->path,
+			    st->cfg.cfg->rc.auth_pos.line, st->cfg.cfg->rc.auth_pos.col);
 		runcfg_endpoint(&ein, &st->cfg);
 	}
+	if (getenv("GITHUB_APP_ID") != NULL && getenv("GITHUB_APP_ID")[0] != '\0')
+		log_warn("GITHUB_APP_ID is set, but repocast run does not authenticate as a "
+		    "GitHub App: it uses a token");
 	if ((rc = endpoint_resolve(ep, &ein)) < 0)
 		return rc;
 	host = endpoint_git_host(ep);
@@ -1033,6 +1042,8 @@ cmd_run(int argc, char **argv)
 	exit_code = run.interrupted ? EXIT_INTERRUPTED : st.nfailed > 0 ? EXIT_TARGETS : EXIT_OK;
 	report_run_end(&run);
 	run.exit_code = exit_code;
+	if (st.token != NULL)
+		report_run_set_auth(&run, "token", st.token->source, NULL);
 	recs = xcalloc(st.list.n, sizeof(*recs));
 	for (k = 0; k < st.list.n; k++)
 		recs[k] = st.tasks[k].rec;

@@ -391,6 +391,7 @@ out:
 	free(ct);
 	endpoint_release(&r.ep);
 	api_free(r.api);
+	app_free(r.app);
 	token_free(r.token);
 	scope_release(&r.scope);
 	cfg_free(r.cfg);

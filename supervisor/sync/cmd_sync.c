@@ -56,7 +56,9 @@ const char cmd_sync_usage[] =
     "                         'last', or a run directory or report.json)\n"
     "      --token-file FILE  read the token from FILE (else GITHUB_TOKEN, GH_TOKEN,\n"
     "                         then 'gh auth token'); refused unless only you can\n"
-    "                         read it (chmod 600)\n"
+    "                         read it (chmod 600), and beside a GitHub App\n"
+    "                         (repocast.auth, GITHUB_APP_ID: the App's\n"
+    "                         installation tokens are used)\n"
     "      --cache-dir DIR    mirror cache (default: config, else ~/.cache/repocast);\n"
     "                         a directory of your own, not a system directory\n"
     "      --no-progress      no progress lines\n"
@@ -324,6 +326,12 @@ sync_started(struct pool_job *j, void *task, void *arg)
 	struct sync_target *t = task;
 
 	progress_started(&r->prog);
+	/* Fetched now, not when planned: an App's token may have been replaced
+	 * since, and a retry gets a fresh one. */
+	if (r->app != NULL && sync_repo_token(&t->job.token, r, t->target->repo) < 0) {
+		log_warn("%s: %s", t->target->repo, err_last());
+		return -1;
+	}
 	return sync_job_start(&t->job, j);
 }
 
@@ -379,6 +387,7 @@ sync_release(struct sync_run *r)
 	}
 	free(r->sources);
 	api_free(r->api);
+	app_free(r->app);
 	endpoint_release(&r->ep);
 	token_free(r->token);
 	scope_release(&r->scope);
@@ -617,6 +626,7 @@ sync_main(const struct sync_opts *o, const char *argv0)
 	code = run.interrupted ? EXIT_INTERRUPTED : r.failed > 0 ? EXIT_TARGETS : EXIT_OK;
 	run.exit_code = code;
 	report_run_end(&run);
+	sync_report_auth(&r, &run);
 	report_path = xasprintf("%s/report.json", run_dir);
 	if (sync_write_report(&r, &run, recs, run_dir) < 0) {
 		fprintf(stderr, "repocast: %s\n", err_last());

@@ -175,11 +175,62 @@ sync_open_api(struct sync_run *r)
 	ao.arg = r;
 	sync_api_pace(&ao, r->cfg);
 	sync_api_limits(&ao, r);
-	rc = api_new(&r->api, &ao, token_value(r->token));
+	if (r->use_app) {
+		struct api_opts app_ao = ao;
+
+		/* The App's own requests (JWT, tokens) are few: no write pace. */
+		app_ao.write_interval_ms = 0;
+		app_ao.create_per_min = app_ao.create_per_hour = 0;
+		if ((rc = app_new(&r->app, &r->app_o, &app_ao)) < 0) {
+			free(cache);
+			return rc;
+		}
+		ao.auth = app_auth;
+		ao.auth_arg = r->app;
+		ao.auth_hint = "the GitHub App's installation on that owner (repocast.auth)";
+	}
+	rc = api_new(&r->api, &ao, r->token != NULL ? token_value(r->token) : NULL);
 	free(cache);
 	if (rc < 0)
 		err_wrap("repocast.api_url (from %s)", r->ep.api_from);
 	return rc;
+}
+
+int
+sync_repo_token(const char **token, struct sync_run *r, const char *repo)
+{
+	char owner[128];
+	size_t n = strcspn(repo, "/");
+
+	*token = NULL;
+	if (r->app == NULL) {
+		*token = r->token != NULL ? token_value(r->token) : NULL;
+		return 0;
+	}
+	if (n >= sizeof(owner) || repo[n] != '/')
+		return err_set(ERR_CONFIG, "bad repository name '%s'", repo);
+	memcpy(owner, repo, n);
+	owner[n] = '\0';
+	return app_token(token, NULL, r->app, owner, repo + n + 1, false);
+}
+
+void
+sync_report_auth(const struct sync_run *r, struct report_run *run)
+{
+	struct app_owner_info oi;
+	size_t i, n;
+
+	if (r->app == NULL) {
+		if (r->token != NULL)
+			report_run_set_auth(run, "token", r->token->source, NULL);
+		return;
+	}
+	report_run_set_auth(run, "app", app_from(r->app), app_id(r->app));
+	n = app_owners(r->app, 0, NULL);
+	for (i = 0; i < n; i++) {
+		app_owners(r->app, i, &oi);
+		report_run_add_installation(run, oi.owner, oi.installation, oi.tokens);
+	}
 }
 
 /* Does an in-scope target of g's source sync a module directory? */
@@ -206,6 +257,7 @@ sync_sources(struct sync_run *r)
 	for (i = 0; i < r->scope.n; i++) {
 		const struct cfg_group *g = r->scope.v[i].group;
 		struct sync_source *s = NULL;
+		const char *tok;
 		char *url;
 		int rc;
 
@@ -218,8 +270,24 @@ sync_sources(struct sync_run *r)
 		s->repo = g->source.repo;
 		s->branch = g->source.branch;
 		url = sync_remote_url(r, g->source.repo);
+		if ((rc = sync_repo_token(&tok, r, g->source.repo)) < 0) {
+			/* The App not installed on the source's owner: a public source
+			 * needs no token. Any other failure stops the run. */
+			char owner[128];
+
+			snprintf(owner, sizeof(owner), "%.*s", (int)strcspn(g->source.repo, "/"),
+			    g->source.repo);
+			if (r->app == NULL || !app_not_installed(r->app, owner)) {
+				free(url);
+				return err_wrap("group '%s': source '%s'", g->id, g->source.repo);
+			}
+			log_info("source %s: %s; fetching without a token", g->source.repo,
+			    err_last());
+			err_clear();
+			tok = NULL;
+		}
 		rc = source_open(&s->src, r->cache_dir, url, g->source.repo, g->source.branch,
-		    sync_source_needs_tags(r, g), token_value(r->token));
+		    sync_source_needs_tags(r, g), tok);
 		free(url);
 		if (rc < 0) {
 			err_wrap("group '%s'", g->id);
@@ -241,6 +309,37 @@ sync_load_config(struct sync_run *r)
 	if ((rc = cfg_load(&r->cfg, r->o.config, &r->errs)) < 0)
 		return rc;
 	return sync_endpoint(r);
+}
+
+/*
+ * A GitHub App from the config or the environment (app.h): 0 when the run
+ * authenticates as one, 1 when it uses a token, an error code when both
+ * the App and --token-file are given (which one the user meant is not
+ * ours to guess). A GITHUB_TOKEN or GH_TOKEN beside an App is left unused
+ * (CI systems set one of their own) and scrubbed all the same.
+ */
+static int
+sync_load_app(struct sync_run *r)
+{
+	const struct cfg_repocast *rc = &r->cfg->rc;
+	char at[200];
+	int ret;
+
+	snprintf(at, sizeof(at), "%s:%d:%d", r->cfg->path, rc->auth_pos.line, rc->auth_pos.col);
+	if ((ret = app_opts_resolve(&r->app_o, &r->use_app, r->app_from, sizeof(r->app_from),
+	    rc->auth_app_id, rc->auth_key_file, rc->auth_installation_id, at)) < 0)
+		return ret;
+	if (!r->use_app)
+		return 1;
+	if (r->o.token_file != NULL)
+		return err_set(ERR_CONFIG, "--token-file and a GitHub App (%s) are both given: "
+		    "use one", r->app_o.from);
+	if ((getenv("GITHUB_TOKEN") != NULL && getenv("GITHUB_TOKEN")[0] != '\0') ||
+	    (getenv("GH_TOKEN") != NULL && getenv("GH_TOKEN")[0] != '\0'))
+		log_info("GitHub App %s (from %s) authenticates this run: GITHUB_TOKEN and "
+		    "GH_TOKEN are not used", r->app_o.app_id, r->app_o.from);
+	token_scrub_env();
+	return 0;
 }
 
 int
@@ -272,6 +371,8 @@ sync_load(struct sync_run *r)
 		return rc;
 	log_info("%s", scope_describe(line, sizeof(line), &r->scope, &r->o.shard));
 	if ((rc = sync_endpoint(r)) < 0)
+		return rc;
+	if ((rc = sync_load_app(r)) != 1)
 		return rc;
 	host = endpoint_git_host(&r->ep);
 	rc = token_find(&r->token, r->o.token_file, host);
@@ -335,26 +436,31 @@ sync_plan_fits(const struct cfg_preflight *pf, const struct github_rate *rate,
  * would pass, unless --ignore-rate-limit-preflight: then the limiter
  * waits for the reset when the quota runs out.
  */
+/*
+ * The preflight of n targets against one quota; who names whose quota it
+ * is in the log line (NULL: the token's).
+ */
 static int
-sync_preflight(struct sync_run *r)
+sync_preflight_one(struct sync_run *r, unsigned n, const char *who)
 {
 	const struct cfg_preflight *pf = &r->cfg->preflight;
 	struct github_rate rate;
 	struct api_plan plan;
 	struct api_opts pace;
-	char line[512], sh[64];
-	unsigned n = (unsigned)r->scope.n, fits;
+	char line[512], sh[64], pre[160];
+	unsigned fits;
 	int rc;
 
 	api_opts_init(&pace);
 	sync_api_pace(&pace, r->cfg);
 	sync_api_limits(&pace, r);
+	snprintf(pre, sizeof(pre), "%s%s", who != NULL ? who : "", who != NULL ? ": " : "");
 	if ((rc = github_rate_get(&rate, r->api)) < 0) {
 		if (rc == ERR_AUTH || rc == ERR_NET || rc == ERR_TIMEOUT ||
 		    (pf->present && pf->fail_closed))
 			return endpoint_api_error(&r->ep, rc);
-		log_warn("rate-limit preflight: %s; going on without it "
-		    "(rate_limit_preflight.fail_closed: true stops here)", err_last());
+		log_warn("%srate-limit preflight: %s; going on without it "
+		    "(rate_limit_preflight.fail_closed: true stops here)", pre, err_last());
 		err_clear();
 		return 0;
 	}
@@ -364,13 +470,13 @@ sync_preflight(struct sync_run *r)
 	rc = api_preflight(line, sizeof(line), &plan, &rate.core, &pace);
 	shard_describe(sh, sizeof(sh), &r->o.shard);
 	if (r->o.shard.count > 1 && r->o.shard_own_token)
-		log_info("%s (%s: its own token, the whole budget)", line, sh);
+		log_info("%s%s (%s: its own token, the whole budget)", pre, line, sh);
 	else if (r->o.shard.count > 1)
-		log_info("%s (%s: the token is shared by %u shards, each gets 1/%u of the "
+		log_info("%s%s (%s: the token is shared by %u shards, each gets 1/%u of the "
 		    "budget and of the create rate; --shard-own-token when each has its own)",
-		    line, sh, r->o.shard.count, r->o.shard.count);
+		    pre, line, sh, r->o.shard.count, r->o.shard.count);
 	else
-		log_info("%s", line);
+		log_info("%s%s", pre, line);
 	if (rc == 0)
 		return 0;
 	if (r->o.ignore_preflight) {
@@ -382,15 +488,85 @@ sync_preflight(struct sync_run *r)
 	}
 	fits = sync_plan_fits(pf, &rate, &pace, n, &r->o, sync_token_share(r));
 	if (fits > 0)
-		return err_set(ERR_LIMIT, "rate-limit preflight: this run of %u %s does not fit "
+		return err_set(ERR_LIMIT, "rate-limit preflight: %sthis run of %u %s does not fit "
 		    "the API budget (%s); %u %s would pass now: narrow it with --groups or "
 		    "TARGET filters, wait for the reset, or pass "
-		    "--ignore-rate-limit-preflight to go on and wait for the reset", n,
+		    "--ignore-rate-limit-preflight to go on and wait for the reset", pre, n,
 		    n == 1 ? "target" : "targets", line, fits, fits == 1 ? "target" : "targets");
-	return err_set(ERR_LIMIT, "rate-limit preflight: this run of %u %s does not fit the "
+	return err_set(ERR_LIMIT, "rate-limit preflight: %sthis run of %u %s does not fit the "
 	    "API budget (%s); no target would pass now: wait for the reset, or pass "
-	    "--ignore-rate-limit-preflight to go on and wait for it", n,
+	    "--ignore-rate-limit-preflight to go on and wait for it", pre, n,
 	    n == 1 ? "target" : "targets", line);
+}
+
+/*
+ * With a GitHub App every installation has a quota of its own: find each
+ * in-scope owner's installation (a refused JWT stops the run here, before
+ * any write), then check each installation's targets against its own
+ * GET /rate_limit. An owner without an installation is left to its
+ * targets, which fail with that cause; the others go on.
+ */
+static int
+sync_preflight_app(struct sync_run *r)
+{
+	struct { uint64_t id; const char *owner; unsigned n; } *v;
+	size_t i, j, nv = 0;
+	char owner[128], who[160];
+	int rc = 0;
+
+	v = xcalloc(r->scope.n + 1, sizeof(*v));
+	for (i = 0; i < r->scope.n; i++) {
+		const char *repo = r->scope.v[i].target->repo, *tok;
+		uint64_t id = 0;
+
+		snprintf(owner, sizeof(owner), "%.*s", (int)strcspn(repo, "/"), repo);
+		if (app_not_installed(r->app, owner))
+			continue;
+		rc = app_token(&tok, &id, r->app, owner, strchr(repo, '/') + 1, false);
+		if (rc == ERR_AUTH && app_not_installed(r->app, owner)) {
+			log_warn("%s", err_last());
+			err_clear();
+			rc = 0;
+			continue;
+		}
+		if (rc < 0)
+			goto out;
+		for (j = 0; j < nv && v[j].id != id; j++)
+			;
+		if (j == nv) {
+			v[nv].id = id;
+			v[nv++].owner = r->scope.v[i].target->repo;
+		}
+		v[j].n++;
+	}
+	for (j = 0; j < nv && rc == 0; j++) {
+		snprintf(owner, sizeof(owner), "%.*s", (int)strcspn(v[j].owner, "/"), v[j].owner);
+		snprintf(who, sizeof(who), "installation %llu (%s)", (unsigned long long)v[j].id,
+		    owner);
+		app_set_owner(r->app, owner);
+		rc = sync_preflight_one(r, v[j].n, who);
+	}
+	app_set_owner(r->app, NULL);
+out:
+	free(v);
+	return rc;
+}
+
+/*
+ * Before anything else touches the API: is the token good, and does the
+ * run's worst-case cost fit the quota (DESIGN §4)? GET /rate_limit costs
+ * no quota. An auth failure stops the run; any other failure to read the
+ * budget warns and goes on, or stops it with fail_closed (go-broadcast's
+ * rule). A run over budget is refused before any write, saying what
+ * would pass, unless --ignore-rate-limit-preflight: then the limiter
+ * waits for the reset when the quota runs out.
+ */
+static int
+sync_preflight(struct sync_run *r)
+{
+	if (r->app != NULL)
+		return sync_preflight_app(r);
+	return sync_preflight_one(r, (unsigned)r->scope.n, NULL);
 }
 
 int

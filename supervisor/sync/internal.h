@@ -31,6 +31,7 @@
 
 #include "supervisor/config/config.h"
 #include "supervisor/github/discovery.h"
+#include "supervisor/github/app.h"
 #include "supervisor/github/endpoint.h"
 #include "supervisor/github/prtext.h"
 #include "supervisor/sync/plan.h"
@@ -143,7 +144,11 @@ struct sync_run {
 	struct cfg_errors errs;        /* the config's errors, when it failed */
 	struct strv failed_before;     /* --only-failed: the targets that failed then */
 	struct scope scope;
-	struct token *token;
+	struct token *token;           /* NULL with a GitHub App */
+	struct app *app;               /* GitHub App auth, or NULL (sync_open_api) */
+	struct app_opts app_o;         /* when use_app: the App's settings */
+	bool use_app;
+	char app_from[256];
 	struct endpoint ep;            /* api_url and git_url, with their origins */
 	struct api *api;
 	struct report_run *run;        /* the run record: the API's spans go there */
@@ -164,8 +169,19 @@ struct sync_run {
 
 /* ---- env.c ---- */
 
-/* The API client alone (r->cache_dir set): for commands without workers. */
+/* The API client alone (r->cache_dir set): for commands without workers.
+ * With a GitHub App, the App too (every request gets its owner's
+ * installation token). */
 int sync_open_api(struct sync_run *r);
+/*
+ * The token a worker or a fetch of repo ("owner/name") uses: the run's
+ * token, or with a GitHub App the installation token of repo's owner
+ * (minted or refreshed now; borrowed until the next call). 0, or an
+ * app_token error.
+ */
+int sync_repo_token(const char **token, struct sync_run *r, const char *repo);
+/* Record in run who this run was on the API (never a secret). */
+void sync_report_auth(const struct sync_run *r, struct report_run *run);
 
 /*
  * What the user named: the config, the scope, the token (then scrubbed

@@ -330,7 +330,7 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 	plan_release(&pl);
 
 	t->job.repo = xstrdup(tg->repo);
-	t->job.token = token_value(r->token);
+	t->job.token = r->token != NULL ? token_value(r->token) : NULL;  /* App: at start */
 	t->job.odb = t->source->src.odb;
 	t->job.src_repo = t->source->src.mirror.repo;
 	job->mode = JOB_SYNC;

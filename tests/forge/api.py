@@ -74,7 +74,7 @@ ROUTES = [(m, re.compile("^" + p + "$"), fn) for m, p, fn in (
 ) + tuple((m, R + p, fn) for m, p, fn in merge.ROUTES)]
 
 
-def route(forge, method, path, query, raw_body, login):
+def route(forge, method, path, query, raw_body, login, quota_key=None):
     """Answer one authenticated request: (status, obj or None, headers).
     Raises ApiError for GitHub's error answers."""
     for m, rx, fn in ROUTES:
@@ -83,6 +83,7 @@ def route(forge, method, path, query, raw_body, login):
         match = rx.match(path)
         if match is not None:
             req = Api(forge, login, query, raw_body)
+            req.quota_key = quota_key or login
             return getattr(req, fn)(*[unquote(g) for g in match.groups()])
     raise not_found()
 
@@ -95,6 +96,7 @@ class Api(merge.Merge):
         self.store = forge.store
         self.urls = forge.urls
         self.login = login
+        self.quota_key = login
         self.raw_query = query
         self.query = dict(parse_qsl(query, keep_blank_values=True))
         self.raw_body = raw_body
@@ -175,7 +177,7 @@ class Api(merge.Merge):
         return 200, shapes.full_user(self.urls, self.login), {}
 
     def get_rate_limit(self):
-        core = self.forge.quota.snapshot(self.login)
+        core = self.forge.quota.snapshot(self.quota_key)
         reset = core["reset"]
 
         def res(name, limit):

@@ -11,7 +11,7 @@ accepts connections; stops cleanly on SIGTERM or SIGINT. Serves:
   /_forge/...                  control: health, faults, request log, quota
 Repositories are the bare repos DIR/<owner>/<name>.git. The forge's own state
 lives in DIR/.forge/ (tokens, repos/*.json, requests.log). See docs/forge.md.
-Python 3 standard library only.
+Python 3 standard library (and python3-cryptography for a GitHub App, apps.py).
 """
 
 import argparse
@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl, urlsplit
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import api  # noqa: E402
+import apps  # noqa: E402
 import faults  # noqa: E402
 import gql_mutation  # noqa: E402
 import shapes  # noqa: E402
@@ -153,6 +154,7 @@ class Forge:
         os.makedirs(self.dir, exist_ok=True)
         self.store = store.Store(self.root)
         self.tokens = store.Tokens(os.path.join(self.dir, "tokens"), args.default_login)
+        self.apps = apps.Apps(os.path.join(self.dir, "app.json"))
         self.faults = faults.FaultSet()
         self.quota = Quota(args.rate_limit)
         self.urls = None
@@ -314,6 +316,22 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
             self.rec["bytes_out"] = len(data)
 
+    def identify(self, token):
+        """(login, quota key, installation) for a token: a listed token's login and
+        window; an App installation token's bot login, its installation's window and
+        its (id, account); "expired" for an installation token past its time;
+        (None, None, None) for anything else."""
+        f = self.server.forge
+        login = f.tokens.login(token)
+        if login is not None or not token or not token.startswith("ghs_"):
+            return login, login, None
+        inst = f.apps.token(token)
+        if inst == "expired":
+            return "expired", None, None
+        if inst is None:
+            return None, None, None
+        return f.apps.bot_login(), "installation:%s" % inst[0], inst
+
     def gh_headers(self, login, rate=None):
         """Headers GitHub puts on every API answer."""
         f = self.server.forge
@@ -325,8 +343,9 @@ class Handler(BaseHTTPRequestHandler):
              ("X-GitHub-Request-Id", self.request_id)]
         if login is not None:
             r = rate or f.quota.snapshot(login)
-            h += [("X-OAuth-Scopes", "repo, workflow"), ("X-Accepted-OAuth-Scopes", "repo"),
-                  ("x-ratelimit-limit", str(r["limit"])),
+            if not login.startswith("installation:"):  # GitHub sends no scopes for those
+                h += [("X-OAuth-Scopes", "repo, workflow"), ("X-Accepted-OAuth-Scopes", "repo")]
+            h += [("x-ratelimit-limit", str(r["limit"])),
                   ("x-ratelimit-remaining", str(r["remaining"])),
                   ("x-ratelimit-reset", str(r["reset"])),
                   ("x-ratelimit-used", str(r["used"])),
@@ -433,9 +452,18 @@ class Handler(BaseHTTPRequestHandler):
     def api(self, sub, query, fault):
         f = self.server.forge
         token = parse_auth(self.headers.get("Authorization"))
-        login = f.tokens.login(token)
-        self.rec["auth"] = login is not None
+        jwt = token is not None and apps.looks_like_jwt(token) and f.tokens.login(token) is None
+        if jwt:
+            login, qkey, inst = None, None, None
+        else:
+            login, qkey, inst = self.identify(token)
+        expired = login == "expired"
+        if expired:
+            login = None
+        self.rec["auth"] = login is not None or jwt
         self.rec["login"] = login
+        if inst is not None:
+            self.rec["installation"] = inst[0]
         raw = b""
         if self.has_body():
             parts = []
@@ -453,18 +481,25 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(413, shapes.error("Request body too large",
                                                         status=413), None)
             raw = b"".join(parts)
+        if jwt:
+            return self.app_api(sub, token, fault)
         if login is None:
             msg = "Requires authentication" if token is None else "Bad credentials"
             return self.send_json(401, shapes.error(msg, status=401), None)
+        if inst is not None and not self.installation_may(inst, sub):
+            # An installation sees its own account's repositories alone (a 404
+            # costs a request, as any other).
+            f.quota.charge(qkey)
+            return self.send_json(404, shapes.error("Not Found", status=404), qkey)
         free = sub == "/rate_limit"
-        if not free and f.quota.exhausted(login):
+        if not free and f.quota.exhausted(qkey):
             return self.send_json(403, shapes.error(self.primary_message(login), DOC_RATE),
-                                  login)
+                                  qkey)
         try:
             if sub is None:
                 status, obj, extra = graphql_route(f, self.command, raw, login)
             else:
-                status, obj, extra = api.route(f, self.command, sub, query, raw, login)
+                status, obj, extra = api.route(f, self.command, sub, query, raw, login, qkey)
         except api.ApiError as e:
             status, obj, extra = e.status, e.body, e.headers
         except Exception:
@@ -480,10 +515,30 @@ class Handler(BaseHTTPRequestHandler):
                 status, obj = 304, None
                 headers = [h for h in headers if h[0] == "ETag" or h[0] == "Cache-Control"]
         if not free and status != 304:
-            f.quota.charge(login)
+            f.quota.charge(qkey)
         if fault is not None:  # drop_after: done, but the answer is lost
             return self.drop()
-        self.send_json(status, obj, login, headers)
+        self.send_json(status, obj, qkey, headers)
+
+    INST_PATH = re.compile(r"^/(?:repos|orgs|users)/([^/]+)")
+
+    def installation_may(self, inst, sub):
+        m = self.INST_PATH.match(sub)
+        return m is None or m.group(1).lower() == inst[1].lower()
+
+    def app_api(self, sub, token, fault):
+        """A request with a JWT: the App's own endpoints (apps.py)."""
+        f = self.server.forge
+        try:
+            f.apps.verify_jwt(token)
+            status, obj = f.apps.route(f.urls, self.command, sub, f.store)
+        except apps.AppError as e:
+            status, obj = e.status, e.body
+        self.rec["login"] = "app:" + f.apps.slug() if status != 401 else None
+        self.rec["auth"] = status != 401
+        if fault is not None:
+            return self.drop()
+        self.send_json(status, obj, None)
 
     # --- git smart HTTP -------------------------------------------------
     GIT_PATH = re.compile(r"^/git/([^/]+)/([^/]+?)(?:\.git)?(/.*)?$")
@@ -492,9 +547,15 @@ class Handler(BaseHTTPRequestHandler):
         f = self.server.forge
         m = self.GIT_PATH.match(path)
         repo = f.store.repo(m.group(1), m.group(2)) if m else None
-        login = f.tokens.login(parse_auth(self.headers.get("Authorization")))
+        login, _, inst = self.identify(parse_auth(self.headers.get("Authorization")))
+        if login == "expired":
+            login = None
+        if inst is not None and m is not None and m.group(1).lower() != inst[1].lower():
+            repo = None  # another account's repository: not found, as on GitHub
         self.rec["auth"] = login is not None
         self.rec["login"] = login
+        if inst is not None:
+            self.rec["installation"] = inst[0]
         svc = re.search(r"(git-upload-pack|git-receive-pack)", path + "?" + query)
         if svc:
             self.rec["service"] = svc.group(1)
