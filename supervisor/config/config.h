@@ -159,7 +159,18 @@ struct cfg_repocast {
 	int api_creates_per_hour;        /* default 500 */
 	bool keep_symlinks;        /* symlinks: keep; default refuse outward links */
 	uint64_t max_file_size;    /* bytes; default CFG_MAX_FILE_SIZE; 0 = no cap */
+	/* commit: how a sync's commit reaches the target (docs/github.md) */
+	bool commit_via_api;       /* via: api (Git Data API); default push */
+	struct cfg_pos commit_via_pos; /* where via was written; line 0: default */
+	uint64_t commit_api_max_blobs; /* api_max_blobs: new blobs one commit may
+	                                * create; default CFG_API_MAX_BLOBS */
+	uint64_t commit_api_max_bytes; /* api_max_bytes: their total size; default
+	                                * CFG_API_MAX_BYTES */
 };
+
+/* A commit through the API costs one request per new blob. */
+#define CFG_API_MAX_BLOBS 100u
+#define CFG_API_MAX_BYTES (10u * 1024 * 1024)
 
 /* GitHub refuses pushes with a file over 100 MiB. */
 #define CFG_MAX_FILE_SIZE (100u * 1024 * 1024)

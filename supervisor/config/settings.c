@@ -236,8 +236,21 @@ cfg_parse_preflight(struct cwalk *w, const struct cnode *n)
 
 static const char *const rc_keys[] = {
 	"jobs", "timeout", "retries", "cache_dir", "api_url", "git_url", "author", "limits",
-	"report", "max_log", "api", "symlinks", "max_file_size", NULL
+	"report", "max_log", "api", "symlinks", "max_file_size", "commit", NULL
 };
+static const char *const commit_keys[] = { "via", "api_max_blobs", "api_max_bytes", NULL };
+
+static int
+check_via(const char *s, const char **why)
+{
+	static const char *const ok[] = { "push", "api", NULL };
+
+	if (check_one_of(s, ok) < 0) {
+		*why = "must be \"push\" or \"api\"";
+		return -1;
+	}
+	return 0;
+}
 static const char *const author_keys[] = { "name", "email", NULL };
 static const char *const limits_keys[] = {
 	"memory", "cpu_seconds", "open_files", "processes", "seccomp", NULL
@@ -409,6 +422,19 @@ cfg_parse_repocast(struct cwalk *w, const struct cnode *n)
 		r->keep_symlinks = strcmp(tmp, "keep") == 0;
 	if (cfg_walk_str(&tmp, w, val[12], "max_file_size", cfg_check_size) > 0)
 		cfg_parse_size(&r->max_file_size, tmp);
+	if (val[13] != NULL) {
+		mark2 = cfg_walk_push_key(w, "commit");
+		if (cfg_walk_map(w, val[13], commit_keys, sv, sk) == 0) {
+			if (cfg_walk_str(&tmp, w, sv[0], "via", check_via) > 0) {
+				r->commit_via_api = strcmp(tmp, "api") == 0;
+				r->commit_via_pos = cnode_pos(sv[0]);
+			}
+			get_u64_limit(w, sv[1], "api_max_blobs", &r->commit_api_max_blobs);
+			if (cfg_walk_str(&tmp, w, sv[2], "api_max_bytes", cfg_check_size) > 0)
+				cfg_parse_size(&r->commit_api_max_bytes, tmp);
+		}
+		cfg_walk_pop(w, mark2);
+	}
 	free(tmp);
 	cfg_walk_pop(w, mark);
 }

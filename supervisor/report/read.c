@@ -597,6 +597,25 @@ read_pr(struct record *rec, const struct rd *c, const json_t *obj)
 	return rc;
 }
 
+/* "commit_via": how a sync's commit got there; absent in older reports. */
+static int
+read_commit_via(struct record *rec, const struct rd *c, const json_t *obj)
+{
+	char *s = NULL;
+	int rc;
+
+	if ((rc = get_str(&s, c, obj, "commit_via", J_NULL | J_OPT)) < 0 || s == NULL)
+		return rc;
+	if (strcmp(s, "push") == 0)
+		rec->sync.commit_via = COMMIT_PUSH;
+	else if (strcmp(s, "api") == 0)
+		rec->sync.commit_via = COMMIT_API;
+	else
+		rc = bad(c, "commit_via", "is not 'push' or 'api'");
+	free(s);
+	return rc;
+}
+
 /* "modules": a sync target's module directories; absent for the others. */
 static int
 read_modules(struct record *rec, const struct rd *c, const json_t *obj)
@@ -880,6 +899,7 @@ read_target(struct record *rec, const struct rd *c, const json_t *t)
 	    (rc = get_str(&rec->sync.group, c, t, "group", J_NULL | J_OPT)) < 0 ||
 	    (rc = get_str(&rec->sync.pr_url, c, t, "pr_url", J_NULL)) < 0 ||
 	    (rc = read_pr(rec, c, t)) < 0 ||
+	    (rc = read_commit_via(rec, c, t)) < 0 ||
 	    (rc = get_bool(&rec->sync.skipped, c, t, "skipped")) < 0 ||
 	    (rc = get_str(&rec->sync.note, c, t, "note", J_NULL | J_OPT)) < 0 ||
 	    (rc = read_limits(rec, c, t)) < 0 ||

@@ -38,7 +38,7 @@ static const char *const outcome_names[] = {
 static const char *const cause_names[] = {
 	NULL, "exit", "signal", "timeout", "protocol", "spawn", "memory",
 	"cancelled", "dependency", "plugin", "pr", "pids", "hostile_tree", "hostile_symlink",
-	"too_large", "version", "error",
+	"too_large", "version", "api_commit_limit", "error",
 };
 
 /* Indexed by enum record_limit. */
@@ -61,6 +61,14 @@ record_limit_parse(enum record_limit *out, const char *s)
 			return 0;
 		}
 	return ERR_NOTFOUND;
+}
+
+const char *
+record_commit_name(enum record_commit c)
+{
+	static const char *const names[] = { NULL, "push", "api" };
+
+	return (size_t)c < ARRAY_SIZE(names) ? names[c] : NULL;
 }
 
 const char *

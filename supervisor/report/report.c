@@ -416,7 +416,10 @@ cause_source(const struct record *r)
 	if (r->command_failed)
 		return "command";
 	if (r->attempts == 0 || r->cause == CAUSE_PR || r->cause == CAUSE_DEPENDENCY ||
-	    r->cause == CAUSE_VERSION)
+	    r->cause == CAUSE_VERSION || r->cause == CAUSE_API_COMMIT_LIMIT)
+		return "supervisor";
+	/* the commit through the API is the supervisor's, after the worker */
+	if (r->sync.commit_via == COMMIT_API)
 		return "supervisor";
 	return "worker";
 }
@@ -554,6 +557,8 @@ target_json(const struct record *r)
 	json_object_set_new(t, "group", report_json_string(r->sync.group));
 	json_object_set_new(t, "pr_url", report_json_string(r->sync.pr_url));
 	json_object_set_new(t, "pr", report_json_string(record_pr_name(r->sync.pr)));
+	json_object_set_new(t, "commit_via",
+	    report_json_string(record_commit_name(r->sync.commit_via)));
 	json_object_set_new(t, "skipped", json_boolean(r->sync.skipped));
 	json_object_set_new(t, "note", report_json_string(r->sync.note));
 	if (r->sync.nmodules > 0) {

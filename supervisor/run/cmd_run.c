@@ -492,6 +492,13 @@ run_select(struct run_state *st, struct report_run *run, struct endpoint *ep)
 	if (o->cfg.config != NULL) {
 		if ((rc = runcfg_load(&st->cfg, &o->cfg)) < 0)
 			return rc;
+		/* run pushes its commits (worker/git/commit.c); sync alone commits
+		 * through the API (docs/github.md) */
+		if (st->cfg.cfg->rc.commit_via_api && !o->no_pr)
+			return err_set(ERR_CONFIG, "%s:%d:%d: repocast.commit.via: api is for sync; "
+			    "repocast run pushes the commits of its pull requests (set via: push, or "
+			    "run with --no-pr)", st->cfg.cfg->path, st->cfg.cfg->rc.commit_via_pos.line,
+			    st->cfg.cfg->rc.commit_via_pos.col);
 		runcfg_endpoint(&ein, &st->cfg);
 	}
 	if ((rc = endpoint_resolve(ep, &ein)) < 0)

@@ -361,6 +361,7 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 	job->author_email = xstrdup(ae);
 	job->dry_run = r->o.dry_run;
 	job->want_diff = r->o.diff;
+	job->commit_api = r->cfg->rc.commit_via_api;
 	if (tg->transform.repo_name) {
 		job->repo_from = xstrdup(g->source.repo);
 		job->repo_to = xstrdup(tg->repo);

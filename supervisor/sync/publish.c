@@ -147,6 +147,17 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 	}
 	if (t->rec.outcome != OUTCOME_PUSHED)
 		return;
+	if (t->job.job.u.job.commit_api) {
+		if ((rc = sync_apicommit(r, t)) < 0) {
+			t->rec.outcome = OUTCOME_FAILED;
+			record_set_cause(&t->rec, CAUSE_ERROR, rc, err_last());
+			return;
+		}
+		if (record_failed(&t->rec))
+			return;
+	} else {
+		t->rec.sync.commit_via = COMMIT_PUSH;
+	}
 	/* The worker left old's branch alone (someone else committed on it). */
 	moved = old != NULL && strcmp(old->head.ref, res->branch) != 0;
 	if (moved)

@@ -186,6 +186,8 @@ commit_run_changes(struct msg_result *res, struct worker *w, const char *dir,
 	m.lock_fd = -1;
 	if (job->sync_branch == NULL || base == NULL || base->branch == NULL)
 		return err_set(ERR_PROTO, "a run job that commits needs its branch and base");
+	if (job->commit_api)
+		return err_set(ERR_PROTO, "a run job pushes its commit: commit_api is for sync jobs");
 	if ((rc = mirror_open(&m, job->cache_dir, job->remote_url, w->token)) < 0)
 		return rc;
 	if (git_commit_lookup(&parent, m.repo, &base->oid) < 0 ||
