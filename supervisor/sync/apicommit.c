@@ -13,8 +13,9 @@
  *   1. the changed entries: base tree (the parent's) against the new tree,
  *      every added, modified or type-changed path with its mode and blob,
  *      every deleted path;
- *   2. the new blobs: those of the changed entries that the base tree does
- *      not hold (the target has everything the base tree names); checked
+ *   2. the new blobs: those of the changed entries that neither the base
+ *      tree nor the open PR's branch holds (the target has everything
+ *      they name); checked
  *      against commit.api_max_blobs and api_max_bytes before anything is
  *      written (cause api_commit_limit);
  *   3. POST .../git/blobs per new blob (its content read from the mirror,
@@ -252,11 +253,11 @@ sync_apicommit(struct sync_run *r, struct sync_target *t)
 	struct apicommit ac;
 	struct mirror m;
 	git_diff_options opts;
-	git_commit *c = NULL, *parent = NULL;
-	git_tree *old = NULL, *new = NULL;
+	git_commit *c = NULL, *parent = NULL, *head = NULL;
+	git_tree *old = NULL, *new = NULL, *htree = NULL;
 	git_diff *diff = NULL;
 	git_odb *odb = NULL;
-	git_oid id;
+	git_oid id, hid;
 	char sha[41];
 	int ret;
 
@@ -286,6 +287,17 @@ sync_apicommit(struct sync_run *r, struct sync_target *t)
 		ret = err_git(ERR_FAIL, "cannot read the base tree of '%s'", t->target->repo);
 		goto out;
 	}
+	/* The open PR's branch is on the target too, and with it its blobs: a
+	 * rerun sends only what changed since (the worker fetched it). */
+	if (t->found.pr != NULL && t->found.pr->head.sha != NULL &&
+	    git_oid_fromstr(&hid, t->found.pr->head.sha) == 0 &&
+	    git_commit_lookup(&head, m.repo, &hid) == 0 && git_commit_tree(&htree, head) == 0 &&
+	    git_tree_walk(htree, GIT_TREEWALK_PRE, base_blob, &ac) < 0) {
+		ret = err_git(ERR_FAIL, "cannot read the tree of branch '%s'",
+		    t->found.pr->head.ref);
+		goto out;
+	}
+	err_clear();
 	if (ac.nbase > 0)
 		qsort(ac.base, ac.nbase, sizeof(*ac.base), oid_cmp);
 	if ((ret = collect(&ac, diff, odb)) < 0)
@@ -303,6 +315,8 @@ out:
 		err_wrap("commit through the api");
 	git_odb_free(odb);
 	git_diff_free(diff);
+	git_tree_free(htree);
+	git_commit_free(head);
 	git_tree_free(new);
 	git_tree_free(old);
 	git_commit_free(parent);
