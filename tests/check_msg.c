@@ -853,7 +853,7 @@ START_TEST(test_bad_job)
 	ck_assert_bad(&k, "protocol error: job.mode: expected string");
 	pk_job_with(&k, "dry_run", R("\x01"));
 	ck_assert_bad(&k, "protocol error: job.dry_run: expected boolean");
-	pk_job_with(&k, "commit_api", R("\xa3api"));
+	pk_job_with(&k, "commit_api", R("\xa3" "api"));
 	ck_assert_bad(&k, "protocol error: job.commit_api: expected boolean");
 	pk_job_with(&k, "existing_head", R("\xc0"));
 	ck_assert_bad(&k, "protocol error: job.existing_head: expected string");
@@ -1327,7 +1327,7 @@ START_TEST(test_hello_check)
 	m.u.hello.proto = PROTO_VERSION + 1;
 	ck_assert_int_eq(msg_hello_check(&m), ERR_PROTO);
 	ck_assert_str_eq(err_last(),
-	    "protocol version mismatch: peer speaks 4, this side 3");
+	    "protocol version mismatch: peer speaks 5, this side 4");
 	msg_init(&m, MSG_JOB);
 	ck_assert_int_eq(msg_hello_check(&m), ERR_PROTO);
 	ck_assert_str_eq(err_last(), "protocol error: expected hello, got job");
