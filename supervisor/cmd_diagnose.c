@@ -308,6 +308,7 @@ diag_print_text(const json_t *root)
 	const json_t *p = json_object_get(root, "plugin"), *t = json_object_get(root, "token");
 	const json_t *a = json_object_get(root, "api"), *c = json_object_get(root, "cache");
 	const json_t *r = json_object_get(root, "report_dir"), *cf = json_object_get(root, "config");
+	const json_t *cm = json_object_get(root, "commit");
 	const json_t *rl = json_object_get(a, "rate_limit"), *sc = json_object_get(t, "scopes");
 	const char *key;
 	json_t *val;
@@ -321,6 +322,13 @@ diag_print_text(const json_t *root)
 	printf("plugin:     %s (%s)\n", str_of(p, "path"), found(p));
 	printf("config:     %s\n", json_is_string(json_object_get(cf, "path")) ?
 	    str_of(cf, "path") : "none (defaults)");
+	if (strcmp(str_of(cm, "via"), "api") == 0)
+		printf("commit:     api (Git Data API, no push; at most %" JSON_INTEGER_FORMAT
+		    " new blobs, %" JSON_INTEGER_FORMAT " bytes)\n",
+		    json_integer_value(json_object_get(cm, "api_max_blobs")),
+		    json_integer_value(json_object_get(cm, "api_max_bytes")));
+	else
+		printf("commit:     push (git push by the workers)\n");
 	if (json_is_true(json_object_get(t, "present"))) {
 		printf("token:      from %s", str_of(t, "from"));
 		if (json_is_string(json_object_get(t, "login")))
@@ -443,6 +451,13 @@ cmd_diagnose(int argc, char **argv)
 	cf = json_object();
 	json_object_set_new(cf, "path", c != NULL ? json_string(o.config) : json_null());
 	json_object_set_new(root, "config", cf);
+	/* how a sync's commit reaches its targets (docs/github.md) */
+	json_object_set_new(root, "commit", json_pack("{s:s,s:I,s:I}",
+	    "via", c != NULL && c->rc.commit_via_api ? "api" : "push",
+	    "api_max_blobs", (json_int_t)(c != NULL ? c->rc.commit_api_max_blobs :
+	    CFG_API_MAX_BLOBS),
+	    "api_max_bytes", (json_int_t)(c != NULL ? c->rc.commit_api_max_bytes :
+	    CFG_API_MAX_BYTES)));
 	diag_token(root, &o, c, &missing);
 	if (o.cache_dir != NULL)
 		cache = xstrdup(o.cache_dir);
