@@ -469,8 +469,8 @@ tree=$(j "$T/body" 'd["sha"]')
 # the same tree by git's own index: read-tree, update-index, write-tree
 check "the deleted path is a file" sh -c "$G cat-file -t '$base_tree:$first' | grep -qx blob"
 want=$(export GIT_INDEX_FILE=$T/idx; $G read-tree "$base_tree" &&
-    $G update-index --force-remove -- "$first" &&
-    printf '100755 %s\tnew/deep/f.txt\n' "$blob" | $G update-index --index-info &&
+    printf '0 %040d\t%s\n100755 %s\tnew/deep/f.txt\n' 0 "$first" "$blob" |
+    $G update-index --index-info &&
     $G write-tree)
 eq "tree is git's" "$tree" "$want"
 check "nested path made executable" sh -c "$G ls-tree -r '$tree' new/deep/f.txt | grep -q '^100755 blob $blob'"
