@@ -97,11 +97,14 @@ add_entry(struct apicommit *ac, const char *path, unsigned mode, const git_oid *
 }
 
 /* Deletions first: a file replaced by a directory of that name goes before
- * the directory's entries come. */
+ * the directory's entries come. Then the blobs to create: those of the
+ * changed entries the target lacks, each once, and their total size. */
 static int
 collect(struct apicommit *ac, git_diff *diff, git_odb *odb)
 {
-	size_t i, n = git_diff_num_deltas(diff), k;
+	size_t i, k, n = git_diff_num_deltas(diff);
+	git_object_t type;
+	size_t len;
 
 	for (i = 0; i < n; i++) {
 		const git_diff_delta *d = git_diff_get_delta(diff, i);
@@ -112,8 +115,6 @@ collect(struct apicommit *ac, git_diff *diff, git_odb *odb)
 	for (i = 0; i < n; i++) {
 		const git_diff_delta *d = git_diff_get_delta(diff, i);
 		const git_oid *id = &d->new_file.id;
-		git_object_t type;
-		size_t len;
 
 		if (d->status == GIT_DELTA_DELETED)
 			continue;
@@ -123,19 +124,24 @@ collect(struct apicommit *ac, git_diff *diff, git_odb *odb)
 		add_entry(ac, d->new_file.path, d->new_file.mode, id);
 		if (has_oid(ac->base, ac->nbase, id))
 			continue;
-		for (k = 0; k < ac->nfresh && !git_oid_equal(&ac->fresh[k], id); k++)
-			;
-		if (k < ac->nfresh)
-			continue;
-		if (git_odb_read_header(&len, &type, odb, id) < 0)
-			return err_git(ERR_FAIL, "cannot read blob %s of '%s' in the mirror",
-			    git_oid_tostr_s(id), d->new_file.path);
 		ALLOC_GROW(ac->fresh, ac->nfresh + 1, ac->fresh_cap);
 		git_oid_cpy(&ac->fresh[ac->nfresh++], id);
-		ac->fresh_bytes += len;
 	}
 	for (i = 0; i < ac->n; i++)
 		ac->e[i].sha = ac->sha[i][0] != '\0' ? ac->sha[i] : NULL;
+	/* two paths with one content: one blob */
+	if (ac->nfresh > 1)
+		qsort(ac->fresh, ac->nfresh, sizeof(*ac->fresh), oid_cmp);
+	for (i = k = 0; i < ac->nfresh; i++)
+		if (k == 0 || !git_oid_equal(&ac->fresh[k - 1], &ac->fresh[i]))
+			git_oid_cpy(&ac->fresh[k++], &ac->fresh[i]);
+	ac->nfresh = k;
+	for (i = 0; i < ac->nfresh; i++) {
+		if (git_odb_read_header(&len, &type, odb, &ac->fresh[i]) < 0)
+			return err_git(ERR_FAIL, "cannot read blob %s in the mirror",
+			    git_oid_tostr_s(&ac->fresh[i]));
+		ac->fresh_bytes += len;
+	}
 	return 0;
 }
 
@@ -244,6 +250,16 @@ make(char sha[41], struct sync_run *r, struct sync_target *t, struct apicommit *
 	return 0;
 }
 
+/* The calls' time as the record's phase "api_commit", next to the worker's. */
+static void
+add_phase(struct record *rec, uint64_t ms)
+{
+	rec->phases = xrealloc(rec->phases, (rec->nphases + 1) * sizeof(*rec->phases));
+	rec->phases[rec->nphases].key = xstrdup("api_commit");
+	rec->phases[rec->nphases].value = xasprintf("%llu", (unsigned long long)ms);
+	rec->nphases++;
+}
+
 int
 sync_apicommit(struct sync_run *r, struct sync_target *t)
 {
@@ -258,12 +274,14 @@ sync_apicommit(struct sync_run *r, struct sync_target *t)
 	git_diff *diff = NULL;
 	git_odb *odb = NULL;
 	git_oid id, hid;
+	uint64_t t0;
 	char sha[41];
 	int ret;
 
 	memset(&ac, 0, sizeof(ac));
 	memset(&m, 0, sizeof(m));
 	m.lock_fd = -1;
+	t0 = util_now_ms();
 	t->rec.sync.commit_via = COMMIT_API;
 	if (res->commit == NULL || res->branch == NULL || git_oid_fromstr(&id, res->commit) < 0) {
 		ret = err_set(ERR_PROTO, "the worker reported no commit to make through the api");
@@ -310,6 +328,7 @@ sync_apicommit(struct sync_run *r, struct sync_target *t)
 		goto out;
 	free(res->commit);
 	res->commit = xstrdup(sha);
+	add_phase(&t->rec, util_now_ms() - t0);
 out:
 	if (ret < 0)
 		err_wrap("commit through the api");

@@ -95,6 +95,8 @@ rep=$(last_report)
 [ "$(outcome "$rep" acme/a)" = pushed ] || fail "acme/a not pushed: $(outcome "$rep" acme/a)"
 pjt '[t for t in d["targets"] if t["name"] == "acme/a"][0]["commit_via"] == "api"' "$rep" ||
     fail "report: acme/a's commit_via is not api"
+pjt '(lambda t: "api_commit" in t["phases_ms"] and "push" not in t["phases_ms"] and t["result"]["commit"] == "'"$(git -C "$T/forge/acme/a.git" for-each-ref --format='%(objectname)' refs/heads/chore/)"'")([t for t in d["targets"] if t["name"] == "acme/a"][0])' "$rep" ||
+    fail "report: no api_commit phase, a push phase, or result.commit is not the branch head"
 ! grep -q "git-receive-pack" "$T/slice" || fail "a git push happened: $(grep receive-pack "$T/slice")"
 reqs > "$T/reqs"
 for w in "POST /api/v3/repos/acme/a/git/blobs" "POST /api/v3/repos/acme/a/git/trees" \
