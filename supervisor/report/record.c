@@ -63,6 +63,15 @@ record_limit_parse(enum record_limit *out, const char *s)
 	return ERR_NOTFOUND;
 }
 
+void
+record_phase_add(struct record *rec, const char *name, uint64_t ms)
+{
+	rec->phases = xrealloc(rec->phases, (rec->nphases + 1) * sizeof(*rec->phases));
+	rec->phases[rec->nphases].key = xstrdup(name);
+	rec->phases[rec->nphases].value = xasprintf("%llu", (unsigned long long)ms);
+	rec->nphases++;
+}
+
 const char *
 record_commit_name(enum record_commit c)
 {

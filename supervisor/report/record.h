@@ -158,6 +158,9 @@ struct record {
 
 /* "pushed" for OUTCOME_PUSHED, ...; NULL for OUTCOME_NONE. */
 const char *record_outcome_name(enum record_outcome o);
+/* Append phase name of ms to rec's phases (the supervisor's own, after the
+ * worker's: a commit through the API). */
+void record_phase_add(struct record *rec, const char *name, uint64_t ms);
 /* "push" for COMMIT_PUSH, "api" for COMMIT_API; NULL for COMMIT_NONE. */
 const char *record_commit_name(enum record_commit c);
 /* "cgroup" for LIMIT_CGROUP, ...; NULL for LIMIT_NONE. */

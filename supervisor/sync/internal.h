@@ -263,18 +263,6 @@ bool sync_skip_check(struct sync_run *r, struct sync_target *t);
 /* After the pull requests: record t's state for the next run when it ended in one. */
 void sync_skip_store(struct sync_run *r, struct sync_target *t);
 
-/* ---- apicommit.c ---- */
-
-/*
- * t's worker reported a commit it left in the target's mirror
- * (repocast.commit.via: api): make it on the target through the Git Data
- * API and point the sync branch at it (t->rec.result.commit becomes the
- * commit made, t->rec.sync.commit_via COMMIT_API). Over commit.api_max_*
- * t is failed here with cause api_commit_limit, nothing written, and 0
- * is returned. 0, or an error code (err_last says why). Blocks on the API.
- */
-int sync_apicommit(struct sync_run *r, struct sync_target *t);
-
 /* ---- publish.c ---- */
 
 /*

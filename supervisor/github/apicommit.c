@@ -1,34 +1,7 @@
-/*
- * apicommit — a sync's commit made through the Git Data API instead of a
- * push (repocast.commit.via: api; docs/github.md, "Commits through the
- * API").
- *
- * The worker builds the commit as for a push, stores every object of it in
- * the target's mirror in the cache and reports it (RESULT pushed, commit,
- * branch) without pushing. After the group's workers, before the pull
- * request, this file opens that mirror (under its lock: no worker holds
- * it any more), reads the commit and its one parent, and makes the same
- * commit on the target:
- *
- *   1. the changed entries: base tree (the parent's) against the new tree,
- *      every added, modified or type-changed path with its mode and blob,
- *      every deleted path;
- *   2. the new blobs: those of the changed entries that neither the base
- *      tree nor the open PR's branch holds (the target has everything
- *      they name); checked
- *      against commit.api_max_blobs and api_max_bytes before anything is
- *      written (cause api_commit_limit);
- *   3. POST .../git/blobs per new blob (its content read from the mirror,
- *      one at a time), POST .../git/trees with base_tree and the changed
- *      entries, POST .../git/commits with the commit's own message, author
- *      and committer (dates included), then the branch ref, forced as the
- *      push was (supervisor/github/gitdata.h).
- *
- * The tree the API answers must be the tree the worker built (a git tree
- * id is its content): a difference fails the target before any commit or
- * ref exists. No content crosses the worker's channel twice and the
- * supervisor holds one blob at a time.
- */
+/* apicommit — see apicommit.h. */
+#include "supervisor/github/apicommit.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,7 +14,6 @@
 #include "shared/log.h"
 #include "shared/util.h"
 #include "supervisor/github/gitdata.h"
-#include "supervisor/sync/internal.h"
 
 struct apicommit {
 	git_oid *base;                 /* blobs the base tree names, sorted */
@@ -179,36 +151,30 @@ person(struct gitdata_person *p, char date[32], const git_signature *s)
 	p->date = date;
 }
 
-/* The limit check: 0, or 1 when t failed with cause api_commit_limit. */
+/* The limit check: 0, or ERR_LIMIT with the message. */
 static int
-over_limit(struct sync_target *t, const struct apicommit *ac, const struct cfg_repocast *rc)
+over_limit(const struct apicommit *ac, const struct apicommit_in *in)
 {
-	char *msg;
-
-	if ((rc->commit_api_max_blobs == 0 || ac->nfresh <= rc->commit_api_max_blobs) &&
-	    (rc->commit_api_max_bytes == 0 || ac->fresh_bytes <= rc->commit_api_max_bytes))
+	if ((in->max_blobs == 0 || ac->nfresh <= in->max_blobs) &&
+	    (in->max_bytes == 0 || ac->fresh_bytes <= in->max_bytes))
 		return 0;
-	msg = xasprintf("the commit through the api would create %zu blobs of %llu bytes, over "
-	    "repocast.commit.api_max_blobs (%llu) or api_max_bytes (%llu bytes): nothing "
-	    "written (commit.via: push takes a change of any size)", ac->nfresh,
-	    (unsigned long long)ac->fresh_bytes, (unsigned long long)rc->commit_api_max_blobs,
-	    (unsigned long long)rc->commit_api_max_bytes);
-	t->rec.outcome = OUTCOME_FAILED;
-	record_set_cause(&t->rec, CAUSE_API_COMMIT_LIMIT, 0, msg);
-	free(msg);
-	return 1;
+	return err_set(ERR_LIMIT, "the commit through the api would create %zu blobs of %llu "
+	    "bytes, over repocast.commit.api_max_blobs (%llu) or api_max_bytes (%llu bytes): "
+	    "nothing written (commit.via: push takes a change of any size)", ac->nfresh,
+	    (unsigned long long)ac->fresh_bytes, (unsigned long long)in->max_blobs,
+	    (unsigned long long)in->max_bytes);
 }
 
-/* Steps 3: the calls. 0 with sha the commit made, or an error. */
+/* Step 3: the calls. 0 with out->commit the commit made, or an error. */
 static int
-make(char sha[41], struct sync_run *r, struct sync_target *t, struct apicommit *ac,
-    git_repository *repo, git_commit *c, const git_oid *parent_tree)
+make(struct apicommit_out *out, struct api *a, const struct apicommit_in *in,
+    struct apicommit *ac, git_repository *repo, git_commit *c, const git_oid *parent_tree)
 {
-	const char *repo_name = t->target->repo;
-	const char *branch = t->rec.result.branch;
+	const char *repo_name = in->repo;
+	const char *branch = in->branch;
+	char *sha = out->commit;
 	char tree[41], want[41], got[41], base_tree[41], parent[41], ad[32], cd[32];
 	struct gitdata_person au, co;
-	bool exists, created;
 	git_blob *b = NULL;
 	size_t i;
 	int rc;
@@ -217,7 +183,7 @@ make(char sha[41], struct sync_run *r, struct sync_target *t, struct apicommit *
 		if (git_blob_lookup(&b, repo, &ac->fresh[i]) < 0)
 			return err_git(ERR_FAIL, "cannot read blob %s in the mirror",
 			    git_oid_tostr_s(&ac->fresh[i]));
-		rc = gitdata_blob_create(got, r->api, repo_name, git_blob_rawcontent(b),
+		rc = gitdata_blob_create(got, a, repo_name, git_blob_rawcontent(b),
 		    (size_t)git_blob_rawsize(b));
 		git_blob_free(b);
 		if (rc != 0)
@@ -228,7 +194,7 @@ make(char sha[41], struct sync_run *r, struct sync_target *t, struct apicommit *
 			    got, repo_name, want);
 	}
 	git_oid_tostr(base_tree, sizeof(base_tree), parent_tree);
-	if ((rc = gitdata_tree_create(tree, r->api, repo_name, base_tree, ac->e, ac->n)) != 0)
+	if ((rc = gitdata_tree_create(tree, a, repo_name, base_tree, ac->e, ac->n)) != 0)
 		return rc;
 	git_oid_tostr(want, sizeof(want), git_commit_tree_id(c));
 	if (strcmp(tree, want) != 0)
@@ -237,35 +203,22 @@ make(char sha[41], struct sync_run *r, struct sync_target *t, struct apicommit *
 	git_oid_tostr(parent, sizeof(parent), git_commit_parent_id(c, 0));
 	person(&au, ad, git_commit_author(c));
 	person(&co, cd, git_commit_committer(c));
-	if ((rc = gitdata_commit_create(sha, r->api, repo_name, git_commit_message(c), tree,
+	if ((rc = gitdata_commit_create(sha, a, repo_name, git_commit_message(c), tree,
 	    parent, &au, &co)) != 0)
 		return rc;
-	/* The open PR's branch is replaced, as the forced push replaced it. */
-	exists = t->found.pr != NULL && t->found.pr->head.ref != NULL &&
-	    strcmp(t->found.pr->head.ref, branch) == 0;
-	if ((rc = gitdata_ref_set(&created, r->api, repo_name, branch, sha, exists)) != 0)
+	/* A branch that is there is replaced, as the forced push replaced it. */
+	if ((rc = gitdata_ref_set(&out->created, a, repo_name, branch, sha, in->exists)) != 0)
 		return rc;
+	out->blobs = ac->nfresh;
+	out->bytes = ac->fresh_bytes;
 	log_debug("%s: commit %s made through the api (%zu blobs, %zu entries), branch '%s' %s",
-	    repo_name, sha, ac->nfresh, ac->n, branch, created ? "created" : "moved");
+	    repo_name, sha, ac->nfresh, ac->n, branch, out->created ? "created" : "moved");
 	return 0;
 }
 
-/* The calls' time as the record's phase "api_commit", next to the worker's. */
-static void
-add_phase(struct record *rec, uint64_t ms)
-{
-	rec->phases = xrealloc(rec->phases, (rec->nphases + 1) * sizeof(*rec->phases));
-	rec->phases[rec->nphases].key = xstrdup("api_commit");
-	rec->phases[rec->nphases].value = xasprintf("%llu", (unsigned long long)ms);
-	rec->nphases++;
-}
-
 int
-sync_apicommit(struct sync_run *r, struct sync_target *t)
+apicommit_make(struct apicommit_out *out, struct api *a, const struct apicommit_in *in)
 {
-	const struct msg_job *job = &t->job.job.u.job;
-	struct msg_result *res = &t->rec.result;
-	const struct cfg_repocast *rc = &r->cfg->rc;
 	struct apicommit ac;
 	struct mirror m;
 	git_diff_options opts;
@@ -274,63 +227,52 @@ sync_apicommit(struct sync_run *r, struct sync_target *t)
 	git_diff *diff = NULL;
 	git_odb *odb = NULL;
 	git_oid id, hid;
-	uint64_t t0;
-	char sha[41];
+	uint64_t t0 = util_now_ms();
 	int ret;
 
+	memset(out, 0, sizeof(*out));
 	memset(&ac, 0, sizeof(ac));
 	memset(&m, 0, sizeof(m));
 	m.lock_fd = -1;
-	t0 = util_now_ms();
-	t->rec.sync.commit_via = COMMIT_API;
-	if (res->commit == NULL || res->branch == NULL || git_oid_fromstr(&id, res->commit) < 0) {
+	if (in->commit == NULL || in->branch == NULL || git_oid_fromstr(&id, in->commit) < 0) {
 		ret = err_set(ERR_PROTO, "the worker reported no commit to make through the api");
 		goto out;
 	}
-	if ((ret = mirror_open(&m, job->cache_dir, job->remote_url, NULL)) < 0)
+	if ((ret = mirror_open(&m, in->cache_dir, in->remote_url, NULL)) < 0)
 		goto out;
 	if (git_commit_lookup(&c, m.repo, &id) < 0 || git_commit_parentcount(c) != 1 ||
 	    git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&new, c) < 0 ||
 	    git_commit_tree(&old, parent) < 0 || git_repository_odb(&odb, m.repo) < 0) {
-		ret = err_git(ERR_FAIL, "cannot read commit %s in the mirror", res->commit);
+		ret = err_git(ERR_FAIL, "cannot read commit %s in the mirror", in->commit);
 		goto out;
 	}
 	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
 	opts.flags |= GIT_DIFF_INCLUDE_TYPECHANGE;
 	if (git_diff_tree_to_tree(&diff, m.repo, old, new, &opts) < 0) {
-		ret = err_git(ERR_FAIL, "cannot compare commit %s with its base", res->commit);
+		ret = err_git(ERR_FAIL, "cannot compare commit %s with its base", in->commit);
 		goto out;
 	}
 	if (git_tree_walk(old, GIT_TREEWALK_PRE, base_blob, &ac) < 0) {
-		ret = err_git(ERR_FAIL, "cannot read the base tree of '%s'", t->target->repo);
+		ret = err_git(ERR_FAIL, "cannot read the base tree of '%s'", in->repo);
 		goto out;
 	}
-	/* The open PR's branch is on the target too, and with it its blobs: a
-	 * rerun sends only what changed since (the worker fetched it). */
-	if (t->found.pr != NULL && t->found.pr->head.sha != NULL &&
-	    git_oid_fromstr(&hid, t->found.pr->head.sha) == 0 &&
+	/* A branch on the target has its blobs there too: a rerun sends only
+	 * what changed since (the worker fetched that branch). */
+	if (in->known_head != NULL && git_oid_fromstr(&hid, in->known_head) == 0 &&
 	    git_commit_lookup(&head, m.repo, &hid) == 0 && git_commit_tree(&htree, head) == 0 &&
 	    git_tree_walk(htree, GIT_TREEWALK_PRE, base_blob, &ac) < 0) {
-		ret = err_git(ERR_FAIL, "cannot read the tree of branch '%s'",
-		    t->found.pr->head.ref);
+		ret = err_git(ERR_FAIL, "cannot read the tree of commit %s", in->known_head);
 		goto out;
 	}
 	err_clear();
 	if (ac.nbase > 0)
 		qsort(ac.base, ac.nbase, sizeof(*ac.base), oid_cmp);
-	if ((ret = collect(&ac, diff, odb)) < 0)
+	if ((ret = collect(&ac, diff, odb)) < 0 || (ret = over_limit(&ac, in)) < 0)
 		goto out;
-	if (over_limit(t, &ac, rc)) {
-		ret = 1;
-		goto out;
-	}
-	if ((ret = make(sha, r, t, &ac, m.repo, c, git_tree_id(old))) != 0)
-		goto out;
-	free(res->commit);
-	res->commit = xstrdup(sha);
-	add_phase(&t->rec, util_now_ms() - t0);
+	ret = make(out, a, in, &ac, m.repo, c, git_tree_id(old));
+	out->ms = util_now_ms() - t0;
 out:
-	if (ret < 0)
+	if (ret < 0 && ret != ERR_LIMIT)
 		err_wrap("commit through the api");
 	git_odb_free(odb);
 	git_diff_free(diff);
@@ -342,5 +284,5 @@ out:
 	git_commit_free(c);
 	mirror_close(&m);
 	release(&ac);
-	return ret < 0 ? ret : 0;
+	return ret;
 }
