@@ -29,6 +29,7 @@
 #include "supervisor/report/read.h"
 #include "supervisor/report/report.h"
 #include "supervisor/github/api.h"
+#include "supervisor/github/apicommit.h"
 #include "supervisor/github/endpoint.h"
 #include "supervisor/github/repos.h"
 #include "supervisor/run/run_output.h"
@@ -161,6 +162,13 @@ struct run_state {
 	struct progress prog;
 	struct run_output out;
 };
+
+/* Does the run commit through the API (-c CONFIG with commit.via: api)? */
+static bool
+run_commit_api(const struct run_state *st)
+{
+	return st->cfg.cfg != NULL && st->cfg.cfg->rc.commit_via_api;
+}
 
 /* One row an option (opt.h); a new flag is a row here and a case in
  * run_parse_one. */
@@ -492,13 +500,6 @@ run_select(struct run_state *st, struct report_run *run, struct endpoint *ep)
 	if (o->cfg.config != NULL) {
 		if ((rc = runcfg_load(&st->cfg, &o->cfg)) < 0)
 			return rc;
-		/* run pushes its commits (worker/git/commit.c); sync alone commits
-		 * through the API (docs/github.md) */
-		if (st->cfg.cfg->rc.commit_via_api && !o->no_pr)
-			return err_set(ERR_CONFIG, "%s:%d:%d: repocast.commit.via: api is for sync; "
-			    "repocast run pushes the commits of its pull requests (set via: push, or "
-			    "run with --no-pr)", st->cfg.cfg->path, st->cfg.cfg->rc.commit_via_pos.line,
-			    st->cfg.cfg->rc.commit_via_pos.col);
 		runcfg_endpoint(&ein, &st->cfg);
 	}
 	if ((rc = endpoint_resolve(ep, &ein)) < 0)
@@ -602,6 +603,9 @@ run_started(struct pool_job *j, void *task, void *arg)
 		m.u.job.commit_message = st->commit_message;
 		m.u.job.dry_run = st->o->pr.diff;
 		m.u.job.want_diff = st->o->pr.diff;
+		/* commit.via: api: the worker leaves the commit in the mirror and
+		 * pr_publish_all makes it through the API */
+		m.u.job.commit_api = run_commit_api(st);
 	}
 	rc = pool_send(j, &m);
 	return rc;
@@ -768,6 +772,50 @@ pr_close_unchanged(struct run_state *st, struct record *rec, const struct repoli
 
 /* Open or update the PR of every repository whose branch was pushed; close
  * the stale one of a repository left unchanged. */
+/*
+ * The commit of t, pushed by its worker, or with commit.via: api left in
+ * the mirror and made here through the API (supervisor/github/apicommit.h:
+ * the branch is the run's own, created or replaced as the forced push
+ * did). 0, or -1 with t failed (cause api_commit_limit, or the error's).
+ */
+static int
+pr_commit(struct run_state *st, struct task *t)
+{
+	struct record *rec = &t->rec;
+	struct apicommit_out out;
+	struct apicommit_in in;
+	int rc;
+
+	if (!run_commit_api(st)) {
+		rec->sync.commit_via = COMMIT_PUSH;
+		return 0;
+	}
+	memset(&in, 0, sizeof(in));
+	in.repo = t->e->name;
+	in.cache_dir = st->o->cache_dir;
+	in.remote_url = t->e->url;
+	in.commit = rec->result.commit;
+	in.branch = rec->result.branch;
+	in.max_blobs = st->cfg.cfg->rc.commit_api_max_blobs;
+	in.max_bytes = st->cfg.cfg->rc.commit_api_max_bytes;
+	rec->sync.commit_via = COMMIT_API;
+	if ((rc = apicommit_make(&out, st->api, &in)) < 0) {
+		rec->outcome = OUTCOME_FAILED;
+		if (rc == ERR_LIMIT)
+			record_set_cause(rec, CAUSE_API_COMMIT_LIMIT, 0, err_last());
+		else
+			record_set_cause(rec, CAUSE_ERROR, rc, err_last());
+		st->nfailed++;
+		progress_line(&st->prog, "%sFAIL%s %s: %s", progress_red(&st->prog),
+		    progress_plain(&st->prog), rec->name, rec->error);
+		return -1;
+	}
+	free(rec->result.commit);
+	rec->result.commit = xstrdup(out.commit);
+	record_phase_add(rec, "api_commit", out.ms);
+	return 0;
+}
+
 static void
 pr_publish_all(struct run_state *st)
 {
@@ -786,6 +834,8 @@ pr_publish_all(struct run_state *st)
 			continue;
 		}
 		if (rec->outcome != OUTCOME_PUSHED)
+			continue;
+		if (pr_commit(st, t) < 0)
 			continue;
 		memset(&in, 0, sizeof(in));
 		in.text.repo = t->e->name;

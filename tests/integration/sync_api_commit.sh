@@ -5,7 +5,8 @@
 # directory, a deletion); a rerun moves the branch (PATCH, still one
 # commit on the base); a lost answer on POST /git/commits or on the ref
 # update leaves one commit and one PR; a change over commit.api_max_blobs
-# is refused with cause api_commit_limit and nothing written.
+# is refused with cause api_commit_limit and nothing written; repocast run
+# -c commits through the API the same way.
 source "$(dirname "$0")/sync_lib.bash"
 sync_lib_init
 forge_start
@@ -188,15 +189,45 @@ grep -q "would create 2 blobs" "$T/out" || { cat "$T/out"; fail "the summary doe
 [ -z "$(writes_in "$T/slice")" ] || fail "over the limit, writes: $(writes_in "$T/slice")"
 [ "$($ga rev-parse "$ba")" = "$head_before" ] || fail "over the limit, the branch moved"
 
-# --- repocast run refuses via: api (it pushes its commits)
-set +e
-"$RC" run -c "$T/sync.yaml" --token-file "$T/token" --report-dir "$T/runs" --no-progress \
-    -- true > "$T/out" 2>&1
-rc=$?
-set -e
-[ "$rc" -eq 2 ] || { cat "$T/out"; fail "run with via: api: exit $rc, want 2"; }
-grep -q "sync.yaml:[0-9]*:[0-9]*: repocast.commit.via: api is for sync" "$T/out" ||
-    { cat "$T/out"; fail "run: unclear refusal"; }
+# --- repocast run -c with via: api: its commit goes the same way (no push),
+# with the tree a push makes (the same command on acme/p by push)
+runcmd() {
+	"$RC" run -c "$T/sync.yaml" --token-file "$T/token" --report-dir "$T/runs-run" \
+	    --no-progress --branch repocast/run-api -- sh -c 'mkdir -p made/by && echo ran > made/by/run.txt && rm -f old.txt'
+}
+config push acme/p
+runcmd > "$T/out" 2>&1 || { cat "$T/out"; fail "run by push failed"; }
+config api acme/a
+l=$(loglen)
+runcmd > "$T/out" 2>&1 || { cat "$T/out"; fail "run through the api failed"; }
+slice "$l"
+! grep -q "git-receive-pack" "$T/slice" || fail "run pushed"
+reqs > "$T/reqs"
+grep -qx "POST /api/v3/repos/acme/a/git/commits" "$T/reqs" || { cat "$T/reqs"; fail "run: no commit through the api"; }
+[ "$($ga rev-parse repocast/run-api^{tree})" = "$($gp rev-parse repocast/run-api^{tree})" ] ||
+    fail "run: the tree through the api differs from the pushed one"
+one_commit acme/a repocast/run-api
+rr=$(ls -d "$T"/runs-run/*/report.json | sort | tail -n 1)
+pjt '(lambda t: t["outcome"] == "pushed" and t["commit_via"] == "api" and t["pr"] == "opened" and t["result"]["commit"] == "'"$($ga rev-parse repocast/run-api)"'")(d["targets"][0])' "$rr" ||
+    fail "run report: $(pj 'd["targets"][0]["commit_via"], d["targets"][0]["outcome"]' "$rr")"
+[ "$(api "/repos/acme/a/pulls?state=open&head=acme:repocast/run-api" | pj 'len(d)')" -eq 1 ] ||
+    fail "run: no PR of its branch"
+# again with another change: the run's branch is replaced (forced), one commit
+runcmd2() {
+	"$RC" run -c "$T/sync.yaml" --token-file "$T/token" --report-dir "$T/runs-run" \
+	    --no-progress --branch repocast/run-api -- sh -c 'echo again > again.txt'
+}
+l=$(loglen)
+runcmd2 > "$T/out" 2>&1 || { cat "$T/out"; fail "second run through the api failed"; }
+slice "$l"
+reqs > "$T/reqs"
+grep -qx "PATCH /api/v3/repos/acme/a/git/refs/heads/repocast/run-api" "$T/reqs" ||
+    { cat "$T/reqs"; fail "run: the branch was not replaced"; }
+one_commit acme/a repocast/run-api
+$ga cat-file -e repocast/run-api:again.txt || fail "run: second change missing"
+! $ga cat-file -e repocast/run-api:made/by/run.txt 2>/dev/null || fail "run: the branch kept the first run's commit"
+[ "$(api "/repos/acme/a/pulls?state=open&head=acme:repocast/run-api" | pj 'len(d)')" -eq 1 ] ||
+    fail "run: the second run left more than one PR"
 
 # --- a bad value is a config error with its position
 sed -i 's/via: api/via: graphql/' "$T/sync.yaml"
