@@ -238,6 +238,10 @@ apicommit_make(struct apicommit_out *out, struct api *a, const struct apicommit_
 		ret = err_set(ERR_PROTO, "the worker reported no commit to make through the api");
 		goto out;
 	}
+	if (in->protect != NULL && strcmp(in->branch, in->protect) == 0) {
+		ret = err_set(ERR_CONFIG, "refusing to write the base branch '%s'", in->branch);
+		goto out;
+	}
 	if ((ret = mirror_open(&m, in->cache_dir, in->remote_url, NULL)) < 0)
 		goto out;
 	if (git_commit_lookup(&c, m.repo, &id) < 0 || git_commit_parentcount(c) != 1 ||

@@ -41,6 +41,7 @@ struct apicommit_in {
 	const char *remote_url;      /* ... and JOB.remote_url */
 	const char *commit;          /* the worker's commit in the mirror (hex) */
 	const char *branch;          /* the branch to point at the commit made */
+	const char *protect;         /* the base branch: never written (ERR_CONFIG) */
 	const char *known_head;      /* a commit of the target (the open PR's head)
 	                              * whose blobs need no request; or NULL */
 	bool exists;                 /* the branch is there: update it (forced) */
@@ -60,7 +61,8 @@ struct apicommit_out {
  * Make in->commit on in->repo through a and point in->branch at it.
  * 0 with *out; ERR_LIMIT, before any request, when the new blobs are over
  * in->max_blobs or in->max_bytes (err_last: "the commit through the api
- * would create N blobs of B bytes, over ..."); else an error of the mirror
+ * would create N blobs of B bytes, over ..."); ERR_CONFIG when the branch
+ * is in->protect, the base; else an error of the mirror
  * or the API (err_last starts "commit through the api: "). Blocks on the
  * mirror's lock and the API.
  */

@@ -796,6 +796,7 @@ pr_commit(struct run_state *st, struct task *t)
 	in.remote_url = t->e->url;
 	in.commit = rec->result.commit;
 	in.branch = rec->result.branch;
+	in.protect = t->e->branch;
 	in.max_blobs = st->cfg.cfg->rc.commit_api_max_blobs;
 	in.max_bytes = st->cfg.cfg->rc.commit_api_max_bytes;
 	rec->sync.commit_via = COMMIT_API;

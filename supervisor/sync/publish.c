@@ -118,6 +118,7 @@ sync_commit_api(struct sync_run *r, struct sync_target *t)
 	in.remote_url = job->remote_url;
 	in.commit = res->commit;
 	in.branch = res->branch;
+	in.protect = t->found.base_branch;
 	/* the open PR's branch, when the worker reused it: replaced, and its
 	 * blobs are on the target already */
 	if (old != NULL && old->head.ref != NULL && res->branch != NULL &&
