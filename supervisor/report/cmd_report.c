@@ -962,6 +962,8 @@ merge_run(struct report_run *r, const struct loaded *in, size_t nin, const char 
 	r->command = xstrdup(in[0].run.command);
 	r->argv = argv_dup(in[0].run.argv);
 	r->config_digest = xstrdup_or_null(in[0].run.config_digest);
+	/* the shards of one run share its config, and so its commit path */
+	r->commit_via = in[0].run.commit_via;
 	r->host = join_distinct(in, nin, offsetof(struct report_run, host));
 	r->kernel = join_distinct(in, nin, offsetof(struct report_run, kernel));
 	r->v_repocast = join_distinct(in, nin, offsetof(struct report_run, v_repocast));

@@ -728,6 +728,8 @@ report_json(struct buf *out, const struct report_run *run, const struct record *
 	json_object_set_new(jrun, "supervisor", usage_json(&run->self));
 	json_object_set_new(jrun, "children", usage_json(&run->children));
 	json_object_set_new(jrun, "orphans_reaped", u64(run->orphans_reaped));
+	json_object_set_new(jrun, "commit_via",
+	    report_json_string(record_commit_name(run->commit_via)));
 	json_object_set_new(jrun, "selection", selection_json(&run->selection));
 	json_object_set_new(jrun, "limits", limits_json(run));
 	json_object_set_new(jrun, "shard", run->shard_count == 0 ? json_null() :

@@ -1063,6 +1063,8 @@ cmd_run(int argc, char **argv)
 	run.limits.open_files = o.open_files;
 	run.limits.max_log = o.max_log;
 	run.limits.mechanism = pool_limit(pool);
+	if (!o.no_pr && !o.pr.diff)
+		run.commit_via = run_commit_api(&st) ? COMMIT_API : COMMIT_PUSH;
 	log_info("run %s: %zu repositor%s, %zu at a time", run.id, st.list.n,
 	    st.list.n == 1 ? "y" : "ies", st.list.n < (size_t)o.jobs ? st.list.n : (size_t)o.jobs);
 	progress_init(&st.prog, stderr, st.list.n,

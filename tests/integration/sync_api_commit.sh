@@ -83,8 +83,8 @@ one_commit() {
 config push acme/p
 rsync_run > "$T/out" 2>&1 || { cat "$T/out"; fail "sync by push failed"; }
 rep=$(last_report)
-pjt '[t for t in d["targets"] if t["name"] == "acme/p"][0]["commit_via"] == "push"' "$rep" ||
-    fail "report: acme/p's commit_via is not push"
+pjt '[t for t in d["targets"] if t["name"] == "acme/p"][0]["commit_via"] == "push" and d["run"]["commit_via"] == "push"' "$rep" ||
+    fail "report: acme/p's or the run's commit_via is not push"
 bp=$(branch_of acme/p)
 
 # --- the same change through the API: no push, the same tree and message
@@ -96,6 +96,8 @@ rep=$(last_report)
 [ "$(outcome "$rep" acme/a)" = pushed ] || fail "acme/a not pushed: $(outcome "$rep" acme/a)"
 pjt '[t for t in d["targets"] if t["name"] == "acme/a"][0]["commit_via"] == "api"' "$rep" ||
     fail "report: acme/a's commit_via is not api"
+pjt 'd["run"]["commit_via"] == "api"' "$rep" || fail "report: the run's commit_via is not api"
+"$RC" report show "$rep" > /dev/null || fail "report show cannot read the report back"
 pjt '(lambda t: "api_commit" in t["phases_ms"] and "push" not in t["phases_ms"] and t["result"]["commit"] == "'"$(git -C "$T/forge/acme/a.git" for-each-ref --format='%(objectname)' refs/heads/chore/)"'")([t for t in d["targets"] if t["name"] == "acme/a"][0])' "$rep" ||
     fail "report: no api_commit phase, a push phase, or result.commit is not the branch head"
 ! grep -q "git-receive-pack" "$T/slice" || fail "a git push happened: $(grep receive-pack "$T/slice")"
