@@ -165,6 +165,20 @@ for f in '{"kind": "drop_after", "method": "POST", "path": "/repos/acme/a/git/co
 	[ "$(open_prs acme/a)" -eq 1 ] || fail "a lost answer left $(open_prs acme/a) PRs ($f)"
 	[ "$(api "/repos/acme/a/pulls?state=all" | pj 'len(d)')" -eq 1 ] ||
 	    fail "a lost answer made another PR ($f)"
+	reqs > "$T/reqs"
+	case $f in
+	*commits*)   # the commit was sent again (a second, unreferenced commit), the ref once
+		[ "$(grep -cx "POST /api/v3/repos/acme/a/git/commits" "$T/reqs")" -eq 2 ] ||
+		    { cat "$T/reqs"; fail "the lost commit was not sent again"; }
+		[ "$(grep -cx "PATCH /api/v3/repos/acme/a/git/refs/heads/$ba" "$T/reqs")" -eq 1 ] ||
+		    { cat "$T/reqs"; fail "want one ref update after a lost commit answer"; } ;;
+	*)           # the ref was read back and found done: not sent again
+		[ "$(grep -cx "PATCH /api/v3/repos/acme/a/git/refs/heads/$ba" "$T/reqs")" -eq 1 ] ||
+		    { cat "$T/reqs"; fail "the ref update was sent again"; }
+		sed -n "\|^PATCH /api/v3/repos/acme/a/git/refs/heads/$ba\$|,\$p" "$T/reqs" |
+		    grep -qx "GET /api/v3/repos/acme/a/git/ref/heads/$ba" ||
+		    { cat "$T/reqs"; fail "the ref was not read back after the lost answer"; } ;;
+	esac
 done
 curl -fsS -X DELETE "http://127.0.0.1:$PORT/_forge/faults" >/dev/null
 
