@@ -74,6 +74,7 @@ static const struct msg_field job_f[] = {
 	SUB("author", author_s),
 	B("dry_run", job.dry_run),
 	B("want_diff", job.want_diff),
+	B("commit_api", job.commit_api),
 	SV("delete_paths", job.delete_paths),
 	SUB("transforms", transforms_s),
 	SV("prune_dirs", job.prune_dirs),

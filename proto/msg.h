@@ -85,6 +85,9 @@ struct msg_job {
 	char *author_email;
 	bool dry_run;
 	bool want_diff;              /* dry-run: include a unified diff */
+	bool commit_api;             /* repocast.commit.via: api: leave the commit in
+	                              * the mirror, push nothing; the supervisor makes
+	                              * it through the API (docs/github.md) */
 	struct strv delete_paths;
 	/* transforms: source repo -> target repo, template vars, emails */
 	char *repo_from;

@@ -49,10 +49,11 @@ const char cmd_diagnose_usage[] =
     "and of the libraries it runs with, where the worker and its git plugin\n"
     "are, whether a token is set (where from, and its scopes; never the token\n"
     "itself), whether the API answers and accepts it, the rate limit left,\n"
-    "the mirror cache (location, size), the report directory, and how commits\n"
-    "are signed (method, key fingerprint or id, program; never the key). The config\n"
-    "(default sync.yaml, when that file exists) gives the API URL, the cache\n"
-    "and the report directory.\n"
+    "the mirror cache (location, size), the report directory, how commits\n"
+    "are signed (method, key fingerprint or id, program; never the key) and\n"
+    "how a sync commits (push, or api: the Git Data API). The config (default\n"
+    "sync.yaml, when that file exists) gives the API URL, the cache, the\n"
+    "report directory and the commit path.\n"
     "\n"
     "  -c, --config FILE      the config to read (an error when it is invalid)\n"
     "      --token-file FILE  read the token from FILE (else GITHUB_TOKEN, GH_TOKEN)\n"
@@ -470,6 +471,7 @@ diag_print_text(const json_t *root)
 	const json_t *p = json_object_get(root, "plugin"), *t = json_object_get(root, "token");
 	const json_t *a = json_object_get(root, "api"), *c = json_object_get(root, "cache");
 	const json_t *r = json_object_get(root, "report_dir"), *cf = json_object_get(root, "config");
+	const json_t *cm = json_object_get(root, "commit");
 	const json_t *rl = json_object_get(a, "rate_limit"), *sc = json_object_get(t, "scopes");
 	const json_t *sg = json_object_get(root, "signing");
 	const char *key;
@@ -484,6 +486,13 @@ diag_print_text(const json_t *root)
 	printf("plugin:     %s (%s)\n", str_of(p, "path"), found(p));
 	printf("config:     %s\n", json_is_string(json_object_get(cf, "path")) ?
 	    str_of(cf, "path") : "none (defaults)");
+	if (strcmp(str_of(cm, "via"), "api") == 0)
+		printf("commit:     api (Git Data API, no push; at most %" JSON_INTEGER_FORMAT
+		    " new blobs, %" JSON_INTEGER_FORMAT " bytes)\n",
+		    json_integer_value(json_object_get(cm, "api_max_blobs")),
+		    json_integer_value(json_object_get(cm, "api_max_bytes")));
+	else
+		printf("commit:     push (git push by the workers)\n");
 	if (json_object_get(root, "app") != NULL) {
 		const json_t *ap = json_object_get(root, "app"), *in, *q;
 
@@ -660,6 +669,13 @@ cmd_diagnose(int argc, char **argv)
 		cfg_free(c);
 		return EXIT_USAGE;
 	}
+	/* how a sync's commit reaches its targets (docs/github.md) */
+	json_object_set_new(root, "commit", json_pack("{s:s,s:I,s:I}",
+	    "via", c != NULL && c->rc.commit_via_api ? "api" : "push",
+	    "api_max_blobs", (json_int_t)(c != NULL ? c->rc.commit_api_max_blobs :
+	    CFG_API_MAX_BLOBS),
+	    "api_max_bytes", (json_int_t)(c != NULL ? c->rc.commit_api_max_bytes :
+	    CFG_API_MAX_BYTES)));
 	if (use_app)
 		diag_app(root, &ao, c, &missing);
 	else

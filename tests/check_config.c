@@ -1116,6 +1116,40 @@ START_TEST(test_repocast_auth)
 }
 END_TEST
 
+START_TEST(test_repocast_commit_via)
+{
+	struct cfg *c = load_ok(HDR TGT("a/b") "repocast: {api: {write_interval: 0}}\n");
+
+	/* push, and the limits of a commit through the api, by default */
+	ck_assert(!c->rc.commit_via_api);
+	ck_assert_int_eq(c->rc.commit_via_pos.line, 0);
+	ck_assert_uint_eq(c->rc.commit_api_max_blobs, 100);
+	ck_assert_uint_eq(c->rc.commit_api_max_bytes, 10u << 20);
+	cfg_free(c);
+	c = load_ok(HDR TGT("a/b")
+	    "repocast:\n"
+	    "  commit: {via: api, api_max_blobs: 0, api_max_bytes: 2M}\n");
+	ck_assert(c->rc.commit_via_api);
+	ck_assert_int_eq(c->rc.commit_via_pos.line, 13);
+	ck_assert_int_eq(c->rc.commit_via_pos.col, 17);
+	ck_assert_uint_eq(c->rc.commit_api_max_blobs, 0);
+	ck_assert_uint_eq(c->rc.commit_api_max_bytes, 2u << 20);
+	cfg_free(c);
+	c = load_ok(HDR TGT("a/b") "repocast: {commit: {via: push}}\n");
+	ck_assert(!c->rc.commit_via_api);
+	cfg_free(c);
+	expect_errs(HDR TGT("a/b")
+	    "repocast:\n"
+	    "  commit: {via: graphql, api_max_blobs: -1, api_max_bytes: lots, armor: true}\n",
+	    "t.yaml:13:17: repocast.commit.via: must be \"push\" or \"api\"\n"
+	    "t.yaml:13:41: repocast.commit.api_max_blobs: must be an integer from 0 to"
+	    " 1073741824\n"
+	    "t.yaml:13:60: repocast.commit.api_max_bytes: expected a size like 512M, 2G, 100k or"
+	    " a number of bytes\n"
+	    "t.yaml:13:66: repocast.commit.armor: unknown key\n");
+}
+END_TEST
+
 START_TEST(test_repocast_section)
 {
 	struct cfg *c = load_ok(HDR TGT("a/b")
@@ -1350,6 +1384,7 @@ config_suite(void)
 	tcase_add_test(tc, test_repocast_api_symlinks);
 	tcase_add_test(tc, test_repocast_commit);
 	tcase_add_test(tc, test_repocast_auth);
+	tcase_add_test(tc, test_repocast_commit_via);
 	tcase_add_test(tc, test_module_and_transform);
 	tcase_add_test(tc, test_module_versions);
 	tcase_add_test(tc, test_durations_sizes);

@@ -152,6 +152,7 @@ fill_full(struct msg *m, int type)
 		j->author_email = "bot@x.org";
 		j->dry_run = true;
 		j->want_diff = true;
+		j->commit_api = true;
 		j->delete_paths.v = del_v;
 		j->delete_paths.n = 2;
 		j->repo_from = "acme/src";
@@ -307,6 +308,7 @@ check_full(const struct msg *d, int type, const void *payload, size_t len)
 		ck_assert_str_eq(j->author_email, "bot@x.org");
 		ck_assert(j->dry_run);
 		ck_assert(j->want_diff);
+		ck_assert(j->commit_api);
 		check_strv(&j->delete_paths, del_v, 2);
 		ck_assert_str_eq(j->repo_from, "acme/src");
 		ck_assert_str_eq(j->repo_to, "acme/api");
@@ -859,6 +861,8 @@ START_TEST(test_bad_job)
 	ck_assert_bad(&k, "protocol error: job.mode: expected string");
 	pk_job_with(&k, "dry_run", R("\x01"));
 	ck_assert_bad(&k, "protocol error: job.dry_run: expected boolean");
+	pk_job_with(&k, "commit_api", R("\xa3" "api"));
+	ck_assert_bad(&k, "protocol error: job.commit_api: expected boolean");
 	pk_job_with(&k, "existing_head", R("\xc0"));
 	ck_assert_bad(&k, "protocol error: job.existing_head: expected string");
 	pk_job_with(&k, "base_head", R("\x01"));

@@ -617,6 +617,7 @@ START_TEST(test_cause_parse)
 		{ "too_large", CAUSE_TOO_LARGE, 0 },
 		{ "version", CAUSE_VERSION, 0 },
 		{ "signing", CAUSE_SIGNING, 0 },
+		{ "api_commit_limit", CAUSE_API_COMMIT_LIMIT, 0 },
 		{ "auth", CAUSE_ERROR, ERR_AUTH },
 		{ "network", CAUSE_ERROR, ERR_NET },
 		{ "notfound", CAUSE_ERROR, ERR_NOTFOUND },

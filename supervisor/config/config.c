@@ -76,6 +76,8 @@ set_defaults(struct cfg *c)
 	c->rc.retries = 1;
 	c->rc.seccomp = 1;  /* auto */
 	c->rc.max_file_size = CFG_MAX_FILE_SIZE;
+	c->rc.commit_api_max_blobs = CFG_API_MAX_BLOBS;
+	c->rc.commit_api_max_bytes = CFG_API_MAX_BYTES;
 	c->rc.cache_dir = cfg_default_cache_dir();
 	c->rc.api_url = xstrdup("https://api.github.com");
 	c->rc.git_url = xstrdup("https://github.com");

@@ -175,7 +175,18 @@ struct cfg_repocast {
 	char *auth_key_file;       /* the App's private key (PEM), as written */
 	char *auth_installation_id; /* decimal digits; NULL: looked up per owner */
 	struct cfg_pos auth_pos;   /* of auth:, line 0 when absent */
+	/* commit: how a sync's commit reaches the target (docs/github.md) */
+	bool commit_via_api;       /* via: api (Git Data API); default push */
+	struct cfg_pos commit_via_pos; /* where via was written; line 0: default */
+	uint64_t commit_api_max_blobs; /* api_max_blobs: new blobs one commit may
+	                                * create; default CFG_API_MAX_BLOBS */
+	uint64_t commit_api_max_bytes; /* api_max_bytes: their total size; default
+	                                * CFG_API_MAX_BYTES */
 };
+
+/* A commit through the API costs one request per new blob. */
+#define CFG_API_MAX_BLOBS 100u
+#define CFG_API_MAX_BYTES (10u * 1024 * 1024)
 
 /* GitHub refuses pushes with a file over 100 MiB. */
 #define CFG_MAX_FILE_SIZE (100u * 1024 * 1024)

@@ -240,7 +240,9 @@ static const char *const rc_keys[] = {
 	"report", "max_log", "api", "symlinks", "max_file_size", "automerge_labels", "commit",
 	"auth", NULL
 };
-static const char *const commit_keys[] = { "sign", "key", NULL };
+static const char *const commit_keys[] = {
+	"sign", "key", "via", "api_max_blobs", "api_max_bytes", NULL
+};
 static const char *const auth_keys[] = { "app_id", "private_key_file", "installation_id", NULL };
 
 /* A GitHub App or installation id: a positive decimal number. */
@@ -255,6 +257,19 @@ check_id(const char *s, const char **why)
 	}
 	return 0;
 }
+
+static int
+check_via(const char *s, const char **why)
+{
+	static const char *const ok[] = { "push", "api", NULL };
+
+	if (check_one_of(s, ok) < 0) {
+		*why = "must be \"push\" or \"api\"";
+		return -1;
+	}
+	return 0;
+}
+
 static const char *const author_keys[] = { "name", "email", NULL };
 static const char *const limits_keys[] = {
 	"memory", "cpu_seconds", "open_files", "processes", "seccomp", NULL
@@ -443,6 +458,13 @@ cfg_parse_repocast(struct cwalk *w, const struct cnode *n)
 				r->commit_sign_pos = cnode_pos(sv[0]);
 			}
 			cfg_walk_str(&r->commit_key, w, sv[1], "key", cfg_check_word);
+			if (cfg_walk_str(&tmp, w, sv[2], "via", check_via) > 0) {
+				r->commit_via_api = strcmp(tmp, "api") == 0;
+				r->commit_via_pos = cnode_pos(sv[2]);
+			}
+			get_u64_limit(w, sv[3], "api_max_blobs", &r->commit_api_max_blobs);
+			if (cfg_walk_str(&tmp, w, sv[4], "api_max_bytes", cfg_check_size) > 0)
+				cfg_parse_size(&r->commit_api_max_bytes, tmp);
 		}
 		cfg_walk_pop(w, mark2);
 	}

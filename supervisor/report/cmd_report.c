@@ -968,6 +968,8 @@ merge_run(struct report_run *r, const struct loaded *in, size_t nin, const char 
 	r->signing.key = xstrdup_or_null(in[0].run.signing.key);
 	r->signing.fingerprint = xstrdup_or_null(in[0].run.signing.fingerprint);
 	r->signing.from = xstrdup_or_null(in[0].run.signing.from);
+	/* the shards of one run share its config, and so its commit path */
+	r->commit_via = in[0].run.commit_via;
 	r->host = join_distinct(in, nin, offsetof(struct report_run, host));
 	r->kernel = join_distinct(in, nin, offsetof(struct report_run, kernel));
 	r->v_repocast = join_distinct(in, nin, offsetof(struct report_run, v_repocast));

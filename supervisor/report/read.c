@@ -559,6 +559,26 @@ read_signing(struct report_run *r, const struct rd *c, const json_t *obj)
 	return 0;
 }
 
+/* "commit_via" of a target or a run: push, api or null; absent in older
+ * reports. */
+static int
+read_via(enum record_commit *out, const struct rd *c, const json_t *obj)
+{
+	char *s = NULL;
+	int rc;
+
+	if ((rc = get_str(&s, c, obj, "commit_via", J_NULL | J_OPT)) < 0 || s == NULL)
+		return rc;
+	if (strcmp(s, "push") == 0)
+		*out = COMMIT_PUSH;
+	else if (strcmp(s, "api") == 0)
+		*out = COMMIT_API;
+	else
+		rc = bad(c, "commit_via", "is not 'push' or 'api'");
+	free(s);
+	return rc;
+}
+
 static int
 read_run(struct report_run *r, const struct rd *c, const json_t *doc)
 {
@@ -586,6 +606,7 @@ read_run(struct report_run *r, const struct rd *c, const json_t *doc)
 	    (rc = read_usage(&r->self, &in, o, "supervisor")) < 0 ||
 	    (rc = read_usage(&r->children, &in, o, "children")) < 0 ||
 	    (rc = get_u64(&r->orphans_reaped, &in, o, "orphans_reaped")) < 0 ||
+	    (rc = read_via(&r->commit_via, &in, o)) < 0 ||
 	    (rc = read_api(r, &in, o)) < 0 ||
 	    (rc = read_run_limits(r, &in, o)) < 0 ||
 	    (rc = read_signing(r, &in, o)) < 0 ||
@@ -901,6 +922,7 @@ read_target(struct record *rec, const struct rd *c, const json_t *t)
 	    (rc = get_str(&rec->sync.group, c, t, "group", J_NULL | J_OPT)) < 0 ||
 	    (rc = get_str(&rec->sync.pr_url, c, t, "pr_url", J_NULL)) < 0 ||
 	    (rc = read_pr(rec, c, t)) < 0 ||
+	    (rc = read_via(&rec->sync.commit_via, c, t)) < 0 ||
 	    (rc = get_bool(&rec->sync.skipped, c, t, "skipped")) < 0 ||
 	    (rc = get_str(&rec->sync.note, c, t, "note", J_NULL | J_OPT)) < 0 ||
 	    (rc = read_limits(rec, c, t)) < 0 ||

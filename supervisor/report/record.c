@@ -38,7 +38,7 @@ static const char *const outcome_names[] = {
 static const char *const cause_names[] = {
 	NULL, "exit", "signal", "timeout", "protocol", "spawn", "memory",
 	"cancelled", "dependency", "plugin", "pr", "pids", "hostile_tree", "hostile_symlink",
-	"too_large", "version", "signing", "error",
+	"too_large", "version", "signing", "api_commit_limit", "error",
 };
 
 /* Indexed by enum record_limit. */
@@ -61,6 +61,23 @@ record_limit_parse(enum record_limit *out, const char *s)
 			return 0;
 		}
 	return ERR_NOTFOUND;
+}
+
+void
+record_phase_add(struct record *rec, const char *name, uint64_t ms)
+{
+	rec->phases = xrealloc(rec->phases, (rec->nphases + 1) * sizeof(*rec->phases));
+	rec->phases[rec->nphases].key = xstrdup(name);
+	rec->phases[rec->nphases].value = xasprintf("%llu", (unsigned long long)ms);
+	rec->nphases++;
+}
+
+const char *
+record_commit_name(enum record_commit c)
+{
+	static const char *const names[] = { NULL, "push", "api" };
+
+	return (size_t)c < ARRAY_SIZE(names) ? names[c] : NULL;
 }
 
 const char *

@@ -66,6 +66,10 @@ enum record_cause {
 	CAUSE_VERSION,           /* "version": no tag satisfies a module's version */
 	CAUSE_SIGNING,           /* "signing": the commit could not be signed
 	                          * (worker; docs/signing.md): nothing pushed */
+	CAUSE_API_COMMIT_LIMIT,  /* "api_commit_limit": a commit through the API
+	                          * (repocast.commit.via: api) would create more
+	                          * blobs or bytes than commit.api_max_blobs /
+	                          * api_max_bytes allow; nothing written */
 	CAUSE_ERROR,             /* an error code, cause_value ERR_*: err_name */
 };
 
@@ -76,6 +80,13 @@ enum record_pr {
 	PR_UPDATED,              /* "updated": title or body changed */
 	PR_CURRENT,              /* "current": the open PR already had it all */
 	PR_CLOSED,               /* "closed": stale, the target is up to date */
+};
+
+/* How a sync's commit reached the target (record_commit_name). */
+enum record_commit {
+	COMMIT_NONE,             /* nothing committed: null in a report */
+	COMMIT_PUSH,             /* "push": git push by the worker */
+	COMMIT_API,              /* "api": the Git Data API, by the supervisor */
 };
 
 /*
@@ -140,6 +151,7 @@ struct record {
 		char *note;       /* what else happened to its PRs (superseded
 				     ones closed, a branch left alone), or NULL */
 		enum record_pr pr; /* what became of it */
+		enum record_commit commit_via; /* how its commit got there */
 		bool skipped;     /* the skip cache answered; no worker ran */
 		struct record_module *modules; /* its module directories */
 		size_t nmodules;
@@ -148,6 +160,11 @@ struct record {
 
 /* "pushed" for OUTCOME_PUSHED, ...; NULL for OUTCOME_NONE. */
 const char *record_outcome_name(enum record_outcome o);
+/* Append phase name of ms to rec's phases (the supervisor's own, after the
+ * worker's: a commit through the API). */
+void record_phase_add(struct record *rec, const char *name, uint64_t ms);
+/* "push" for COMMIT_PUSH, "api" for COMMIT_API; NULL for COMMIT_NONE. */
+const char *record_commit_name(enum record_commit c);
 /* "cgroup" for LIMIT_CGROUP, ...; NULL for LIMIT_NONE. */
 const char *record_limit_name(enum record_limit l);
 /* The mechanism named s: 0, or ERR_NOTFOUND. */

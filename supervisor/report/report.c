@@ -478,7 +478,10 @@ cause_source(const struct record *r)
 	if (r->command_failed)
 		return "command";
 	if (r->attempts == 0 || r->cause == CAUSE_PR || r->cause == CAUSE_DEPENDENCY ||
-	    r->cause == CAUSE_VERSION)
+	    r->cause == CAUSE_VERSION || r->cause == CAUSE_API_COMMIT_LIMIT)
+		return "supervisor";
+	/* the commit through the API is the supervisor's, after the worker */
+	if (r->sync.commit_via == COMMIT_API)
 		return "supervisor";
 	return "worker";
 }
@@ -616,6 +619,8 @@ target_json(const struct record *r)
 	json_object_set_new(t, "group", report_json_string(r->sync.group));
 	json_object_set_new(t, "pr_url", report_json_string(r->sync.pr_url));
 	json_object_set_new(t, "pr", report_json_string(record_pr_name(r->sync.pr)));
+	json_object_set_new(t, "commit_via",
+	    report_json_string(record_commit_name(r->sync.commit_via)));
 	json_object_set_new(t, "skipped", json_boolean(r->sync.skipped));
 	json_object_set_new(t, "note", report_json_string(r->sync.note));
 	if (r->sync.nmodules > 0) {
@@ -785,6 +790,8 @@ report_json(struct buf *out, const struct report_run *run, const struct record *
 	json_object_set_new(jrun, "supervisor", usage_json(&run->self));
 	json_object_set_new(jrun, "children", usage_json(&run->children));
 	json_object_set_new(jrun, "orphans_reaped", u64(run->orphans_reaped));
+	json_object_set_new(jrun, "commit_via",
+	    report_json_string(record_commit_name(run->commit_via)));
 	json_object_set_new(jrun, "selection", selection_json(&run->selection));
 	json_object_set_new(jrun, "limits", limits_json(run));
 	json_object_set_new(jrun, "signing", run->signing.method == NULL ? json_null() :

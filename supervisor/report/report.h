@@ -91,6 +91,9 @@ struct report_run {
 	bool interrupted;
 	int exit_code;
 	uint64_t orphans_reaped;
+	/* How the run's commits reach their targets (repocast.commit.via);
+	 * COMMIT_NONE when it commits nothing (a dry run, run --no-pr). */
+	enum record_commit commit_via;
 	/* The limits every target ran under (0 = none) and what enforced
 	 * memory and processes (LIMIT_NONE when neither was set). */
 	struct {

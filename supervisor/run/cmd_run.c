@@ -30,6 +30,7 @@
 #include "supervisor/report/read.h"
 #include "supervisor/report/report.h"
 #include "supervisor/github/api.h"
+#include "supervisor/github/apicommit.h"
 #include "supervisor/github/endpoint.h"
 #include "supervisor/github/repos.h"
 #include "supervisor/run/run_output.h"
@@ -163,6 +164,13 @@ struct run_state {
 	struct progress prog;
 	struct run_output out;
 };
+
+/* Does the run commit through the API (-c CONFIG with commit.via: api)? */
+static bool
+run_commit_api(const struct run_state *st)
+{
+	return st->cfg.cfg != NULL && st->cfg.cfg->rc.commit_via_api;
+}
 
 /* One row an option (opt.h); a new flag is a row here and a case in
  * run_parse_one. */
@@ -608,6 +616,9 @@ run_started(struct pool_job *j, void *task, void *arg)
 		m.u.job.want_diff = st->o->pr.diff;
 		if (!st->o->pr.diff)
 			signing_borrow(&st->sign, &m.u.job);
+		/* commit.via: api: the worker leaves the commit in the mirror and
+		 * pr_publish_all makes it through the API */
+		m.u.job.commit_api = run_commit_api(st);
 	}
 	rc = pool_send(j, &m);
 	return rc;
@@ -778,6 +789,51 @@ pr_close_unchanged(struct run_state *st, struct record *rec, const struct repoli
 
 /* Open or update the PR of every repository whose branch was pushed; close
  * the stale one of a repository left unchanged. */
+/*
+ * The commit of t, pushed by its worker, or with commit.via: api left in
+ * the mirror and made here through the API (supervisor/github/apicommit.h:
+ * the branch is the run's own, created or replaced as the forced push
+ * did). 0, or -1 with t failed (cause api_commit_limit, or the error's).
+ */
+static int
+pr_commit(struct run_state *st, struct task *t)
+{
+	struct record *rec = &t->rec;
+	struct apicommit_out out;
+	struct apicommit_in in;
+	int rc;
+
+	if (!run_commit_api(st)) {
+		rec->sync.commit_via = COMMIT_PUSH;
+		return 0;
+	}
+	memset(&in, 0, sizeof(in));
+	in.repo = t->e->name;
+	in.cache_dir = st->o->cache_dir;
+	in.remote_url = t->e->url;
+	in.commit = rec->result.commit;
+	in.branch = rec->result.branch;
+	in.protect = t->e->branch;
+	in.max_blobs = st->cfg.cfg->rc.commit_api_max_blobs;
+	in.max_bytes = st->cfg.cfg->rc.commit_api_max_bytes;
+	rec->sync.commit_via = COMMIT_API;
+	if ((rc = apicommit_make(&out, st->api, &in)) < 0) {
+		rec->outcome = OUTCOME_FAILED;
+		if (rc == ERR_LIMIT)
+			record_set_cause(rec, CAUSE_API_COMMIT_LIMIT, 0, err_last());
+		else
+			record_set_cause(rec, CAUSE_ERROR, rc, err_last());
+		st->nfailed++;
+		progress_line(&st->prog, "%sFAIL%s %s: %s", progress_red(&st->prog),
+		    progress_plain(&st->prog), rec->name, rec->error);
+		return -1;
+	}
+	free(rec->result.commit);
+	rec->result.commit = xstrdup(out.commit);
+	record_phase_add(rec, "api_commit", out.ms);
+	return 0;
+}
+
 static void
 pr_publish_all(struct run_state *st)
 {
@@ -796,6 +852,8 @@ pr_publish_all(struct run_state *st)
 			continue;
 		}
 		if (rec->outcome != OUTCOME_PUSHED)
+			continue;
+		if (pr_commit(st, t) < 0)
 			continue;
 		memset(&in, 0, sizeof(in));
 		in.text.repo = t->e->name;
@@ -1023,6 +1081,8 @@ cmd_run(int argc, char **argv)
 	run.limits.open_files = o.open_files;
 	run.limits.max_log = o.max_log;
 	run.limits.mechanism = pool_limit(pool);
+	if (!o.no_pr && !o.pr.diff)
+		run.commit_via = run_commit_api(&st) ? COMMIT_API : COMMIT_PUSH;
 	log_info("run %s: %zu repositor%s, %zu at a time", run.id, st.list.n,
 	    st.list.n == 1 ? "y" : "ies", st.list.n < (size_t)o.jobs ? st.list.n : (size_t)o.jobs);
 	progress_init(&st.prog, stderr, st.list.n,

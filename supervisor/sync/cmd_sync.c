@@ -564,6 +564,8 @@ sync_main(const struct sync_opts *o, const char *argv0)
 		code = sync_fail(&r, CMD_ENV, rc);
 		goto out;
 	}
+	if (!r.o.dry_run)
+		run.commit_via = r.cfg->rc.commit_via_api ? COMMIT_API : COMMIT_PUSH;
 	if (sync_signal_pending()) {
 		/* Nothing ran yet: no run directory, like any early failure. */
 		log_warn("interrupted before any target ran");

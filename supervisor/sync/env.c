@@ -390,25 +390,33 @@ enum {
 	PF_CREATES = 1,          /* the PR */
 	PF_AUTOMERGE_READS = 1,  /* --automerge: the repository's allow_auto_merge */
 	PF_AUTOMERGE_WRITES = 2, /* its labels, the GraphQL mutation */
+	/* commit.via: api adds a tree, a commit and the ref, and at least one
+	 * blob; further blobs (up to commit.api_max_blobs) are paced as they
+	 * come but not foreseen: a change's size is known after its worker */
+	PF_API_WRITES = 4,
+	PF_API_CREATES = 1,      /* the commit */
 };
 
 static void
-sync_plan(struct api_plan *plan, const struct cfg_preflight *pf, unsigned n,
+sync_plan(struct api_plan *plan, const struct cfg *c, unsigned n,
     const struct sync_opts *o, unsigned share)
 {
+	const struct cfg_preflight *pf = &c->preflight;
+	bool api = c->rc.commit_via_api;
+
 	memset(plan, 0, sizeof(*plan));
 	plan->share = share;
 	plan->reads = (PF_READS + (o->automerge ? PF_AUTOMERGE_READS : 0)) * n;
 	plan->writes = o->dry_run ? 0 : (PF_WRITES + (o->automerge ?
-	    PF_AUTOMERGE_WRITES : 0)) * n;
-	plan->creates = o->dry_run ? 0 : PF_CREATES * n;
+	    PF_AUTOMERGE_WRITES : 0) + (api ? PF_API_WRITES : 0)) * n;
+	plan->creates = o->dry_run ? 0 : (PF_CREATES + (api ? PF_API_CREATES : 0)) * n;
 	plan->margin_percent = pf->present ? pf->primary_margin_percent : 10;
 	plan->secondary_reserve = pf->present ? pf->secondary_reserve : 0;
 }
 
 /* The most targets of this run that fit the quota now (0: none). */
 static unsigned
-sync_plan_fits(const struct cfg_preflight *pf, const struct github_rate *rate,
+sync_plan_fits(const struct cfg *c, const struct github_rate *rate,
     const struct api_opts *pace, unsigned n, const struct sync_opts *o, unsigned share)
 {
 	struct api_plan plan;
@@ -417,7 +425,7 @@ sync_plan_fits(const struct cfg_preflight *pf, const struct github_rate *rate,
 
 	while (lo < hi) {
 		mid = lo + (hi - lo + 1) / 2;
-		sync_plan(&plan, pf, mid, o, share);
+		sync_plan(&plan, c, mid, o, share);
 		if (api_preflight(line, sizeof(line), &plan, &rate->core, pace) == 0)
 			lo = mid;
 		else
@@ -466,7 +474,7 @@ sync_preflight_one(struct sync_run *r, unsigned n, const char *who)
 	}
 	if (pf->present && !pf->enabled)
 		return 0;
-	sync_plan(&plan, pf, n, &r->o, sync_token_share(r));
+	sync_plan(&plan, r->cfg, n, &r->o, sync_token_share(r));
 	rc = api_preflight(line, sizeof(line), &plan, &rate.core, &pace);
 	shard_describe(sh, sizeof(sh), &r->o.shard);
 	if (r->o.shard.count > 1 && r->o.shard_own_token)
@@ -486,7 +494,7 @@ sync_preflight_one(struct sync_run *r, unsigned n, const char *who)
 		err_clear();
 		return 0;
 	}
-	fits = sync_plan_fits(pf, &rate, &pace, n, &r->o, sync_token_share(r));
+	fits = sync_plan_fits(r->cfg, &rate, &pace, n, &r->o, sync_token_share(r));
 	if (fits > 0)
 		return err_set(ERR_LIMIT, "rate-limit preflight: %sthis run of %u %s does not fit "
 		    "the API budget (%s); %u %s would pass now: narrow it with --groups or "

@@ -364,6 +364,7 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 	/* A dry run's commit is not written, so not signed (docs/signing.md). */
 	if (!r->o.dry_run)
 		signing_to_job(&r->sign, job);
+	job->commit_api = r->cfg->rc.commit_via_api;
 	if (tg->transform.repo_name) {
 		job->repo_from = xstrdup(g->source.repo);
 		job->repo_to = xstrdup(tg->repo);

@@ -19,6 +19,7 @@
 #include "shared/strv.h"
 #include "shared/util.h"
 #include "supervisor/sync/internal.h"
+#include "supervisor/github/apicommit.h"
 #include "supervisor/github/checks.h"
 #include "supervisor/github/graphql.h"
 #include "supervisor/github/pr.h"
@@ -204,6 +205,52 @@ sync_close_others(struct sync_run *r, struct sync_target *t, int by_number,
 	return rc;
 }
 
+/*
+ * t's worker left its commit in the target's mirror (commit.via: api):
+ * make it through the API (supervisor/github/apicommit.h). 0, or -1 with
+ * t failed (cause api_commit_limit, or the error's).
+ */
+static int
+sync_commit_api(struct sync_run *r, struct sync_target *t)
+{
+	const struct msg_job *job = &t->job.job.u.job;
+	struct msg_result *res = &t->rec.result;
+	const struct github_pull *old = t->found.pr;
+	struct apicommit_out out;
+	struct apicommit_in in;
+	int rc;
+
+	memset(&in, 0, sizeof(in));
+	in.repo = t->target->repo;
+	in.cache_dir = job->cache_dir;
+	in.remote_url = job->remote_url;
+	in.commit = res->commit;
+	in.branch = res->branch;
+	in.protect = t->found.base_branch;
+	/* the open PR's branch, when the worker reused it: replaced, and its
+	 * blobs are on the target already */
+	if (old != NULL && old->head.ref != NULL && res->branch != NULL &&
+	    strcmp(old->head.ref, res->branch) == 0) {
+		in.exists = true;
+		in.known_head = old->head.sha;
+	}
+	in.max_blobs = r->cfg->rc.commit_api_max_blobs;
+	in.max_bytes = r->cfg->rc.commit_api_max_bytes;
+	t->rec.sync.commit_via = COMMIT_API;
+	if ((rc = apicommit_make(&out, r->api, &in)) < 0) {
+		t->rec.outcome = OUTCOME_FAILED;
+		if (rc == ERR_LIMIT)
+			record_set_cause(&t->rec, CAUSE_API_COMMIT_LIMIT, 0, err_last());
+		else
+			record_set_cause(&t->rec, CAUSE_ERROR, rc, err_last());
+		return -1;
+	}
+	free(res->commit);
+	res->commit = xstrdup(out.commit);
+	record_phase_add(&t->rec, "api_commit", out.ms);
+	return 0;
+}
+
 void
 sync_publish(struct sync_run *r, struct sync_target *t)
 {
@@ -263,6 +310,12 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 	}
 	if (t->rec.outcome != OUTCOME_PUSHED)
 		return;
+	if (t->job.job.u.job.commit_api) {
+		if (sync_commit_api(r, t) < 0)
+			return;
+	} else {
+		t->rec.sync.commit_via = COMMIT_PUSH;
+	}
 	/* The worker left old's branch alone (someone else committed on it). */
 	moved = old != NULL && strcmp(old->head.ref, res->branch) != 0;
 	if (moved)

@@ -6,8 +6,12 @@ and carry GitHub's bodies: 404 Not Found, 422 Validation Failed with errors[],
 400 Problems parsing JSON. All state changes run under the store lock.
 """
 
+import base64
+import binascii
 import json
+import os
 import re
+import tempfile
 import time
 from urllib.parse import parse_qsl, unquote, urlencode
 
@@ -18,6 +22,12 @@ from shapes import error
 BODY_MAX = 65536
 DOC_PULLS = "https://docs.github.com/rest/pulls/pulls"
 DOC_REFS = "https://docs.github.com/rest/git/refs"
+DOC_BLOBS = "https://docs.github.com/rest/git/blobs#create-a-blob"
+DOC_TREES = "https://docs.github.com/rest/git/trees#create-a-tree"
+DOC_COMMITS = "https://docs.github.com/rest/git/commits#create-a-commit"
+SHA = re.compile("^[0-9a-f]{40}$")
+TREE_MODES = {"100644": "blob", "100755": "blob", "120000": "blob", "040000": "tree",
+              "160000": "commit"}
 DOC_ISSUES = "https://docs.github.com/rest/issues"
 DOC_REPOS = "https://docs.github.com/rest/repos/repos"
 DOC_SEARCH = "https://docs.github.com/rest/search/search#search-repositories"
@@ -68,6 +78,9 @@ ROUTES = [(m, re.compile("^" + p + "$"), fn) for m, p, fn in (
     ("GET", R + "/git/refs/(.+)", "get_refs"),
     ("GET", R + "/git/ref/(.+)", "get_ref"),
     ("GET", R + "/git/matching-refs/(.*)", "matching_refs"),
+    ("POST", R + "/git/blobs", "create_blob"),
+    ("POST", R + "/git/trees", "create_tree"),
+    ("POST", R + "/git/commits", "create_commit"),
     ("POST", R + "/git/refs", "create_ref"),
     ("PATCH", R + "/git/refs/(.+)", "update_ref"),
     ("DELETE", R + "/git/refs/(.+)", "delete_ref"),
@@ -646,6 +659,204 @@ class Api(merge.Merge):
         r = self.repo(owner, name)
         return 200, [shapes.ref(self.urls, r, b, s)
                      for b, s in self._refs_matching(r, ref)], {}
+
+    # --- git data: blobs, trees, commits (git plumbing in the bare repo) ---
+    def _types(self, r, shas):
+        """{sha: type or None} for shas, one `git cat-file --batch-check`."""
+        if not shas:
+            return {}
+        out = r.git_bytes("cat-file", "--batch-check",
+                          data=("\n".join(shas) + "\n").encode()).stdout.decode()
+        types = {}
+        for sha, line in zip(shas, out.splitlines()):
+            parts = line.split()
+            types[sha] = parts[1] if len(parts) == 3 else None
+        return types
+
+    def create_blob(self, owner, name):
+        """POST .../git/blobs {content, encoding: utf-8|base64} -> 201 {url, sha}."""
+        r = self.repo(owner, name)
+        b = self.body_object(DOC_BLOBS)
+        content, enc = b.get("content"), b.get("encoding", "utf-8")
+        if not isinstance(content, str):
+            raise invalid_request('"content" wasn\'t supplied.', DOC_BLOBS)
+        if enc == "base64":
+            try:
+                data = base64.b64decode(content.encode("ascii"), validate=True)
+            except (binascii.Error, UnicodeEncodeError):
+                raise validation([{"resource": "Blob", "field": "content",
+                                   "code": "invalid"}], DOC_BLOBS)
+        elif enc in ("utf-8", "utf8"):
+            data = content.encode("utf-8")
+        else:
+            raise validation([{"resource": "Blob", "field": "encoding",
+                               "code": "invalid"}], DOC_BLOBS)
+        with self.store.lock:
+            p = r.git_bytes("hash-object", "-w", "--stdin", data=data)
+            if p.returncode != 0:
+                raise ApiError(500, error("Server Error", status=500))
+            sha = p.stdout.decode().strip()
+        url = "%s/repos/%s/git/blobs/%s" % (self.urls.api, r.full_name, sha)
+        return 201, {"url": url, "sha": sha}, {"Location": url}
+
+    def create_tree(self, owner, name):
+        """POST .../git/trees {base_tree?, tree[]}: nested paths edit base_tree,
+        "sha": null deletes a path (422 when it does not exist). Built flat from
+        `git ls-tree -r` and written through a temporary index (write-tree)."""
+        r = self.repo(owner, name)
+        b = self.body_object(DOC_TREES)
+        items, base = b.get("tree"), b.get("base_tree")
+        if not isinstance(items, list):
+            raise invalid_request('"tree" wasn\'t supplied.', DOC_TREES)
+        with self.store.lock:
+            flat = {}
+            if base is not None:
+                if not isinstance(base, str) or not SHA.match(base) or \
+                        self._types(r, [base]).get(base) != "tree":
+                    raise validation([{"resource": "Tree", "field": "base_tree",
+                                       "code": "invalid"}], DOC_TREES)
+                out = r.git_bytes("ls-tree", "-r", "-z", "--full-tree", base).stdout
+                for rec in out.split(b"\0"):
+                    if rec:
+                        meta, _, path = rec.partition(b"\t")
+                        mode, _typ, sha = meta.decode().split()
+                        flat[path.decode("utf-8", "surrogateescape")] = (mode, sha)
+            want = [it.get("sha") for it in items if isinstance(it, dict)
+                    and isinstance(it.get("sha"), str)]
+            types = self._types(r, [x for x in want if SHA.match(x)])
+            for it in items:
+                if not isinstance(it, dict) or not isinstance(it.get("path"), str) or \
+                        it.get("mode") not in TREE_MODES:
+                    raise invalid_request("Invalid tree info", DOC_TREES)
+                path, mode, sha = it["path"].strip("/"), it["mode"], it.get("sha")
+                if "content" in it and sha is None and isinstance(it["content"], str):
+                    p = r.git_bytes("hash-object", "-w", "--stdin",
+                                    data=it["content"].encode("utf-8"))
+                    sha = p.stdout.decode().strip()
+                    types[sha] = "blob"
+                under = [k for k in flat if k.startswith(path + "/")]
+                if sha is None:
+                    if path not in flat and not under:
+                        raise ApiError(422, error("GitRPC::BadObjectState: %s does not "
+                                                  "exist in the tree" % path, DOC_TREES,
+                                                  status=422))
+                    flat.pop(path, None)
+                    for k in under:
+                        del flat[k]
+                    continue
+                if not isinstance(sha, str) or not SHA.match(sha) or \
+                        (mode != "160000" and types.get(sha) != TREE_MODES[mode]):
+                    raise ApiError(422, error("GitRPC::BadObjectState", DOC_TREES,
+                                              status=422))
+                for k in under:
+                    del flat[k]
+                parts = path.split("/")
+                for i in range(1, len(parts)):
+                    flat.pop("/".join(parts[:i]), None)
+                if mode == "040000":
+                    out = r.git_bytes("ls-tree", "-r", "-z", "--full-tree", sha).stdout
+                    for rec in out.split(b"\0"):
+                        if rec:
+                            meta, _, sub = rec.partition(b"\t")
+                            m2, _t, s2 = meta.decode().split()
+                            flat[path + "/" + sub.decode("utf-8", "surrogateescape")] = \
+                                (m2, s2)
+                else:
+                    flat[path] = (mode, sha)
+            fd, index = tempfile.mkstemp(prefix="forge-index-", dir=r.gitdir)
+            os.close(fd)
+            os.unlink(index)
+            try:
+                env = {"GIT_INDEX_FILE": index}
+                lines = b"".join(("%s %s\t" % (m, s)).encode() +
+                                 k.encode("utf-8", "surrogateescape") + b"\0"
+                                 for k, (m, s) in sorted(flat.items()))
+                if lines and r.git_bytes("update-index", "-z", "--index-info", data=lines,
+                                         env=env).returncode != 0:
+                    raise ApiError(422, error("GitRPC::BadObjectState", DOC_TREES,
+                                              status=422))
+                p = r.git_bytes("write-tree", env=env)
+                if p.returncode != 0:
+                    raise ApiError(500, error("Server Error", status=500))
+                sha = p.stdout.decode().strip()
+            finally:
+                if os.path.exists(index):
+                    os.unlink(index)
+        url = "%s/repos/%s/git/trees/%s" % (self.urls.api, r.full_name, sha)
+        entries = []
+        out = r.git_bytes("ls-tree", "-z", "--long", sha).stdout
+        for rec in out.split(b"\0"):
+            if rec:
+                meta, _, path = rec.partition(b"\t")
+                mode, typ, esha, size = meta.decode().split()
+                e = {"path": path.decode("utf-8", "replace"), "mode": mode, "type": typ,
+                     "sha": esha, "url": "%s/repos/%s/git/%ss/%s" % (
+                         self.urls.api, r.full_name, typ, esha)}
+                if typ == "blob":
+                    e["size"] = int(size)
+                entries.append(e)
+        return 201, {"sha": sha, "url": url, "tree": entries, "truncated": False}, \
+            {"Location": url}
+
+    @staticmethod
+    def _git_date(iso):
+        """GitHub's ISO 8601 date as git takes it (git parses ISO 8601 itself)."""
+        return iso if isinstance(iso, str) and iso else None
+
+    def create_commit(self, owner, name):
+        """POST .../git/commits {message, tree, parents[], author?, committer?}:
+        `git commit-tree` -> 201 with GitHub's git commit object."""
+        r = self.repo(owner, name)
+        b = self.body_object(DOC_COMMITS)
+        msg, tree, parents = b.get("message"), b.get("tree"), b.get("parents", [])
+        if not isinstance(msg, str) or not isinstance(tree, str):
+            raise invalid_request('"message" and "tree" must be strings.', DOC_COMMITS)
+        if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
+            raise invalid_request('"parents" must be an array of strings.', DOC_COMMITS)
+        author = b.get("author") or {"name": self.login, "email": "%s@users.noreply" %
+                                     self.login}
+        committer = b.get("committer") or author
+        env = {}
+        for who, p in (("AUTHOR", author), ("COMMITTER", committer)):
+            if not isinstance(p, dict) or not isinstance(p.get("name"), str) or \
+                    not isinstance(p.get("email"), str):
+                raise invalid_request('"%s" needs "name" and "email".' % who.lower(),
+                                      DOC_COMMITS)
+            env["GIT_%s_NAME" % who] = p["name"]
+            env["GIT_%s_EMAIL" % who] = p["email"]
+            if self._git_date(p.get("date")):
+                env["GIT_%s_DATE" % who] = p["date"]
+        with self.store.lock:
+            types = self._types(r, [x for x in [tree] + parents if SHA.match(x)])
+            if types.get(tree) != "tree":
+                raise ApiError(422, error("Tree SHA does not exist", DOC_COMMITS,
+                                          status=422))
+            for p in parents:
+                if types.get(p) != "commit":
+                    raise ApiError(422, error("Parent SHA does not exist or is not a "
+                                              "commit object", DOC_COMMITS, status=422))
+            args = ["commit-tree", tree]
+            for p in parents:
+                args += ["-p", p]
+            c = r.git_bytes(*args, data=msg.encode("utf-8"), env=env)
+            if c.returncode != 0:
+                raise ApiError(422, error("Invalid request", DOC_COMMITS, status=422))
+            sha = c.stdout.decode().strip()
+            raw = r.git("cat-file", "commit", sha).stdout
+        full = shapes.commit(self.urls, r, sha, raw)
+        a = "%s/repos/%s" % (self.urls.api, r.full_name)
+        obj = {
+            "sha": sha, "node_id": full["node_id"], "url": "%s/git/commits/%s" % (a, sha),
+            "html_url": full["html_url"],
+            "author": full["commit"]["author"], "committer": full["commit"]["committer"],
+            "tree": full["commit"]["tree"], "message": full["commit"]["message"],
+            "parents": [{"sha": p, "url": "%s/git/commits/%s" % (a, p),
+                         "html_url": "%s/%s/commit/%s" % (self.urls.web, r.full_name, p)}
+                        for p in parents],
+            "verification": {"verified": False, "reason": "unsigned", "signature": None,
+                             "payload": None, "verified_at": None},
+        }
+        return 201, obj, {"Location": obj["url"]}
 
     def _ref_error(self, message, doc):
         return ApiError(422, error(message, doc, status=422))

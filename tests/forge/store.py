@@ -162,6 +162,15 @@ class Repo:
                               stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               check=check)
 
+    def git_bytes(self, *args, data=None, env=None):
+        """Run git in the bare repo with data (bytes) on stdin and extra
+        environment; returns CompletedProcess (bytes)."""
+        e = dict(os.environ)
+        e.update(env or {})
+        return subprocess.run(["git", "--git-dir", self.gitdir] + list(args),
+                              input=data if data is not None else b"",
+                              capture_output=True, env=e)
+
     def is_ancestor(self, a, b):
         """True when commit a is reachable from commit b."""
         return self.git("merge-base", "--is-ancestor", a, b).returncode == 0

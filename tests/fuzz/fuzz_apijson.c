@@ -2,7 +2,8 @@
  * Fuzz the readers of the forge's JSON answers, as the API client reads
  * them (supervisor/github/): one input is one response body, handed to
  * every parser an endpoint's answer goes through (repository, pull request
- * and pull request list, git ref, rate limit, user, labels, error body),
+ * and pull request list, git ref, a Git Data object's sha, rate limit,
+ * user, labels, error body),
  * then a parsed PR list goes through discovery's selection of the sync PR.
  * None may crash, leak or read out of bounds, and what a parser accepts
  * must hold what its callers rely on.
@@ -18,6 +19,7 @@
 #include "supervisor/github/api.h"
 #include "supervisor/github/discovery.h"
 #include "supervisor/github/github.h"
+#include "supervisor/github/gitdata.h"
 #include "tests/fuzz/fuzz.h"
 
 int fuzz_apijson(const uint8_t *data, size_t size);
@@ -102,6 +104,10 @@ fuzz_apijson(const uint8_t *data, size_t size)
 	if (github_ref_parse(&ref, sha, json, size) == 0 && !is_hex40(sha))
 		wrong = 1;
 	free(ref);
+	/* a blob's, tree's or commit's answer (Git Data API): lowercase hex only */
+	if (gitdata_sha_parse(sha, json, size, "blob") == 0 &&
+	    (!is_hex40(sha) || strspn(sha, "0123456789abcdef") != 40))
+		wrong = 1;
 	memset(&rate, 0, sizeof(rate));
 	(void)github_rate_parse(&rate, json, size);
 	if (github_user_parse(&user, json, size) == 0 && user->login == NULL)

@@ -58,6 +58,19 @@ pjt "d['plugin'] == {'path': '$BUILD/repocast-worker-git.so', 'found': True}" "$
 pjt "d['token'] == {'present': True, 'from': '--token-file', 'accepted': True, 'login': 'demo', 'scopes': ['repo', 'workflow']}" "$j" ||
     fail "token"
 pjt "d['api']['reachable'] and d['api']['url'] == 'http://127.0.0.1:$PORT/api/v3'" "$j" || fail "api"
+pjt "d['commit'] == {'via': 'push', 'api_max_blobs': 100, 'api_max_bytes': 10485760}" "$j" ||
+    fail "commit: $(pj "d['commit']" "$j")"
+# the commit path a sync will take: through the API when the config says so
+cp "$T/sync.yaml" "$T/sync.push.yaml"
+sed -i 's|^  report: |  commit: {via: api, api_max_blobs: 7}\n  report: |' "$T/sync.yaml"
+diag 0 --token-file "$T/token" --json
+pjt "d['commit'] == {'via': 'api', 'api_max_blobs': 7, 'api_max_bytes': 10485760}" "$j" ||
+    fail "commit via api: $(pj "d['commit']" "$j")"
+diag 0 --token-file "$T/token"
+grep -q "^commit: *api (Git Data API, no push; at most 7 new blobs, 10485760 bytes)" "$T/out" ||
+    { cat "$T/out"; fail "diagnose text: no commit line"; }
+cp "$T/sync.push.yaml" "$T/sync.yaml"
+diag 0 --token-file "$T/token" --json
 pjt "d['api']['rate_limit']['limit'] == 5000 and 0 < d['api']['rate_limit']['remaining'] <= 5000" "$j" ||
     fail "rate limit"
 pjt "d['cache'] == {'path': '$T/cache-dir', 'exists': True, 'writable': True, 'bytes': 4000, 'files': 2}" "$j" ||

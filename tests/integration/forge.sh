@@ -452,6 +452,50 @@ eq "create ref: 201" "$(api POST /repos/acme/api/git/refs "{\"ref\":\"refs/heads
 eq "create existing ref: 422" "$(api POST /repos/acme/api/git/refs "{\"ref\":\"refs/heads/made\",\"sha\":\"$feat1\"}")" 422
 eq "create existing message" "$(j "$T/body" 'd["message"]')" "Reference already exists"
 
+# --- git data: blobs, trees, commits (what a commit through the API uses) ---
+G="git --git-dir $T/root/acme/api.git"
+eq "blob base64: 201" "$(api POST /repos/acme/api/git/blobs '{"content":"aGkK","encoding":"base64"}')" 201
+blob=$(j "$T/body" 'd["sha"]')
+eq "blob sha is git's" "$blob" "$(printf 'hi\n' | git hash-object --stdin)"
+eq "blob url" "$(j "$T/body" 'd["url"]')" "$URL/api/v3/repos/acme/api/git/blobs/$blob"
+eq "blob utf-8: 201" "$(api POST /repos/acme/api/git/blobs '{"content":"x"}')" 201
+eq "blob utf-8 sha" "$(j "$T/body" 'd["sha"]')" "$(printf 'x' | git hash-object --stdin)"
+eq "blob bad base64: 422" "$(api POST /repos/acme/api/git/blobs '{"content":"!!","encoding":"base64"}')" 422
+eq "blob bad base64 error" "$(j "$T/body" 'd["errors"][0]["field"]')" content
+base_tree=$($G rev-parse "$feat1^{tree}")
+first=$($G ls-tree --name-only "$base_tree" | head -n 1)
+eq "tree on base_tree: 201" "$(api POST /repos/acme/api/git/trees "{\"base_tree\":\"$base_tree\",\"tree\":[{\"path\":\"new/deep/f.txt\",\"mode\":\"100755\",\"type\":\"blob\",\"sha\":\"$blob\"},{\"path\":\"$first\",\"mode\":\"100644\",\"type\":\"blob\",\"sha\":null}]}")" 201
+tree=$(j "$T/body" 'd["sha"]')
+# the same tree by git's own index: read-tree, update-index, write-tree
+check "the deleted path is a file" sh -c "$G cat-file -t '$base_tree:$first' | grep -qx blob"
+want=$(export GIT_INDEX_FILE=$T/idx; $G read-tree "$base_tree" &&
+    printf '0 %040d\t%s\n100755 %s\tnew/deep/f.txt\n' 0 "$first" "$blob" |
+    $G update-index --index-info &&
+    $G write-tree)
+eq "tree is git's" "$tree" "$want"
+check "nested path made executable" sh -c "$G ls-tree -r '$tree' new/deep/f.txt | grep -q '^100755 blob $blob'"
+check "deleted path gone" sh -c "! $G cat-file -e '$tree:$first' 2>/dev/null"
+eq "tree answer lists the top level" "$(j "$T/body" '"new" in [e["path"] for e in d["tree"]] and not d["truncated"]')" true
+eq "tree: delete a missing path: 422" "$(api POST /repos/acme/api/git/trees "{\"base_tree\":\"$base_tree\",\"tree\":[{\"path\":\"no/such\",\"mode\":\"100644\",\"type\":\"blob\",\"sha\":null}]}")" 422
+eq "tree: a sha that is no blob: 422" "$(api POST /repos/acme/api/git/trees "{\"tree\":[{\"path\":\"a\",\"mode\":\"100644\",\"type\":\"blob\",\"sha\":\"$(printf '%040d' 0)\"}]}")" 422
+eq "tree: bad base_tree: 422" "$(api POST /repos/acme/api/git/trees "{\"base_tree\":\"$blob\",\"tree\":[]}")" 422
+eq "tree: bad base_tree error" "$(j "$T/body" 'd["errors"][0]["field"]')" base_tree
+eq "tree: bad mode: 422" "$(api POST /repos/acme/api/git/trees "{\"tree\":[{\"path\":\"a\",\"mode\":\"644\",\"type\":\"blob\",\"sha\":\"$blob\"}]}")" 422
+body="{\"message\":\"via api\\n\",\"tree\":\"$tree\",\"parents\":[\"$feat1\"],\"author\":{\"name\":\"Sync Bot\",\"email\":\"bot@example.com\",\"date\":\"2024-01-01T12:00:00+01:00\"},\"committer\":{\"name\":\"Sync Bot\",\"email\":\"bot@example.com\",\"date\":\"2024-01-01T12:00:00+01:00\"}}"
+eq "commit: 201" "$(api POST /repos/acme/api/git/commits "$body")" 201
+commit=$(j "$T/body" 'd["sha"]')
+eq "commit shape" "$(j "$T/body" '[d["tree"]["sha"] == "'"$tree"'", [p["sha"] for p in d["parents"]] == ["'"$feat1"'"], d["message"], d["author"]["name"], d["verification"]["verified"]]')" '[true, true, "via api", "Sync Bot", false]'
+check "commit in the repo, dated as asked" sh -c "$G log -1 --format='%at %ai %s' '$commit' | grep -qx '1704106800 2024-01-01 12:00:00 +0100 via api'"
+eq "commit again: the same id" "$(api POST /repos/acme/api/git/commits "$body" >/dev/null; j "$T/body" 'd["sha"]')" "$commit"
+eq "commit: bad tree: 422" "$(api POST /repos/acme/api/git/commits "{\"message\":\"m\",\"tree\":\"$blob\",\"parents\":[]}")" 422
+eq "commit: bad tree message" "$(j "$T/body" 'd["message"]')" "Tree SHA does not exist"
+eq "commit: bad parent: 422" "$(api POST /repos/acme/api/git/commits "{\"message\":\"m\",\"tree\":\"$tree\",\"parents\":[\"$tree\"]}")" 422
+eq "commit: bad parent message" "$(j "$T/body" 'd["message"]')" "Parent SHA does not exist or is not a commit object"
+eq "ref to it: 201" "$(api POST /repos/acme/api/git/refs "{\"ref\":\"refs/heads/via-api\",\"sha\":\"$commit\"}")" 201
+eq "not a fast forward without force: 422" "$(api PATCH /repos/acme/api/git/refs/heads/via-api "{\"sha\":\"$feat1\"}")" 422
+eq "not a fast forward message" "$(j "$T/body" 'd["message"]')" "Update is not a fast forward"
+eq "with force: 200" "$(api PATCH /repos/acme/api/git/refs/heads/via-api "{\"sha\":\"$feat1\",\"force\":true}")" 200
+
 # --- pagination ------------------------------------------------------------
 for i in $(seq -w 1 104); do echo "update refs/heads/page-$i $feat1"; done |
 	git --git-dir "$T/root/acme/api.git" update-ref --stdin

@@ -746,6 +746,16 @@ sync_outcome(struct sync_ctx *c, const git_oid *new_tree)
 	if ((rc = sync_newobj_persist(c)) < 0)
 		return rc;
 	sync_phase(c, "cache");
+	/*
+	 * Through the API (repocast.commit.via: api): every object of the
+	 * commit is in the mirror now, and the supervisor, once this worker
+	 * has left the mirror, reads the commit from there and makes it on the
+	 * target with the Git Data API (supervisor/sync/apicommit.c). No ref
+	 * of the mirror names it: a commit that never reaches the target
+	 * leaves the mirror as it was.
+	 */
+	if (job->commit_api)
+		return sync_result(c, "pushed", &commit, branch, NULL, 0);
 	if ((rc = push_branch(&c->mir, branch, job->base_branch, &commit)) < 0)
 		return rc;
 	sync_phase(c, "push");

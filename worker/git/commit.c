@@ -237,9 +237,21 @@ commit_run_changes(struct msg_result *res, struct worker *w, const char *dir,
 			    job->sync_branch, job->target);
 			goto out;
 		}
-		if ((rc = push_branch(&m, job->sync_branch, base->branch, &commit_id)) < 0)
-			goto out;
-		worker_phase(w, "push", util_now_ms() - t0);
+		/* commit.via: api: the commit and its objects are in the mirror
+		 * (the index wrote the blobs and trees, make_commit the commit); the
+		 * supervisor makes it on the target through the API */
+		if (job->commit_api) {
+			/* push_branch's own check, for the commit the API makes */
+			if (strcmp(job->sync_branch, base->branch) == 0) {
+				rc = err_set(ERR_CONFIG, "refusing to push to the base branch '%s'",
+				    job->sync_branch);
+				goto out;
+			}
+		} else {
+			if ((rc = push_branch(&m, job->sync_branch, base->branch, &commit_id)) < 0)
+				goto out;
+			worker_phase(w, "push", util_now_ms() - t0);
+		}
 	}
 	git_oid_tostr(hex, sizeof(hex), &commit_id);
 	res->outcome = (char *)(job->dry_run ? "dry_run" : "pushed");

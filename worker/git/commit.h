@@ -29,7 +29,9 @@ struct commit_base {
 
 /*
  * Commit what the command changed in dir on top of base and, unless the
- * JOB is a dry run, push it to the JOB's sync_branch (forced: the branch
+ * JOB is a dry run or says commit_api (the supervisor then makes the
+ * commit through the API from the mirror, where it is), push it to the
+ * JOB's sync_branch (forced: the branch
  * is the run's own and always one commit on the base). Fills res:
  * outcome "unchanged" (nothing changed: no commit, nothing pushed),
  * "pushed" or "dry_run", with the commit id, the branch, the counts and
