@@ -51,6 +51,9 @@ struct discovery {
 	bool has_meta;               /* pr's body had a readable metadata block */
 	struct prtext_meta meta;     /* that block */
 	struct prtext_branch branch; /* pr's parsed head branch name */
+	char branch_head[41];        /* the head pr's branch has now (its ref), when
+	                              * discovery read it (batched: discogql.h);
+	                              * "" = not known */
 	struct github_pull *others;  /* this target's other open sync PRs (owned) */
 	size_t nothers;
 };

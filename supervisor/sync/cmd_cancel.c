@@ -402,6 +402,7 @@ out:
 	}
 	free(ct);
 	endpoint_release(&r.ep);
+	free(r.gql_url);
 	api_free(r.api);
 	token_free(r.token);
 	scope_release(&r.scope);

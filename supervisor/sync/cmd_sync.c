@@ -365,6 +365,7 @@ sync_release(struct sync_run *r)
 		source_close(&r->sources[i].src);
 	}
 	free(r->sources);
+	free(r->gql_url);
 	api_free(r->api);
 	endpoint_release(&r->ep);
 	token_free(r->token);

@@ -177,6 +177,9 @@ sync_open_api(struct sync_run *r)
 	sync_api_limits(&ao, r);
 	rc = api_new(&r->api, &ao, token_value(r->token));
 	free(cache);
+	free(r->gql_url);
+	r->gql_url = endpoint_graphql_url(r->ep.api_url);
+	r->gql_off = !r->cfg->rc.api_graphql;
 	if (rc < 0)
 		err_wrap("repocast.api_url (from %s)", r->ep.api_from);
 	return rc;

@@ -155,6 +155,11 @@ struct sync_run {
 	                                * nskipped: skipped for a dependency */
 	struct progress prog;
 	uint64_t t0;
+	/* Batched discovery over GraphQL (supervisor/github/discogql.h). */
+	char *gql_url;                 /* the GraphQL endpoint next to api_url */
+	bool gql_off;                  /* repocast.api.graphql: off, or found unusable */
+	long gql_points;               /* GraphQL points spent (rateLimit.cost), summed */
+	unsigned gql_queries;          /* queries sent */
 };
 
 /* ---- env.c ---- */
