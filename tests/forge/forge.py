@@ -510,12 +510,13 @@ class Handler(BaseHTTPRequestHandler):
                 "type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID %d."
                 % store.user_id(login)}]}, login, rate=snap, resource="graphql")
         try:
-            status, obj, cost = gql.answer(f, login, raw)
+            status, obj, cost, op = gql.answer(f, login, raw)
         except Exception:
             f.log("request %d: %s", self.rec["seq"], traceback.format_exc())
-            status, obj, cost = 500, shapes.error("Server Error", status=500), 0
+            status, obj, cost, op = 500, shapes.error("Server Error", status=500), 0, None
         f.gql_quota.charge(login, cost)
-        self.rec["graphql"] = {"cost": cost, "repositories": raw.count(b"repository(")}
+        self.rec["graphql"] = {"operation": op, "cost": cost,
+                               "repositories": raw.count(b"repository(")}
         if fault is not None:  # drop_after
             return self.drop()
         self.send_json(status, obj, login, rate=f.gql_quota.snapshot(login),

@@ -604,17 +604,19 @@ class RepoView:
 
 
 def answer(forge, login, raw):
-    """(status, answer object, points charged) for one POST /api/graphql body."""
+    """(status, answer object, points charged, operation) for one POST
+    /api/graphql body; operation is "query", "mutation" or None (not parsed)."""
     try:
         req = json.loads(raw.decode("utf-8")) if raw else None
     except (UnicodeDecodeError, ValueError):
-        return 400, shapes.error("Problems parsing JSON", DOC, status=400), 0
+        return 400, shapes.error("Problems parsing JSON", DOC, status=400), 0, None
     if not isinstance(req, dict) or not isinstance(req.get("query"), str):
         return 200, {"errors": [{"message": "A query attribute must be specified and must "
-                                 "be a string."}]}, 0
+                                 "be a string."}]}, 0, None
     variables = req.get("variables")
     if variables is not None and not isinstance(variables, dict):
-        return 200, {"errors": [{"message": "Variables are invalid JSON."}]}, 0
+        return 200, {"errors": [{"message": "Variables are invalid JSON."}]}, 0, None
+    op = None
     try:
         op, vardefs, sels = Parser(req["query"]).document()
         nodes, requests = measure(sels)
@@ -641,9 +643,9 @@ def answer(forge, login, raw):
         else:
             data = run.select("Query", None, sels, run.query_field, [])
     except GqlError as e:
-        return 200, e.answer(), 0
+        return 200, e.answer(), 0, op
     out = {"data": data}
     if run.errors:
         out["errors"] = run.errors
-    return 200, out, run.cost
+    return 200, out, run.cost, op
 
