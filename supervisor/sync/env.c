@@ -327,6 +327,38 @@ sync_plan_fits(const struct cfg_preflight *pf, const struct github_rate *rate,
 }
 
 /*
+ * GraphQL's own points (batched discovery, supervisor/github/discogql.h):
+ * one query of at most 100 targets costs 1 point, so a run plans
+ * ceil(targets / graphql_batch) of them, with the same margin and share
+ * as the core quota. A run whose queries do not fit discovers over REST,
+ * which the core plan already counts (its reads are the worst case).
+ */
+static void
+sync_preflight_graphql(struct sync_run *r, const struct api_quota *q, int margin_percent,
+    unsigned share)
+{
+	unsigned batch = (unsigned)r->cfg->rc.api_graphql_batch;
+	unsigned n = (unsigned)r->scope.n, queries;
+	long avail;
+
+	if (r->gql_off || q->remaining < 0 || batch == 0 || n == 0)
+		return;
+	queries = (n + batch - 1) / batch;
+	avail = q->remaining - (q->remaining * margin_percent + 99) / 100;
+	if (share > 1)
+		avail = avail > 0 ? avail / (long)share : 0;
+	if ((long)queries <= avail) {
+		log_info("rate-limit preflight: GraphQL: %u queries of %u targets planned (1 point "
+		    "each) vs %ld points remaining: ok", queries, batch, q->remaining);
+		return;
+	}
+	log_warn("rate-limit preflight: GraphQL: %u queries planned vs %ld points available "
+	    "(%ld remaining): discovery uses the REST API for this run", queries,
+	    avail < 0 ? 0 : avail, q->remaining);
+	r->gql_off = true;
+}
+
+/*
  * Before anything else touches the API: is the token good, and does the
  * run's worst-case cost fit the quota (DESIGN §4)? GET /rate_limit costs
  * no quota. An auth failure stops the run; any other failure to read the
@@ -371,6 +403,7 @@ sync_preflight(struct sync_run *r)
 		    line, sh, r->o.shard.count, r->o.shard.count);
 	else
 		log_info("%s", line);
+	sync_preflight_graphql(r, &rate.graphql, plan.margin_percent, plan.share);
 	if (rc == 0)
 		return 0;
 	if (r->o.ignore_preflight) {

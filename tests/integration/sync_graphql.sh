@@ -204,4 +204,18 @@ same restscope gqlscope
     { cat "$T/gqlscope.out"; fail "gqlscope: the fallback not said once"; }
 pjt 'all(t["skipped"] for t in d if t["outcome"] != "failed")' "$T/gqlscope.json" ||
     fail "gqlscope: the skip cache did not answer over REST"
+
+# 6. GraphQL's points spent: the preflight says so and discovery goes over REST
+python3 -c 'import sys, urllib.request
+urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(),
+    method="POST"), timeout=10).read()' "http://127.0.0.1:$PORT/_forge/ratelimit" \
+    '{"resource": "graphql", "remaining": 0, "reset_in": 3600}'
+sleep 1
+run gqlpoints gql
+same restscope gqlpoints
+[ "$(requests gqlpoints '^/api/graphql$')" = 0 ] || fail "gqlpoints: a query with no points left"
+grep -q "rate-limit preflight: GraphQL: 3 queries planned vs 0 points available (0 remaining): discovery uses the REST API" \
+    "$T/gqlpoints.out" || { cat "$T/gqlpoints.out"; fail "gqlpoints: preflight"; }
+grep -q "rate-limit preflight: GraphQL: 3 queries of 2 targets planned (1 point each) vs [0-9]* points remaining: ok" \
+    "$T/gql2.out" || { cat "$T/gql2.out"; fail "gql2: no GraphQL preflight line"; }
 echo ok
