@@ -34,14 +34,14 @@ START_TEST(test_build)
 	    "defaultBranchRef{name target{oid}}"
 	    "pullRequests(states:[OPEN],first:100){pageInfo{hasNextPage}"
 	    "nodes{number url title body isDraft headRefName headRefOid baseRefName "
-	    "headRepository{nameWithOwner} headRepositoryOwner{login} "
+	    "isCrossRepository headRepository{nameWithOwner} headRepositoryOwner{login} "
 	    "headRef{target{oid}} author{login}}}}"
 	    "r1:repository(owner:\"acme\",name:\"web\"){isArchived viewerPermission "
 	    "defaultBranchRef{name target{oid}}"
 	    "base:ref(qualifiedName:\"refs/heads/dev\\\"x\"){target{oid}}"
 	    "pullRequests(states:[OPEN],first:100){pageInfo{hasNextPage}"
 	    "nodes{number url title body isDraft headRefName headRefOid baseRefName "
-	    "headRepository{nameWithOwner} headRepositoryOwner{login} "
+	    "isCrossRepository headRepository{nameWithOwner} headRepositoryOwner{login} "
 	    "headRef{target{oid}} author{login}}}}"
 	    "}");
 	buf_release(&b);
@@ -179,12 +179,15 @@ START_TEST(test_read_odd)
 		ck_assert_msg(!done[0], "settled by %s", bad[i]);
 		json_decref(d);
 	}
-	/* PR nodes without a number or a head name are left out, not fatal. */
+	/* PR nodes without a number or a head name are left out, not fatal; a
+	 * newer sync PR from a fork that is gone is not this target's. */
 	{
 		json_t *d = json_loads("{\"r0\":{\"defaultBranchRef\":{\"name\":\"main\","
 		    "\"target\":{\"oid\":\"" B0 "\"}},\"pullRequests\":{\"pageInfo\":"
 		    "{\"hasNextPage\":false},\"nodes\":[{\"number\":0,\"headRefName\":\"x\"},"
-		    "{\"number\":4},null,{\"number\":9,\"baseRefName\":\"main\",\"headRefName\":"
+		    "{\"number\":4},null,{\"number\":11,\"baseRefName\":\"main\",\"headRefName\":"
+		    "\"chore/sync-files-api-20240105-120000-abcdef0\",\"isCrossRepository\":true,"
+		    "\"headRepository\":null,\"headRepositoryOwner\":null},{\"number\":9,\"baseRefName\":\"main\",\"headRefName\":"
 		    "\"chore/sync-files-api-20240101-120000-abcdef0\"}]}}}", 0, NULL);
 
 		discogql_read(out, done, t, 1, d);

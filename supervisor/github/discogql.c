@@ -12,7 +12,7 @@
 
 #define PR_FIELDS \
 	"number url title body isDraft headRefName headRefOid baseRefName " \
-	"headRepository{nameWithOwner} headRepositoryOwner{login} " \
+	"isCrossRepository headRepository{nameWithOwner} headRepositoryOwner{login} " \
 	"headRef{target{oid}} author{login}"
 
 void
@@ -98,6 +98,9 @@ pull_from_node(struct github_pull *p, json_t *j)
 	p->head.sha = xstrdup_or_null(jget_str(j, "headRefOid"));
 	p->head.repo = xstrdup_or_null(jget_str(json_object_get(j, "headRepository"),
 	    "nameWithOwner"));
+	/* A fork that is gone: no repository, never this target's. */
+	if (p->head.repo == NULL && json_is_true(json_object_get(j, "isCrossRepository")))
+		p->head.repo = xstrdup("");
 	if (owner != NULL)
 		p->head.label = xasprintf("%s:%s", owner, ref);
 	p->base.ref = xstrdup_or_null(jget_str(j, "baseRefName"));

@@ -12,7 +12,7 @@
  *     pullRequests(states: [OPEN], first: 100) {
  *       pageInfo { hasNextPage }
  *       nodes { number url title body isDraft headRefName headRefOid baseRefName
- *               headRepository { nameWithOwner } headRepositoryOwner { login }
+ *               isCrossRepository headRepository { nameWithOwner } headRepositoryOwner { login }
  *               headRef { target { oid } } author { login } } } }
  *
  * plus rateLimit { cost remaining resetAt }: what discovery_run learns with

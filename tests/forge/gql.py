@@ -19,7 +19,7 @@ What a query can ask (GitHub's names and shapes):
     refs(refPrefix, first, after) { nodes { ...Ref } pageInfo totalCount }
     object(expression: "REV:PATH") { ... on Blob { oid byteSize } ... on Commit { oid } }
     pullRequests(states, first, after, headRefName, baseRefName) {
-      nodes { id number url title body state isDraft mergeable
+      nodes { id number url title body state isDraft mergeable isCrossRepository
               headRefName headRefOid baseRefName headRef { ...Ref }
               headRepository { nameWithOwner } headRepositoryOwner { login }
               author { login } labels(first) { nodes { name } } }
@@ -32,7 +32,7 @@ Errors as GitHub gives them: a parse error or an unknown field answers
 a connection without `first`/`last` or with more than 100, or a query over
 500,000 nodes, is refused before anything runs. The cost follows GitHub's
 rule: the requests the connections need (each connection's parents'
-`first` multiplied), divided by 100, at least 1.
+`first` multiplied), divided by 100 and rounded, at least 1.
 """
 
 import json
@@ -539,6 +539,7 @@ class Run:
             "headRefName": lambda: p["head"],
             "headRefOid": lambda: p["head_sha"],
             "baseRefName": lambda: p["base"],
+            "isCrossRepository": lambda: p["head_owner"] != r.owner,
         }
         if f.name in simple:
             return simple[f.name]()
@@ -626,7 +627,7 @@ def answer(forge, login, raw):
                            "limit of %d." % ("last", nodes, NODE_LIMIT), 1, 1,
                            {"type": "MAX_NODE_LIMIT_EXCEEDED"})
         run = Run(forge, login, variables, vardefs)
-        run.cost = max(1, requests // 100)
+        run.cost = max(1, int(round(requests / 100.0)))
         run.nodes = nodes
         if op == "mutation":
             data = {}
