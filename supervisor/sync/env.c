@@ -348,13 +348,14 @@ sync_preflight_graphql(struct sync_run *r, const struct api_quota *q, int margin
 	if (share > 1)
 		avail = avail > 0 ? avail / (long)share : 0;
 	if ((long)queries <= avail) {
-		log_info("rate-limit preflight: GraphQL: %u queries of %u targets planned (1 point "
-		    "each) vs %ld points remaining: ok", queries, batch, q->remaining);
+		log_info("rate-limit preflight: GraphQL: %u %s of %u targets planned (1 point "
+		    "each) vs %ld points remaining: ok", queries, queries == 1 ? "query" : "queries",
+		    batch, q->remaining);
 		return;
 	}
-	log_warn("rate-limit preflight: GraphQL: %u queries planned vs %ld points available "
+	log_warn("rate-limit preflight: GraphQL: %u %s planned vs %ld points available "
 	    "(%ld remaining): discovery uses the REST API for this run", queries,
-	    avail < 0 ? 0 : avail, q->remaining);
+	    queries == 1 ? "query" : "queries", avail < 0 ? 0 : avail, q->remaining);
 	r->gql_off = true;
 }
 
