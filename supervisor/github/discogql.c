@@ -39,7 +39,9 @@ discogql_build(struct buf *out, const struct discovery_target *t, size_t n)
 			graphql_string(out, qualified.ptr);
 			buf_addstr(out, "){target{oid}}");
 		}
-		buf_addstr(out, "pullRequests(states:[OPEN],first:100){pageInfo{hasNextPage}"
+		/* Newest first, as REST lists them: the PRs to close go in the same order. */
+		buf_addstr(out, "pullRequests(states:[OPEN],first:100,"
+		    "orderBy:{field:CREATED_AT,direction:DESC}){pageInfo{hasNextPage}"
 		    "nodes{" PR_FIELDS "}}}");
 		free(owner);
 	}

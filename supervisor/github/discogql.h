@@ -9,7 +9,8 @@
  *     isArchived viewerPermission
  *     defaultBranchRef { name target { oid } }
  *     base: ref(qualifiedName: "refs/heads/B") { target { oid } }  # a configured branch
- *     pullRequests(states: [OPEN], first: 100) {
+ *     pullRequests(states: [OPEN], first: 100,
+ *         orderBy: { field: CREATED_AT, direction: DESC }) {
  *       pageInfo { hasNextPage }
  *       nodes { number url title body isDraft headRefName headRefOid baseRefName
  *               isCrossRepository headRepository { nameWithOwner } headRepositoryOwner { login }

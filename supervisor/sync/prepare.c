@@ -441,6 +441,9 @@ sync_discover_batched(struct sync_run *r, const size_t *idx, size_t n, bool *don
 		r->gql_queries++;
 		if (cost.cost > 0)
 			r->gql_points += cost.cost;
+		if (rc == 0)
+			log_debug("GraphQL: %zu targets in one query: cost %ld, %ld points left", k,
+			    cost.cost, cost.remaining);
 		if (rc < 0 && sync_signal_pending())
 			break;
 		if (rc < 0 && unusable) {
@@ -461,6 +464,8 @@ sync_discover_batched(struct sync_run *r, const size_t *idx, size_t n, bool *don
 	free(dts);
 	free(outs);
 	free(ok);
+	if (r->gql_queries > 0)
+		log_debug("GraphQL: %u queries so far, %ld points", r->gql_queries, r->gql_points);
 }
 
 void

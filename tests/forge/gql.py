@@ -18,7 +18,8 @@ What a query can ask (GitHub's names and shapes):
     ref(qualifiedName) { ...Ref }            # null when missing
     refs(refPrefix, first, after) { nodes { ...Ref } pageInfo totalCount }
     object(expression: "REV:PATH") { ... on Blob { oid byteSize } ... on Commit { oid } }
-    pullRequests(states, first, after, headRefName, baseRefName) {
+    pullRequests(states, first, after, headRefName, baseRefName,
+                 orderBy: {field: CREATED_AT|UPDATED_AT, direction: ASC|DESC}) {
       nodes { id number url title body state isDraft mergeable isCrossRepository
               headRefName headRefOid baseRefName headRef { ...Ref }
               headRepository { nameWithOwner } headRepositoryOwner { login }
@@ -449,7 +450,11 @@ class Run:
             pulls = [p for p in rv.pulls() if p["state"] in want
                      and (head is None or p["head"] == head)
                      and (base is None or p["base"] == base)]
-            pulls.sort(key=lambda p: p["number"])
+            order = self.arg(f, "orderBy") or {}
+            key = {"CREATED_AT": "created_at", "UPDATED_AT": "updated_at"}.get(
+                order.get("field") if isinstance(order, dict) else None, "created_at")
+            pulls.sort(key=lambda p: (p[key], p["number"]),
+                       reverse=isinstance(order, dict) and order.get("direction") == "DESC")
             return self.connection(f, pulls, "PullRequest", self.pull_field, path, rv)
         raise undefined(f, "Repository")
 

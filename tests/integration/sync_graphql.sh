@@ -24,8 +24,9 @@ set_up() {
 	seed_targets main "acme/$p-c"                           # base develop, pushed
 	git -C "$T/forge/acme/$p-c.git" branch develop main
 	seed_targets main "acme/$p-d"                           # base nope: failed
-	seed_targets main "acme/$p-e"                           # two sync PRs: one closed
+	seed_targets main "acme/$p-e"                           # three sync PRs: two closed
 	for br in "chore/sync-files-$p-e-20240101-000000-0123456" \
+	    "chore/sync-files-$p-e-20231231-000000-0123456" \
 	    "chore/sync-files-$p-e-20240102-000000-0123456"; do
 		w=$T/w/old-$RANDOM
 		git clone -q "$T/forge/acme/$p-e.git" "$w"
@@ -128,8 +129,17 @@ pjt '[t["outcome"] for t in d] == ["pushed", "up_to_date", "pushed", "failed", "
 pjt '"not found" in d[5]["error"] and "X-missing" in d[5]["error"]' "$T/gql1.json" ||
     fail "gql1: the missing repository's error: $(cat "$T/gql1.json")"
 # supersede: the newer old PR is reused, the other closed, in both copies
-[ "$(open_prs acme/rest-e)" = "[2]" ] || fail "rest-e: open PRs $(open_prs acme/rest-e)"
-[ "$(open_prs acme/gql-e)" = "[2]" ] || fail "gql-e: open PRs $(open_prs acme/gql-e)"
+[ "$(open_prs acme/rest-e)" = "[3]" ] || fail "rest-e: open PRs $(open_prs acme/rest-e)"
+[ "$(open_prs acme/gql-e)" = "[3]" ] || fail "gql-e: open PRs $(open_prs acme/gql-e)"
+# and the other two are closed in the same order (the PR list's, newest first)
+closes() {
+	python3 -c 'import json,re,sys
+print(" ".join(m.group(1) for m in (re.search(sys.argv[2], json.loads(l)["path"])
+                                    for l in open(sys.argv[1])) if m))' \
+	    "$T/$1.req" "^/api/v3/repos/acme/$2-e/issues/([0-9]+)/comments$"
+}
+[ "$(closes rest1 rest)" = "$(closes gql1 gql)" ] && [ -n "$(closes gql1 gql)" ] ||
+    fail "closing order: REST $(closes rest1 rest), GraphQL $(closes gql1 gql)"
 # 6 targets, 2 a query: 3 queries; REST only for the two targets a query
 # could not settle (the missing branch and the missing repository)
 [ "$(requests gql1 '^/api/graphql$')" = 3 ] || { cat "$T/gql1.req"; fail "gql1: graphql queries"; }
