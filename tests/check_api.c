@@ -1007,6 +1007,51 @@ START_TEST(test_create_caps_off)
 END_TEST
 
 /* The interval is the setting, whatever the address (the stub is on 127.0.0.1). */
+/* A GraphQL query is paced as a read and spends GraphQL's points, not core's. */
+START_TEST(test_graphql_budget)
+{
+	static char h[160];
+	struct stub_resp script[] = {
+		{ 200, h, "{\"data\":{}}", 0, 0 },
+		{ 200, NULL, "{\"data\":{}}", 0, 0 },
+		{ 200, NULL, "{}", 0, 0 },
+		{ 200, NULL, "{\"data\":{}}", 0, 0 },
+	};
+	struct fake_clock f = { 0, 1700000000000ULL, 0, { 0 }, 0 };
+	struct api_response r;
+	struct stub s;
+	struct api *a;
+	const unsigned q = API_READ | API_GRAPHQL | API_NOCACHE;
+
+	snprintf(h, sizeof(h), "X-RateLimit-Limit: 5000\r\nX-RateLimit-Remaining: 0\r\n"
+	    "X-RateLimit-Reset: %llu\r\nX-RateLimit-Resource: graphql\r\n",
+	    1700000000ULL + 12);
+	stub_start(&s, script, 4);
+	a = mkapi(&s, &f, NULL, NULL);  /* write_interval 1 s */
+	api_response_init(&r);
+	ck_assert_int_eq(api_request(&r, a, API_POST, "/graphql", "{\"query\":\"{}\"}", q), 0);
+	ck_assert_int_eq(api_get_stats(a)->graphql_quota.remaining, 0);
+	ck_assert_int_eq(api_get_stats(a)->graphql_quota.reset, 1700000012);
+	ck_assert_int_eq(api_get_stats(a)->quota.remaining, -1);
+	/* A core request does not wait for GraphQL's reset. */
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/g", NULL, 0), 0);
+	ck_assert_uint_eq(f.slept, 0);
+	ck_assert_int_eq(api_request(&r, a, API_GET, "/h", NULL, 0), 0);
+	ck_assert_uint_eq(f.slept, 0);
+	/* The next query does; no write interval for a read. */
+	ck_assert_int_eq(api_request(&r, a, API_POST, "/graphql", "{\"query\":\"{}\"}", q), 0);
+	ck_assert_uint_eq(f.slept, 12000);
+	ck_assert_uint_eq(api_get_stats(a)->writes, 0);
+	ck_assert_uint_eq(api_get_stats(a)->graphql, 2);
+	ck_assert_uint_eq(api_get_stats(a)->requests, 4);
+	ck_assert_str_eq(s.reqs[3].method, "POST");
+	ck_assert_str_eq(s.reqs[3].body, "{\"query\":\"{}\"}");
+	api_response_release(&r);
+	api_free(a);
+	stub_stop(&s);
+}
+END_TEST
+
 START_TEST(test_write_interval_on_loopback)
 {
 	struct stub_resp script[4];
@@ -1614,6 +1659,7 @@ api_suite(void)
 	tcase_add_test(lim, test_create_caps);
 	tcase_add_test(lim, test_create_caps_off);
 	tcase_add_test(lim, test_write_interval_on_loopback);
+	tcase_add_test(lim, test_graphql_budget);
 	tcase_add_test(lim, test_cancel);
 	tcase_set_timeout(ev, 20);
 	tcase_add_test(ev, test_events);

@@ -169,6 +169,28 @@ START_TEST(test_endpoint_api_error)
 }
 END_TEST
 
+START_TEST(test_endpoint_graphql_url)
+{
+	static const char *const cases[][2] = {
+		{ "https://api.github.com", "https://api.github.com/graphql" },
+		{ "https://api.github.com/", "https://api.github.com/graphql" },
+		{ "https://ghe.example.com/api/v3", "https://ghe.example.com/api/graphql" },
+		{ "https://ghe.example.com/api/v3/", "https://ghe.example.com/api/graphql" },
+		{ "http://127.0.0.1:8080/api/v3", "http://127.0.0.1:8080/api/graphql" },
+		{ "https://proxy.example/github", "https://proxy.example/github/graphql" },
+		{ "https://x.example/api/v30", "https://x.example/api/v30/graphql" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *u = endpoint_graphql_url(cases[i][0]);
+
+		ck_assert_str_eq(u, cases[i][1]);
+		free(u);
+	}
+}
+END_TEST
+
 Suite *
 endpoint_suite(void)
 {
@@ -180,6 +202,7 @@ endpoint_suite(void)
 	tcase_add_test(tc, test_endpoint_gh_host);
 	tcase_add_test(tc, test_endpoint_bad_env);
 	tcase_add_test(tc, test_endpoint_api_error);
+	tcase_add_test(tc, test_endpoint_graphql_url);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -631,7 +631,7 @@ END_TEST
 /* ---- discovery ---- */
 
 static const struct discovery_target tgt = {
-	"acme/api", NULL, "chore/sync-files", "acme/templates", false
+	"acme/api", NULL, "chore/sync-files", "acme/templates", false, false
 };
 
 START_TEST(test_pick_fixture)

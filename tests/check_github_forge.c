@@ -210,7 +210,7 @@ START_TEST(test_forge_pr_flow)
 	static const char *const teams[] = { "platform" };
 	struct prtext_in in = { "acme/templates", "main", SRC, "acme/api", "main",
 		DIGEST, files, 1, NULL, NULL, 0 };
-	struct discovery_target t = { "acme/api", NULL, PREFIX, "acme/templates", true };
+	struct discovery_target t = { "acme/api", NULL, PREFIX, "acme/templates", true, false };
 	struct github_pull_edit e = { "[Sync] retitled", NULL, NULL, NULL };
 	struct buf title = BUF_INIT, body = BUF_INIT;
 	struct github_pull_new req;
@@ -449,7 +449,7 @@ START_TEST(test_forge_bad_token)
 {
 	struct api *a = mkapi("wrong-token", NULL);
 	struct github_user *u;
-	struct discovery_target t = { "acme/api", NULL, PREFIX, NULL, false };
+	struct discovery_target t = { "acme/api", NULL, PREFIX, NULL, false, false };
 	struct discovery d;
 	char *want;
 

@@ -89,6 +89,8 @@ set_defaults(struct cfg *c)
 	c->rc.api_write_interval_ms = 1000;
 	c->rc.api_creates_per_minute = 80;
 	c->rc.api_creates_per_hour = 500;
+	c->rc.api_graphql = true;
+	c->rc.api_graphql_batch = 50;
 	c->preflight.enabled = true;
 	c->preflight.primary_margin_percent = 20;
 	c->preflight.secondary_reserve = 10;

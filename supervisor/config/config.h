@@ -162,6 +162,8 @@ struct cfg_repocast {
 	uint64_t api_write_interval_ms;  /* default 1000 */
 	int api_creates_per_minute;      /* default 80 */
 	int api_creates_per_hour;        /* default 500 */
+	bool api_graphql;                /* api.graphql: auto (default, true) or off */
+	int api_graphql_batch;           /* targets per GraphQL query; default 50 */
 	bool keep_symlinks;        /* symlinks: keep; default refuse outward links */
 	uint64_t max_file_size;    /* bytes; default CFG_MAX_FILE_SIZE; 0 = no cap */
 	struct strv automerge_labels; /* sync --automerge's labels (the environment's

@@ -287,8 +287,21 @@ check_seccomp(const char *s, const char **why)
 }
 static const char *const report_keys[] = { "dir", "formats", NULL };
 static const char *const api_keys[] = {
-	"write_interval", "creates_per_minute", "creates_per_hour", NULL
+	"write_interval", "creates_per_minute", "creates_per_hour", "graphql", "graphql_batch",
+	NULL
 };
+
+static int
+check_graphql(const char *s, const char **why)
+{
+	static const char *const ok[] = { "auto", "off", NULL };
+
+	if (check_one_of(s, ok) < 0) {
+		*why = "expected auto or off";
+		return -1;
+	}
+	return 0;
+}
 
 static int
 check_symlinks(const char *s, const char **why)
@@ -442,6 +455,9 @@ cfg_parse_repocast(struct cwalk *w, const struct cnode *n)
 			    1000000);
 			cfg_walk_int(&r->api_creates_per_hour, w, sv[2], "creates_per_hour", 0,
 			    1000000);
+			if (cfg_walk_str(&tmp, w, sv[3], "graphql", check_graphql) > 0)
+				r->api_graphql = strcmp(tmp, "auto") == 0;
+			cfg_walk_int(&r->api_graphql_batch, w, sv[4], "graphql_batch", 1, 100);
 		}
 		cfg_walk_pop(w, mark2);
 	}

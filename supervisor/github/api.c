@@ -347,6 +347,7 @@ api_new(struct api **out, const struct api_opts *o, const char *token)
 	    a->o.create_per_min;
 	a->ring = a->ring_cap > 0 ? xcalloc(a->ring_cap, sizeof(*a->ring)) : NULL;
 	a->st.quota.limit = a->st.quota.remaining = a->st.quota.reset = -1;
+	a->st.graphql_quota.limit = a->st.graphql_quota.remaining = a->st.graphql_quota.reset = -1;
 	if (o->cache_dir != NULL) {
 		a->cache_dir = xstrdup(o->cache_dir);
 		a->o.cache_dir = a->cache_dir;
@@ -911,31 +912,40 @@ ring_push(struct api *a, uint64_t t)
 }
 
 static bool
-is_mutating(enum api_method m)
+is_mutating(enum api_method m, unsigned flags)
 {
-	return m != API_GET;
+	return m != API_GET && !(flags & API_READ);
+}
+
+/* The budget a request spends: GraphQL's points or the core quota. */
+static struct api_quota *
+quota_of(struct api *a, unsigned flags)
+{
+	return (flags & API_GRAPHQL) ? &a->st.graphql_quota : &a->st.quota;
 }
 
 static int
 limiter_wait(struct api *a, enum api_method m, unsigned flags, bool quota_free)
 {
+	struct api_quota *q = quota_of(a, flags);
 	uint64_t wall;
 	int rc;
 
 	if ((rc = wait_until(a, a->not_before, "the GitHub rate limit")) != 0)
 		return rc;
-	if (!quota_free && a->st.quota.remaining == 0 && a->st.quota.reset > 0) {
+	if (!quota_free && q->remaining == 0 && q->reset > 0) {
 		wall = a->o.wall_ms(a->o.arg);
-		if ((uint64_t)a->st.quota.reset * 1000 > wall) {
+		if ((uint64_t)q->reset * 1000 > wall) {
 			rc = wait_until(a, a->o.now_ms(a->o.arg) +
-			    ((uint64_t)a->st.quota.reset * 1000 - wall),
+			    ((uint64_t)q->reset * 1000 - wall),
+			    (flags & API_GRAPHQL) ? "the GraphQL rate limit to reset" :
 			    "the primary rate limit to reset");
 			if (rc != 0)
 				return rc;
 		}
-		a->st.quota.remaining = -1;
+		q->remaining = -1;
 	}
-	if (is_mutating(m) && a->have_write &&
+	if (is_mutating(m, flags) && a->have_write &&
 	    (rc = wait_until(a, a->last_write + a->o.write_interval_ms,
 	    "the interval between writes")) != 0)
 		return rc;
@@ -1077,7 +1087,7 @@ api_request(struct api_response *r, struct api *a, enum api_method m,
 		if (a->o.auth != NULL &&
 		    (rc = a->o.auth(&a->req_token, auth_path, stale, a->o.auth_arg)) != 0)
 			goto out;
-		if (is_mutating(m)) {
+		if (is_mutating(m, flags)) {
 			a->last_write = a->o.now_ms(a->o.arg);
 			a->have_write = true;
 			a->st.writes++;
@@ -1087,6 +1097,8 @@ api_request(struct api_response *r, struct api *a, enum api_method m,
 			a->st.creates++;
 		}
 		a->st.requests++;
+		if (flags & API_GRAPHQL)
+			a->st.graphql++;
 		start_us = util_wall_us();
 		start_ns = util_now_ns();
 		cc = perform(a, r, m, url, body, have_ce ? ce.etag : NULL, flags);
@@ -1119,9 +1131,8 @@ api_request(struct api_response *r, struct api *a, enum api_method m,
 				goto out;
 			continue;
 		}
-		if (r->quota.remaining >= 0) {
-			a->st.quota = r->quota;
-		}
+		if (r->quota.remaining >= 0)
+			*quota_of(a, flags) = r->quota;
 		if (r->status == 304 && have_ce) {
 			buf_reset(&r->body);
 			buf_add(&r->body, ce.body, ce.body_len);
@@ -1155,7 +1166,7 @@ api_request(struct api_response *r, struct api *a, enum api_method m,
 
 				wait = at > wall ? at - wall : 0;
 				/* The limiter waits for the reset: don't wait twice. */
-				a->st.quota.remaining = -1;
+				quota_of(a, flags)->remaining = -1;
 			} else {
 				wait = backoff(a->o.backoff_min_ms, rate_tries,
 				    a->o.backoff_max_ms);

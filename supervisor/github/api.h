@@ -135,6 +135,11 @@ enum {
 	                        * server (connection lost after sending, timeout, 5xx):
 	                        * fail with resp->maybe_done set instead */
 	API_NOCACHE = 1 << 2,  /* GET without the ETag cache */
+	API_READ = 1 << 3,     /* a POST that only reads (a GraphQL query): paced and
+	                        * counted as a GET, never cached */
+	API_GRAPHQL = 1 << 4,  /* sent to the GraphQL endpoint: its x-ratelimit-* is
+	                        * GraphQL's point budget (api_stats.graphql), kept
+	                        * and waited for apart from the core quota */
 };
 
 /* The quota the last answer reported (x-ratelimit-*); -1 when unknown. */
@@ -169,7 +174,9 @@ struct api_stats {
 	uint64_t writes;             /* mutating requests sent */
 	uint64_t creates;            /* content-creating requests sent */
 	uint64_t waited_ms;          /* total time slept by the limiter */
-	struct api_quota quota;      /* as last reported */
+	uint64_t graphql;            /* of requests, sent with API_GRAPHQL */
+	struct api_quota quota;      /* core, as last reported */
+	struct api_quota graphql_quota; /* GraphQL's points, as last reported */
 };
 
 struct api;

@@ -38,6 +38,8 @@ struct discovery_target {
 	const char *branch_prefix;   /* e.g. "chore/sync-files" */
 	const char *source_repo;     /* the group's source "owner/name"; NULL: any */
 	bool want_base_head;         /* also fetch the base branch's head commit */
+	bool want_labels;            /* GraphQL: also the open PRs' labels (REST
+	                              * always has them) */
 };
 
 struct discovery {
@@ -51,6 +53,9 @@ struct discovery {
 	bool has_meta;               /* pr's body had a readable metadata block */
 	struct prtext_meta meta;     /* that block */
 	struct prtext_branch branch; /* pr's parsed head branch name */
+	char branch_head[41];        /* the head pr's branch has now (its ref), when
+	                              * discovery read it (batched: discogql.h);
+	                              * "" = not known */
 	struct github_pull *others;  /* this target's other open sync PRs (owned) */
 	size_t nothers;
 };

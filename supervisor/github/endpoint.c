@@ -143,3 +143,17 @@ endpoint_git_host(const struct endpoint *e)
 	}
 	return n > 0 ? xstrndup(p, n) : NULL;
 }
+
+char *
+endpoint_graphql_url(const char *api_url)
+{
+	size_t n = strlen(api_url);
+	static const char v3[] = "/api/v3";
+
+	while (n > 0 && api_url[n - 1] == '/')
+		n--;
+	if (n >= sizeof(v3) - 1 && strncmp(api_url + n - (sizeof(v3) - 1), v3,
+	    sizeof(v3) - 1) == 0)
+		return xasprintf("%.*s/api/graphql", (int)(n - (sizeof(v3) - 1)), api_url);
+	return xasprintf("%.*s/graphql", (int)n, api_url);
+}

@@ -53,4 +53,13 @@ int endpoint_api_error(const struct endpoint *e, int rc);
  */
 char *endpoint_git_host(const struct endpoint *e);
 
+/*
+ * The GraphQL endpoint next to api_url (a new string): a GitHub Enterprise
+ * Server's "https://HOST/api/v3" gives "https://HOST/api/graphql" (so
+ * does the loopback forge's "http://127.0.0.1:PORT/api/v3"), anything
+ * else gets "/graphql" appended ("https://api.github.com/graphql").
+ * A trailing '/' is ignored. Pure.
+ */
+char *endpoint_graphql_url(const char *api_url);
+
 #endif

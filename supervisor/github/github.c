@@ -896,6 +896,7 @@ github_rate_parse(struct github_rate *out, const char *json, size_t len)
 	}
 	quota_from(&out->core, core);
 	quota_from(&out->search, json_object_get(res, "search"));
+	quota_from(&out->graphql, json_object_get(res, "graphql"));
 	json_decref(j);
 	return 0;
 }

@@ -95,10 +95,11 @@ struct github_user {
 	char *name;
 };
 
-/* GET /rate_limit: the core quota and the one for search. */
+/* GET /rate_limit: the core quota, the one for search and GraphQL's points. */
 struct github_rate {
 	struct api_quota core;
 	struct api_quota search;
+	struct api_quota graphql;    /* -1 fields when the answer has none */
 };
 
 /* POST /repos/{o}/{r}/pulls. */

@@ -390,6 +390,7 @@ out:
 	}
 	free(ct);
 	endpoint_release(&r.ep);
+	free(r.gql_url);
 	api_free(r.api);
 	app_free(r.app);
 	token_free(r.token);

@@ -386,6 +386,7 @@ sync_release(struct sync_run *r)
 		source_close(&r->sources[i].src);
 	}
 	free(r->sources);
+	free(r->gql_url);
 	api_free(r->api);
 	app_free(r->app);
 	endpoint_release(&r->ep);

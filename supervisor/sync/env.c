@@ -191,6 +191,9 @@ sync_open_api(struct sync_run *r)
 	}
 	rc = api_new(&r->api, &ao, r->token != NULL ? token_value(r->token) : NULL);
 	free(cache);
+	free(r->gql_url);
+	r->gql_url = endpoint_graphql_url(r->ep.api_url);
+	r->gql_off = !r->cfg->rc.api_graphql;
 	if (rc < 0)
 		err_wrap("repocast.api_url (from %s)", r->ep.api_from);
 	return rc;
@@ -436,6 +439,39 @@ sync_plan_fits(const struct cfg *c, const struct github_rate *rate,
 }
 
 /*
+ * GraphQL's own points (batched discovery, supervisor/github/discogql.h):
+ * one query of at most 100 targets costs 1 point, so a run plans
+ * ceil(targets / graphql_batch) of them, with the same margin and share
+ * as the core quota. A run whose queries do not fit discovers over REST,
+ * which the core plan already counts (its reads are the worst case).
+ */
+static void
+sync_preflight_graphql(struct sync_run *r, const struct api_quota *q, int margin_percent,
+    unsigned share)
+{
+	unsigned batch = (unsigned)r->cfg->rc.api_graphql_batch;
+	unsigned n = (unsigned)r->scope.n, queries;
+	long avail;
+
+	if (r->gql_off || q->remaining < 0 || batch == 0 || n == 0)
+		return;
+	queries = (n + batch - 1) / batch;
+	avail = q->remaining - (q->remaining * margin_percent + 99) / 100;
+	if (share > 1)
+		avail = avail > 0 ? avail / (long)share : 0;
+	if ((long)queries <= avail) {
+		log_info("rate-limit preflight: GraphQL: %u %s of %u targets planned (1 point "
+		    "each) vs %ld points remaining: ok", queries, queries == 1 ? "query" : "queries",
+		    batch, q->remaining);
+		return;
+	}
+	log_warn("rate-limit preflight: GraphQL: %u %s planned vs %ld points available "
+	    "(%ld remaining): discovery uses the REST API for this run", queries,
+	    queries == 1 ? "query" : "queries", avail < 0 ? 0 : avail, q->remaining);
+	r->gql_off = true;
+}
+
+/*
  * Before anything else touches the API: is the token good, and does the
  * run's worst-case cost fit the quota (DESIGN §4)? GET /rate_limit costs
  * no quota. An auth failure stops the run; any other failure to read the
@@ -485,6 +521,7 @@ sync_preflight_one(struct sync_run *r, unsigned n, const char *who)
 		    pre, line, sh, r->o.shard.count, r->o.shard.count);
 	else
 		log_info("%s%s", pre, line);
+	sync_preflight_graphql(r, &rate.graphql, plan.margin_percent, plan.share);
 	if (rc == 0)
 		return 0;
 	if (r->o.ignore_preflight) {

@@ -165,6 +165,11 @@ struct sync_run {
 	struct progress prog;
 	struct signing sign;           /* how commits are signed (sync, not status) */
 	uint64_t t0;
+	/* Batched discovery over GraphQL (supervisor/github/discogql.h). */
+	char *gql_url;                 /* the GraphQL endpoint next to api_url */
+	bool gql_off;                  /* repocast.api.graphql: off, or found unusable */
+	long gql_points;               /* GraphQL points spent (rateLimit.cost), summed */
+	unsigned gql_queries;          /* queries sent */
 };
 
 /* ---- env.c ---- */

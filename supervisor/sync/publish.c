@@ -169,7 +169,7 @@ sync_automerge(struct sync_run *r, struct sync_target *t, int number, const char
 		text = xstrdup("auto-merge not enabled: the repository allows no merge method");
 	} else if (node_id == NULL) {
 		text = xstrdup("auto-merge not enabled: the pull request has no node_id");
-	} else if (graphql_automerge_enable(r->api, node_id, method) < 0) {
+	} else if (graphql_automerge_enable(r->api, r->gql_url, node_id, method) < 0) {
 		text = xasprintf("auto-merge not enabled: %s", err_last());
 	} else {
 		text = xasprintf("auto-merge enabled (%s)", method);

@@ -38,8 +38,9 @@ sync_copy_hex(char dst[41], const char *src)
 /*
  * What the result depends on, as this run sees it: the source tree, the
  * base head (discovery), and the open sync PR's branch with the head the
- * branch REALLY has (one more ETag-cached GET: a deleted branch or a push
- * the PR list has not caught up with must not look unchanged).
+ * branch REALLY has (its ref, which batched discovery read with the PR
+ * list, else one more ETag-cached GET: a deleted branch or a push the PR
+ * list has not caught up with must not look unchanged).
  */
 static void
 sync_skip_state(struct skipcache_state *now, struct sync_run *r, struct sync_target *t)
@@ -60,8 +61,12 @@ sync_skip_state(struct skipcache_state *now, struct sync_run *r, struct sync_tar
 	sync_copy_hex(now->base_head, t->found.base_head);
 	if (pr == NULL)
 		return;
+	/* Batched discovery read the branch's ref with the PR list (discogql.h). */
+	if (pr->head.ref != NULL && t->found.branch_head[0] != '\0')
+		memcpy(head, t->found.branch_head, sizeof(head));
 	if (pr->head.ref == NULL || strlen(pr->head.ref) > SKIPCACHE_BRANCH_MAX ||
-	    github_branch_head(head, r->api, t->target->repo, pr->head.ref) != 0) {
+	    (t->found.branch_head[0] == '\0' &&
+	    github_branch_head(head, r->api, t->target->repo, pr->head.ref) != 0)) {
 		err_clear();
 		now->base_head[0] = '\0';  /* unknown: never matches */
 		return;

@@ -198,7 +198,8 @@ class Api(merge.Merge):
                     "resource": name}
         body = {"resources": {
             "core": dict(core, resource="core"),
-            "search": res("search", 30), "graphql": res("graphql", 5000),
+            "search": res("search", 30),
+            "graphql": dict(self.forge.gql_quota.snapshot(self.login), resource="graphql"),
             "integration_manifest": res("integration_manifest", 5000),
             "code_search": res("code_search", 10),
         }, "rate": dict(core, resource="core")}

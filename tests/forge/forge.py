@@ -2,12 +2,14 @@
 """repocast's loopback forge: a small GitHub for the test suite and `make demo`.
 
     python3 tests/forge/forge.py --root DIR --port 0 [--pidfile F] [--log F]
-        [--rate-limit N] [--fault SPEC]... [--default-login NAME]
+        [--rate-limit N] [--graphql-limit N] [--latency MS] [--fault SPEC]...
+        [--default-login NAME]
 
 Prints `listening on http://127.0.0.1:PORT` as its first stdout line once it
 accepts connections; stops cleanly on SIGTERM or SIGINT. Serves:
   /git/<owner>/<name>.git/...  git smart HTTP through `git http-backend`
   /api/v3/...                  the GitHub REST subset repocast uses (api.py)
+  /api/graphql                 the GraphQL query subset repocast sends (gql.py)
   /_forge/...                  control: health, faults, request log, quota
 Repositories are the bare repos DIR/<owner>/<name>.git. The forge's own state
 lives in DIR/.forge/ (tokens, repos/*.json, requests.log). See docs/forge.md.
@@ -36,12 +38,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import api  # noqa: E402
 import apps  # noqa: E402
 import faults  # noqa: E402
+import gql  # noqa: E402
 import gql_mutation  # noqa: E402
 import shapes  # noqa: E402
 import store  # noqa: E402
 
 API_PREFIX = "/api/v3"
 GRAPHQL_PATH = "/api/graphql"  # GitHub Enterprise's, next to /api/v3
+LATENCY_MAX_MS = 60000
 API_BODY_MAX = 25 * 1024 * 1024
 DRAIN_MAX = 1024 * 1024
 REQUEST_MEMORY = 100000
@@ -120,9 +124,9 @@ class Quota:
             w = self._window(login)
             return w["used"] >= w["limit"]
 
-    def charge(self, login):
+    def charge(self, login, n=1):
         with self._lock:
-            self._window(login)["used"] += 1
+            self._window(login)["used"] += n
 
     def set(self, login, limit=None, remaining=None, reset_in=None):
         """Control endpoint: change one login's window, or every window and the default."""
@@ -157,6 +161,8 @@ class Forge:
         self.apps = apps.Apps(os.path.join(self.dir, "app.json"))
         self.faults = faults.FaultSet()
         self.quota = Quota(args.rate_limit)
+        self.gql_quota = Quota(args.graphql_limit)  # GraphQL's points, apart from core
+        self.latency_ms = args.latency
         self.urls = None
         self.log_file = open(args.log, "a", buffering=1) if args.log else sys.stderr
         self.access_log = bool(args.log)
@@ -332,7 +338,7 @@ class Handler(BaseHTTPRequestHandler):
             return None, None, None
         return f.apps.bot_login(), "installation:%s" % inst[0], inst
 
-    def gh_headers(self, login, rate=None):
+    def gh_headers(self, login, rate=None, resource="core"):
         """Headers GitHub puts on every API answer."""
         f = self.server.forge
         h = [("X-GitHub-Media-Type", "github.v3; format=json"),
@@ -349,12 +355,12 @@ class Handler(BaseHTTPRequestHandler):
                   ("x-ratelimit-remaining", str(r["remaining"])),
                   ("x-ratelimit-reset", str(r["reset"])),
                   ("x-ratelimit-used", str(r["used"])),
-                  ("x-ratelimit-resource", "core")]
+                  ("x-ratelimit-resource", resource)]
         return h
 
-    def send_json(self, status, obj, login, extra=(), rate=None):
+    def send_json(self, status, obj, login, extra=(), rate=None, resource="core"):
         data = None
-        h = self.gh_headers(login, rate)
+        h = self.gh_headers(login, rate, resource)
         if obj is not None:
             data = json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
             h.insert(0, ("Content-Type", "application/json; charset=utf-8"))
@@ -384,6 +390,8 @@ class Handler(BaseHTTPRequestHandler):
                     "dropped": False, "chunked": False, "bytes_in": 0, "bytes_out": 0}
         self.body_read = False
         try:
+            if f.latency_ms > 0:  # --latency: every API and git answer waits
+                time.sleep(f.latency_ms / 1000.0)
             fault = f.faults.take(self.command, path, query)
             if fault is not None:
                 self.rec["fault"] = fault.kind
@@ -398,10 +406,10 @@ class Handler(BaseHTTPRequestHandler):
                     self.send_fault(fault)
             elif path.startswith("/git/"):
                 self.git(path, query, fault)
+            elif path == GRAPHQL_PATH:
+                self.graphql(fault)
             elif path == API_PREFIX or path.startswith(API_PREFIX + "/"):
                 self.api(path[len(API_PREFIX):] or "/", query, fault)
-            elif path == GRAPHQL_PATH:
-                self.api(None, query, fault)
             else:
                 self.send_json(404, shapes.error("Not Found", status=404), None)
             self.finish_body()
@@ -496,10 +504,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(403, shapes.error(self.primary_message(login), DOC_RATE),
                                   qkey)
         try:
-            if sub is None:
-                status, obj, extra = graphql_route(f, self.command, raw, login)
-            else:
-                status, obj, extra = api.route(f, self.command, sub, query, raw, login, qkey)
+            status, obj, extra = api.route(f, self.command, sub, query, raw, login, qkey)
         except api.ApiError as e:
             status, obj, extra = e.status, e.body, e.headers
         except Exception:
@@ -539,6 +544,45 @@ class Handler(BaseHTTPRequestHandler):
         if fault is not None:
             return self.drop()
         self.send_json(status, obj, None)
+
+    # --- GraphQL (gql.py) -----------------------------------------------
+    def graphql(self, fault):
+        """POST /api/graphql: a query answered by gql.answer, charged its cost in
+        points to the login's GraphQL window (apart from the core quota)."""
+        f = self.server.forge
+        token = parse_auth(self.headers.get("Authorization"))
+        login, _qkey, _inst = self.identify(token)
+        if login == "expired":
+            login = None
+        self.rec["auth"] = login is not None
+        self.rec["login"] = login
+        raw = b"".join(self.body_chunks()) if self.has_body() else b""
+        if login is None:
+            msg = "Requires authentication" if token is None else "Bad credentials"
+            return self.send_json(401, shapes.error(msg, status=401), None)
+        if self.command != "POST":
+            return self.send_json(404, shapes.error("Not Found", status=404), login)
+        if f.gql_quota.exhausted(login):
+            snap = f.gql_quota.snapshot(login)
+            return self.send_json(403, {"errors": [{
+                "type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID %d."
+                % store.user_id(login)}]}, login, rate=snap, resource="graphql")
+        try:
+            got = gql_mutation.answer(f, graphql_doc(raw), login)
+            if got is not None:  # enablePullRequestAutoMerge (gql_mutation.py)
+                (status, obj), cost, op = got, 1, "mutation"
+            else:
+                status, obj, cost, op = gql.answer(f, login, raw)
+        except Exception:
+            f.log("request %d: %s", self.rec["seq"], traceback.format_exc())
+            status, obj, cost, op = 500, shapes.error("Server Error", status=500), 0, None
+        f.gql_quota.charge(login, cost)
+        self.rec["graphql"] = {"operation": op, "cost": cost,
+                               "repositories": raw.count(b"repository(")}
+        if fault is not None:  # drop_after
+            return self.drop()
+        self.send_json(status, obj, login, rate=f.gql_quota.snapshot(login),
+                       resource="graphql")
 
     # --- git smart HTTP -------------------------------------------------
     GIT_PATH = re.compile(r"^/git/([^/]+)/([^/]+?)(?:\.git)?(/.*)?$")
@@ -731,6 +775,16 @@ class Handler(BaseHTTPRequestHandler):
                     n = len(f.requests)
                     f.requests = []
                 return self.send_json(200, {"deleted": n}, None)
+        if path == "/_forge/latency":
+            if method == "POST":
+                ms = body.get("ms") if isinstance(body, dict) else None
+                if not isinstance(ms, int) or isinstance(ms, bool) or \
+                        not 0 <= ms <= LATENCY_MAX_MS:
+                    return self.send_json(400, {"message": "ms: an integer 0..%d"
+                                                % LATENCY_MAX_MS}, None)
+                f.latency_ms = ms
+            if method in ("GET", "POST"):
+                return self.send_json(200, {"ms": f.latency_ms}, None)
         if path == "/_forge/ratelimit":
             if method == "GET":
                 return self.send_json(200, f.quota.describe(), None)
@@ -741,8 +795,9 @@ class Handler(BaseHTTPRequestHandler):
                 except (TypeError, ValueError):
                     return self.send_json(400, {"message": "limit, remaining and reset_in "
                                                 "must be integers"}, None)
-                f.quota.set(body.get("login"), **vals)
-                return self.send_json(200, f.quota.describe(), None)
+                quota = f.gql_quota if body.get("resource") == "graphql" else f.quota
+                quota.set(body.get("login"), **vals)
+                return self.send_json(200, quota.describe(), None)
         m = re.match(r"^/_forge/repos/([^/]+)/([^/]+)$", path)
         if m and method in ("GET", "POST"):
             r = f.store.repo(m.group(1), m.group(2))
@@ -759,20 +814,12 @@ class Handler(BaseHTTPRequestHandler):
                                     % (method, path)}, None)
 
 
-def graphql_route(forge, method, raw, login):
-    """POST /api/graphql: the documents gql_mutation knows; anything else is
-    answered as GitHub answers a document it cannot run."""
-    if method != "POST":
-        raise api.not_found()
+def graphql_doc(raw):
+    """The JSON document of a GraphQL request body, or None."""
     try:
-        doc = json.loads(raw.decode("utf-8")) if raw else None
+        return json.loads(raw.decode("utf-8")) if raw else None
     except (UnicodeDecodeError, ValueError):
-        raise api.ApiError(400, shapes.error("Problems parsing JSON", status=400))
-    got = gql_mutation.answer(forge, doc, login)
-    if got is None:
-        return 200, {"errors": [{"message": "the forge answers only the "
-                                 "enablePullRequestAutoMerge mutation"}]}, {}
-    return got[0], got[1], {}
+        return None
 
 
 TOPIC_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
@@ -826,11 +873,19 @@ def parse_args(argv):
                    help="core requests per hour and login (default 5000)")
     p.add_argument("--fault", action="append", default=[],
                    help="fault rule, key=value,... or JSON (repeatable)")
+    p.add_argument("--graphql-limit", type=int, default=5000,
+                   help="GraphQL points per hour and login (default 5000)")
+    p.add_argument("--latency", type=int, default=0, metavar="MS",
+                   help="delay every API and git answer by MS milliseconds (default 0)")
     p.add_argument("--default-login", default="forge-user",
                    help="login of tokens listed without one (default forge-user)")
     a = p.parse_args(argv)
     if a.rate_limit < 0:
         p.error("--rate-limit must be >= 0")
+    if a.graphql_limit < 0:
+        p.error("--graphql-limit must be >= 0")
+    if not 0 <= a.latency <= LATENCY_MAX_MS:
+        p.error("--latency must be 0..%d" % LATENCY_MAX_MS)
     if not 0 <= a.port <= 65535:
         p.error("--port must be 0..65535")
     return a

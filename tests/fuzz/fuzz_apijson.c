@@ -3,8 +3,9 @@
  * them (supervisor/github/): one input is one response body, handed to
  * every parser an endpoint's answer goes through (repository, pull request
  * and pull request list, git ref, a Git Data object's sha, rate limit,
- * user, labels, error body),
- * then a parsed PR list goes through discovery's selection of the sync PR.
+ * user, labels, error body), then a parsed PR list goes through
+ * discovery's selection of the sync PR, and a GraphQL answer through
+ * graphql_parse and batched discovery's reader (discogql_read).
  * None may crash, leak or read out of bounds, and what a parser accepts
  * must hold what its callers rely on.
  */
@@ -17,7 +18,9 @@
 #include "shared/strv.h"
 #include "shared/util.h"
 #include "supervisor/github/api.h"
+#include "supervisor/github/discogql.h"
 #include "supervisor/github/discovery.h"
+#include "supervisor/github/graphql.h"
 #include "supervisor/github/github.h"
 #include "supervisor/github/gitdata.h"
 #include "tests/fuzz/fuzz.h"
@@ -72,6 +75,42 @@ pick(struct github_pulls *pulls)
 	return wrong;
 }
 
+/* A GraphQL answer for two targets: what a settled target holds is what
+ * the sync relies on (a base branch, a full base head, a sound PR). */
+static int
+graphql(const char *json, size_t size)
+{
+	const struct discovery_target t[2] = {
+		{ "acme/api", NULL, "chore/sync-files", "acme/source", true, false },
+		{ "acme/web", "develop", "chore/sync-files", NULL, true, false },
+	};
+	struct discovery out[2];
+	struct graphql_cost cost;
+	json_t *data;
+	bool done[2], unusable;
+	size_t i, k;
+	int wrong = 0;
+
+	if (graphql_parse(&data, &unusable, &cost, 200, json, size) != 0)
+		return unusable && data != NULL;
+	discogql_read(out, done, t, 2, data);
+	for (i = 0; i < 2; i++) {
+		if (!done[i])
+			continue;
+		if (out[i].base_branch == NULL || out[i].default_branch == NULL ||
+		    !is_hex40(out[i].base_head) ||
+		    (out[i].branch_head[0] != '\0' && !is_hex40(out[i].branch_head)) ||
+		    (out[i].pr != NULL && !pull_ok(out[i].pr)))
+			wrong = 1;
+		for (k = 0; k < out[i].nothers; k++)
+			if (!pull_ok(&out[i].others[k]))
+				wrong = 1;
+		discovery_release(&out[i]);
+	}
+	json_decref(data);
+	return wrong;
+}
+
 int
 fuzz_apijson(const uint8_t *data, size_t size)
 {
@@ -120,6 +159,7 @@ fuzz_apijson(const uint8_t *data, size_t size)
 	strv_release(&labels);
 	api_error_format(&b, 422, json, size);
 	buf_release(&b);
+	wrong |= graphql(json, size);
 	err_clear();
 	return wrong;
 }

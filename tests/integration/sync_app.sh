@@ -206,10 +206,10 @@ pjt '[t["state"] for t in d["targets"]] == ["pending", "pending"]' "$T/out" ||
 echo "sync_app: two installations: ok"
 
 # --- a token that expires in 3 s, in a run of ~6 s: replaced inside the run;
-# and a 401 on a read answered once with a fresh token
+# and a 401 on the PR create answered once (nothing was done) with a fresh token
 app_json 3
 config "$T/app.pem" 700ms acme/r1 acme/r2 acme/r3 acme/r4
-curl -s -X POST --data '{"kind":"status","status":401,"message":"Bad credentials","method":"GET","path":"/repos/acme/r3/pulls$","count":1}' \
+curl -s -X POST --data '{"kind":"status","status":401,"message":"Bad credentials","method":"POST","path":"/repos/acme/r3/pulls$","count":1}' \
     "http://127.0.0.1:$PORT/_forge/faults" > /dev/null
 m=$(mark)
 t0=$(date +%s%N)

@@ -109,8 +109,9 @@ tail -n +"$((l + 1))" "$T/forge/.forge/requests.log" > "$T/slice"
 writes_in "$T/slice" | grep -q graphql && fail "b: a GraphQL mutation where auto-merge is disallowed"
 
 # GitHub refuses the mutation (an errors[] answer): a note, not a failure
+# ("after": 1 lets the discovery query before it through)
 control /_forge/repos/acme/c '{"allow_auto_merge": true}'
-control /_forge/faults '{"kind":"status","status":200,"path":"^/api/graphql$","body":{"data":null,"errors":[{"type":"UNPROCESSABLE","message":"Pull request is in clean status"}]}}'
+control /_forge/faults '{"kind":"status","status":200,"path":"^/api/graphql$","after":1,"body":{"data":null,"errors":[{"type":"UNPROCESSABLE","message":"Pull request is in clean status"}]}}'
 rsync_run --automerge acme/c > "$T/out" 2>&1 || { cat "$T/out"; fail "a refused auto-merge failed the sync"; }
 cat "$T/out"
 grep -q "acme/c .*auto-merge not enabled: .*Pull request is in clean status" "$T/out" || fail "c: no note"

@@ -28,10 +28,11 @@ groups:
         files: [{src: f.txt, dest: f.txt}]
 EOF2
 
-# Every discovery request for the targets takes 3 s: the interrupt lands
-# while the first one is in flight.
+# Every discovery request for the targets (REST, and the batched GraphQL
+# query) takes 3 s: the interrupt lands while the first one is in flight.
 python3 -c 'import json, sys, urllib.request
-rule = {"kind": "delay", "method": "GET", "path": "^/api/v3/repos/acme/[abc]", "delay_ms": 3000, "count": 100}
+rule = [{"kind": "delay", "method": "GET", "path": "^/api/v3/repos/acme/[abc]", "delay_ms": 3000, "count": 100},
+        {"kind": "delay", "method": "POST", "path": "^/api/graphql$", "delay_ms": 3000, "count": 100}]
 req = urllib.request.Request(sys.argv[1], data=json.dumps(rule).encode(), method="POST")
 urllib.request.urlopen(req, timeout=10).read()' "http://127.0.0.1:$PORT/_forge/faults"
 

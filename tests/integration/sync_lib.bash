@@ -73,13 +73,14 @@ sys.stdout.write(urllib.request.urlopen(r, timeout=10).read().decode())' \
 	    "http://127.0.0.1:$PORT/api/v3$1" "$(cat "$T/token")"
 }
 
-# writes_in FILE: the writes in a forge request log (anything but GET/HEAD
-# and git fetches), one "METHOD PATH" a line.
+# writes_in FILE: the writes in a forge request log (anything but GET/HEAD,
+# git fetches and GraphQL queries), one "METHOD PATH" a line.
 writes_in() {
 	python3 -c 'import json,sys
 for line in open(sys.argv[1]):
     r = json.loads(line)
-    if r["method"] not in ("GET", "HEAD") and "git-upload-pack" not in r["path"]:
+    if (r["method"] not in ("GET", "HEAD") and "git-upload-pack" not in r["path"]
+            and (r.get("graphql") or {}).get("operation") != "query"):
         print(r["method"], r["path"])' "$1"
 }
 
