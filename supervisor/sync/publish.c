@@ -1,13 +1,14 @@
 /*
- * sync_publish — after the workers: per target, what its outcome means
+ * sync_publish — once a target's record is final: what its outcome means
  * for its pull requests (supervisor/github/pr.h). pushed: open a PR, or
  * update the reused branch's; up_to_date with an open sync PR: close it
  * as stale; pending_current: report the open PR. Then one open sync PR
  * per target is the rule: every other open sync PR of the target (older
  * duplicates, go-broadcast's, one against another base, one whose branch
  * has someone else's commits) is closed with a comment naming the PR
- * that replaces it. Sequential, through the one API limiter, so the
- * event loop never waits on the API.
+ * that replaces it. Called from the group's publisher thread (pubq.c),
+ * one target after another, through the one API limiter, so the event
+ * loop never waits on the API.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -193,4 +194,25 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 	}
 	if (sync_close_others(r, t, out.number, out.url) < 0)
 		sync_set_failed(t, err_last());
+}
+
+void
+sync_publish_abandon(struct sync_run *r, struct sync_target *t)
+{
+	char *text;
+
+	UNUSED(r);
+	if (!t->has_rec || record_failed(&t->rec) || !t->rec.has_result)
+		return;
+	if (t->rec.outcome == OUTCOME_PUSHED) {
+		text = xasprintf("pushed branch '%s', but the run was interrupted before its "
+		    "pull request: the next run opens one", t->rec.result.branch ?
+		    t->rec.result.branch : "");
+		t->rec.outcome = OUTCOME_CANCELLED;
+		record_set_cause(&t->rec, CAUSE_CANCELLED, 0, text);
+		sync_note(t, text);
+		free(text);
+	} else if (t->found.pr != NULL || t->found.nothers > 0) {
+		sync_note(t, "interrupted before its pull requests were brought up to date");
+	}
 }
