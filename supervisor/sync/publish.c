@@ -19,9 +19,37 @@
 #include "supervisor/sync/internal.h"
 #include "supervisor/github/pr.h"
 
+/*
+ * Cut off by an interrupt: t is cancelled, a pushed t's branch named
+ * (why, when given, is what was cut off). Its record fails, so no skip
+ * record is kept and the next run picks t up.
+ */
 static void
-sync_set_failed(struct sync_target *t, const char *text)
+sync_set_cancelled(struct sync_target *t, const char *why)
 {
+	const char *branch = t->rec.result.branch;
+	char *text;
+
+	if (t->rec.outcome == OUTCOME_PUSHED && branch != NULL && t->rec.sync.pr_url == NULL)
+		text = xasprintf("pushed branch '%s', but the run was interrupted before its "
+		    "pull request (the next run opens one)%s%s", branch, why ? ": " : "",
+		    why ? why : "");
+	else
+		text = xasprintf("the run was interrupted before its pull requests were brought "
+		    "up to date%s%s", why ? ": " : "", why ? why : "");
+	t->rec.outcome = OUTCOME_CANCELLED;
+	record_set_cause(&t->rec, CAUSE_CANCELLED, 0, text);
+	free(text);
+}
+
+static void
+sync_set_failed(struct sync_run *r, struct sync_target *t, const char *text)
+{
+	/* An API wait or request ended by the interrupt is no PR failure. */
+	if (sync_pubq_stopped(r) || sync_signal_pending()) {
+		sync_set_cancelled(t, text);
+		return;
+	}
 	t->rec.outcome = OUTCOME_FAILED;
 	record_set_cause(&t->rec, CAUSE_PR, 0, text);
 }
@@ -117,7 +145,7 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 			rc = sync_close(r, t, old, comment, "stale");
 			free(comment);
 			if (rc < 0) {
-				sync_set_failed(t, err_last());
+				sync_set_failed(r, t, err_last());
 				return;
 			}
 			if (!r->o.dry_run) {
@@ -128,7 +156,7 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 			}
 		}
 		if (sync_close_others(r, t, 0, NULL) < 0)
-			sync_set_failed(t, err_last());
+			sync_set_failed(r, t, err_last());
 		return;
 	}
 	if (t->rec.outcome == OUTCOME_PENDING_CURRENT && old != NULL) {
@@ -136,7 +164,7 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 		t->rec.sync.pr_url = xstrdup(old->html_url ? old->html_url : "");
 		t->rec.sync.pr = PR_CURRENT;
 		if (sync_close_others(r, t, old->number, old->html_url) < 0)
-			sync_set_failed(t, err_last());
+			sync_set_failed(r, t, err_last());
 		return;
 	}
 	if (t->rec.outcome == OUTCOME_DRY_RUN) {
@@ -175,7 +203,7 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 	free(note);
 	free(mods);
 	if (rc < 0) {
-		sync_set_failed(t, err_last());
+		sync_set_failed(r, t, err_last());
 		return;
 	}
 	t->rec.sync.pr_url = out.url;
@@ -188,31 +216,22 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 		rc = sync_close(r, t, old, comment, "superseded");
 		free(comment);
 		if (rc < 0) {
-			sync_set_failed(t, err_last());
+			sync_set_failed(r, t, err_last());
 			return;
 		}
 	}
 	if (sync_close_others(r, t, out.number, out.url) < 0)
-		sync_set_failed(t, err_last());
+		sync_set_failed(r, t, err_last());
 }
 
 void
 sync_publish_abandon(struct sync_run *r, struct sync_target *t)
 {
-	char *text;
-
 	UNUSED(r);
 	if (!t->has_rec || record_failed(&t->rec) || !t->rec.has_result)
 		return;
-	if (t->rec.outcome == OUTCOME_PUSHED) {
-		text = xasprintf("pushed branch '%s', but the run was interrupted before its "
-		    "pull request: the next run opens one", t->rec.result.branch ?
-		    t->rec.result.branch : "");
-		t->rec.outcome = OUTCOME_CANCELLED;
-		record_set_cause(&t->rec, CAUSE_CANCELLED, 0, text);
-		sync_note(t, text);
-		free(text);
-	} else if (t->found.pr != NULL || t->found.nothers > 0) {
+	if (t->rec.outcome == OUTCOME_PUSHED)
+		sync_set_cancelled(t, NULL);
+	else if (t->found.pr != NULL || t->found.nothers > 0)
 		sync_note(t, "interrupted before its pull requests were brought up to date");
-	}
 }
