@@ -18,6 +18,7 @@
 #     writes the forge saw: max((writes - 1) x write_interval,
 #     floor((creates - 1) / creates_per_minute) x 60 s). PACE=0 leaves
 #     this run out.
+#   BASELINE=0 leaves the git-CLI baseline out (N=500 runs).
 #   baseline: per target, 5 at a time (xargs -P5): git clone over smart
 #     HTTP (token through GIT_ASKPASS reading the token file), copy the
 #     directory in from one clone of the source, commit, push a branch, and
@@ -33,6 +34,7 @@ FILES=${FILES:-1000}
 P=${P:-5}
 SCALE=${SCALE:-10}
 PACE=${PACE:-1}
+BASELINE=${BASELINE:-1}
 sync_lib_init
 forge_start
 
@@ -55,7 +57,7 @@ push_work acme/t0 main
 cp -r "$T/forge/acme/t0.git" "$T/forge/acme/s0.git"
 for ((i = 0; i < N; i++)); do
 	[ "$i" -eq 0 ] || cp -r "$T/forge/acme/t0.git" "$T/forge/acme/t$i.git"
-	cp -r "$T/forge/acme/t0.git" "$T/forge/acme/b$i.git"
+	[ "$BASELINE" = 0 ] || cp -r "$T/forge/acme/t0.git" "$T/forge/acme/b$i.git"
 	[ "$PACE" = 0 ] || cp -r "$T/forge/acme/t0.git" "$T/forge/acme/p$i.git"
 done
 
@@ -124,13 +126,14 @@ if [ "$PACE" != 0 ]; then
 fi
 m2=$(mark)
 
-# baseline: git CLI + curl, P at a time
-printf '#!/bin/sh\ncase "$1" in Username*) echo x-access-token ;; *) cat "%s" ;; esac\n' \
-    "$T/token" > "$T/askpass"
-chmod 700 "$T/askpass"
-printf 'Authorization: Bearer %s\n' "$(cat "$T/token")" > "$T/authhdr"
-chmod 600 "$T/authhdr"
-cat > "$T/one.sh" <<'EOF2'
+if [ "$BASELINE" != 0 ]; then
+	# baseline: git CLI + curl, P at a time
+	printf '#!/bin/sh\ncase "$1" in Username*) echo x-access-token ;; *) cat "%s" ;; esac\n' \
+	    "$T/token" > "$T/askpass"
+	chmod 700 "$T/askpass"
+	printf 'Authorization: Bearer %s\n' "$(cat "$T/token")" > "$T/authhdr"
+	chmod 600 "$T/authhdr"
+	cat > "$T/one.sh" <<'EOF2'
 #!/bin/bash
 # one.sh I: clone acme/bI, copy cfg/ in, commit, push a branch, open a PR.
 set -e
@@ -147,19 +150,20 @@ curl -sf -o /dev/null -H @"$T/authhdr" -H 'Content-Type: application/json' \
     -d '{"title":"Sync cfg from acme/source","head":"sync/cfg","base":"main","body":"sync"}' \
     "$API/repos/acme/b$i/pulls"
 EOF2
-chmod 700 "$T/one.sh"
-export T GIT_ASKPASS=$T/askpass GIT_TERMINAL_PROMPT=0
-export URL=http://127.0.0.1:$PORT/git API=http://127.0.0.1:$PORT/api/v3
-mkdir -p "$T/bw"
-t0=$(date +%s%N)
-git clone -q "$URL/acme/source.git" "$T/bsrc"
-seq 0 $((N - 1)) | xargs -P"$P" -n1 "$T/one.sh" || fail "baseline failed"
-base_ms=$(ms "$t0")
-unset GIT_ASKPASS
-npr=$(api "/repos/acme/b$((N - 1))/pulls" | pj 'len(d)')
-[ "$npr" = 1 ] || fail "baseline: no PR on b$((N - 1))"
-[ "$(git -C "$T/forge/acme/b0.git" ls-tree -r --name-only sync/cfg | grep -c '^cfg/')" = "$FILES" ] ||
-    fail "baseline: b0 does not hold $FILES files"
+	chmod 700 "$T/one.sh"
+	export T GIT_ASKPASS=$T/askpass GIT_TERMINAL_PROMPT=0
+	export URL=http://127.0.0.1:$PORT/git API=http://127.0.0.1:$PORT/api/v3
+	mkdir -p "$T/bw"
+	t0=$(date +%s%N)
+	git clone -q "$URL/acme/source.git" "$T/bsrc"
+	seq 0 $((N - 1)) | xargs -P"$P" -n1 "$T/one.sh" || fail "baseline failed"
+	base_ms=$(ms "$t0")
+	unset GIT_ASKPASS
+	npr=$(api "/repos/acme/b$((N - 1))/pulls" | pj 'len(d)')
+	[ "$npr" = 1 ] || fail "baseline: no PR on b$((N - 1))"
+	[ "$(git -C "$T/forge/acme/b0.git" ls-tree -r --name-only sync/cfg | grep -c '^cfg/')" = "$FILES" ] ||
+	    fail "baseline: b0 does not hold $FILES files"
+fi
 [ "$(git -C "$T/forge/acme/t0.git" ls-tree -r --name-only \
     "$(git -C "$T/forge/acme/t0.git" for-each-ref --format='%(refname)' refs/heads/ | grep -v main | head -n 1)" |
     grep -c '^cfg/')" = "$FILES" ] || fail "repocast: t0 does not hold $FILES files"
@@ -196,8 +200,12 @@ print("forge time in the pace-off run: receive-pack %d x median %.1f ms = %.0f m
       % (len(rp), sorted(rp)[len(rp) // 2] if rp else 0, sum(rp), len(up),
          sorted(up)[len(up) // 2] if up else 0, sum(up), len(ap), sum(ap), jobs, srv / jobs, wall,
          100 * srv / jobs / wall))' "$T/forge/.forge/requests.log" "$m0" "$m1" 2 "$rc_ms"
-printf 'BenchmarkGitCLIFanout/%dx%d-P%d\t1\t%d ns/op\n' "$N" "$FILES" "$P" $((base_ms * 1000000))
-awk -v a="$rc_ms" -v b="$base_ms" 'BEGIN { printf "ratio baseline/repocast (pace off): %.1fx\n", b / a }'
+if [ "$BASELINE" != 0 ]; then
+	printf 'BenchmarkGitCLIFanout/%dx%d-P%d\t1\t%d ns/op\n' "$N" "$FILES" "$P" $((base_ms * 1000000))
+	awk -v a="$rc_ms" -v b="$base_ms" 'BEGIN { printf "ratio baseline/repocast (pace off): %.1fx\n", b / a }'
+else
+	base_ms=0
+fi
 awk -v r1="$rss1" -v rn="$rssN" -v f1="$FILES" -v fn=$((N * FILES)) 'BEGIN {
 	printf "supervisor maxrss: %d KiB (1 target, %d files), %d KiB (%d targets, %d files)\n", r1, f1, rn, fn / f1, fn
 	printf "supervisor KiB per planned file: ratio %.3f, slope %.4f\n", rn / fn, (rn - r1) / (fn - f1)
@@ -213,4 +221,5 @@ w = sorted(t["wall_us"] for t in d["targets"])
 print("repocast worker wall median %.1f ms, sum %d ms; run wall %d ms" % (w[len(w) // 2] / 1e3, sum(w) / 1e3, d["run"]["wall_us"] / 1e3))
 last = max(t["end_us"] for t in d["targets"]) - d["run"]["start_us"]
 print("repocast (pace off): last worker done at %d ms, then %d ms to the end of the run" % (last / 1e3, d["run"]["wall_us"] / 1e3 - last / 1e3))
-print("ratio baseline/repocast-until-last-push: %.1fx" % (float(sys.argv[2]) / (last / 1e3)))' "$rep" "$base_ms"
+if float(sys.argv[2]) > 0:
+    print("ratio baseline/repocast-until-last-push: %.1fx" % (float(sys.argv[2]) / (last / 1e3)))' "$rep" "$base_ms"
