@@ -14,7 +14,8 @@ source "$(dirname "$0")/../../tests/integration/sync_lib.bash"
 N=${N:-2000}
 J=${J:-32}
 sync_lib_init
-forge_start
+# a primary quota the run cannot exhaust (the forge's default is GitHub's 5000/h)
+forge_start --rate-limit 10000000
 
 new_work acme/source main
 echo "shared settings v2" > "$T/w/source/shared.txt"

@@ -36,7 +36,8 @@ SCALE=${SCALE:-10}
 PACE=${PACE:-1}
 BASELINE=${BASELINE:-1}
 sync_lib_init
-forge_start
+# a primary quota the run cannot exhaust (the forge's default is GitHub's 5000/h)
+forge_start --rate-limit 10000000
 
 # source: FILES small text files under cfg/ in 10 subdirectories
 new_work acme/source main

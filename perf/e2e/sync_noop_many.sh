@@ -18,7 +18,8 @@ RUNS=${RUNS:-5}
 N=${N:-1000}
 NOSKIP=${NOSKIP:-1}
 sync_lib_init
-forge_start
+# a primary quota the run cannot exhaust (the forge's default is GitHub's 5000/h)
+forge_start --rate-limit 10000000
 
 new_work acme/source main
 echo "shared settings v1" > "$T/w/source/shared.txt"

@@ -477,6 +477,10 @@ sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
 			log_info("workers done; %zu pull request%s to go at the repocast.api pace",
 			    waiting, waiting == 1 ? "" : "s");
 		sync_pubq_finish(r);
+		/* An interrupt while the last PRs waited for the pace (the pool
+		 * had stopped reading signals): the run stops here. */
+		if (sync_signal_pending())
+			run->interrupted = true;
 		if (run->interrupted)
 			break;
 		sync_group_done(r, sg);
