@@ -23,8 +23,17 @@ push_work acme/source main
 new_work acme/t0 main
 echo "shared settings v1" > "$T/w/t0/shared.txt"
 push_work acme/t0 main
-# (hard links: git never rewrites an object or a ref file in place)
-for ((i = 1; i < N; i++)); do cp -rl "$T/forge/acme/t0.git" "$T/forge/acme/t$i.git"; done
+# N-1 copies of t0, hard-linked (git never rewrites an object or a ref file
+# in place), in one process: 10,000 in seconds, not minutes
+python3 -c 'import os, sys
+src, n = sys.argv[1], int(sys.argv[2])
+tree = [(os.path.relpath(d, src), fs) for d, _, fs in os.walk(src)]
+for i in range(1, n):
+    dst = os.path.join(os.path.dirname(src), "t%d.git" % i)
+    for rel, fs in tree:
+        os.makedirs(os.path.join(dst, rel), exist_ok=True)
+        for f in fs:
+            os.link(os.path.join(src, rel, f), os.path.join(dst, rel, f))' "$T/forge/acme/t0.git" "$N"
 {
 	cat <<EOF2
 version: 1
