@@ -54,8 +54,8 @@ CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
 ALL_CPPFLAGS = -D_GNU_SOURCE -DREPOCAST_VERSION='"$(VERSION)"' -DREPOCAST_LIBEXECDIR='"$(LIBEXECDIR)"' -I. $(PKG_CFLAGS) $(CPPFLAGS)
-ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP
-ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -pthread -MMD -MP
+ALL_LDFLAGS = $(SANFLAGS) -pthread $(LDFLAGS)
 
 ifeq ($(V),1)
 Q :=

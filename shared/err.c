@@ -1,5 +1,5 @@
 /*
- * err — the per-process last-error buffer (see err.h). No libgit2 here:
+ * err — the per-thread last-error buffer (see err.h). No libgit2 here:
  * err_git lives in shared/git/err_git.c, so that programs which do not load libgit2
  * (repocast-worker, until a job needs git) can link this module.
  */
@@ -12,8 +12,10 @@
 
 #define ERR_MAX 2048
 
-static char errbuf[ERR_MAX];
-static int errcode;
+/* Per thread: the supervisor's pull request thread (supervisor/sync/pubq.c)
+ * has its own. */
+static _Thread_local char errbuf[ERR_MAX];
+static _Thread_local int errcode;
 
 static void
 vset(const char *fmt, va_list ap)

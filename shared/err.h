@@ -1,5 +1,5 @@
 /*
- * err — the per-process last-error buffer.
+ * err — the last-error buffer, one per thread.
  *
  * Functions that can fail return int: 0 on success, -1 (ERR_FAIL) on
  * failure, or one of the named negative codes below for expected outcomes.

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,15 @@ struct app {
 	struct owner *owners;
 	size_t nowners;
 	char *default_owner;
+	/*
+	 * sync's publisher thread asks for tokens (app_auth) while the main
+	 * thread hands workers theirs (app_token): one lock around both, and
+	 * a replaced token is kept (retired) until app_free, so a pointer
+	 * either thread was given stays valid for the request it is in.
+	 */
+	pthread_mutex_t lock;
+	char **retired;
+	size_t nretired;
 };
 
 static struct owner *find_owner(struct app *a, const char *name);
@@ -303,6 +313,7 @@ app_new(struct app **out, const struct app_opts *o, const struct api_opts *ao)
 
 	*out = NULL;
 	a = xcalloc(1, sizeof(*a));
+	pthread_mutex_init(&a->lock, NULL);
 	a->app_id = xstrdup(o->app_id);
 	a->from = xstrdup(o->from != NULL ? o->from : "repocast.auth");
 	a->fixed = parse_id(o->installation_id);
@@ -333,6 +344,10 @@ app_free(struct app *a)
 		return;
 	for (i = 0; i < a->ninsts; i++)
 		util_free_secret(a->insts[i].token);
+	for (i = 0; i < a->nretired; i++)
+		util_free_secret(a->retired[i]);
+	free(a->retired);
+	pthread_mutex_destroy(&a->lock);
 	for (i = 0; i < a->nowners; i++) {
 		free(a->owners[i].name);
 		free(a->owners[i].why);
@@ -574,7 +589,10 @@ mint(struct app *a, struct inst *in)
 		rc = err_set(ERR_PROTO, "bad answer to POST %s: no token or expires_at", path);
 		goto out;
 	}
-	util_free_secret(in->token);
+	if (in->token != NULL) {
+		a->retired = xrealloc(a->retired, (a->nretired + 1) * sizeof(*a->retired));
+		a->retired[a->nretired++] = in->token;
+	}
 	in->token = xstrdup(tok);
 	in->got = now_s();
 	in->expires = exp;
@@ -606,8 +624,23 @@ fresh(const struct inst *in)
 	return in->token != NULL && in->expires - now > margin;
 }
 
+static int app_token_locked(const char **token, uint64_t *inst, struct app *a,
+    const char *owner, const char *repo, bool stale);
+
 int
 app_token(const char **token, uint64_t *inst, struct app *a, const char *owner,
+    const char *repo, bool stale)
+{
+	int rc;
+
+	pthread_mutex_lock(&a->lock);
+	rc = app_token_locked(token, inst, a, owner, repo, stale);
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+static int
+app_token_locked(const char **token, uint64_t *inst, struct app *a, const char *owner,
     const char *repo, bool stale)
 {
 	struct owner *o = NULL;

@@ -363,6 +363,11 @@ sync_finished(struct pool_job *j, void *task, struct record *rec, void *arg)
 	record_move(&t->rec, rec);
 	t->has_rec = true;
 	sync_progress(r, t);
+	/* The pool cancels every worker on an interrupt: publish no more. */
+	if (t->rec.cause == CAUSE_CANCELLED)
+		sync_pubq_stop(r);
+	/* Its PR at once, at the API's pace, while the other workers go on. */
+	sync_pubq_add(r, t);
 }
 
 static void
@@ -437,8 +442,9 @@ sync_pool_opts(struct pool_opts *po, const struct sync_run *r, const char *worke
 
 /*
  * The groups, one after another (groups.c): discovery and plan, one
- * pool run for the group's workers, then its pull requests, before the
- * next group starts. A pool lives until the next group's is made (or the
+ * pool run for the group's workers with its pull requests beside it
+ * (pubq.c: each target's as soon as its worker is done), and every one
+ * of them written before the next group starts. A pool lives until the next group's is made (or the
  * caller frees *pool): while it lives SIGINT and SIGTERM stay pending
  * for it, so a signal that came during the pull requests or the next
  * group's discovery is seen here and stops the run before another group
@@ -451,7 +457,7 @@ sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
 	static const struct pool_ops ops = {
 		sync_next, sync_started, sync_message, sync_finished, NULL, sync_writable,
 	};
-	size_t gi, i;
+	size_t gi, i, waiting;
 	int rc;
 
 	for (gi = 0; gi < r->ngroups && !run->interrupted; gi++) {
@@ -479,16 +485,27 @@ sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
 		run->limits.mechanism = pool_limit(*pool);
 		r->next = sg->first;
 		r->end = sg->first + sg->n;
+		sync_pubq_start(r, sg->n);
+		/* Decided without a worker (the skip cache): final already. */
+		for (i = sg->first; i < sg->first + sg->n; i++)
+			if (r->t[i].skip && r->t[i].has_rec)
+				sync_pubq_add(r, &r->t[i]);
 		if (pool_run(*pool) == ERR_INTERRUPTED)
 			run->interrupted = true;
 		run->interrupted = run->interrupted || pool_interrupted(*pool);
 		run->orphans_reaped += pool_orphans(*pool);
 		if (run->interrupted)
+			sync_pubq_stop(r);
+		else if ((waiting = sync_pubq_waiting(r)) > 0)
+			log_info("workers done; %zu pull request%s to go at the repocast.api pace",
+			    waiting, waiting == 1 ? "" : "s");
+		sync_pubq_finish(r);
+		/* An interrupt while the last PRs waited for the pace (the pool
+		 * had stopped reading signals): the run stops here. */
+		if (sync_signal_pending())
+			run->interrupted = true;
+		if (run->interrupted)
 			break;
-		for (i = sg->first; i < sg->first + sg->n; i++) {
-			sync_publish(r, &r->t[i]);
-			sync_skip_store(r, &r->t[i]);
-		}
 		sync_group_done(r, sg);
 	}
 	return 0;

@@ -95,8 +95,10 @@ sync_signal_pending(void)
 static int
 sync_api_cancelled(void *arg)
 {
-	(void)arg;
-	return sync_signal_pending();
+	const struct sync_run *r = arg;
+
+	/* The pool's signalfd may have taken the signal: sync_pubq_stop. */
+	return sync_signal_pending() || sync_pubq_stopped(r);
 }
 
 /* Every request and wait of the API client, on the supervisor's track of

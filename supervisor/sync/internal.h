@@ -170,6 +170,7 @@ struct sync_run {
 	bool gql_off;                  /* repocast.api.graphql: off, or found unusable */
 	long gql_points;               /* GraphQL points spent (rateLimit.cost), summed */
 	unsigned gql_queries;          /* queries sent */
+	struct sync_pubq *pubq;        /* the running group's pull requests (pubq.c) */
 };
 
 /* ---- env.c ---- */
@@ -292,9 +293,10 @@ void sync_skip_store(struct sync_run *r, struct sync_target *t);
 /* ---- publish.c ---- */
 
 /*
- * After the workers: open or update t's pull request, or close a stale
- * one, per its worker's outcome (nothing in a dry run but a note). A
- * failure turns t's record into failed, cause "pr". Blocks on the API.
+ * Once t's record is final: open or update t's pull request, or close a
+ * stale one, per its worker's outcome (nothing in a dry run but a note).
+ * A failure turns t's record into failed, cause "pr". Blocks on the API
+ * (called from the publisher thread, pubq.c).
  */
 void sync_publish(struct sync_run *r, struct sync_target *t);
 /*
@@ -305,6 +307,34 @@ void sync_publish(struct sync_run *r, struct sync_target *t);
  */
 struct strv;
 int sync_automerge_labels(struct strv *out, const char *env, const struct cfg *c);
+/*
+ * The run was interrupted before t's pull requests were written: a
+ * pushed t becomes cancelled (its branch is named in the note; the next
+ * run opens its PR, `repocast cancel` deletes the branch), any other t
+ * keeps its outcome with a note when it had a PR to close. Writes nothing.
+ */
+void sync_publish_abandon(struct sync_run *r, struct sync_target *t);
+
+/* ---- pubq.c ---- */
+
+/*
+ * Start a group's publisher (n: how many targets it may be given): a
+ * thread that runs sync_publish and sync_skip_store for each target
+ * added, in order, while the workers go on. Does not block.
+ */
+void sync_pubq_start(struct sync_run *r, size_t n);
+/* Hand t (its record final) to the publisher; t is its own until
+ * sync_pubq_finish returns. Does not block on the API. */
+void sync_pubq_add(struct sync_run *r, struct sync_target *t);
+/* Interrupted: publish no more (the targets left are abandoned). */
+void sync_pubq_stop(struct sync_run *r);
+/* Whether sync_pubq_stop was called or the publisher saw an interrupt. */
+bool sync_pubq_stopped(const struct sync_run *r);
+/* Targets added and not yet taken by the publisher. */
+size_t sync_pubq_waiting(struct sync_run *r);
+/* No more targets: wait until every one added is published (or
+ * abandoned) and end the publisher. Blocks; a no-op without one. */
+void sync_pubq_finish(struct sync_run *r);
 
 /* ---- options (cmd_sync.c) ---- */
 

@@ -1,13 +1,14 @@
 /*
- * sync_publish — after the workers: per target, what its outcome means
+ * sync_publish — once a target's record is final: what its outcome means
  * for its pull requests (supervisor/github/pr.h). pushed: open a PR, or
  * update the reused branch's; up_to_date with an open sync PR: close it
  * as stale; pending_current: report the open PR. Then one open sync PR
  * per target is the rule: every other open sync PR of the target (older
  * duplicates, go-broadcast's, one against another base, one whose branch
  * has someone else's commits) is closed with a comment naming the PR
- * that replaces it. Sequential, through the one API limiter, so the
- * event loop never waits on the API.
+ * that replaces it. Called from the group's publisher thread (pubq.c),
+ * one target after another, through the one API limiter, so the event
+ * loop never waits on the API.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,37 @@
 #include "supervisor/github/graphql.h"
 #include "supervisor/github/pr.h"
 
+/*
+ * Cut off by an interrupt: t is cancelled, a pushed t's branch named
+ * (why, when given, is what was cut off). Its record fails, so no skip
+ * record is kept and the next run picks t up.
+ */
 static void
-sync_set_failed(struct sync_target *t, const char *text)
+sync_set_cancelled(struct sync_target *t, const char *why)
 {
+	const char *branch = t->rec.result.branch;
+	char *text;
+
+	if (t->rec.outcome == OUTCOME_PUSHED && branch != NULL && t->rec.sync.pr_url == NULL)
+		text = xasprintf("pushed branch '%s', but the run was interrupted before its "
+		    "pull request (the next run opens one)%s%s", branch, why ? ": " : "",
+		    why ? why : "");
+	else
+		text = xasprintf("the run was interrupted before its pull requests were brought "
+		    "up to date%s%s", why ? ": " : "", why ? why : "");
+	t->rec.outcome = OUTCOME_CANCELLED;
+	record_set_cause(&t->rec, CAUSE_CANCELLED, 0, text);
+	free(text);
+}
+
+static void
+sync_set_failed(struct sync_run *r, struct sync_target *t, const char *text)
+{
+	/* An API wait or request ended by the interrupt is no PR failure. */
+	if (sync_pubq_stopped(r) || sync_signal_pending()) {
+		sync_set_cancelled(t, text);
+		return;
+	}
 	t->rec.outcome = OUTCOME_FAILED;
 	record_set_cause(&t->rec, CAUSE_PR, 0, text);
 }
@@ -271,7 +300,7 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 			rc = sync_close(r, t, old, comment, "stale");
 			free(comment);
 			if (rc < 0) {
-				sync_set_failed(t, err_last());
+				sync_set_failed(r, t, err_last());
 				return;
 			}
 			if (!r->o.dry_run) {
@@ -282,7 +311,7 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 			}
 		}
 		if (sync_close_others(r, t, 0, NULL) < 0)
-			sync_set_failed(t, err_last());
+			sync_set_failed(r, t, err_last());
 		return;
 	}
 	if (t->rec.outcome == OUTCOME_PENDING_CURRENT && old != NULL) {
@@ -291,7 +320,7 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 		t->rec.sync.pr = PR_CURRENT;
 		t->pr_draft = old->draft;
 		if (sync_close_others(r, t, old->number, old->html_url) < 0)
-			sync_set_failed(t, err_last());
+			sync_set_failed(r, t, err_last());
 		else
 			sync_automerge(r, t, old->number, old->node_id, old);
 		return;
@@ -344,7 +373,7 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 	free(note);
 	free(mods);
 	if (rc < 0) {
-		sync_set_failed(t, err_last());
+		sync_set_failed(r, t, err_last());
 		return;
 	}
 	t->rec.sync.pr_url = out.url;
@@ -362,14 +391,26 @@ sync_publish(struct sync_run *r, struct sync_target *t)
 		rc = sync_close(r, t, old, comment, "superseded");
 		free(comment);
 		if (rc < 0) {
-			sync_set_failed(t, err_last());
+			sync_set_failed(r, t, err_last());
 			return;
 		}
 	}
 	if (sync_close_others(r, t, out.number, out.url) < 0)
-		sync_set_failed(t, err_last());
+		sync_set_failed(r, t, err_last());
 	else
 		sync_automerge(r, t, out.number, out.node_id, out.created ||
 		    old == NULL || strcmp(old->head.ref, res->branch) != 0 ? NULL : old);
 	free(out.node_id);
+}
+
+void
+sync_publish_abandon(struct sync_run *r, struct sync_target *t)
+{
+	UNUSED(r);
+	if (!t->has_rec || record_failed(&t->rec) || !t->rec.has_result)
+		return;
+	if (t->rec.outcome == OUTCOME_PUSHED)
+		sync_set_cancelled(t, NULL);
+	else if (t->found.pr != NULL || t->found.nothers > 0)
+		sync_note(t, "interrupted before its pull requests were brought up to date");
 }

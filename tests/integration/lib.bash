@@ -48,8 +48,9 @@ lib_cleanup() {
 	exit "$rc"
 }
 
-# forge_start: the forge listens on a port of its own choosing; the port is
-# read from its first log line.
+# forge_start [FORGE OPTION...]: the forge listens on a port of its own
+# choosing; the port is read from its first log line. Options go to
+# forge.py (e.g. --rate-limit N for a benchmark of thousands of targets).
 forge_start() {
 	local i
 	mkdir -p "$T/forge/.forge"
@@ -57,7 +58,7 @@ forge_start() {
 	printf 'tok-demo-0123456789\n' >"$T/token"
 	chmod 600 "$T/token"
 	python3 "${FORGE_PY:-$ROOT_DIR/tests/forge/forge.py}" --root "$T/forge" \
-	    --port 0 >"$T/forge.log" 2>&1 &
+	    --port 0 "$@" >"$T/forge.log" 2>&1 &
 	FORGE_PID=$!
 	for i in $(seq 1 100); do
 		PORT=$(sed -n 's/.*listening on [^ ]*:\([0-9][0-9]*\).*/\1/p' \
