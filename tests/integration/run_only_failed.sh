@@ -19,7 +19,7 @@ first=$(ls "$T/runs")
 rc run --repos "$T/repos" --no-pr --report-dir "$T/runs" --only-failed last -- sh -c "$cmd" \
     >"$T/out" 2>&1 && fail "b and d still fail"
 [ "$(sort "$RAN" | tr -d '\n')" = bd ] || { cat "$T/out"; fail "rerun ran: $(cat "$RAN")"; }
-R=$(ls -d "$T"/runs/* | sort | tail -n 1)
+R=$(ls -td "$T"/runs/* | head -n 1)
 [ "$(jget "$R/report.json" "len(d['targets'])")" = 2 ] || fail "the rerun's report has not 2 targets"
 
 touch "$FIXED"

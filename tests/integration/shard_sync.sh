@@ -69,7 +69,7 @@ shard_targets() {
 	    fail "validate --shard $1/$2"
 	pj "' '.join(t['repo'] for g in d['groups'] for t in g['targets'])" "$T/v.json"
 }
-newest() { ls -d "$1"/*/ | sort | tail -n 1; }
+newest() { ls -td "$1"/*/ | head -n 1; }
 config other
 ALL=16
 

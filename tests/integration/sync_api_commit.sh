@@ -223,7 +223,7 @@ grep -qx "POST /api/v3/repos/acme/a/git/commits" "$T/reqs" || { cat "$T/reqs"; f
 [ "$($ga rev-parse repocast/run-api^{tree})" = "$($gp rev-parse repocast/run-api^{tree})" ] ||
     fail "run: the tree through the api differs from the pushed one"
 one_commit acme/a repocast/run-api
-rr=$(ls -d "$T"/runs-run/*/report.json | sort | tail -n 1)
+rr=$(ls -td "$T"/runs-run/*/report.json | head -n 1)
 pjt '(lambda t: t["outcome"] == "pushed" and t["commit_via"] == "api" and t["pr"] == "opened" and t["result"]["commit"] == "'"$($ga rev-parse repocast/run-api)"'")(d["targets"][0])' "$rr" ||
     fail "run report: $(pj 'd["targets"][0]["commit_via"], d["targets"][0]["outcome"]' "$rr")"
 [ "$(api "/repos/acme/a/pulls?state=open&head=acme:repocast/run-api" | pj 'len(d)')" -eq 1 ] ||

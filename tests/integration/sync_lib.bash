@@ -158,5 +158,7 @@ print("".join(t["outcome"] or "" for t in json.load(open(sys.argv[1]))["targets"
 }
 
 last_report() {
-	ls -d "$T"/runs/*/report.json | sort | tail -n 1
+	# newest by time, as repocast reads "last": two runs in one second sort by
+	# pid in their names, and pids wrap
+	ls -td "$T"/runs/*/report.json | head -n 1
 }
