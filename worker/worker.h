@@ -37,6 +37,8 @@ struct worker {
 	/* The git plugin (plugin.h): set by main before a job that needs a
 	 * repository (sync, run with a remote); NULL for the others. */
 	const struct plugin_ops *git;
+	/* --profile: the sampling profiler runs (profile.h). */
+	int profiling;
 };
 
 /* Encode, queue and flush one message, and what was queued before (blocking). */
