@@ -125,7 +125,7 @@ profiles_collect(const char *dir, const struct record *recs, size_t n)
 		goto out;
 	memset(&fo, 0, sizeof(fo));
 	fo.title = "repocast --profile: every worker";
-	buf_addf(&sub, "%llu samples of %zu target%s, %llu lost",
+	buf_addf(&sub, "%llu ms of CPU over %zu target%s, %llu samples lost",
 	    (unsigned long long)all.total, n, n == 1 ? "" : "s", (unsigned long long)lost);
 	fo.subtitle = sub.ptr;
 	fo.standalone = true;
