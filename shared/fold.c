@@ -148,8 +148,13 @@ fold_add_text(struct fold *f, const char *text, size_t len)
 		size_t end = nl ? (size_t)(nl - text) : len;
 
 		lineno++;
-		if (end > i && fold_add_line(f, text + i, end - i) < 0)
-			return err_set(ERR_FAIL, "line %zu: %s", lineno, err_last());
+		if (end > i && fold_add_line(f, text + i, end - i) < 0) {
+			char *why = xstrdup(err_last());  /* err_set overwrites it */
+			int rc = err_set(ERR_FAIL, "line %zu: %s", lineno, why);
+
+			free(why);
+			return rc;
+		}
 		i = end + 1;
 	}
 	return 0;

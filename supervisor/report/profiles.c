@@ -154,7 +154,10 @@ profiles_load(struct fold *f, const char *dir)
 	} else if (buf_read_file(&b, path) < 0) {
 		rc = -1;
 	} else if (fold_add_text(f, b.ptr, b.len) < 0) {
-		rc = err_set(ERR_FAIL, "%s: %s", path, err_last());
+		char *why = xstrdup(err_last());  /* err_set overwrites it */
+
+		rc = err_set(ERR_FAIL, "%s: %s", path, why);
+		free(why);
 	} else {
 		rc = 1;
 	}
