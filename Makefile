@@ -225,7 +225,7 @@ $(BENCH_BIN): $(O)/perf/bench_main.o $(call obj,$(BENCH_SRC)) $(SUP_A) $(WRK_A) 
 deps:
 	$(Q)sh mk/deps.sh
 
-build-tests: all $(CHECK_BIN) $(REPLAY_BIN) $(REPLAY_SELFTEST) $(TEST_BINS)
+build-tests: all $(CHECK_BIN) $(REPLAY_BIN) $(REPLAY_SELFTEST) $(TEST_BINS) $(BENCH_BIN)
 
 # `make check` = deps + build + the whole suite; `make test` skips deps.
 check: deps
@@ -250,6 +250,7 @@ bench:
 	$(Q)O=$(O) sh perf/run.sh
 
 # Micro benchmarks only: the end-to-end ones compare within one run.
+# (build-tests builds the bench binary: tests/integration/bench_tools.sh)
 COUNT ?= 5
 bench-baseline: $(BENCH_BIN)
 	$(Q)$(BENCH_BIN) -count $(COUNT) $(if $(BENCHTIME),-benchtime $(BENCHTIME)) $(BENCH) >perf/baseline.txt.new && \

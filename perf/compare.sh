@@ -2,8 +2,9 @@
 # compare.sh BASELINE NEW: per benchmark, the median, min and max ns/op of
 # each file's runs (Go benchmark lines, any number of runs per name, as
 # `bench -count N` prints them) and the change of the median, like
-# benchstat; allocs/op too when they differ. Names in only one file are
-# listed as such. Exit 2 on a missing or empty file.
+# benchstat; allocs/op too when they differ. A benchmark new since the
+# baseline is listed as such; the baseline's that were not run now are
+# counted. Exit 2 on a missing or empty file.
 set -eu
 [ $# -eq 2 ] || { echo "usage: sh perf/compare.sh BASELINE NEW" >&2; exit 2; }
 for f in "$1" "$2"; do
@@ -46,8 +47,9 @@ END {
 		name = order[i]
 		nb = (("b", name) in cnt) ? cnt["b", name] : 0
 		nw = (("n", name) in cnt) ? cnt["n", name] : 0
-		if (nb == 0 || nw == 0) {
-			printf "%-36s %s\n", name, nb == 0 ? "(new: not in the baseline)" : "(gone: only in the baseline)"
+		if (nw == 0) { notrun++; continue }
+		if (nb == 0) {
+			printf "%-36s %s\n", name, "(new: not in the baseline)"
 			continue
 		}
 		for (k = 1; k <= nb; k++) vb[k] = val["b", name, k]
@@ -58,5 +60,6 @@ END {
 		ab = allocs["b", name, nb]; an = allocs["n", name, nw]
 		printf "%-36s %12s %12s %12s %12s %+7.1f%%  %s\n", name, fmt(mb), fmt(mn), fmt(lo), fmt(hi), d, ab == an ? an : ab " -> " an
 	}
+	if (notrun) printf "(%d benchmark(s) of the baseline not run now)\n", notrun
 	printf "(%s: the baseline; medians of each file'"'"'s runs; delta is the new median against the baseline'"'"'s)\n", base
 }' "$1" "$2"
