@@ -153,7 +153,7 @@ START_TEST(test_worker_proto_mismatch)
 	ck_assert_int_eq(msg_recv(&m, &r), 1);
 	ck_assert_int_eq(m.type, MSG_ERROR);
 	ck_assert_str_eq(m.u.error.code, "protocol");
-	ck_assert_str_eq(m.u.error.text, "protocol version mismatch: peer speaks 4, this side 3");
+	ck_assert_str_eq(m.u.error.text, "protocol version mismatch: peer speaks 5, this side 4");
 	msg_release(&m);
 	ck_assert_int_eq(msg_recv(&m, &r), 1);
 	ck_assert_int_eq(m.type, MSG_STATS); /* STATS comes last, even then */
