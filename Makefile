@@ -5,7 +5,15 @@
 #   make check      install missing Debian packages, build, run every test
 #   make check-symbols  every exported symbol carries its module's prefix
 #   make demo       install, build, run a real fan-out sync against a loopback forge
-#   make bench      micro and end-to-end benchmarks (perf/)
+#   make bench      micro and end-to-end benchmarks (perf/); BENCHTIME=200ms|2s|100x,
+#                   BENCH=names
+#   make bench-baseline  the micro benchmarks (COUNT=5 runs each) into
+#                   perf/baseline.txt
+#   make bench-compare   the same runs against perf/baseline.txt: median,
+#                   min, max and change per benchmark (perf/compare.sh)
+#   make perf-check callgrind instruction counts of the micro benchmarks
+#                   against perf/baseline.json, failing beyond 5 % (CI)
+#   make perf-baseline   measure and write perf/baseline.json
 #   make fuzz       libFuzzer targets (clang), run for FUZZTIME seconds each over
 #                   the committed corpus (FUZZ=name... picks some); new inputs
 #                   land in build-fuzz/corpus/ (keep the useful ones with:
@@ -170,7 +178,8 @@ $(O)/tests/check_%.o: ALL_CPPFLAGS += -I$(O)/tests $(CHECK_CFLAGS)
 $(O)/tests/%.o $(O)/perf/%.o: WARN += -Wno-missing-prototypes
 $(O)/tests/check_main.o: ALL_CPPFLAGS += -I$(O)/tests $(CHECK_CFLAGS)
 
-$(CHECK_BIN): $(O)/tests/check_main.o $(call obj,$(TEST_SRC)) $(SUP_A) $(WRK_A) $(LIB_A)
+# The benchmark harness's -benchtime parser is tested too (check_bench.c).
+$(CHECK_BIN): $(O)/tests/check_main.o $(call obj,$(TEST_SRC)) $(O)/perf/bench_time.o $(SUP_A) $(WRK_A) $(LIB_A)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS) -lm
 
 # The fault-injecting test worker's objects, rebuilt like the others when
@@ -211,12 +220,12 @@ $(BENCH_BIN): $(O)/perf/bench_main.o $(call obj,$(BENCH_SRC)) $(SUP_A) $(WRK_A) 
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 .PHONY: all deps build-tests check test check-symbols demo bench fuzz fuzz-smoke install uninstall deb clean \
-	valgrind FORCE
+	valgrind bench-baseline bench-compare perf-check perf-baseline FORCE
 
 deps:
 	$(Q)sh mk/deps.sh
 
-build-tests: all $(CHECK_BIN) $(REPLAY_BIN) $(REPLAY_SELFTEST) $(TEST_BINS)
+build-tests: all $(CHECK_BIN) $(REPLAY_BIN) $(REPLAY_SELFTEST) $(TEST_BINS) $(BENCH_BIN)
 
 # `make check` = deps + build + the whole suite; `make test` skips deps.
 check: deps
@@ -239,6 +248,24 @@ bench:
 	$(Q)sh mk/deps.sh parallel
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BIN)
 	$(Q)O=$(O) sh perf/run.sh
+
+# Micro benchmarks only: the end-to-end ones compare within one run.
+# (build-tests builds the bench binary: tests/integration/bench_tools.sh)
+COUNT ?= 5
+bench-baseline: $(BENCH_BIN)
+	$(Q)$(BENCH_BIN) -count $(COUNT) $(if $(BENCHTIME),-benchtime $(BENCHTIME)) $(BENCH) >perf/baseline.txt.new && \
+		mv perf/baseline.txt.new perf/baseline.txt && echo "wrote perf/baseline.txt"
+
+bench-compare: $(BENCH_BIN)
+	$(Q)test -s perf/baseline.txt || { echo "no perf/baseline.txt: make bench-baseline" >&2; exit 2; }
+	$(Q)$(BENCH_BIN) -count $(COUNT) $(if $(BENCHTIME),-benchtime $(BENCHTIME)) $(BENCH) >$(O)/perf/compare.txt
+	$(Q)sh perf/compare.sh perf/baseline.txt $(O)/perf/compare.txt
+
+perf-check: $(BENCH_BIN)
+	$(Q)O=$(O) sh perf/perfcheck.sh check
+
+perf-baseline: $(BENCH_BIN)
+	$(Q)O=$(O) sh perf/perfcheck.sh baseline
 
 valgrind: build-tests
 	$(Q)CK_FORK=no valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \

@@ -6,7 +6,7 @@ set -u
 
 PKGS="gcc make pkg-config libgit2-dev libmsgpack-dev libyaml-dev libcurl4-openssl-dev
 libjansson-dev zlib1g-dev libssl-dev check git curl python3 clang valgrind chromium tmux man-db
-zsh python3-yaml python3-cryptography openssh-client gnupg gpgsm"
+zsh python3-yaml python3-cryptography openssh-client gnupg gpgsm linux-perf"
 PKGS="$PKGS $*"
 
 missing=""

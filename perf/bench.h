@@ -5,7 +5,10 @@
  *
  * A benchmark is declared with BENCH(Name) { ... } and must run its body
  * b->n times. Like Go's, the harness grows n until one run takes at least
- * the bench time (default 1 s, `-benchtime 0.2s`), then reports that run.
+ * the bench time (default 1 s; `-benchtime 200ms`, `2s`, `1m`), then
+ * reports that run; `-benchtime 100x` runs exactly 100 iterations, once
+ * (what callgrind counts: make perf-check). `-count N` runs each
+ * benchmark N times, a line each (make bench-compare).
  * Allocations are counted by the harness itself: perf/bench_main.c
  * interposes malloc/calloc/realloc/free for the whole process, so every
  * allocation made by the code under test, libraries included, is counted.
@@ -26,6 +29,16 @@ struct bench_ctx {
 };
 
 typedef void (*bench_fn)(struct bench_ctx *b);
+
+/* -benchtime: a duration, or a number of iterations (then seconds is 0). */
+struct bench_time {
+	double seconds;
+	uint64_t iterations;
+};
+/* Parse Go's -benchtime syntax (perf/bench_time.c): 0, or -1. */
+int bench_parse_time(struct bench_time *out, const char *s);
+/* Run fn once with b->n = n (perf-check's callgrind counts exactly this). */
+void bench_run_n(struct bench_ctx *b, bench_fn fn, uint64_t n);
 
 void bench_register(const char *name, bench_fn fn);
 void bench_reset_timer(struct bench_ctx *b);

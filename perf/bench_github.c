@@ -64,7 +64,7 @@ BENCH(GithubParsePulls100)
 BENCH(DiscoveryPick100)
 {
 	struct discovery_target t = { "acme/api", NULL, "chore/sync-files",
-		"acme/templates", false };
+		"acme/templates", false, false };
 	struct github_pulls p;
 	struct discovery d;
 	size_t len;
@@ -92,7 +92,7 @@ BENCH(PrtextMetaParse)
 	};
 	struct prtext_in in = { "acme/templates", "main",
 		"0123456789abcdef0123456789abcdef01234567", "acme/api", "main",
-		"d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1", files, 2, NULL };
+		"d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1", files, 2, NULL, NULL, 0 };
 	struct buf body = BUF_INIT;
 	struct prtext_meta m;
 	uint64_t i;

@@ -1,8 +1,9 @@
 /*
  * The micro-benchmark driver (see bench.h). Usage:
- *     bench [-benchtime SECONDS[s]] [SUBSTRING...]
+ *     bench [-benchtime D|Nx] [-count N] [-list] [SUBSTRING...]
  * runs every registered benchmark whose name contains one of the
- * substrings (all when none), printing Go-format lines.
+ * substrings (all when none; "Name$" is that one alone), printing
+ * Go-format lines; -list prints the names alone.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,28 +113,44 @@ selected(const char *name, int argc, char **argv, int first)
 
 	if (first >= argc)
 		return 1;
-	for (i = first; i < argc; i++)
-		if (strstr(name, argv[i]) != NULL)
+	for (i = first; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+
+		/* "Name$": that benchmark alone (make perf-check). */
+		if (n > 1 && argv[i][n - 1] == '$') {
+			if (strncmp(name, argv[i], n - 1) == 0 && name[n - 1] == '\0')
+				return 1;
+		} else if (strstr(name, argv[i]) != NULL) {
 			return 1;
+		}
+	}
 	return 0;
 }
 
+/* Not static, and not inlined: callgrind's --toggle-collect names it. */
+__attribute__((noinline)) void
+bench_run_n(struct bench_ctx *b, bench_fn fn, uint64_t n)
+{
+	memset(b, 0, sizeof(*b));
+	b->n = n;
+	bench_reset_timer(b);
+	fn(b);
+}
+
 static void
-run_one(const struct entry *e, double benchtime)
+run_one(const struct entry *e, const struct bench_time *bt)
 {
 	struct bench_ctx b;
-	uint64_t n = 1, elapsed, allocs, abytes;
+	uint64_t n = bt->iterations ? bt->iterations : 1, elapsed, allocs, abytes;
+	double benchtime = bt->seconds;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	for (;;) {
-		memset(&b, 0, sizeof(b));
-		b.n = n;
-		bench_reset_timer(&b);
-		e->fn(&b);
+		bench_run_n(&b, e->fn, n);
 		elapsed = util_now_ns() - b.t0;
 		allocs = nallocs - b.allocs0;
 		abytes = nabytes - b.abytes0;
-		if (elapsed >= (uint64_t)(benchtime * 1e9) || n >= 1000000000u)
+		if (bt->iterations || elapsed >= (uint64_t)(benchtime * 1e9) || n >= 1000000000u)
 			break;
 		/* Predict the n that fills the bench time, as Go does: +20%, at most x100. */
 		{
@@ -156,21 +173,54 @@ run_one(const struct entry *e, double benchtime)
 int
 main(int argc, char **argv)
 {
-	double benchtime = 1.0;
-	int first = 1;
+	struct bench_time bt = { 1.0, 0 };
+	long count = 1, k;
+	int first = 1, list = 0;
 	size_t i;
 
-	if (argc > 2 && strcmp(argv[1], "-benchtime") == 0) {
-		benchtime = strtod(argv[2], NULL);
-		if (benchtime <= 0) {
-			fprintf(stderr, "bench: bad -benchtime '%s'\n", argv[2]);
+	while (first < argc && argv[first][0] == '-') {
+		const char *o = argv[first];
+
+		if (strcmp(o, "-list") == 0) {
+			list = 1;
+			first++;
+			continue;
+		}
+		if (strcmp(o, "-benchtime") != 0 && strcmp(o, "-count") != 0) {
+			fprintf(stderr, "bench: unknown option '%s'\n"
+			    "usage: bench [-benchtime D|Nx] [-count N] [-list] [SUBSTRING...]\n", o);
 			return 2;
 		}
-		first = 3;
+		if (first + 1 >= argc) {
+			fprintf(stderr, "bench: %s needs a value\n", o);
+			return 2;
+		}
+		if (strcmp(o, "-benchtime") == 0 && bench_parse_time(&bt, argv[first + 1]) < 0) {
+			fprintf(stderr, "bench: bad -benchtime '%s' (a duration such as 200ms, "
+			    "2s, 1m, or an iteration count such as 100x)\n", argv[first + 1]);
+			return 2;
+		}
+		if (strcmp(o, "-count") == 0) {
+			char *end;
+
+			count = strtol(argv[first + 1], &end, 10);
+			if (*end != '\0' || count < 1 || count > 1000) {
+				fprintf(stderr, "bench: bad -count '%s' (1 to 1000)\n", argv[first + 1]);
+				return 2;
+			}
+		}
+		first += 2;
 	}
 	qsort(benches, nbenches, sizeof(*benches), cmp);
-	for (i = 0; i < nbenches; i++)
-		if (selected(benches[i].name, argc, argv, first))
-			run_one(&benches[i], benchtime);
+	for (i = 0; i < nbenches; i++) {
+		if (!selected(benches[i].name, argc, argv, first))
+			continue;
+		if (list) {
+			printf("%s\n", benches[i].name);
+			continue;
+		}
+		for (k = 0; k < count; k++)
+			run_one(&benches[i], &bt);
+	}
 	return 0;
 }

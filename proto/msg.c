@@ -82,6 +82,8 @@ static const struct msg_field job_f[] = {
 	SV("argv", job.argv),
 	SUB("sign", sign_s),
 	SUB("limits", limits_s),
+	U64("profile_us", job.profile_us),
+	OS("perf", job.perf),
 };
 
 static const struct msg_field cred_f[] = {
@@ -163,6 +165,14 @@ static const struct msg_field stats_f[] = {
 	U64("msgs_out", stats.msgs_out),
 };
 
+static const struct msg_field profile_f[] = {
+	U64("period_us", profile.period_us),
+	U64("samples", profile.samples),
+	U64("lost", profile.lost),
+	KV("stacks", profile.stacks, profile.nstacks),
+	OS("perf", profile.perf),
+};
+
 static const struct msg_schema hello_s = SCHEMA("hello", hello_f);
 static const struct msg_schema job_s = SCHEMA("job", job_f);
 static const struct msg_schema cred_s = SCHEMA("cred", cred_f);
@@ -181,6 +191,7 @@ static const struct msg_schema log_s = SCHEMA("log", log_f);
 static const struct msg_schema result_s = SCHEMA("result", result_f);
 static const struct msg_schema error_s = SCHEMA("error", error_f);
 static const struct msg_schema stats_s = SCHEMA("stats", stats_f);
+static const struct msg_schema profile_s = SCHEMA("profile", profile_f);
 
 const char *const msg_level_names[5] = {
 	"error", "warn", "info", "debug", "trace",
@@ -212,6 +223,7 @@ msg_schema_find(int type)
 	case MSG_RESULT: return &result_s;
 	case MSG_ERROR: return &error_s;
 	case MSG_STATS: return &stats_s;
+	case MSG_PROFILE: return &profile_s;
 	default: return NULL;
 	}
 }

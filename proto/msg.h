@@ -51,6 +51,7 @@ enum msg_type {
 	MSG_RESULT = 38,
 	MSG_ERROR = 39,
 	MSG_STATS = 40,
+	MSG_PROFILE = 41,
 };
 
 /* "hello", "job", ...; "unknown" for anything else. */
@@ -118,6 +119,12 @@ struct msg_job {
 	uint64_t open_files;
 	uint64_t seccomp;            /* sync: 0 off, 1 auto, 2 on (worker/seccomp.h) */
 	uint64_t max_frame;
+	/* --profile: the sampling period in microseconds of CPU time; 0 = off
+	 * (no timer, no handler: worker/profile.h) */
+	uint64_t profile_us;
+	/* run mode with --profile: perf's path when the supervisor found that
+	 * perf can record here (shared/perfrec.h); NULL otherwise */
+	char *perf;
 };
 
 struct msg_cred {
@@ -228,6 +235,21 @@ struct msg_stats {
 	uint64_t bytes_in, bytes_out, msgs_in, msgs_out;
 };
 
+/*
+ * PROFILE (sent before STATS, only by a worker whose JOB asked for it):
+ * the worker's own samples folded into stacks ("main;run_job;poll" ->
+ * count, root first), and in run mode those of the command as perf
+ * recorded them (or why it could not).
+ */
+struct msg_profile {
+	uint64_t period_us;      /* the sampling period of the worker's timer */
+	uint64_t samples;        /* the worker's samples taken */
+	uint64_t lost;           /* samples dropped: the ring was full, a stack cut */
+	struct msg_kv *stacks;   /* folded stack -> decimal count */
+	size_t nstacks;
+	char *perf;              /* run mode: "recorded" or why not; else NULL */
+};
+
 struct msg {
 	int type;
 	uint64_t id;
@@ -247,6 +269,7 @@ struct msg {
 		struct msg_result result;
 		struct msg_error error;
 		struct msg_stats stats;
+		struct msg_profile profile;
 	} u;
 };
 

@@ -117,11 +117,12 @@ static struct msg_file files_v[] = {
 	{ "d", FILE_DELETED }, { "e", FILE_SKIPPED },
 };
 static struct msg_kv phase_v[] = { { "fetch", "12" }, { "push", "40" } };
+static struct msg_kv stacks_v[] = { { "main;run_job;poll", "7" }, { "main;a<b>&c", "1" } };
 
 static const int all_types[] = {
 	MSG_HELLO, MSG_JOB, MSG_CRED, MSG_MANIFEST, MSG_MANIFEST_END,
 	MSG_BLOBS, MSG_BLOBS_END, MSG_CANCEL, MSG_BLOB_CHUNK, MSG_READY, MSG_PHASE, MSG_WANT,
-	MSG_WANT_END, MSG_FILES, MSG_LOG, MSG_RESULT, MSG_ERROR, MSG_STATS,
+	MSG_WANT_END, MSG_FILES, MSG_LOG, MSG_RESULT, MSG_ERROR, MSG_STATS, MSG_PROFILE,
 };
 
 /* m with every field set to a distinct value (borrowed static data). */
@@ -173,6 +174,8 @@ fill_full(struct msg *m, int type)
 		j->cpu_seconds = UINT64_C(1) << 40;
 		j->open_files = 1024;
 		j->max_frame = FRAME_MAX_DEFAULT;
+		j->profile_us = 997;
+		j->perf = "/usr/bin/perf";
 		break;
 	}
 	case MSG_CRED:
@@ -250,6 +253,14 @@ fill_full(struct msg *m, int type)
 		m->u.stats.msgs_in = 3;
 		m->u.stats.msgs_out = INT64_MAX;
 		break;
+	case MSG_PROFILE:
+		m->u.profile.period_us = 1000;
+		m->u.profile.samples = 8;
+		m->u.profile.lost = 2;
+		m->u.profile.stacks = stacks_v;
+		m->u.profile.nstacks = 2;
+		m->u.profile.perf = "not available: perf is not on PATH";
+		break;
 	default:
 		break;
 	}
@@ -323,6 +334,8 @@ check_full(const struct msg *d, int type, const void *payload, size_t len)
 		ck_assert_uint_eq(j->cpu_seconds, UINT64_C(1) << 40);
 		ck_assert_uint_eq(j->open_files, 1024);
 		ck_assert_uint_eq(j->max_frame, FRAME_MAX_DEFAULT);
+		ck_assert_uint_eq(j->profile_us, 997);
+		ck_assert_str_eq(j->perf, "/usr/bin/perf");
 		break;
 	}
 	case MSG_CRED:
@@ -424,6 +437,13 @@ check_full(const struct msg *d, int type, const void *payload, size_t len)
 		ck_assert_uint_eq(d->u.stats.bytes_out, 200);
 		ck_assert_uint_eq(d->u.stats.msgs_in, 3);
 		ck_assert_uint_eq(d->u.stats.msgs_out, INT64_MAX);
+		break;
+	case MSG_PROFILE:
+		ck_assert_uint_eq(d->u.profile.period_us, 1000);
+		ck_assert_uint_eq(d->u.profile.samples, 8);
+		ck_assert_uint_eq(d->u.profile.lost, 2);
+		check_kv(d->u.profile.stacks, d->u.profile.nstacks, stacks_v, 2);
+		ck_assert_str_eq(d->u.profile.perf, "not available: perf is not on PATH");
 		break;
 	default:
 		break;

@@ -34,6 +34,7 @@
 #include "shared/util.h"
 #include "worker/fault.h"
 #include "worker/plugin.h"
+#include "worker/profile.h"
 #include "worker/seccomp.h"
 #include "worker/worker.h"
 
@@ -213,6 +214,14 @@ main(int argc, char **argv)
 		rc = handshake(&w);
 	if (rc == 0 && w.job.u.job.max_frame > 0)
 		w.in.max = w.out.max = (size_t)w.job.u.job.max_frame;
+	/* --profile: from the JOB on, the plugin's loading included. Off,
+	 * nothing of the profiler runs (profile.h). */
+	if (rc == 0 && w.job.u.job.profile_us > 0) {
+		if (profile_start(w.job.u.job.profile_us) < 0)
+			log_warn("--profile: %s", err_last());
+		else
+			w.profiling = 1;
+	}
 	/*
 	 * Only jobs that touch a repository load libgit2 (the plugin):
 	 * loading it costs more than a whole no-op worker (docs/PERFORMANCE.md).
@@ -247,7 +256,8 @@ main(int argc, char **argv)
 	}
 	/* A sync worker runs no command: from here on it needs no program,
 	 * no process, no mount (seccomp.h). */
-	if (w.job.u.job.mode != JOB_RUN && seccomp_apply(w.job.u.job.seccomp) < 0) {
+	if (w.job.u.job.mode != JOB_RUN &&
+	    seccomp_apply(w.job.u.job.seccomp, w.profiling) < 0) {
 		log_error("%s", err_last());
 		worker_error(&w, ERR_CONFIG);
 		rc = -1;
@@ -258,6 +268,9 @@ main(int argc, char **argv)
 	rc = w.job.u.job.mode == JOB_RUN ? run_job(&w) : w.git->apply_job(&w);
 	fault_hook(&w, "done");
 out:
+	/* PROFILE is queued: STATS, last, flushes it. */
+	if (w.profiling && profile_finish(&w) < 0)
+		log_warn("--profile: %s", err_last());
 	sign_release(&w.sign);
 	send_stats(&w);
 	for (i = 0; i < w.nphases; i++) {

@@ -34,10 +34,12 @@
 
 #include "shared/err.h"
 #include "shared/log.h"
+#include "shared/perfrec.h"
 #include "shared/rusage.h"
 #include "shared/tmpdir.h"
 #include "shared/util.h"
 #include "worker/plugin.h"
+#include "worker/profile.h"
 #include "worker/worker.h"
 
 extern char **environ;
@@ -146,10 +148,63 @@ wait_command(struct worker *w, pid_t pid, int *st, struct rusage *ru)
 	return 0;
 }
 
+/*
+ * --profile with perf: the command as `perf record ... -- CMD`, its
+ * samples into data (the job's private directory). A vector of the
+ * command's own strings (borrowed) behind perf's.
+ */
+#define PERF_ARGS 10
+static char **
+perf_argv(const struct msg_job *job, const char *data)
+{
+	char **v = xcalloc(job->argv.n + PERF_ARGS + 1, sizeof(*v));
+	size_t i = 0;
+
+	v[i++] = job->perf;
+	v[i++] = (char *)"record";
+	v[i++] = (char *)"-F";
+	v[i++] = (char *)PERFREC_FREQ;
+	v[i++] = (char *)"-g";
+	v[i++] = (char *)"-q";
+	v[i++] = (char *)"-o";
+	v[i++] = (char *)data;
+	v[i++] = (char *)"--";
+	memcpy(v + i, job->argv.v, job->argv.n * sizeof(*v));
+	return v;
+}
+
+/* What perf recorded, folded into the worker's PROFILE (profile.h). */
+static void
+perf_collect(const struct msg_job *job, const char *data)
+{
+	struct buf out = BUF_INIT;
+	char *argv[] = { job->perf, (char *)"script", (char *)"-i", (char *)data,
+		(char *)"-F", (char *)"comm,ip,sym,dso", NULL };
+	char *note;
+	int st;
+
+	if (access(data, R_OK) < 0) {
+		profile_add_perf(NULL, 0, "perf record wrote no samples");
+		return;
+	}
+	/* perf script's text is large (a few hundred bytes a sample): 256 MiB
+	 * is hours of CPU at 1 kHz. */
+	if (perfrec_capture(&out, 256u << 20, argv, &st) < 0) {
+		note = xasprintf("cannot read perf's samples: %s", err_last());
+		profile_add_perf(NULL, 0, note);
+		free(note);
+	} else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		profile_add_perf(NULL, 0, "perf script failed");
+	} else {
+		profile_add_perf(out.ptr, out.len, "recorded");
+	}
+	buf_release(&out);
+}
+
 /* Run argv in dir; fill the command part of res. 0 ran (any exit), -1 not started. */
 static int
 run_command(struct msg_result *res, struct worker *w, const struct msg_job *job,
-    const char *dir)
+    const char *dir, const char *perf_data)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -157,14 +212,16 @@ run_command(struct msg_result *res, struct worker *w, const struct msg_job *job,
 	struct rusage ru;
 	struct rusage_sample s;
 	char **env = command_env(job->target);
-	char **argv = xcalloc(job->argv.n + 1, sizeof(*argv));
+	char **argv = perf_data != NULL ? perf_argv(job, perf_data) :
+	    xcalloc(job->argv.n + 1, sizeof(*argv));
 	uint64_t t0;
 	pid_t pid;
 	int e, st, rc = -1;
 	size_t last;
 
 	/* a strv is counted; exec wants a NULL-terminated vector */
-	memcpy(argv, job->argv.v, job->argv.n * sizeof(*argv));
+	if (perf_data == NULL)
+		memcpy(argv, job->argv.v, job->argv.n * sizeof(*argv));
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
 	sigemptyset(&none);
@@ -213,7 +270,7 @@ int
 run_job(struct worker *w)
 {
 	const struct msg_job *job = &w->job.u.job;
-	char *dir = NULL, *tree = NULL;
+	char *dir = NULL, *tree = NULL, *perf_data = NULL;
 	struct msg m;
 	uint64_t t0;
 	int rc;
@@ -259,12 +316,18 @@ run_job(struct worker *w)
 		util_free_secret(w->token);
 		w->token = NULL;
 	}
+	/* --profile: perf records the command where the supervisor found it
+	 * can; its wall and rusage then include perf's own. */
+	if (w->profiling && job->perf != NULL && job->argv.n > 0)
+		perf_data = xasprintf("%s/perf.data", dir);
 	t0 = util_now_ms();
-	if (job->argv.n > 0 && run_command(&m.u.result, w, job, tree) < 0) {
+	if (job->argv.n > 0 && run_command(&m.u.result, w, job, tree, perf_data) < 0) {
 		rc = -1;
 		worker_error(w, rc);
 		goto out;
 	}
+	if (perf_data != NULL)
+		perf_collect(job, perf_data);
 	worker_phase(w, "command", util_now_ms() - t0);
 	rc = (m.u.result.exit_code == 0 && m.u.result.term_signal == 0) ? 0 : ERR_FAIL;
 	m.u.result.outcome = (char *)(rc == 0 ? "ran" : "failed");
@@ -291,6 +354,7 @@ out:
 	free(m.u.result.diffstat);
 	free(m.u.result.diff);
 	tmpdir_remove(dir);
+	free(perf_data);
 	free(tree);
 	free(dir);
 	return rc;

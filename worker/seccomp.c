@@ -77,6 +77,9 @@ static const int allowed[] = {
 #undef A
 };
 
+/* Added with --profile (profile.h): the timer is stopped at the end. */
+static const int profiling_allowed[] = { SYS_setitimer, SYS_getitimer };
+
 #define LOAD(off) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
 #define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
 #define NR offsetof(struct seccomp_data, nr)
@@ -85,11 +88,12 @@ static const int allowed[] = {
 #define HEADER 11
 
 static int
-install(void)
+install(int profiling)
 {
-	struct sock_filter f[HEADER + ARRAY_SIZE(allowed) + 2];
+	struct sock_filter f[HEADER + ARRAY_SIZE(allowed) + ARRAY_SIZE(profiling_allowed) + 2];
 	struct sock_fprog prog;
-	size_t n = 0, i, allow = HEADER + ARRAY_SIZE(allowed) + 1;
+	size_t nextra = profiling ? ARRAY_SIZE(profiling_allowed) : 0;
+	size_t n = 0, i, allow = HEADER + ARRAY_SIZE(allowed) + nextra + 1;
 
 	if (allow - HEADER > 255)
 		BUG("seccomp: the allow-list is too long for 8-bit jumps");
@@ -113,6 +117,9 @@ install(void)
 	for (i = 0; i < ARRAY_SIZE(allowed); i++, n++)
 		f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 		    (unsigned)allowed[i], (unsigned char)(allow - n - 1), 0);
+	for (i = 0; i < nextra; i++, n++)
+		f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		    (unsigned)profiling_allowed[i], (unsigned char)(allow - n - 1), 0);
 	f[n++] = (struct sock_filter)RET(SECCOMP_RET_ERRNO | EPERM);
 	f[n++] = (struct sock_filter)RET(SECCOMP_RET_ALLOW);
 	prog.len = (unsigned short)n;
@@ -124,11 +131,12 @@ install(void)
 #endif
 
 int
-seccomp_apply(uint64_t mode)
+seccomp_apply(uint64_t mode, int profiling)
 {
 	if (mode == SECCOMP_MODE_OFF)
 		return 0;
 #ifndef ARCH
+	(void)profiling;
 	if (mode == SECCOMP_MODE_ON)
 		return err_set(ERR_CONFIG, "seccomp: no allow-list for this architecture");
 	return 0;
@@ -143,7 +151,7 @@ seccomp_apply(uint64_t mode)
 			return err_sys(ERR_CONFIG, "seccomp: not available in this kernel");
 		return 0;
 	}
-	if (install() < 0)
+	if (install(profiling) < 0)
 		return mode == SECCOMP_MODE_ON ? -1 : 0;
 	return 1;
 #endif

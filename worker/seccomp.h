@@ -25,8 +25,11 @@ enum { SECCOMP_MODE_OFF = 0, SECCOMP_MODE_AUTO = 1, SECCOMP_MODE_ON = 2 };
 /*
  * Apply the allow-list as mode says. 1 applied, 0 not (off, or auto where
  * it cannot be), -1 with err_last set (on, and it cannot be applied).
- * no_new_privs must already be set (main.c does).
+ * no_new_privs must already be set (main.c does). profiling (--profile)
+ * also allows setitimer and getitimer, which the profiler's timer needs
+ * to stop (profile.h); SIGPROF's delivery and return (rt_sigreturn) are
+ * allowed anyway.
  */
-int seccomp_apply(uint64_t mode);
+int seccomp_apply(uint64_t mode, int profiling);
 
 #endif

@@ -14,6 +14,7 @@
 #include "shared/log.h"
 #include "shared/util.h"
 #include "worker/fault.h"
+#include "worker/profile.h"
 
 int
 worker_queue(struct worker *w, struct msg *m)
@@ -37,6 +38,9 @@ worker_recv(struct worker *w, struct msg *m)
 
 	if (frame_flush_all(&w->out) < 0)
 		return -1;
+	/* --profile: empty the sample ring while the worker waits anyway. */
+	if (w->profiling)
+		profile_drain();
 	rc = msg_recv(m, &w->in);
 
 	if (rc == 1 && m->type == MSG_CANCEL) {

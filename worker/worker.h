@@ -42,6 +42,8 @@ struct worker {
 	struct sign sign;
 	/* A failure's own cause the plugin names ("signing"), or NULL. */
 	const char *cause;
+	/* --profile: the sampling profiler runs (profile.h). */
+	int profiling;
 };
 
 /* Encode, queue and flush one message, and what was queued before (blocking). */

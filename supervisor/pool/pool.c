@@ -24,6 +24,7 @@
 #include "supervisor/pool/evloop.h"
 #include "supervisor/pool/internal.h"
 #include "supervisor/pool/spawn.h"
+#include "supervisor/report/profiles.h"
 
 static const char *const state_names[] = {
 	"spawned", "running", "stopping", "killed", "exited", "backoff", "done",
@@ -178,6 +179,21 @@ handle_msg(struct pool_job *j, struct msg *m)
 		j->rec.nphases = m->u.stats.nphase;
 		m->u.stats.phase_ms = NULL;
 		m->u.stats.nphase = 0;
+		return 0;
+	}
+	if (m->type == MSG_PROFILE) {
+		/* --profile: its stacks beside its log (profiles.h); a note
+		 * in the log says what was sampled. */
+		char *line = xasprintf("repocast-worker: profile: %llu samples every %llu us, "
+		    "%llu lost%s%s\n", (unsigned long long)m->u.profile.samples,
+		    (unsigned long long)m->u.profile.period_us,
+		    (unsigned long long)m->u.profile.lost, m->u.profile.perf ? "; perf: " : "",
+		    m->u.profile.perf ? m->u.profile.perf : "");
+
+		write_file(j, line, strlen(line));
+		free(line);
+		if (profiles_store(&j->rec, &m->u.profile) < 0)
+			log_warn("%s: --profile: %s", j->name, err_last());
 		return 0;
 	}
 	if (m->type == MSG_LOG) {

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,8 @@
 #include "shared/err.h"
 #include "shared/utf8.h"
 #include "shared/util.h"
+#include "supervisor/report/flame.h"
+#include "supervisor/report/profiles.h"
 #include "supervisor/report/report.h"
 
 #define TIMELINE_ROWS 200 /* more targets than this share rows (docs/report-html.md) */
@@ -315,6 +318,11 @@ struct page {
 	size_t failed, retried, prs;
 	uint64_t attempts, utime, stime, wall_sum;
 	size_t hwm_at;            /* the target with the highest VmHWM; n when none */
+	/* --profile: the run's profile.folded (flame.h), and the nonce its
+	 * graph's script runs under (the page allows that one script) */
+	bool has_flame;
+	struct fold flame;
+	char nonce[33];
 };
 
 static enum record_outcome
@@ -429,12 +437,25 @@ page_init(struct page *p, struct buf *out, const struct report_in *in)
 	}
 	if (p->t1 <= p->t0)
 		p->t1 = p->t0 + 1;
+	fold_init(&p->flame);
+	if (in->dir != NULL && profiles_load(&p->flame, in->dir) == 1) {
+		unsigned char r[16];
+
+		/* A fresh nonce per page: markup that got into the page some
+		 * other way cannot guess it. */
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			memset(r, 0, sizeof(r));
+		for (k = 0; k < sizeof(r); k++)
+			snprintf(p->nonce + 2 * k, 3, "%02x", r[k]);
+		p->has_flame = true;
+	}
 	qsort_r(p->order, p->nbars, sizeof(*p->order), cmp_start, (void *)p->recs);
 }
 
 static void
 page_release(struct page *p)
 {
+	fold_release(&p->flame);
 	free(p->order);
 	free(p->idx);
 }
@@ -510,7 +531,11 @@ page_head(struct page *p)
 	buf_addstr(o, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-	    "style-src 'unsafe-inline'; img-src data:\">\n"
+	    "style-src 'unsafe-inline'; img-src data:");
+	/* The flame graph's script, and no other (--profile). */
+	if (p->has_flame)
+		buf_addf(o, "; script-src 'nonce-%s'", p->nonce);
+	buf_addstr(o, "\">\n"
 	    "<link rel=\"icon\" href=\"data:,\">\n<title>repocast ");
 	esc(o, p->run->command);
 	buf_addstr(o, " ");
@@ -603,7 +628,10 @@ page_title(struct page *p)
 	    "<a href=\"#cpu\">CPU</a><a href=\"#memory\">Memory</a><a href=\"#phases\">Phases</a>"
 	    "<a href=\"#slowest\">Slowest</a><a href=\"#heaviest\">Heaviest</a>"
 	    "<a href=\"#failures\">Failures</a><a href=\"#prs\">Pull requests</a>"
-	    "<a href=\"#targets\">All targets</a></nav>\n</header>\n");
+	    "<a href=\"#targets\">All targets</a>");
+	if (p->has_flame)
+		buf_addstr(o, "<a href=\"#profile\">Profile</a>");
+	buf_addstr(o, "</nav>\n</header>\n");
 	if (run->interrupted)
 		buf_addstr(o, "<p class=\"warn\">The run was interrupted: targets that never "
 		    "started are recorded as cancelled.</p>\n");
@@ -1597,6 +1625,65 @@ section_prs(struct page *p)
 	    "sync did to the target's pull request, and its URL.</p>\n</section>\n");
 }
 
+/* ---- --profile ---- */
+
+static void
+section_profile(struct page *p)
+{
+	struct buf *o = p->out, sub = BUF_INIT;
+	struct flame_opts fo;
+	uint64_t samples = 0, lost = 0;
+	size_t i, j, profiled = 0;
+
+	if (!p->has_flame)
+		return;
+	for (i = 0; i < p->n; i++) {
+		samples += p->recs[i].profile.samples;
+		lost += p->recs[i].profile.lost;
+		profiled += p->recs[i].profile.folded;
+	}
+	buf_addstr(o, "<section id=\"profile\">\n<h2>Profile</h2>\n<p>");
+	buf_addf(o, "<code>--profile</code>: %zu of %zu target%s sent samples; the workers took "
+	    "%llu samples of their own CPU time (%llu lost); the graph counts %llu ms of CPU.",
+	    profiled, p->n, p->n == 1 ? "" : "s", (unsigned long long)samples,
+	    (unsigned long long)lost, (unsigned long long)p->flame.total);
+	/* What became of perf, once per distinct answer. */
+	for (i = 0; i < p->n; i++) {
+		const char *note = p->recs[i].profile.perf;
+		size_t same = 0;
+
+		if (note == NULL)
+			continue;
+		for (j = 0; j < i; j++)
+			if (p->recs[j].profile.perf != NULL && strcmp(p->recs[j].profile.perf, note) == 0)
+				break;
+		if (j < i)
+			continue;
+		for (j = i; j < p->n; j++)
+			same += p->recs[j].profile.perf != NULL &&
+			    strcmp(p->recs[j].profile.perf, note) == 0;
+		buf_addstr(o, " perf (the command): ");
+		esc(o, note);
+		buf_addf(o, " (%zu target%s).", same, same == 1 ? "" : "s");
+	}
+	buf_addstr(o, "</p>\n");
+	memset(&fo, 0, sizeof(fo));
+	fo.title = "CPU of every worker (and command)";
+	buf_addf(&sub, "%llu ms of CPU in %zu distinct stacks", (unsigned long long)p->flame.total,
+	    p->flame.n);
+	fo.subtitle = sub.ptr;
+	fo.nonce = p->nonce;
+	fo.id = "flamegraph";
+	fo.width = 1180;
+	flame_svg(o, &p->flame, &fo);
+	buf_addstr(o, "<p class=\"src\">Folded stacks, root first, merged over the targets: "
+	    "<code>profile.folded</code> and <code>flame.svg</code> in the run directory, "
+	    "<code>targets/NAME.folded</code> per target. A box's width is its share of the "
+	    "CPU time; click one to zoom to it, <em>Search</em> to highlight names that match "
+	    "(docs/profile.md).</p>\n</section>\n");
+	buf_release(&sub);
+}
+
 /* ---- every target ---- */
 
 static void
@@ -1677,9 +1764,11 @@ report_html(struct buf *out, const struct report_in *in)
 	section_shards(&p);
 	section_prs(&p);
 	section_targets(&p);
+	section_profile(&p);
 	buf_addf(out, "<footer class=\"src\">Written by repocast %s from the records of "
-	    "report.json (docs/report-html.md). No script, nothing loaded from elsewhere."
+	    "report.json (docs/report-html.md). %s, nothing loaded from elsewhere."
 	    "</footer>\n"
-	    "</main>\n</body>\n</html>\n", REPOCAST_VERSION);
+	    "</main>\n</body>\n</html>\n", REPOCAST_VERSION,
+	    p.has_flame ? "No script but the flame graph's" : "No script");
 	page_release(&p);
 }

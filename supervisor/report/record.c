@@ -26,6 +26,7 @@ static const size_t task_strings[] = {
 	offsetof(struct record, sync.pr_url),
 	offsetof(struct record, sync.note),
 	offsetof(struct record, log_path),
+	offsetof(struct record, profile.perf),
 };
 
 /* Indexed by enum record_outcome. */
@@ -203,6 +204,9 @@ record_reset(struct record *rec)
 	keep.log_dropped = rec->log_dropped; /* one log for every attempt */
 	keep.sync.modules = rec->sync.modules;
 	keep.sync.nmodules = rec->sync.nmodules;
+	keep.profile.samples = rec->profile.samples; /* every attempt's samples */
+	keep.profile.lost = rec->profile.lost;
+	keep.profile.folded = rec->profile.folded;
 	*rec = keep;
 	rec->exit_code = -1;
 }

@@ -156,6 +156,14 @@ struct record {
 		struct record_module *modules; /* its module directories */
 		size_t nmodules;
 	} sync;
+	/* --profile (docs/profile.md): what the worker's PROFILE messages
+	 * said, every attempt's together; the stacks themselves are in
+	 * targets/<base>.folded (the pool writes them). */
+	struct {
+		uint64_t samples, lost;
+		bool folded;      /* targets/<base>.folded was written */
+		char *perf;       /* run: "recorded" or why perf did not record; or NULL */
+	} profile;
 };
 
 /* "pushed" for OUTCOME_PUSHED, ...; NULL for OUTCOME_NONE. */

@@ -17,6 +17,7 @@
 #include "shared/buf.h"
 #include "shared/err.h"
 #include "shared/log.h"
+#include "shared/perfrec.h"
 #include "shared/tmpdir.h"
 #include "shared/util.h"
 #include "supervisor/cmd.h"
@@ -26,6 +27,7 @@
 #include "supervisor/signing.h"
 #include "supervisor/pool/logcap.h"
 #include "supervisor/pool/pool.h"
+#include "supervisor/report/profiles.h"
 #include "supervisor/report/progress.h"
 #include "supervisor/report/read.h"
 #include "supervisor/report/report.h"
@@ -134,6 +136,9 @@ const char cmd_run_usage[] =
     "                        refused unless only you can read it (chmod 600)\n"
     "      --log-level L     error, warn, info, debug, trace\n"
     "      --no-progress     no status line on a terminal\n"
+    "      --profile         every worker samples its own CPU use, and perf records\n"
+    "                        the command where it can: profile.folded and flame.svg\n"
+    "                        in the run directory (docs/profile.md)\n"
     "  -h, --help            this text\n"
     "\n"
     "Options as for every command: --NAME=VALUE or --NAME VALUE, -j4 or -j 4,\n"
@@ -163,6 +168,7 @@ struct run_state {
 	char *run_dir;
 	struct progress prog;
 	struct run_output out;
+	char *perf, *perf_why;  /* --profile: perf's path, or why it cannot record */
 };
 
 /* Does the run commit through the API (-c CONFIG with commit.via: api)? */
@@ -181,7 +187,7 @@ enum {
 	ROPT_OUTPUT, ROPT_ORG, ROPT_USER, ROPT_TOPIC, ROPT_SEARCH, ROPT_ARCHIVED, ROPT_FORKS,
 	ROPT_DRYRUN, ROPT_APIURL, ROPT_PROCESSES, ROPT_MAXLOG, ROPT_SHARD,
 	ROPT_BRANCH, ROPT_TITLE, ROPT_BODY, ROPT_BODYFILE, ROPT_LABELS, ROPT_REVIEWERS,
-	ROPT_DRAFT, ROPT_DIFF, ROPT_GROUPS, ROPT_SKIPGROUPS,
+	ROPT_DRAFT, ROPT_DIFF, ROPT_GROUPS, ROPT_SKIPGROUPS, ROPT_PROFILE,
 };
 
 const struct opt_spec run_optspecs[] = {
@@ -227,6 +233,7 @@ const struct opt_spec run_optspecs[] = {
 	{ 'c', 'c', "config", true },
 	{ ROPT_GROUPS, 0, "groups", true },
 	{ ROPT_SKIPGROUPS, 0, "skip-groups", true },
+	{ ROPT_PROFILE, 0, "profile", false },
 };
 const size_t run_noptspecs = ARRAY_SIZE(run_optspecs);
 
@@ -389,6 +396,9 @@ run_parse_one(struct run_opts *o, const struct opt_item *it)
 		return 0;
 	case ROPT_FORKS:
 		o->include_forks = true;
+		return 0;
+	case ROPT_PROFILE:
+		o->profile = true;
 		return 0;
 	case ROPT_DRYRUN:
 		o->dry_run = true;
@@ -606,6 +616,8 @@ run_started(struct pool_job *j, void *task, void *arg)
 	m.u.job.cpu_seconds = st->o->cpu_seconds;
 	m.u.job.open_files = st->o->open_files;
 	m.u.job.max_frame = FRAME_MAX_DEFAULT;
+	m.u.job.profile_us = st->o->profile ? PROFILES_PERIOD_US : 0;
+	m.u.job.perf = st->perf;
 	if (!st->o->no_pr) {
 		/* commit and push what the command changed (worker/git/commit.h) */
 		m.u.job.sync_branch = st->o->pr.branch;
@@ -1040,6 +1052,10 @@ cmd_run(int argc, char **argv)
 		goto out;
 	}
 	log_dir = xasprintf("%s/targets", st.run_dir);
+	/* --profile: can perf record the commands? Asked once for the run. */
+	if (o.profile && perfrec_probe(&st.perf, &st.perf_why) == 0)
+		fprintf(stderr, "repocast: --profile: perf cannot record the commands: %s\n",
+		    st.perf_why);
 	worker = pool_find_worker(argv[0]);
 	if (access(worker, X_OK) < 0)
 		log_warn("worker '%s' is not executable: %s", worker, strerror(errno));
@@ -1112,6 +1128,13 @@ cmd_run(int argc, char **argv)
 	in.recs = recs;
 	in.n = st.list.n;
 	in.dir = st.run_dir;
+	/* --profile: profile.folded and flame.svg, before report.html shows them. */
+	for (k = 0; o.profile && st.perf_why != NULL && k < st.list.n; k++)
+		if (recs[k].profile.perf == NULL && recs[k].pid != 0)
+			recs[k].profile.perf = st.tasks[k].rec.profile.perf =
+			    xasprintf("not available: %s", st.perf_why);
+	if (o.profile && profiles_collect(st.run_dir, recs, st.list.n) < 0)
+		fprintf(stderr, "repocast: --profile: %s\n", err_last());
 	rc = report_write(&in, o.report_formats);
 	if (rc == 0 && o.metrics_file != NULL)
 		rc = report_write_format(&in, REPORT_PROM, o.metrics_file);
@@ -1143,6 +1166,8 @@ out:
 	free(st.commit_message);
 	signing_release(&st.sign);
 	token_free(st.token);
+	free(st.perf);
+	free(st.perf_why);
 	free(st.run_dir);
 	free(log_dir);
 	free(worker);

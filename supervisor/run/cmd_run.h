@@ -40,6 +40,7 @@ struct run_opts {
 	struct runcfg_opts cfg;   /* -c CONFIG, --groups, --skip-groups (runcfg.h) */
 	enum log_level log_level;
 	bool json;                /* --json: the run's summary as JSON on stdout */
+	bool profile;             /* --profile: workers sample themselves, perf the command */
 	enum run_output_mode output; /* --output summary|tag|group */
 	char **argv;          /* the command: borrowed from the argv given to parse */
 	int argc;

@@ -24,6 +24,7 @@
 #include "supervisor/config/config.h"
 #include "supervisor/github/api.h"
 #include "supervisor/pool/logcap.h"
+#include "supervisor/report/profiles.h"
 #include "supervisor/cmd.h"
 #include "supervisor/opt.h"
 #include "supervisor/shard.h"
@@ -80,6 +81,8 @@ const char cmd_sync_usage[] =
     "                         array task (docs/scale-out.md)\n"
     "      --shard-own-token  with --shard: this shard's token has a rate-limit\n"
     "                         budget of its own (else the preflight allows 1/N)\n"
+    "      --profile          every worker samples its own CPU use: profile.folded\n"
+    "                         and flame.svg in the run directory (docs/profile.md)\n"
     "  -h, --help             this text\n"
     "\n"
     "Options as for every command: --NAME=VALUE or --NAME VALUE, -cFILE or\n"
@@ -191,7 +194,7 @@ sync_parse_opts(struct sync_opts *o, const struct opt_spec *specs, size_t n, int
 enum {
 	OPT_DIFF = SYNC_OPT_OWN, OPT_REPORTDIR, OPT_NOPROGRESS, OPT_REPORTFMT, OPT_METRICS,
 	OPT_ONLYFAILED, OPT_IGNOREPF, OPT_KEEPBRANCHES, OPT_PROCESSES, OPT_MAXLOG,
-	OPT_SHARD_OWN_TOKEN, OPT_DRAFT, OPT_AUTOMERGE,
+	OPT_SHARD_OWN_TOKEN, OPT_DRAFT, OPT_AUTOMERGE, OPT_PROFILE,
 };
 
 /* One row an option (opt.h); a new flag is a row here and a case below. */
@@ -222,6 +225,7 @@ static const struct opt_spec sync_optspecs[] = {
 	{ OPT_MAXLOG, 0, "max-log", true },
 	{ SYNC_OPT_SHARD, 0, "shard", true },
 	{ OPT_SHARD_OWN_TOKEN, 0, "shard-own-token", false },
+	{ OPT_PROFILE, 0, "profile", false },
 };
 
 /* One of sync's own options. */
@@ -254,6 +258,9 @@ sync_parse_one(struct sync_opts *o, const struct opt_item *it, void *arg)
 		return 0;
 	case OPT_SHARD_OWN_TOKEN:
 		o->shard_own_token = true;
+		return 0;
+	case OPT_PROFILE:
+		o->profile = true;
 		return 0;
 	case OPT_MAXLOG:
 		if (cfg_parse_size(&o->max_log, it->value) < 0 || (o->max_log > 0 &&
@@ -648,6 +655,9 @@ sync_main(const struct sync_opts *o, const char *argv0)
 	report_run_end(&run);
 	sync_report_auth(&r, &run);
 	report_path = xasprintf("%s/report.json", run_dir);
+	/* --profile: profile.folded and flame.svg, before report.html shows them. */
+	if (r.o.profile && profiles_collect(run_dir, recs, r.nt) < 0)
+		fprintf(stderr, "repocast: --profile: %s\n", err_last());
 	if (sync_write_report(&r, &run, recs, run_dir) < 0) {
 		fprintf(stderr, "repocast: %s\n", err_last());
 		if (access(report_path, F_OK) != 0) {

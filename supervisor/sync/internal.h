@@ -67,6 +67,7 @@ struct sync_opts {
 	size_t nfilters;
 	struct shard shard;            /* --shard; count 0: every target */
 	bool shard_own_token;          /* --shard-own-token */
+	bool profile;                  /* --profile: workers sample themselves */
 };
 
 /* One group's source: mirror fetched once, the commit and its tree. */

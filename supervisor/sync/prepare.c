@@ -24,6 +24,7 @@
 #include "supervisor/github/app.h"
 #include "supervisor/github/discogql.h"
 #include "supervisor/github/prtext.h"
+#include "supervisor/report/profiles.h"
 #include "supervisor/sync/internal.h"
 #include "supervisor/github/token.h"
 
@@ -388,6 +389,7 @@ sync_prepare(struct sync_run *r, struct sync_target *t)
 	job->open_files = r->cfg->rc.open_files;
 	job->seccomp = (uint64_t)r->cfg->rc.seccomp;
 	job->max_frame = FRAME_MAX_DEFAULT;
+	job->profile_us = r->o.profile ? PROFILES_PERIOD_US : 0;
 	return 0;
 }
 

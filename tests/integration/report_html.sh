@@ -231,5 +231,41 @@ chromium_load "$T/open.html" open
 page_quiet open && fail "a request of the page went unnoticed"
 grep -qx 'http://127.0.0.1:9/leak.png' "$T/open.requests" || fail "the request is not in the network log"
 
+# --profile: the page carries a flame graph, its one script allowed by the
+# policy's nonce; chromium runs it without a complaint or a request, and a
+# screenshot shows it (REPORT_HTML_FLAME_PNG=PATH keeps it).
+unset REPOCAST_WORKER REPOCAST_FAULTS
+printf '%s\n' "$T/src/repo-a" >"$T/repos-profile"
+rc run --repos "$T/repos-profile" --no-pr --profile --report-dir "$T/runs-profile" \
+	-- sh -c 'i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done' >"$T/profile.out" 2>&1 ||
+	{ cat "$T/profile.out"; fail "run --profile failed"; }
+PH=$(dirname "$(report_of "$T/runs-profile")")/report.html
+python3 - "$PH" <<'PY' || fail "the profiled report.html has no flame graph, or a script the policy does not name"
+import re, sys
+t = open(sys.argv[1]).read()
+assert '<section id="profile">' in t and '<svg xmlns="http://www.w3.org/2000/svg"' in t
+nonce = re.search(r"script-src 'nonce-([0-9a-f]{32})'", t).group(1)
+assert re.findall(r"<script[^>]*>", t) == ['<script nonce="%s">' % nonce]
+assert t.count('<g class="f"') >= 3
+assert not re.search(r"<script[^>]*\bsrc=", t)
+PY
+chromium_load "$PH" profile
+page_quiet profile || fail "the profiled report.html made the browser complain or fetch something"
+grep -q 'id="flamegraph"' "$T/profile.dom" || fail "the DOM has no flame graph"
+timeout 120 "$CHROMIUM" --headless=new --no-sandbox --disable-gpu \
+	--host-resolver-rules="MAP * ~NOTFOUND" --no-proxy-server \
+	--disable-background-networking --disable-component-update --disable-sync \
+	--user-data-dir="$T/chromium-flame" --window-size=1400,3600 \
+	--screenshot="$T/flame.png" "file://$PH" >"$T/flame-shot.err" 2>&1 ||
+	{ cat "$T/flame-shot.err"; fail "chromium could not take a screenshot of the profiled page"; }
+python3 - "$T/flame.png" <<'PY' || fail "the profiled page's screenshot is not a PNG of a page"
+import os, struct, sys
+d = open(sys.argv[1], "rb").read(33)
+assert d[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+assert struct.unpack(">II", d[16:24]) == (1400, 3600)
+assert os.path.getsize(sys.argv[1]) > 60000, os.path.getsize(sys.argv[1])
+PY
+[ -z "${REPORT_HTML_FLAME_PNG:-}" ] || cp "$T/flame.png" "$REPORT_HTML_FLAME_PNG"
+
 assert_no_leftovers
 echo "report_html: ok"

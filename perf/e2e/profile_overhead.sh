@@ -1,0 +1,109 @@
+#!/bin/sh
+# End-to-end: the cost of --profile (DESIGN §9: zero when off, < 5 % CPU
+# when on). A sync (--dry-run --no-skip: every round does the same work) of
+# TARGETS targets mapping a FILES-file directory, RUNS rounds alternating
+# without and with --profile; the figure is the workers' CPU (utime +
+# stime summed over the targets, from report.json), median of the rounds,
+# and the ratio. Then the same for `repocast run` of a busy command, where
+# --profile also puts the command under perf record (its own cost, shown
+# apart). Last, strace of a worker without --profile: no setitimer, no
+# SIGPROF handler (the "zero" is structural, not a small number).
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+source "$(dirname "$0")/../../tests/integration/sync_lib.bash"
+RUNS=${RUNS:-7}
+TARGETS=${TARGETS:-4}
+FILES=${FILES:-3000}
+sync_lib_init
+forge_start
+
+gen_repo "$T/forge/acme/source.git" main "$FILES" source
+targets=
+for ((i = 0; i < TARGETS; i++)); do
+	seed_targets main acme/t$i
+	targets="$targets
+      - repo: acme/t$i
+        directories: [{src: src, dest: src}]"
+done
+write_config <<EOF2
+version: 1
+repocast:
+  api_url: http://127.0.0.1:@PORT@/api/v3
+  git_url: http://127.0.0.1:@PORT@/git
+  api: {write_interval: 0}
+  jobs: 1
+groups:
+  - name: g
+    id: g
+    source: {repo: acme/source, branch: main}
+    targets:$targets
+EOF2
+# warm the mirror cache: every round fetches nothing
+rsync_run --dry-run --no-skip --confirm-scope "$TARGETS" >"$T/out" 2>&1 || { cat "$T/out"; fail "warm-up"; }
+
+# cpu REPORT [command]: the workers' (or the commands') CPU in us
+cpu() {
+	python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+if len(sys.argv) > 2:
+    print(sum(t["command"]["utime_us"] + t["command"]["stime_us"] for t in d["targets"]))
+else:
+    print(sum(t["rusage"]["utime_us"] + t["rusage"]["stime_us"] for t in d["targets"]))' "$@"
+}
+med() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+: >"$T/off" ; : >"$T/on"
+for ((r = 0; r < RUNS; r++)); do
+	for mode in off on; do
+		flag=; [ "$mode" = on ] && flag=--profile
+		rm -rf "$T/runs"
+		rsync_run --dry-run --no-skip --confirm-scope "$TARGETS" $flag >"$T/out" 2>&1 ||
+			{ cat "$T/out"; fail "sync $mode"; }
+		cpu "$(last_report)" >>"$T/$mode"
+	done
+done
+off=$(med <"$T/off"); on=$(med <"$T/on")
+samples=$(awk '{ n += $NF } END { print n }' "$(dirname "$(last_report)")/profile.folded")
+echo "sync --dry-run of $TARGETS targets x $FILES files, $RUNS rounds, workers' CPU:"
+echo "  off: median $((off / 1000)) ms ($(tr '\n' ' ' <"$T/off"| awk '{ for (i = 1; i <= NF; i++) printf "%d ", $i / 1000 }')ms)"
+echo "  on:  median $((on / 1000)) ms ($(tr '\n' ' ' <"$T/on"| awk '{ for (i = 1; i <= NF; i++) printf "%d ", $i / 1000 }')ms), $samples ms sampled in the last round"
+awk -v a="$off" -v b="$on" 'BEGIN { printf "  --profile: %+.1f %% of the workers'"'"' CPU (budget < 5 %%)\n", (b - a) / a * 100 }'
+printf 'BenchmarkProfileOffSync-%d\t%d\t%d ns/op\n' "$(nproc)" "$RUNS" "$((off * 1000))"
+printf 'BenchmarkProfileOnSync-%d\t%d\t%d ns/op\n' "$(nproc)" "$RUNS" "$((on * 1000))"
+
+# run: a busy command; with --profile perf records it where it can.
+git clone -q --bare "$T/forge/acme/source.git" "$T/big.git"
+echo "$T/big.git" >"$T/repos"
+: >"$T/roff"; : >"$T/ron"; : >"$T/coff"; : >"$T/con"
+for ((r = 0; r < RUNS; r++)); do
+	for mode in off on; do
+		flag=; [ "$mode" = on ] && flag=--profile
+		rm -rf "$T/runs-run"
+		"$RC" run --repos "$T/repos" --no-pr --no-progress --report-dir "$T/runs-run" $flag \
+			-- sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done' >"$T/out" 2>&1 ||
+			{ cat "$T/out"; fail "run $mode"; }
+		rep=$(ls "$T"/runs-run/*/report.json)
+		cpu "$rep" >>"$T/r$mode"
+		cpu "$rep" command >>"$T/c$mode"
+	done
+done
+roff=$(med <"$T/roff"); ron=$(med <"$T/ron"); coff=$(med <"$T/coff"); con=$(med <"$T/con")
+echo "run of a busy command (sh loop) in a $FILES-file checkout, $RUNS rounds:"
+echo "  worker + command CPU: off $((roff / 1000)) ms, on $((ron / 1000)) ms; the command alone (under perf when on): off $((coff / 1000)) ms, on $((con / 1000)) ms"
+awk -v a="$roff" -v b="$ron" 'BEGIN { printf "  --profile (sampler + perf record): %+.1f %% of the CPU\n", (b - a) / a * 100 }'
+grep -h 'perf' "$T"/runs-run/*/targets/*.log | head -n 1 || true
+
+# zero when off: what a worker does with and without --profile, as strace saw it.
+if command -v strace >/dev/null; then
+	for mode in off on; do
+		flag=; [ "$mode" = on ] && flag=--profile
+		rm -rf "$T/runs-run"
+		strace -f -qq -e trace=setitimer,rt_sigaction -e signal=none -o "$T/strace.$mode" \
+			"$RC" run --repos "$T/repos" --no-pr --no-progress --report-dir "$T/runs-run" $flag -- true \
+			>/dev/null 2>&1 || fail "strace run $mode"
+		printf '  strace, %s: %d setitimer calls, %d SIGPROF handlers set\n' "$mode" \
+			"$(grep -c 'setitimer(ITIMER_PROF' "$T/strace.$mode")" \
+			"$(grep -c 'rt_sigaction(SIGPROF, {sa_handler=0x' "$T/strace.$mode")"
+	done
+else
+	echo "  (no strace: the off path's calls not shown)"
+fi
