@@ -39,6 +39,19 @@ signing_resolve(struct signing *out, const struct cfg *c, const char *name, cons
 	}
 	if (out->how.method == SIGNCFG_OFF)
 		return 0;
+	/* The API makes its own commit from the parts: a signature over the
+	 * worker's commit would not be carried, so refuse rather than push
+	 * unsigned what the settings asked to sign. */
+	if (c != NULL && c->rc.commit_via_api) {
+		rc = err_set(ERR_CONFIG, "%s:%d:%d: repocast.commit.via: api does not carry a "
+		    "signature of the commit (%s asks for one): GitHub signs the commits a "
+		    "GitHub App makes through the API itself; use via: push to sign them, or "
+		    "sign: false", c->path, c->rc.commit_via_pos.line, c->rc.commit_via_pos.col,
+		    c->rc.commit_sign_pos.line > 0 ? "repocast.commit.sign" :
+		    "git's commit.gpgsign");
+		signing_release(out);
+		return rc;
+	}
 	out->shown = shown_key(&out->how);
 	/* A key file that is not there yet fails the targets that commit
 	 * (cause signing), not the run: the report just has no fingerprint. */

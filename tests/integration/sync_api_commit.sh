@@ -245,6 +245,31 @@ $ga cat-file -e repocast/run-api:again.txt || fail "run: second change missing"
 [ "$(api "/repos/acme/a/pulls?state=open&head=acme:repocast/run-api" | pj 'len(d)')" -eq 1 ] ||
     fail "run: the second run left more than one PR"
 
+# --- signing asked for beside via: api is refused (the API would not carry
+# the signature), whether the config or git's config asks; nothing written
+m=$(wc -l < "$T/forge/.forge/requests.log")
+cp "$T/sync.yaml" "$T/sync.yaml.api"
+sed -i 's/via: api/via: api, sign: ssh, key: \/nonexistent.key/' "$T/sync.yaml"
+set +e
+rsync_run > "$T/out" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || { cat "$T/out"; fail "via: api with sign: ssh: exit $rc, want 2"; }
+grep -q 'sync.yaml:[0-9]*:[0-9]*: repocast.commit.via: api does not carry a signature.*repocast.commit.sign' "$T/out" ||
+    { cat "$T/out"; fail "via: api with sign: unclear"; }
+cp "$T/sync.yaml.api" "$T/sync.yaml"
+mkdir -p "$T/home"
+printf '[commit]\n\tgpgsign = true\n[gpg]\n\tformat = ssh\n[user]\n\tsigningkey = /nonexistent.key\n' > "$T/home/.gitconfig"
+set +e
+HOME="$T/home" rsync_run > "$T/out" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || { cat "$T/out"; fail "via: api with git's commit.gpgsign: exit $rc, want 2"; }
+grep -q "api does not carry a signature.*git's commit.gpgsign" "$T/out" ||
+    { cat "$T/out"; fail "via: api with git's gpgsign: unclear"; }
+[ "$(writes_in <(tail -n +"$((m + 1))" "$T/forge/.forge/requests.log") | wc -l)" -eq 0 ] ||
+    fail "a refused signing run wrote to the forge"
+
 # --- a bad value is a config error with its position
 sed -i 's/via: api/via: graphql/' "$T/sync.yaml"
 set +e
