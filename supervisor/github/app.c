@@ -21,6 +21,7 @@
 #include "shared/err.h"
 #include "shared/log.h"
 #include "shared/util.h"
+#include "supervisor/github/token.h"
 
 struct app_key {
 	EVP_PKEY *pkey;
@@ -68,27 +69,6 @@ static struct owner *find_owner(struct app *a, const char *name);
 
 /* ---- the key ---- */
 
-static void
-chmod_hint(struct buf *b, const char *file)
-{
-	const char *p;
-
-	buf_addstr(b, "chmod 600 ");
-	if (file[0] != '\0' && strspn(file, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789_./-+,:@%=") == strlen(file)) {
-		buf_addstr(b, file);
-		return;
-	}
-	buf_addch(b, '\'');
-	for (p = file; *p != '\0'; p++) {
-		if (*p == '\'')
-			buf_addstr(b, "'\\''");
-		else
-			buf_addch(b, *p);
-	}
-	buf_addch(b, '\'');
-}
-
 int
 app_key_load(struct app_key **out, const char *file)
 {
@@ -114,7 +94,7 @@ app_key_load(struct app_key **out, const char *file)
 	}
 	/* Checked on the descriptor that is read: no window between the two. */
 	if (st.st_mode & 077) {
-		chmod_hint(&hint, file);
+		token_chmod_hint(&hint, file);
 		rc = err_set(ERR_CONFIG, "private key file '%s' is accessible by group or "
 		    "others (mode %04o): run '%s' and try again", file,
 		    (unsigned)(st.st_mode & 07777), hint.ptr);

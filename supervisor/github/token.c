@@ -47,9 +47,8 @@ take(struct token **out, const char *val, size_t len, const char *src)
 	return 0;
 }
 
-/* "chmod 600 FILE" as a shell would take it: FILE quoted unless plain. */
-static void
-chmod_hint(struct buf *b, const char *file)
+void
+token_chmod_hint(struct buf *b, const char *file)
 {
 	const char *p;
 
@@ -95,7 +94,7 @@ load_file(struct token **out, const char *file)
 		goto out;
 	}
 	if (st.st_mode & 077) {
-		chmod_hint(&hint, file);
+		token_chmod_hint(&hint, file);
 		rc = err_set(ERR_CONFIG, "token file '%s' is accessible by group or others (mode"
 		    " %04o): run '%s' and try again", file, (unsigned)(st.st_mode & 07777),
 		    hint.ptr);

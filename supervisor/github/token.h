@@ -56,4 +56,12 @@ void token_free(struct token *t);
  */
 void token_scrub_env(void);
 
+/*
+ * Append "chmod 600 FILE" as a shell would take it (FILE quoted unless
+ * plain): the fix named when a secret's file is open to group or others
+ * (the token file here, a GitHub App's private key in app.c).
+ */
+struct buf;
+void token_chmod_hint(struct buf *b, const char *file);
+
 #endif
