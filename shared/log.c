@@ -1,5 +1,6 @@
 #include "shared/log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,32 @@ static enum log_level level = LOG_INFO;
 static const char *prog = "repocast";
 static void (*before)(void *arg);
 static void *before_arg;
+static pthread_mutex_t lock;
+static pthread_once_t lock_once = PTHREAD_ONCE_INIT;
+
+static void
+lock_init(void)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&lock, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
+void
+log_lock(void)
+{
+	pthread_once(&lock_once, lock_init);
+	pthread_mutex_lock(&lock);
+}
+
+void
+log_unlock(void)
+{
+	pthread_mutex_unlock(&lock);
+}
 
 void
 log_set_level(enum log_level lvl)
@@ -67,8 +94,10 @@ log_msg(enum log_level lvl, const char *fmt, ...)
 	n = (int)strlen(line);
 	if (n < (int)sizeof(line) - 1)
 		line[n++] = '\n';
+	log_lock();
 	if (before != NULL)
 		before(before_arg);
 	fwrite(line, 1, (size_t)n, stderr);
 	fflush(stderr);
+	log_unlock();
 }

@@ -18,6 +18,14 @@ void log_set_prog(const char *prog);
 /* Call fn(arg) before each line is written (a status line clears itself);
  * NULL: none. */
 void log_set_before(void (*fn)(void *arg), void *arg);
+/*
+ * The lock every line is written under (recursive; fn above runs with it
+ * held): a writer of its own to the same terminal (a status line redrawn
+ * by one thread while another logs) takes it around its writes, so a line
+ * and a redraw never mix.
+ */
+void log_lock(void);
+void log_unlock(void);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)

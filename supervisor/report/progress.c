@@ -80,22 +80,31 @@ draw(struct progress *p, bool force)
 	uint64_t now = util_now_ms();
 	char line[256];
 
-	if (!p->status || (!force && p->shown && now - p->drawn_ms < REDRAW_MS))
+	if (!p->status)
 		return;
+	/* A log line from another thread (the publisher) waits for this one. */
+	log_lock();
+	if (!force && p->shown && now - p->drawn_ms < REDRAW_MS) {
+		log_unlock();
+		return;
+	}
 	progress_format(line, sizeof(line), p, now);
 	fprintf(p->out, "\r\033[K%s", line);
 	fflush(p->out);
 	p->shown = true;
 	p->drawn_ms = now;
+	log_unlock();
 }
 
 static void
 clear(struct progress *p)
 {
-	if (!p->shown)
-		return;
-	fputs("\r\033[K", p->out);
-	p->shown = false;
+	log_lock();
+	if (p->shown) {
+		fputs("\r\033[K", p->out);
+		p->shown = false;
+	}
+	log_unlock();
 }
 
 void
@@ -121,6 +130,7 @@ progress_line(struct progress *p, const char *fmt, ...)
 {
 	va_list ap;
 
+	log_lock();
 	clear(p);
 	va_start(ap, fmt);
 	vfprintf(p->out, fmt, ap);
@@ -128,6 +138,7 @@ progress_line(struct progress *p, const char *fmt, ...)
 	fputc('\n', p->out);
 	/* Redraw now: the line just printed took the status line's place. */
 	draw(p, true);
+	log_unlock();
 }
 
 void
