@@ -3,8 +3,10 @@
 # (default 1000) on the loopback forge; the forge answers every API and
 # git request LATENCY ms late (default 100, GitHub's order of magnitude;
 # POST /_forge/latency). Measured, each from the forge's request log:
-#   - the first sync (set up at latency 0: it spawns a worker per target):
-#     the API requests before the first push (discovery of every target);
+#   - the first sync at LATENCY up to its first push (then interrupted):
+#     the API requests and the time before the first push;
+#   - the first sync at latency 0 (it spawns a worker per target): the
+#     API requests before the first push, the GraphQL queries in all;
 #   - RUNS no-op resyncs with GraphQL (repocast.api.graphql: auto): wall
 #     clock and API requests (DESIGN §9: 1000 targets <= 5 s);
 #   - one no-op resync with graphql: off (REST) of the first REST_N
@@ -85,7 +87,29 @@ for l in open(sys.argv[1]):
 print(n)' "$T/req" "${1:-all}"
 }
 
-# 1. the first sync (latency 0: N workers push and open PRs)
+# 0. the first sync at LATENCY, up to its first push: the requests and the
+# time before it (discovery goes on beside the workers: discq.c). It is
+# interrupted there (N workers at LATENCY a git request are minutes).
+latency "$LATENCY"
+before=$(wc -l < "$LOG")
+t0=$(date +%s%N)
+"$RC" sync -c "$T/gql.yaml" --token-file "$T/token" --report-dir "$T/runs" --no-progress \
+    --confirm-scope "$N" > "$T/out0" 2>&1 &
+pid=$!
+for ((w = 0; w < 600; w++)); do
+	tail -n +$((before + 1)) "$LOG" | grep -q git-receive-pack && break
+	sleep 0.05
+done
+first_push_ms=$(ms "$t0")
+kill -INT "$pid"
+wait "$pid" || true
+tail -n +$((before + 1)) "$LOG" > "$T/req"
+lat_before_push=$(api_requests before-push)
+latency 0
+sleep 1
+
+# 1. the first sync (latency 0: N workers push and open PRs; the ones the
+# interrupt left pushed without a PR get theirs)
 sync "$T/gql.yaml" "$N"
 pjt 'all(t["outcome"] == "pushed" for t in d["targets"])' "$(last_report)" ||
     fail "first run: not every target pushed"
@@ -131,7 +155,9 @@ printf 'BenchmarkSyncNoopLatencyGraphQL/%d/%dms\t%d\t%d ns/op\t%d min-ms\t%d max
     "$N" "$LATENCY" "$RUNS" $((med * 1000000)) "$min" "$max" "$noop_gql"
 printf 'BenchmarkSyncNoopLatencyREST/%d/%dms\t1\t%d ns/op\t%d api-requests\n' \
     "$REST_N" "$LATENCY" $((rest_ms * 1000000)) "$noop_rest"
-printf 'first sync of %d targets: %d API requests before the first push (%d GraphQL queries of %d)\n' \
+printf 'first sync of %d targets at %d ms: %d API requests and %d ms before the first push\n' \
+    "$N" "$LATENCY" "$lat_before_push" "$first_push_ms"
+printf 'first sync of %d targets at 0 ms: %d API requests before the first push (%d GraphQL queries of %d in all)\n' \
     "$N" "$first_before_push" "$first_gql" "$BATCH"
 printf 'last no-op GraphQL run, forge time: %s\n' "$(cat "$T/where")"
 awk -v g="$med" -v n="$N" -v r="$rest_ms" -v rn="$REST_N" 'BEGIN {

@@ -374,16 +374,24 @@ app_owners(const struct app *a, size_t i, struct app_owner_info *out)
 bool
 app_not_installed(struct app *a, const char *owner)
 {
-	const struct owner *o = find_owner(a, owner);
+	const struct owner *o;
+	bool no;
 
-	return o != NULL && o->id == 0 && a->fixed == 0;
+	/* sync's discovery thread asks while the event loop adds owners. */
+	pthread_mutex_lock(&a->lock);
+	o = find_owner(a, owner);
+	no = o != NULL && o->id == 0 && a->fixed == 0;
+	pthread_mutex_unlock(&a->lock);
+	return no;
 }
 
 void
 app_set_owner(struct app *a, const char *owner)
 {
+	pthread_mutex_lock(&a->lock);
 	free(a->default_owner);
 	a->default_owner = xstrdup_or_null(owner);
+	pthread_mutex_unlock(&a->lock);
 }
 
 /* ---- talking to the API as the App ---- */
@@ -698,8 +706,10 @@ app_auth(const char **token, const char *path, bool stale, void *arg)
 			}
 		}
 	}
+	pthread_mutex_lock(&a->lock);
 	if (owner[0] == '\0' && a->default_owner != NULL)
 		snprintf(owner, sizeof(owner), "%s", a->default_owner);
+	pthread_mutex_unlock(&a->lock);
 	return app_token(token, NULL, a, owner[0] != '\0' ? owner : NULL,
 	    repo[0] != '\0' ? repo : NULL, stale);
 }

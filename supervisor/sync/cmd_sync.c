@@ -315,15 +315,29 @@ static int
 sync_next(void **task, const char **name, void *arg)
 {
 	struct sync_run *r = arg;
+	struct sync_target *t;
 
-	while (r->next < r->end && r->t[r->next].skip)
-		r->next++;
-	if (r->next >= r->end)
-		return 0;
-	*task = &r->t[r->next];
-	*name = r->t[r->next].target->repo;
-	r->next++;
-	return 1;
+	for (; r->next < r->end; r->next++) {
+		t = &r->t[r->next];
+		/* Discovery goes on beside the workers (discq.c). */
+		if (!sync_discq_wait(r, r->next)) {
+			r->next = r->end;  /* interrupted: the rest are cancelled */
+			return 0;
+		}
+		sync_prepare_one(r, t);
+		if (!t->skip) {
+			*task = t;
+			*name = t->target->repo;
+			r->next++;
+			return 1;
+		}
+		/* Decided without a worker (the skip cache, a failure): final. */
+		if (t->has_rec) {
+			sync_progress(r, t);
+			sync_pubq_add(r, t);
+		}
+	}
+	return 0;
 }
 
 static int
@@ -448,9 +462,11 @@ sync_pool_opts(struct pool_opts *po, const struct sync_run *r, const char *worke
 }
 
 /*
- * The groups, one after another (groups.c): discovery and plan, one
- * pool run for the group's workers with its pull requests beside it
- * (pubq.c: each target's as soon as its worker is done), and every one
+ * The groups, one after another (groups.c): one pool run for the
+ * group's workers, with its discovery beside them (discq.c: a worker
+ * starts once its target is discovered, the plan made as it starts) and
+ * its pull requests beside them (pubq.c: each target's as soon as its
+ * worker is done, once discovery is over), and every one
  * of them written before the next group starts. A pool lives until the next group's is made (or the
  * caller frees *pool): while it lives SIGINT and SIGTERM stay pending
  * for it, so a signal that came during the pull requests or the next
@@ -464,7 +480,7 @@ sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
 	static const struct pool_ops ops = {
 		sync_next, sync_started, sync_message, sync_finished, NULL, sync_writable,
 	};
-	size_t gi, i, waiting;
+	size_t gi, waiting;
 	int rc;
 
 	for (gi = 0; gi < r->ngroups && !run->interrupted; gi++) {
@@ -473,12 +489,6 @@ sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
 		if (sync_group_blocked(r, sg)) {
 			sync_progress_decided(r, sg->first, sg->n);
 			continue;
-		}
-		sync_prepare_range(r, sg->first, sg->n);
-		sync_progress_decided(r, sg->first, sg->n);
-		if (sync_signal_pending()) {
-			run->interrupted = true;
-			break;
 		}
 		pool_free(*pool);
 		*pool = NULL;
@@ -493,13 +503,12 @@ sync_run_groups(struct sync_run *r, struct report_run *run, struct pool **pool,
 		r->next = sg->first;
 		r->end = sg->first + sg->n;
 		sync_pubq_start(r, sg->n);
-		/* Decided without a worker (the skip cache): final already. */
-		for (i = sg->first; i < sg->first + sg->n; i++)
-			if (r->t[i].skip && r->t[i].has_rec)
-				sync_pubq_add(r, &r->t[i]);
+		sync_discq_start(r, sg->first, sg->n);
 		if (pool_run(*pool) == ERR_INTERRUPTED)
 			run->interrupted = true;
-		run->interrupted = run->interrupted || pool_interrupted(*pool);
+		run->interrupted = run->interrupted || pool_interrupted(*pool) ||
+		    sync_discq_stopped(r) || sync_signal_pending();
+		sync_discq_finish(r, run->interrupted);
 		run->orphans_reaped += pool_orphans(*pool);
 		if (run->interrupted)
 			sync_pubq_stop(r);

@@ -6,6 +6,7 @@
  * status). See internal.h.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +99,7 @@ sync_api_cancelled(void *arg)
 	const struct sync_run *r = arg;
 
 	/* The pool's signalfd may have taken the signal: sync_pubq_stop. */
-	return sync_signal_pending() || sync_pubq_stopped(r);
+	return sync_signal_pending() || sync_pubq_stopped(r) || sync_discq_stopped(r);
 }
 
 /* Every request and wait of the API client, on the supervisor's track of
@@ -106,6 +107,7 @@ sync_api_cancelled(void *arg)
 static void
 sync_api_event(const struct api_event *ev, void *arg)
 {
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	struct sync_run *r = arg;
 	char *name;
 
@@ -117,8 +119,11 @@ sync_api_event(const struct api_event *ev, void *arg)
 	else
 		name = xasprintf("%s %s", ev->method != NULL ? ev->method : "",
 		    ev->path != NULL ? ev->path : "");
+	/* The event loop (an App's tokens), discovery and the publisher. */
+	pthread_mutex_lock(&lock);
 	report_run_add_span(r->run, strcmp(ev->kind, "wait") == 0 ? "wait" : "api", name,
 	    ev->status, ev->start_us, ev->dur_us);
+	pthread_mutex_unlock(&lock);
 	free(name);
 }
 

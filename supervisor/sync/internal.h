@@ -172,6 +172,7 @@ struct sync_run {
 	long gql_points;               /* GraphQL points spent (rateLimit.cost), summed */
 	unsigned gql_queries;          /* queries sent */
 	struct sync_pubq *pubq;        /* the running group's pull requests (pubq.c) */
+	struct sync_discq *discq;      /* the running group's discovery (discq.c) */
 };
 
 /* ---- env.c ---- */
@@ -215,11 +216,26 @@ char *sync_remote_url(const struct sync_run *r, const char *repo);
 /* r->t: one target per scope entry, in scope order, nothing discovered yet. */
 void sync_targets_init(struct sync_run *r);
 /*
- * Discovery, skip check and plan for targets r->t[first .. first+n).
- * Never fails: a target that cannot be prepared gets a failed record and
- * no worker. Blocks on the API.
+ * Discovery of a group's targets, in three steps that never fail: a
+ * target that cannot be discovered or prepared gets a failed record and no
+ * worker.
+ *
+ * sync_discover_pre: what needs no request (module versions against the
+ * tags) for r->t[first .. first+n); the indexes of the targets left for
+ * the API go to idx (n of room), their count is returned.
+ *
+ * sync_discover_some: discovery and the skip check of the first targets of
+ * idx[0 .. n): one GraphQL query's worth (or one target over REST).
+ * Returns how many of them are settled now, 0 < k <= n; fewer only on an
+ * interrupt (sync_signal_pending, sync_discq_stopped). Blocks on the API:
+ * it is the API client's only user while it runs (discq.c).
+ *
+ * sync_prepare_one: the plan and the JOB of a discovered target that needs
+ * a worker (in the event loop, which owns the source mirrors).
  */
-void sync_prepare_range(struct sync_run *r, size_t first, size_t n);
+size_t sync_discover_pre(struct sync_run *r, size_t first, size_t n, size_t *idx);
+size_t sync_discover_some(struct sync_run *r, const size_t *idx, size_t n);
+void sync_prepare_one(struct sync_run *r, struct sync_target *t);
 
 /* ---- modules.c ---- */
 
@@ -316,6 +332,26 @@ int sync_automerge_labels(struct strv *out, const char *env, const struct cfg *c
  */
 void sync_publish_abandon(struct sync_run *r, struct sync_target *t);
 
+/* ---- discq.c ---- */
+
+/*
+ * A group's discovery beside its workers: sync_discq_start settles the
+ * targets r->t[first .. first+n) in a thread of its own, a query at a
+ * time, while the pool runs the targets already settled; the publisher
+ * (pubq.c) is held until the discovery is over, so the API client has one
+ * user at a time. Without the thread, everything is discovered in
+ * sync_discq_start itself, as before.
+ */
+void sync_discq_start(struct sync_run *r, size_t first, size_t n);
+/* Wait until r->t[i] is discovered: true; false when discovery stopped
+ * (an interrupt) before it. */
+bool sync_discq_wait(struct sync_run *r, size_t i);
+/* Stop at the next request (an interrupt). */
+void sync_discq_stop(struct sync_run *r);
+bool sync_discq_stopped(const struct sync_run *r);
+/* Wait for the thread to end (stopping it first when stop) and free it. */
+void sync_discq_finish(struct sync_run *r, bool stop);
+
 /* ---- pubq.c ---- */
 
 /*
@@ -329,6 +365,9 @@ void sync_pubq_start(struct sync_run *r, size_t n);
 void sync_pubq_add(struct sync_run *r, struct sync_target *t);
 /* Interrupted: publish no more (the targets left are abandoned). */
 void sync_pubq_stop(struct sync_run *r);
+/* Held, the publisher takes nothing (targets queue up) until released;
+ * sync_pubq_finish releases it. */
+void sync_pubq_hold(struct sync_run *r, bool held);
 /* Whether sync_pubq_stop was called or the publisher saw an interrupt. */
 bool sync_pubq_stopped(const struct sync_run *r);
 /* Targets added and not yet taken by the publisher. */

@@ -411,98 +411,87 @@ sync_targets_init(struct sync_run *r)
 }
 
 /*
- * Discovery of the targets r->t[idx[0 .. n)] in GraphQL queries of
- * repocast.api.graphql_batch targets each (supervisor/github/discogql.h):
- * done[k] is set for each target an answer settled (its found filled);
- * the others are left for REST. An API found unusable (no GraphQL at the
- * endpoint, a token without the scope) is said once and turns GraphQL off
- * for the rest of the run.
+ * The first query of discovery for targets r->t[idx[0 .. n)]: up to
+ * repocast.api.graphql_batch of them in one GraphQL query
+ * (supervisor/github/discogql.h); as a GitHub App, one owner's alone. done[j]
+ * is set for each target the answer settled (its found filled), the
+ * others are left for REST. Returns how many targets the query was for
+ * (>= 1 when n > 0). An API found unusable (no GraphQL at the endpoint, a
+ * token without the scope) is said once and turns GraphQL off for the rest
+ * of the run.
  */
-static void
-sync_discover_batched(struct sync_run *r, const size_t *idx, size_t n, bool *done)
+static size_t
+sync_discover_query(struct sync_run *r, const size_t *idx, size_t n, bool *done)
 {
-	size_t batch = (size_t)r->cfg->rc.api_graphql_batch, off, k, j;
-	struct discovery_target *dts;
-	struct discovery *outs;
+	size_t batch = (size_t)r->cfg->rc.api_graphql_batch, k, j;
+	struct discovery_target dts[DISCOGQL_BATCH_MAX];
+	struct discovery outs[DISCOGQL_BATCH_MAX];
 	struct graphql_cost cost;
 	char owner[128];
-	bool *ok, unusable;
+	bool unusable;
 	int rc;
 
 	if (batch < 1 || batch > DISCOGQL_BATCH_MAX)
 		batch = DISCOGQL_BATCH_DEFAULT;
-	dts = xcalloc(batch, sizeof(*dts));
-	outs = xcalloc(batch, sizeof(*outs));
-	ok = xcalloc(batch, sizeof(*ok));
-	for (off = 0; off < n && !r->gql_off && !sync_signal_pending(); off += k) {
-		k = n - off < batch ? n - off : batch;
-		/* As a GitHub App, one query is one owner's: its installation's
-		 * token sees that owner's repositories alone. */
-		if (r->app != NULL) {
-			const char *o0 = r->t[idx[off]].target->repo;
-			size_t ol = strcspn(o0, "/");
+	k = n < batch ? n : batch;
+	/* As a GitHub App, one query is one owner's: its installation's
+	 * token sees that owner's repositories alone. */
+	if (r->app != NULL && k > 0) {
+		const char *o0 = r->t[idx[0]].target->repo;
+		size_t ol = strcspn(o0, "/");
 
-			for (j = 1; j < k; j++) {
-				const char *oj = r->t[idx[off + j]].target->repo;
+		for (j = 1; j < k; j++) {
+			const char *oj = r->t[idx[j]].target->repo;
 
-				if (strncmp(oj, o0, ol) != 0 || oj[ol] != '/')
-					break;
-			}
-			k = j;
-			snprintf(owner, sizeof(owner), "%.*s", (int)ol, o0);
-			if (app_not_installed(r->app, owner))
-				continue;  /* REST says why, target by target */
-			app_set_owner(r->app, owner);
+			if (strncmp(oj, o0, ol) != 0 || oj[ol] != '/')
+				break;
 		}
-		for (j = 0; j < k; j++) {
-			const struct sync_target *t = &r->t[idx[off + j]];
-
-			memset(&dts[j], 0, sizeof(dts[j]));
-			dts[j].repo = t->target->repo;
-			dts[j].branch = t->target->branch;
-			dts[j].branch_prefix = t->group->defaults.branch_prefix;
-			dts[j].source_repo = t->group->source.repo;
-			dts[j].want_base_head = true;
-			dts[j].want_labels = r->o.automerge;
-		}
-		rc = discogql_run(outs, ok, &unusable, &cost, r->api, r->gql_url, dts, k);
-		if (r->app != NULL)
-			app_set_owner(r->app, NULL);
-		r->gql_queries++;
-		if (cost.cost > 0)
-			r->gql_points += cost.cost;
-		if (rc == 0)
-			log_debug("GraphQL: %zu targets in one query: cost %ld, %ld points left", k,
-			    cost.cost, cost.remaining);
-		if (rc < 0 && sync_signal_pending())
-			break;
-		if (rc < 0 && unusable) {
-			log_warn("%s: discovery uses the REST API for this run "
-			    "(repocast.api.graphql: off says so up front)", err_last());
-			r->gql_off = true;
-		} else if (rc < 0) {
-			log_info("%s: these %zu targets are discovered over REST", err_last(), k);
-		}
-		err_clear();
-		for (j = 0; j < k; j++) {
-			if (!ok[j])
-				continue;
-			r->t[idx[off + j]].found = outs[j];
-			done[off + j] = true;
-		}
+		k = j;
+		snprintf(owner, sizeof(owner), "%.*s", (int)ol, o0);
+		if (app_not_installed(r->app, owner))
+			return k;  /* REST says why, target by target */
+		app_set_owner(r->app, owner);
 	}
-	free(dts);
-	free(outs);
-	free(ok);
-	if (r->gql_queries > 0)
-		log_debug("GraphQL: %u queries so far, %ld points", r->gql_queries, r->gql_points);
+	for (j = 0; j < k; j++) {
+		const struct sync_target *t = &r->t[idx[j]];
+
+		memset(&dts[j], 0, sizeof(dts[j]));
+		dts[j].repo = t->target->repo;
+		dts[j].branch = t->target->branch;
+		dts[j].branch_prefix = t->group->defaults.branch_prefix;
+		dts[j].source_repo = t->group->source.repo;
+		dts[j].want_base_head = true;
+		dts[j].want_labels = r->o.automerge;
+	}
+	rc = discogql_run(outs, done, &unusable, &cost, r->api, r->gql_url, dts, k);
+	if (r->app != NULL)
+		app_set_owner(r->app, NULL);
+	r->gql_queries++;
+	if (cost.cost > 0)
+		r->gql_points += cost.cost;
+	if (rc == 0)
+		log_debug("GraphQL: %zu targets in one query: cost %ld, %ld points left", k,
+		    cost.cost, cost.remaining);
+	if (rc < 0 && sync_signal_pending()) {
+		/* the caller sees the interrupt */
+	} else if (rc < 0 && unusable) {
+		log_warn("%s: discovery uses the REST API for this run "
+		    "(repocast.api.graphql: off says so up front)", err_last());
+		r->gql_off = true;
+	} else if (rc < 0) {
+		log_info("%s: these %zu targets are discovered over REST", err_last(), k);
+	}
+	err_clear();
+	for (j = 0; j < k; j++)
+		if (done[j])
+			r->t[idx[j]].found = outs[j];
+	return k;
 }
 
-void
-sync_prepare_range(struct sync_run *r, size_t first, size_t n)
+size_t
+sync_discover_pre(struct sync_run *r, size_t first, size_t n, size_t *idx)
 {
-	size_t *idx = xcalloc(n + 1, sizeof(*idx)), m = 0, i, k;
-	bool *done = xcalloc(n + 1, sizeof(*done));
+	size_t m = 0, i;
 
 	for (i = first; i < first + n && !sync_signal_pending(); i++) {
 		struct sync_target *t = &r->t[i];
@@ -520,14 +509,29 @@ sync_prepare_range(struct sync_run *r, size_t first, size_t n)
 		}
 		idx[m++] = i;
 	}
+	return m;
+}
+
+size_t
+sync_discover_some(struct sync_run *r, const size_t *idx, size_t n)
+{
+	bool done[DISCOGQL_BATCH_MAX];
+	size_t k, j;
+
+	if (n == 0)
+		return 0;
+	memset(done, 0, sizeof(done));
+	k = 1;
 	if (!r->gql_off)
-		sync_discover_batched(r, idx, m, done);
-	for (k = 0; k < m && !sync_signal_pending(); k++) {
-		struct sync_target *t = &r->t[idx[k]];
+		k = sync_discover_query(r, idx, n, done);
+	for (j = 0; j < k; j++) {
+		struct sync_target *t = &r->t[idx[j]];
 		struct discovery_target dt;
 		int rc;
 
-		if (!done[k]) {
+		if (sync_signal_pending() || sync_discq_stopped(r))
+			return j;  /* the interrupt ended a request: the rest are cancelled */
+		if (!done[j]) {
 			memset(&dt, 0, sizeof(dt));
 			dt.repo = t->target->repo;
 			dt.branch = t->target->branch;
@@ -535,18 +539,23 @@ sync_prepare_range(struct sync_run *r, size_t first, size_t n)
 			dt.source_repo = t->group->source.repo;
 			dt.want_base_head = true;  /* lets a current mirror skip its fetch */
 			rc = discovery_run(&t->found, r->api, &dt);
-			if (rc < 0 && sync_signal_pending())
-				break;  /* the interrupt ended the request: the target is cancelled */
+			if (rc < 0 && (sync_signal_pending() || sync_discq_stopped(r)))
+				return j;
 			if (rc < 0) {
 				sync_fail_early(t, rc);
 				continue;
 			}
 		}
-		if (sync_skip_check(r, t))
-			continue;
-		if ((rc = sync_prepare(r, t)) < 0)
-			sync_fail_early(t, rc);  /* > 0: refused, already recorded */
+		sync_skip_check(r, t);
 	}
-	free(idx);
-	free(done);
+	return k;
+}
+
+void
+sync_prepare_one(struct sync_run *r, struct sync_target *t)
+{
+	int rc;
+
+	if (!t->skip && (rc = sync_prepare(r, t)) < 0)
+		sync_fail_early(t, rc);  /* > 0: refused, already recorded */
 }

@@ -9,8 +9,9 @@
  *
  * Ownership: from sync_pubq_add until sync_pubq_finish returns, a target
  * is the publisher's alone (the event loop reads it no more), and while
- * the thread runs it is the API client's only user (discovery is over
- * before the pool starts; the pool never calls the API). err_last is per
+ * the thread publishes it is the API client's only user: the group's
+ * discovery (discq.c) holds it (sync_pubq_hold) until discovery is over,
+ * and the pool never calls the API. err_last is per
  * thread (shared/err.c). The thread blocks every signal: SIGINT, SIGTERM
  * and SIGCHLD stay for the pool's signalfd.
  *
@@ -39,6 +40,7 @@ struct sync_pubq {
 	pthread_t thread;
 	bool threaded;
 	bool closing;                  /* no more targets will be added */
+	bool held;                     /* sync_pubq_hold: take nothing yet */
 	atomic_bool stop;              /* interrupted: publish no more */
 	struct sync_target **q;        /* FIFO, q[head .. tail) waiting */
 	size_t cap, head, tail;
@@ -52,7 +54,7 @@ pubq_take(struct sync_pubq *q)
 	struct sync_target *t = NULL;
 
 	pthread_mutex_lock(&q->mu);
-	while (q->head == q->tail && !q->closing)
+	while ((q->head == q->tail || q->held) && !q->closing)
 		pthread_cond_wait(&q->cv, &q->mu);
 	if (q->head < q->tail)
 		t = q->q[q->head++];
@@ -122,6 +124,19 @@ sync_pubq_add(struct sync_run *r, struct sync_target *t)
 	if (q->closing || q->tail >= q->cap)
 		BUG("sync_pubq_add: more targets than the group has");
 	q->q[q->tail++] = t;
+	pthread_cond_signal(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+void
+sync_pubq_hold(struct sync_run *r, bool held)
+{
+	struct sync_pubq *q = r->pubq;
+
+	if (q == NULL)
+		return;
+	pthread_mutex_lock(&q->mu);
+	q->held = held;
 	pthread_cond_signal(&q->cv);
 	pthread_mutex_unlock(&q->mu);
 }

@@ -10,6 +10,10 @@
 #      minute-long wait); every sync branch on the forge then either has
 #      its open PR or its target is reported cancelled naming that branch;
 #      the next run (pace off) leaves every target with one open sync PR.
+#   3. discovery beside the workers: a worker reaches the forge before the
+#      last GraphQL query of its group.
+#   4. an interrupt during discovery: exit 130 at once, the targets not
+#      discovered are cancelled with nothing pushed.
 source "$(dirname "$0")/sync_lib.bash"
 sync_lib_init
 forge_start
@@ -157,4 +161,66 @@ for t in $targets; do
 	[ "$(git -C "$T/forge/$t.git" show main:SHARED.md 2>/dev/null)" = "" ] || fail "$t: main changed"
 done
 echo "interrupted: $npr branches with their PR, $nleft left for the next run, which opened them"
+
+# 3. Discovery beside the workers (discq.c): 6 targets, one GraphQL query
+# each (graphql_batch: 1), every query held 500 ms: the first target's
+# worker is at the forge (its first git request) before the last query
+# arrives; discovering everything first would put every target's git
+# request after the last query.
+dtargets="acme/d0 acme/d1 acme/d2 acme/d3 acme/d4 acme/d5"
+seed_targets main $dtargets
+config "{write_interval: 0, graphql_batch: 1}" $dtargets
+fault '{"kind": "delay", "method": "POST", "path": "^/api/graphql$", "delay_ms": 500, "count": 6}'
+m=$(mark)
+rsync_run --jobs 2 --confirm-scope 6 > "$T/out" 2>&1 || { cat "$T/out"; fail "run 3 failed"; }
+rep=$(last_report)
+for t in $dtargets; do
+	[ "$(outcome "$rep" "$t")" = pushed ] || fail "run 3: $t: $(outcome "$rep" "$t")"
+done
+read -r nq first_git last_q <<< "$(python3 -c 'import json,sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+rs = [r for r in rs if r["seq"] > int(sys.argv[2])]
+q = [r["t"] for r in rs if r["path"] == "/api/graphql"]
+g = [r["t"] for r in rs if r["path"].startswith("/git/acme/d")]
+print(len(q), "%.3f" % min(g), "%.3f" % max(q))' "$T/forge/.forge/requests.log" "$m")"
+echo "discovery: $nq queries, the first target git request at $first_git, the last query at $last_q"
+[ "$nq" = 6 ] || fail "run 3: $nq GraphQL queries, want 6"
+python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)' \
+    "$first_git" "$last_q" || fail "run 3: no worker reached the forge before the last query"
+
+# 4. An interrupt during that discovery: 6 more targets, each query held
+# 1 s, SIGINT after the first answer: the run ends at once (exit 130),
+# the targets not discovered yet are cancelled and have no sync branch.
+etargets="acme/e0 acme/e1 acme/e2 acme/e3 acme/e4 acme/e5"
+seed_targets main $etargets
+config "{write_interval: 0, graphql_batch: 1}" $etargets
+fault '{"kind": "delay", "method": "POST", "path": "^/api/graphql$", "delay_ms": 1000, "count": 6}'
+"$RC" sync -c "$T/sync.yaml" --token-file "$T/token" --report-dir "$T/runs" --jobs 2 \
+    --no-progress --confirm-scope 6 > "$T/out" 2>&1 &
+pid=$!
+sleep 1.6
+t0=$(date +%s%N)
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$rc" = 130 ] || { cat "$T/out"; fail "run 4: exit $rc, want 130"; }
+[ "$took" -lt 5000 ] || fail "run 4: $took ms from SIGINT to exit"
+rep=$(last_report)
+ncancel=0
+for t in $etargets; do
+	o=$(outcome "$rep" "$t")
+	case $o in
+	pushed) ;;
+	cancelled)
+		ncancel=$((ncancel + 1))
+		[ "$(api "/repos/$t/pulls" | pj 'len(d)')" = 0 ] || fail "run 4: $t cancelled with a PR"
+		;;
+	*) fail "run 4: $t: $o" ;;
+	esac
+done
+[ "$ncancel" -ge 3 ] || fail "run 4: $ncancel targets cancelled, want the ones not discovered"
+git -C "$T/forge/acme/e5.git" for-each-ref refs/heads/chore | grep -q . &&
+    fail "run 4: e5 (never discovered) has a sync branch"
+echo "interrupted discovery: exit 130 after $took ms, $ncancel of 6 cancelled"
 echo "sync_pipeline: ok"
