@@ -358,17 +358,8 @@ cmd_cancel(int argc, char **argv)
 		code = rc > 0 ? EXIT_OK : cmd_usage_fail(cmd_cancel_usage, "cancel");
 		goto out;
 	}
-	if ((rc = sync_load(&r)) < 0) {
-		for (i = 0; i < r.errs.n; i++)
-			fprintf(stderr, "%s\n", r.errs.v[i].msg);
-		code = r.errs.n > 0 ? cmd_exit_status(CMD_INPUT, rc) : cmd_fail(CMD_INPUT, rc);
+	if ((code = sync_open_targets(&r)) != EXIT_OK)
 		goto out;
-	}
-	r.cache_dir = xstrdup(r.o.cache_dir != NULL ? r.o.cache_dir : r.cfg->rc.cache_dir);
-	if ((rc = sync_open_api(&r)) < 0) {
-		code = cmd_fail(CMD_ENV, rc);
-		goto out;
-	}
 	ct = xcalloc(r.scope.n + 1, sizeof(*ct));
 	for (i = 0; i < r.scope.n; i++) {
 		ct[i].group = r.scope.v[i].group;

@@ -393,6 +393,23 @@ sync_load(struct sync_run *r)
 	return 0;
 }
 
+int
+sync_open_targets(struct sync_run *r)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = sync_load(r)) < 0) {
+		for (i = 0; i < r->errs.n; i++)
+			fprintf(stderr, "%s\n", r->errs.v[i].msg);
+		return r->errs.n > 0 ? cmd_exit_status(CMD_INPUT, rc) : cmd_fail(CMD_INPUT, rc);
+	}
+	r->cache_dir = xstrdup(r->o.cache_dir != NULL ? r->o.cache_dir : r->cfg->rc.cache_dir);
+	if ((rc = sync_open_api(r)) < 0)
+		return cmd_fail(CMD_ENV, rc);
+	return EXIT_OK;
+}
+
 /* Planned requests per target (DESIGN §4): worst case, a 304 not assumed. */
 enum {
 	PF_READS = 4,            /* repo, base ref, pulls, sync branch ref */

@@ -197,6 +197,12 @@ void sync_report_auth(const struct sync_run *r, struct report_run *run);
  * r->errs (err_last() when there are none).
  */
 int sync_load(struct sync_run *r);
+/*
+ * For a command over the targets' pull requests (merge, cancel):
+ * sync_load, the cache directory and the API client. EXIT_OK, or the exit
+ * code to return, the errors printed.
+ */
+int sync_open_targets(struct sync_run *r);
 /* The config and the endpoints alone (no scope, no token): errors as sync_load. */
 int sync_load_config(struct sync_run *r);
 /*
