@@ -45,7 +45,6 @@ struct sync_discq {
 	bool over;                     /* nothing more will be settled */
 	size_t ready;                  /* r->t[.. ready) settled */
 	size_t end;                    /* the group's end */
-	atomic_bool stop;
 	size_t *idx, m;                /* the targets left for the API */
 	struct sync_run *r;
 };
@@ -65,7 +64,7 @@ discq_run(struct sync_discq *q)
 {
 	size_t off = 0, k;
 
-	while (off < q->m && !atomic_load(&q->stop) && !sync_signal_pending()) {
+	while (off < q->m && !atomic_load(&q->r->disc_stop) && !sync_signal_pending()) {
 		k = sync_discover_some(q->r, q->idx + off, q->m - off);
 		if (k == 0)
 			break;
@@ -73,7 +72,7 @@ discq_run(struct sync_discq *q)
 		discq_settle(q, off < q->m ? q->idx[off] : q->end, false);
 	}
 	if (off < q->m)
-		atomic_store(&q->stop, true);
+		atomic_store(&q->r->disc_stop, true);
 	discq_settle(q, off < q->m ? q->idx[off] : q->end, true);
 	/* The API client is the publisher's now. */
 	sync_pubq_hold(q->r, false);
@@ -98,7 +97,7 @@ sync_discq_start(struct sync_run *r, size_t first, size_t n)
 	q = xcalloc(1, sizeof(*q));
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->cv, NULL);
-	atomic_init(&q->stop, false);
+	atomic_store(&r->disc_stop, false);
 	q->r = r;
 	q->end = first + n;
 	q->idx = xcalloc(n + 1, sizeof(*q->idx));
@@ -139,17 +138,18 @@ sync_discq_wait(struct sync_run *r, size_t i)
 	return ok;
 }
 
+/* In r, not in the queue: the publisher asks (sync_api_cancelled) after
+ * the queue is gone. */
 void
 sync_discq_stop(struct sync_run *r)
 {
-	if (r->discq != NULL)
-		atomic_store(&r->discq->stop, true);
+	atomic_store(&r->disc_stop, true);
 }
 
 bool
 sync_discq_stopped(const struct sync_run *r)
 {
-	return r->discq != NULL && atomic_load(&r->discq->stop);
+	return atomic_load(&r->disc_stop);
 }
 
 void
@@ -160,7 +160,7 @@ sync_discq_finish(struct sync_run *r, bool stop)
 	if (q == NULL)
 		return;
 	if (stop)
-		atomic_store(&q->stop, true);
+		atomic_store(&r->disc_stop, true);
 	if (q->threaded)
 		pthread_join(q->thread, NULL);
 	r->discq = NULL;

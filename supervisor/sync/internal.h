@@ -24,6 +24,7 @@
 #ifndef REPOCAST_SYNC_INT_H
 #define REPOCAST_SYNC_INT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -173,6 +174,7 @@ struct sync_run {
 	unsigned gql_queries;          /* queries sent */
 	struct sync_pubq *pubq;        /* the running group's pull requests (pubq.c) */
 	struct sync_discq *discq;      /* the running group's discovery (discq.c) */
+	atomic_bool disc_stop;         /* sync_discq_stop */
 };
 
 /* ---- env.c ---- */
