@@ -54,10 +54,16 @@ appauth_attach(struct app **out, const struct app_opts *o, struct api_opts *ao)
 	app_ao.create_per_min = app_ao.create_per_hour = 0;
 	if ((rc = app_new(out, o, &app_ao)) < 0)
 		return rc;
-	ao->auth = app_auth;
-	ao->auth_arg = *out;
-	ao->auth_hint = "the GitHub App's installation on that owner (repocast.auth)";
+	appauth_use(ao, *out);
 	return 0;
+}
+
+void
+appauth_use(struct api_opts *ao, struct app *a)
+{
+	ao->auth = app_auth;
+	ao->auth_arg = a;
+	ao->auth_hint = "the GitHub App's installation on that owner (repocast.auth)";
 }
 
 bool

@@ -45,6 +45,9 @@ int appauth_load(struct app_opts *o, bool *set, char *from_buf, size_t from_len,
  */
 int appauth_attach(struct app **out, const struct app_opts *o, struct api_opts *ao);
 
+/* Make ao's client authenticate through the App a (set up before). */
+void appauth_use(struct api_opts *ao, struct app *a);
+
 /* The owner of repo ("owner/name") into owner; false when repo is not one. */
 bool appauth_owner(char owner[APPAUTH_OWNER_MAX], const char *repo);
 

@@ -8,40 +8,11 @@
 # environment; never a key, a JWT or a token in a log or a report.
 source "$(dirname "$0")/sync_lib.bash"
 sync_lib_init
-python3 -c 'import cryptography' 2>/dev/null ||
-    fail "python3-cryptography is missing (sh mk/deps.sh installs it): cannot run"
 forge_start
+source "$(dirname "$0")/app_lib.bash"
 
-# genkey NAME: an RSA key pair, $T/NAME.pem (0600) and $T/NAME.pub.
-genkey() {
-	python3 - "$T/$1" <<'PY'
-import os, sys
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-k = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-fd = os.open(sys.argv[1] + ".pem", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-os.write(fd, k.private_bytes(serialization.Encoding.PEM,
-         serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()))
-os.close(fd)
-open(sys.argv[1] + ".pub", "wb").write(k.public_key().public_bytes(
-    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-PY
-}
 genkey app
 genkey other
-# app_json TTL: the forge's App (id 4242) with installations on acme and beta.
-app_json() {
-	python3 - "$T" "$1" <<'PY'
-import json, sys
-t, ttl = sys.argv[1], int(sys.argv[2])
-json.dump({"id": 4242, "slug": "repocast-test", "public_key_file": t + "/app.pub",
-           "token_ttl": ttl,
-           "installations": [{"id": 1001, "account": "acme"},
-                             {"id": 1002, "account": "beta", "type": "User"}]},
-          open(t + "/forge/.forge/app.json.tmp", "w"))
-PY
-	mv "$T/forge/.forge/app.json.tmp" "$T/forge/.forge/app.json"
-}
 app_json 3600
 
 make_repo acme/source main shared.txt "shared v1"
@@ -74,20 +45,6 @@ EOF2
 }
 app_sync() {
 	"$RC" sync -c "$T/sync.yaml" --report-dir "$T/runs" --no-progress "$@"
-}
-mark() { wc -l < "$T/forge/.forge/requests.log"; }
-# since N: the request log's entries after line N, as a JSON array.
-since() {
-	tail -n +"$(($1 + 1))" "$T/forge/.forge/requests.log" | python3 -c 'import json,sys
-print(json.dumps([json.loads(l) for l in sys.stdin]))'
-}
-# no_secrets FILE...: neither the key, a JWT nor an installation token in them.
-no_secrets() {
-	local f
-	for f in "$@"; do
-		! grep -aq -e 'PRIVATE KEY' -e 'ghs_' -e 'eyJ' "$f" ||
-		    fail "a secret in $f: $(grep -a -e 'PRIVATE KEY' -e 'ghs_' -e 'eyJ' "$f" | head -3)"
-	done
 }
 
 # --- the forge's App itself: JWT checks, installation tokens that expire and
@@ -312,14 +269,18 @@ set -e
 grep -q -- "--token-file and a GitHub App (repocast.auth (.*)) are both given: use one" "$T/err" ||
     fail "--token-file with an App: the error"
 [ "$(mark)" -eq "$m" ] || fail "--token-file with an App: requests were sent"
-# repocast run does not authenticate as an App: its config's auth is refused
-set +e
-"$RC" run -c "$T/sync.yaml" --no-pr --report-dir "$T/runs" -- true > "$T/out" 2> "$T/err"
-rc=$?
-set -e
-[ "$rc" -eq 2 ] || { cat "$T/err"; fail "run with repocast.auth: exit $rc, want 2"; }
-grep -q "sync.yaml:7:5: repocast.auth: repocast run does not authenticate as a GitHub App" \
-    "$T/err" || { cat "$T/err"; fail "run with repocast.auth: the error"; }
+# repocast run -c takes the config's repocast.auth as sync does (run_app.sh
+# tests the rest): the clone with acme's installation token, the report
+# names the App
+m=$(mark)
+"$RC" run -c "$T/sync.yaml" --no-pr --report-dir "$T/runs" --no-progress -- true \
+    > "$T/out" 2> "$T/err" || { cat "$T/err"; fail "run with repocast.auth: want exit 0"; }
+rep=$(last_report)
+pjt 'd["run"]["auth"]["kind"] == "app" and d["run"]["auth"]["source"].startswith("repocast.auth (") and [(i["owner"], i["id"]) for i in d["run"]["auth"]["installations"]] == [("acme", 1001)]' \
+    "$rep" || fail "run with repocast.auth: report's auth $(pj 'd["run"]["auth"]' "$rep")"
+pjt '{r.get("installation") for r in d if "upload-pack" in r["path"] and r["auth"]} == {1001}' \
+    <(since "$m") || fail "run with repocast.auth: the clone was not made with acme's installation"
+no_secrets "$T/out" "$T/err"
 
 # --- the App from the environment (and GITHUB_TOKEN beside it left unused)
 sed -i '/^  auth:$/,/private_key_file/d' "$T/sync.yaml"
