@@ -217,7 +217,8 @@ repos_search_owner(char *owner, size_t n, const char *query)
 				return false;
 			if (found && (strlen(owner) != vl || strncasecmp(owner, v, vl) != 0))
 				return false;
-			memcpy(owner, v, vl);
+			if (!found)
+				memcpy(owner, v, vl);
 			owner[vl] = '\0';
 			found = true;
 		}
