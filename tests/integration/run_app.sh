@@ -39,6 +39,21 @@ assert sorted(set(lists)) == [("/api/v3/search/repositories", 1001),
                               ("/api/v3/users/beta/repos", 1002)], lists
 PY
 no_secrets "$T/out" "$T/err"
+# a search that names no owner: refused (exit 3) unless one installation is
+# configured for every owner
+set +e
+app_run "$T/app.pem" --search 'README' --dry-run > "$T/out" 2> "$T/err"
+rc=$?
+set -e
+[ "$rc" -eq 3 ] || { cat "$T/err"; fail "a search naming no owner: exit $rc, want 3"; }
+grep -q "GitHub App 4242: no installation for a request that names no owner (set repocast.auth.installation_id)" \
+    "$T/err" || { cat "$T/err"; fail "a search naming no owner: the error"; }
+m=$(mark)
+GITHUB_APP_INSTALLATION_ID=1002 app_run "$T/app.pem" --search 'README user:beta' --search 'd' \
+    --dry-run > "$T/out" 2> "$T/err" || { cat "$T/err"; fail "a search with installation_id"; }
+grep -qx "beta/d" "$T/out" || { cat "$T/out"; fail "a search with installation_id: no beta/d"; }
+pjt '{r.get("installation") for r in d if "/search/" in r["path"]} == {1002}' <(since "$m") ||
+    fail "a search with installation_id: not installation 1002's token"
 echo "run_app: selection: ok"
 
 # --- two owners with the App, one without: the PRs are the App's, gamma/e
