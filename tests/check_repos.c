@@ -123,6 +123,25 @@ START_TEST(test_repos_query_any)
 }
 END_TEST
 
+/* The owner a search names: the installation a GitHub App asks it with. */
+START_TEST(test_repos_search_owner)
+{
+	char o[16];
+
+	ck_assert(repos_search_owner(o, sizeof(o), "topic:go org:acme"));
+	ck_assert_str_eq(o, "acme");
+	ck_assert(repos_search_owner(o, sizeof(o), "user:Bob lib"));
+	ck_assert_str_eq(o, "Bob");
+	ck_assert(repos_search_owner(o, sizeof(o), "org:acme ORG:ACME"));
+	ck_assert_str_eq(o, "acme");
+	ck_assert(!repos_search_owner(o, sizeof(o), "org:acme user:bob"));
+	ck_assert(!repos_search_owner(o, sizeof(o), "topic:go archived:false"));
+	ck_assert_str_eq(o, "");
+	ck_assert(!repos_search_owner(o, sizeof(o), "org:"));
+	ck_assert(!repos_search_owner(o, sizeof(o), "org:an-owner-name-too-long"));
+}
+END_TEST
+
 Suite *
 repos_suite(void)
 {
@@ -133,6 +152,7 @@ repos_suite(void)
 	tcase_add_test(tc, test_repos_union);
 	tcase_add_test(tc, test_repos_bad_pages);
 	tcase_add_test(tc, test_repos_query_any);
+	tcase_add_test(tc, test_repos_search_owner);
 	suite_add_tcase(s, tc);
 	return s;
 }

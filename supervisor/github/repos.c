@@ -193,6 +193,40 @@ list_owner(struct repos_result *out, struct api *a, const struct repos_query *q,
 	return rc;
 }
 
+bool
+repos_search_owner(char *owner, size_t n, const char *query)
+{
+	const char *p = query, *v;
+	bool found = false;
+	size_t len;
+
+	if (n > 0)
+		owner[0] = '\0';
+	while (*p != '\0') {
+		p += strspn(p, " \t");
+		len = strcspn(p, " \t");
+		v = NULL;
+		if (strncasecmp(p, "org:", 4) == 0)
+			v = p + 4;
+		else if (strncasecmp(p, "user:", 5) == 0)
+			v = p + 5;
+		if (v != NULL && v < p + len) {
+			size_t vl = (size_t)(p + len - v);
+
+			if (vl >= n)
+				return false;
+			if (found && (strlen(owner) != vl || strncasecmp(owner, v, vl) != 0))
+				return false;
+			if (!found)
+				memcpy(owner, v, vl);
+			owner[vl] = '\0';
+			found = true;
+		}
+		p += len;
+	}
+	return found;
+}
+
 static int
 search(struct repos_result *out, struct api *a, const struct repos_query *q, const char *query)
 {
@@ -231,7 +265,13 @@ repos_resolve(struct repos_result *out, struct api *a, const struct repos_query 
 		rc = list_owner(out, a, q, "org", q->orgs.v[i]);
 	for (i = 0; rc == 0 && i < q->users.n; i++)
 		rc = list_owner(out, a, q, "user", q->users.v[i]);
-	for (i = 0; rc == 0 && i < q->searches.n; i++)
+	for (i = 0; rc == 0 && i < q->searches.n; i++) {
+		char owner[128];
+
+		if (q->on_search != NULL)
+			q->on_search(repos_search_owner(owner, sizeof(owner), q->searches.v[i]) ?
+			    owner : NULL, q->on_search_arg);
 		rc = search(out, a, q, q->searches.v[i]);
+	}
 	return rc;
 }

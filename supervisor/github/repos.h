@@ -30,6 +30,12 @@
 struct repos_query {
 	struct strv orgs, users, searches, topics;   /* borrowed */
 	bool include_archived, include_forks;
+	/* Called before each search with the one owner its query names
+	 * (repos_search_owner; NULL: none, or several), so that a GitHub App
+	 * asks with that owner's installation (app_set_owner). NULL: not
+	 * called. */
+	void (*on_search)(const char *owner, void *arg);
+	void *on_search_arg;
 };
 
 /* One repository the query selected, or one it dropped. */
@@ -48,6 +54,14 @@ struct repos_result {
 
 /* True when q names at least one org, user or search. Pure. */
 bool repos_query_any(const struct repos_query *q);
+
+/*
+ * The owner a search query names, into owner (size n): its org:X or
+ * user:X qualifier when it has exactly one such (or several naming the
+ * same owner, compared case-insensitively). false when it names none or
+ * several. Pure.
+ */
+bool repos_search_owner(char *owner, size_t n, const char *query);
 
 /*
  * Run q into out (initialised here; release with repos_result_release,

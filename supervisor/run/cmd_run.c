@@ -33,6 +33,7 @@
 #include "supervisor/report/report.h"
 #include "supervisor/github/api.h"
 #include "supervisor/github/apicommit.h"
+#include "supervisor/github/appauth.h"
 #include "supervisor/github/endpoint.h"
 #include "supervisor/github/repos.h"
 #include "supervisor/run/run_output.h"
@@ -133,7 +134,9 @@ const char cmd_run_usage[] =
     "                        https://GH_HOST/api/v3, else https://api.github.com)\n"
     "      --token-file FILE token for the API, http(s) fetches and pushes (else\n"
     "                        GITHUB_TOKEN, GH_TOKEN, then 'gh auth token');\n"
-    "                        refused unless only you can read it (chmod 600)\n"
+    "                        refused unless only you can read it (chmod 600);\n"
+    "                        a GitHub App instead: -c CONFIG's repocast.auth or\n"
+    "                        GITHUB_APP_ID (docs/github.md)\n"
     "      --log-level L     error, warn, info, debug, trace\n"
     "      --no-progress     no status line on a terminal\n"
     "      --profile         every worker samples its own CPU use, and perf records\n"
@@ -159,7 +162,11 @@ struct run_state {
 	struct repolist list;
 	struct task *tasks;
 	size_t next, ndone, nfailed;
-	struct token *token;    /* NULL: none configured */
+	struct token *token;    /* NULL: none configured, or a GitHub App */
+	struct app *app;        /* a GitHub App authenticates the run (appauth.h), or NULL */
+	struct app_opts app_o;  /* its settings, when use_app */
+	bool use_app;
+	char app_from[256];
 	struct endpoint *ep;
 	struct runcfg cfg;      /* -c CONFIG (zeroed without one) */
 	struct api *api;        /* the pull requests' (NULL with --no-pr, --diff) */
@@ -512,19 +519,24 @@ run_select(struct run_state *st, struct report_run *run, struct endpoint *ep)
 	if (o->cfg.config != NULL) {
 		if ((rc = runcfg_load(&st->cfg, &o->cfg)) < 0)
 			return rc;
-		/* Refused rather than ignored: run would use another identity. */
-		if (st->cfg.cfg->rc.auth_app_id != NULL)
-			return err_set(ERR_CONFIG, "%s:%d:%d: repocast.auth: repocast run does not "
-			    "authenticate as a GitHub App (sync, status and cancel do); give it a "
-			    "token (--token-file, GITHUB_TOKEN or GH_TOKEN)", st->cfg.cfg->path,
-			    st->cfg.cfg->rc.auth_pos.line, st->cfg.cfg->rc.auth_pos.col);
 		runcfg_endpoint(&ein, &st->cfg);
 	}
-	if (getenv("GITHUB_APP_ID") != NULL && getenv("GITHUB_APP_ID")[0] != '\0')
-		log_warn("GITHUB_APP_ID is set, but repocast run does not authenticate as a "
-		    "GitHub App: it uses a token");
 	if ((rc = endpoint_resolve(ep, &ein)) < 0)
 		return rc;
+	/* A GitHub App (-c CONFIG's repocast.auth, else GITHUB_APP_ID) instead of
+	 * a token: no token is looked for then. */
+	if ((rc = appauth_load(&st->app_o, &st->use_app, st->app_from, sizeof(st->app_from),
+	    st->cfg.cfg, o->token_file)) < 0)
+		return rc;
+	if (st->use_app) {
+		struct api_opts ao;
+
+		api_opts_init(&ao);
+		ao.base_url = ep->api_url;
+		if ((rc = appauth_attach(&st->app, &st->app_o, &ao)) < 0)
+			return rc;
+		log_debug("GitHub App %s (from %s)", st->app_o.app_id, st->app_o.from);
+	}
 	host = endpoint_git_host(ep);
 	memset(&q, 0, sizeof(q));
 	q.orgs = o->orgs;
@@ -533,14 +545,14 @@ run_select(struct run_state *st, struct report_run *run, struct endpoint *ep)
 	q.topics = o->topics;
 	q.include_archived = o->include_archived;
 	q.include_forks = o->include_forks;
-	rc = token_load(&st->token, o->token_file);
+	rc = st->app != NULL ? 0 : token_load(&st->token, o->token_file);
 	if (rc == ERR_AUTH && o->token_file == NULL && repos_query_any(&q)) {
 		asked = true;
 		rc = token_find(&st->token, NULL, host);
 	}
 	if (rc < 0 && !(rc == ERR_AUTH && o->token_file == NULL))
 		goto out;
-	if (st->token == NULL && repos_query_any(&q))
+	if (st->token == NULL && st->app == NULL && repos_query_any(&q))
 		log_warn("%s: asking the api without a token", err_last());
 	memset(&in, 0, sizeof(in));
 	memset(&stats, 0, sizeof(stats));
@@ -548,6 +560,7 @@ run_select(struct run_state *st, struct report_run *run, struct endpoint *ep)
 	in.query = &q;
 	in.ep = ep;
 	in.token = st->token;
+	in.app = st->app;
 	in.cache_dir = o->cache_dir;
 	rc = selection_resolve(&st->list, &run->selection, &stats, &in);
 	run->api_requests = stats.requests;
@@ -558,7 +571,7 @@ run_select(struct run_state *st, struct report_run *run, struct endpoint *ep)
 		goto out;
 	if (st->cfg.cfg != NULL)
 		runcfg_add(&st->list, &run->selection, &st->cfg, ep->git_url);
-	if (st->token == NULL && !asked && any_http(&st->list)) {
+	if (st->token == NULL && st->app == NULL && !asked && any_http(&st->list)) {
 		rc = token_find(&st->token, NULL, host);
 		if (rc < 0 && rc != ERR_AUTH)
 			goto out;
@@ -571,6 +584,90 @@ out:
 	return rc;
 }
 
+/* ---- a GitHub App ---- */
+
+/*
+ * The repository e is on the git server: owner/name when it is fetched
+ * from <git_url>/owner/name.git (an owner/name entry, an API or a config
+ * repository, or such a URL), which a GitHub App's installation covers;
+ * NULL for a path, another URL or none:.
+ */
+static const char *
+run_app_repo(const struct run_state *st, const struct repolist_entry *e)
+{
+	const char *base = st->ep->git_url, *rest;
+	size_t n = strlen(base), k = strlen(e->name);
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	if (strchr(e->name, '/') == NULL || strncmp(e->url, base, n) != 0 || e->url[n] != '/')
+		return NULL;
+	rest = e->url + n + 1;
+	if (strncmp(rest, e->name, k) != 0 || strcmp(rest + k, ".git") != 0)
+		return NULL;
+	return e->name;
+}
+
+/*
+ * Before anything runs: each owner's installation, asked once (a JWT the
+ * API refuses stops the run here, before any write: exit 3). An owner
+ * without the App is left to its repositories (run_app_fail_uninstalled).
+ */
+static int
+run_app_installations(struct run_state *st)
+{
+	struct appauth_inst *v;
+	const char **repos;
+	size_t k, n = 0, nv;
+	int rc;
+
+	if (st->app == NULL)
+		return 0;
+	repos = xcalloc(st->list.n + 1, sizeof(*repos));
+	for (k = 0; k < st->list.n; k++)
+		if ((repos[n] = run_app_repo(st, &st->list.v[k])) != NULL)
+			n++;
+	rc = appauth_group(&v, &nv, st->app, repos, n);
+	for (k = 0; rc == 0 && k < nv; k++)
+		log_info("GitHub App %s: installation %llu (%s): %u repositor%s", app_id(st->app),
+		    (unsigned long long)v[k].id, v[k].owner, v[k].n, v[k].n == 1 ? "y" : "ies");
+	free(repos);
+	free(v);
+	return rc;
+}
+
+/* The repositories of an owner without the App fail with cause auth, before
+ * any worker; the others go on. */
+static void
+run_app_fail_uninstalled(struct run_state *st)
+{
+	char owner[APPAUTH_OWNER_MAX];
+	const char *repo, *tok;
+	size_t k;
+
+	for (k = 0; st->app != NULL && k < st->list.n; k++) {
+		struct task *t = &st->tasks[k];
+
+		if ((repo = run_app_repo(st, t->e)) == NULL || !appauth_owner(owner, repo) ||
+		    !app_not_installed(st->app, owner))
+			continue;
+		/* Not asked again: the reason remembered for that owner. */
+		if (appauth_repo_token(&tok, st->app, repo) == 0)
+			continue;
+		memset(&t->rec, 0, sizeof(t->rec));
+		t->rec.name = xstrdup(t->e->name);
+		t->rec.outcome = OUTCOME_FAILED;
+		record_set_cause(&t->rec, CAUSE_ERROR, ERR_AUTH, err_last());
+		err_clear();
+		t->rec.exit_code = -1;
+		t->done = true;
+		st->ndone++;
+		st->nfailed++;
+		run_output_finished(&st->out, &t->out, &t->rec);
+		progress_finished(&st->prog, true);
+	}
+}
+
 /* ---- pool callbacks ---- */
 
 static int
@@ -579,6 +676,9 @@ run_next(void **task, const char **name, void *arg)
 	struct run_state *st = arg;
 	struct task *t;
 
+	/* (a task done already failed before the pool: run_app_fail_uninstalled) */
+	while (st->next < st->list.n && st->tasks[st->next].done)
+		st->next++;
 	if (st->next >= st->list.n)
 		return 0;
 	t = &st->tasks[st->next++];
@@ -592,16 +692,27 @@ run_started(struct pool_job *j, void *task, void *arg)
 {
 	struct run_state *st = arg;
 	struct task *t = task;
+	const char *cred = NULL, *repo;
 	struct msg m;
 	int rc;
 
 	progress_started(&st->prog);
 	if (pool_job_record(j)->attempts > 1)
 		run_output_task_restart(&st->out, &t->out, t->e->name);
-	if (st->token != NULL && is_http(t->e->url)) {
+	/* With a GitHub App, the installation token of the repository's owner,
+	 * fetched now, not when planned: it may have been replaced since, and a
+	 * retry gets a fresh one. */
+	if (st->app != NULL && (repo = run_app_repo(st, t->e)) != NULL &&
+	    is_http(t->e->url) && appauth_repo_token(&cred, st->app, repo) < 0) {
+		log_warn("%s: %s", t->e->name, err_last());
+		return -1;
+	}
+	if (st->token != NULL && is_http(t->e->url))
+		cred = token_value(st->token);
+	if (cred != NULL) {
 		/* The token travels only here: never in argv or a worker's env. */
 		msg_init(&m, MSG_CRED);
-		m.u.cred.token = (char *)token_value(st->token);
+		m.u.cred.token = (char *)cred;
 		if (pool_send(j, &m) < 0)
 			return -1;
 	}
@@ -751,7 +862,7 @@ pr_prepare(struct run_state *st)
 	if ((rc = signing_resolve(&st->sign, st->cfg.cfg, RUNPR_AUTHOR_NAME,
 	    RUNPR_AUTHOR_EMAIL)) < 0)
 		return rc;
-	if (st->token == NULL) {
+	if (st->token == NULL && st->app == NULL) {
 		host = endpoint_git_host(st->ep);
 		rc = token_find(&st->token, st->o->token_file, host);
 		free(host);
@@ -769,7 +880,9 @@ pr_prepare(struct run_state *st)
 	api_opts_init(&ao);
 	ao.base_url = st->ep->api_url;
 	ao.cache_dir = cache;
-	rc = api_new(&st->api, &ao, token_value(st->token));
+	if (st->app != NULL)
+		appauth_use(&ao, st->app);  /* each repository's owner's installation */
+	rc = api_new(&st->api, &ao, st->token != NULL ? token_value(st->token) : NULL);
 	free(cache);
 	if (rc < 0)
 		err_wrap("repocast.api_url (from %s)", st->ep->api_from);
@@ -1030,6 +1143,10 @@ cmd_run(int argc, char **argv)
 		exit_code = cmd_fail(rc == ERR_CONFIG ? CMD_INPUT : CMD_ENV, rc);
 		goto out;
 	}
+	if ((rc = run_app_installations(&st)) < 0) {
+		exit_code = cmd_fail(CMD_ENV, rc);
+		goto out;
+	}
 	st.tasks = xcalloc(st.list.n, sizeof(*st.tasks));
 	for (k = 0; k < st.list.n; k++) {
 		st.tasks[k].e = &st.list.v[k];
@@ -1104,6 +1221,7 @@ cmd_run(int argc, char **argv)
 	progress_init(&st.prog, stderr, st.list.n,
 	    progress_is_tty(STDERR_FILENO) && !o.no_progress);
 	run_output_init(&st.out, o.json ? RUN_OUTPUT_NONE : o.output, stdout, &st.prog, width);
+	run_app_fail_uninstalled(&st);
 	pool_run(pool);
 	run.interrupted = pool_interrupted(pool);
 	if (!run.interrupted && st.api != NULL)
@@ -1118,8 +1236,7 @@ cmd_run(int argc, char **argv)
 	exit_code = run.interrupted ? EXIT_INTERRUPTED : st.nfailed > 0 ? EXIT_TARGETS : EXIT_OK;
 	report_run_end(&run);
 	run.exit_code = exit_code;
-	if (st.token != NULL)
-		report_run_set_auth(&run, "token", st.token->source, NULL);
+	appauth_report(&run, st.app, st.token);
 	recs = xcalloc(st.list.n, sizeof(*recs));
 	for (k = 0; k < st.list.n; k++)
 		recs[k] = st.tasks[k].rec;
@@ -1163,6 +1280,7 @@ out:
 	repolist_release(&st.list);
 	runcfg_release(&st.cfg);
 	api_free(st.api);
+	app_free(st.app);
 	free(st.commit_message);
 	signing_release(&st.sign);
 	token_free(st.token);

@@ -7,6 +7,7 @@
 #include "shared/err.h"
 #include "shared/log.h"
 #include "shared/util.h"
+#include "supervisor/github/appauth.h"
 
 static int
 open_api(struct api **out, const struct selection_in *in)
@@ -23,11 +24,20 @@ open_api(struct api **out, const struct selection_in *in)
 	api_opts_init(&ao);
 	ao.base_url = in->ep->api_url;
 	ao.cache_dir = cache;
+	if (in->app != NULL)
+		appauth_use(&ao, in->app);
 	rc = api_new(out, &ao, in->token != NULL ? token_value(in->token) : NULL);
 	free(cache);
 	if (rc < 0)
 		err_wrap("repocast.api_url (from %s)", in->ep->api_from);
 	return rc;
+}
+
+/* repos_query's on_search: a search asks with its owner's installation. */
+static void
+search_owner(const char *owner, void *arg)
+{
+	app_set_owner(arg, owner);
 }
 
 static void
@@ -67,6 +77,7 @@ add_query(struct repolist *list, struct report_selection *sel, struct api_stats 
     const struct selection_in *in)
 {
 	struct repos_result res;
+	struct repos_query q = *in->query;
 	struct api *a = NULL;
 	size_t i;
 	int rc;
@@ -74,7 +85,13 @@ add_query(struct repolist *list, struct report_selection *sel, struct api_stats 
 	memset(&res, 0, sizeof(res));
 	if ((rc = open_api(&a, in)) < 0)
 		return rc;
-	rc = repos_resolve(&res, a, in->query);
+	if (in->app != NULL) {
+		q.on_search = search_owner;
+		q.on_search_arg = in->app;
+	}
+	rc = repos_resolve(&res, a, &q);
+	if (in->app != NULL)
+		app_set_owner(in->app, NULL);
 	if (rc < 0) {
 		endpoint_api_error(in->ep, rc);
 		goto out;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "supervisor/github/api.h"
+#include "supervisor/github/app.h"
 #include "supervisor/github/endpoint.h"
 #include "supervisor/github/repos.h"
 #include "supervisor/github/token.h"
@@ -24,6 +25,9 @@ struct selection_in {
 	const struct repos_query *query; /* may name no source */
 	const struct endpoint *ep;       /* api_url and git_url, with their origins */
 	const struct token *token;       /* NULL: unauthenticated API requests */
+	struct app *app;                 /* a GitHub App instead of token (appauth.h):
+	                                  * each request with its owner's installation,
+	                                  * a search with the owner its query names */
 	const char *cache_dir;           /* the API's ETag cache goes to <cache_dir>/api */
 };
 

@@ -18,6 +18,7 @@
 #include "shared/util.h"
 #include "supervisor/cmd.h"
 #include "supervisor/github/api.h"
+#include "supervisor/github/appauth.h"
 #include "supervisor/github/github.h"
 #include "supervisor/sync/internal.h"
 #include "supervisor/github/token.h"
@@ -182,19 +183,9 @@ sync_open_api(struct sync_run *r)
 	ao.arg = r;
 	sync_api_pace(&ao, r->cfg);
 	sync_api_limits(&ao, r);
-	if (r->use_app) {
-		struct api_opts app_ao = ao;
-
-		/* The App's own requests (JWT, tokens) are few: no write pace. */
-		app_ao.write_interval_ms = 0;
-		app_ao.create_per_min = app_ao.create_per_hour = 0;
-		if ((rc = app_new(&r->app, &r->app_o, &app_ao)) < 0) {
-			free(cache);
-			return rc;
-		}
-		ao.auth = app_auth;
-		ao.auth_arg = r->app;
-		ao.auth_hint = "the GitHub App's installation on that owner (repocast.auth)";
+	if (r->use_app && (rc = appauth_attach(&r->app, &r->app_o, &ao)) < 0) {
+		free(cache);
+		return rc;
 	}
 	rc = api_new(&r->api, &ao, r->token != NULL ? token_value(r->token) : NULL);
 	free(cache);
@@ -209,38 +200,16 @@ sync_open_api(struct sync_run *r)
 int
 sync_repo_token(const char **token, struct sync_run *r, const char *repo)
 {
-	char owner[128];
-	size_t n = strcspn(repo, "/");
-
-	*token = NULL;
-	if (r->app == NULL) {
-		*token = r->token != NULL ? token_value(r->token) : NULL;
-		return 0;
-	}
-	if (n >= sizeof(owner) || repo[n] != '/')
-		return err_set(ERR_CONFIG, "bad repository name '%s'", repo);
-	memcpy(owner, repo, n);
-	owner[n] = '\0';
-	return app_token(token, NULL, r->app, owner, repo + n + 1, false);
+	if (r->app != NULL)
+		return appauth_repo_token(token, r->app, repo);
+	*token = r->token != NULL ? token_value(r->token) : NULL;
+	return 0;
 }
 
 void
 sync_report_auth(const struct sync_run *r, struct report_run *run)
 {
-	struct app_owner_info oi;
-	size_t i, n;
-
-	if (r->app == NULL) {
-		if (r->token != NULL)
-			report_run_set_auth(run, "token", r->token->source, NULL);
-		return;
-	}
-	report_run_set_auth(run, "app", app_from(r->app), app_id(r->app));
-	n = app_owners(r->app, 0, NULL);
-	for (i = 0; i < n; i++) {
-		app_owners(r->app, i, &oi);
-		report_run_add_installation(run, oi.owner, oi.installation, oi.tokens);
-	}
+	appauth_report(run, r->app, r->token);
 }
 
 /* Does an in-scope target of g's source sync a module directory? */
@@ -322,34 +291,19 @@ sync_load_config(struct sync_run *r)
 }
 
 /*
- * A GitHub App from the config or the environment (app.h): 0 when the run
- * authenticates as one, 1 when it uses a token, an error code when both
- * the App and --token-file are given (which one the user meant is not
- * ours to guess). A GITHUB_TOKEN or GH_TOKEN beside an App is left unused
- * (CI systems set one of their own) and scrubbed all the same.
+ * A GitHub App from the config or the environment (appauth.h): 0 when the
+ * run authenticates as one, 1 when it uses a token, an error code when both
+ * the App and --token-file are given.
  */
 static int
 sync_load_app(struct sync_run *r)
 {
-	const struct cfg_repocast *rc = &r->cfg->rc;
-	char at[200];
 	int ret;
 
-	snprintf(at, sizeof(at), "%s:%d:%d", r->cfg->path, rc->auth_pos.line, rc->auth_pos.col);
-	if ((ret = app_opts_resolve(&r->app_o, &r->use_app, r->app_from, sizeof(r->app_from),
-	    rc->auth_app_id, rc->auth_key_file, rc->auth_installation_id, at)) < 0)
+	if ((ret = appauth_load(&r->app_o, &r->use_app, r->app_from, sizeof(r->app_from),
+	    r->cfg, r->o.token_file)) < 0)
 		return ret;
-	if (!r->use_app)
-		return 1;
-	if (r->o.token_file != NULL)
-		return err_set(ERR_CONFIG, "--token-file and a GitHub App (%s) are both given: "
-		    "use one", r->app_o.from);
-	if ((getenv("GITHUB_TOKEN") != NULL && getenv("GITHUB_TOKEN")[0] != '\0') ||
-	    (getenv("GH_TOKEN") != NULL && getenv("GH_TOKEN")[0] != '\0'))
-		log_info("GitHub App %s (from %s) authenticates this run: GITHUB_TOKEN and "
-		    "GH_TOKEN are not used", r->app_o.app_id, r->app_o.from);
-	token_scrub_env();
-	return 0;
+	return r->use_app ? 0 : 1;
 }
 
 int
@@ -578,45 +532,24 @@ sync_preflight_one(struct sync_run *r, unsigned n, const char *who)
 static int
 sync_preflight_app(struct sync_run *r)
 {
-	struct { uint64_t id; const char *owner; unsigned n; } *v;
-	size_t i, j, nv = 0;
-	char owner[128], who[160];
-	int rc = 0;
+	struct appauth_inst *v;
+	const char **repos;
+	char who[200];
+	size_t i, nv;
+	int rc;
 
-	v = xcalloc(r->scope.n + 1, sizeof(*v));
-	for (i = 0; i < r->scope.n; i++) {
-		const char *repo = r->scope.v[i].target->repo, *tok;
-		uint64_t id = 0;
-
-		snprintf(owner, sizeof(owner), "%.*s", (int)strcspn(repo, "/"), repo);
-		if (app_not_installed(r->app, owner))
-			continue;
-		rc = app_token(&tok, &id, r->app, owner, strchr(repo, '/') + 1, false);
-		if (rc == ERR_AUTH && app_not_installed(r->app, owner)) {
-			log_warn("%s", err_last());
-			err_clear();
-			rc = 0;
-			continue;
-		}
-		if (rc < 0)
-			goto out;
-		for (j = 0; j < nv && v[j].id != id; j++)
-			;
-		if (j == nv) {
-			v[nv].id = id;
-			v[nv++].owner = r->scope.v[i].target->repo;
-		}
-		v[j].n++;
-	}
-	for (j = 0; j < nv && rc == 0; j++) {
-		snprintf(owner, sizeof(owner), "%.*s", (int)strcspn(v[j].owner, "/"), v[j].owner);
-		snprintf(who, sizeof(who), "installation %llu (%s)", (unsigned long long)v[j].id,
-		    owner);
-		app_set_owner(r->app, owner);
-		rc = sync_preflight_one(r, v[j].n, who);
+	repos = xcalloc(r->scope.n + 1, sizeof(*repos));
+	for (i = 0; i < r->scope.n; i++)
+		repos[i] = r->scope.v[i].target->repo;
+	rc = appauth_group(&v, &nv, r->app, repos, r->scope.n);
+	free(repos);
+	for (i = 0; i < nv && rc == 0; i++) {
+		snprintf(who, sizeof(who), "installation %llu (%s)", (unsigned long long)v[i].id,
+		    v[i].owner);
+		app_set_owner(r->app, v[i].owner);
+		rc = sync_preflight_one(r, v[i].n, who);
 	}
 	app_set_owner(r->app, NULL);
-out:
 	free(v);
 	return rc;
 }

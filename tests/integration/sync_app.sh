@@ -6,43 +6,8 @@
 # write, a key file readable by others refused, an owner without the App
 # failing alone, --token-file beside an App refused, the App from the
 # environment; never a key, a JWT or a token in a log or a report.
-source "$(dirname "$0")/sync_lib.bash"
-sync_lib_init
-python3 -c 'import cryptography' 2>/dev/null ||
-    fail "python3-cryptography is missing (sh mk/deps.sh installs it): cannot run"
-forge_start
-
-# genkey NAME: an RSA key pair, $T/NAME.pem (0600) and $T/NAME.pub.
-genkey() {
-	python3 - "$T/$1" <<'PY'
-import os, sys
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-k = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-fd = os.open(sys.argv[1] + ".pem", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-os.write(fd, k.private_bytes(serialization.Encoding.PEM,
-         serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()))
-os.close(fd)
-open(sys.argv[1] + ".pub", "wb").write(k.public_key().public_bytes(
-    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-PY
-}
-genkey app
-genkey other
-# app_json TTL: the forge's App (id 4242) with installations on acme and beta.
-app_json() {
-	python3 - "$T" "$1" <<'PY'
-import json, sys
-t, ttl = sys.argv[1], int(sys.argv[2])
-json.dump({"id": 4242, "slug": "repocast-test", "public_key_file": t + "/app.pub",
-           "token_ttl": ttl,
-           "installations": [{"id": 1001, "account": "acme"},
-                             {"id": 1002, "account": "beta", "type": "User"}]},
-          open(t + "/forge/.forge/app.json.tmp", "w"))
-PY
-	mv "$T/forge/.forge/app.json.tmp" "$T/forge/.forge/app.json"
-}
-app_json 3600
+source "$(dirname "$0")/app_lib.bash"
+app_lib_init
 
 make_repo acme/source main shared.txt "shared v1"
 seed_targets main acme/a acme/b beta/c beta/d gamma/e acme/r1 acme/r2 acme/r3 acme/r4
@@ -74,20 +39,6 @@ EOF2
 }
 app_sync() {
 	"$RC" sync -c "$T/sync.yaml" --report-dir "$T/runs" --no-progress "$@"
-}
-mark() { wc -l < "$T/forge/.forge/requests.log"; }
-# since N: the request log's entries after line N, as a JSON array.
-since() {
-	tail -n +"$(($1 + 1))" "$T/forge/.forge/requests.log" | python3 -c 'import json,sys
-print(json.dumps([json.loads(l) for l in sys.stdin]))'
-}
-# no_secrets FILE...: neither the key, a JWT nor an installation token in them.
-no_secrets() {
-	local f
-	for f in "$@"; do
-		! grep -aq -e 'PRIVATE KEY' -e 'ghs_' -e 'eyJ' "$f" ||
-		    fail "a secret in $f: $(grep -a -e 'PRIVATE KEY' -e 'ghs_' -e 'eyJ' "$f" | head -3)"
-	done
 }
 
 # --- the forge's App itself: JWT checks, installation tokens that expire and
@@ -149,55 +100,17 @@ echo "sync_app: forge: ok"
 
 # --- two owners, two installations, and an owner without the App
 config "$T/app.pem" 0 acme/a acme/b beta/c beta/d gamma/e
-m=$(mark)
-set +e
-app_sync --confirm-scope 5 > "$T/out" 2> "$T/err"
-rc=$?
-set -e
-since "$m" > "$T/slice.json"
-cat "$T/err"
-[ "$rc" -eq 1 ] || fail "first sync: exit $rc, want 1 (gamma/e fails)"
-rep=$(last_report)
-for n in acme/a acme/b beta/c beta/d; do
-	[ "$(outcome "$rep" $n)" = pushed ] || fail "$n: $(outcome "$rep" $n), want pushed"
-	login=$(api "/repos/$n/pulls" | pj 'd[0]["user"]["login"]')
-	[ "$login" = "repocast-test[bot]" ] || fail "$n: PR opened by '$login', not the App"
-done
-[ "$(outcome "$rep" gamma/e)" = failed ] || fail "gamma/e: $(outcome "$rep" gamma/e)"
-pjt '[t for t in d["targets"] if t["name"] == "gamma/e"][0]["cause"] == "auth"' "$rep" ||
-    fail "gamma/e: cause is not auth"
-pjt '"GitHub App 4242 is not installed on '"'gamma'"'" in [t for t in d["targets"] if t["name"] == "gamma/e"][0]["error"]' \
-    "$rep" || fail "gamma/e: the error does not say the App is not installed"
-[ -z "$(ls "$T/forge/gamma/e.git/refs/heads/" | grep -v main)" ] || fail "gamma/e: pushed"
-pjt 'd["run"]["auth"]["kind"] == "app" and d["run"]["auth"]["app_id"] == "4242"' "$rep" ||
-    fail "report: run.auth is not the App: $(pj 'd["run"]["auth"]' "$rep")"
-pjt '{i["owner"]: i["id"] for i in d["run"]["auth"]["installations"]} == {"acme": 1001, "beta": 1002, "gamma": None}' \
-    "$rep" || fail "report: installations $(pj 'd["run"]["auth"]["installations"]' "$rep")"
-pjt 'd["run"]["auth"]["source"].startswith("repocast.auth (")' "$rep" || fail "report: source"
+owners_check "first sync" "repocast.auth (" app_sync --confirm-scope 5
 grep -q "installation 1001 (acme): rate-limit preflight" "$T/err" ||
     fail "no preflight against acme's installation"
 grep -q "installation 1002 (beta): rate-limit preflight" "$T/err" ||
     fail "no preflight against beta's installation"
 # Every request about acme/* carried installation 1001's token, beta/* 1002's,
 # git pushes included; /rate_limit once per installation.
-python3 - "$T/slice.json" <<'PY' || fail "requests were not made with the owner's installation"
-import json, re, sys
-d = json.load(open(sys.argv[1]))
-seen = {"acme": set(), "beta": set()}
-for r in d:
-    m = re.match(r"/(?:api/v3/repos|git)/(acme|beta)/", r["path"])
-    # (git's first request carries no credentials: its 401 asks for them)
-    if m and not r["path"].endswith("/installation") and r["auth"]:
-        assert r.get("installation") == {"acme": 1001, "beta": 1002}[m.group(1)], r
-        seen[m.group(1)].add("push" if "receive-pack" in r["path"] else "api")
-assert seen == {"acme": {"api", "push"}, "beta": {"api", "push"}}, seen
-rl = sorted(r.get("installation") for r in d if r["path"] == "/api/v3/rate_limit")
-assert rl == [1001, 1002], rl
-tok = [r for r in d if r["path"].endswith("/access_tokens")]
-assert sorted(r["path"] for r in tok) == ["/api/v3/app/installations/1001/access_tokens",
-                                           "/api/v3/app/installations/1002/access_tokens"], tok
-PY
-no_secrets "$T/out" "$T/err" $(find "$(dirname "$rep")" -type f)
+owner_requests api push
+pjt 'sorted(r.get("installation") for r in d if r["path"] == "/api/v3/rate_limit") == [1001, 1002]' \
+    "$T/slice.json" || fail "/rate_limit was not asked once per installation"
+no_secrets "$T/out" "$T/err" $(find "$(dirname "$REP")" -type f)
 # status authenticates the same way
 "$RC" status -c "$T/sync.yaml" --json acme/a beta/c > "$T/out" 2> "$T/err" ||
     { cat "$T/out" "$T/err"; fail "status with the App: want exit 0"; }
@@ -207,50 +120,14 @@ echo "sync_app: two installations: ok"
 
 # --- a token that expires in 3 s, in a run of ~6 s: replaced inside the run;
 # and a 401 on the PR create answered once (nothing was done) with a fresh token
-app_json 3
 config "$T/app.pem" 700ms acme/r1 acme/r2 acme/r3 acme/r4
-curl -s -X POST --data '{"kind":"status","status":401,"message":"Bad credentials","method":"POST","path":"/repos/acme/r3/pulls$","count":1}' \
-    "http://127.0.0.1:$PORT/_forge/faults" > /dev/null
-m=$(mark)
-t0=$(date +%s%N)
-app_sync --confirm-scope 4 --jobs 1 > "$T/out" 2> "$T/err" || { cat "$T/err"; fail "refresh run failed"; }
-t1=$(date +%s%N)
-since "$m" > "$T/slice.json"
-rep=$(last_report)
-for n in acme/r1 acme/r2 acme/r3 acme/r4; do
-	[ "$(outcome "$rep" $n)" = pushed ] || fail "$n: $(outcome "$rep" $n), want pushed"
-	[ "$(api "/repos/$n/pulls" | pj 'd[0]["user"]["login"]')" = "repocast-test[bot]" ] ||
-	    fail "$n: PR not by the App"
-done
-minted=$(pj 'len([r for r in d if r["path"].endswith("/installations/1001/access_tokens")])' "$T/slice.json")
-refused=$(pj 'len([r for r in d if r["status"] == 401 and r["path"].startswith("/api/")])' "$T/slice.json")
-echo "refresh run: $(( (t1 - t0) / 1000000 )) ms, $minted tokens minted, $refused answers 401"
-[ "$minted" -ge 3 ] || fail "a 3 s token was minted $minted times in one run, want >= 3"
-[ "$refused" -eq 1 ] || fail "$refused answers were 401 (only the injected one should be)"
-pjt '[i for i in d["run"]["auth"]["installations"] if i["owner"] == "acme"][0]["tokens"] >= 3' \
-    "$rep" || fail "report: tokens minted"
-no_secrets "$T/out" "$T/err" $(find "$(dirname "$rep")" -type f)
-curl -s -X DELETE "http://127.0.0.1:$PORT/_forge/faults" > /dev/null
-app_json 3600
-echo "sync_app: refresh: ok"
+refresh_check sync_app 3 app_sync --confirm-scope 4 --jobs 1
 
 # --- a JWT signed with another key: refused, exit 3, nothing written
 echo "shared v2" > "$T/w/source/shared.txt"
 push_work acme/source main
 config "$T/other.pem" 0 acme/a beta/c
-m=$(mark)
-set +e
-app_sync --confirm-scope 2 > "$T/out" 2> "$T/err"
-rc=$?
-set -e
-cat "$T/err"
-[ "$rc" -eq 3 ] || fail "wrong key: exit $rc, want 3"
-grep -q "GitHub App 4242 (from repocast.auth (.*)): the API refused its JWT" "$T/err" ||
-    fail "wrong key: the error does not say the JWT was refused"
-grep -q "A JSON web token could not be decoded" "$T/err" || fail "wrong key: GitHub's message"
-[ -z "$(since "$m" | pj '[r["method"] + " " + r["path"] for r in d if r["method"] != "GET" and "upload-pack" not in r["path"] and not r["path"].endswith("/access_tokens")]' | grep -v '^\[\]$')" ] ||
-    fail "wrong key: something was written"
-no_secrets "$T/out" "$T/err"
+wrong_key_check "wrong key" "repocast.auth (.*)" app_sync --confirm-scope 2
 echo "sync_app: wrong key: ok"
 
 # --- a key file others may read: refused before any request
@@ -312,14 +189,18 @@ set -e
 grep -q -- "--token-file and a GitHub App (repocast.auth (.*)) are both given: use one" "$T/err" ||
     fail "--token-file with an App: the error"
 [ "$(mark)" -eq "$m" ] || fail "--token-file with an App: requests were sent"
-# repocast run does not authenticate as an App: its config's auth is refused
-set +e
-"$RC" run -c "$T/sync.yaml" --no-pr --report-dir "$T/runs" -- true > "$T/out" 2> "$T/err"
-rc=$?
-set -e
-[ "$rc" -eq 2 ] || { cat "$T/err"; fail "run with repocast.auth: exit $rc, want 2"; }
-grep -q "sync.yaml:7:5: repocast.auth: repocast run does not authenticate as a GitHub App" \
-    "$T/err" || { cat "$T/err"; fail "run with repocast.auth: the error"; }
+# repocast run -c takes the config's repocast.auth as sync does (run_app.sh
+# tests the rest): the clone with acme's installation token, the report
+# names the App
+m=$(mark)
+"$RC" run -c "$T/sync.yaml" --no-pr --report-dir "$T/runs" --no-progress -- true \
+    > "$T/out" 2> "$T/err" || { cat "$T/err"; fail "run with repocast.auth: want exit 0"; }
+rep=$(last_report)
+pjt 'd["run"]["auth"]["kind"] == "app" and d["run"]["auth"]["source"].startswith("repocast.auth (") and [(i["owner"], i["id"]) for i in d["run"]["auth"]["installations"]] == [("acme", 1001)]' \
+    "$rep" || fail "run with repocast.auth: report's auth $(pj 'd["run"]["auth"]' "$rep")"
+pjt '{r.get("installation") for r in d if "upload-pack" in r["path"] and r["auth"]} == {1001}' \
+    <(since "$m") || fail "run with repocast.auth: the clone was not made with acme's installation"
+no_secrets "$T/out" "$T/err"
 
 # --- the App from the environment (and GITHUB_TOKEN beside it left unused)
 sed -i '/^  auth:$/,/private_key_file/d' "$T/sync.yaml"
