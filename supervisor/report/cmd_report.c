@@ -951,10 +951,14 @@ dir_id(const char *dir)
 	return xstrndup(p, len - (size_t)(p - dir));
 }
 
-/* The merged run record: the shards' span of time, their sums and worst. */
+/* The merged run record: the shards' span of time, their sums and worst;
+ * their identity, signing and commit path when they agree, else a
+ * disagreement in m (merge.h). */
 static void
-merge_run(struct report_run *r, const struct loaded *in, size_t nin, const char *dir)
+merge_run(struct report_run *r, const struct loaded *in, size_t nin, const char *dir,
+    struct report_merge *m)
 {
+	const struct report_run **runs = xcalloc(nin, sizeof(*runs));
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
@@ -962,14 +966,10 @@ merge_run(struct report_run *r, const struct loaded *in, size_t nin, const char 
 	r->command = xstrdup(in[0].run.command);
 	r->argv = argv_dup(in[0].run.argv);
 	r->config_digest = xstrdup_or_null(in[0].run.config_digest);
-	/* The first shard's (the shards of one config sign alike; each
-	 * machine's git config could differ: its own report says). */
-	r->signing.method = xstrdup_or_null(in[0].run.signing.method);
-	r->signing.key = xstrdup_or_null(in[0].run.signing.key);
-	r->signing.fingerprint = xstrdup_or_null(in[0].run.signing.fingerprint);
-	r->signing.from = xstrdup_or_null(in[0].run.signing.from);
-	/* the shards of one run share its config, and so its commit path */
-	r->commit_via = in[0].run.commit_via;
+	for (i = 0; i < nin; i++)
+		runs[i] = &in[i].run;
+	report_merge_identity(m, r, runs, nin);
+	free(runs);
 	r->host = join_distinct(in, nin, offsetof(struct report_run, host));
 	r->kernel = join_distinct(in, nin, offsetof(struct report_run, kernel));
 	r->v_repocast = join_distinct(in, nin, offsetof(struct report_run, v_repocast));
@@ -1079,7 +1079,7 @@ merge_write(const struct loaded *in, size_t nin, struct merge_ent *ents, size_t 
 	size_t i;
 	int rc = 0;
 
-	merge_run(&run, in, nin, dir);
+	merge_run(&run, in, nin, dir, m);
 	for (i = 0; i < n; i++) {
 		record_move(&recs[i], ents[i].rec);
 		if (rc == 0)
