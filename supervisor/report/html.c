@@ -104,6 +104,7 @@ static const char css[] =
     "th{background:var(--cd);font-weight:600;position:sticky;top:0}"
     ".n{text-align:right;white-space:nowrap}"
     "td.nm{min-width:11em;max-width:32em;overflow-wrap:anywhere}"
+    "#identity th{width:1%;white-space:nowrap}#identity td{overflow-wrap:anywhere}"
     ".chip{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;"
     "vertical-align:-1px}"
     ".legend{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12px;margin:6px 0}"
