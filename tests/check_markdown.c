@@ -132,6 +132,47 @@ START_TEST(test_md_sections)
 }
 END_TEST
 
+/* The identity (App id, installations), signing and commit path in the
+ * run's line; a merge's disagreement named in its Shards section. */
+START_TEST(test_md_identity)
+{
+	struct report_run run;
+	struct record recs[NRECS];
+	char *t;
+
+	fixture(&run, recs);
+	report_run_set_auth(&run, "app", "repocast.auth (sync.yaml:7:5)", "4242");
+	report_run_add_installation(&run, "acme", 1001, 2);
+	report_run_add_installation(&run, "gamma", 0, 0);
+	run.signing.method = xstrdup("ssh");
+	run.signing.fingerprint = xstrdup("SHA256:abc");
+	run.commit_via = COMMIT_PUSH;
+	t = render(&run, recs, NRECS);
+	ck_assert_ptr_nonnull(strstr(t, " Commits signed with ssh (SHA256:abc). As GitHub App "
+	    "4242 from repocast.auth (sync.yaml:7:5) (installations: acme 1001, gamma not "
+	    "installed). Commits by push (each worker's git push).\n"));
+	ck_assert_ptr_null(strstr(t, "## Shards"));
+	free(t);
+	run.merge = xcalloc(1, sizeof(*run.merge));
+	run.merge->differ = xcalloc(1, sizeof(*run.merge->differ));
+	run.merge->ndiffer = 1;
+	run.merge->differ[0].field = xstrdup("commit_via");
+	strv_add(&run.merge->differ[0].runs, "r0");
+	strv_add(&run.merge->differ[0].values, "push");
+	strv_add(&run.merge->differ[0].runs, "r1");
+	strv_add(&run.merge->differ[0].values, "none");
+	run.commit_via = COMMIT_NONE;
+	t = render(&run, recs, NRECS);
+	ck_assert_ptr_nonnull(strstr(t, " The commit path differs between the merged reports "
+	    "(Shards below).\n"));
+	assert_line(t, "## Shards");
+	assert_line(t, "- **Disagreement:** the merged reports differ on run.commit\\_via, which "
+	    "this run leaves null: r0: push; r1: none");
+	free(t);
+	report_run_release(&run);
+}
+END_TEST
+
 START_TEST(test_md_hostile)
 {
 	struct report_run run;
@@ -415,6 +456,7 @@ markdown_suite(void)
 
 	tcase_add_test(tc, test_pipes_counted);
 	tcase_add_test(tc, test_md_sections);
+	tcase_add_test(tc, test_md_identity);
 	tcase_add_test(tc, test_md_hostile);
 	tcase_add_test(tc, test_md_links_and_caps);
 	tcase_add_test(tc, test_md_empty);

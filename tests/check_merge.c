@@ -160,6 +160,136 @@ START_TEST(test_merge_deps)
 }
 END_TEST
 
+/* A shard of a signed run as GitHub App 4242, run id id. */
+static void
+app_shard(struct report_run *r, const char *id, const char *fingerprint)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = xstrdup(id);
+	report_run_set_auth(r, "app", "repocast.auth (sync.yaml:7:5)", "4242");
+	r->signing.method = xstrdup("ssh");
+	r->signing.key = xstrdup("/home/bot/.ssh/id_ed25519");
+	r->signing.fingerprint = xstrdup_or_null(fingerprint);
+	r->signing.from = xstrdup("repocast.commit");
+	r->commit_via = COMMIT_PUSH;
+}
+
+static char *
+warned(const struct report_merge *m)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(f);
+	report_merge_warn(f, m);
+	fclose(f);
+	return text;
+}
+
+START_TEST(test_merge_identity)
+{
+	struct report_run s[3], out;
+	const struct report_run *p[3] = { &s[0], &s[1], &s[2] };
+	struct report_merge m;
+	char *text;
+
+	/* The shards agree: the identity is kept, each owner's installation
+	 * once, its tokens added up; signing and commit path kept. */
+	app_shard(&s[0], "r0", "SHA256:abc");
+	report_run_add_installation(&s[0], "acme", 1001, 2);
+	report_run_add_installation(&s[0], "gamma", 0, 0);
+	app_shard(&s[1], "r1", "SHA256:abc");
+	free(s[1].signing.key);          /* another machine, the same key */
+	s[1].signing.key = xstrdup("/root/.ssh/id_ed25519");
+	report_run_add_installation(&s[1], "beta", 1002, 1);
+	report_run_add_installation(&s[1], "acme", 1001, 3);
+	app_shard(&s[2], "r2", "SHA256:abc");
+	memset(&m, 0, sizeof(m));
+	memset(&out, 0, sizeof(out));
+	report_merge_identity(&m, &out, p, 3);
+	ck_assert_uint_eq(m.ndiffer, 0);
+	ck_assert_str_eq(out.auth_kind, "app");
+	ck_assert_str_eq(out.auth_app_id, "4242");
+	ck_assert_str_eq(out.auth_source, "repocast.auth (sync.yaml:7:5)");
+	ck_assert_uint_eq(out.ninstallations, 3);
+	ck_assert_str_eq(out.installations[0].owner, "acme");
+	ck_assert_uint_eq(out.installations[0].id, 1001);
+	ck_assert_uint_eq(out.installations[0].tokens, 5);
+	ck_assert_str_eq(out.installations[1].owner, "gamma");
+	ck_assert_uint_eq(out.installations[1].id, 0);
+	ck_assert_str_eq(out.installations[2].owner, "beta");
+	ck_assert_uint_eq(out.installations[2].tokens, 1);
+	ck_assert_str_eq(out.signing.method, "ssh");
+	ck_assert_str_eq(out.signing.fingerprint, "SHA256:abc");
+	ck_assert_str_eq(out.signing.key, "/home/bot/.ssh/id_ed25519");   /* the first's */
+	ck_assert_str_eq(out.signing.from, "repocast.commit");
+	ck_assert_int_eq(out.commit_via, COMMIT_PUSH);
+	report_run_release(&out);
+
+	/* A token from two sources is one kind of identity: the sources joined. */
+	report_run_set_auth(&s[0], "token", "GITHUB_TOKEN", NULL);
+	report_run_set_auth(&s[1], "token", "--token-file", NULL);
+	report_run_set_auth(&s[2], "token", "GITHUB_TOKEN", NULL);
+	memset(&out, 0, sizeof(out));
+	report_merge_identity(&m, &out, p, 3);
+	ck_assert_uint_eq(m.ndiffer, 0);
+	ck_assert_str_eq(out.auth_kind, "token");
+	ck_assert_ptr_null(out.auth_app_id);
+	ck_assert_str_eq(out.auth_source, "GITHUB_TOKEN, --token-file");
+	report_run_release(&out);
+
+	/* They disagree: an App and a token, a key and no signing, another
+	 * key, push and nothing: each left null, each report's value named. */
+	report_run_set_auth(&s[0], "app", "GITHUB_APP_ID", "4242");
+	free(s[1].signing.method);
+	s[1].signing.method = NULL;
+	free(s[2].signing.fingerprint);
+	s[2].signing.fingerprint = NULL;
+	free(s[2].signing.key);
+	s[2].signing.key = xstrdup("key::ssh-ed25519");
+	s[2].commit_via = COMMIT_NONE;
+	memset(&out, 0, sizeof(out));
+	report_merge_identity(&m, &out, p, 3);
+	ck_assert_ptr_null(out.auth_kind);
+	ck_assert_uint_eq(out.ninstallations, 0);
+	ck_assert_ptr_null(out.signing.method);
+	ck_assert_int_eq(out.commit_via, COMMIT_NONE);
+	ck_assert_uint_eq(m.ndiffer, 3);
+	ck_assert_str_eq(m.differ[0].field, "auth");
+	ck_assert_str_eq(m.differ[1].field, "signing");
+	ck_assert_str_eq(m.differ[2].field, "commit_via");
+	ck_assert_uint_eq(m.differ[1].runs.n, 3);
+	ck_assert_str_eq(m.differ[1].runs.v[2], "r2");
+	text = warned(&m);
+	ck_assert_str_eq(text,
+	    "repocast: warning: the reports disagree on run.auth, which the merged report leaves "
+	    "null (run.merge.disagreements): r0: app 4242, r1: token, r2: token\n"
+	    "repocast: warning: the reports disagree on run.signing, which the merged report "
+	    "leaves null (run.merge.disagreements): r0: ssh SHA256:abc, r1: none, r2: ssh "
+	    "key::ssh-ed25519\n"
+	    "repocast: warning: the reports disagree on run.commit_via, which the merged report "
+	    "leaves null (run.merge.disagreements): r0: push, r1: push, r2: none\n");
+	free(text);
+	{
+		struct report_merge *heap = xcalloc(1, sizeof(*heap));
+
+		*heap = m;
+		report_merge_free(heap);
+	}
+	/* One report: itself. */
+	memset(&m, 0, sizeof(m));
+	memset(&out, 0, sizeof(out));
+	report_merge_identity(&m, &out, p, 1);
+	ck_assert_uint_eq(m.ndiffer, 0);
+	ck_assert_str_eq(out.auth_source, "GITHUB_APP_ID");
+	report_run_release(&out);
+	report_run_release(&s[0]);
+	report_run_release(&s[1]);
+	report_run_release(&s[2]);
+}
+END_TEST
+
 Suite *
 merge_suite(void)
 {
@@ -168,6 +298,7 @@ merge_suite(void)
 
 	tcase_add_test(tc, test_merge_shards);
 	tcase_add_test(tc, test_merge_deps);
+	tcase_add_test(tc, test_merge_identity);
 	suite_add_tcase(s, tc);
 	return s;
 }

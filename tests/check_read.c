@@ -50,6 +50,28 @@ fill_shard(struct report_run *run)
 	run->merge->cross[0].dependency_failed = 3;
 	strv_add(&run->merge->cross[0].ran, "acme/o1");
 	strv_add(&run->merge->cross[0].ran, "acme/o2");
+	run->merge->differ = xcalloc(1, sizeof(*run->merge->differ));
+	run->merge->ndiffer = 1;
+	run->merge->differ[0].field = xstrdup("commit_via");
+	strv_add(&run->merge->differ[0].runs, "20261122T003000Z-1");
+	strv_add(&run->merge->differ[0].values, "push");
+	strv_add(&run->merge->differ[0].runs, "20261122T003000Z-2");
+	strv_add(&run->merge->differ[0].values, "none");
+}
+
+/* A signed run as a GitHub App: installed on two owners, not on a third. */
+static void
+fill_identity(struct report_run *run)
+{
+	report_run_set_auth(run, "app", "repocast.auth (sync.yaml:7:5)", "4242");
+	report_run_add_installation(run, "acme", 1001, 3);
+	report_run_add_installation(run, "beta", 1002, 1);
+	report_run_add_installation(run, "gamma", 0, 0);
+	run->signing.method = xstrdup("ssh");
+	run->signing.key = xstrdup("/home/bot/.ssh/id_ed25519");
+	run->signing.fingerprint = xstrdup("SHA256:TCTPAEpnHCLIYnBf63FTdmGIJD1AFOtg5noh+BYW0Gw");
+	run->signing.from = xstrdup("repocast.commit");
+	run->commit_via = COMMIT_API;
 }
 
 static void
@@ -77,6 +99,7 @@ fill_run(struct report_run *run)
 	run->limits.max_log = 1u << 20;
 	run->limits.mechanism = LIMIT_WATCHDOG;
 	fill_shard(run);
+	fill_identity(run);
 }
 
 static void
@@ -288,8 +311,30 @@ assert_run_eq(const struct report_run *a, const struct report_run *b)
 		ck_assert_str_eq(a->groups[i].id, b->groups[i].id);
 		ck_assert_uint_eq(a->groups[i].depends_on.n, b->groups[i].depends_on.n);
 	}
+	ck_assert_pstr_eq(a->auth_kind, b->auth_kind);
+	ck_assert_pstr_eq(a->auth_source, b->auth_source);
+	ck_assert_pstr_eq(a->auth_app_id, b->auth_app_id);
+	ck_assert_uint_eq(a->ninstallations, b->ninstallations);
+	for (i = 0; i < a->ninstallations; i++) {
+		ck_assert_str_eq(a->installations[i].owner, b->installations[i].owner);
+		ck_assert_uint_eq(a->installations[i].id, b->installations[i].id);
+		ck_assert_uint_eq(a->installations[i].tokens, b->installations[i].tokens);
+	}
+	ck_assert_pstr_eq(a->signing.method, b->signing.method);
+	ck_assert_pstr_eq(a->signing.key, b->signing.key);
+	ck_assert_pstr_eq(a->signing.fingerprint, b->signing.fingerprint);
+	ck_assert_pstr_eq(a->signing.from, b->signing.from);
+	ck_assert_int_eq(a->commit_via, b->commit_via);
 	ck_assert_int_eq(a->merge == NULL, b->merge == NULL);
 	if (a->merge != NULL) {
+		ck_assert_uint_eq(a->merge->ndiffer, b->merge->ndiffer);
+		for (i = 0; i < a->merge->ndiffer; i++) {
+			ck_assert_str_eq(a->merge->differ[i].field, b->merge->differ[i].field);
+			ck_assert_uint_eq(a->merge->differ[i].runs.n, b->merge->differ[i].runs.n);
+			ck_assert_str_eq(a->merge->differ[i].runs.v[1], b->merge->differ[i].runs.v[1]);
+			ck_assert_str_eq(a->merge->differ[i].values.v[1],
+			    b->merge->differ[i].values.v[1]);
+		}
 		ck_assert_uint_eq(a->merge->shards, b->merge->shards);
 		ck_assert_uint_eq(a->merge->nmissing, b->merge->nmissing);
 		ck_assert_uint_eq(a->merge->missing[1], b->merge->missing[1]);
@@ -533,6 +578,21 @@ START_TEST(test_bad_fields)
 	    "run.merge.cross_shard_dependencies[0].ran is not an array");
 	assert_mutation_refused("targets[2].group", json_integer(1),
 	    "targets[2].group is not a string");
+	/* run.auth: a known kind, installations typed, an id null or positive */
+	assert_mutation_refused("run.auth.kind", json_string("oauth"),
+	    "run.auth.kind is not 'token' or 'app'");
+	assert_mutation_refused("run.auth.installations", json_string("acme"),
+	    "run.auth.installations is not an array");
+	assert_mutation_refused("run.auth.installations[1].owner", NULL,
+	    "run.auth.installations[1].owner is missing");
+	assert_mutation_refused("run.auth.installations[0].id", json_integer(0),
+	    "run.auth.installations[0].id is 0 (null says the App is not installed there)");
+	assert_mutation_refused("run.auth.installations[2].tokens", json_integer(-1),
+	    "run.auth.installations[2].tokens is out of range");
+	assert_mutation_refused("run.merge.disagreements[0].reports[1].value", json_integer(1),
+	    "run.merge.disagreements[0].reports[1].value is not a string");
+	assert_mutation_refused("run.merge.disagreements", json_object(),
+	    "run.merge.disagreements is not an array");
 }
 END_TEST
 

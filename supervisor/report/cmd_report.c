@@ -280,6 +280,13 @@ show_merge(struct buf *b, const struct report_merge *m)
 {
 	size_t i, j;
 
+	for (i = 0; m != NULL && i < m->ndiffer; i++) {
+		buf_addf(b, "differs   run.%s:", m->differ[i].field);
+		for (j = 0; j < m->differ[i].runs.n; j++)
+			buf_addf(b, "%s %s: %s", j ? ";" : "", m->differ[i].runs.v[j],
+			    m->differ[i].values.v[j]);
+		buf_addch(b, '\n');
+	}
 	if (m == NULL || m->shards == 0)
 		return;
 	buf_addf(b, "shards    %u merged", m->shards - (unsigned)m->nmissing);
@@ -295,6 +302,43 @@ show_merge(struct buf *b, const struct report_merge *m)
 			buf_addf(b, "%s %s", j ? "," : "", m->cross[i].ran.v[j]);
 		buf_addch(b, '\n');
 	}
+}
+
+/* Who the run was (never a secret), how it signed, how its commits went. */
+static void
+show_identity(struct buf *b, const struct report_run *r)
+{
+	const char *via = record_commit_name(r->commit_via);
+	size_t i;
+
+	if (r->auth_kind != NULL) {
+		if (strcmp(r->auth_kind, "app") == 0)
+			buf_addf(b, "identity  GitHub App %s", r->auth_app_id ? r->auth_app_id : "?");
+		else
+			buf_addstr(b, "identity  token");
+		if (r->auth_source != NULL)
+			buf_addf(b, " from %s", r->auth_source);
+		for (i = 0; i < r->ninstallations; i++) {
+			buf_addf(b, "%s%s ", i ? ", " : "; installations ", r->installations[i].owner);
+			if (r->installations[i].id == 0)
+				buf_addstr(b, "not installed");
+			else
+				buf_addf(b, "%llu", (unsigned long long)r->installations[i].id);
+		}
+		buf_addch(b, '\n');
+	}
+	if (r->signing.method != NULL) {
+		buf_addf(b, "signing   %s", r->signing.method);
+		if (r->signing.fingerprint != NULL)
+			buf_addf(b, " %s", r->signing.fingerprint);
+		if (r->signing.key != NULL)
+			buf_addf(b, ", key %s", r->signing.key);
+		if (r->signing.from != NULL)
+			buf_addf(b, ", from %s", r->signing.from);
+		buf_addch(b, '\n');
+	}
+	if (via != NULL)
+		buf_addf(b, "commits   %s\n", via);
 }
 
 static void
@@ -320,6 +364,7 @@ show_header(struct buf *b, const struct loaded *l)
 	    r->end_us - r->start_us : 0), r->exit_code, r->interrupted ? ", interrupted" : "");
 	if (r->shard_count > 0)
 		buf_addf(b, "shard     %u/%u\n", r->shard_index, r->shard_count);
+	show_identity(b, r);
 	show_merge(b, r->merge);
 }
 
@@ -951,10 +996,14 @@ dir_id(const char *dir)
 	return xstrndup(p, len - (size_t)(p - dir));
 }
 
-/* The merged run record: the shards' span of time, their sums and worst. */
+/* The merged run record: the shards' span of time, their sums and worst;
+ * their identity, signing and commit path when they agree, else a
+ * disagreement in m (merge.h). */
 static void
-merge_run(struct report_run *r, const struct loaded *in, size_t nin, const char *dir)
+merge_run(struct report_run *r, const struct loaded *in, size_t nin, const char *dir,
+    struct report_merge *m)
 {
+	const struct report_run **runs = xcalloc(nin, sizeof(*runs));
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
@@ -962,14 +1011,10 @@ merge_run(struct report_run *r, const struct loaded *in, size_t nin, const char 
 	r->command = xstrdup(in[0].run.command);
 	r->argv = argv_dup(in[0].run.argv);
 	r->config_digest = xstrdup_or_null(in[0].run.config_digest);
-	/* The first shard's (the shards of one config sign alike; each
-	 * machine's git config could differ: its own report says). */
-	r->signing.method = xstrdup_or_null(in[0].run.signing.method);
-	r->signing.key = xstrdup_or_null(in[0].run.signing.key);
-	r->signing.fingerprint = xstrdup_or_null(in[0].run.signing.fingerprint);
-	r->signing.from = xstrdup_or_null(in[0].run.signing.from);
-	/* the shards of one run share its config, and so its commit path */
-	r->commit_via = in[0].run.commit_via;
+	for (i = 0; i < nin; i++)
+		runs[i] = &in[i].run;
+	report_merge_identity(m, r, runs, nin);
+	free(runs);
 	r->host = join_distinct(in, nin, offsetof(struct report_run, host));
 	r->kernel = join_distinct(in, nin, offsetof(struct report_run, kernel));
 	r->v_repocast = join_distinct(in, nin, offsetof(struct report_run, v_repocast));
@@ -1079,7 +1124,7 @@ merge_write(const struct loaded *in, size_t nin, struct merge_ent *ents, size_t 
 	size_t i;
 	int rc = 0;
 
-	merge_run(&run, in, nin, dir);
+	merge_run(&run, in, nin, dir, m);
 	for (i = 0; i < n; i++) {
 		record_move(&recs[i], ents[i].rec);
 		if (rc == 0)

@@ -104,6 +104,7 @@ static const char css[] =
     "th{background:var(--cd);font-weight:600;position:sticky;top:0}"
     ".n{text-align:right;white-space:nowrap}"
     "td.nm{min-width:11em;max-width:32em;overflow-wrap:anywhere}"
+    "#identity th{width:1%;white-space:nowrap}#identity td{overflow-wrap:anywhere}"
     ".chip{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;"
     "vertical-align:-1px}"
     ".legend{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12px;margin:6px 0}"
@@ -708,6 +709,139 @@ dist_row(struct page *p, const char *label, rec_key key, bool kib)
 	free(v);
 }
 
+/* The merged reports' disagreement on field (run.merge), or NULL. */
+static const struct report_disagreement *
+differ_of(const struct report_run *run, const char *field)
+{
+	size_t i;
+
+	for (i = 0; run->merge != NULL && i < run->merge->ndiffer; i++)
+		if (strcmp(run->merge->differ[i].field, field) == 0)
+			return &run->merge->differ[i];
+	return NULL;
+}
+
+/* A field the merged reports disagree on: each report's value. */
+static void
+differ_cell(struct buf *o, const struct report_disagreement *d)
+{
+	size_t i;
+
+	buf_addstr(o, "<td><b>differs between the merged reports:</b> ");
+	for (i = 0; i < d->runs.n; i++) {
+		buf_addstr(o, i ? "; " : "");
+		esc(o, d->runs.v[i]);
+		buf_addstr(o, ": <code>");
+		esc(o, d->values.v[i]);
+		buf_addstr(o, "</code>");
+	}
+	buf_addstr(o, "</td>");
+}
+
+/* Who the run was on the API (run.auth): never a token, the App's id. */
+static void
+identity_cell(struct buf *o, const struct report_run *run)
+{
+	const struct report_disagreement *d = differ_of(run, "auth");
+	size_t i;
+
+	if (d != NULL) {
+		differ_cell(o, d);
+		return;
+	}
+	buf_addstr(o, "<td>");
+	if (run->auth_kind == NULL) {
+		buf_addstr(o, "none recorded (no API token was used)");
+	} else if (strcmp(run->auth_kind, "app") == 0) {
+		buf_addstr(o, "GitHub App <b>");
+		esc(o, run->auth_app_id != NULL ? run->auth_app_id : "?");
+		buf_addstr(o, "</b>");
+	} else {
+		buf_addstr(o, "token");
+	}
+	if (run->auth_kind != NULL && run->auth_source != NULL) {
+		buf_addstr(o, " from <code>");
+		esc(o, run->auth_source);
+		buf_addstr(o, "</code>");
+	}
+	for (i = 0; i < run->ninstallations; i++) {
+		const struct report_installation *in = &run->installations[i];
+
+		buf_addstr(o, i ? ", " : "; installations: ");
+		esc(o, in->owner);
+		if (in->id == 0)
+			buf_addstr(o, " <b>not installed</b>");
+		else
+			buf_addf(o, " %" PRIu64, in->id);
+		buf_addf(o, " (%u token%s)", in->tokens, in->tokens == 1 ? "" : "s");
+	}
+	buf_addstr(o, "</td>");
+}
+
+/* How the run signed its commits (run.signing): the key's name and fingerprint. */
+static void
+signing_cell(struct buf *o, const struct report_run *run)
+{
+	const struct report_disagreement *d = differ_of(run, "signing");
+
+	if (d != NULL) {
+		differ_cell(o, d);
+		return;
+	}
+	if (run->signing.method == NULL) {
+		buf_addstr(o, "<td>unsigned</td>");
+		return;
+	}
+	buf_addstr(o, "<td><b>");
+	esc(o, run->signing.method);
+	buf_addstr(o, "</b>");
+	if (run->signing.key != NULL) {
+		buf_addstr(o, ", key <code>");
+		esc(o, run->signing.key);
+		buf_addstr(o, "</code>");
+	}
+	if (run->signing.fingerprint != NULL) {
+		buf_addstr(o, ", fingerprint <code>");
+		esc(o, run->signing.fingerprint);
+		buf_addstr(o, "</code>");
+	}
+	if (run->signing.from != NULL) {
+		buf_addstr(o, ", from ");
+		esc(o, run->signing.from);
+	}
+	buf_addstr(o, "</td>");
+}
+
+/* How the run's commits reach their targets (run.commit_via). */
+static void
+via_cell(struct buf *o, const struct report_run *run)
+{
+	const struct report_disagreement *d = differ_of(run, "commit_via");
+
+	if (d != NULL)
+		differ_cell(o, d);
+	else if (run->commit_via == COMMIT_PUSH)
+		buf_addstr(o, "<td><b>push</b>: each worker's git push</td>");
+	else if (run->commit_via == COMMIT_API)
+		buf_addstr(o, "<td><b>api</b>: the Git Data API, by the supervisor</td>");
+	else
+		buf_addstr(o, "<td>none: the run commits nothing (a dry run, <code>status</code>, "
+		    "<code>run --no-pr</code>)</td>");
+}
+
+static void
+identity_table(struct buf *o, const struct report_run *run)
+{
+	buf_addstr(o, "<h3 style=\"margin-top:14px\">Identity and commits</h3>\n"
+	    "<table id=\"identity\" style=\"max-width:960px\">\n<tr><th>identity</th>");
+	identity_cell(o, run);
+	buf_addstr(o, "</tr>\n<tr><th>signing</th>");
+	signing_cell(o, run);
+	buf_addstr(o, "</tr>\n<tr><th>commit path</th>");
+	via_cell(o, run);
+	buf_addstr(o, "</tr>\n</table>\n");
+}
+
 static void
 section_summary(struct page *p)
 {
@@ -764,7 +898,9 @@ section_summary(struct page *p)
 	card(o, v, "API requests rate-limited");
 	fmt_dur(v, sizeof(v), run->api_waited_ms * 1000);
 	card(o, v, "waited for the API's pace");
-	buf_addstr(o, "</div>\n<h3 style=\"margin-top:14px\">Targets by outcome</h3>\n");
+	buf_addstr(o, "</div>\n");
+	identity_table(o, run);
+	buf_addstr(o, "<h3 style=\"margin-top:14px\">Targets by outcome</h3>\n");
 	outcome_strip(p);
 	buf_addstr(o, "<table style=\"max-width:560px;margin-top:10px\"><tr><th>over the targets "
 	    "that ran</th><th class=\"n\">p50</th><th class=\"n\">p95</th><th class=\"n\">max</th>"
@@ -779,7 +915,9 @@ section_summary(struct page *p)
 	    "supervisor's RSS "
 	    "across exec; the supervisor's figures are its own <code>getrusage(RUSAGE_SELF)</code> "
 	    "at the end of the run; the API figures are the supervisor's client counters (a "
-	    "<code>run</code> makes no API requests).</p>\n</section>\n");
+	    "<code>run</code> makes no API requests); the identity, signing and commit path are "
+	    "<code>run.auth</code>, <code>run.signing</code> and <code>run.commit_via</code>: "
+	    "names, ids and fingerprints, never a token or a key.</p>\n</section>\n");
 }
 
 /* ---- timeline ---- */
@@ -1557,7 +1695,7 @@ section_shards(struct page *p)
 	struct buf *o = p->out;
 	size_t i, j;
 
-	if (m == NULL || (m->nmissing == 0 && m->ncross == 0))
+	if (m == NULL || (m->nmissing == 0 && m->ncross == 0 && m->ndiffer == 0))
 		return;
 	buf_addstr(o, "<section id=\"shards\">\n<h2>Shards</h2>\n<ul>\n");
 	for (i = 0; i < m->nmissing; i++)
@@ -1576,6 +1714,21 @@ section_shards(struct page *p)
 		for (j = 0; j < x->ran.n; j++) {
 			buf_addstr(o, j ? ", " : " ");
 			esc(o, x->ran.v[j]);
+		}
+		buf_addstr(o, "</li>\n");
+	}
+	for (i = 0; i < m->ndiffer; i++) {
+		const struct report_disagreement *d = &m->differ[i];
+
+		buf_addstr(o, "<li><b>Disagreement:</b> the merged reports differ on <code>run.");
+		esc(o, d->field);
+		buf_addstr(o, "</code>, which this run leaves null:");
+		for (j = 0; j < d->runs.n; j++) {
+			buf_addstr(o, j ? "; " : " ");
+			esc(o, d->runs.v[j]);
+			buf_addstr(o, ": <code>");
+			esc(o, d->values.v[j]);
+			buf_addstr(o, "</code>");
 		}
 		buf_addstr(o, "</li>\n");
 	}

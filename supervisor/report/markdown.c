@@ -174,6 +174,61 @@ count_failed(const struct report_in *in)
 	return n;
 }
 
+/* Does a merged run's report disagree on field (run.merge.disagreements)? */
+static bool
+differs(const struct report_run *run, const char *field)
+{
+	size_t i;
+
+	for (i = 0; run->merge != NULL && i < run->merge->ndiffer; i++)
+		if (strcmp(run->merge->differ[i].field, field) == 0)
+			return true;
+	return false;
+}
+
+/* Who the run was on the API (run.auth: an App's id, never a token) and
+ * how its commits went (run.commit_via). */
+static void
+add_identity(struct md *md, const struct report_run *run)
+{
+	size_t i;
+
+	if (differs(run, "signing"))
+		buf_addstr(md->out, " Signing differs between the merged reports (Shards below).");
+	if (differs(run, "auth")) {
+		buf_addstr(md->out, " The identity differs between the merged reports (Shards "
+		    "below).");
+	} else if (run->auth_kind != NULL) {
+		if (strcmp(run->auth_kind, "app") == 0) {
+			buf_addstr(md->out, " As GitHub App ");
+			add_cell(md->out, run->auth_app_id != NULL ? run->auth_app_id : "?",
+			    MD_NAME_MAX);
+		} else {
+			buf_addstr(md->out, " As a token");
+		}
+		if (run->auth_source != NULL) {
+			buf_addstr(md->out, " from ");
+			add_cell(md->out, run->auth_source, MD_NAME_MAX);
+		}
+		for (i = 0; i < run->ninstallations; i++) {
+			buf_addstr(md->out, i ? ", " : " (installations: ");
+			add_cell(md->out, run->installations[i].owner, MD_NAME_MAX);
+			if (run->installations[i].id == 0)
+				buf_addstr(md->out, " not installed");
+			else
+				buf_addf(md->out, " %" PRIu64, run->installations[i].id);
+		}
+		buf_addstr(md->out, run->ninstallations > 0 ? ")." : ".");
+	}
+	if (differs(run, "commit_via"))
+		buf_addstr(md->out, " The commit path differs between the merged reports (Shards "
+		    "below).");
+	else if (run->commit_via == COMMIT_PUSH)
+		buf_addstr(md->out, " Commits by push (each worker's git push).");
+	else if (run->commit_via == COMMIT_API)
+		buf_addstr(md->out, " Commits by api (the Git Data API, by the supervisor).");
+}
+
 static void
 add_title(struct md *md, const struct report_in *in)
 {
@@ -202,6 +257,7 @@ add_title(struct md *md, const struct report_in *in)
 		    run->signing.key != NULL ? run->signing.key : "", MD_NAME_MAX);
 		buf_addstr(md->out, ").");
 	}
+	add_identity(md, run);
 	buf_addstr(md->out, "\n\n");
 	if (run->interrupted)
 		buf_addstr(md->out, "> **Interrupted:** the run was stopped before every target "
@@ -309,7 +365,7 @@ add_merge(struct md *md, const struct report_in *in)
 	const struct report_merge *m = in->run->merge;
 	size_t i, j;
 
-	if (m == NULL || (m->nmissing == 0 && m->ncross == 0))
+	if (m == NULL || (m->nmissing == 0 && m->ncross == 0 && m->ndiffer == 0))
 		return;
 	buf_addstr(md->out, "## Shards\n\n");
 	for (i = 0; i < m->nmissing; i++)
@@ -328,6 +384,20 @@ add_merge(struct md *md, const struct report_in *in)
 		for (j = 0; j < x->ran.n; j++) {
 			buf_addstr(md->out, j ? ", " : " ");
 			add_cell(md->out, x->ran.v[j], MD_NAME_MAX);
+		}
+		buf_addstr(md->out, "\n");
+	}
+	for (i = 0; i < m->ndiffer; i++) {
+		const struct report_disagreement *d = &m->differ[i];
+
+		buf_addstr(md->out, "- **Disagreement:** the merged reports differ on run.");
+		add_cell(md->out, d->field, MD_NAME_MAX);
+		buf_addstr(md->out, ", which this run leaves null:");
+		for (j = 0; j < d->runs.n; j++) {
+			buf_addstr(md->out, j ? "; " : " ");
+			add_cell(md->out, d->runs.v[j], MD_NAME_MAX);
+			buf_addstr(md->out, ": ");
+			add_cell(md->out, d->values.v[j], MD_NAME_MAX);
 		}
 		buf_addstr(md->out, "\n");
 	}

@@ -10,6 +10,9 @@
  *   targets while a group it depends on had failed targets (in another
  *   shard: in the same one they would have been skipped) is a finding,
  *   named with those targets. The records stay as the shards wrote them.
+ * - Identity, signing and commit path (run.auth, run.signing,
+ *   run.commit_via): kept when every report agrees, else left null and a
+ *   disagreement naming each report's value.
  */
 #ifndef REPOCAST_REPORT_MERGE_H
 #define REPOCAST_REPORT_MERGE_H
@@ -36,7 +39,22 @@ int report_merge_shards(struct report_merge **out, const struct report_run *cons
 void report_merge_deps(struct report_merge *m, const struct report_run *groups,
     const struct record *recs, size_t n);
 
-/* One "repocast: warning: ..." line on f per missing shard and per finding. */
+/*
+ * The merged run's identity, signing and commit path into out (whose
+ * auth, installations and signing are empty) from runs[0..n). Each is
+ * kept when every run agrees: one auth kind and App id (the sources
+ * joined by ", ", the installations added up by owner: each shard mints
+ * tokens for its own targets' owners), one signing method and key (by
+ * fingerprint when both have one; the first run's key path and from),
+ * one commit_via. Otherwise out leaves it null and m gets a
+ * disagreement with each run's id and value ("app 4242", "token",
+ * "ssh SHA256:...", "push", "none").
+ */
+void report_merge_identity(struct report_merge *m, struct report_run *out,
+    const struct report_run *const *runs, size_t n);
+
+/* One "repocast: warning: ..." line on f per missing shard, per finding
+ * and per disagreement. */
 void report_merge_warn(FILE *f, const struct report_merge *m);
 
 #endif

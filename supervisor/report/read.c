@@ -437,6 +437,49 @@ read_cross(struct report_merge *m, const struct rd *c, const json_t *a)
 	return 0;
 }
 
+/* run.merge.disagreements: absent in older reports. */
+static int
+read_differ(struct report_merge *m, const struct rd *c, const json_t *a)
+{
+	char where[128], ewhere[160];
+	struct rd in = { c->file, where }, ein = { c->file, ewhere };
+	json_t *d, *each, *e;
+	size_t i, j;
+	int rc;
+
+	m->differ = xcalloc(json_array_size(a) + 1, sizeof(*m->differ));
+	json_array_foreach(a, i, d) {
+		struct report_disagreement *x = &m->differ[m->ndiffer];
+
+		snprintf(where, sizeof(where), "%s.disagreements[%zu]", c->where, i);
+		if (!json_is_object(d))
+			return err_set(ERR_PROTO, "cannot read report '%s': %s is not an object",
+			    c->file, where);
+		m->ndiffer++;
+		if ((rc = get_str(&x->field, &in, d, "field", 0)) < 0 ||
+		    (rc = get(&each, &in, d, "reports", JSON_ARRAY, 0)) < 0)
+			return rc;
+		json_array_foreach(each, j, e) {
+			char *run = NULL, *value = NULL;
+
+			snprintf(ewhere, sizeof(ewhere), "%s.reports[%zu]", where, j);
+			if (!json_is_object(e))
+				return err_set(ERR_PROTO, "cannot read report '%s': %s is not an "
+				    "object", c->file, ewhere);
+			if ((rc = get_str(&run, &ein, e, "run", 0)) < 0 ||
+			    (rc = get_str(&value, &ein, e, "value", 0)) < 0) {
+				free(run);
+				return rc;
+			}
+			strv_add(&x->runs, run);
+			strv_add(&x->values, value);
+			free(run);
+			free(value);
+		}
+	}
+	return 0;
+}
+
 /* run.merge: what `report merge` found; null for any other run, absent in
  * older reports. */
 static int
@@ -468,9 +511,11 @@ read_merge(struct report_run *r, const struct rd *c, const json_t *obj)
 		}
 		m->missing[m->nmissing++] = (unsigned)k;
 	}
-	if ((rc = get(&a, &in, o, "cross_shard_dependencies", JSON_ARRAY, 0)) < 0)
+	if ((rc = get(&a, &in, o, "cross_shard_dependencies", JSON_ARRAY, 0)) < 0 ||
+	    (rc = read_cross(m, &in, a)) < 0 ||
+	    (rc = get(&a, &in, o, "disagreements", JSON_ARRAY, J_OPT)) < 0)
 		return rc;
-	return read_cross(m, &in, a);
+	return read_differ(m, &in, a);
 }
 
 static int
@@ -559,6 +604,52 @@ read_signing(struct report_run *r, const struct rd *c, const json_t *obj)
 	return 0;
 }
 
+/* "auth": who the run was on the API; null (none, unknown), absent in older
+ * reports. Installations only for an App. */
+static int
+read_auth(struct report_run *r, const struct rd *c, const json_t *obj)
+{
+	char where[64], iwhere[128];
+	struct rd in, iin = { c->file, iwhere };
+	json_t *o, *a, *e;
+	size_t i;
+	int rc;
+
+	if ((rc = get_obj(&o, &in, where, sizeof(where), c, obj, "auth", J_NULL | J_OPT)) < 0 ||
+	    o == NULL)
+		return rc;
+	if ((rc = get_str(&r->auth_kind, &in, o, "kind", 0)) < 0 ||
+	    (rc = get_str(&r->auth_source, &in, o, "source", J_NULL)) < 0 ||
+	    (rc = get_str(&r->auth_app_id, &in, o, "app_id", J_NULL | J_OPT)) < 0 ||
+	    (rc = get(&a, &in, o, "installations", JSON_ARRAY, J_NULL | J_OPT)) < 0)
+		return rc;
+	if (strcmp(r->auth_kind, "token") != 0 && strcmp(r->auth_kind, "app") != 0)
+		return bad(&in, "kind", "is not 'token' or 'app'");
+	r->installations = xcalloc(json_array_size(a) + 1, sizeof(*r->installations));
+	json_array_foreach(a, i, e) {
+		struct report_installation *inst = &r->installations[r->ninstallations];
+		long long tokens = 0;
+		bool present;
+
+		snprintf(iwhere, sizeof(iwhere), "%s.installations[%zu]", where, i);
+		if (!json_is_object(e))
+			return err_set(ERR_PROTO, "cannot read report '%s': %s is not an object",
+			    c->file, iwhere);
+		r->ninstallations++;
+		if ((rc = get_str(&inst->owner, &iin, e, "owner", 0)) < 0 ||
+		    (rc = get_int_range(&tokens, &present, &iin, e, "tokens", 0, 0, UINT_MAX)) < 0)
+			return rc;
+		inst->tokens = (unsigned)tokens;
+		if (json_is_null(json_object_get(e, "id")))
+			continue;       /* the App is not installed there */
+		if ((rc = get_u64(&inst->id, &iin, e, "id")) < 0)
+			return rc;
+		if (inst->id == 0)
+			return bad(&iin, "id", "is 0 (null says the App is not installed there)");
+	}
+	return 0;
+}
+
 /* "commit_via" of a target or a run: push, api or null; absent in older
  * reports. */
 static int
@@ -610,6 +701,7 @@ read_run(struct report_run *r, const struct rd *c, const json_t *doc)
 	    (rc = read_api(r, &in, o)) < 0 ||
 	    (rc = read_run_limits(r, &in, o)) < 0 ||
 	    (rc = read_signing(r, &in, o)) < 0 ||
+	    (rc = read_auth(r, &in, o)) < 0 ||
 	    (rc = read_shard(r, &in, o)) < 0 ||
 	    (rc = read_groups_deps(r, &in, o)) < 0 ||
 	    (rc = read_merge(r, &in, o)) < 0)

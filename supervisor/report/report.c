@@ -238,6 +238,12 @@ report_merge_free(struct report_merge *m)
 		strv_release(&m->cross[i].ran);
 	}
 	free(m->cross);
+	for (i = 0; i < m->ndiffer; i++) {
+		free(m->differ[i].field);
+		strv_release(&m->differ[i].runs);
+		strv_release(&m->differ[i].values);
+	}
+	free(m->differ);
 	free(m->missing);
 	free(m);
 }
@@ -690,7 +696,7 @@ run_groups_json(const struct report_run *run)
 static json_t *
 run_merge_json(const struct report_merge *m)
 {
-	json_t *o, *missing, *cross;
+	json_t *o, *missing, *cross, *differ;
 	size_t i, j;
 
 	if (m == NULL)
@@ -709,8 +715,21 @@ run_merge_json(const struct report_merge *m)
 		    "dependency", d->dependency, "dependency_failed", u64(d->dependency_failed),
 		    "ran", ran));
 	}
-	o = json_pack("{s:o,s:o,s:o}", "shards", m->shards ? json_integer(m->shards) :
-	    json_null(), "missing_shards", missing, "cross_shard_dependencies", cross);
+	differ = json_array();
+	for (i = 0; i < m->ndiffer; i++) {
+		const struct report_disagreement *d = &m->differ[i];
+		json_t *each = json_array();
+
+		for (j = 0; j < d->runs.n; j++)
+			json_array_append_new(each, json_pack("{s:o,s:o}", "run",
+			    report_json_string(d->runs.v[j]), "value",
+			    report_json_string(d->values.v[j])));
+		json_array_append_new(differ, json_pack("{s:s,s:o}", "field", d->field,
+		    "reports", each));
+	}
+	o = json_pack("{s:o,s:o,s:o,s:o}", "shards", m->shards ? json_integer(m->shards) :
+	    json_null(), "missing_shards", missing, "cross_shard_dependencies", cross,
+	    "disagreements", differ);
 	return o;
 }
 

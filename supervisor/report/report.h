@@ -45,6 +45,14 @@ struct report_cross_dep {
 	struct strv ran;                 /* the group's targets that ran all the same */
 };
 
+/* A run field the merged reports do not agree on (`report merge`): the
+ * merged run has it null, and this says what each report had. */
+struct report_disagreement {
+	char *field;                     /* "auth", "signing", "commit_via" */
+	struct strv runs;                /* each merged report's run id */
+	struct strv values;              /* its value, as text ("none": null) */
+};
+
 /* What `report merge` found joining shards (run.merge). */
 struct report_merge {
 	unsigned shards;                 /* N of the shards' --shard K/N; 0: none sharded */
@@ -52,6 +60,8 @@ struct report_merge {
 	size_t nmissing;
 	struct report_cross_dep *cross;
 	size_t ncross;
+	struct report_disagreement *differ;
+	size_t ndiffer;
 };
 
 /* The run record. Strings are owned (report_run_release frees them). */

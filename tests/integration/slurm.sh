@@ -134,8 +134,10 @@ outcomes "$M/report.json" > "$T/o1"
 [ "$(grep -c ' pushed None$' "$T/o1")" -eq 38 ] || { cat "$T/o1"; fail "not 38 pushed"; }
 grep -q '^acme/t39 up_to_date None$' "$T/o1" || fail "t39 not up to date"
 grep -q '^acme/missing failed notfound$' "$T/o1" || fail "acme/missing not failed"
-pjt "d['run']['merge'] == {'shards': 4, 'missing_shards': [], 'cross_shard_dependencies': []}" \
+pjt "d['run']['merge'] == {'shards': 4, 'missing_shards': [], 'cross_shard_dependencies': [], 'disagreements': []}" \
     "$M/report.json" || fail "run.merge of the merged array"
+pjt "d['run']['auth'] == {'kind': 'token', 'source': '--token-file'} and d['run']['commit_via'] == 'push'" \
+    "$M/report.json" || fail "run.auth or run.commit_via of the merged array: $(pj "d['run']['auth']" "$M/report.json")"
 python3 - "http://127.0.0.1:$PORT/api/v3" "$(cat "$T/token")" $names <<'PY' || fail "pull requests"
 import json, sys, urllib.request
 base, token = sys.argv[1], sys.argv[2]
