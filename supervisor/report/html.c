@@ -722,12 +722,12 @@ differ_of(const struct report_run *run, const char *field)
 }
 
 /* A field the merged reports disagree on: each report's value. */
+/* "run: <code>value</code>; ..." for each merged run of d. */
 static void
-differ_cell(struct buf *o, const struct report_disagreement *d)
+differ_values(struct buf *o, const struct report_disagreement *d)
 {
 	size_t i;
 
-	buf_addstr(o, "<td><b>differs between the merged reports:</b> ");
 	for (i = 0; i < d->runs.n; i++) {
 		buf_addstr(o, i ? "; " : "");
 		esc(o, d->runs.v[i]);
@@ -735,6 +735,13 @@ differ_cell(struct buf *o, const struct report_disagreement *d)
 		esc(o, d->values.v[i]);
 		buf_addstr(o, "</code>");
 	}
+}
+
+static void
+differ_cell(struct buf *o, const struct report_disagreement *d)
+{
+	buf_addstr(o, "<td><b>differs between the merged reports:</b> ");
+	differ_values(o, d);
 	buf_addstr(o, "</td>");
 }
 
@@ -1722,14 +1729,8 @@ section_shards(struct page *p)
 
 		buf_addstr(o, "<li><b>Disagreement:</b> the merged reports differ on <code>run.");
 		esc(o, d->field);
-		buf_addstr(o, "</code>, which this run leaves null:");
-		for (j = 0; j < d->runs.n; j++) {
-			buf_addstr(o, j ? "; " : " ");
-			esc(o, d->runs.v[j]);
-			buf_addstr(o, ": <code>");
-			esc(o, d->values.v[j]);
-			buf_addstr(o, "</code>");
-		}
+		buf_addstr(o, "</code>, which this run leaves null: ");
+		differ_values(o, d);
 		buf_addstr(o, "</li>\n");
 	}
 	buf_addstr(o, "</ul>\n<p class=\"src\">From report merge: each target's record is as its "

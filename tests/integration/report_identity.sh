@@ -10,38 +10,13 @@
 # null and run.merge.disagreements, said in each form. Never a key, a JWT
 # or a token in any of them. REPORT_IDENTITY_PNG=PATH keeps a screenshot
 # of the page's summary (and PATH-mixed.png that of the mixed merge).
-source "$(dirname "$0")/sync_lib.bash"
-sync_lib_init
-python3 -c 'import cryptography' 2>/dev/null ||
-    fail "python3-cryptography is missing (sh mk/deps.sh installs it): cannot run"
+source "$(dirname "$0")/app_lib.bash"
+# the forge, the App's key pair and the forge's App 4242 on acme and beta
+app_lib_init
 command -v ssh-keygen > /dev/null ||
     fail "ssh-keygen is not installed: cannot run (apt-get install openssh-client)"
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 [ -x "$CHROMIUM" ] || fail "no $CHROMIUM: 'sh mk/deps.sh' installs Debian's chromium"
-forge_start
-
-# The App's key pair, and the forge's App 4242 installed on acme and beta.
-python3 - "$T/app" <<'PY'
-import os, sys
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-k = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-fd = os.open(sys.argv[1] + ".pem", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-os.write(fd, k.private_bytes(serialization.Encoding.PEM,
-         serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()))
-os.close(fd)
-open(sys.argv[1] + ".pub", "wb").write(k.public_key().public_bytes(
-    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-PY
-python3 - "$T" <<'PY'
-import json, sys
-t = sys.argv[1]
-json.dump({"id": 4242, "slug": "repocast-test", "public_key_file": t + "/app.pub",
-           "token_ttl": 3600,
-           "installations": [{"id": 1001, "account": "acme"},
-                             {"id": 1002, "account": "beta", "type": "User"}]},
-          open(t + "/forge/.forge/app.json", "w"))
-PY
 mkdir -p "$T/home" "$T/keys"
 ssh-keygen -q -t ed25519 -N '' -C bot@example.com -f "$T/keys/bot" ||
     fail "ssh-keygen could not make a key"
