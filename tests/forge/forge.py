@@ -914,10 +914,13 @@ def main(argv):
     forge.urls = shapes.Urls("http://127.0.0.1:%d" % port)
     if args.pidfile:
         store.write_atomic(os.path.abspath(args.pidfile), b"%d\n" % os.getpid())
-    stop = threading.Event()
+    # A list, not a threading.Event: the handler runs in the main thread
+    # between two bytecodes, possibly inside Event.wait holding the
+    # Event's lock, and Event.set would then wait for that lock forever.
+    stop = []
 
     def on_signal(signum, _frame):
-        stop.set()
+        stop.append(signum)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -926,8 +929,8 @@ def main(argv):
     loop.start()
     forge.log("listening on %s (root %s)", forge.urls.web, forge.root)
     print("listening on %s" % forge.urls.web, flush=True)
-    while not stop.wait(0.5):
-        pass
+    while not stop:
+        time.sleep(0.1)
     srv.shutdown()
     srv.server_close()
     forge.kill_children()
