@@ -4,10 +4,15 @@
 # TARGETS targets mapping a FILES-file directory, RUNS rounds alternating
 # without and with --profile; the figure is the workers' CPU (utime +
 # stime summed over the targets, from report.json), median of the rounds,
-# and the ratio. Then the same for `repocast run` of a busy command, where
-# --profile also puts the command under perf record (its own cost, shown
-# apart). Last, strace of a worker without --profile: no setitimer, no
-# SIGPROF handler (the "zero" is structural, not a small number).
+# and the ratio of the medians; beside it the median of each round's own
+# on/off ratio (the two runs of a round are seconds apart: steadier on a
+# loaded machine), and the whole run's CPU, the supervisor's included
+# (its reaped children's rusage: the supervisor and its workers; what the
+# supervisor does with the profiles counts too). Then the same for
+# `repocast run` of a busy command, where --profile also puts the command
+# under perf record (its own cost, shown apart). Last, strace of a worker
+# without --profile: no setitimer, no SIGPROF handler (the "zero" is
+# structural, not a small number). SYNC_ONLY=1 stops after the sync part.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 source "$(dirname "$0")/../../tests/integration/sync_lib.bash"
 RUNS=${RUNS:-7}
@@ -49,26 +54,44 @@ if len(sys.argv) > 2:
 else:
     print(sum(t["rusage"]["utime_us"] + t["rusage"]["stime_us"] for t in d["targets"]))' "$@"
 }
-med() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+med() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-: >"$T/off" ; : >"$T/on"
+# tree_cpu OUT CMD...: run CMD; append to OUT the CPU in us of every
+# process it reaped (the supervisor, and the workers it waited for)
+tree_cpu() {
+	local out=$1
+	shift
+	python3 -c 'import resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "a").write("%d\n" % ((u.ru_utime + u.ru_stime) * 1e6))
+sys.exit(rc)' "$out" "$@"
+}
+
+: >"$T/off" ; : >"$T/on"; : >"$T/toff"; : >"$T/ton"; : >"$T/ratio"
 for ((r = 0; r < RUNS; r++)); do
 	for mode in off on; do
 		flag=; [ "$mode" = on ] && flag=--profile
 		rm -rf "$T/runs"
-		rsync_run --dry-run --no-skip --confirm-scope "$TARGETS" $flag >"$T/out" 2>&1 ||
-			{ cat "$T/out"; fail "sync $mode"; }
+		tree_cpu "$T/t$mode" "$RC" sync -c "$T/sync.yaml" --token-file "$T/token" \
+			--report-dir "$T/runs" --no-progress --dry-run --no-skip --confirm-scope "$TARGETS" \
+			$flag >"$T/out" 2>&1 || { cat "$T/out"; fail "sync $mode"; }
 		cpu "$(last_report)" >>"$T/$mode"
 	done
+	awk -v a="$(tail -n 1 "$T/off")" -v b="$(tail -n 1 "$T/on")" 'BEGIN { print b / a }' >>"$T/ratio"
 done
-off=$(med <"$T/off"); on=$(med <"$T/on")
+off=$(med <"$T/off"); on=$(med <"$T/on"); toff=$(med <"$T/toff"); ton=$(med <"$T/ton")
 samples=$(awk '{ n += $NF } END { print n }' "$(dirname "$(last_report)")/profile.folded")
 echo "sync --dry-run of $TARGETS targets x $FILES files, $RUNS rounds, workers' CPU:"
 echo "  off: median $((off / 1000)) ms ($(tr '\n' ' ' <"$T/off"| awk '{ for (i = 1; i <= NF; i++) printf "%d ", $i / 1000 }')ms)"
 echo "  on:  median $((on / 1000)) ms ($(tr '\n' ' ' <"$T/on"| awk '{ for (i = 1; i <= NF; i++) printf "%d ", $i / 1000 }')ms), $samples ms sampled in the last round"
 awk -v a="$off" -v b="$on" 'BEGIN { printf "  --profile: %+.1f %% of the workers'"'"' CPU (budget < 5 %%)\n", (b - a) / a * 100 }'
+awk -v r="$(med <"$T/ratio")" -v all="$(sort -g "$T/ratio" | awk '{ printf "%+.1f ", ($1 - 1) * 100 }')" \
+	'BEGIN { printf "  rounds'"'"' own ratios: median %+.1f %% (%s%%)\n", (r - 1) * 100, all }'
+awk -v a="$toff" -v b="$ton" 'BEGIN { printf "  whole run (supervisor + workers): off %d ms, on %d ms: %+.1f %%\n", a / 1000, b / 1000, (b - a) / a * 100 }'
 printf 'BenchmarkProfileOffSync-%d\t%d\t%d ns/op\n' "$(nproc)" "$RUNS" "$((off * 1000))"
 printf 'BenchmarkProfileOnSync-%d\t%d\t%d ns/op\n' "$(nproc)" "$RUNS" "$((on * 1000))"
+[ "${SYNC_ONLY:-0}" = 1 ] && exit 0
 
 # run: a busy command; with --profile perf records it where it can.
 git clone -q --bare "$T/forge/acme/source.git" "$T/big.git"
