@@ -297,18 +297,22 @@ frame_lower_bound(const struct namer *nm, uintptr_t x)
 	return lo;
 }
 
-/* Take the n addresses (any order, repeats allowed) as nm's frames. */
+/* Take the n addresses (any order, repeats allowed; pcs is sorted and
+ * deduplicated in place) as nm's frames. */
 static void
 namer_init(struct namer *nm, uintptr_t *pcs, size_t n)
 {
 	size_t i, k = 0;
 
 	memset(nm, 0, sizeof(*nm));
-	qsort(pcs, n, sizeof(*pcs), cmp_pc);
-	nm->v = xcalloc(n ? n : 1, sizeof(*nm->v));
+	if (n > 1)
+		qsort(pcs, n, sizeof(*pcs), cmp_pc);
 	for (i = 0; i < n; i++)
-		if (k == 0 || nm->v[k - 1].pc != pcs[i])
-			nm->v[k++].pc = pcs[i];
+		if (k == 0 || pcs[k - 1] != pcs[i])
+			pcs[k++] = pcs[i];
+	nm->v = xcalloc(k ? k : 1, sizeof(*nm->v));
+	for (i = 0; i < k; i++)
+		nm->v[i].pc = pcs[i];
 	nm->n = k;
 }
 
@@ -412,7 +416,8 @@ namer_run(struct namer *nm)
 	size_t *at = xcalloc(nm->n ? nm->n : 1, sizeof(*at));
 	size_t i, k, m;
 
-	dl_iterate_phdr(object_claim, nm);
+	if (nm->n > 0)
+		dl_iterate_phdr(object_claim, nm);
 	for (k = 1; k <= nm->nobj; k++) {
 		const struct object *o = &nm->obj[k - 1];
 
@@ -526,8 +531,8 @@ profile_finish(struct worker *w)
 	struct fold named;
 	struct namer nm;
 	struct buf stack = BUF_INIT;
-	uintptr_t *pcs;
-	size_t npcs = 0;
+	uintptr_t *pcs = NULL;
+	size_t npcs = 0, cappcs = 0;
 	struct sigaction sa;
 	struct msg m;
 	struct msg_kv *kv = NULL;
@@ -547,9 +552,14 @@ profile_finish(struct worker *w)
 	lost = prof.ring.lost;
 
 	/* Every distinct frame address, named once. */
-	pcs = xcalloc(prof.raw.n ? prof.raw.n * PROFILE_DEPTH : 1, sizeof(*pcs));
-	for (i = 0; i < prof.raw.n; i++)
-		npcs += parse_stack(pcs + npcs, prof.raw.v[i].stack);
+	for (i = 0; i < prof.raw.n; i++) {
+		uintptr_t one[PROFILE_DEPTH];
+		size_t k = parse_stack(one, prof.raw.v[i].stack);
+
+		util_grow((void **)&pcs, &cappcs, npcs + k + 1, sizeof(*pcs));
+		memcpy(pcs + npcs, one, k * sizeof(*one));
+		npcs += k;
+	}
 	namer_init(&nm, pcs, npcs);
 	free(pcs);
 	namer_run(&nm);

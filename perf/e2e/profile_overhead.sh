@@ -107,6 +107,10 @@ floor() {
 awk -v a="$(floor "$T/off.targets")" -v b="$(floor "$T/on.targets")" \
 	'BEGIN { printf "  each worker'"'"'s fastest round, summed: off %.1f ms, on %.1f ms: %+.1f %%\n", a / 1000, b / 1000, (b - a) / a * 100 }'
 awk -v a="$toff" -v b="$ton" 'BEGIN { printf "  whole run (supervisor + workers): off %d ms, on %d ms: %+.1f %%\n", a / 1000, b / 1000, (b - a) / a * 100 }'
+# the supervisor alone: each round's whole run less its workers
+soff=$(paste "$T/toff" "$T/off" | awk '{ print $1 - $2 }' | med)
+son=$(paste "$T/ton" "$T/on" | awk '{ print $1 - $2 }' | med)
+awk -v a="$soff" -v b="$son" 'BEGIN { printf "  the supervisor alone: off %.1f ms, on %.1f ms: %+.1f ms\n", a / 1000, b / 1000, (b - a) / 1000 }'
 printf 'BenchmarkProfileOffSync-%d\t%d\t%d ns/op\n' "$(nproc)" "$RUNS" "$((off * 1000))"
 printf 'BenchmarkProfileOnSync-%d\t%d\t%d ns/op\n' "$(nproc)" "$RUNS" "$((on * 1000))"
 [ "${SYNC_ONLY:-0}" = 1 ] && exit 0
