@@ -14,7 +14,8 @@
 # puts the command under perf record (its own cost, shown apart). Last,
 # strace of a worker without --profile: no setitimer, no SIGPROF handler
 # (the "zero" is structural, not a small number). SYNC_ONLY=1 stops after
-# the sync part.
+# the sync part; CALLGRIND=1 adds an instruction count of the profiler's
+# fixed part in each worker (below).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 source "$(dirname "$0")/../../tests/integration/sync_lib.bash"
 RUNS=${RUNS:-7}
@@ -113,6 +114,32 @@ son=$(paste "$T/ton" "$T/on" | awk '{ print $1 - $2 }' | med)
 awk -v a="$soff" -v b="$son" 'BEGIN { printf "  the supervisor alone: off %.1f ms, on %.1f ms: %+.1f ms\n", a / 1000, b / 1000, (b - a) / 1000 }'
 printf 'BenchmarkProfileOffSync-%d\t%d\t%d ns/op\n' "$(nproc)" "$RUNS" "$((off * 1000))"
 printf 'BenchmarkProfileOnSync-%d\t%d\t%d ns/op\n' "$(nproc)" "$RUNS" "$((on * 1000))"
+
+# CALLGRIND=1: the instructions of profile_start and profile_finish (the
+# fixed part: the unwinder's preload, naming the frames, the message) in
+# one worker, under callgrind. Its CPU clock runs some 30 times slower
+# there, so it takes ~30 times the samples of a real run: the count
+# shows how the naming grows with the profile, not a real worker's time.
+if [ "${CALLGRIND:-0}" = 1 ]; then
+	command -v valgrind >/dev/null || fail "CALLGRIND=1: valgrind is not installed"
+	# valgrind's own system calls are not on the worker's allow-list
+	sed 's/^  jobs: 1$/  jobs: 1\n  limits: {seccomp: off}/' "$T/sync.yaml" >"$T/cg.yaml"
+	printf '#!/bin/sh\nexec valgrind --tool=callgrind --callgrind-out-file=%s/cg.%%p --toggle-collect=profile_start --toggle-collect=profile_finish %s "$@"\n' \
+		"$T" "${REPOCAST_WORKER:-$BUILD/repocast-worker}" >"$T/cg-worker"
+	chmod +x "$T/cg-worker"
+	rm -rf "$T/runs"
+	REPOCAST_WORKER="$T/cg-worker" "$RC" sync -c "$T/cg.yaml" --token-file "$T/token" \
+		--report-dir "$T/runs" --no-progress --dry-run --no-skip --confirm-scope "$TARGETS" \
+		--profile >"$T/out" 2>&1 || { cat "$T/out"; fail "sync under callgrind"; }
+	# (a child the worker forks leaves a file of its own, with no count)
+	for f in "$T"/cg.*; do
+		n=$(sed -n 's/^summary: //p' "$f")
+		if [ -n "$n" ]; then
+			printf '  callgrind, one worker: %s instructions in profile_start + profile_finish\n' "$n"
+		fi
+	done
+	grep -h 'profile:' "$(dirname "$(last_report)")"/targets/*.log | sed 's/^/    /'
+fi
 [ "${SYNC_ONLY:-0}" = 1 ] && exit 0
 
 # run: a busy command; with --profile perf records it where it can.
