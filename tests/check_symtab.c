@@ -184,14 +184,28 @@ START_TEST(test_name_rules)
 }
 END_TEST
 
-/* Symbols read in chunks of 1024; names in reads of 128 bytes. */
+/* A local object with a name of 66,000 bytes: the string table is past
+ * 64 KiB, and its names are read one by one, not the table whole. */
+static void
+add_filler(struct elf *e)
+{
+	char *big = xmalloc(66001);
+
+	memset(big, 'x', 66000);
+	big[66000] = '\0';
+	elf_sym(e, big, 0x500000, 0x10, STB_LOCAL, STT_OBJECT, 2);
+	free(big);
+}
+
+/* Symbols read in chunks of 1024; names in reads of 128 bytes, or the
+ * string table whole when it is up to 64 KiB: both ways the same names. */
 START_TEST(test_chunks_and_long_names)
 {
 	char n127[128], n128[129], n129[130], *name[6], *dir, *path;
-	uint64_t addr[6] = { 0x100, 0x10000 + 1021 * 16, 0x10000 + 1022 * 16, 0x10000 + 2999 * 16,
-		0x90000, 0x91000 };
+	uint64_t addr[6];
 	struct elf e;
 	size_t i;
+	int big;
 
 	ck_assert_int_eq(tmpdir_make(&dir, "repocast-symtab-"), 0);
 	memset(n127, 'a', 127);
@@ -200,44 +214,58 @@ START_TEST(test_chunks_and_long_names)
 	n128[128] = '\0';
 	memset(n129, 'c', 129);
 	n129[129] = '\0';
-	elf_init(&e);
-	FN(&e, n127, 0x100, 0x10);
-	/* 3000 more: f<i> is symbol 2 + i (after the null one and n127), at
-	 * 0x10000 + 16 i: f1021 ends the first chunk, f1022 starts the next. */
-	for (i = 0; i < 3000; i++) {
-		char s[32];
+	for (big = 0; big <= 1; big++) {
+		elf_init(&e);
+		FN(&e, n127, 0x100, 0x10);
+		/* 3000 more: f<i> is symbol 2 + i (after the null one and
+		 * n127), at 0x10000 + 16 i: f1021 ends the first chunk,
+		 * f1022 starts the next. */
+		for (i = 0; i < 3000; i++) {
+			char s[32];
 
-		snprintf(s, sizeof(s), "f%zu", i);
-		FN(&e, s, 0x10000 + i * 16, 16);
+			snprintf(s, sizeof(s), "f%zu", i);
+			FN(&e, s, 0x10000 + i * 16, 16);
+		}
+		FN(&e, n128, 0x90000, 0x10);
+		FN(&e, n129, 0x91000, 0x10);
+		if (big)
+			add_filler(&e);
+		ck_assert(big ? e.strlen_ > (64u << 10) : e.strlen_ <= (64u << 10));
+		path = elf_write(&e, dir, big ? "big.so" : "small.so");
+		addr[0] = 0x100;
+		addr[1] = 0x10000 + 1021 * 16;
+		addr[2] = 0x10000 + 1022 * 16;
+		addr[3] = 0x10000 + 2999 * 16;
+		addr[4] = 0x90000;
+		addr[5] = 0x91000;
+		ck_assert_int_eq(symtab_name(name, path, addr, 6), 0);
+		ck_name(name[0], n127);
+		ck_name(name[1], "f1021");
+		ck_name(name[2], "f1022");
+		ck_name(name[3], "f2999");
+		ck_name(name[4], n128);
+		ck_name(name[5], n129);
+		free_names(name, 6);
+		free(path);
+		elf_release(&e);
+
+		/* The last name without its NUL: cut at the table's end. */
+		elf_init(&e);
+		if (big)
+			add_filler(&e);
+		FN(&e, "first", 0x100, 0x10);
+		FN(&e, "last_unterminated", 0x200, 0x10);
+		e.no_nul_at_end = 1;
+		path = elf_write(&e, dir, big ? "cut-big.so" : "cut.so");
+		addr[0] = 0x100;
+		addr[1] = 0x200;
+		ck_assert_int_eq(symtab_name(name, path, addr, 2), 0);
+		ck_name(name[0], "first");
+		ck_name(name[1], "last_unterminated");
+		free_names(name, 2);
+		free(path);
+		elf_release(&e);
 	}
-	FN(&e, n128, 0x90000, 0x10);
-	FN(&e, n129, 0x91000, 0x10);
-	path = elf_write(&e, dir, "big.so");
-	ck_assert_int_eq(symtab_name(name, path, addr, 6), 0);
-	ck_name(name[0], n127);
-	ck_name(name[1], "f1021");
-	ck_name(name[2], "f1022");
-	ck_name(name[3], "f2999");
-	ck_name(name[4], n128);
-	ck_name(name[5], n129);
-	free_names(name, 6);
-	free(path);
-	elf_release(&e);
-
-	/* The last name without its NUL: cut at the table's end. */
-	elf_init(&e);
-	FN(&e, "first", 0x100, 0x10);
-	FN(&e, "last_unterminated", 0x200, 0x10);
-	e.no_nul_at_end = 1;
-	path = elf_write(&e, dir, "cut.so");
-	addr[0] = 0x100;
-	addr[1] = 0x200;
-	ck_assert_int_eq(symtab_name(name, path, addr, 2), 0);
-	ck_name(name[0], "first");
-	ck_name(name[1], "last_unterminated");
-	free_names(name, 2);
-	free(path);
-	elf_release(&e);
 	tmpdir_remove(dir);
 	free(dir);
 }

@@ -3,7 +3,7 @@
  * headers, the first SHT_SYMTAB (else SHT_DYNSYM), read with pread in
  * chunks; each STT_FUNC symbol is matched against the sorted addresses
  * by binary search, and only the names found are read from the string
- * table.
+ * table (all of it in one read when it is small).
  */
 #include "worker/symtab.h"
 
@@ -22,6 +22,17 @@
 #define SYMTAB_CHUNK 1024
 /* The first read of a name; a longer one is read again, whole. */
 #define SYMTAB_NAME_READ 128
+/* A string table up to this size is read whole, in one pread, rather
+ * than a read per name (a stripped library's .dynstr: libc's is 32 KiB). */
+#define SYMTAB_STR_WHOLE (64u << 10)
+
+/* Where the names are: the file's string table, or a copy of it. */
+struct strtab {
+	int fd;
+	uint64_t off, size;
+	char *whole;              /* NULL: read each name from the file */
+	const char *path;
+};
 
 /*
  * How good a symbol is as a name for an address it contains: a function
@@ -143,26 +154,31 @@ match(struct best *best, const uint64_t *vaddr, size_t n, const Elf64_Sym *s, en
 	}
 }
 
-/* The NUL-terminated name at off of the string table [base, base+size). */
+/* The NUL-terminated name at off of the string table (a name that runs
+ * off the table's end is cut there). */
 static int
-read_name(char **out, int fd, uint64_t base, uint64_t size, uint32_t off, const char *path)
+read_name(char **out, const struct strtab *st, uint32_t off)
 {
-	uint64_t left = size - off;
+	uint64_t left = st->size - off;
 	size_t want = left < SYMTAB_NAME_READ ? (size_t)left : SYMTAB_NAME_READ;
-	char *s = xmalloc(want + 1);
+	char *s;
 
 	*out = NULL;
+	if (st->whole != NULL) {
+		*out = xstrndup(st->whole + off, (size_t)left);
+		return 0;
+	}
+	s = xmalloc(want + 1);
 	for (;;) {
-		if (read_at(fd, s, want, base + off, path) < 0) {
+		if (read_at(st->fd, s, want, st->off + off, st->path) < 0) {
 			free(s);
 			return -1;
 		}
 		s[want] = '\0';
 		if (strlen(s) < want || want == left)
 			break;
-		/* Longer than read: the rest of the table, at most (a name
-		 * that runs off its end is cut there). */
-		want = left;
+		/* Longer than read: the rest of the table, at most. */
+		want = (size_t)left;
 		free(s);
 		s = xmalloc(want + 1);
 	}
@@ -187,7 +203,7 @@ underscores(const char *s)
  * glob, not glob64; then the first in the table).
  */
 static int
-pick_name(char **out, int fd, const Elf64_Shdr *str, const struct best *b, const char *path)
+pick_name(char **out, const struct strtab *st, const struct best *b)
 {
 	size_t j;
 
@@ -197,7 +213,7 @@ pick_name(char **out, int fd, const Elf64_Shdr *str, const struct best *b, const
 
 		if (j > 0 && b->name[j] == b->name[0])
 			continue;
-		if (read_name(&s, fd, str->sh_offset, str->sh_size, b->name[j], path) < 0) {
+		if (read_name(&s, st, b->name[j]) < 0) {
 			free(*out);
 			*out = NULL;
 			return -1;
@@ -220,6 +236,7 @@ symtab_name(char **name, const char *path, const uint64_t *vaddr, size_t n)
 	Elf64_Shdr *sh = NULL, *tab = NULL, *str;
 	Elf64_Sym *chunk = NULL;
 	struct best *best = NULL;
+	struct strtab st = { -1, 0, 0, NULL, NULL };
 	size_t i, nsyms, at;
 	int fd, rc = -1;
 
@@ -275,6 +292,18 @@ symtab_name(char **name, const char *path, const uint64_t *vaddr, size_t n)
 		}
 		at += k;
 	}
+	st.fd = fd;
+	st.off = str->sh_offset;
+	st.size = str->sh_size;
+	st.path = path;
+	for (i = 0; i < n && best[i].rank == RANK_NONE; i++)
+		;
+	if (i < n && st.size <= SYMTAB_STR_WHOLE) {
+		st.whole = xmalloc((size_t)st.size + 1);
+		if (read_at(fd, st.whole, (size_t)st.size, st.off, path) < 0)
+			goto out;
+		st.whole[st.size] = '\0';
+	}
 	for (i = 0; i < n; i++) {
 		if (best[i].rank == RANK_NONE)
 			continue;
@@ -284,7 +313,7 @@ symtab_name(char **name, const char *path, const uint64_t *vaddr, size_t n)
 			name[i] = xstrdup(name[i - 1]);
 			continue;
 		}
-		if (pick_name(&name[i], fd, str, &best[i], path) < 0)
+		if (pick_name(&name[i], &st, &best[i]) < 0)
 			goto out;
 	}
 	rc = 0;
@@ -294,6 +323,7 @@ out:
 			free(name[i]);
 			name[i] = NULL;
 		}
+	free(st.whole);
 	free(chunk);
 	free(best);
 	free(sh);

@@ -13,8 +13,9 @@
  * A worker's profile holds a few dozen distinct addresses per object, and
  * the object's table thousands of symbols: symtab_name names the
  * addresses in one pass over the symbols (read in chunks), with no table
- * built or sorted, and reads only the names it found from the string
- * table. Its cost is one read of the symbol section, not a sort of it.
+ * built or sorted, then reads the names it found (a small string table
+ * whole, a big one name by name). Its cost is one read of the symbol
+ * section, not a sort of it.
  */
 #ifndef REPOCAST_SYMTAB_H
 #define REPOCAST_SYMTAB_H
@@ -34,7 +35,7 @@
  * of another type). Each name is the caller's to free. 0, or -1 with
  * err_last set and every name[i] NULL (not an ELF64 file of this
  * machine's byte order, no symbols, an I/O error). Reads the file with
- * pread: the headers, the symbol section, then each name found.
+ * pread: the headers, the symbol section, then the names.
  */
 int symtab_name(char **name, const char *path, const uint64_t *vaddr, size_t n);
 
