@@ -20,7 +20,7 @@ ITER=100x
 PERF_BENCHES=${PERF_BENCHES:-"BinaryDetect8K BranchNameCheck BufAddf ConfigLoadSmall
 ConfigYAMLEventsSmall ExcludeMatch ExcludeMatchWildcards
 PathCheckDest PathCheckTreeName ProtoDecodeManifest1000 ProtoEncodeManifest1000
-PrtextMetaParse RunOutputSummary64K RunOutputTag64K Transform4K"}
+PrtextMetaParse RunOutputSummary64K RunOutputTag64K SymtabNameLibc64 Transform4K"}
 mode=${1:-check}
 case $mode in check|baseline) ;; *) echo "usage: sh perf/perfcheck.sh check|baseline" >&2; exit 2 ;; esac
 command -v valgrind >/dev/null 2>&1 ||

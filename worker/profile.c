@@ -242,114 +242,286 @@ profile_add_perf(const char *script, size_t len, const char *note)
 
 /* ---- symbols ---- */
 
-struct object {
-	const struct link_map *lm;
-	struct symtab *tab;       /* NULL: no readable symbols */
-	char *base;               /* the file's base name */
+/*
+ * Naming happens once, at the end, for the distinct frame addresses of
+ * the whole profile (sorted): dl_iterate_phdr finds the loaded object of
+ * each (one walk of the loader's list), and each object that holds
+ * frames is read once by symtab_name for just its addresses. No table of
+ * every symbol is built, and an object no sample fell in is not opened.
+ */
+
+/* One distinct frame address and what it is named. */
+struct frame {
+	uintptr_t pc;             /* the address looked up (a return address minus one) */
+	size_t object;            /* in namer.obj, + 1; 0: no loaded object holds it */
+	char *name;               /* the frame as written (cleaned), owned */
 };
 
-static struct object *objects;
-static size_t nobjects, capobjects;
+/* A loaded object that holds at least one frame. */
+struct object {
+	uintptr_t base;           /* its l_addr: pc - base is the file's vaddr */
+	char *path;               /* NULL: no file to read (the vDSO) */
+	char *base_name;
+	int read;                 /* its symbols were read: dladdr knows no more */
+};
 
-static const struct object *
-object_of(const struct link_map *lm, const char *dli_fname)
+struct namer {
+	struct frame *v;          /* sorted by pc, distinct */
+	size_t n;
+	struct object *obj;
+	size_t nobj, capobj;
+};
+
+static int
+cmp_pc(const void *a, const void *b)
 {
-	const char *path, *slash;
-	struct object *o;
-	size_t i;
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
 
-	for (i = 0; i < nobjects; i++)
-		if (objects[i].lm == lm)
-			return &objects[i];
-	util_grow((void **)&objects, &capobjects, nobjects + 1, sizeof(*objects));
-	o = &objects[nobjects++];
-	memset(o, 0, sizeof(*o));
-	o->lm = lm;
-	/* The executable's link_map has an empty name. */
-	(void)dli_fname;
-	path = lm->l_name != NULL && lm->l_name[0] != '\0' ? lm->l_name : "/proc/self/exe";
-	if (symtab_load(&o->tab, path) < 0)
-		o->tab = NULL;  /* the vDSO, a deleted file: dladdr's names only */
-	if (strcmp(path, "/proc/self/exe") == 0) {
-		char self[4096];
-		ssize_t n = readlink(path, self, sizeof(self) - 1);
+	return x < y ? -1 : x > y;
+}
 
-		self[n > 0 ? n : 0] = '\0';
-		slash = strrchr(self, '/');
-		o->base = xstrdup(n > 0 ? (slash ? slash + 1 : self) : "exe");
-	} else {
-		slash = strrchr(path, '/');
-		o->base = xstrdup(slash ? slash + 1 : path);
+/* The first frame with pc >= x. */
+static size_t
+frame_lower_bound(const struct namer *nm, uintptr_t x)
+{
+	size_t lo = 0, hi = nm->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (nm->v[mid].pc < x)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return o;
+	return lo;
+}
+
+/* Take the n addresses (any order, repeats allowed; pcs is sorted and
+ * deduplicated in place) as nm's frames. */
+static void
+namer_init(struct namer *nm, uintptr_t *pcs, size_t n)
+{
+	size_t i, k = 0;
+
+	memset(nm, 0, sizeof(*nm));
+	if (n > 1)
+		qsort(pcs, n, sizeof(*pcs), cmp_pc);
+	for (i = 0; i < n; i++)
+		if (k == 0 || pcs[k - 1] != pcs[i])
+			pcs[k++] = pcs[i];
+	nm->v = xcalloc(k ? k : 1, sizeof(*nm->v));
+	for (i = 0; i < k; i++)
+		nm->v[i].pc = pcs[i];
+	nm->n = k;
 }
 
 static void
-objects_free(void)
+namer_release(struct namer *nm)
 {
 	size_t i;
 
-	for (i = 0; i < nobjects; i++) {
-		symtab_free(objects[i].tab);
-		free(objects[i].base);
+	for (i = 0; i < nm->n; i++)
+		free(nm->v[i].name);
+	for (i = 0; i < nm->nobj; i++) {
+		free(nm->obj[i].path);
+		free(nm->obj[i].base_name);
 	}
-	free(objects);
-	objects = NULL;
-	nobjects = capobjects = 0;
+	free(nm->v);
+	free(nm->obj);
+	memset(nm, 0, sizeof(*nm));
+}
+
+static size_t
+object_add(struct namer *nm, const struct dl_phdr_info *info)
+{
+	struct object *o;
+	const char *slash;
+
+	util_grow((void **)&nm->obj, &nm->capobj, nm->nobj + 1, sizeof(*nm->obj));
+	o = &nm->obj[nm->nobj++];
+	memset(o, 0, sizeof(*o));
+	o->base = (uintptr_t)info->dlpi_addr;
+	if (info->dlpi_name == NULL || info->dlpi_name[0] == '\0') {
+		/* The executable's link_map has an empty name. */
+		char self[4096];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+		self[n > 0 ? n : 0] = '\0';
+		slash = strrchr(self, '/');
+		o->path = xstrdup("/proc/self/exe");
+		o->base_name = xstrdup(n > 0 ? (slash ? slash + 1 : self) : "exe");
+	} else {
+		/* Not a path (the vDSO's "linux-vdso.so.1"): no file of ours,
+		 * whatever the working directory holds. */
+		if (info->dlpi_name[0] == '/')
+			o->path = xstrdup(info->dlpi_name);
+		slash = strrchr(info->dlpi_name, '/');
+		o->base_name = xstrdup(slash ? slash + 1 : info->dlpi_name);
+	}
+	return nm->nobj;
+}
+
+/* dl_iterate_phdr: claim the frames in each loaded segment of the object. */
+static int
+object_claim(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct namer *nm = arg;
+	size_t i, j, idx = 0;
+
+	(void)size;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo, hi;
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		lo = (uintptr_t)info->dlpi_addr + (uintptr_t)ph->p_vaddr;
+		hi = lo + (uintptr_t)ph->p_memsz;
+		for (j = frame_lower_bound(nm, lo); j < nm->n && nm->v[j].pc < hi; j++) {
+			if (nm->v[j].object != 0)
+				continue;
+			if (idx == 0)
+				idx = object_add(nm, info);
+			nm->v[j].object = idx;
+		}
+	}
+	return 0;
+}
+
+static char *
+frame_text(const char *name, const char *base_name)
+{
+	struct buf b = BUF_INIT;
+
+	if (name != NULL && *name != '\0') {
+		fold_frame_clean(&b, name);
+	} else if (base_name != NULL) {
+		buf_addch(&b, '[');
+		fold_frame_clean(&b, base_name);
+		buf_addch(&b, ']');
+	} else {
+		buf_addstr(&b, "[unknown]");
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* Name every frame of nm: its object's symbols (else, when its file
+ * cannot be read, dladdr's), else "[object]", else "[unknown]". */
+static void
+namer_run(struct namer *nm)
+{
+	uint64_t *vaddr = xcalloc(nm->n ? nm->n : 1, sizeof(*vaddr));
+	char **names = xcalloc(nm->n ? nm->n : 1, sizeof(*names));
+	size_t *at = xcalloc(nm->n ? nm->n : 1, sizeof(*at));
+	size_t i, k, m;
+
+	if (nm->n > 0)
+		dl_iterate_phdr(object_claim, nm);
+	for (k = 1; k <= nm->nobj; k++) {
+		const struct object *o = &nm->obj[k - 1];
+
+		if (o->path == NULL)
+			continue;
+		for (i = 0, m = 0; i < nm->n; i++)
+			if (nm->v[i].object == k) {
+				vaddr[m] = (uint64_t)(nm->v[i].pc - o->base);
+				at[m++] = i;
+			}
+		/* A file that cannot be read (deleted, not ELF): dladdr's
+		 * names only. */
+		if (symtab_name(names, o->path, vaddr, m) < 0)
+			continue;
+		nm->obj[k - 1].read = 1;
+		for (i = 0; i < m; i++) {
+			if (names[i] != NULL && names[i][0] != '\0')
+				nm->v[at[i]].name = frame_text(names[i], NULL);
+			free(names[i]);
+		}
+	}
+	for (i = 0; i < nm->n; i++) {
+		struct frame *f = &nm->v[i];
+		Dl_info info;
+
+		if (f->name != NULL)
+			continue;
+		if (f->object == 0) {
+			f->name = frame_text(NULL, NULL);
+			continue;
+		}
+		/* symtab_name looked at every symbol dladdr would (and more):
+		 * dladdr only for an object with no file to read (the vDSO:
+		 * it has symbols in memory). */
+		info.dli_sname = NULL;
+		if (!nm->obj[f->object - 1].read && dladdr((const void *)f->pc, &info) == 0)
+			info.dli_sname = NULL;
+		f->name = frame_text(info.dli_sname, nm->obj[f->object - 1].base_name);
+	}
+	free(at);
+	free(names);
+	free(vaddr);
+}
+
+/* The name of the frame at pc (one of nm's). */
+static const char *
+namer_get(const struct namer *nm, uintptr_t pc)
+{
+	size_t i = frame_lower_bound(nm, pc);
+
+	if (i == nm->n || nm->v[i].pc != pc)
+		BUG("profile: frame %lx was not named", (unsigned long)pc);
+	return nm->v[i].name;
 }
 
 void
 profile_symbol(struct buf *out, const void *pc)
 {
-	const struct object *o;
-	struct link_map *lm = NULL;
-	const char *name;
-	Dl_info info;
+	struct namer nm;
+	uintptr_t one = (uintptr_t)pc;
 
-	if (dladdr1(pc, &info, (void **)&lm, RTLD_DL_LINKMAP) == 0 || lm == NULL) {
-		buf_addstr(out, "[unknown]");
-		return;
-	}
-	o = object_of(lm, info.dli_fname);
-	name = symtab_find(o->tab, (uint64_t)((uintptr_t)pc - lm->l_addr));
-	if (name == NULL)
-		name = info.dli_sname;
-	if (name != NULL && *name != '\0') {
-		fold_frame_clean(out, name);
-		return;
-	}
-	buf_addch(out, '[');
-	fold_frame_clean(out, o->base);
-	buf_addch(out, ']');
+	namer_init(&nm, &one, 1);
+	namer_run(&nm);
+	buf_addstr(out, nm.v[0].name);
+	namer_release(&nm);
 }
 
-/* "7f12,7f34,..." (leaf first) -> "repocast-worker;main;...;leaf" */
-static void
-name_stack(struct buf *out, const char *raw, const char *root)
+/*
+ * "7f12,7f34,..." (leaf first) -> the addresses to look up, leaf first,
+ * 0s dropped: every frame but the interrupted one holds a return
+ * address, and the call is the byte before it (a noreturn call may end
+ * its function). pcs holds PROFILE_DEPTH; the count is returned.
+ */
+static size_t
+parse_stack(uintptr_t *pcs, const char *raw)
 {
-	uintptr_t pcs[PROFILE_DEPTH];
-	size_t n = 0, i;
+	size_t n = 0, i = 0;
 	const char *p = raw;
 
-	while (*p != '\0' && n < PROFILE_DEPTH) {
+	while (*p != '\0' && i < PROFILE_DEPTH) {
 		char *end;
+		uintptr_t pc = (uintptr_t)strtoul(p, &end, 16);
 
-		pcs[n++] = (uintptr_t)strtoul(p, &end, 16);
+		if (pc != 0)
+			pcs[n++] = i > 0 ? pc - 1 : pc;
+		i++;
 		if (*end != ',')
 			break;
 		p = end + 1;
 	}
-	buf_addstr(out, root);
-	for (i = n; i > 0; i--) {
-		uintptr_t pc = pcs[i - 1];
+	return n;
+}
 
-		if (pc == 0)
-			continue;
+/* The raw stack, named: "repocast-worker;main;...;leaf". */
+static void
+name_stack(struct buf *out, const struct namer *nm, const char *raw, const char *root)
+{
+	uintptr_t pcs[PROFILE_DEPTH];
+	size_t n = parse_stack(pcs, raw);
+
+	buf_addstr(out, root);
+	while (n > 0) {
 		buf_addch(out, ';');
-		/* Every frame but the interrupted one holds a return address:
-		 * the call is the byte before it (a noreturn call may end its
-		 * function). */
-		profile_symbol(out, (const void *)(i - 1 > 0 ? pc - 1 : pc));
+		buf_addstr(out, namer_get(nm, pcs[--n]));
 	}
 }
 
@@ -357,7 +529,10 @@ int
 profile_finish(struct worker *w)
 {
 	struct fold named;
+	struct namer nm;
 	struct buf stack = BUF_INIT;
+	uintptr_t *pcs = NULL;
+	size_t npcs = 0, cappcs = 0;
 	struct sigaction sa;
 	struct msg m;
 	struct msg_kv *kv = NULL;
@@ -376,12 +551,25 @@ profile_finish(struct worker *w)
 	profile_ring_drain(&prof.ring, add_raw, NULL);
 	lost = prof.ring.lost;
 
+	/* Every distinct frame address, named once. */
+	for (i = 0; i < prof.raw.n; i++) {
+		uintptr_t one[PROFILE_DEPTH];
+		size_t k = parse_stack(one, prof.raw.v[i].stack);
+
+		util_grow((void **)&pcs, &cappcs, npcs + k + 1, sizeof(*pcs));
+		memcpy(pcs + npcs, one, k * sizeof(*one));
+		npcs += k;
+	}
+	namer_init(&nm, pcs, npcs);
+	free(pcs);
+	namer_run(&nm);
 	fold_init(&named);
 	for (i = 0; i < prof.raw.n; i++) {
 		buf_reset(&stack);
-		name_stack(&stack, prof.raw.v[i].stack, "repocast-worker");
+		name_stack(&stack, &nm, prof.raw.v[i].stack, "repocast-worker");
 		fold_add(&named, stack.ptr, stack.len, prof.raw.v[i].count);
 	}
+	namer_release(&nm);
 	if (prof.perf_script != NULL)
 		fold_add_perf_script(&named, prof.perf_script, prof.perf_len);
 	fold_sort(&named);
@@ -411,7 +599,6 @@ profile_finish(struct worker *w)
 	free(kv);
 	fold_release(&named);
 	buf_release(&stack);
-	objects_free();
 	profile_ring_release(&prof.ring);
 	fold_release(&prof.raw);
 	buf_release(&prof.scratch);

@@ -9,6 +9,13 @@
  * unstripped build; the Debian package strips it, and then .dynsym is
  * what is left, which is what dladdr would say). Addresses are the file's
  * virtual addresses: a loaded object's pc minus its link_map's l_addr.
+ *
+ * A worker's profile holds a few dozen distinct addresses per object, and
+ * the object's table thousands of symbols: symtab_name names the
+ * addresses in one pass over the symbols (read in chunks), with no table
+ * built or sorted, then reads the names it found (a small string table
+ * whole, a big one name by name). Its cost is one read of the symbol
+ * section, not a sort of it.
  */
 #ifndef REPOCAST_SYMTAB_H
 #define REPOCAST_SYMTAB_H
@@ -16,22 +23,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct symtab;
-
 /*
- * Read the function symbols of the ELF file at path (.symtab, else
- * .dynsym). 0 with *out set (free with symtab_free); -1 with err_last
- * set (not an ELF64 file of this machine's byte order, no symbols, an
- * I/O error).
+ * Name the n addresses vaddr[] (ascending; equal neighbours allowed) from
+ * the function symbols of the ELF file at path (.symtab, else .dynsym):
+ * name[i] is set to the function that contains vaddr[i], or NULL when
+ * none does. When several do: the one starting last (the innermost);
+ * of aliases a global one before a local one, then the one that looks
+ * most public (fewest leading underscores, then the shortest: malloc,
+ * not __libc_malloc). A symbol of size 0 contains its own address only.
+ * Where no function does, a symbol dladdr would name it after (exported,
+ * of another type). Each name is the caller's to free. 0, or -1 with
+ * err_last set and every name[i] NULL (not an ELF64 file of this
+ * machine's byte order, no symbols, an I/O error). Reads the file with
+ * pread: the headers, the symbol section, then the names.
  */
-int symtab_load(struct symtab **out, const char *path);
-/*
- * The function containing vaddr (borrowed, valid until symtab_free), or
- * NULL when none does.
- */
-const char *symtab_find(const struct symtab *t, uint64_t vaddr);
-/* The number of function symbols read. */
-size_t symtab_count(const struct symtab *t);
-void symtab_free(struct symtab *t);
+int symtab_name(char **name, const char *path, const uint64_t *vaddr, size_t n);
 
 #endif
