@@ -53,7 +53,6 @@ struct app {
 	size_t ninsts;
 	struct owner *owners;
 	size_t nowners;
-	char *default_owner;
 	/*
 	 * sync's publisher thread asks for tokens (app_auth) while the main
 	 * thread hands workers theirs (app_token): one lock around both, and
@@ -337,7 +336,7 @@ app_free(struct app *a)
 	util_free_secret(a->jwt);
 	api_free(a->api);
 	app_key_free(a->key);
-	free(a->default_owner);
+	app_set_owner(a, NULL);
 	free(a->app_id);
 	free(a->from);
 	free(a);
@@ -385,13 +384,24 @@ app_not_installed(struct app *a, const char *owner)
 	return no;
 }
 
+/*
+ * The owner of requests that name none is the calling thread's: sync's
+ * discovery thread asks GraphQL for one owner's targets while its
+ * publisher thread enables auto-merge on another's pull request.
+ */
+static __thread const struct app *owner_app;
+static __thread char owner_name[128];
+
 void
 app_set_owner(struct app *a, const char *owner)
 {
-	pthread_mutex_lock(&a->lock);
-	free(a->default_owner);
-	a->default_owner = xstrdup_or_null(owner);
-	pthread_mutex_unlock(&a->lock);
+	if (owner == NULL || strlen(owner) >= sizeof(owner_name)) {
+		if (owner_app == a)
+			owner_app = NULL;
+		return;
+	}
+	owner_app = a;
+	memcpy(owner_name, owner, strlen(owner) + 1);
 }
 
 /* ---- talking to the API as the App ---- */
@@ -706,10 +716,8 @@ app_auth(const char **token, const char *path, bool stale, void *arg)
 			}
 		}
 	}
-	pthread_mutex_lock(&a->lock);
-	if (owner[0] == '\0' && a->default_owner != NULL)
-		snprintf(owner, sizeof(owner), "%s", a->default_owner);
-	pthread_mutex_unlock(&a->lock);
+	if (owner[0] == '\0' && owner_app == a)
+		memcpy(owner, owner_name, sizeof(owner));
 	return app_token(token, NULL, a, owner[0] != '\0' ? owner : NULL,
 	    repo[0] != '\0' ? repo : NULL, stale);
 }

@@ -106,14 +106,18 @@ int app_token(const char **token, uint64_t *inst, struct app *a, const char *own
 /*
  * An api_auth_fn (arg: the struct app): the owner from path
  * (/repos/{o}/{r}/..., /orgs/{o}/..., /users/{o}/...), else the owner set
- * by app_set_owner (for /rate_limit), else the configured installation.
+ * this thread set by app_set_owner (for /rate_limit, /graphql), else the
+ * configured installation.
  */
 int app_auth(const char **token, const char *path, bool stale, void *arg);
 
 /* Was owner asked about and found without an installation of the App? */
 bool app_not_installed(struct app *a, const char *owner);
 
-/* The owner of later requests that name none (copied; NULL: none). */
+/*
+ * The owner of this thread's later requests that name none (copied; NULL
+ * or a name of 128 bytes or more: none). Each thread has its own.
+ */
 void app_set_owner(struct app *a, const char *owner);
 
 /* The App's id (borrowed) and where it came from (app_opts.from). */

@@ -21,6 +21,8 @@
 #include "shared/util.h"
 #include "supervisor/sync/internal.h"
 #include "supervisor/github/apicommit.h"
+#include "supervisor/github/app.h"
+#include "supervisor/github/appauth.h"
 #include "supervisor/github/checks.h"
 #include "supervisor/github/graphql.h"
 #include "supervisor/github/pr.h"
@@ -148,6 +150,26 @@ sync_has_label(const struct github_pull *pr, const char *label)
 }
 
 /*
+ * GitHub's auto-merge on t's pull request node_id: a GraphQL mutation,
+ * whose path names no owner, so as a GitHub App it is sent with the
+ * installation token of t's owner (app_set_owner is this thread's).
+ */
+static int
+sync_automerge_enable(struct sync_run *r, const struct sync_target *t, const char *node_id,
+    const char *method)
+{
+	char owner[APPAUTH_OWNER_MAX];
+	int rc;
+
+	if (r->app != NULL && appauth_owner(owner, t->target->repo))
+		app_set_owner(r->app, owner);
+	rc = graphql_automerge_enable(r->api, r->gql_url, node_id, method);
+	if (r->app != NULL)
+		app_set_owner(r->app, NULL);
+	return rc;
+}
+
+/*
  * --automerge on t's open sync PR (number, node_id; old: the PR as
  * discovery listed it, or NULL for a new one): add the automerge labels
  * it lacks, then enable GitHub's auto-merge when the repository allows it
@@ -198,7 +220,7 @@ sync_automerge(struct sync_run *r, struct sync_target *t, int number, const char
 		text = xstrdup("auto-merge not enabled: the repository allows no merge method");
 	} else if (node_id == NULL) {
 		text = xstrdup("auto-merge not enabled: the pull request has no node_id");
-	} else if (graphql_automerge_enable(r->api, r->gql_url, node_id, method) < 0) {
+	} else if (sync_automerge_enable(r, t, node_id, method) < 0) {
 		text = xasprintf("auto-merge not enabled: %s", err_last());
 	} else {
 		text = xasprintf("auto-merge enabled (%s)", method);

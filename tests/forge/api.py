@@ -199,7 +199,7 @@ class Api(merge.Merge):
         body = {"resources": {
             "core": dict(core, resource="core"),
             "search": res("search", 30),
-            "graphql": dict(self.forge.gql_quota.snapshot(self.login), resource="graphql"),
+            "graphql": dict(self.forge.gql_quota.snapshot(self.quota_key), resource="graphql"),
             "integration_manifest": res("integration_manifest", 5000),
             "code_search": res("code_search", 10),
         }, "rate": dict(core, resource="core")}

@@ -548,40 +548,45 @@ class Handler(BaseHTTPRequestHandler):
     # --- GraphQL (gql.py) -----------------------------------------------
     def graphql(self, fault):
         """POST /api/graphql: a query answered by gql.answer, charged its cost in
-        points to the login's GraphQL window (apart from the core quota)."""
+        points to the login's GraphQL window (apart from the core quota); an App
+        installation token has its own window and sees its account's repositories
+        alone, as on GitHub."""
         f = self.server.forge
         token = parse_auth(self.headers.get("Authorization"))
-        login, _qkey, _inst = self.identify(token)
+        login, qkey, inst = self.identify(token)
         if login == "expired":
             login = None
         self.rec["auth"] = login is not None
         self.rec["login"] = login
+        if inst is not None:
+            self.rec["installation"] = inst[0]
+        account = inst[1] if inst is not None else None
         raw = b"".join(self.body_chunks()) if self.has_body() else b""
         if login is None:
             msg = "Requires authentication" if token is None else "Bad credentials"
             return self.send_json(401, shapes.error(msg, status=401), None)
         if self.command != "POST":
-            return self.send_json(404, shapes.error("Not Found", status=404), login)
-        if f.gql_quota.exhausted(login):
-            snap = f.gql_quota.snapshot(login)
+            return self.send_json(404, shapes.error("Not Found", status=404), qkey)
+        if f.gql_quota.exhausted(qkey):
+            snap = f.gql_quota.snapshot(qkey)
             return self.send_json(403, {"errors": [{
                 "type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID %d."
-                % store.user_id(login)}]}, login, rate=snap, resource="graphql")
+                % store.user_id(login)}]}, qkey, rate=snap, resource="graphql")
         try:
-            got = gql_mutation.answer(f, graphql_doc(raw), login)
+            got = gql_mutation.answer(f, graphql_doc(raw), login, account)
             if got is not None:  # enablePullRequestAutoMerge (gql_mutation.py)
                 (status, obj), cost, op = got, 1, "mutation"
             else:
-                status, obj, cost, op = gql.answer(f, login, raw)
+                status, obj, cost, op = gql.answer(f, login, raw, qkey, account)
         except Exception:
             f.log("request %d: %s", self.rec["seq"], traceback.format_exc())
             status, obj, cost, op = 500, shapes.error("Server Error", status=500), 0, None
-        f.gql_quota.charge(login, cost)
+        f.gql_quota.charge(qkey, cost)
         self.rec["graphql"] = {"operation": op, "cost": cost,
                                "repositories": raw.count(b"repository(")}
         if fault is not None:  # drop_after
             return self.drop()
-        self.send_json(status, obj, login, rate=f.gql_quota.snapshot(login),
+        self.send_json(status, obj, qkey, rate=f.gql_quota.snapshot(qkey),
                        resource="graphql")
 
     # --- git smart HTTP -------------------------------------------------

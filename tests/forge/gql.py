@@ -313,8 +313,10 @@ def measure(sels, mult=1, acc=None):
 class Run:
     """One query's execution: the forge, who asks, the variables, the errors."""
 
-    def __init__(self, forge, login, variables, vardefs):
+    def __init__(self, forge, login, variables, vardefs, quota_key=None, account=None):
         self.forge = forge
+        self.quota_key = quota_key or login  # whose GraphQL window
+        self.account = account  # an App installation's: it sees that account alone
         self.store = forge.store
         self.urls = forge.urls
         self.login = login
@@ -378,6 +380,9 @@ class Run:
             owner, name = self.arg(f, "owner"), self.arg(f, "name")
             r = self.store.repo(owner, name) if isinstance(owner, str) and \
                 isinstance(name, str) else None
+            if r is not None and self.account is not None and \
+                    r.owner.lower() != self.account.lower():
+                r = None
             if r is None or not r.exists():
                 raise FieldError("Could not resolve to a Repository with the name '%s/%s'."
                                  % (owner, name), "NOT_FOUND")
@@ -385,7 +390,7 @@ class Run:
         raise undefined(f, "Query")
 
     def rate_field(self, f, _obj, _path):
-        snap = self.forge.gql_quota.snapshot(self.login)
+        snap = self.forge.gql_quota.snapshot(self.quota_key)
         v = {"cost": self.cost, "limit": snap["limit"],
              "remaining": max(snap["remaining"] - self.cost, 0),
              "used": snap["used"] + self.cost, "resetAt": shapes.iso(snap["reset"]),
@@ -617,9 +622,11 @@ class RepoView:
         return fork.heads() if fork is not None and fork.exists() else {}
 
 
-def answer(forge, login, raw):
+def answer(forge, login, raw, quota_key=None, account=None):
     """(status, answer object, points charged, operation) for one POST
-    /api/graphql body; operation is "query", "mutation" or None (not parsed)."""
+    /api/graphql body; operation is "query", "mutation" or None (not parsed).
+    quota_key: whose GraphQL window (the login's; an App installation's own);
+    account: an installation's account, the one whose repositories it sees."""
     try:
         req = json.loads(raw.decode("utf-8")) if raw else None
     except (UnicodeDecodeError, ValueError):
@@ -639,7 +646,7 @@ def answer(forge, login, raw):
                            "requesting up to %d possible nodes which exceeds the maximum "
                            "limit of %d." % ("last", nodes, NODE_LIMIT), 1, 1,
                            {"type": "MAX_NODE_LIMIT_EXCEEDED"})
-        run = Run(forge, login, variables, vardefs)
+        run = Run(forge, login, variables, vardefs, quota_key, account)
         run.cost = max(1, int(round(requests / 100.0)))
         run.nodes = nodes
         if op == "mutation":

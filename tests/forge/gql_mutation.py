@@ -57,8 +57,9 @@ def _pull_of(store, node):
     return (repo, st, pr) if pr is not None and pr["id"] == pid else None
 
 
-def answer(forge, doc, login):
-    """(status, body) for a request document holding the mutation, else None."""
+def answer(forge, doc, login, account=None):
+    """(status, body) for a request document holding the mutation, else None.
+    account: an App installation's account, whose repositories alone it sees."""
     if not isinstance(doc, dict) or not isinstance(doc.get("query"), str):
         return None
     m = MUTATION.search(doc["query"])
@@ -74,6 +75,9 @@ def answer(forge, doc, login):
                     "has an invalid value (%s)." % method, "INVALID")
     with forge.store.lock:
         found = _pull_of(forge.store, args.get("pullRequestId"))
+        if found is not None and account is not None and \
+                found[0].owner.lower() != account.lower():
+            found = None  # another account's pull request: not there for this token
         if found is None:
             return _err("Could not resolve to a node with the global id of '%s'."
                         % args.get("pullRequestId"), "NOT_FOUND")

@@ -4,13 +4,15 @@
 # a token refreshed inside one run (short expiry), a 401 answered once
 # with a fresh token, a JWT signed with the wrong key refused before any
 # write, a key file readable by others refused, an owner without the App
-# failing alone, --token-file beside an App refused, the App from the
-# environment; never a key, a JWT or a token in a log or a report.
+# failing alone, --automerge's mutation with each owner's token,
+# --token-file beside an App refused, the App from the environment; never
+# a key, a JWT or a token in a log or a report.
 source "$(dirname "$0")/app_lib.bash"
 app_lib_init
 
 make_repo acme/source main shared.txt "shared v1"
-seed_targets main acme/a acme/b beta/c beta/d gamma/e acme/r1 acme/r2 acme/r3 acme/r4
+seed_targets main acme/a acme/b beta/c beta/d gamma/e acme/r1 acme/r2 acme/r3 acme/r4 \
+    acme/m beta/m
 
 # config KEYFILE [INTERVAL] TARGET...: the App's config over TARGETs.
 config() {
@@ -91,6 +93,19 @@ assert st == 200 and body["full_name"] == "acme/a", (st, body)
 assert call("GET", "/repos/beta/c", tok)[0] == 404  # another installation's account
 st, body = call("GET", "/rate_limit", tok)
 assert st == 200 and body["resources"]["core"]["used"] == 2, body  # its own window
+assert body["resources"]["graphql"]["used"] == 0, body
+def gql(q, tok):
+    r = urllib.request.Request("http://127.0.0.1:%s/api/graphql" % port, method="POST",
+                               headers={"Authorization": "Bearer " + tok},
+                               data=json.dumps({"query": q}).encode())
+    with urllib.request.urlopen(r, timeout=10) as a:
+        return json.loads(a.read())
+got = gql('{ a: repository(owner: "acme", name: "a") { name } '
+          'c: repository(owner: "beta", name: "c") { name } }', tok)
+assert got["data"] == {"a": {"name": "a"}, "c": None}, got  # beta's is not there for it
+assert [(e["type"], e["path"]) for e in got["errors"]] == [("NOT_FOUND", ["c"])], got
+st, body = call("GET", "/rate_limit", tok)
+assert body["resources"]["graphql"]["used"] == 1, body  # the installation's points
 time.sleep(2.2)
 st, body = call("GET", "/repos/acme/a", tok)
 assert st == 401 and body["message"] == "Bad credentials", (st, body)
@@ -117,6 +132,27 @@ no_secrets "$T/out" "$T/err" $(find "$(dirname "$REP")" -type f)
 pjt '[t["state"] for t in d["targets"]] == ["pending", "pending"]' "$T/out" ||
     { cat "$T/out"; fail "status with the App: not pending"; }
 echo "sync_app: two installations: ok"
+
+# --- --automerge: the mutation names no owner; each PR's goes with its own
+# owner's installation token (another's would not find the pull request)
+for n in acme/m beta/m; do
+	curl -s -X POST --data '{"allow_auto_merge": true}' \
+	    "http://127.0.0.1:$PORT/_forge/repos/$n" > /dev/null
+done
+config "$T/app.pem" 0 acme/m beta/m
+m=$(mark)
+app_sync --confirm-scope 2 --automerge > "$T/out" 2> "$T/err" ||
+    { cat "$T/out" "$T/err"; fail "sync --automerge as the App: want exit 0"; }
+for n in acme/m beta/m; do
+	grep -q "$n .*auto-merge enabled (squash)" "$T/out" ||
+	    { cat "$T/out" "$T/err"; fail "$n: auto-merge not enabled"; }
+	[ "$(api "/repos/$n/pulls/1" | pj 'd["auto_merge"]["merge_method"]')" = squash ] ||
+	    fail "$n: auto-merge not on at the forge"
+done
+pjt 'sorted(r.get("installation") for r in d if (r.get("graphql") or {}).get("operation") == "mutation") == [1001, 1002]' \
+    <(since "$m") || fail "--automerge: the mutations were not one per installation"
+no_secrets "$T/out" "$T/err"
+echo "sync_app: automerge: ok"
 
 # --- a token that expires in 3 s, in a run of ~6 s: replaced inside the run;
 # and a 401 on the PR create answered once (nothing was done) with a fresh token
