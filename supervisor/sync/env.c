@@ -424,11 +424,10 @@ sync_plan_fits(const struct cfg *c, const struct github_rate *rate,
  * which the core plan already counts (its reads are the worst case).
  */
 static void
-sync_preflight_graphql(struct sync_run *r, const struct api_quota *q, int margin_percent,
-    unsigned share)
+sync_preflight_graphql(struct sync_run *r, unsigned n, const char *pre,
+    const struct api_quota *q, int margin_percent, unsigned share)
 {
-	unsigned batch = (unsigned)r->cfg->rc.api_graphql_batch;
-	unsigned n = (unsigned)r->scope.n, queries;
+	unsigned batch = (unsigned)r->cfg->rc.api_graphql_batch, queries;
 	long avail;
 
 	if (r->gql_off || q->remaining < 0 || batch == 0 || n == 0)
@@ -438,13 +437,13 @@ sync_preflight_graphql(struct sync_run *r, const struct api_quota *q, int margin
 	if (share > 1)
 		avail = avail > 0 ? avail / (long)share : 0;
 	if ((long)queries <= avail) {
-		log_info("rate-limit preflight: GraphQL: %u %s of %u targets planned (1 point "
-		    "each) vs %ld points remaining: ok", queries, queries == 1 ? "query" : "queries",
-		    batch, q->remaining);
+		log_info("%srate-limit preflight: GraphQL: %u %s of %u targets planned (1 point "
+		    "each) vs %ld points remaining: ok", pre, queries,
+		    queries == 1 ? "query" : "queries", batch, q->remaining);
 		return;
 	}
-	log_warn("rate-limit preflight: GraphQL: %u %s planned vs %ld points available "
-	    "(%ld remaining): discovery uses the REST API for this run", queries,
+	log_warn("%srate-limit preflight: GraphQL: %u %s planned vs %ld points available "
+	    "(%ld remaining): discovery uses the REST API for this run", pre, queries,
 	    queries == 1 ? "query" : "queries", avail < 0 ? 0 : avail, q->remaining);
 	r->gql_off = true;
 }
@@ -499,7 +498,7 @@ sync_preflight_one(struct sync_run *r, unsigned n, const char *who)
 		    pre, line, sh, r->o.shard.count, r->o.shard.count);
 	else
 		log_info("%s%s", pre, line);
-	sync_preflight_graphql(r, &rate.graphql, plan.margin_percent, plan.share);
+	sync_preflight_graphql(r, n, pre, &rate.graphql, plan.margin_percent, plan.share);
 	if (rc == 0)
 		return 0;
 	if (r->o.ignore_preflight) {

@@ -120,6 +120,12 @@ grep -q "installation 1001 (acme): rate-limit preflight" "$T/err" ||
     fail "no preflight against acme's installation"
 grep -q "installation 1002 (beta): rate-limit preflight" "$T/err" ||
     fail "no preflight against beta's installation"
+# GraphQL's points too are each installation's, for its own targets (acme's
+# query in the forge's check above spent one of 1001's)
+for i in "1001 (acme): .* 4999" "1002 (beta): .* 5000"; do
+	grep -q "installation ${i%%:*}: rate-limit preflight: GraphQL: 1 query of 50 targets planned (1 point each) vs ${i##* } points remaining: ok" \
+	    "$T/err" || { cat "$T/err"; fail "no GraphQL preflight against installation ${i%%:*}"; }
+done
 # Every request about acme/* carried installation 1001's token, beta/* 1002's,
 # git pushes included; /rate_limit once per installation.
 owner_requests api push
