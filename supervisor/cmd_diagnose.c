@@ -33,6 +33,7 @@
 #include "supervisor/config/config.h"
 #include "supervisor/github/api.h"
 #include "supervisor/github/app.h"
+#include "supervisor/github/appauth.h"
 #include "supervisor/github/github.h"
 #include "supervisor/github/token.h"
 #include "supervisor/pool/pool.h"
@@ -321,11 +322,12 @@ diag_app(json_t *root, const struct app_opts *ao, const struct cfg *c, int *miss
 	for (g = 0; c != NULL && g < c->ngroups; g++) {
 		for (t = 0; t < c->groups[g].ntargets; t++) {
 			const char *repo = c->groups[g].targets[t].repo, *tok;
-			char owner[128];
+			char owner[APPAUTH_OWNER_MAX];
 			uint64_t id = 0;
 			json_t *ij;
 
-			snprintf(owner, sizeof(owner), "%.*s", (int)strcspn(repo, "/"), repo);
+			if (!appauth_owner(owner, repo))
+				continue;
 			for (k = 0; k < json_array_size(inst); k++)
 				if (strcmp(str_of(json_array_get(inst, k), "owner"), owner) == 0)
 					break;
@@ -628,7 +630,7 @@ cmd_diagnose(int argc, char **argv)
 	json_t *root, *cf;
 	struct app_opts ao;
 	bool use_app = false;
-	char *cache, at[200] = "", from[256];
+	char *cache, from[256];
 	int missing = 0, rc;
 	size_t i;
 
@@ -655,15 +657,7 @@ cmd_diagnose(int argc, char **argv)
 	cf = json_object();
 	json_object_set_new(cf, "path", c != NULL ? json_string(o.config) : json_null());
 	json_object_set_new(root, "config", cf);
-	if (c != NULL)
-		snprintf(at, sizeof(at), "%s:%d:%d", o.config, c->rc.auth_pos.line,
-		    c->rc.auth_pos.col);
-	if ((rc = app_opts_resolve(&ao, &use_app, from, sizeof(from), c != NULL ?
-	    c->rc.auth_app_id : NULL, c != NULL ? c->rc.auth_key_file : NULL, c != NULL ?
-	    c->rc.auth_installation_id : NULL, at)) == 0 && use_app && o.token_file != NULL)
-		rc = err_set(ERR_CONFIG, "--token-file and a GitHub App (%s) are both given: "
-		    "use one", ao.from);
-	if (rc < 0) {
+	if ((rc = appauth_load(&ao, &use_app, from, sizeof(from), c, o.token_file)) < 0) {
 		fprintf(stderr, "repocast: %s\n", err_last());
 		json_decref(root);
 		cfg_free(c);
