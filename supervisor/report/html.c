@@ -31,24 +31,21 @@
 #include "shared/utf8.h"
 #include "shared/util.h"
 #include "supervisor/report/flame.h"
+#include "supervisor/report/html_page.h"
 #include "supervisor/report/profiles.h"
 #include "supervisor/report/report.h"
 
 #define TIMELINE_ROWS 200 /* more targets than this share rows (docs/report-html.md) */
+
 #define CHART_TOP 30      /* bars in the CPU and the memory chart */
+
 #define TOP_LIST 10       /* rows of the slowest and the heaviest tables */
+
 #define FAIL_DETAIL 50    /* failures shown with their log; the rest only in a table */
 #define FAIL_OPEN 10      /* ... the first logs unfolded, the others one click away */
 #define LOG_LINES 20      /* a failure's log: its last lines */
 #define LOG_BYTES 8192    /* ... read from the end of the file, at most */
-#define PHASES_MAX 24     /* distinct phase names; later ones are summed as "other" */
-#define LABEL_CHARS 32    /* a name in a chart, in code points; the tooltip has it all */
 
-#define NOUTCOMES (OUTCOME_UNCHANGED + 1)
-#define NPALETTE 8
-
-/* The SVG geometry, in viewBox units (the page scales them to its width). */
-#define SVG_W 1180
 #define TL_X 250          /* the timeline's plot: x of 0 and its width */
 #define TL_W 870
 #define TL_ROW 16         /* a row of one target */
@@ -57,6 +54,7 @@
 #define TL_LANE_Y 22      /* the concurrency lane */
 #define TL_LANE_H 44
 #define TL_ROWS_Y (TL_LANE_Y + TL_LANE_H + 12)
+
 #define CH_X 250          /* a bar chart's bars: x of 0 and the longest bar */
 #define CH_W 620
 #define CH_ROW 20
@@ -125,146 +123,6 @@ static const char css[] =
     "svg .agg{opacity:.45}svg .u{fill:#0969da}svg .s{fill:#80ccff}svg .mem{fill:#8250df}"
     "svg .ph{fill:#6639ba}";
 
-/* ---- text ---- */
-
-enum {
-	ESC_PRE = 1,              /* keep newlines and tabs (a <pre>, an error's text) */
-	ESC_URL = 2,              /* an href: "://" stays as it is */
-};
-
-/* One ASCII byte of text. p has n bytes left (for "://"). */
-static void
-html_ascii(struct buf *out, const unsigned char *p, size_t n, unsigned flags)
-{
-	switch (*p) {
-	case '<':
-		buf_addstr(out, "&lt;");
-		return;
-	case '>':
-		buf_addstr(out, "&gt;");
-		return;
-	case '&':
-		buf_addstr(out, "&amp;");
-		return;
-	case '"':
-		buf_addstr(out, "&quot;");
-		return;
-	case '\'':
-		buf_addstr(out, "&#39;");
-		return;
-	case ':':
-		if (!(flags & ESC_URL) && n >= 3 && p[1] == '/' && p[2] == '/') {
-			buf_addstr(out, "&#58;");
-			return;
-		}
-		break;
-	case '\n':
-	case '\t':
-		if (flags & ESC_PRE)
-			break;
-		buf_addstr(out, "\xef\xbf\xbd");
-		return;
-	case '\r':
-		/* A CRLF log reads as lines; a lone CR elsewhere is a control. */
-		if (!(flags & ESC_PRE))
-			buf_addstr(out, "\xef\xbf\xbd");
-		return;
-	default:
-		if (*p < 0x20 || *p == 0x7f) {
-			buf_addstr(out, "\xef\xbf\xbd");
-			return;
-		}
-	}
-	buf_addch(out, *p);
-}
-
-/*
- * Append len bytes of s as HTML text or attribute value (see the top of
- * the file). At most max code points (0: all), then an ellipsis.
- */
-static void
-html_textn(struct buf *out, const char *s, size_t len, unsigned flags, size_t max)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t seq, chars = 0;
-
-	while (len > 0) {
-		if (max > 0 && chars++ == max) {
-			buf_addstr(out, "\xe2\x80\xa6");
-			return;
-		}
-		seq = utf8_seq_len((const char *)p, len);
-		if (seq == 1) {
-			html_ascii(out, p, len, flags);
-		} else if (seq == 0 || (p[0] == 0xc2 && p[1] < 0xa0)) {
-			/* invalid, or a C1 control */
-			buf_addstr(out, "\xef\xbf\xbd");
-			seq = seq ? seq : 1;
-		} else {
-			buf_add(out, p, seq);
-		}
-		p += seq;
-		len -= seq;
-	}
-}
-
-static void
-html_text(struct buf *out, const char *s, unsigned flags, size_t max)
-{
-	if (s != NULL)
-		html_textn(out, s, strlen(s), flags, max);
-}
-
-#define esc(out, s) html_text((out), (s), 0, 0)
-
-/* ---- figures ---- */
-
-static void
-fmt_dur(char *b, size_t n, uint64_t us)
-{
-	double v = (double)us;
-
-	if (us < 1000)
-		snprintf(b, n, "%llu \xc2\xb5s", (unsigned long long)us);
-	else if (us < 100000)
-		snprintf(b, n, "%.1f ms", v / 1e3);
-	else if (us < 1000000)
-		snprintf(b, n, "%.0f ms", v / 1e3);
-	else if (us < 60000000)
-		snprintf(b, n, "%.2f s", v / 1e6);
-	else if (us < 3600000000ull)
-		snprintf(b, n, "%llum %02llus", (unsigned long long)(us / 60000000),
-		    (unsigned long long)(us / 1000000 % 60));
-	else
-		snprintf(b, n, "%lluh %02llum", (unsigned long long)(us / 3600000000ull),
-		    (unsigned long long)(us / 60000000 % 60));
-}
-
-static void
-fmt_bytes(char *b, size_t n, uint64_t bytes)
-{
-	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)bytes;
-	size_t u = 0;
-
-	if (bytes < 1024) {
-		snprintf(b, n, "%llu B", (unsigned long long)bytes);
-		return;
-	}
-	v /= 1024;
-	while (v >= 1024 && u + 1 < ARRAY_SIZE(unit)) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(b, n, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, unit[u]);
-}
-
-static void
-fmt_kib(char *b, size_t n, uint64_t kib)
-{
-	fmt_bytes(b, n, kib > UINT64_MAX / 1024 ? UINT64_MAX : kib * 1024);
-}
-
 /* A tick of the time axis: whole units of the step's size. */
 static void
 fmt_tick(char *b, size_t n, uint64_t us, uint64_t step)
@@ -294,231 +152,6 @@ iso_time(char *b, size_t n, uint64_t us)
 		return;
 	}
 	snprintf(b, n, "%s.%03u UTC", base, (unsigned)(us % 1000000 / 1000));
-}
-
-/* ---- the page's model ---- */
-
-struct phase_sum {
-	const char *name;         /* borrowed from the first record that reported it */
-	uint64_t ms;
-	size_t n;                 /* targets that reported it */
-};
-
-struct page {
-	struct buf *out;
-	const struct report_run *run;
-	const struct record *recs;
-	size_t n;
-	uint64_t t0, t1;          /* the timeline: the run's start, the last end */
-	size_t *order;            /* the targets with a bar, by start (n slots) */
-	size_t nbars;
-	size_t *idx;              /* scratch for a top list (n slots) */
-	struct phase_sum phases[PHASES_MAX + 1]; /* the last one is "other" */
-	size_t nphases;
-	size_t outcomes[NOUTCOMES];
-	size_t failed, retried, prs;
-	uint64_t attempts, utime, stime, wall_sum;
-	size_t hwm_at;            /* the target with the highest VmHWM; n when none */
-	/* --profile: the run's profile.folded (flame.h), and the nonce its
-	 * graph's script runs under (the page allows that one script) */
-	bool has_flame;
-	struct fold flame;
-	char nonce[33];
-};
-
-static enum record_outcome
-outcome_of(const struct record *r)
-{
-	return (unsigned)r->outcome < NOUTCOMES ? r->outcome : OUTCOME_NONE;
-}
-
-static const char *
-outcome_label(const struct record *r)
-{
-	const char *s = record_outcome_name(outcome_of(r));
-
-	return s != NULL ? s : "unknown";
-}
-
-/* Did a worker run for r (a bar on the timeline)? */
-static bool
-has_bar(const struct record *r)
-{
-	return r->pid != 0 && r->start_us != 0 && r->end_us >= r->start_us;
-}
-
-static uint64_t
-phase_ms(const struct msg_kv *kv)
-{
-	char *end;
-	unsigned long long v;
-
-	/* strtoull would take "-5" as a huge number. */
-	if (kv->value == NULL || kv->value[0] < '0' || kv->value[0] > '9')
-		return 0;
-	errno = 0;
-	v = strtoull(kv->value, &end, 10);
-	return errno != 0 || end == kv->value || *end != '\0' ? 0 : (uint64_t)v;
-}
-
-/* The slot of a phase name: its own while there is room, then "other". */
-static size_t
-phase_slot(struct page *p, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < p->nphases; i++)
-		if (strcmp(p->phases[i].name, name) == 0)
-			return i;
-	if (p->nphases < PHASES_MAX) {
-		p->phases[p->nphases].name = name;
-		return p->nphases++;
-	}
-	p->phases[PHASES_MAX].name = "other";
-	return PHASES_MAX;
-}
-
-static int
-cmp_start(const void *a, const void *b, void *arg)
-{
-	const struct record *recs = arg;
-	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-
-	if (recs[i].start_us != recs[j].start_us)
-		return recs[i].start_us < recs[j].start_us ? -1 : 1;
-	return i < j ? -1 : i > j;
-}
-
-static void
-page_init(struct page *p, struct buf *out, const struct report_in *in)
-{
-	size_t i, k;
-
-	memset(p, 0, sizeof(*p));
-	p->out = out;
-	p->run = in->run;
-	p->recs = in->recs;
-	p->n = in->n;
-	p->order = xcalloc(p->n ? p->n : 1, sizeof(*p->order));
-	p->idx = xcalloc(p->n ? p->n : 1, sizeof(*p->idx));
-	p->hwm_at = p->n;
-	p->t0 = p->run->start_us;
-	p->t1 = p->run->end_us;
-	for (i = 0; i < p->n; i++) {
-		const struct record *r = &p->recs[i];
-
-		p->outcomes[outcome_of(r)]++;
-		p->failed += record_failed(r);
-		p->retried += r->attempts > 1;
-		p->prs += r->sync.pr != PR_NONE || r->sync.pr_url != NULL;
-		p->attempts += r->attempts > 0 ? (uint64_t)r->attempts : 0;
-		p->utime += r->utime_us;
-		p->stime += r->stime_us;
-		p->wall_sum += r->wall_us;
-		if (r->vm_hwm_kib > 0 &&
-		    (p->hwm_at == p->n || r->vm_hwm_kib > p->recs[p->hwm_at].vm_hwm_kib))
-			p->hwm_at = i;
-		for (k = 0; k < r->nphases; k++) {
-			struct phase_sum *s;
-
-			if (r->phases[k].key == NULL)
-				continue;
-			s = &p->phases[phase_slot(p, r->phases[k].key)];
-			s->ms += phase_ms(&r->phases[k]);
-			s->n++;
-		}
-		if (!has_bar(r))
-			continue;
-		p->order[p->nbars++] = i;
-		/* A run record without times (a test's) starts at its first worker. */
-		if (p->t0 == 0 || r->start_us < p->t0)
-			p->t0 = r->start_us;
-		if (r->end_us > p->t1)
-			p->t1 = r->end_us;
-	}
-	if (p->t1 <= p->t0)
-		p->t1 = p->t0 + 1;
-	fold_init(&p->flame);
-	if (in->dir != NULL && profiles_load(&p->flame, in->dir) == 1) {
-		unsigned char r[16];
-
-		/* A fresh nonce per page: markup that got into the page some
-		 * other way cannot guess it. */
-		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-			memset(r, 0, sizeof(r));
-		for (k = 0; k < sizeof(r); k++)
-			snprintf(p->nonce + 2 * k, 3, "%02x", r[k]);
-		p->has_flame = true;
-	}
-	qsort_r(p->order, p->nbars, sizeof(*p->order), cmp_start, (void *)p->recs);
-}
-
-static void
-page_release(struct page *p)
-{
-	fold_release(&p->flame);
-	free(p->order);
-	free(p->idx);
-}
-
-/* The outcome's CSS class: "o<enum>", coloured both as fill and background. */
-static void
-chip(struct buf *out, enum record_outcome o)
-{
-	buf_addf(out, "<span class=\"chip o%d\"></span>", (int)o);
-}
-
-/* ---- top lists ---- */
-
-typedef uint64_t (*rec_key)(const struct record *r);
-
-static uint64_t
-key_wall(const struct record *r)
-{
-	return r->wall_us;
-}
-
-static uint64_t
-key_cpu(const struct record *r)
-{
-	return r->utime_us + r->stime_us;
-}
-
-static uint64_t
-key_hwm(const struct record *r)
-{
-	return r->vm_hwm_kib;
-}
-
-struct top_ctx {
-	const struct record *recs;
-	rec_key key;
-};
-
-static int
-cmp_top(const void *a, const void *b, void *arg)
-{
-	const struct top_ctx *c = arg;
-	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	uint64_t x = c->key(&c->recs[i]), y = c->key(&c->recs[j]);
-
-	if (x != y)
-		return x > y ? -1 : 1;
-	return i < j ? -1 : i > j;
-}
-
-/* The targets whose key is not 0, largest first, into p->idx; their count. */
-static size_t
-page_top(struct page *p, rec_key key)
-{
-	struct top_ctx c = { p->recs, key };
-	size_t i, m = 0;
-
-	for (i = 0; i < p->n; i++)
-		if (key(&p->recs[i]) > 0)
-			p->idx[m++] = i;
-	qsort_r(p->idx, m, sizeof(*p->idx), cmp_top, &c);
-	return m;
 }
 
 /* ---- head and summary ---- */
@@ -577,8 +210,8 @@ shell_word(struct buf *o, const char *arg)
 	buf_release(&q);
 }
 
-static void
-page_title(struct page *p)
+void
+html_page_title(struct page *p)
 {
 	const struct report_run *run = p->run;
 	struct buf *o = p->out;
@@ -600,7 +233,7 @@ page_title(struct page *p)
 		}
 		buf_addstr(o, "</code></p>\n");
 	}
-	fmt_dur(t, sizeof(t), run->timeout_ms * 1000);
+	html_fmt_dur(t, sizeof(t), run->timeout_ms * 1000);
 	buf_addf(o, "<p class=\"meta\">started %s on ", start);
 	esc(o, run->host);
 	buf_addstr(o, " (");
@@ -638,16 +271,6 @@ page_title(struct page *p)
 		    "started are recorded as cancelled.</p>\n");
 }
 
-static void
-card(struct buf *o, const char *value, const char *label)
-{
-	buf_addstr(o, "<div class=\"card\"><b>");
-	esc(o, value);
-	buf_addstr(o, "</b><span>");
-	buf_addstr(o, label);     /* static text of this file, may hold markup */
-	buf_addstr(o, "</span></div>\n");
-}
-
 /* One bar split by outcome, each share as wide as its count. */
 static void
 outcome_strip(struct page *p)
@@ -675,7 +298,7 @@ outcome_strip(struct page *p)
 		if (p->outcomes[i] == 0)
 			continue;
 		buf_addstr(o, "<span>");
-		chip(o, (enum record_outcome)i);
+		html_chip(o, (enum record_outcome)i);
 		buf_addf(o, "%s <b>%zu</b></span>",
 		    i == OUTCOME_NONE ? "unknown" : record_outcome_name((enum record_outcome)i),
 		    p->outcomes[i]);
@@ -700,9 +323,9 @@ dist_row(struct page *p, const char *label, rec_key key, bool kib)
 		uint64_t x = report_percentile(v, p->nbars, rank[i]);
 
 		if (kib)
-			fmt_kib(t, sizeof(t), x);
+			html_fmt_kib(t, sizeof(t), x);
 		else
-			fmt_dur(t, sizeof(t), x);
+			html_fmt_dur(t, sizeof(t), x);
 		buf_addf(o, "<td class=\"n\">%s</td>", t);
 	}
 	buf_addstr(o, "</tr>\n");
@@ -836,8 +459,8 @@ via_cell(struct buf *o, const struct report_run *run)
 		    "<code>run --no-pr</code>)</td>");
 }
 
-static void
-identity_table(struct buf *o, const struct report_run *run)
+void
+html_identity_table(struct buf *o, const struct report_run *run)
 {
 	buf_addstr(o, "<h3 style=\"margin-top:14px\">Identity and commits</h3>\n"
 	    "<table id=\"identity\" style=\"max-width:960px\">\n<tr><th>identity</th>");
@@ -849,8 +472,8 @@ identity_table(struct buf *o, const struct report_run *run)
 	buf_addstr(o, "</tr>\n</table>\n");
 }
 
-static void
-section_summary(struct page *p)
+void
+html_section_summary(struct page *p)
 {
 	const struct report_run *run = p->run;
 	struct buf *o = p->out;
@@ -859,25 +482,25 @@ section_summary(struct page *p)
 
 	buf_addstr(o, "<section id=\"summary\">\n<h2>Run summary</h2>\n<div class=\"cards\">\n");
 	snprintf(v, sizeof(v), "%zu", p->n);
-	card(o, v, "targets");
+	html_card(o, v, "targets");
 	snprintf(v, sizeof(v), "%zu", p->failed);
-	card(o, v, "failed (a cause is set)");
-	fmt_dur(v, sizeof(v), wall);
-	card(o, v, "wall time of the run");
-	fmt_dur(v, sizeof(v), p->utime + p->stime);
-	fmt_dur(a, sizeof(a), p->utime);
-	fmt_dur(b, sizeof(b), p->stime);
+	html_card(o, v, "failed (a cause is set)");
+	html_fmt_dur(v, sizeof(v), wall);
+	html_card(o, v, "wall time of the run");
+	html_fmt_dur(v, sizeof(v), p->utime + p->stime);
+	html_fmt_dur(a, sizeof(a), p->utime);
+	html_fmt_dur(b, sizeof(b), p->stime);
 	{
 		char label[128];
 
 		snprintf(label, sizeof(label), "worker CPU: user %s + sys %s", a, b);
-		card(o, v, label);
+		html_card(o, v, label);
 	}
 	if (p->hwm_at < p->n)
-		fmt_kib(v, sizeof(v), p->recs[p->hwm_at].vm_hwm_kib);
+		html_fmt_kib(v, sizeof(v), p->recs[p->hwm_at].vm_hwm_kib);
 	else
 		snprintf(v, sizeof(v), "n/a");
-	card(o, v, "peak worker memory (VmHWM)");
+	html_card(o, v, "peak worker memory (VmHWM)");
 	snprintf(v, sizeof(v), "%llu", (unsigned long long)p->attempts);
 	snprintf(a, sizeof(a), "%zu", p->retried);
 	{
@@ -885,36 +508,36 @@ section_summary(struct page *p)
 
 		snprintf(label, sizeof(label), "attempts (%s target%s retried)", a,
 		    p->retried == 1 ? "" : "s");
-		card(o, v, label);
+		html_card(o, v, label);
 	}
 	snprintf(v, sizeof(v), "%.2f", wall ? (double)p->wall_sum / (double)wall : 0.0);
-	card(o, v, "parallelism (worker wall / run wall)");
-	fmt_dur(v, sizeof(v), run->self.utime_us + run->self.stime_us);
-	card(o, v, "supervisor CPU (its own rusage)");
-	fmt_kib(v, sizeof(v), run->self.maxrss_kib);
-	card(o, v, "supervisor peak RSS");
+	html_card(o, v, "parallelism (worker wall / run wall)");
+	html_fmt_dur(v, sizeof(v), run->self.utime_us + run->self.stime_us);
+	html_card(o, v, "supervisor CPU (its own rusage)");
+	html_fmt_kib(v, sizeof(v), run->self.maxrss_kib);
+	html_card(o, v, "supervisor peak RSS");
 	snprintf(v, sizeof(v), "%llu", (unsigned long long)run->api_requests);
 	snprintf(a, sizeof(a), "%llu", (unsigned long long)run->api_not_modified);
 	{
 		char label[96];
 
 		snprintf(label, sizeof(label), "API requests (%s answered 304)", a);
-		card(o, v, label);
+		html_card(o, v, label);
 	}
 	snprintf(v, sizeof(v), "%llu", (unsigned long long)run->api_rate_limited);
-	card(o, v, "API requests rate-limited");
-	fmt_dur(v, sizeof(v), run->api_waited_ms * 1000);
-	card(o, v, "waited for the API's pace");
+	html_card(o, v, "API requests rate-limited");
+	html_fmt_dur(v, sizeof(v), run->api_waited_ms * 1000);
+	html_card(o, v, "waited for the API's pace");
 	buf_addstr(o, "</div>\n");
-	identity_table(o, run);
+	html_identity_table(o, run);
 	buf_addstr(o, "<h3 style=\"margin-top:14px\">Targets by outcome</h3>\n");
 	outcome_strip(p);
 	buf_addstr(o, "<table style=\"max-width:560px;margin-top:10px\"><tr><th>over the targets "
 	    "that ran</th><th class=\"n\">p50</th><th class=\"n\">p95</th><th class=\"n\">max</th>"
 	    "</tr>\n");
-	dist_row(p, "worker wall", key_wall, false);
-	dist_row(p, "worker CPU (user + sys)", key_cpu, false);
-	dist_row(p, "worker peak memory (VmHWM)", key_hwm, true);
+	dist_row(p, "worker wall", html_key_wall, false);
+	dist_row(p, "worker CPU (user + sys)", html_key_cpu, false);
+	dist_row(p, "worker peak memory (VmHWM)", html_key_hwm, true);
 	buf_addstr(o, "</table>\n<p class=\"src\">Sources: wall is the run's end minus its start; "
 	    "worker CPU is the sum of every target's utime + stime from <code>wait4</code> (the "
 	    "last attempt's worker and its command); peak memory is the VmHWM each worker read "
@@ -1063,12 +686,12 @@ tl_title(struct page *p, const struct record *r)
 	char cause[RECORD_CAUSE_MAX], at[32], wall[32];
 	const char *cn = record_cause_name(cause, r);
 
-	fmt_dur(at, sizeof(at), r->start_us - p->t0);
-	fmt_dur(wall, sizeof(wall), r->end_us - r->start_us);
+	html_fmt_dur(at, sizeof(at), r->start_us - p->t0);
+	html_fmt_dur(wall, sizeof(wall), r->end_us - r->start_us);
 	buf_addstr(o, "<title>");
 	esc(o, r->name);
-	buf_addf(o, " \xe2\x80\x94 %s%s%s, +%s, %s", outcome_label(r), cn ? " " : "", cn ? cn : "",
-	    at, wall);
+	buf_addf(o, " \xe2\x80\x94 %s%s%s, +%s, %s", html_outcome_label(r), cn ? " " : "",
+	    cn ? cn : "", at, wall);
 	if (r->attempts > 1)
 		buf_addf(o, ", %d attempts (the bar is the last)", r->attempts);
 	buf_addstr(o, "</title>");
@@ -1085,9 +708,9 @@ tl_phases(struct page *p, const struct record *r, int y)
 	for (k = 0; k < r->nphases && at < r->end_us; k++) {
 		if (r->phases[k].key == NULL)
 			continue;
-		ms = phase_ms(&r->phases[k]);
+		ms = html_phase_ms(&r->phases[k]);
 		end = ms > (r->end_us - at) / 1000 ? r->end_us : at + ms * 1000;
-		slot = phase_slot(p, r->phases[k].key);
+		slot = html_phase_slot(p, r->phases[k].key);
 		x0 = tl_x(p, at);
 		x1 = tl_x(p, end);
 		if (x1 - x0 >= 0.3)
@@ -1107,7 +730,7 @@ tl_bar(struct page *p, const struct record *r, int y, bool agg)
 	if (x1 - x0 < 1.5)
 		x1 = x0 + 1.5;
 	buf_addf(o, "<g><rect class=\"o%d%s%s\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
-	    "height=\"%d\"/>", (int)outcome_of(r), agg ? " agg" : "",
+	    "height=\"%d\"/>", (int)html_outcome_of(r), agg ? " agg" : "",
 	    r->attempts > 1 && !agg ? " retried" : "", x0, agg ? y + 1 : y + 2, x1 - x0,
 	    agg ? TL_AGG_ROW - 2 : 12);
 	if (!agg) {
@@ -1187,7 +810,7 @@ tl_legend(struct page *p)
 		if (p->outcomes[i] == 0)
 			continue;
 		buf_addstr(o, "<span>");
-		chip(o, (enum record_outcome)i);
+		html_chip(o, (enum record_outcome)i);
 		buf_addstr(o, i == OUTCOME_NONE ? "unknown" :
 		    record_outcome_name((enum record_outcome)i));
 		buf_addstr(o, "</span>");
@@ -1206,8 +829,8 @@ tl_legend(struct page *p)
 	buf_addstr(o, "</div>\n");
 }
 
-static void
-section_timeline(struct page *p)
+void
+html_section_timeline(struct page *p)
 {
 	struct buf *o = p->out;
 	size_t per = (p->nbars + TIMELINE_ROWS - 1) / TIMELINE_ROWS, rows, i;
@@ -1303,13 +926,13 @@ chart_begin(struct buf *o, size_t rows, const char *label)
 		buf_addf(o, "<text class=\"mu\" x=\"%d\" y=\"16\">no data</text>", CH_X);
 }
 
-static void
-section_cpu(struct page *p)
+void
+html_section_cpu(struct page *p)
 {
 	static const char *const cls[] = { "u", "s" };
 	struct buf *o = p->out;
-	size_t m = page_top(p, key_cpu), i;
-	uint64_t max = m ? key_cpu(&p->recs[p->idx[0]]) : 0;
+	size_t m = html_page_top(p, html_key_cpu), i;
+	uint64_t max = m ? html_key_cpu(&p->recs[p->idx[0]]) : 0;
 
 	if (m > CHART_TOP)
 		m = CHART_TOP;
@@ -1324,9 +947,9 @@ section_cpu(struct page *p)
 		uint64_t seg[2] = { r->utime_us, r->stime_us };
 		char v[32], u[32], s[32], value[112];
 
-		fmt_dur(v, sizeof(v), seg[0] + seg[1]);
-		fmt_dur(u, sizeof(u), seg[0]);
-		fmt_dur(s, sizeof(s), seg[1]);
+		html_fmt_dur(v, sizeof(v), seg[0] + seg[1]);
+		html_fmt_dur(u, sizeof(u), seg[0]);
+		html_fmt_dur(s, sizeof(s), seg[1]);
 		snprintf(value, sizeof(value), "%s (user %s, sys %s)", v, u, s);
 		buf_addstr(o, "<g>");
 		chart_label(o, i, r->name);
@@ -1340,13 +963,13 @@ section_cpu(struct page *p)
 	    "attempt).</p>\n</section>\n");
 }
 
-static void
-section_memory(struct page *p)
+void
+html_section_memory(struct page *p)
 {
 	static const char *const cls[] = { "mem" };
 	struct buf *o = p->out;
-	size_t m = page_top(p, key_hwm), i;
-	uint64_t max = m ? key_hwm(&p->recs[p->idx[0]]) : 0;
+	size_t m = html_page_top(p, html_key_hwm), i;
+	uint64_t max = m ? html_key_hwm(&p->recs[p->idx[0]]) : 0;
 
 	if (m > CHART_TOP)
 		m = CHART_TOP;
@@ -1358,7 +981,7 @@ section_memory(struct page *p)
 		uint64_t seg[1] = { r->vm_hwm_kib };
 		char v[32];
 
-		fmt_kib(v, sizeof(v), seg[0]);
+		html_fmt_kib(v, sizeof(v), seg[0]);
 		buf_addstr(o, "<g>");
 		chart_label(o, i, r->name);
 		chart_row(o, i, seg, cls, 1, max, v);
@@ -1373,8 +996,8 @@ section_memory(struct page *p)
 	    "VmHWM and no bar.</p>\n</section>\n");
 }
 
-static void
-section_phases(struct page *p)
+void
+html_section_phases(struct page *p)
 {
 	static const char *const cls[NPALETTE] = { "p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7" };
 	struct buf *o = p->out;
@@ -1397,7 +1020,7 @@ section_phases(struct page *p)
 
 		if (s->name == NULL)
 			continue;
-		fmt_dur(v, sizeof(v), s->ms * 1000);
+		html_fmt_dur(v, sizeof(v), s->ms * 1000);
 		snprintf(value, sizeof(value), "%s (%.0f%%, %zu target%s)", v,
 		    total ? 100.0 * (double)s->ms / (double)total : 0.0, s->n,
 		    s->n == 1 ? "" : "s");
@@ -1412,11 +1035,11 @@ section_phases(struct page *p)
 
 /* ---- tables ---- */
 
-static void
-top_table(struct page *p, const char *id, const char *title, rec_key key, const char *src)
+void
+html_top_table(struct page *p, const char *id, const char *title, rec_key key, const char *src)
 {
 	struct buf *o = p->out;
-	size_t m = page_top(p, key), i;
+	size_t m = html_page_top(p, key), i;
 
 	if (m > TOP_LIST)
 		m = TOP_LIST;
@@ -1432,16 +1055,16 @@ top_table(struct page *p, const char *id, const char *title, rec_key key, const 
 		const struct record *r = &p->recs[p->idx[i]];
 		char w[32], c[32], h[32];
 
-		fmt_dur(w, sizeof(w), r->wall_us);
-		fmt_dur(c, sizeof(c), key_cpu(r));
-		fmt_kib(h, sizeof(h), r->vm_hwm_kib);
+		html_fmt_dur(w, sizeof(w), r->wall_us);
+		html_fmt_dur(c, sizeof(c), html_key_cpu(r));
+		html_fmt_kib(h, sizeof(h), r->vm_hwm_kib);
 		buf_addf(o, "<tr><td class=\"n\">%zu</td><td class=\"nm\">", i + 1);
 		esc(o, r->name);
 		buf_addstr(o, "</td><td>");
-		chip(o, outcome_of(r));
+		html_chip(o, html_outcome_of(r));
 		buf_addf(o, "%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
-		    "<td class=\"n\">%s</td><td class=\"n\">%d</td></tr>\n", outcome_label(r), w, c,
-		    r->vm_hwm_kib ? h : "&ndash;", r->attempts);
+		    "<td class=\"n\">%s</td><td class=\"n\">%d</td></tr>\n", html_outcome_label(r),
+		    w, c, r->vm_hwm_kib ? h : "&ndash;", r->attempts);
 	}
 	if (m > 0)
 		buf_addstr(o, "</table>\n");
@@ -1557,12 +1180,12 @@ fail_detail(struct page *p, const struct record *r, bool open)
 	char cause[RECORD_CAUSE_MAX], w[32];
 	const char *sig = r->term_signal ? sigabbrev_np(r->term_signal) : NULL;
 
-	fmt_dur(w, sizeof(w), r->wall_us);
+	html_fmt_dur(w, sizeof(w), r->wall_us);
 	buf_addf(o, "<article class=\"fail%s\">\n<h3>",
-	    outcome_of(r) == OUTCOME_TIMED_OUT ? " late" : "");
-	chip(o, outcome_of(r));
+	    html_outcome_of(r) == OUTCOME_TIMED_OUT ? " late" : "");
+	html_chip(o, html_outcome_of(r));
 	esc(o, r->name);
-	buf_addf(o, "</h3>\n<p class=\"facts\">%s &middot; cause <b>", outcome_label(r));
+	buf_addf(o, "</h3>\n<p class=\"facts\">%s &middot; cause <b>", html_outcome_label(r));
 	esc(o, record_cause_name(cause, r));
 	buf_addf(o, "</b>, from the %s &middot; %d attempt%s &middot; ",
 	    r->command_failed ? "command" : "worker", r->attempts, r->attempts == 1 ? "" : "s");
@@ -1619,8 +1242,8 @@ fail_causes(struct page *p)
 	buf_addstr(o, ".</p>\n");
 }
 
-static void
-section_failures(struct page *p)
+void
+html_section_failures(struct page *p)
 {
 	struct buf *o = p->out;
 	char cause[RECORD_CAUSE_MAX];
@@ -1695,8 +1318,8 @@ pr_link(struct buf *o, const char *url)
 
 /* A merged run's missing shards and cross-shard dependencies
  * (docs/scale-out.md); nothing for any other run. */
-static void
-section_shards(struct page *p)
+void
+html_section_shards(struct page *p)
 {
 	const struct report_merge *m = p->run->merge;
 	struct buf *o = p->out;
@@ -1737,8 +1360,8 @@ section_shards(struct page *p)
 	    "shard wrote it.</p>\n</section>\n");
 }
 
-static void
-section_prs(struct page *p)
+void
+html_section_prs(struct page *p)
 {
 	static const enum record_pr kinds[] = { PR_OPENED, PR_UPDATED, PR_CURRENT, PR_CLOSED };
 	struct buf *o = p->out;
@@ -1759,7 +1382,7 @@ section_prs(struct page *p)
 		char v[32];
 
 		snprintf(v, sizeof(v), "%zu", count[k]);
-		card(o, v, record_pr_name(kinds[k]));
+		html_card(o, v, record_pr_name(kinds[k]));
 	}
 	buf_addstr(o, "</div>\n<div class=\"scroll\" style=\"margin-top:10px\"><table><tr>"
 	    "<th>target</th><th>pull request</th><th>link</th></tr>\n");
@@ -1781,8 +1404,8 @@ section_prs(struct page *p)
 
 /* ---- --profile ---- */
 
-static void
-section_profile(struct page *p)
+void
+html_section_profile(struct page *p)
 {
 	struct buf *o = p->out, sub = BUF_INIT;
 	struct flame_opts fo;
@@ -1848,25 +1471,25 @@ target_row(struct page *p, size_t i)
 	char cause[RECORD_CAUSE_MAX], at[32], w[32], u[32], s[32], h[32], rd[32], wr[32], ch[32];
 	const char *cn = record_cause_name(cause, r);
 
-	fmt_dur(at, sizeof(at), has_bar(r) ? r->start_us - p->t0 : 0);
-	fmt_dur(w, sizeof(w), r->wall_us);
-	fmt_dur(u, sizeof(u), r->utime_us);
-	fmt_dur(s, sizeof(s), r->stime_us);
-	fmt_kib(h, sizeof(h), r->vm_hwm_kib);
-	fmt_bytes(rd, sizeof(rd), r->read_bytes);
-	fmt_bytes(wr, sizeof(wr), r->write_bytes);
-	fmt_bytes(ch, sizeof(ch), r->bytes_to_worker + r->bytes_from_worker);
+	html_fmt_dur(at, sizeof(at), html_has_bar(r) ? r->start_us - p->t0 : 0);
+	html_fmt_dur(w, sizeof(w), r->wall_us);
+	html_fmt_dur(u, sizeof(u), r->utime_us);
+	html_fmt_dur(s, sizeof(s), r->stime_us);
+	html_fmt_kib(h, sizeof(h), r->vm_hwm_kib);
+	html_fmt_bytes(rd, sizeof(rd), r->read_bytes);
+	html_fmt_bytes(wr, sizeof(wr), r->write_bytes);
+	html_fmt_bytes(ch, sizeof(ch), r->bytes_to_worker + r->bytes_from_worker);
 	buf_addf(o, "<tr><td class=\"n\">%zu</td><td class=\"nm\">", i + 1);
 	esc(o, r->name);
 	buf_addstr(o, "</td><td>");
-	chip(o, outcome_of(r));
-	buf_addf(o, "%s</td><td>", outcome_label(r));
+	html_chip(o, html_outcome_of(r));
+	buf_addf(o, "%s</td><td>", html_outcome_label(r));
 	if (cn != NULL)
 		esc(o, cn);
 	buf_addf(o, "</td><td class=\"n\">%d</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
 	    "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
 	    "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
-	    "<td class=\"n\">%llu</td><td>", r->attempts, has_bar(r) ? at : "&ndash;", w, u, s,
+	    "<td class=\"n\">%llu</td><td>", r->attempts, html_has_bar(r) ? at : "&ndash;", w, u, s,
 	    r->vm_hwm_kib ? h : "&ndash;", rd, wr, ch,
 	    (unsigned long long)(r->has_result ? r->result.changed : 0));
 	if (r->sync.pr != PR_NONE)
@@ -1874,8 +1497,8 @@ target_row(struct page *p, size_t i)
 	buf_addstr(o, "</td></tr>\n");
 }
 
-static void
-section_targets(struct page *p)
+void
+html_section_targets(struct page *p)
 {
 	struct buf *o = p->out;
 	size_t i;
@@ -1902,27 +1525,27 @@ report_html(struct buf *out, const struct report_in *in)
 {
 	struct page p;
 
-	page_init(&p, out, in);
+	html_page_init(&p, out, in);
 	page_head(&p);
-	page_title(&p);
-	section_summary(&p);
-	section_timeline(&p);
-	section_cpu(&p);
-	section_memory(&p);
-	section_phases(&p);
-	top_table(&p, "slowest", "Slowest targets", key_wall, "By the worker's wall time, spawn "
-	    "to reap, of the last attempt.");
-	top_table(&p, "heaviest", "Heaviest targets", key_hwm, "By the worker's peak memory "
-	    "(VmHWM from its STATS; never rusage maxrss).");
-	section_failures(&p);
-	section_shards(&p);
-	section_prs(&p);
-	section_targets(&p);
-	section_profile(&p);
+	html_page_title(&p);
+	html_section_summary(&p);
+	html_section_timeline(&p);
+	html_section_cpu(&p);
+	html_section_memory(&p);
+	html_section_phases(&p);
+	html_top_table(&p, "slowest", "Slowest targets", html_key_wall, "By the worker's wall "
+	    "time, spawn to reap, of the last attempt.");
+	html_top_table(&p, "heaviest", "Heaviest targets", html_key_hwm, "By the worker's peak "
+	    "memory (VmHWM from its STATS; never rusage maxrss).");
+	html_section_failures(&p);
+	html_section_shards(&p);
+	html_section_prs(&p);
+	html_section_targets(&p);
+	html_section_profile(&p);
 	buf_addf(out, "<footer class=\"src\">Written by repocast %s from the records of "
 	    "report.json (docs/report-html.md). %s, nothing loaded from elsewhere."
 	    "</footer>\n"
 	    "</main>\n</body>\n</html>\n", REPOCAST_VERSION,
 	    p.has_flame ? "No script but the flame graph's" : "No script");
-	page_release(&p);
+	html_page_release(&p);
 }
