@@ -1,7 +1,6 @@
 /*
  * report.html (supervisor/report/html*.c): the sections and their charts,
- * the timeline's aggregation past its row limit, the top lists' and the
- * failures' limits, and the log tails.
+ * the top lists' and the failures' limits, and the log tails.
  */
 #include <check.h>
 #include <stdio.h>
@@ -94,70 +93,6 @@ START_TEST(test_sections)
 }
 END_TEST
 
-/* The run's identity, signing and commit path in the summary, escaped;
- * a merge's disagreement shown as each report's value. */
-START_TEST(test_identity)
-{
-	struct fx f;
-	const char *html;
-	char *s;
-
-	fx_init(&f);
-	fx_add(&f, "acme/one", OUTCOME_RAN, 0, 10);
-	html = fx_render(&f);
-	s = section_of(html, "summary");
-	ck_assert_ptr_nonnull(strstr(s, "<tr><th>identity</th><td>none recorded"));
-	ck_assert_ptr_nonnull(strstr(s, "<tr><th>signing</th><td>unsigned</td>"));
-	ck_assert_ptr_nonnull(strstr(s, "<tr><th>commit path</th><td>none: "));
-	free(s);
-	report_run_set_auth(&f.run, "token", "GITHUB_TOKEN", NULL);
-	f.run.commit_via = COMMIT_PUSH;
-	html = fx_render(&f);
-	s = section_of(html, "summary");
-	ck_assert_ptr_nonnull(strstr(s, "<td>token from <code>GITHUB_TOKEN</code></td>"));
-	ck_assert_ptr_nonnull(strstr(s, "<td><b>push</b>: each worker's git push</td>"));
-	free(s);
-	report_run_set_auth(&f.run, "app", "repocast.auth (<sync>.yaml:7:5)", "4242");
-	report_run_add_installation(&f.run, "acme", 1001, 2);
-	report_run_add_installation(&f.run, "gamma", 0, 0);
-	f.run.signing.method = xstrdup("ssh");
-	f.run.signing.key = xstrdup("/keys/a&b");
-	f.run.signing.fingerprint = xstrdup("SHA256:TCTPAEpnHCLIYnBf63FTdmGIJD1AFOtg5noh+BYW0Gw");
-	f.run.signing.from = xstrdup("repocast.commit");
-	f.run.commit_via = COMMIT_API;
-	html = fx_render(&f);
-	s = section_of(html, "summary");
-	ck_assert_ptr_nonnull(strstr(s, "<td>GitHub App <b>4242</b> from <code>repocast.auth "
-	    "(&lt;sync&gt;.yaml:7:5)</code>; installations: acme 1001 (2 tokens), gamma <b>not "
-	    "installed</b> (0 tokens)</td>"));
-	ck_assert_ptr_nonnull(strstr(s, "<td><b>ssh</b>, key <code>/keys/a&amp;b</code>, "
-	    "fingerprint <code>SHA256:TCTPAEpnHCLIYnBf63FTdmGIJD1AFOtg5noh+BYW0Gw</code>, from "
-	    "repocast.commit</td>"));
-	ck_assert_ptr_nonnull(strstr(s, "<td><b>api</b>: the Git Data API"));
-	free(s);
-	ck_assert_ptr_null(strstr(html, "id=\"shards\""));
-	/* merged reports that disagree on the signing */
-	f.run.merge = xcalloc(1, sizeof(*f.run.merge));
-	f.run.merge->differ = xcalloc(1, sizeof(*f.run.merge->differ));
-	f.run.merge->ndiffer = 1;
-	f.run.merge->differ[0].field = xstrdup("signing");
-	strv_add(&f.run.merge->differ[0].runs, "r0");
-	strv_add(&f.run.merge->differ[0].values, "ssh SHA256:abc");
-	strv_add(&f.run.merge->differ[0].runs, "r<1>");
-	strv_add(&f.run.merge->differ[0].values, "none");
-	html = fx_render(&f);
-	s = section_of(html, "summary");
-	ck_assert_ptr_nonnull(strstr(s, "<tr><th>signing</th><td><b>differs between the merged "
-	    "reports:</b> r0: <code>ssh SHA256:abc</code>; r&lt;1&gt;: <code>none</code></td>"));
-	free(s);
-	s = section_of(html, "shards");
-	ck_assert_ptr_nonnull(strstr(s, "<b>Disagreement:</b> the merged reports differ on "
-	    "<code>run.signing</code>"));
-	free(s);
-	fx_release(&f);
-}
-END_TEST
-
 /* VmHWM is the memory shown; rusage maxrss (999999 KiB here) never is. */
 START_TEST(test_memory_source)
 {
@@ -170,95 +105,6 @@ START_TEST(test_memory_source)
 	ck_assert_ptr_nonnull(strstr(html, "2.00 MiB"));
 	ck_assert_ptr_null(strstr(html, "977 MiB"));
 	ck_assert_ptr_null(strstr(html, "999999"));
-	fx_release(&f);
-}
-END_TEST
-
-/* Past ROWS targets, consecutive targets share a row, and the page says so. */
-static void
-check_rows(size_t n, size_t rows, size_t per)
-{
-	struct fx f;
-	const char *html;
-	char *s, *note;
-	size_t i;
-
-	fx_init(&f);
-	for (i = 0; i < n; i++) {
-		char name[32];
-		struct record *r;
-
-		snprintf(name, sizeof(name), "acme/repo-%04zu", i);
-		r = fx_add(&f, name, i % 97 == 5 ? OUTCOME_FAILED : OUTCOME_RAN, i * 3,
-		    40 + i % 13);
-		if (i % 97 == 5)
-			fx_fail(r, CAUSE_EXIT, 1, "the command exited with status 1");
-		if (i % 101 == 7)
-			r->attempts = 2;
-	}
-	html = fx_render(&f);
-	s = section_of(html, "timeline");
-	if (per == 1) {
-		ck_assert_uint_eq(count(s, "<g class=\"row\">"), rows);
-		ck_assert_uint_eq(count(s, "<g class=\"bucket\">"), 0);
-		ck_assert_ptr_null(strstr(s, "timeline-aggregated"));
-	} else {
-		ck_assert_uint_eq(count(s, "<g class=\"row\">"), 0);
-		ck_assert_uint_eq(count(s, "<g class=\"bucket\">"), rows);
-		/* every target keeps its own bar, with its name in its tooltip */
-		ck_assert_uint_eq(count(s, " agg\""), n);
-		note = xasprintf("%zu targets ran, more than the %d rows this chart draws, so the "
-		    "rows are aggregated: each row holds %zu consecutive targets", n, ROWS, per);
-		ck_assert_msg(strstr(s, note) != NULL, "no note: %s", note);
-		free(note);
-	}
-	if (n == 0)
-		ck_assert_ptr_nonnull(strstr(s, "no worker ran"));
-	free(s);
-	fx_release(&f);
-}
-
-START_TEST(test_rows_0)
-{
-	check_rows(0, 0, 1);
-}
-END_TEST
-
-START_TEST(test_rows_max)
-{
-	check_rows(ROWS, ROWS, 1);
-}
-END_TEST
-
-START_TEST(test_rows_max_plus_1)
-{
-	check_rows(ROWS + 1, 101, 2);
-}
-END_TEST
-
-START_TEST(test_rows_2000)
-{
-	check_rows(2000, ROWS, 10);
-}
-END_TEST
-
-/* A target that never started has no bar, and the page counts it. */
-START_TEST(test_no_worker)
-{
-	struct fx f;
-	struct record *r;
-	char *s;
-
-	fx_init(&f);
-	fx_add(&f, "acme/ran", OUTCOME_RAN, 0, 10);
-	r = fx_add(&f, "acme/cached", OUTCOME_UP_TO_DATE, 0, 0);
-	r->pid = 0;
-	r->start_us = r->end_us = 0;
-	r->sync.skipped = true;
-	s = section_of(fx_render(&f), "timeline");
-	ck_assert_uint_eq(count(s, "<g class=\"row\">"), 1);
-	ck_assert_ptr_nonnull(strstr(s, "1 target had no worker"));
-	free(s);
 	fx_release(&f);
 }
 END_TEST
@@ -498,17 +344,11 @@ html_suite(void)
 	tc = tcase_create("page");
 	tcase_add_test(tc, test_sections);
 	tcase_add_test(tc, test_memory_source);
-	tcase_add_test(tc, test_identity);
 	tcase_add_test(tc, test_empty);
-	tcase_add_test(tc, test_no_worker);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
 	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_rows_0);
-	tcase_add_test(tc, test_rows_max);
-	tcase_add_test(tc, test_rows_max_plus_1);
-	tcase_add_test(tc, test_rows_2000);
 	tcase_add_test(tc, test_top_0);
 	tcase_add_test(tc, test_top_max);
 	tcase_add_test(tc, test_top_max_plus_1);
