@@ -1,6 +1,6 @@
 /*
  * html_page — the model of report.html (html_page.h): the counts, the
- * sums and the start order page_init takes from the records once, the
+ * sums and the start order html_page_init takes from the records once, the
  * --profile flame graph and its nonce, and the top lists the charts and
  * the tables rank by. Every sort breaks its ties by the record's index.
  */
@@ -167,7 +167,7 @@ html_card(struct buf *o, const char *value, const char *label)
 	buf_addstr(o, "<div class=\"card\"><b>");
 	esc(o, value);
 	buf_addstr(o, "</b><span>");
-	buf_addstr(o, label);     /* static text of this file, may hold markup */
+	buf_addstr(o, label);     /* static text of the html*.c files, may hold markup */
 	buf_addstr(o, "</span></div>\n");
 }
 
