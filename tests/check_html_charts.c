@@ -20,15 +20,10 @@ check_top(size_t n)
 	struct fx f;
 	const char *html;
 	char *cpu, *mem;
-	size_t i, bars = n < TOP ? n : TOP;
+	size_t bars = n < TOP ? n : TOP;
 
 	fx_init(&f);
-	for (i = 0; i < n; i++) {
-		char name[32];
-
-		snprintf(name, sizeof(name), "acme/t%02zu", i);
-		fx_add(&f, name, OUTCOME_RAN, 0, 100 + i);
-	}
+	fx_ranked(&f, n);
 	html = fx_render(&f);
 	cpu = section_of(html, "cpu");
 	mem = section_of(html, "memory");
@@ -38,15 +33,8 @@ check_top(size_t n)
 		ck_assert_ptr_nonnull(strstr(cpu, "no data"));
 		ck_assert_ptr_nonnull(strstr(mem, "no data"));
 	} else {
-		char first[32], second[32];
-
-		/* the largest first */
-		snprintf(first, sizeof(first), ">acme/t%02zu<", n - 1);
-		snprintf(second, sizeof(second), ">acme/t%02zu<", n - 2);
-		ck_assert_ptr_nonnull(strstr(cpu, first));
-		ck_assert_ptr_nonnull(strstr(cpu, second));
-		ck_assert(strstr(cpu, first) < strstr(cpu, second));
-		ck_assert(strstr(mem, first) < strstr(mem, second));
+		assert_largest_first(cpu, n);
+		assert_largest_first(mem, n);
 	}
 	/* the smallest of TOP + 1 is left out */
 	if (n > TOP) {

@@ -23,14 +23,9 @@ check_tables(size_t n)
 	size_t i, rows = n < TOP_ROWS ? n : TOP_ROWS;
 
 	fx_init(&f);
-	for (i = 0; i < n; i++) {
-		char name[32];
-
-		snprintf(name, sizeof(name), "acme/t%02zu", i);
-		fx_add(&f, name, OUTCOME_RAN, 0, 100 + i);
-	}
+	fx_ranked(&f, n);
 	html = fx_render(&f);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
 		char *s = section_of(html, ids[i]);
 
 		ck_assert_uint_eq(count(s, "<tr><td class=\"n\">"), rows);
@@ -38,13 +33,7 @@ check_tables(size_t n)
 			ck_assert_ptr_nonnull(strstr(s, "No target has this figure."));
 			ck_assert_ptr_null(strstr(s, "<table>"));
 		} else {
-			char first[32], second[32];
-
-			snprintf(first, sizeof(first), ">acme/t%02zu<", n - 1);
-			snprintf(second, sizeof(second), ">acme/t%02zu<", n - 2);
-			ck_assert_ptr_nonnull(strstr(s, first));
-			ck_assert_ptr_nonnull(strstr(s, second));
-			ck_assert(strstr(s, first) < strstr(s, second));
+			assert_largest_first(s, n);
 		}
 		/* the smallest of TOP_ROWS + 1 is left out */
 		if (n > TOP_ROWS)

@@ -226,4 +226,31 @@ fx_mixed(struct fx *f)
 	fx_phase(r, "command", "700");
 }
 
+/* n targets, acme/t00 ..., whose wall, CPU and VmHWM grow with their number. */
+static inline void
+fx_ranked(struct fx *f, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "acme/t%02zu", i);
+		fx_add(f, name, OUTCOME_RAN, 0, 100 + i);
+	}
+}
+
+/* Does s, a section of fx_ranked's n (2 or more) targets, name the largest first? */
+static inline void
+assert_largest_first(const char *s, size_t n)
+{
+	char first[32], second[32];
+
+	snprintf(first, sizeof(first), ">acme/t%02zu<", n - 1);
+	snprintf(second, sizeof(second), ">acme/t%02zu<", n - 2);
+	ck_assert_ptr_nonnull(strstr(s, first));
+	ck_assert_ptr_nonnull(strstr(s, second));
+	ck_assert(strstr(s, first) < strstr(s, second));
+}
+
 #endif
