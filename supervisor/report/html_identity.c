@@ -24,7 +24,6 @@ differ_of(const struct report_run *run, const char *field)
 	return NULL;
 }
 
-/* A field the merged reports disagree on: each report's value. */
 /* "run: <code>value</code>; ..." for each merged run of d. */
 static void
 differ_values(struct buf *o, const struct report_disagreement *d)
@@ -40,6 +39,7 @@ differ_values(struct buf *o, const struct report_disagreement *d)
 	}
 }
 
+/* A field the merged reports disagree on: each report's value. */
 static void
 differ_cell(struct buf *o, const struct report_disagreement *d)
 {
