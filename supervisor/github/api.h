@@ -52,7 +52,7 @@
  * acme:chore/sync-files-api-20240101-120000-abc1234"; callers prefix their
  * context ("cannot create pull request in 'acme/api': ...").
  *
- * The module is split over supervisor/github/api*.c; api_internal.h, its
+ * The module is split over api.c and api_*.c; api_internal.h, its
  * private header, says which file holds what.
  */
 #ifndef REPOCAST_API_H

@@ -6,7 +6,7 @@
  * waits and the limiter); api_answer.c (Link, error bodies) and
  * api_preflight.c are pure and need none of it. This header holds what
  * the others share: the client's state and the functions one file calls
- * in another. Nothing outside supervisor/github/api*.c includes it.
+ * in another. Only api.c and the api_*.c files include it.
  */
 #ifndef REPOCAST_API_INTERNAL_H
 #define REPOCAST_API_INTERNAL_H
