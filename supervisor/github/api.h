@@ -51,6 +51,9 @@
  * errors, e.g. "422 Validation Failed: A pull request already exists for
  * acme:chore/sync-files-api-20240101-120000-abc1234"; callers prefix their
  * context ("cannot create pull request in 'acme/api': ...").
+ *
+ * The module is split over api.c and api_*.c; api_internal.h, its
+ * private header, says which file holds what.
  */
 #ifndef REPOCAST_API_H
 #define REPOCAST_API_H
