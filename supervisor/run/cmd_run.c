@@ -2,45 +2,40 @@
  * cmd_run — `repocast run`: run a command in every chosen repository (a
  * --repos file and/or an API query, selection.h), one worker per
  * repository, --jobs at a time, and write a run directory with report.json
- * and one log per repository (docs/run.md).
+ * and one log per repository (docs/run.md). Its options are
+ * cmd_run_opts.c; its steps, sharing internal.h, run_select.c, run_app.c,
+ * run_pool.c and run_publish.c.
  */
 #include <errno.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "proto/frame.h"
-#include "proto/msg.h"
-#include "shared/buf.h"
 #include "shared/err.h"
 #include "shared/log.h"
 #include "shared/perfrec.h"
 #include "shared/tmpdir.h"
 #include "shared/util.h"
 #include "supervisor/cmd.h"
-#include "supervisor/opt.h"
-#include "supervisor/run/cmd_run_opts.h"
-#include "supervisor/config/config.h"
-#include "supervisor/signing.h"
-#include "supervisor/pool/logcap.h"
+#include "supervisor/github/api.h"
+#include "supervisor/github/appauth.h"
+#include "supervisor/github/endpoint.h"
+#include "supervisor/github/token.h"
 #include "supervisor/pool/pool.h"
 #include "supervisor/report/profiles.h"
 #include "supervisor/report/progress.h"
 #include "supervisor/report/read.h"
+#include "supervisor/report/record.h"
 #include "supervisor/report/report.h"
-#include "supervisor/github/api.h"
-#include "supervisor/github/apicommit.h"
-#include "supervisor/github/appauth.h"
-#include "supervisor/github/endpoint.h"
-#include "supervisor/github/repos.h"
-#include "supervisor/run/run_output.h"
-#include "supervisor/github/token.h"
+#include "supervisor/run/cmd_run_opts.h"
+#include "supervisor/run/internal.h"
 #include "supervisor/run/repolist.h"
-#include "supervisor/run/runpr.h"
+#include "supervisor/run/run_output.h"
 #include "supervisor/run/selection.h"
+#include "supervisor/signing.h"
 
 const char cmd_run_usage[] =
     "usage: repocast run (--repos FILE | -c CONFIG | --org ORG | --user USER |\n"
@@ -150,359 +145,6 @@ const char cmd_run_usage[] =
     "exit status: 0 every command succeeded, 1 one or more failed, 2 usage,\n"
     "3 environment error, 130 interrupted (the partial report is written).\n";
 
-struct task {
-	const struct repolist_entry *e;
-	struct record rec;
-	struct run_output_task out;
-	bool done;
-};
-
-struct run_state {
-	struct run_opts *o;
-	struct repolist list;
-	struct task *tasks;
-	size_t next, ndone, nfailed;
-	struct token *token;    /* NULL: none configured, or a GitHub App */
-	struct app *app;        /* a GitHub App authenticates the run (appauth.h), or NULL */
-	struct app_opts app_o;  /* its settings, when use_app */
-	bool use_app;
-	char app_from[256];
-	struct endpoint *ep;
-	struct runcfg cfg;      /* -c CONFIG (zeroed without one) */
-	struct api *api;        /* the pull requests' (NULL with --no-pr, --diff) */
-	char *commit_message;   /* the run's commits (NULL with --no-pr) */
-	struct signing sign;    /* how they are signed (docs/signing.md) */
-	char *run_dir;
-	struct progress prog;
-	struct run_output out;
-	char *perf, *perf_why;  /* --profile: perf's path, or why it cannot record */
-};
-
-/* Does the run commit through the API (-c CONFIG with commit.via: api)? */
-static bool
-run_commit_api(const struct run_state *st)
-{
-	return st->cfg.cfg != NULL && st->cfg.cfg->rc.commit_via_api;
-}
-
-/* ---- the token ---- */
-
-static bool
-is_http(const char *url)
-{
-	return strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0;
-}
-
-/* ---- the repositories ---- */
-
-static bool
-any_http(const struct repolist *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (is_http(l->v[i].url))
-			return true;
-	return false;
-}
-
-/*
- * Where the API and git server are, the token, and the repositories
- * (selection.h) into st->list and run->selection. A token is optional for
- * run: only the API query and http(s) entries use one, and `gh auth token`
- * is asked only when one of them needs it.
- */
-static int
-run_select(struct run_state *st, struct report_run *run, struct endpoint *ep)
-{
-	const struct run_opts *o = st->o;
-	struct endpoint_in ein;
-	struct repos_query q;
-	struct selection_in in;
-	struct api_stats stats;
-	char *host = NULL;
-	bool asked = false;
-	int rc;
-
-	memset(&ein, 0, sizeof(ein));
-	ein.api_flag = o->api_url;
-	ein.git_flag = o->git_url;
-	if (o->cfg.config != NULL) {
-		if ((rc = runcfg_load(&st->cfg, &o->cfg)) < 0)
-			return rc;
-		runcfg_endpoint(&ein, &st->cfg);
-	}
-	if ((rc = endpoint_resolve(ep, &ein)) < 0)
-		return rc;
-	/* A GitHub App (-c CONFIG's repocast.auth, else GITHUB_APP_ID) instead of
-	 * a token: no token is looked for then. */
-	if ((rc = appauth_load(&st->app_o, &st->use_app, st->app_from, sizeof(st->app_from),
-	    st->cfg.cfg, o->token_file)) < 0)
-		return rc;
-	if (st->use_app) {
-		struct api_opts ao;
-
-		api_opts_init(&ao);
-		ao.base_url = ep->api_url;
-		if ((rc = appauth_attach(&st->app, &st->app_o, &ao)) < 0)
-			return rc;
-		log_debug("GitHub App %s (from %s)", st->app_o.app_id, st->app_o.from);
-	}
-	host = endpoint_git_host(ep);
-	memset(&q, 0, sizeof(q));
-	q.orgs = o->orgs;
-	q.users = o->users;
-	q.searches = o->searches;
-	q.topics = o->topics;
-	q.include_archived = o->include_archived;
-	q.include_forks = o->include_forks;
-	rc = st->app != NULL ? 0 : token_load(&st->token, o->token_file);
-	if (rc == ERR_AUTH && o->token_file == NULL && repos_query_any(&q)) {
-		asked = true;
-		rc = token_find(&st->token, NULL, host);
-	}
-	if (rc < 0 && !(rc == ERR_AUTH && o->token_file == NULL))
-		goto out;
-	if (st->token == NULL && st->app == NULL && repos_query_any(&q))
-		log_warn("%s: asking the api without a token", err_last());
-	memset(&in, 0, sizeof(in));
-	memset(&stats, 0, sizeof(stats));
-	in.repos_file = o->repos;
-	in.query = &q;
-	in.ep = ep;
-	in.token = st->token;
-	in.app = st->app;
-	in.cache_dir = o->cache_dir;
-	rc = selection_resolve(&st->list, &run->selection, &stats, &in);
-	run->api_requests = stats.requests;
-	run->api_not_modified = stats.not_modified;
-	run->api_rate_limited = stats.rate_limited;
-	run->api_waited_ms = stats.waited_ms;
-	if (rc < 0)
-		goto out;
-	if (st->cfg.cfg != NULL)
-		runcfg_add(&st->list, &run->selection, &st->cfg, ep->git_url);
-	if (st->token == NULL && st->app == NULL && !asked && any_http(&st->list)) {
-		rc = token_find(&st->token, NULL, host);
-		if (rc < 0 && rc != ERR_AUTH)
-			goto out;
-	}
-	if (st->token != NULL)
-		log_debug("github token from %s", st->token->source);
-	rc = 0;
-out:
-	free(host);
-	return rc;
-}
-
-/* ---- a GitHub App ---- */
-
-/*
- * The repository e is on the git server: owner/name when it is fetched
- * from <git_url>/owner/name.git (an owner/name entry, an API or a config
- * repository, or such a URL), which a GitHub App's installation covers;
- * NULL for a path, another URL or none:.
- */
-static const char *
-run_app_repo(const struct run_state *st, const struct repolist_entry *e)
-{
-	const char *base = st->ep->git_url, *rest;
-	size_t n = strlen(base), k = strlen(e->name);
-
-	while (n > 0 && base[n - 1] == '/')
-		n--;
-	if (strchr(e->name, '/') == NULL || strncmp(e->url, base, n) != 0 || e->url[n] != '/')
-		return NULL;
-	rest = e->url + n + 1;
-	if (strncmp(rest, e->name, k) != 0 || strcmp(rest + k, ".git") != 0)
-		return NULL;
-	return e->name;
-}
-
-/*
- * Before anything runs: each owner's installation, asked once (a JWT the
- * API refuses stops the run here, before any write: exit 3). An owner
- * without the App is left to its repositories (run_app_fail_uninstalled).
- */
-static int
-run_app_installations(struct run_state *st)
-{
-	struct appauth_inst *v;
-	const char **repos;
-	size_t k, n = 0, nv;
-	int rc;
-
-	if (st->app == NULL)
-		return 0;
-	repos = xcalloc(st->list.n + 1, sizeof(*repos));
-	for (k = 0; k < st->list.n; k++)
-		if ((repos[n] = run_app_repo(st, &st->list.v[k])) != NULL)
-			n++;
-	rc = appauth_group(&v, &nv, st->app, repos, n);
-	for (k = 0; rc == 0 && k < nv; k++)
-		log_info("GitHub App %s: installation %llu (%s): %u repositor%s", app_id(st->app),
-		    (unsigned long long)v[k].id, v[k].owner, v[k].n, v[k].n == 1 ? "y" : "ies");
-	free(repos);
-	free(v);
-	return rc;
-}
-
-/* The repositories of an owner without the App fail with cause auth, before
- * any worker; the others go on. */
-static void
-run_app_fail_uninstalled(struct run_state *st)
-{
-	char owner[APPAUTH_OWNER_MAX];
-	const char *repo, *tok;
-	size_t k;
-
-	for (k = 0; st->app != NULL && k < st->list.n; k++) {
-		struct task *t = &st->tasks[k];
-
-		if ((repo = run_app_repo(st, t->e)) == NULL || !appauth_owner(owner, repo) ||
-		    !app_not_installed(st->app, owner))
-			continue;
-		/* Not asked again: the reason remembered for that owner. */
-		if (appauth_repo_token(&tok, st->app, repo) == 0)
-			continue;
-		memset(&t->rec, 0, sizeof(t->rec));
-		t->rec.name = xstrdup(t->e->name);
-		t->rec.outcome = OUTCOME_FAILED;
-		record_set_cause(&t->rec, CAUSE_ERROR, ERR_AUTH, err_last());
-		err_clear();
-		t->rec.exit_code = -1;
-		t->done = true;
-		st->ndone++;
-		st->nfailed++;
-		run_output_finished(&st->out, &t->out, &t->rec);
-		progress_finished(&st->prog, true);
-	}
-}
-
-/* ---- pool callbacks ---- */
-
-static int
-run_next(void **task, const char **name, void *arg)
-{
-	struct run_state *st = arg;
-	struct task *t;
-
-	/* (a task done already failed before the pool: run_app_fail_uninstalled) */
-	while (st->next < st->list.n && st->tasks[st->next].done)
-		st->next++;
-	if (st->next >= st->list.n)
-		return 0;
-	t = &st->tasks[st->next++];
-	*task = t;
-	*name = t->e->name;
-	return 1;
-}
-
-static int
-run_started(struct pool_job *j, void *task, void *arg)
-{
-	struct run_state *st = arg;
-	struct task *t = task;
-	const char *cred = NULL, *repo;
-	struct msg m;
-	int rc;
-
-	progress_started(&st->prog);
-	if (pool_job_record(j)->attempts > 1)
-		run_output_task_restart(&st->out, &t->out, t->e->name);
-	/* With a GitHub App, the installation token of the repository's owner,
-	 * fetched now, not when planned: it may have been replaced since, and a
-	 * retry gets a fresh one. */
-	if (st->app != NULL && (repo = run_app_repo(st, t->e)) != NULL &&
-	    is_http(t->e->url) && appauth_repo_token(&cred, st->app, repo) < 0) {
-		log_warn("%s: %s", t->e->name, err_last());
-		return -1;
-	}
-	if (st->token != NULL && is_http(t->e->url))
-		cred = token_value(st->token);
-	if (cred != NULL) {
-		/* The token travels only here: never in argv or a worker's env. */
-		msg_init(&m, MSG_CRED);
-		m.u.cred.token = (char *)cred;
-		if (pool_send(j, &m) < 0)
-			return -1;
-	}
-	msg_init(&m, MSG_JOB);
-	m.u.job.mode = JOB_RUN;
-	m.u.job.target = (char *)t->e->name;
-	m.u.job.remote_url = t->e->url;
-	m.u.job.base_branch = t->e->branch;
-	m.u.job.cache_dir = st->o->cache_dir;
-	m.u.job.argv.v = st->o->argv;
-	m.u.job.argv.n = (size_t)st->o->argc;
-	m.u.job.cpu_seconds = st->o->cpu_seconds;
-	m.u.job.open_files = st->o->open_files;
-	m.u.job.max_frame = FRAME_MAX_DEFAULT;
-	m.u.job.profile_us = st->o->profile ? PROFILES_PERIOD_US : 0;
-	m.u.job.perf = st->perf;
-	if (!st->o->no_pr) {
-		/* commit and push what the command changed (worker/git/commit.h) */
-		m.u.job.sync_branch = st->o->pr.branch;
-		m.u.job.author_name = (char *)RUNPR_AUTHOR_NAME;
-		m.u.job.author_email = (char *)RUNPR_AUTHOR_EMAIL;
-		m.u.job.commit_message = st->commit_message;
-		m.u.job.dry_run = st->o->pr.diff;
-		m.u.job.want_diff = st->o->pr.diff;
-		if (!st->o->pr.diff)
-			signing_borrow(&st->sign, &m.u.job);
-		/* commit.via: api: the worker leaves the commit in the mirror and
-		 * pr_publish_all makes it through the API */
-		m.u.job.commit_api = run_commit_api(st);
-	}
-	rc = pool_send(j, &m);
-	return rc;
-}
-
-static int
-run_message(struct pool_job *j, void *task, const struct msg *m, void *arg)
-{
-	(void)task;
-	(void)arg;
-	switch (m->type) {
-	case MSG_PHASE:
-	case MSG_RESULT:
-	case MSG_ERROR:
-		return 0;
-	case MSG_LOG:
-		log_debug("%s: %s", pool_job_name(j), m->u.log.text);
-		return 0;
-	default:
-		return err_set(ERR_PROTO, "a run job does not send %s", msg_type_name(m->type));
-	}
-}
-
-static void
-run_finished(struct pool_job *j, void *task, struct record *final, void *arg)
-{
-	struct run_state *st = arg;
-	struct task *t = task;
-
-	(void)j;
-	record_move(&t->rec, final);
-	t->done = true;
-	st->ndone++;
-	if (record_failed(&t->rec))
-		st->nfailed++;
-	/* The line first: the status line is drawn after it, with this one counted. */
-	run_output_finished(&st->out, &t->out, &t->rec);
-	progress_finished(&st->prog, record_failed(&t->rec));
-}
-
-static void
-run_data(struct pool_job *j, void *task, const char *data, size_t n, void *arg)
-{
-	struct run_state *st = arg;
-	struct task *t = task;
-
-	(void)j;
-	run_output_data(&st->out, &t->out, t->e->name, data, n);
-}
-
 /* ---- --json ---- */
 
 /* The run's summary on stdout, as sync --json prints its own: the report's
@@ -549,193 +191,6 @@ print_json(struct run_state *st, const struct report_run *run, const char *repor
 	putchar('\n');
 	fflush(stdout);
 	json_decref(doc);
-}
-
-/* ---- the pull requests (after the workers, like sync_publish) ---- */
-
-/*
- * Before anything runs: every repository must be one the API can open a
- * PR in, and a run that pushes needs a token and the API.
- */
-static int
-pr_prepare(struct run_state *st)
-{
-	struct api_opts ao;
-	char *cache, *host;
-	int rc;
-
-	if ((rc = runpr_check_entries(&st->list)) < 0)
-		return rc;
-	st->commit_message = runpr_commit_message(&st->o->pr, st->o->argv, st->o->argc);
-	if (st->o->pr.diff)
-		return 0;     /* a preview pushes nothing and asks the API nothing */
-	/* -c CONFIG's repocast.commit, else git's config (docs/signing.md). */
-	if ((rc = signing_resolve(&st->sign, st->cfg.cfg, RUNPR_AUTHOR_NAME,
-	    RUNPR_AUTHOR_EMAIL)) < 0)
-		return rc;
-	if (st->token == NULL && st->app == NULL) {
-		host = endpoint_git_host(st->ep);
-		rc = token_find(&st->token, st->o->token_file, host);
-		free(host);
-		if (rc < 0) {
-			err_wrap("opening pull requests needs a token (--token-file, "
-			    "GITHUB_TOKEN, GH_TOKEN or gh auth token; or pass --no-pr)");
-			return ERR_AUTH;
-		}
-	}
-	cache = xasprintf("%s/api", st->o->cache_dir);
-	if ((rc = util_mkdirs(cache, 0700)) < 0) {
-		free(cache);
-		return rc;
-	}
-	api_opts_init(&ao);
-	ao.base_url = st->ep->api_url;
-	ao.cache_dir = cache;
-	if (st->app != NULL)
-		appauth_use(&ao, st->app);  /* each repository's owner's installation */
-	rc = api_new(&st->api, &ao, st->token != NULL ? token_value(st->token) : NULL);
-	free(cache);
-	if (rc < 0)
-		err_wrap("repocast.api_url (from %s)", st->ep->api_from);
-	return rc;
-}
-
-/* An earlier run's PR of a repository the command no longer changes is stale. */
-static void
-pr_close_unchanged(struct run_state *st, struct record *rec, const struct repolist_entry *e)
-{
-	struct runpr_out out;
-
-	if (runpr_close_stale(&out, st->api, e->name, e->branch, st->o->pr.branch) < 0) {
-		rec->outcome = OUTCOME_FAILED;
-		record_set_cause(rec, CAUSE_PR, 0, err_last());
-		st->nfailed++;
-		progress_line(&st->prog, "%sFAIL%s %s: pr: %s", progress_red(&st->prog),
-		    progress_plain(&st->prog), rec->name, rec->error);
-		return;
-	}
-	if (out.number == 0)
-		return;
-	free(rec->sync.pr_url);
-	rec->sync.pr_url = out.url;
-	rec->sync.pr = PR_CLOSED;
-	progress_line(&st->prog, "pr   %s: closed #%d %s (the command changed nothing)",
-	    rec->name, out.number, out.url);
-}
-
-/* Open or update the PR of every repository whose branch was pushed; close
- * the stale one of a repository left unchanged. */
-/*
- * The commit of t, pushed by its worker, or with commit.via: api left in
- * the mirror and made here through the API (supervisor/github/apicommit.h:
- * the branch is the run's own, created or replaced as the forced push
- * did). 0, or -1 with t failed (cause api_commit_limit, or the error's).
- */
-static int
-pr_commit(struct run_state *st, struct task *t)
-{
-	struct record *rec = &t->rec;
-	struct apicommit_out out;
-	struct apicommit_in in;
-	int rc;
-
-	if (!run_commit_api(st)) {
-		rec->sync.commit_via = COMMIT_PUSH;
-		return 0;
-	}
-	memset(&in, 0, sizeof(in));
-	in.repo = t->e->name;
-	in.cache_dir = st->o->cache_dir;
-	in.remote_url = t->e->url;
-	in.commit = rec->result.commit;
-	in.branch = rec->result.branch;
-	in.protect = t->e->branch;
-	in.max_blobs = st->cfg.cfg->rc.commit_api_max_blobs;
-	in.max_bytes = st->cfg.cfg->rc.commit_api_max_bytes;
-	rec->sync.commit_via = COMMIT_API;
-	if ((rc = apicommit_make(&out, st->api, &in)) < 0) {
-		rec->outcome = OUTCOME_FAILED;
-		if (rc == ERR_LIMIT)
-			record_set_cause(rec, CAUSE_API_COMMIT_LIMIT, 0, err_last());
-		else
-			record_set_cause(rec, CAUSE_ERROR, rc, err_last());
-		st->nfailed++;
-		progress_line(&st->prog, "%sFAIL%s %s: %s", progress_red(&st->prog),
-		    progress_plain(&st->prog), rec->name, rec->error);
-		return -1;
-	}
-	free(rec->result.commit);
-	rec->result.commit = xstrdup(out.commit);
-	record_phase_add(rec, "api_commit", out.ms);
-	return 0;
-}
-
-static void
-pr_publish_all(struct run_state *st)
-{
-	struct runpr_out out;
-	struct runpr_in in;
-	size_t k;
-
-	for (k = 0; k < st->list.n; k++) {
-		struct task *t = &st->tasks[k];
-		struct record *rec = &t->rec;
-
-		if (!t->done || record_failed(rec) || !rec->has_result)
-			continue;
-		if (rec->outcome == OUTCOME_UNCHANGED) {
-			pr_close_unchanged(st, rec, t->e);
-			continue;
-		}
-		if (rec->outcome != OUTCOME_PUSHED)
-			continue;
-		if (pr_commit(st, t) < 0)
-			continue;
-		memset(&in, 0, sizeof(in));
-		in.text.repo = t->e->name;
-		in.text.base = t->e->branch;
-		in.text.branch = rec->result.branch;
-		in.text.commit = rec->result.commit;
-		in.text.diffstat = rec->result.diffstat;
-		in.text.body = st->o->pr.body;
-		in.text.argv = st->o->argv;
-		in.text.argc = st->o->argc;
-		in.o = &st->o->pr;
-		if (runpr_publish(&out, st->api, &in) < 0) {
-			rec->outcome = OUTCOME_FAILED;
-			record_set_cause(rec, CAUSE_PR, 0, err_last());
-			st->nfailed++;
-			progress_line(&st->prog, "%sFAIL%s %s: pr: %s", progress_red(&st->prog),
-			    progress_plain(&st->prog), rec->name, rec->error);
-			continue;
-		}
-		free(rec->sync.pr_url);
-		rec->sync.pr_url = out.url;
-		rec->sync.pr = out.created ? PR_OPENED : out.updated ? PR_UPDATED : PR_CURRENT;
-		progress_line(&st->prog, "pr   %s: %s #%d %s", rec->name,
-		    record_pr_name(rec->sync.pr), out.number, out.url);
-	}
-}
-
-/* --diff: every repository's diffstat and diff on stdout. */
-static void
-pr_print_diffs(const struct run_state *st)
-{
-	size_t k;
-
-	for (k = 0; k < st->list.n; k++) {
-		const struct record *rec = &st->tasks[k].rec;
-
-		if (rec->outcome == OUTCOME_UNCHANGED)
-			printf("=== %s: unchanged\n", rec->name);
-		if (rec->outcome != OUTCOME_DRY_RUN || !rec->has_result)
-			continue;
-		printf("=== %s: would push branch '%s'\n%s\n%s", rec->name,
-		    rec->result.branch ? rec->result.branch : "",
-		    rec->result.diffstat ? rec->result.diffstat : "",
-		    rec->result.diff ? rec->result.diff : "");
-	}
-	fflush(stdout);
 }
 
 /* ---- the command ---- */
@@ -850,7 +305,7 @@ cmd_run(int argc, char **argv)
 		goto out;
 	}
 	st.ep = &ep;
-	if (!o.no_pr && (rc = pr_prepare(&st)) < 0) {
+	if (!o.no_pr && (rc = run_pr_prepare(&st)) < 0) {
 		exit_code = cmd_fail(rc == ERR_CONFIG ? CMD_INPUT : CMD_ENV, rc);
 		goto out;
 	}
@@ -936,13 +391,13 @@ cmd_run(int argc, char **argv)
 	pool_run(pool);
 	run.interrupted = pool_interrupted(pool);
 	if (!run.interrupted && st.api != NULL)
-		pr_publish_all(&st);
+		run_pr_publish_all(&st);
 	progress_end(&st.prog);
 	run.orphans_reaped = pool_orphans(pool);
 	if (run.interrupted)
 		fill_not_started(&st);
 	if (o.pr.diff)
-		pr_print_diffs(&st);
+		run_pr_print_diffs(&st);
 
 	exit_code = run.interrupted ? EXIT_INTERRUPTED : st.nfailed > 0 ? EXIT_TARGETS : EXIT_OK;
 	report_run_end(&run);
