@@ -12,7 +12,7 @@
 #include "shared/err.h"
 #include "shared/util.h"
 #include "supervisor/config/config.h"
-#include "supervisor/run/cmd_run.h"
+#include "supervisor/run/cmd_run_opts.h"
 #include "supervisor/run/runpr.h"
 
 static const char *

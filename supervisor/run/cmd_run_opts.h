@@ -1,9 +1,10 @@
 /*
- * cmd_run — the options of `repocast run` (the command itself is cmd_run in
- * cmd.h). Split out so the flag parsing can be tested on its own.
+ * cmd_run_opts — the options of `repocast run` (the command itself is
+ * cmd_run in cmd.h, cmd_run.c). Apart so the flag parsing can be tested on
+ * its own.
  */
-#ifndef REPOCAST_CMD_RUN_H
-#define REPOCAST_CMD_RUN_H
+#ifndef REPOCAST_CMD_RUN_OPTS_H
+#define REPOCAST_CMD_RUN_OPTS_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -18,7 +18,7 @@
 #include "shared/err.h"
 #include "shared/util.h"
 #include "supervisor/cmd.h"
-#include "supervisor/run/cmd_run.h"
+#include "supervisor/run/cmd_run_opts.h"
 
 /* ---- run flags ---- */
 
@@ -263,9 +263,9 @@ START_TEST(test_run_options_list)
 END_TEST
 
 Suite *
-cmd_run_suite(void)
+cmd_run_opts_suite(void)
 {
-	Suite *s = suite_create("cmd_run");
+	Suite *s = suite_create("cmd_run_opts");
 	TCase *tc;
 
 	tc = tcase_create("flags");
