@@ -52,6 +52,7 @@ int read_get_int(int *dst, const struct rd *c, const json_t *obj, const char *ke
     long long min);
 /* An integer member of at least 0. */
 int read_get_u64(uint64_t *dst, const struct rd *c, const json_t *obj, const char *key);
+/* A boolean member. */
 int read_get_bool(bool *dst, const struct rd *c, const json_t *obj, const char *key);
 /* The nf uint64_t members f names, each into base + its offset. */
 int read_get_u64s(void *base, const struct rd *c, const json_t *obj,
