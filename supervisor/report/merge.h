@@ -1,6 +1,7 @@
 /*
  * merge — what `repocast report merge` checks and finds across the shards
- * it joins (docs/scale-out.md), beside the joining itself (cmd_report.c):
+ * it joins (docs/scale-out.md), beside the joining itself
+ * (cmd_report_merge.c):
  *
  * - Shards of one --shard K/N partition: the same N, each K once, and not
  *   mixed with unsharded runs; a K without a report is a missing shard

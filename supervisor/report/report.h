@@ -184,7 +184,8 @@ struct report_field {
 };
 
 /* A record's grouped numbers ("rusage", "io", "channel"), in the order
- * report.json writes them: the writer and the reader (read.c) share them. */
+ * report.json writes them: the writer and the reader (read_target.c) share
+ * them. */
 struct report_group {
 	const char *key;
 	const struct report_field *fields;
