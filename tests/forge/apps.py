@@ -50,6 +50,12 @@ def iso(t):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
+def sees(account, owner):
+    """Does a token see owner's repositories: any token that is not an App
+    installation's (account None), an installation's its own account's alone."""
+    return account is None or owner.lower() == account.lower()
+
+
 def looks_like_jwt(token):
     return token.startswith("eyJ") and token.count(".") == 2
 

@@ -529,7 +529,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def installation_may(self, inst, sub):
         m = self.INST_PATH.match(sub)
-        return m is None or m.group(1).lower() == inst[1].lower()
+        return m is None or apps.sees(inst[1], m.group(1))
 
     def app_api(self, sub, token, fault):
         """A request with a JWT: the App's own endpoints (apps.py)."""
@@ -599,7 +599,7 @@ class Handler(BaseHTTPRequestHandler):
         login, _, inst = self.identify(parse_auth(self.headers.get("Authorization")))
         if login == "expired":
             login = None
-        if inst is not None and m is not None and m.group(1).lower() != inst[1].lower():
+        if inst is not None and m is not None and not apps.sees(inst[1], m.group(1)):
             repo = None  # another account's repository: not found, as on GitHub
         self.rec["auth"] = login is not None
         self.rec["login"] = login

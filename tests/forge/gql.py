@@ -39,6 +39,7 @@ rule: the requests the connections need (each connection's parents'
 import json
 import re
 
+import apps
 import shapes
 
 NODE_LIMIT = 500000
@@ -380,8 +381,7 @@ class Run:
             owner, name = self.arg(f, "owner"), self.arg(f, "name")
             r = self.store.repo(owner, name) if isinstance(owner, str) and \
                 isinstance(name, str) else None
-            if r is not None and self.account is not None and \
-                    r.owner.lower() != self.account.lower():
+            if r is not None and not apps.sees(self.account, r.owner):
                 r = None
             if r is None or not r.exists():
                 raise FieldError("Could not resolve to a Repository with the name '%s/%s'."

@@ -19,6 +19,7 @@ import base64
 import re
 import time
 
+import apps
 from shapes import iso
 
 MUTATION = re.compile(r"\benablePullRequestAutoMerge\s*\(\s*input\s*:\s*\{(?P<args>[^}]*)\}")
@@ -75,8 +76,7 @@ def answer(forge, doc, login, account=None):
                     "has an invalid value (%s)." % method, "INVALID")
     with forge.store.lock:
         found = _pull_of(forge.store, args.get("pullRequestId"))
-        if found is not None and account is not None and \
-                found[0].owner.lower() != account.lower():
+        if found is not None and not apps.sees(account, found[0].owner):
             found = None  # another account's pull request: not there for this token
         if found is None:
             return _err("Could not resolve to a node with the global id of '%s'."
