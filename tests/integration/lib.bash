@@ -70,3 +70,14 @@ forge_start() {
 	cat "$T/forge.log"
 	fail "forge did not start"
 }
+
+# forge_control PATH [JSON] [METHOD]: a request to one of the forge's
+# control endpoints (/_forge/..., no auth; METHOD is POST unless given);
+# one that fails fails the test.
+forge_control() {
+	python3 -c 'import sys, urllib.request
+req = urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method=sys.argv[3],
+                             headers={"Content-Type": "application/json"})
+urllib.request.urlopen(req, timeout=10).read()' "http://127.0.0.1:$PORT$1" "${2:-}" "${3:-POST}" ||
+	    fail "the forge's control ${3:-POST} $1 failed"
+}

@@ -18,12 +18,6 @@ echo gone > "$T/w/b/old.txt"
 push_work acme/b main "ignore logs"
 printf '%s\n' acme/a acme/b acme/c > "$T/repos"
 
-control() {
-	python3 -c 'import sys, urllib.request
-req = urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method=sys.argv[3],
-                             headers={"Content-Type": "application/json"})
-urllib.request.urlopen(req, timeout=10).read()' "http://127.0.0.1:$PORT$1" "${2:-}" "${3:-POST}"
-}
 # each step has its own report dir: its one report is the step's
 STEP=0
 step_report() { ls "$T/runs$STEP"/*/report.json; }
@@ -130,9 +124,9 @@ STEP=5
 # 5. default branch from the command; a lost create answer is reconciled
 make_repo acme/d main README.md d
 printf 'acme/d\n' > "$T/repos"
-control /_forge/faults '{"kind": "drop_after", "method": "POST", "path": "/repos/acme/d/pulls$", "count": 1}'
+forge_control /_forge/faults '{"kind": "drop_after", "method": "POST", "path": "/repos/acme/d/pulls$", "count": 1}'
 run_pr -- sh -c 'echo z >> README.md' > "$T/out" 2>&1 || { cat "$T/out"; fail "run on d failed"; }
-control /_forge/faults "" DELETE
+forge_control /_forge/faults "" DELETE
 [ "$(open_prs acme/d)" -eq 1 ] || fail "d: $(open_prs acme/d) PRs after a lost create"
 # adopted after the lost answer (the fault fired), not opened twice
 pjt "[t['pr'] for t in d['targets']] == ['current']" "$(step_report)" ||

@@ -142,8 +142,7 @@ echo "sync_app: two installations: ok"
 # --- --automerge: the mutation names no owner; each PR's goes with its own
 # owner's installation token (another's would not find the pull request)
 for n in acme/m beta/m; do
-	curl -s -X POST --data '{"allow_auto_merge": true}' \
-	    "http://127.0.0.1:$PORT/_forge/repos/$n" > /dev/null
+	forge_control "/_forge/repos/$n" '{"allow_auto_merge": true}'
 done
 config "$T/app.pem" 0 acme/m beta/m
 m=$(mark)

@@ -37,12 +37,6 @@ groups:
         files: [{src: shared.txt, dest: shared.txt}]
 EOF2
 }
-control() {
-	python3 -c 'import sys, urllib.request
-req = urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method=sys.argv[3],
-                             headers={"Content-Type": "application/json"})
-urllib.request.urlopen(req, timeout=10).read()' "http://127.0.0.1:$PORT$1" "${2:-}" "${3:-POST}"
-}
 draft_of() { api /repos/acme/$1/pulls/1 | pj 'd["draft"]'; }
 labels_of() { api /repos/acme/$1/pulls/1 | pj '",".join(sorted(l["name"] for l in d["labels"]))'; }
 jt() { pj '[t for t in d["targets"] if t["repo"] == "acme/'"$1"'"][0]["'"$2"'"]' "$T/out.json"; }
@@ -78,7 +72,7 @@ grep -q "acme/d .*draft PR" "$T/out" || fail "d: the summary does not say draft"
 grep -q '"note": *"[^"]*draft PR' "$(last_report)" || fail "report.json: no draft note"
 
 # --automerge: the environment's labels; the repository allows auto-merge
-control /_forge/repos/acme/a '{"allow_auto_merge": true, "allow_squash_merge": false}'
+forge_control /_forge/repos/acme/a '{"allow_auto_merge": true, "allow_squash_merge": false}'
 l=$(wc -l < "$T/forge/.forge/requests.log")
 GO_BROADCAST_AUTOMERGE_LABELS=" automerge, ,ship-it " rsync_run --automerge acme/a > "$T/out" 2>&1 ||
     { cat "$T/out"; fail "sync --automerge failed"; }
@@ -110,12 +104,12 @@ writes_in "$T/slice" | grep -q graphql && fail "b: a GraphQL mutation where auto
 
 # GitHub refuses the mutation (an errors[] answer): a note, not a failure
 # ("after": 1 lets the discovery query before it through)
-control /_forge/repos/acme/c '{"allow_auto_merge": true}'
-control /_forge/faults '{"kind":"status","status":200,"path":"^/api/graphql$","after":1,"body":{"data":null,"errors":[{"type":"UNPROCESSABLE","message":"Pull request is in clean status"}]}}'
+forge_control /_forge/repos/acme/c '{"allow_auto_merge": true}'
+forge_control /_forge/faults '{"kind":"status","status":200,"path":"^/api/graphql$","after":1,"body":{"data":null,"errors":[{"type":"UNPROCESSABLE","message":"Pull request is in clean status"}]}}'
 rsync_run --automerge acme/c > "$T/out" 2>&1 || { cat "$T/out"; fail "a refused auto-merge failed the sync"; }
 cat "$T/out"
 grep -q "acme/c .*auto-merge not enabled: .*Pull request is in clean status" "$T/out" || fail "c: no note"
-control /_forge/faults "" DELETE
+forge_control /_forge/faults "" DELETE
 
 # --dry-run --automerge: nothing written
 l=$(wc -l < "$T/forge/.forge/requests.log")
