@@ -224,7 +224,7 @@ api_response_init(struct api_response *r)
 }
 
 void
-api_response_clear(struct api_response *r)
+api_response_clear_headers(struct api_response *r)
 {
 	free(r->etag);
 	free(r->link_next);
@@ -233,6 +233,12 @@ api_response_clear(struct api_response *r)
 	r->etag = r->link_next = r->location = r->scopes = NULL;
 	r->retry_after = -1;
 	r->quota.limit = r->quota.remaining = r->quota.reset = -1;
+}
+
+void
+api_response_clear(struct api_response *r)
+{
+	api_response_clear_headers(r);
 	r->status = 0;
 	r->not_modified = false;
 	buf_reset(&r->body);

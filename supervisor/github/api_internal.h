@@ -62,6 +62,8 @@ extern const char *const api_method_names[];
 /* Report an event of the request in progress to o.on_event, if any. */
 void api_emit(struct api *a, const char *kind, long status, uint64_t start_us,
     uint64_t dur_us, const char *reason);
+/* Forget what an answer's headers said (a 1xx's, before the real answer's). */
+void api_response_clear_headers(struct api_response *r);
 /* Forget an answer's status, headers and body (the body's buffer is kept). */
 void api_response_clear(struct api_response *r);
 

@@ -52,13 +52,7 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 
 	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
 		/* A new response (after a 1xx): forget the previous headers. */
-		free(r->etag);
-		free(r->link_next);
-		free(r->location);
-		free(r->scopes);
-		r->etag = r->link_next = r->location = r->scopes = NULL;
-		r->retry_after = -1;
-		r->quota.limit = r->quota.remaining = r->quota.reset = -1;
+		api_response_clear_headers(r);
 		return n;
 	}
 	if ((colon = memchr(data, ':', n)) == NULL)
